@@ -1,0 +1,43 @@
+#include "hwmodel/ai_core.h"
+
+#include <stdexcept>
+
+namespace ptosim::hwmodel {
+
+AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming& timing,
+               simcore::DecisionSource& decisions, simcore::EventLog& events)
+    : id_(core_id),
+      kind_(kind),
+      lane_(lane),
+      timing_(timing),
+      decisions_(decisions),
+      events_(events),
+      duration_stream_(decisions.stream("core" + std::to_string(core_id) + ".duration")) {}
+
+void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel) {
+  if (has_task_) throw std::logic_error("AICPU wrote a task to a core that is still executing one");
+  has_task_ = true;
+  token_ = token;
+  task_id_ = task_id;
+  kernel_ = &kernel;
+  written_at_ns_ = simcore::now();
+  cond_ = CondRegister{token, false, TIME_NEVER};
+  doorbell_.notify_all();
+}
+
+void AiCore::run() {
+  while (true) {
+    while (!has_task_) doorbell_.wait_until(TIME_NEVER);
+    simcore::sleep_until(written_at_ns_ + timing_.register_visible_ns + timing_.start_latency_ns);
+    events_.record(simcore::EventKind::start, simcore::now(), task_id_, lane_);
+    TimeNs duration_ns = decisions_.uniform_ns(duration_stream_, kernel_->min_duration_ns, kernel_->max_duration_ns);
+    simcore::sleep_for(duration_ns);
+    TimeNs finished_ns = simcore::now();
+    events_.record(simcore::EventKind::finish, finished_ns, task_id_, lane_);
+    has_task_ = false;
+    cond_ = CondRegister{token_, true, finished_ns + timing_.fin_visible_ns};
+    if (observer_ != nullptr) observer_->on_fin_posted(id_, cond_.fin_visible_ns);
+  }
+}
+
+}  // namespace ptosim::hwmodel

@@ -1,0 +1,85 @@
+// One AI core (AIC or AIV) as the runtime sees it: a register the AICPU writes a task token into,
+// and a COND register the AICPU polls for ACK/FIN. The core runs the kernel for a duration chosen
+// by the decision source within the kernel's declared range.
+//
+// Modelled: register visibility latency, receive-to-start latency, kernel duration, FIN
+// visibility latency. Left out for now: the dual-slot pending task, early dispatch doorbells,
+// pipe-level kernel micro-programs and GM (a later hardware issue), hardware faults.
+#pragma once
+
+#include "hwmodel/topology.h"
+#include "simcore/decision_source.h"
+#include "simcore/event_log.h"
+#include "simcore/sim_engine.h"
+#include "simcore/sim_time.h"
+
+#include <cstdint>
+#include <string>
+
+namespace ptosim::hwmodel {
+
+struct KernelSpec {
+  std::string name;
+  TaskShape shape = TaskShape::aiv;
+  TimeNs min_duration_ns = 0;
+  TimeNs max_duration_ns = 0;
+};
+
+struct CoreTiming {
+  TimeNs register_visible_ns = 140;  // AICPU MMIO store -> AICore sees the new token
+  TimeNs start_latency_ns = 349;     // token seen -> kernel starts (payload invalidate, args)
+  TimeNs fin_visible_ns = 600;       // kernel ends -> FIN visible to an AICPU COND poll
+};
+
+// The COND register: the token of the last task and whether it has finished.
+struct CondRegister {
+  std::uint32_t token = 0;
+  bool fin = false;
+  TimeNs fin_visible_ns = TIME_NEVER;  // an AICPU poll at or after this time sees FIN
+};
+
+// Told when a core posts FIN, so the owning scheduler thread can schedule its next poll.
+class CoreObserver {
+ public:
+  virtual ~CoreObserver() = default;
+  virtual void on_fin_posted(int core_id, TimeNs visible_ns) = 0;
+};
+
+class AiCore {
+ public:
+  AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming& timing, simcore::DecisionSource& decisions,
+         simcore::EventLog& events);
+
+  int id() const { return id_; }
+  CoreKind kind() const { return kind_; }
+  void set_observer(CoreObserver* observer) { observer_ = observer; }
+
+  // AICPU MMIO store of a task (token, task id, kernel) at the current time. The AICPU only
+  // writes a core whose previous task it has seen finish.
+  void write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel);
+  CondRegister read_cond() const { return cond_; }
+  bool executing() const { return has_task_; }
+
+  // Actor body; runs until the simulation ends.
+  void run();
+
+ private:
+  int id_;
+  CoreKind kind_;
+  std::uint32_t lane_;
+  const CoreTiming& timing_;
+  simcore::DecisionSource& decisions_;
+  simcore::EventLog& events_;
+  simcore::StreamId duration_stream_;
+  CoreObserver* observer_ = nullptr;
+  simcore::WaitSignal doorbell_;
+
+  bool has_task_ = false;
+  std::uint32_t token_ = 0;
+  std::uint64_t task_id_ = 0;
+  const KernelSpec* kernel_ = nullptr;
+  TimeNs written_at_ns_ = 0;
+  CondRegister cond_;
+};
+
+}  // namespace ptosim::hwmodel

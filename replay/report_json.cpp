@@ -1,0 +1,377 @@
+#include "replay/report_json.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace ptosim::replay {
+
+namespace {
+
+using runtime::StateSnapshot;
+
+// Checked reads from an untrusted document: a missing or mistyped field names its pointer.
+class Reader {
+ public:
+  Reader(const Json& value, std::string pointer, const std::string& file) : value_(value), pointer_(std::move(pointer)), file_(file) {}
+
+  Reader at(const std::string& key) const {
+    if (!value_.is_object() || !value_.contains(key)) fail("missing field '" + key + "'", pointer_ + "/" + key);
+    return Reader(value_.at(key), pointer_ + "/" + key, file_);
+  }
+  bool has(const std::string& key) const { return value_.is_object() && value_.contains(key); }
+  Reader at(std::size_t index) const { return Reader(value_.at(index), pointer_ + "/" + std::to_string(index), file_); }
+  std::size_t size() const {
+    if (!value_.is_array()) fail("expected an array", pointer_);
+    return value_.size();
+  }
+  std::uint64_t u64() const {
+    if (!value_.is_number_unsigned() && !(value_.is_number_integer() && value_.get<std::int64_t>() >= 0)) {
+      fail("expected a non-negative integer", pointer_);
+    }
+    return value_.get<std::uint64_t>();
+  }
+  std::int64_t i64() const {
+    if (!value_.is_number_integer()) fail("expected an integer", pointer_);
+    return value_.get<std::int64_t>();
+  }
+  std::uint32_t u32() const {
+    std::uint64_t v = u64();
+    if (v > 0xFFFFFFFFULL) fail("integer out of range", pointer_);
+    return static_cast<std::uint32_t>(v);
+  }
+  bool boolean() const {
+    if (!value_.is_boolean()) fail("expected true or false", pointer_);
+    return value_.get<bool>();
+  }
+  std::string str() const {
+    if (!value_.is_string()) fail("expected a string", pointer_);
+    return value_.get<std::string>();
+  }
+  const Json& raw() const { return value_; }
+  [[noreturn]] void fail(const std::string& problem, const std::string& pointer) const {
+    throw InputError(file_, pointer, problem);
+  }
+
+ private:
+  const Json& value_;
+  std::string pointer_;
+  const std::string& file_;
+};
+
+Json task_to_json(const runtime::TaskView& task) {
+  Json j;
+  j["task_id"] = task.task_id;
+  j["ordinal"] = task.ordinal;
+  j["name"] = task.name;
+  j["ring"] = task.ring;
+  j["local_id"] = task.local_id;
+  j["state"] = task.state;
+  j["state_number"] = task.state_number;
+  j["stored_state"] = task.stored_state;
+  j["fanin_refcount"] = task.fanin_refcount;
+  j["fanin_count"] = task.fanin_count;
+  j["consumers_released"] = task.consumers_released;
+  j["consumers_claimed"] = task.consumers_claimed;
+  j["scope_released"] = task.scope_released;
+  j["scope_depth"] = task.scope_depth;
+  j["kind"] = task.kind;
+  j["kernel"] = task.kernel;
+  j["cores"] = task.cores;
+  j["producers"] = task.producers;
+  j["consumers"] = task.consumers;
+  j["could_progress"] = task.could_progress;
+  return j;
+}
+
+runtime::TaskView task_from_json(const Reader& r) {
+  runtime::TaskView task;
+  task.task_id = r.at("task_id").u64();
+  task.ordinal = r.at("ordinal").u32();
+  task.name = r.at("name").str();
+  task.ring = r.at("ring").u32();
+  task.local_id = r.at("local_id").u32();
+  task.state = r.at("state").str();
+  task.state_number = static_cast<int>(r.at("state_number").i64());
+  task.stored_state = static_cast<int>(r.at("stored_state").i64());
+  task.fanin_refcount = r.at("fanin_refcount").u32();
+  task.fanin_count = r.at("fanin_count").u32();
+  task.consumers_released = r.at("consumers_released").u32();
+  task.consumers_claimed = r.at("consumers_claimed").u32();
+  task.scope_released = r.at("scope_released").boolean();
+  task.scope_depth = r.at("scope_depth").u32();
+  task.kind = r.at("kind").str();
+  task.kernel = r.at("kernel").str();
+  Reader cores = r.at("cores");
+  for (std::size_t i = 0; i < cores.size(); ++i) task.cores.push_back(cores.at(i).str());
+  Reader producers = r.at("producers");
+  for (std::size_t i = 0; i < producers.size(); ++i) task.producers.push_back(producers.at(i).u32());
+  Reader consumers = r.at("consumers");
+  for (std::size_t i = 0; i < consumers.size(); ++i) task.consumers.push_back(consumers.at(i).u32());
+  task.could_progress = r.at("could_progress").boolean();
+  return task;
+}
+
+Json report_to_json(const runtime::RuntimeReport& report) {
+  Json j;
+  j["code"] = static_cast<int>(report.code);
+  j["name"] = runtime::error_name(report.code);
+  j["host_code"] = runtime::host_code_for(report.code);
+  j["detector"] = report.detector;
+  j["actor"] = report.actor;
+  j["time_ns"] = report.time_ns;
+  if (report.code == runtime::ErrorCode::scheduler_timeout) j["stall_sub_class"] = report.stall_sub_class;
+  j["message"] = report.message;
+  return j;
+}
+
+runtime::RuntimeReport report_from_json(const Reader& r) {
+  runtime::RuntimeReport report;
+  report.code = static_cast<runtime::ErrorCode>(r.at("code").i64());
+  report.detector = r.at("detector").str();
+  report.actor = r.at("actor").str();
+  report.time_ns = r.at("time_ns").i64();
+  if (r.has("stall_sub_class")) report.stall_sub_class = static_cast<int>(r.at("stall_sub_class").i64());
+  report.message = r.at("message").str();
+  return report;
+}
+
+StateSnapshot snapshot_from_reader(const Reader& r) {
+  StateSnapshot snap;
+  if (!r.has("format") || r.at("format").str() != "ptosim-snapshot") {
+    r.fail("not a ptosim snapshot (expected \"format\": \"ptosim-snapshot\")", "/format");
+  }
+  snap.time_ns = r.at("time_ns").i64();
+  snap.detector = r.at("detector").str();
+  snap.error_code = static_cast<int>(r.at("error_code").i64());
+  snap.error_name = r.at("error_name").str();
+  snap.host_code = static_cast<int>(r.at("host_code").i64());
+  snap.message = r.at("message").str();
+  snap.completed_tasks = r.at("completed_tasks").u32();
+  snap.total_tasks = r.at("total_tasks").u32();
+  snap.orchestration_done = r.at("orchestration_done").boolean();
+  if (r.has("progress_task") && !r.at("progress_task").raw().is_null()) snap.progress_task = r.at("progress_task").u32();
+  if (r.has("blocked_ring") && !r.at("blocked_ring").raw().is_null()) snap.blocked_ring = r.at("blocked_ring").u32();
+  Reader rings = r.at("rings");
+  for (std::size_t i = 0; i < rings.size(); ++i) {
+    Reader ring = rings.at(i);
+    runtime::RingView view;
+    view.id = ring.at("id").u32();
+    view.current_index = ring.at("current_index").u32();
+    view.last_task_alive = ring.at("last_task_alive").u32();
+    view.task_window = ring.at("task_window").u32();
+    view.heap_top = ring.at("heap_top").u64();
+    view.heap_tail = ring.at("heap_tail").u64();
+    view.heap_size = ring.at("heap_size").u64();
+    view.heap_used = ring.at("heap_used").u64();
+    view.dep_pool_used = ring.at("dep_pool_used").u64();
+    view.dep_pool_capacity = ring.at("dep_pool_capacity").u64();
+    view.dep_pool_high_water = ring.at("dep_pool_high_water").u64();
+    view.tasks_truncated = ring.at("tasks_truncated").boolean();
+    Reader tasks = ring.at("tasks");
+    for (std::size_t t = 0; t < tasks.size(); ++t) view.tasks.push_back(task_from_json(tasks.at(t)));
+    snap.rings.push_back(std::move(view));
+  }
+  Reader scopes = r.at("scopes");
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
+    Reader s = scopes.at(i);
+    runtime::ScopeView scope;
+    scope.depth = s.at("depth").u32();
+    scope.mode = s.at("mode").str();
+    scope.task_count = s.at("task_count").u32();
+    if (s.has("oldest_task_id") && !s.at("oldest_task_id").raw().is_null()) scope.oldest_task_id = s.at("oldest_task_id").u64();
+    scope.deferred_publish = s.at("deferred_publish").boolean();
+    scope.unpublished = s.at("unpublished").u32();
+    snap.scopes.push_back(std::move(scope));
+  }
+  Reader actors = r.at("actors");
+  for (std::size_t i = 0; i < actors.size(); ++i) {
+    Reader a = actors.at(i);
+    snap.actors.push_back(runtime::ActorView{a.at("name").str(), a.at("state").str(), a.at("waits_for").str()});
+  }
+  return snap;
+}
+
+}  // namespace
+
+InputError::InputError(std::string file, std::string pointer, std::string problem)
+    : std::runtime_error(file + ": " + (pointer.empty() ? std::string("at the document root") : "at " + pointer) + ": " + problem),
+      pointer_(std::move(pointer)) {}
+
+std::string hex64(std::uint64_t value) {
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "0x%016llx", static_cast<unsigned long long>(value));
+  return buffer;
+}
+
+bool parse_hex64(const std::string& text, std::uint64_t& out) {
+  if (text.size() < 3 || text.size() > 18 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) return false;
+  out = 0;
+  for (std::size_t i = 2; i < text.size(); ++i) {
+    const char c = text[i];
+    int digit = 0;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      digit = c - 'A' + 10;
+    } else {
+      return false;
+    }
+    out = out * 16 + static_cast<std::uint64_t>(digit);
+  }
+  return true;
+}
+
+Json snapshot_to_json(const StateSnapshot& snap) {
+  Json j;
+  j["format"] = "ptosim-snapshot";
+  j["version"] = 1;
+  j["time_ns"] = snap.time_ns;
+  j["detector"] = snap.detector;
+  j["error_code"] = snap.error_code;
+  j["error_name"] = snap.error_name;
+  j["host_code"] = snap.host_code;
+  j["message"] = snap.message;
+  j["completed_tasks"] = snap.completed_tasks;
+  j["total_tasks"] = snap.total_tasks;
+  j["orchestration_done"] = snap.orchestration_done;
+  j["progress_task"] = snap.progress_task ? Json(*snap.progress_task) : Json(nullptr);
+  j["blocked_ring"] = snap.blocked_ring ? Json(*snap.blocked_ring) : Json(nullptr);
+  Json rings = Json::array();
+  for (const runtime::RingView& ring : snap.rings) {
+    Json r;
+    r["id"] = ring.id;
+    r["current_index"] = ring.current_index;
+    r["last_task_alive"] = ring.last_task_alive;
+    r["task_window"] = ring.task_window;
+    r["heap_top"] = ring.heap_top;
+    r["heap_tail"] = ring.heap_tail;
+    r["heap_size"] = ring.heap_size;
+    r["heap_used"] = ring.heap_used;
+    r["dep_pool_used"] = ring.dep_pool_used;
+    r["dep_pool_capacity"] = ring.dep_pool_capacity;
+    r["dep_pool_high_water"] = ring.dep_pool_high_water;
+    r["tasks_truncated"] = ring.tasks_truncated;
+    Json tasks = Json::array();
+    for (const runtime::TaskView& task : ring.tasks) tasks.push_back(task_to_json(task));
+    r["tasks"] = std::move(tasks);
+    rings.push_back(std::move(r));
+  }
+  j["rings"] = std::move(rings);
+  Json scopes = Json::array();
+  for (const runtime::ScopeView& scope : snap.scopes) {
+    Json s;
+    s["depth"] = scope.depth;
+    s["mode"] = scope.mode;
+    s["task_count"] = scope.task_count;
+    s["oldest_task_id"] = scope.oldest_task_id ? Json(*scope.oldest_task_id) : Json(nullptr);
+    s["deferred_publish"] = scope.deferred_publish;
+    s["unpublished"] = scope.unpublished;
+    scopes.push_back(std::move(s));
+  }
+  j["scopes"] = std::move(scopes);
+  Json actors = Json::array();
+  for (const runtime::ActorView& actor : snap.actors) {
+    actors.push_back(Json{{"name", actor.name}, {"state", actor.state}, {"waits_for", actor.waits_for}});
+  }
+  j["actors"] = std::move(actors);
+  return j;
+}
+
+StateSnapshot snapshot_from_json(const Json& json, const std::string& file) {
+  return snapshot_from_reader(Reader(json, "", file));
+}
+
+Json result_to_json(const RunResult& result, bool with_snapshot) {
+  Json j;
+  j["seed"] = result.seed;
+  j["strategy"] = result.strategy;
+  if (!result.failure.empty()) {
+    j["failure"] = result.failure;
+    return j;
+  }
+  j["outcome"] = runtime::to_string(result.outcome);
+  j["digest"] = hex64(result.digest);
+  j["sim_time_ns"] = result.sim_time_ns;
+  j["tasks"] = result.tasks;
+  j["tasks_completed"] = result.tasks_completed;
+  j["events"] = result.events;
+  j["decisions"] = result.decisions;
+  j["summary"] = result.summary;
+  if (result.report) j["runtime_error"] = report_to_json(*result.report);
+  if (!result.wait_chain.empty()) j["wait_chain"] = result.wait_chain;
+  if (with_snapshot && result.snapshot) j["snapshot"] = snapshot_to_json(*result.snapshot);
+  return j;
+}
+
+RunResult result_from_json(const Json& json) {
+  const std::string origin = "<run result>";
+  Reader r(json, "", origin);
+  RunResult result;
+  result.seed = r.at("seed").u64();
+  result.strategy = r.at("strategy").str();
+  if (r.has("failure")) {
+    result.failure = r.at("failure").str();
+    return result;
+  }
+  if (!runtime::parse_outcome(r.at("outcome").str(), result.outcome)) r.fail("unknown outcome", "/outcome");
+  if (!parse_hex64(r.at("digest").str(), result.digest)) r.fail("expected a 0x-prefixed hex digest", "/digest");
+  result.sim_time_ns = r.at("sim_time_ns").i64();
+  result.tasks = r.at("tasks").u32();
+  result.tasks_completed = r.at("tasks_completed").u32();
+  result.events = r.at("events").u64();
+  result.decisions = r.at("decisions").u64();
+  result.summary = r.at("summary").str();
+  if (r.has("runtime_error")) result.report = report_from_json(r.at("runtime_error"));
+  if (r.has("wait_chain")) {
+    Reader chain = r.at("wait_chain");
+    for (std::size_t i = 0; i < chain.size(); ++i) result.wait_chain.push_back(chain.at(i).str());
+  }
+  if (r.has("snapshot")) result.snapshot = snapshot_from_reader(r.at("snapshot"));
+  return result;
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + path + ": cannot create " + temp);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::remove(temp.c_str());
+      throw std::runtime_error("cannot write " + path + ": write failed");
+    }
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    std::remove(temp.c_str());
+    throw std::runtime_error("cannot write " + path + ": rename failed");
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "", "cannot open the file");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+runtime::StateSnapshot read_snapshot_file(const std::string& path) {
+  const std::string text = read_file(path);
+  Json doc;
+  try {
+    doc = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw InputError(path, "", std::string("not valid JSON: ") + e.what());
+  }
+  if (doc.is_object() && doc.contains("snapshot") && !doc.contains("format")) {
+    return snapshot_from_reader(Reader(doc.at("snapshot"), "/snapshot", path));
+  }
+  return snapshot_from_reader(Reader(doc, "", path));
+}
+
+}  // namespace ptosim::replay

@@ -1,0 +1,44 @@
+// JSON forms of run results and snapshots: the `--json` output, the child-to-parent transfer of
+// sweeps, snapshot files and their round trip for `ptosim inspect`.
+#pragma once
+
+#include "replay/run_session.h"
+#include "runtime/state_snapshot.h"
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace ptosim::replay {
+
+using Json = nlohmann::ordered_json;
+
+// Bad file handed to a reader: what and where (JSON pointer).
+class InputError : public std::runtime_error {
+ public:
+  InputError(std::string file, std::string pointer, std::string problem);
+  const std::string& pointer() const { return pointer_; }
+
+ private:
+  std::string pointer_;
+};
+
+std::string hex64(std::uint64_t value);
+// Parses "0x" followed by 1..16 hex digits; false on anything else.
+bool parse_hex64(const std::string& text, std::uint64_t& out);
+
+Json result_to_json(const RunResult& result, bool with_snapshot);
+RunResult result_from_json(const Json& json);
+
+Json snapshot_to_json(const runtime::StateSnapshot& snapshot);
+runtime::StateSnapshot snapshot_from_json(const Json& json, const std::string& file);
+
+// Writes `text` to `path` atomically (temporary file + rename): nothing half-written is left.
+void write_file_atomically(const std::string& path, const std::string& text);
+std::string read_file(const std::string& path);
+
+// Reads a snapshot file (a bare snapshot, or a run result that carries one).
+runtime::StateSnapshot read_snapshot_file(const std::string& path);
+
+}  // namespace ptosim::replay

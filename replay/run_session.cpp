@@ -1,0 +1,220 @@
+#include "replay/run_session.h"
+
+#include "replay/report_json.h"
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace ptosim::replay {
+
+RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
+                       const std::optional<simcore::DecisionLog>& replay_log, RunArtifacts* artifacts) {
+  std::unique_ptr<simcore::ExplorationStrategy> strategy =
+      replay_log ? simcore::make_replay_strategy(*replay_log) : simcore::make_random_strategy(seed);
+  RunResult result;
+  result.seed = seed;
+  result.strategy = replay_log ? "replay" : "random";
+  runtime::ModelOutput output = runtime::simulate(scenario.model, seed, std::move(strategy));
+  result.outcome = output.verdict.outcome;
+  result.summary = output.verdict.summary;
+  result.digest = output.digest;
+  result.sim_time_ns = output.sim_time_ns;
+  result.tasks = output.tasks_total;
+  result.tasks_completed = output.tasks_completed;
+  result.events = output.events.size();
+  result.decisions = output.decisions.entries.size();
+  result.report = output.verdict.report;
+  result.snapshot = output.verdict.snapshot;
+  result.wait_chain = output.verdict.wait_chain;
+  if (replay_log && result.decisions != replay_log->entries.size()) {
+    throw simcore::DecisionDivergence(result.decisions, "the run to end after " + std::to_string(result.decisions) + " decisions",
+                                      std::to_string(replay_log->entries.size()) + " decisions");
+  }
+  if (artifacts != nullptr) {
+    artifacts->decisions = std::move(output.decisions);
+    artifacts->events = std::move(output.events);
+    artifacts->lanes = std::move(output.lanes);
+  }
+  return result;
+}
+
+namespace {
+
+struct Child {
+  pid_t pid = -1;
+  int fd = -1;
+  std::uint64_t seed = 0;
+  std::string output;
+};
+
+// Forks a child that runs one seed and writes its result as JSON to a pipe.
+Child start_child(const scenarios::Scenario& scenario, std::uint64_t seed, const std::string& snapshot_path) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string text;
+    int status = 0;
+    try {
+      RunResult result = run_scenario(scenario, seed);
+      if (!snapshot_path.empty() && result.snapshot && result.outcome != runtime::Outcome::pass) {
+        write_file_atomically(snapshot_path, snapshot_to_json(*result.snapshot).dump(1) + "\n");
+      }
+      text = result_to_json(result, false).dump();
+    } catch (const std::exception& e) {
+      RunResult failed;
+      failed.seed = seed;
+      failed.failure = e.what();
+      text = result_to_json(failed, false).dump();
+      status = 1;
+    }
+    std::size_t written = 0;
+    while (written < text.size()) {
+      const ssize_t n = ::write(fds[1], text.data() + written, text.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) ::_exit(2);
+      written += static_cast<std::size_t>(n);
+    }
+    ::close(fds[1]);
+    ::_exit(status);
+  }
+  ::close(fds[1]);
+  return Child{pid, fds[0], seed, {}};
+}
+
+RunResult finish_child(Child& child) {
+  ::close(child.fd);
+  int status = 0;
+  while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  RunResult result;
+  result.seed = child.seed;
+  if (WIFSIGNALED(status)) {
+    result.failure = "the child process running seed " + std::to_string(child.seed) + " died with signal " +
+                     std::to_string(WTERMSIG(status));
+    return result;
+  }
+  try {
+    return result_from_json(Json::parse(child.output));
+  } catch (const std::exception& e) {
+    result.failure = "unreadable result from the child process running seed " + std::to_string(child.seed) + ": " + e.what();
+    return result;
+  }
+}
+
+// Reads whatever is available; returns false at end of file.
+bool pump(Child& child) {
+  char buffer[65536];
+  const ssize_t n = ::read(child.fd, buffer, sizeof buffer);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return false;
+  child.output.append(buffer, static_cast<std::size_t>(n));
+  return true;
+}
+
+}  // namespace
+
+RunResult run_in_child(const scenarios::Scenario& scenario, std::uint64_t seed, const std::string& snapshot_path) {
+  Child child = start_child(scenario, seed, snapshot_path);
+  while (pump(child)) {
+  }
+  return finish_child(child);
+}
+
+SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& options) {
+  SweepSummary summary;
+  const std::uint64_t total = options.seeds.count();
+  const int jobs = options.jobs < 1 ? 1 : options.jobs;
+  std::map<std::uint64_t, RunResult> finished;
+  std::deque<Child> running;
+  std::uint64_t next = options.seeds.first;
+  std::uint64_t failing = 0;
+  bool exhausted = false;
+  auto snapshot_path = [&](std::uint64_t seed) {
+    return options.snapshot_dir.empty() ? std::string() : options.snapshot_dir + "/seed-" + std::to_string(seed) + ".snapshot.json";
+  };
+  while (!exhausted || !running.empty()) {
+    while (!exhausted && static_cast<int>(running.size()) < jobs) {
+      running.push_back(start_child(scenario, next, snapshot_path(next)));
+      if (next == options.seeds.last) {
+        exhausted = true;
+      } else {
+        ++next;
+      }
+    }
+    std::vector<pollfd> fds;
+    for (const Child& child : running) fds.push_back(pollfd{child.fd, POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+      throw std::runtime_error(std::string("poll failed: ") + std::strerror(errno));
+    }
+    for (std::size_t i = running.size(); i-- > 0;) {
+      if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      if (pump(running[i])) continue;
+      RunResult result = finish_child(running[i]);
+      running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+      if (!result.failure.empty() || result.outcome != runtime::Outcome::pass) ++failing;
+      finished.emplace(result.seed, std::move(result));
+      if (options.progress) options.progress(finished.size(), total, failing);
+    }
+  }
+  for (auto& [seed, result] : finished) {
+    if (result.failure.empty()) {
+      ++summary.outcome_counts[static_cast<std::size_t>(result.outcome)];
+    } else {
+      ++summary.failed_runs;
+    }
+    summary.runs.push_back(std::move(result));
+  }
+  return summary;
+}
+
+ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>& expect, const SweepSummary& summary) {
+  ExpectationCheck check;
+  auto violation = [&check](std::string text) {
+    check.holds = false;
+    check.violations.push_back(std::move(text));
+  };
+  if (summary.failed_runs > 0) violation(std::to_string(summary.failed_runs) + " runs failed to complete");
+  std::vector<runtime::Outcome> always = expect ? expect->always : std::vector<runtime::Outcome>{runtime::Outcome::pass};
+  auto listed = [](const std::vector<runtime::Outcome>& list, runtime::Outcome outcome) {
+    for (runtime::Outcome o : list) {
+      if (o == outcome) return true;
+    }
+    return false;
+  };
+  for (const RunResult& run : summary.runs) {
+    if (!run.failure.empty()) continue;
+    if (!always.empty() && !listed(always, run.outcome)) {
+      violation("seed " + std::to_string(run.seed) + " ended in " + runtime::to_string(run.outcome) +
+                ", expected always one of the listed outcomes");
+    }
+    if (expect && listed(expect->never, run.outcome)) {
+      violation("seed " + std::to_string(run.seed) + " ended in " + runtime::to_string(run.outcome) + ", which must never appear");
+    }
+    if (expect && expect->error_code && run.report && static_cast<int>(run.report->code) != *expect->error_code) {
+      violation("seed " + std::to_string(run.seed) + " reported runtime code " + std::to_string(static_cast<int>(run.report->code)) +
+                ", expected " + std::to_string(*expect->error_code));
+    }
+    if (expect && expect->error_code && !run.report && run.outcome != runtime::Outcome::pass) {
+      violation("seed " + std::to_string(run.seed) + " ended in " + runtime::to_string(run.outcome) +
+                " without a runtime report, expected code " + std::to_string(*expect->error_code));
+    }
+  }
+  if (expect) {
+    for (runtime::Outcome wanted : expect->sometimes) {
+      if (summary.outcome_counts[static_cast<std::size_t>(wanted)] == 0) {
+        violation(std::string("outcome ") + runtime::to_string(wanted) + " never appeared, expected at least once");
+      }
+    }
+  }
+  return check;
+}
+
+}  // namespace ptosim::replay

@@ -1,0 +1,77 @@
+// Running scenarios: one run in this process, one run in a child process, and sweeps of seeds
+// over child processes (SimGrid allows one engine per process, so every extra run forks).
+#pragma once
+
+#include "runtime/runtime_model.h"
+#include "scenarios/scenario.h"
+#include "simcore/decision_source.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ptosim::replay {
+
+inline constexpr const char* TOOL_VERSION = "0.1.0";
+
+struct RunResult {
+  std::uint64_t seed = 0;
+  std::string strategy = "random";
+  runtime::Outcome outcome = runtime::Outcome::pass;
+  std::string summary;
+  std::uint64_t digest = 0;
+  TimeNs sim_time_ns = 0;
+  std::uint32_t tasks = 0;
+  std::uint32_t tasks_completed = 0;
+  std::uint64_t events = 0;
+  std::uint64_t decisions = 0;
+  std::optional<runtime::RuntimeReport> report;
+  std::optional<runtime::StateSnapshot> snapshot;
+  std::vector<std::string> wait_chain;
+  // Set instead of an outcome when the run could not complete (child crash, replay divergence).
+  std::string failure;
+};
+
+// What a run leaves behind for recordings and traces.
+struct RunArtifacts {
+  simcore::DecisionLog decisions;
+  std::vector<simcore::Event> events;
+  std::vector<runtime::Lane> lanes;
+};
+
+// Runs once in this process (at most once per process). With `replay_log`, decisions come from
+// the log and a mismatch throws simcore::DecisionDivergence.
+RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
+                       const std::optional<simcore::DecisionLog>& replay_log = std::nullopt,
+                       RunArtifacts* artifacts = nullptr);
+
+// Runs once in a forked child; never throws for a failed run (see RunResult::failure).
+// With `snapshot_path`, the child writes the snapshot there when the run produced one.
+RunResult run_in_child(const scenarios::Scenario& scenario, std::uint64_t seed, const std::string& snapshot_path = "");
+
+struct SweepOptions {
+  scenarios::SeedRange seeds;
+  int jobs = 1;
+  std::string snapshot_dir;  // empty: no snapshots
+  std::function<void(std::uint64_t done, std::uint64_t total, std::uint64_t failing)> progress;
+};
+
+struct SweepSummary {
+  std::vector<RunResult> runs;  // in seed order
+  std::vector<std::uint64_t> outcome_counts = std::vector<std::uint64_t>(runtime::OUTCOME_COUNT, 0);
+  std::uint64_t failed_runs = 0;  // runs that ended with RunResult::failure
+};
+
+SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& options);
+
+struct ExpectationCheck {
+  bool holds = true;
+  std::vector<std::string> violations;
+};
+
+// Checks a sweep against expectations (a scenario without `expect` must pass on every seed).
+ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>& expect, const SweepSummary& summary);
+
+}  // namespace ptosim::replay

@@ -1,0 +1,389 @@
+#include "runtime/orchestrator.h"
+
+#include "runtime/runtime_messages.h"
+
+#include <sstream>
+
+namespace ptosim::runtime {
+
+namespace {
+
+std::uint64_t packed_output_bytes(const ProgramOp& op) {
+  std::uint64_t total = 0;
+  for (const ArgSpec& arg : op.args) {
+    if (arg.kind == ArgKind::output) total += align_up(arg.bytes, PACKED_OUTPUT_ALIGN);
+  }
+  return align_up(total, HEAP_ALIGN);
+}
+
+ErrorCode code_for(WaitResource resource) {
+  switch (resource) {
+    case WaitResource::task_window: return ErrorCode::flow_control_deadlock;
+    case WaitResource::heap: return ErrorCode::heap_ring_deadlock;
+    case WaitResource::dep_pool: return ErrorCode::dep_pool_overflow;
+  }
+  return ErrorCode::flow_control_deadlock;
+}
+
+}  // namespace
+
+Orchestrator::Orchestrator(RuntimeState& state, RunMonitor& monitor)
+    : state_(state),
+      monitor_(monitor),
+      spin_stream_(state.decisions().stream("orchestrator.spin_ns")),
+      lane_(state.lanes().orchestrator),
+      heap_synced_at_(MAX_RING_DEPTH, 0) {
+  producers_.status = [this](std::uint32_t ordinal) { return state_.producer_status(ordinal); };
+  producers_.retired = [this](std::uint8_t ring, std::uint32_t local) { return state_.is_retired(ring, local); };
+}
+
+void Orchestrator::run() {
+  // The executor wraps the whole orchestration function in one AUTO scope (depth 0, ring 0).
+  ProgramOp outer;
+  outer.kind = OpKind::scope_begin;
+  scope_begin(outer);
+  const auto& ops = state_.program().ops;
+  for (std::uint32_t i = 0; i < ops.size(); ++i) {
+    const ProgramOp& op = ops[i];
+    switch (op.kind) {
+      case OpKind::scope_begin: scope_begin(op); break;
+      case OpKind::scope_end: scope_end(); break;
+      case OpKind::submit:
+      case OpKind::dummy: submit(op, i); break;
+      case OpKind::alloc_tensors: alloc_tensors(op); break;
+    }
+  }
+  scope_end();
+  phase_ = "done";
+  state_.set_orchestration_done();
+}
+
+ActorView Orchestrator::describe() const {
+  ActorView view;
+  view.name = "orchestrator";
+  const BlockedWait& wait = state_.blocked();
+  if (wait.active) {
+    view.state = "blocked";
+    std::ostringstream out;
+    const RingState& ring = state_.ring(wait.ring);
+    out << to_string(wait.resource) << " of ring " << static_cast<int>(wait.ring);
+    if (wait.resource == WaitResource::heap) out << " (" << wait.requested << " bytes)";
+    if (wait.resource == WaitResource::dep_pool) out << " (" << wait.requested << " entries)";
+    out << " for task ordinal " << wait.task << " '" << state_.program().task_names.at(wait.task)
+        << "'; needs last_task_alive to move past " << ring.last_task_alive << " since t=" << wait.since_ns << " ns";
+    view.waits_for = out.str();
+  } else {
+    view.state = phase_;
+  }
+  return view;
+}
+
+void Orchestrator::invalid_args(const std::string& detail, std::uint32_t origin) {
+  RuntimeReport report;
+  report.code = ErrorCode::invalid_args;
+  report.detector = "argument check";
+  report.actor = "orchestrator";
+  report.time_ns = simcore::now();
+  std::ostringstream msg;
+  msg << "FATAL: invalid arguments: " << detail;
+  if (origin < state_.program().origins.size()) msg << " (at " << state_.program().origins[origin] << ")";
+  msg << "\n" << format_host_failure(ErrorCode::invalid_args, 0);
+  report.message = msg.str();
+  monitor_.fail_runtime(std::move(report));
+}
+
+void Orchestrator::scope_begin(const ProgramOp& op) {
+  phase_ = "running";
+  auto& stack = state_.scope_stack();
+  if (op.mode == ScopeMode::automatic && state_.in_manual_scope()) {
+    invalid_args("AUTO scope opened inside an active MANUAL scope", op.origin);
+  }
+  if (stack.size() >= static_cast<std::size_t>(MAX_SCOPE_DEPTH)) {
+    invalid_args("scope depth exceeds PTO2_MAX_SCOPE_DEPTH=64", op.origin);
+  }
+  ScopeFrame frame;
+  frame.mode = op.mode;
+  frame.depth = static_cast<std::uint32_t>(stack.size());
+  frame.serial = state_.next_scope_serial();
+  frame.first_task = state_.scope_tasks().size();
+  frame.origin = op.origin;
+  frame.deferred = op.mode == ScopeMode::manual && state_.config().manual_publish == ManualPublish::deferred;
+  stack.push_back(std::move(frame));
+  state_.events().record(simcore::EventKind::scope_begin, simcore::now(), stack.back().serial, lane_,
+                         stack.back().depth);
+  simcore::sleep_for(state_.config().orchestrator.scope_begin_ns);
+}
+
+void Orchestrator::scope_end() {
+  auto& stack = state_.scope_stack();
+  if (stack.back().deferred) {
+    // The draft design: wire and publish the whole scope as one batch at scope_end.
+    while (stack.back().wired < stack.back().unpublished.size()) {
+      const ProgramOp& op = state_.program().ops[stack.back().unpublished[stack.back().wired]];
+      wire_and_publish(state_.task(op.task), op);
+      ++stack.back().wired;
+    }
+  }
+  auto& scope_tasks = state_.scope_tasks();
+  const std::size_t first = stack.back().first_task;
+  const std::size_t count = scope_tasks.size() - first;
+  for (std::size_t i = first; i < scope_tasks.size(); ++i) state_.release_scope_bit(state_.task(scope_tasks[i]));
+  state_.events().record(simcore::EventKind::scope_end, simcore::now(), stack.back().serial, lane_,
+                         stack.back().depth);
+  scope_tasks.resize(first);
+  stack.pop_back();
+  simcore::sleep_for(static_cast<TimeNs>(count) * state_.config().orchestrator.scope_end_per_task_ns);
+}
+
+bool Orchestrator::scope_precheck_fails(const RingState& ring) const {
+  const ScopeFrame& innermost = state_.scope_stack().back();
+  const std::size_t in_scope = state_.scope_tasks().size() - innermost.first_task;
+  return in_scope >= ring.config.task_window - 1;
+}
+
+TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel) {
+  const int ring_id = state_.current_ring_id();
+  RingState& ring = state_.ring(ring_id);
+  if (state_.config().detectors.kind == DetectorKind::current && !monitor_.detectors_silenced() &&
+      scope_precheck_fails(ring)) {
+    const ScopeFrame& innermost = state_.scope_stack().back();
+    const auto in_scope = static_cast<std::uint32_t>(state_.scope_tasks().size() - innermost.first_task);
+    RuntimeReport report;
+    report.code = ErrorCode::scope_deadlock;
+    report.detector = "scope pre-check";
+    report.actor = "orchestrator";
+    report.time_ns = simcore::now();
+    report.message = format_scope_fatal(state_, ring_id, innermost.depth, in_scope) +
+                     format_host_failure(ErrorCode::scope_deadlock, 0);
+    monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
+  }
+  const std::uint64_t bytes = packed_output_bytes(op);
+  const std::uint64_t offset = allocate(ring, bytes, op.task);
+  TaskRecord& task = state_.create_task(op.task, static_cast<std::uint8_t>(ring_id), kind, kernel);
+  task.packed_begin = offset;
+  task.packed_end = offset + bytes;
+  task.manual = state_.in_manual_scope();
+  task.scope_depth = state_.scope_stack().back().depth;
+  task.scope_serial = state_.scope_stack().back().serial;
+  task.submitted_ns = simcore::now();
+  std::uint64_t cursor = ring.heap_base_address + offset;
+  for (const ArgSpec& arg : op.args) {
+    if (arg.kind != ArgKind::output) continue;
+    task.output_addresses.push_back(cursor);
+    cursor += align_up(arg.bytes, PACKED_OUTPUT_ALIGN);
+  }
+  state_.scope_tasks().push_back(task.ordinal);
+  return task;
+}
+
+void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
+  // Price the submit first (argument copy, lookups, inserts, edges) from a dry run of the
+  // dependency computation against the current TensorMap.
+  const OrchestratorCosts& costs = state_.config().orchestrator;
+  TaskRecord probe;
+  std::vector<ResolvedArg> args = resolve_args(op, probe);
+  const bool manual = state_.in_manual_scope();
+  FaninResult priced = compute_fanin(args, op.deps, manual, state_.tensor_map(), producers_, true);
+  simcore::sleep_for(costs.submit_ns + priced.lookups * costs.tensormap_lookup_ns +
+                     priced.inserts * costs.tensormap_insert_ns +
+                     static_cast<TimeNs>(priced.edges.size()) * costs.edge_ns);
+
+  TaskRecord& task = create(op, op.kind == OpKind::dummy ? TaskKind::dummy : TaskKind::kernel, op.kernel);
+  state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
+  ScopeFrame& frame = state_.scope_stack().back();
+  if (frame.deferred) {
+    frame.unpublished.push_back(op_index);
+    return;
+  }
+  wire_and_publish(task, op);
+}
+
+void Orchestrator::alloc_tensors(const ProgramOp& op) {
+  simcore::sleep_for(state_.config().orchestrator.alloc_tensors_ns);
+  TaskRecord& task = create(op, TaskKind::alloc, NO_INDEX);
+  state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
+  state_.complete_inline(task);
+}
+
+std::vector<ResolvedArg> Orchestrator::resolve_args(const ProgramOp& op, const TaskRecord& task) const {
+  std::vector<ResolvedArg> resolved;
+  resolved.reserve(op.args.size());
+  std::size_t output_index = 0;
+  for (const ArgSpec& spec : op.args) {
+    ResolvedArg arg;
+    arg.kind = spec.kind;
+    arg.layout = spec.layout;
+    if (spec.kind == ArgKind::output) {
+      if (output_index < task.output_addresses.size()) arg.buffer = task.output_addresses[output_index];
+      ++output_index;
+      arg.owner = task.ordinal;
+    } else if (spec.source.external != NO_INDEX) {
+      arg.buffer = state_.program().externals.at(spec.source.external).address;
+    } else {
+      const TaskRecord& creator = state_.tasks().at(spec.source.task);
+      arg.buffer = creator.output_addresses.at(spec.source.output);
+      arg.owner = creator.ordinal;
+    }
+    resolved.push_back(arg);
+  }
+  return resolved;
+}
+
+void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
+  RingState& ring = state_.ring(task.ring);
+  std::vector<ResolvedArg> args = resolve_args(op, task);
+  // Reserve dep-list entries for the producers still running (one per live WAIT edge), then
+  // compute the edges for real: producers may have progressed while the orchestrator waited.
+  FaninResult planned = compute_fanin(args, op.deps, task.manual, state_.tensor_map(), producers_, true);
+  if (!planned.error.empty()) invalid_args(planned.error, op.origin);
+  std::uint32_t entries = 0;
+  for (const FaninEdge& edge : planned.edges) {
+    if (state_.task(edge.producer).state == StoredState::pending) ++entries;
+  }
+  ensure_dep_space(ring, entries, task.ordinal);
+  FaninResult fanin = compute_fanin(args, op.deps, task.manual, state_.tensor_map(), producers_, false);
+
+  std::uint32_t completed_producers = 0;
+  for (const FaninEdge& edge : fanin.edges) {
+    TaskRecord& producer = state_.task(edge.producer);
+    ++producer.consumers_claimed;
+    task.producers.push_back(edge);
+    ++task.fanin_count;
+    if (producer.state == StoredState::pending) {
+      producer.consumers.push_back(task.ordinal);
+    } else {
+      ++completed_producers;
+    }
+  }
+  task.dep_pool_mark = ring.dep_pool.top();
+  // WAIT-only pins are released at wiring; RETAIN pins when this task is released.
+  for (const FaninEdge& edge : fanin.edges) {
+    if (!edge.retain) state_.release_pin(state_.task(edge.producer));
+  }
+  register_outputs(args, task.manual, state_.tensor_map(), task.ordinal, task.ring, task.local_id);
+  task.fanin_refcount += completed_producers;
+  state_.publish(task);
+}
+
+void Orchestrator::sync_heap_tail(RingState& ring) {
+  // The heap tail follows the packed_buffer_end of the last retired task (lazily, at alloc).
+  if (ring.last_task_alive == heap_synced_at_[ring.id] || ring.last_task_alive == 0) return;
+  heap_synced_at_[ring.id] = ring.last_task_alive;
+  ring.heap.reclaim_to(state_.task(ring.ordinals[ring.last_task_alive - 1]).packed_end);
+  if (ring.last_task_alive - ring.tensormap_cleaned_at >= 64) {
+    state_.tensor_map().cleanup_retired(ring.id, ring.last_task_alive);
+    ring.tensormap_cleaned_at = ring.last_task_alive;
+  }
+}
+
+std::uint64_t Orchestrator::allocate(RingState& ring, std::uint64_t bytes, std::uint32_t ordinal) {
+  bool waited = false;
+  while (true) {
+    sync_heap_tail(ring);
+    if (!window_has_room(ring.current_index, ring.last_task_alive, ring.config.task_window)) {
+      wait_for_reclaim(ring, WaitResource::task_window, 0, ordinal);
+      waited = true;
+      continue;
+    }
+    if (auto offset = ring.heap.try_alloc(bytes)) {
+      if (waited) monitor_.orchestrator_wait_satisfied();
+      return *offset;
+    }
+    wait_for_reclaim(ring, WaitResource::heap, bytes, ordinal);
+    waited = true;
+  }
+}
+
+void Orchestrator::ensure_dep_space(RingState& ring, std::uint32_t entries, std::uint32_t ordinal) {
+  bool waited = false;
+  while (true) {
+    if (ring.dep_pool.try_reserve(entries)) {
+      if (waited) monitor_.orchestrator_wait_satisfied();
+      return;
+    }
+    // Reclaim only when short, and only after the watermark moved a cleanup interval (or drained).
+    const bool interval_passed = ring.last_task_alive >= ring.dep_pool_reclaimed_at + 64;
+    const bool drained = ring.last_task_alive == ring.current_index;
+    if ((interval_passed || drained) && ring.last_task_alive > ring.dep_pool_reclaimed_at) {
+      ring.dep_pool.reclaim_to(state_.task(ring.ordinals[ring.last_task_alive - 1]).dep_pool_mark);
+      ring.dep_pool_reclaimed_at = ring.last_task_alive;
+      continue;
+    }
+    wait_for_reclaim(ring, WaitResource::dep_pool, entries, ordinal);
+    waited = true;
+  }
+}
+
+void Orchestrator::fire_reclaim_detector(RingState& ring, WaitResource resource, std::uint64_t requested,
+                                         const std::string& detector, const std::string& reason_lines) {
+  RuntimeReport report;
+  report.code = code_for(resource);
+  report.detector = detector;
+  report.actor = "orchestrator";
+  report.time_ns = simcore::now();
+  report.message = (resource == WaitResource::dep_pool
+                        ? format_dep_pool_fatal(state_, ring, requested, reason_lines)
+                        : format_allocator_fatal(state_, ring, resource, requested, reason_lines)) +
+                   format_host_failure(report.code, 0);
+  monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
+}
+
+void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std::uint64_t requested,
+                                    std::uint32_t ordinal) {
+  BlockedWait& blocked = state_.blocked();
+  blocked = BlockedWait{true, resource, ring.id, requested, ordinal, simcore::now()};
+  state_.events().record(simcore::EventKind::blocked, simcore::now(), ordinal, lane_, static_cast<int>(resource));
+  const std::uint32_t start_alive = ring.last_task_alive;
+  const DetectorConfig& detectors = state_.config().detectors;
+  const TimeNs start_ns = simcore::now();
+  // One spin's duration depends on host scheduling on the simulator board: a decision per wait.
+  const TimeNs spin_ns = monitor_.detectors_silenced()
+                             ? 0
+                             : state_.decisions().uniform_ns(spin_stream_, detectors.spin_ns.min_ns,
+                                                             detectors.spin_ns.max_ns);
+  const bool legacy = detectors.kind == DetectorKind::legacy;
+  const TimeNs legacy_deadline = start_ns + static_cast<TimeNs>(detectors.orchestrator_spin_limit) * spin_ns;
+  TimeNs structural_deadline = start_ns + static_cast<TimeNs>(detectors.structural_check_spins) * spin_ns;
+  const TimeNs backstop_deadline = start_ns + detectors.no_reclaim_timeout_ns;
+  bool structural_pending = true;
+
+  // Bounded: every pass either returns, fires a detector (at most once per run) or retires the
+  // structural check; after firing, the wait has no deadline and ends with the run.
+  while (ring.last_task_alive == start_alive) {
+    TimeNs deadline = TIME_NEVER;
+    if (!monitor_.detectors_silenced()) {
+      deadline = legacy ? legacy_deadline : (structural_pending ? structural_deadline : backstop_deadline);
+    }
+    ring.progress.wait_until(deadline);
+    if (ring.last_task_alive != start_alive) break;
+    if (deadline == TIME_NEVER || simcore::now() < deadline) continue;
+    if (legacy) {
+      fire_reclaim_detector(ring, resource, requested, "legacy spin limit",
+                            legacy_spin_reason_line(detectors.orchestrator_spin_limit));
+      continue;
+    }
+    if (structural_pending) {
+      structural_pending = false;
+      // Structural head-of-line check: the ring's head is the oldest task of the open scope
+      // that owns this ring; that scope cannot end while we wait, so the head never retires.
+      const int ring_id = ring.id;
+      const auto& stack = state_.scope_stack();
+      if (ring.last_task_alive < ring.current_index && static_cast<std::size_t>(ring_id) < stack.size()) {
+        const ScopeFrame& owner = stack[static_cast<std::size_t>(ring_id)];
+        const auto& scope_tasks = state_.scope_tasks();
+        const std::uint32_t head = ring.ordinals[ring.last_task_alive];
+        if (owner.first_task < scope_tasks.size() && scope_tasks[owner.first_task] == head) {
+          fire_reclaim_detector(ring, resource, requested, "structural head-of-line check",
+                                structural_reason_lines(state_.task(head).task_id(), ring_id, owner.depth));
+        }
+      }
+      structural_deadline = TIME_NEVER;
+      continue;
+    }
+    fire_reclaim_detector(ring, resource, requested, "500 ms reclaim backstop", backstop_reason_line());
+  }
+  blocked.active = false;
+  state_.events().record(simcore::EventKind::unblocked, simcore::now(), ordinal, lane_, static_cast<int>(resource));
+}
+
+}  // namespace ptosim::runtime

@@ -1,0 +1,55 @@
+// The orchestrator AICPU thread: interprets the program (scopes, submits, alloc_tensors, dummy
+// tasks), pays the per-operation costs, computes dependencies, and blocks on ring back-pressure
+// with the configured deadlock detectors (runtime-model.md §2, §3.6, §4, §5).
+#pragma once
+
+#include "runtime/dependency_builder.h"
+#include "runtime/run_monitor.h"
+#include "runtime/runtime_state.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ptosim::runtime {
+
+class Orchestrator {
+ public:
+  Orchestrator(RuntimeState& state, RunMonitor& monitor);
+
+  // Actor body.
+  void run();
+  ActorView describe() const;
+
+ private:
+  void scope_begin(const ProgramOp& op);
+  void scope_end();
+  void submit(const ProgramOp& op, std::uint32_t op_index);
+  void alloc_tensors(const ProgramOp& op);
+
+  // Reserves a task slot and `bytes` of heap on `ring`, blocking on back-pressure.
+  std::uint64_t allocate(RingState& ring, std::uint64_t bytes, std::uint32_t ordinal);
+  // Reserves `entries` dep-list entries on `ring`, blocking on back-pressure.
+  void ensure_dep_space(RingState& ring, std::uint32_t entries, std::uint32_t ordinal);
+  // Blocks until the ring's last_task_alive moves, running the detectors meanwhile.
+  void wait_for_reclaim(RingState& ring, WaitResource resource, std::uint64_t requested, std::uint32_t ordinal);
+  void fire_reclaim_detector(RingState& ring, WaitResource resource, std::uint64_t requested,
+                             const std::string& detector, const std::string& reason_lines);
+  bool scope_precheck_fails(const RingState& ring) const;
+
+  TaskRecord& create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel);
+  std::vector<ResolvedArg> resolve_args(const ProgramOp& op, const TaskRecord& task) const;
+  void wire_and_publish(TaskRecord& task, const ProgramOp& op);
+  void sync_heap_tail(RingState& ring);
+  [[noreturn]] void invalid_args(const std::string& detail, std::uint32_t origin);
+
+  RuntimeState& state_;
+  RunMonitor& monitor_;
+  ProducerView producers_;
+  simcore::StreamId spin_stream_;
+  std::uint32_t lane_;
+  std::vector<std::uint32_t> heap_synced_at_;
+  std::string phase_ = "starting";
+};
+
+}  // namespace ptosim::runtime

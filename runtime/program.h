@@ -1,0 +1,76 @@
+// The orchestration program the orchestrator actor interprets: a flat list of runtime calls
+// (scope_begin/end, submit, alloc_tensors, dummy submit) in program order. The scenario loader
+// expands loops and expressions into this form, resolves every name to an index, and composes
+// tensor views, so the simulation itself never evaluates the scenario language.
+#pragma once
+
+#include "hwmodel/ai_core.h"
+#include "runtime/tensor_view.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ptosim::runtime {
+
+enum class ScopeMode : std::uint8_t { automatic, manual };
+
+// Tensor argument kinds (TensorArgType).
+enum class ArgKind : std::uint8_t { input = 0, output = 1, inout = 2, output_existing = 3, no_dep = 4 };
+
+// Explicit dependency flavours: add_dep (WAIT|RETAIN) and add_dep_wait (WAIT only).
+enum class DepFlavor : std::uint8_t { wait_retain, wait_only };
+
+const char* to_string(ScopeMode mode);
+const char* to_string(ArgKind kind);
+
+inline constexpr std::uint32_t NO_INDEX = 0xFFFFFFFFu;
+
+// Where an argument's tensor comes from: an external tensor, or output `output` of an earlier
+// task (runtime-allocated; its address is known only once that task was allocated).
+struct TensorSource {
+  std::uint32_t external = NO_INDEX;
+  std::uint32_t task = NO_INDEX;
+  std::uint32_t output = 0;
+};
+
+struct ArgSpec {
+  ArgKind kind = ArgKind::input;
+  TensorSource source;    // unused for OUTPUT
+  TensorLayout layout;    // the (view) layout this task accesses
+  std::uint64_t bytes = 0;  // OUTPUT only: buffer size before alignment
+};
+
+struct ExplicitDep {
+  std::uint32_t task = 0;  // task ordinal (submission order over all tasks)
+  DepFlavor flavor = DepFlavor::wait_retain;
+};
+
+enum class OpKind : std::uint8_t { scope_begin, scope_end, submit, alloc_tensors, dummy };
+
+struct ProgramOp {
+  OpKind kind = OpKind::submit;
+  ScopeMode mode = ScopeMode::automatic;  // scope_begin
+  std::uint32_t kernel = NO_INDEX;        // submit
+  std::uint32_t task = NO_INDEX;          // ordinal of the task this op creates
+  std::uint32_t origin = 0;               // index into Program::origins
+  std::vector<ArgSpec> args;              // submit, dummy, alloc_tensors (outputs only)
+  std::vector<ExplicitDep> deps;
+};
+
+struct ExternalTensor {
+  std::string name;
+  std::uint64_t address = 0;
+  std::uint64_t bytes = 0;
+  TensorLayout layout;
+};
+
+struct Program {
+  std::vector<ProgramOp> ops;
+  std::vector<ExternalTensor> externals;
+  std::vector<std::string> task_names;  // per task ordinal
+  std::vector<std::string> origins;     // JSON pointers of the statements that produced ops
+  std::uint32_t task_count = 0;
+};
+
+}  // namespace ptosim::runtime

@@ -1,0 +1,81 @@
+// Decides how a run ends, and whether a runtime detector that fired was right (deadlock truth).
+//
+// When a detector fires, the monitor keeps the runtime's report and a snapshot, then lets the
+// simulation continue as if the detector had stayed silent (every detector is silenced, and the
+// continuation is bounded by RuntimeConfig::truth_budget_ns):
+// - the wait the detector judged hopeless is satisfied      -> deadlock_false (names the task
+//   whose progress the detector missed);
+// - every actor blocks with nothing left to wake it          -> deadlock_true (names the cycle or
+//   the resource that can never be freed), or hang when a kernel never finished;
+// - the budget runs out first                                -> sim_limit (undecided).
+#pragma once
+
+#include "runtime/runtime_state.h"
+#include "runtime/state_snapshot.h"
+#include "simcore/sim_engine.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ptosim::runtime {
+
+enum class Outcome : std::uint8_t { pass, wrong_values, hang, deadlock_true, deadlock_false, runtime_error, sim_limit };
+inline constexpr int OUTCOME_COUNT = 7;
+const char* to_string(Outcome outcome);
+bool parse_outcome(const std::string& text, Outcome& out);
+
+enum class DetectorSite : std::uint8_t { orchestrator, scheduler };
+
+struct Verdict {
+  Outcome outcome = Outcome::pass;
+  std::string summary;                 // one line for humans
+  std::optional<RuntimeReport> report;  // the runtime's own error, when it raised one
+  std::optional<StateSnapshot> snapshot;
+  std::vector<std::string> wait_chain;  // deadlock_true: who waits for whom
+};
+
+class RunMonitor {
+ public:
+  RunMonitor(RuntimeState& state, simcore::Simulation& sim);
+
+  void add_actor(std::function<ActorView()> describe) { actors_.push_back(std::move(describe)); }
+
+  // A fatal error that is not a detector (INVALID_ARGS...): the run ends now as runtime_error.
+  [[noreturn]] void fail_runtime(RuntimeReport report);
+
+  // A detector fired. Records the report and the snapshot, silences every detector and starts
+  // the bounded shadow continuation.
+  void detector_fired(RuntimeReport report, DetectorSite site);
+  bool detectors_silenced() const { return fired_; }
+
+  // The orchestrator's blocked wait succeeded. After an orchestrator-side firing this settles
+  // the verdict (deadlock_false) and ends the run.
+  void orchestrator_wait_satisfied();
+  // A scheduler made progress. After a scheduler-side firing this settles deadlock_false.
+  void scheduler_progress(std::uint32_t task_ordinal);
+
+  Verdict conclude(simcore::RunEnd end);
+
+ private:
+  std::vector<ActorView> describe_actors() const;
+  std::vector<std::string> explain_blockage(bool& closes_cycle, bool& kernel_stuck) const;
+  [[noreturn]] void settle_false(const std::string& progress_detail);
+
+  RuntimeState& state_;
+  simcore::Simulation& sim_;
+  std::vector<std::function<ActorView()>> actors_;
+  bool fired_ = false;
+  DetectorSite site_ = DetectorSite::orchestrator;
+  TimeNs fired_at_ns_ = 0;
+  std::optional<RuntimeReport> report_;
+  std::optional<StateSnapshot> snapshot_;
+  std::optional<std::uint32_t> missed_task_;
+  std::string missed_task_label_;
+  bool runtime_failed_ = false;
+  bool settled_false_ = false;
+  std::string false_summary_;
+};
+
+}  // namespace ptosim::runtime

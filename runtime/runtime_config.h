@@ -1,0 +1,87 @@
+// Configuration of the modelled PTO2 runtime: ring sizes, the MANUAL-scope publish policy, the
+// deadlock detectors and the cost model. Defaults follow the fact sheet (runtime-model.md §3.2,
+// §4, §7); scenarios override them.
+#pragma once
+
+#include "simcore/sim_time.h"
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace ptosim::runtime {
+
+inline constexpr int MAX_RING_DEPTH = 4;
+inline constexpr int MAX_SCOPE_DEPTH = 64;
+inline constexpr std::uint64_t PACKED_OUTPUT_ALIGN = 1024;  // each OUTPUT buffer
+inline constexpr std::uint64_t HEAP_ALIGN = 64;             // a task's packed outputs
+
+struct RingConfig {
+  std::uint32_t task_window = 16384;               // power of two; max in flight = window - 1
+  std::uint64_t heap_bytes = 256ULL * 1024 * 1024;  // >= 1024
+  std::uint32_t dep_pool_entries = 16384;           // >= 4
+};
+
+// How a MANUAL scope publishes its tasks: at submit (the merged design, PR #568) or as one batch
+// at scope_end() (the draft "partial_manual" design of issue #495).
+enum class ManualPublish : std::uint8_t { submit, deferred };
+
+// Which deadlock detectors the runtime runs: the historical spin/idle-count heuristics, or HEAD's
+// scope pre-check + structural head-of-line check + 500 ms backstop + gated scheduler watchdog.
+enum class DetectorKind : std::uint8_t { legacy, current };
+
+std::string_view to_string(ManualPublish policy);
+std::string_view to_string(DetectorKind kind);
+
+struct DurationRange {
+  TimeNs min_ns = 0;
+  TimeNs max_ns = 0;
+};
+
+struct DetectorConfig {
+  DetectorKind kind = DetectorKind::current;
+  // legacy: abort after this many orchestrator spins without last_task_alive movement ...
+  std::uint64_t orchestrator_spin_limit = 100'000;
+  // ... or after this many consecutive idle scheduler iterations.
+  std::uint64_t scheduler_idle_limit = 800'000;
+  // Simulated duration of one orchestrator spin; on the simulator board it depends on host
+  // scheduling, so it is a decision within this range (drawn once per blocked wait).
+  DurationRange spin_ns{5, 20};
+  // current: the structural check runs every this many spins.
+  std::uint64_t structural_check_spins = 1024;
+  TimeNs no_reclaim_timeout_ns = 500 * NS_PER_MS;
+  TimeNs scheduler_timeout_ns = 10 * NS_PER_S;
+};
+
+struct OrchestratorCosts {
+  TimeNs submit_ns = 400;          // per submit: argument copy, slot setup, finalize
+  TimeNs tensormap_lookup_ns = 25; // per TensorMap lookup
+  TimeNs tensormap_insert_ns = 25; // per TensorMap insert
+  TimeNs edge_ns = 15;             // per fanin edge wired
+  TimeNs alloc_tensors_ns = 300;   // per alloc_tensors call
+  TimeNs scope_begin_ns = 20;
+  TimeNs scope_end_per_task_ns = 22;  // 364 us for 16704 tasks (device_log_profiling)
+};
+
+struct SchedulerCosts {
+  DurationRange idle_iteration_ns{100, 130};  // ~115 ns measured (issue #897); drawn per idle stretch
+  TimeNs poll_per_running_core_ns = 100;      // one uncached MMIO load of COND
+  TimeNs complete_ns = 300;                   // per completed task, before the fanout walk
+  TimeNs release_consumer_ns = 200;           // per consumer released in the fanout walk
+  TimeNs dispatch_ns = 400;                   // per task dispatched (payload build + MMIO store)
+  TimeNs deferred_release_ns = 100;           // per task in on_task_release
+  std::uint32_t deferred_release_cap = 256;   // PTO2_DEFERRED_RELEASE_CAP
+  std::uint32_t dummy_batch = 8;              // dummy tasks completed per loop (threads 0..2)
+};
+
+struct RuntimeConfig {
+  std::array<RingConfig, MAX_RING_DEPTH> rings{};
+  ManualPublish manual_publish = ManualPublish::submit;
+  DetectorConfig detectors;
+  OrchestratorCosts orchestrator;
+  SchedulerCosts scheduler;
+  // Deadlock truth: how long the simulation may continue after a detector fired.
+  TimeNs truth_budget_ns = 2 * NS_PER_S;
+};
+
+}  // namespace ptosim::runtime

@@ -1,0 +1,80 @@
+#include "runtime/runtime_model.h"
+
+#include "runtime/orchestrator.h"
+#include "runtime/scheduler_thread.h"
+#include "simcore/sim_engine.h"
+
+namespace ptosim::runtime {
+
+ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_ptr<simcore::ExplorationStrategy> strategy) {
+  simcore::Simulation sim;
+  simcore::DecisionSource decisions(seed, std::move(strategy));
+  simcore::EventLog events(input.limits.max_events);
+  const hwmodel::Topology topology(input.platform.clusters, input.platform.scheduler_threads);
+
+  // Lanes: scheduler threads, the orchestrator, then every core.
+  ModelOutput output;
+  RuntimeLanes lanes;
+  lanes.first_scheduler = 0;
+  lanes.orchestrator = static_cast<std::uint32_t>(topology.scheduler_threads());
+  lanes.first_core = lanes.orchestrator + 1;
+  for (int t = 0; t < topology.scheduler_threads(); ++t) output.lanes.push_back({"AICPU sched" + std::to_string(t), false});
+  output.lanes.push_back({"AICPU orchestrator", false});
+  for (int c = 0; c < topology.core_count(); ++c) output.lanes.push_back({topology.core_name(c), true});
+
+  // Hosts: one per AICPU thread and one per core.
+  std::vector<simcore::HostRef> thread_hosts;
+  for (int t = 0; t <= topology.scheduler_threads(); ++t) thread_hosts.push_back(sim.add_host("aicpu" + std::to_string(t)));
+  std::vector<simcore::HostRef> core_hosts;
+  for (int c = 0; c < topology.core_count(); ++c) core_hosts.push_back(sim.add_host(topology.core_name(c)));
+
+  RuntimeState state(input.runtime, input.program, input.kernels, topology, decisions, events, lanes);
+  RunMonitor monitor(state, sim);
+
+  std::vector<std::unique_ptr<hwmodel::AiCore>> cores;
+  std::vector<hwmodel::AiCore*> core_ptrs;
+  for (int c = 0; c < topology.core_count(); ++c) {
+    cores.push_back(std::make_unique<hwmodel::AiCore>(c, topology.kind_of(c), lanes.first_core + static_cast<std::uint32_t>(c),
+                                                      input.platform.core_timing, decisions, events));
+    core_ptrs.push_back(cores.back().get());
+  }
+  std::vector<std::unique_ptr<SchedulerThread>> threads;
+  std::vector<SchedulerThread*> thread_ptrs;
+  for (int t = 0; t < topology.scheduler_threads(); ++t) {
+    threads.push_back(std::make_unique<SchedulerThread>(t, state, monitor, core_ptrs));
+    thread_ptrs.push_back(threads.back().get());
+    state.add_listener(threads.back().get());
+  }
+  Orchestrator orchestrator(state, monitor);
+
+  monitor.add_actor([&orchestrator] { return orchestrator.describe(); });
+  for (SchedulerThread* thread : thread_ptrs) {
+    thread->set_peers(thread_ptrs);
+    monitor.add_actor([thread] { return thread->describe(); });
+  }
+
+  // The orchestrator and schedulers overlap (schedulers start before orchestration is done).
+  for (int t = 0; t < topology.scheduler_threads(); ++t) {
+    SchedulerThread* thread = thread_ptrs[static_cast<std::size_t>(t)];
+    sim.spawn("sched" + std::to_string(t), thread_hosts[static_cast<std::size_t>(t)], [thread] { thread->run(); });
+  }
+  sim.spawn("orchestrator", thread_hosts.back(), [&orchestrator] { orchestrator.run(); });
+  for (int c = 0; c < topology.core_count(); ++c) {
+    hwmodel::AiCore* core = core_ptrs[static_cast<std::size_t>(c)];
+    sim.spawn(topology.core_name(c), core_hosts[static_cast<std::size_t>(c)], [core] { core->run(); }, true);
+  }
+
+  const simcore::RunEnd end = sim.run(input.limits.max_sim_time_ns);
+  if (end == simcore::RunEnd::failed) std::rethrow_exception(sim.failure());
+
+  output.verdict = monitor.conclude(end);
+  output.sim_time_ns = simcore::now();
+  output.digest = events.digest();
+  output.tasks_total = state.tasks_allocated();
+  output.tasks_completed = state.completed_tasks();
+  output.decisions = decisions.log();
+  output.events = events.events();
+  return output;
+}
+
+}  // namespace ptosim::runtime

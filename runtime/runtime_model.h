@@ -1,0 +1,60 @@
+// Builds one simulated world (platform hosts, AI cores, scheduler threads, orchestrator) from a
+// program and its configuration, runs it to its end and reports the verdict, the digest and the
+// decision log. One call per process (see simcore/sim_engine.h).
+#pragma once
+
+#include "hwmodel/ai_core.h"
+#include "runtime/program.h"
+#include "runtime/run_monitor.h"
+#include "runtime/runtime_config.h"
+#include "simcore/decision_source.h"
+#include "simcore/event_log.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ptosim::runtime {
+
+struct PlatformConfig {
+  int clusters = 24;
+  int scheduler_threads = 3;
+  hwmodel::CoreTiming core_timing;
+};
+
+struct RunLimits {
+  std::uint64_t max_events = 20'000'000;
+  TimeNs max_sim_time_ns = 60 * NS_PER_S;
+};
+
+struct ModelInput {
+  PlatformConfig platform;
+  RuntimeConfig runtime;
+  std::vector<hwmodel::KernelSpec> kernels;
+  Program program;
+  RunLimits limits;
+};
+
+// A lane of the event log: an AICPU thread or a core, for traces.
+struct Lane {
+  std::string name;
+  bool is_core = false;
+};
+
+struct ModelOutput {
+  Verdict verdict;
+  TimeNs sim_time_ns = 0;
+  std::uint64_t digest = 0;
+  std::uint32_t tasks_total = 0;
+  std::uint32_t tasks_completed = 0;
+  simcore::DecisionLog decisions;
+  std::vector<simcore::Event> events;
+  std::vector<Lane> lanes;
+};
+
+// Runs the model once in this process. Throws simcore::DecisionDivergence when a replay strategy
+// diverges, and std::exception for internal errors.
+ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_ptr<simcore::ExplorationStrategy> strategy);
+
+}  // namespace ptosim::runtime

@@ -1,0 +1,195 @@
+#include "runtime/runtime_state.h"
+
+#include <stdexcept>
+
+namespace ptosim::runtime {
+
+namespace {
+
+// Fake GM addresses: every ring's heap and the external tensors live in disjoint ranges.
+constexpr std::uint64_t RING_HEAP_BASE = 0x1000'0000'0000ULL;
+constexpr std::uint64_t RING_HEAP_STRIDE = 0x0100'0000'0000ULL;
+
+}  // namespace
+
+const char* to_string(WaitResource resource) {
+  switch (resource) {
+    case WaitResource::task_window: return "task_window";
+    case WaitResource::heap: return "heap";
+    case WaitResource::dep_pool: return "dep_pool";
+  }
+  return "?";
+}
+
+const char* error_name(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::scope_deadlock: return "SCOPE_DEADLOCK";
+    case ErrorCode::heap_ring_deadlock: return "HEAP_RING_DEADLOCK";
+    case ErrorCode::flow_control_deadlock: return "FLOW_CONTROL_DEADLOCK";
+    case ErrorCode::dep_pool_overflow: return "DEP_POOL_OVERFLOW";
+    case ErrorCode::invalid_args: return "INVALID_ARGS";
+    case ErrorCode::scheduler_timeout: return "SCHEDULER_TIMEOUT";
+  }
+  return "UNKNOWN";
+}
+
+int host_code_for(ErrorCode code) { return code == ErrorCode::scheduler_timeout ? 507046 : 507018; }
+
+RingState::RingState(std::uint8_t ring_id, const RingConfig& ring_config, std::uint64_t heap_base)
+    : id(ring_id),
+      config(ring_config),
+      heap(ring_config.heap_bytes),
+      dep_pool(ring_config.dep_pool_entries),
+      heap_base_address(heap_base) {}
+
+RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
+                           const std::vector<hwmodel::KernelSpec>& kernels, const hwmodel::Topology& topology,
+                           simcore::DecisionSource& decisions, simcore::EventLog& events, RuntimeLanes lanes)
+    : config_(config),
+      program_(program),
+      kernels_(kernels),
+      topology_(topology),
+      decisions_(decisions),
+      events_(events),
+      lanes_(lanes),
+      tasks_(program.task_count) {
+  for (int r = 0; r < MAX_RING_DEPTH; ++r) {
+    rings_.push_back(std::make_unique<RingState>(static_cast<std::uint8_t>(r), config.rings[r],
+                                                 RING_HEAP_BASE + RING_HEAP_STRIDE * static_cast<std::uint64_t>(r)));
+  }
+}
+
+bool RuntimeState::in_manual_scope() const {
+  for (const ScopeFrame& frame : scope_stack_) {
+    if (frame.mode == ScopeMode::manual) return true;
+  }
+  return false;
+}
+
+int RuntimeState::current_ring_id() const {
+  int top = static_cast<int>(scope_stack_.size()) - 1;
+  if (top < 0) top = 0;
+  return top < MAX_RING_DEPTH - 1 ? top : MAX_RING_DEPTH - 1;
+}
+
+TaskRecord& RuntimeState::create_task(std::uint32_t ordinal, std::uint8_t ring_id, TaskKind kind,
+                                      std::uint32_t kernel) {
+  RingState& r = ring(ring_id);
+  TaskRecord& t = tasks_.at(ordinal);
+  if (t.allocated) throw std::logic_error("task ordinal allocated twice");
+  t.ordinal = ordinal;
+  t.ring = ring_id;
+  t.local_id = r.current_index++;
+  t.kind = kind;
+  t.kernel = kernel;
+  t.allocated = true;
+  t.dep_pool_mark = r.dep_pool.top();
+  if (kind == TaskKind::kernel) {
+    t.shape = kernels_.at(kernel).shape;
+    t.subtasks_required = t.shape == hwmodel::TaskShape::mix ? 3 : 1;
+  } else {
+    t.shape = hwmodel::TaskShape::dummy;
+  }
+  r.ordinals.push_back(ordinal);
+  ++tasks_allocated_;
+  return t;
+}
+
+ProducerStatus RuntimeState::producer_status(std::uint32_t ordinal) const {
+  if (ordinal >= tasks_.size() || !tasks_[ordinal].allocated) return ProducerStatus::unknown;
+  const TaskRecord& t = tasks_[ordinal];
+  if (is_retired(t.ring, t.local_id)) return ProducerStatus::retired;
+  if (t.state == StoredState::consumed) return ProducerStatus::consumed;
+  return ProducerStatus::live;
+}
+
+bool RuntimeState::is_retired(std::uint8_t ring_id, std::uint32_t local_id) const {
+  return local_id < ring(ring_id).last_task_alive;
+}
+
+void RuntimeState::publish(TaskRecord& task) {
+  task.published = true;
+  events_.record(simcore::EventKind::publish, simcore::now(), task.ordinal, lanes_.orchestrator);
+  task.fanin_refcount += 1;  // release the wiring guard
+  route_if_ready(task, lanes_.orchestrator);
+}
+
+void RuntimeState::route_if_ready(TaskRecord& task, std::uint32_t lane) {
+  if (!task.published || task.fanin_refcount != task.fanin_count || task.ready_pushed) return;
+  task.ready_pushed = true;
+  events_.record(simcore::EventKind::ready, simcore::now(), task.ordinal, lane);
+  ready_[static_cast<int>(task.shape)].push_back(task.ordinal);
+  for (WorkListener* listener : listeners_) listener->on_work(task.shape);
+}
+
+void RuntimeState::complete_inline(TaskRecord& task) {
+  task.state = StoredState::completed;
+  task.completed_ns = simcore::now();
+  ++completed_tasks_;
+  events_.record(simcore::EventKind::complete, simcore::now(), task.ordinal, lanes_.orchestrator);
+  for (WorkListener* listener : listeners_) listener->on_shutdown_check();
+}
+
+std::uint32_t RuntimeState::complete_task(TaskRecord& task, std::uint32_t lane) {
+  if (task.state != StoredState::pending) throw std::logic_error("task completed twice");
+  task.state = StoredState::completed;
+  task.running = false;
+  task.completed_ns = simcore::now();
+  ++completed_tasks_;
+  events_.record(simcore::EventKind::complete, simcore::now(), task.ordinal, lane);
+  std::uint32_t released = 0;
+  for (std::uint32_t consumer_ordinal : task.consumers) {
+    TaskRecord& consumer = tasks_[consumer_ordinal];
+    ++consumer.fanin_refcount;
+    ++released;
+    route_if_ready(consumer, lane);
+  }
+  release_pin_check(task);
+  if (all_done()) {
+    for (WorkListener* listener : listeners_) listener->on_shutdown_check();
+  }
+  return released;
+}
+
+void RuntimeState::release_task(TaskRecord& task) {
+  for (const FaninEdge& edge : task.producers) {
+    if (edge.retain) release_pin(tasks_[edge.producer]);
+  }
+  release_pin_check(task);
+}
+
+void RuntimeState::release_scope_bit(TaskRecord& task) {
+  task.scope_released = true;
+  release_pin_check(task);
+}
+
+void RuntimeState::release_pin(TaskRecord& producer) {
+  ++producer.consumers_released;
+  if (producer.consumers_released > producer.consumers_claimed) throw std::logic_error("pin released twice");
+  release_pin_check(producer);
+}
+
+void RuntimeState::release_pin_check(TaskRecord& task) {
+  if (task.state != StoredState::completed) return;
+  if (!task.scope_released) return;
+  if (task.consumers_released != task.consumers_claimed) return;
+  task.state = StoredState::consumed;
+  events_.record(simcore::EventKind::consumed, simcore::now(), task.ordinal, lanes_.orchestrator, task.ring);
+  advance_ring(ring(task.ring));
+}
+
+void RuntimeState::advance_ring(RingState& r) {
+  bool moved = false;
+  while (r.last_task_alive < r.current_index && tasks_[r.ordinals[r.last_task_alive]].state == StoredState::consumed) {
+    ++r.last_task_alive;
+    moved = true;
+  }
+  if (moved) r.progress.notify_all();
+}
+
+void RuntimeState::set_orchestration_done() {
+  orchestration_done_ = true;
+  for (WorkListener* listener : listeners_) listener->on_shutdown_check();
+}
+
+}  // namespace ptosim::runtime

@@ -1,0 +1,203 @@
+// The shared state of the modelled runtime and the lifecycle transitions performed on it by the
+// orchestrator and the scheduler threads (runtime-model.md §1, §3, §5):
+// publish, WAIT->READY on the last fanin, completion and the fanout walk, consumer release
+// (RETAIN pins), scope end (scope bit), CONSUMED, and in-order watermark advance per ring.
+//
+// Actors run one at a time in simulated time, so each method is atomic with respect to the others;
+// races of the real runtime appear as orderings of these calls, chosen through the decision source.
+#pragma once
+
+#include "hwmodel/ai_core.h"
+#include "hwmodel/topology.h"
+#include "runtime/program.h"
+#include "runtime/dependency_builder.h"
+#include "runtime/ring_buffers.h"
+#include "runtime/runtime_config.h"
+#include "runtime/task_record.h"
+#include "runtime/tensor_map.h"
+#include "simcore/decision_source.h"
+#include "simcore/event_log.h"
+#include "simcore/sim_engine.h"
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ptosim::runtime {
+
+struct RingState {
+  RingState(std::uint8_t ring_id, const RingConfig& ring_config, std::uint64_t heap_base);
+
+  std::uint8_t id;
+  RingConfig config;
+  std::uint32_t current_index = 0;    // next local id
+  std::uint32_t last_task_alive = 0;  // oldest local id not yet reclaimed
+  std::vector<std::uint32_t> ordinals;  // local id -> task ordinal
+  HeapRing heap;
+  DepPool dep_pool;
+  std::uint32_t dep_pool_reclaimed_at = 0;  // watermark at the last dep-pool reclaim
+  std::uint32_t tensormap_cleaned_at = 0;   // watermark at the last TensorMap cleanup
+  std::uint64_t heap_base_address;
+  simcore::WaitSignal progress;  // notified whenever last_task_alive advances
+
+  std::uint32_t active_tasks() const { return current_index - last_task_alive; }
+};
+
+struct ScopeFrame {
+  ScopeMode mode = ScopeMode::automatic;
+  std::uint32_t depth = 0;
+  std::uint32_t serial = 0;
+  std::size_t first_task = 0;  // index into RuntimeState::scope_tasks()
+  std::uint32_t origin = 0;
+  bool deferred = false;  // MANUAL scope with deferred publish
+  std::vector<std::uint32_t> unpublished;  // op indices held back until scope_end (deferred)
+  std::size_t wired = 0;                   // how many of them scope_end has published so far
+};
+
+enum class WaitResource : std::uint8_t { task_window, heap, dep_pool };
+const char* to_string(WaitResource resource);
+
+// What the orchestrator is blocked on, if anything.
+struct BlockedWait {
+  bool active = false;
+  WaitResource resource = WaitResource::task_window;
+  std::uint8_t ring = 0;
+  std::uint64_t requested = 0;  // bytes (heap) or entries (dep pool)
+  std::uint32_t task = NO_INDEX;  // ordinal of the task being allocated or wired
+  TimeNs since_ns = 0;
+};
+
+// Error codes as the runtime reports them (pto_runtime_status.h).
+enum class ErrorCode : int {
+  scope_deadlock = 1,
+  heap_ring_deadlock = 2,
+  flow_control_deadlock = 3,
+  dep_pool_overflow = 4,
+  invalid_args = 5,
+  scheduler_timeout = 100,
+};
+const char* error_name(ErrorCode code);
+// Host-visible CANN code: stream-sync timeout for a scheduler timeout, generic AICPU exception else.
+int host_code_for(ErrorCode code);
+
+struct RuntimeReport {
+  ErrorCode code = ErrorCode::invalid_args;
+  std::string detector;  // which detector or check raised it
+  std::string message;   // the runtime's diagnostic text, in its format
+  TimeNs time_ns = 0;
+  std::string actor;
+  int stall_sub_class = 0;  // code 100 only
+};
+
+// Notified when work appears that a scheduler thread may take.
+class WorkListener {
+ public:
+  virtual ~WorkListener() = default;
+  virtual void on_work(hwmodel::TaskShape shape) = 0;
+  virtual void on_shutdown_check() = 0;
+};
+
+struct RuntimeLanes {
+  std::uint32_t orchestrator = 0;
+  std::uint32_t first_scheduler = 0;
+  std::uint32_t first_core = 0;
+};
+
+class RuntimeState {
+ public:
+  RuntimeState(const RuntimeConfig& config, const Program& program, const std::vector<hwmodel::KernelSpec>& kernels,
+               const hwmodel::Topology& topology, simcore::DecisionSource& decisions, simcore::EventLog& events,
+               RuntimeLanes lanes);
+
+  const RuntimeConfig& config() const { return config_; }
+  const Program& program() const { return program_; }
+  const std::vector<hwmodel::KernelSpec>& kernels() const { return kernels_; }
+  const hwmodel::Topology& topology() const { return topology_; }
+  simcore::DecisionSource& decisions() { return decisions_; }
+  simcore::EventLog& events() { return events_; }
+  const RuntimeLanes& lanes() const { return lanes_; }
+
+  TaskRecord& task(std::uint32_t ordinal) { return tasks_.at(ordinal); }
+  const std::vector<TaskRecord>& tasks() const { return tasks_; }
+  std::uint32_t tasks_allocated() const { return tasks_allocated_; }
+  RingState& ring(int id) { return *rings_.at(id); }
+  const RingState& ring(int id) const { return *rings_.at(id); }
+  TensorMap& tensor_map() { return tensor_map_; }
+
+  // --- scopes ---
+  std::vector<ScopeFrame>& scope_stack() { return scope_stack_; }
+  const std::vector<ScopeFrame>& scope_stack() const { return scope_stack_; }
+  std::vector<std::uint32_t>& scope_tasks() { return scope_tasks_; }
+  const std::vector<std::uint32_t>& scope_tasks() const { return scope_tasks_; }
+  bool in_manual_scope() const;
+  int current_ring_id() const;
+  std::uint32_t next_scope_serial() { return scope_serial_++; }
+
+  // --- lifecycle ---
+  // Claims the next slot of `ring` for task `ordinal` (room already checked).
+  TaskRecord& create_task(std::uint32_t ordinal, std::uint8_t ring_id, TaskKind kind, std::uint32_t kernel);
+  ProducerStatus producer_status(std::uint32_t ordinal) const;
+  bool is_retired(std::uint8_t ring_id, std::uint32_t local_id) const;
+  // Publishes a wired task: releases the wiring guard and routes it if ready.
+  void publish(TaskRecord& task);
+  // Marks an alloc_tensors task COMPLETED inline on the orchestrator.
+  void complete_inline(TaskRecord& task);
+  // Scheduler: last subtask observed. Returns how many consumers the fanout walk released.
+  std::uint32_t complete_task(TaskRecord& task, std::uint32_t lane);
+  // Scheduler: deferred on_task_release (RETAIN pins of the producers, then self check).
+  void release_task(TaskRecord& task);
+  // Orchestrator: the owning scope ended.
+  void release_scope_bit(TaskRecord& task);
+  // Releases one consumer pin on `producer` (WAIT-only edges at wiring, RETAIN at release).
+  void release_pin(TaskRecord& producer);
+
+  // --- ready queues ---
+  std::deque<std::uint32_t>& ready_queue(hwmodel::TaskShape shape) { return ready_[static_cast<int>(shape)]; }
+  void add_listener(WorkListener* listener) { listeners_.push_back(listener); }
+
+  // --- run-wide flags ---
+  void set_orchestration_done();
+  bool orchestration_done() const { return orchestration_done_; }
+  std::uint32_t completed_tasks() const { return completed_tasks_; }
+  bool all_done() const { return orchestration_done_ && completed_tasks_ >= tasks_allocated_; }
+
+  BlockedWait& blocked() { return blocked_; }
+  const BlockedWait& blocked() const { return blocked_; }
+
+  std::uint32_t next_dispatch_token() { return ++dispatch_token_; }
+
+ private:
+  // WAIT -> READY: pushes a published task whose fanin is complete, exactly once.
+  void route_if_ready(TaskRecord& task, std::uint32_t lane);
+  // CONSUMED check: completed, scope bit released, every claimed pin released.
+  void release_pin_check(TaskRecord& task);
+  void advance_ring(RingState& ring);
+
+  const RuntimeConfig& config_;
+  const Program& program_;
+  const std::vector<hwmodel::KernelSpec>& kernels_;
+  const hwmodel::Topology& topology_;
+  simcore::DecisionSource& decisions_;
+  simcore::EventLog& events_;
+  RuntimeLanes lanes_;
+
+  std::vector<TaskRecord> tasks_;
+  std::uint32_t tasks_allocated_ = 0;
+  std::uint32_t completed_tasks_ = 0;
+  std::vector<std::unique_ptr<RingState>> rings_;
+  TensorMap tensor_map_;
+  std::vector<ScopeFrame> scope_stack_;
+  std::vector<std::uint32_t> scope_tasks_;
+  std::uint32_t scope_serial_ = 0;
+  std::array<std::deque<std::uint32_t>, 4> ready_;
+  std::vector<WorkListener*> listeners_;
+  bool orchestration_done_ = false;
+  BlockedWait blocked_;
+  std::uint32_t dispatch_token_ = 0;
+};
+
+}  // namespace ptosim::runtime

@@ -1,0 +1,338 @@
+#include "runtime/scheduler_thread.h"
+
+#include "runtime/runtime_messages.h"
+
+#include <sstream>
+
+namespace ptosim::runtime {
+
+using hwmodel::CoreKind;
+using hwmodel::TaskShape;
+
+SchedulerThread::SchedulerThread(int index, RuntimeState& state, RunMonitor& monitor,
+                                 const std::vector<hwmodel::AiCore*>& all_cores)
+    : index_(index),
+      state_(state),
+      monitor_(monitor),
+      lane_(state.lanes().first_scheduler + static_cast<std::uint32_t>(index)),
+      idle_stream_(state.decisions().stream("sched" + std::to_string(index) + ".idle_iteration_ns")),
+      core_stream_(state.decisions().stream("sched" + std::to_string(index) + ".core_choice")) {
+  const hwmodel::Topology& topo = state.topology();
+  for (int cluster = 0; cluster < topo.clusters(); ++cluster) {
+    if (topo.owner_thread(cluster) != index) continue;
+    for (CoreKind kind : {CoreKind::aic, CoreKind::aiv0, CoreKind::aiv1}) {
+      CoreSlot slot;
+      slot.core = all_cores.at(static_cast<std::size_t>(topo.core_id(cluster, kind)));
+      slot.cluster = cluster;
+      slot.kind = kind;
+      cores_.push_back(slot);
+      slot.core->set_observer(this);
+    }
+  }
+}
+
+void SchedulerThread::run() {
+  while (true) {
+    if (running_cores_ == 0 && state_.all_done()) {
+      drain_deferred();  // loop exit drains the deferred releases
+      exited_ = true;
+      return;
+    }
+    if (iterate()) {
+      idle_start_ns_ = -1;
+      last_progress_ns_ = simcore::now();
+    } else {
+      idle();
+    }
+  }
+}
+
+bool SchedulerThread::has_free_core(TaskShape shape) const {
+  switch (shape) {
+    case TaskShape::aic:
+    case TaskShape::aiv:
+      for (const CoreSlot& slot : cores_) {
+        if (slot.task != NO_INDEX) continue;
+        if ((shape == TaskShape::aic) == (slot.kind == CoreKind::aic)) return true;
+      }
+      return false;
+    case TaskShape::mix:
+      for (std::size_t i = 0; i + 2 < cores_.size(); i += 3) {
+        if (cores_[i].task == NO_INDEX && cores_[i + 1].task == NO_INDEX && cores_[i + 2].task == NO_INDEX) return true;
+      }
+      return false;
+    case TaskShape::dummy: return index_ < 3;
+  }
+  return false;
+}
+
+std::vector<std::vector<std::size_t>> SchedulerThread::free_placements(TaskShape shape) const {
+  std::vector<std::vector<std::size_t>> placements;
+  if (shape == TaskShape::mix) {
+    for (std::size_t i = 0; i + 2 < cores_.size(); i += 3) {
+      if (cores_[i].task == NO_INDEX && cores_[i + 1].task == NO_INDEX && cores_[i + 2].task == NO_INDEX) {
+        placements.push_back({i, i + 1, i + 2});
+      }
+    }
+    return placements;
+  }
+  for (std::size_t i = 0; i < cores_.size(); ++i) {
+    if (cores_[i].task != NO_INDEX) continue;
+    if ((shape == TaskShape::aic) == (cores_[i].kind == CoreKind::aic)) placements.push_back({i});
+  }
+  return placements;
+}
+
+bool SchedulerThread::has_work() const {
+  const TimeNs now = simcore::now();
+  for (const CoreSlot& slot : cores_) {
+    if (slot.task == NO_INDEX) continue;
+    hwmodel::CondRegister cond = slot.core->read_cond();
+    if (cond.fin && cond.token == slot.token && cond.fin_visible_ns <= now) return true;
+  }
+  for (TaskShape shape : {TaskShape::mix, TaskShape::aic, TaskShape::aiv, TaskShape::dummy}) {
+    if (!state_.ready_queue(shape).empty() && has_free_core(shape)) return true;
+  }
+  return false;
+}
+
+bool SchedulerThread::iterate() {
+  const SchedulerCosts& costs = state_.config().scheduler;
+  const TimeNs now = simcore::now();
+  TimeNs cost_ns = static_cast<TimeNs>(running_cores_) * costs.poll_per_running_core_ns;
+  bool progress = false;
+
+  // 1. Completion poll of this thread's running cores.
+  std::uint32_t last_completed = NO_INDEX;
+  for (CoreSlot& slot : cores_) {
+    if (slot.task == NO_INDEX) continue;
+    hwmodel::CondRegister cond = slot.core->read_cond();
+    if (!cond.fin || cond.token != slot.token || cond.fin_visible_ns > now) continue;
+    TaskRecord& task = state_.task(slot.task);
+    slot.task = NO_INDEX;
+    --running_cores_;
+    progress = true;
+    if (++task.subtasks_done < task.subtasks_required) continue;
+    const std::uint32_t released = state_.complete_task(task, lane_);
+    cost_ns += costs.complete_ns + static_cast<TimeNs>(released) * costs.release_consumer_ns;
+    last_completed = task.ordinal;
+    deferred_release_.push_back(task.ordinal);
+    if (deferred_release_.size() >= costs.deferred_release_cap) {
+      cost_ns += static_cast<TimeNs>(drain_deferred()) * costs.deferred_release_ns;
+    }
+  }
+
+  // 2. Dummy tasks (threads 0..2): completed inline.
+  if (index_ < 3) {
+    auto& dummies = state_.ready_queue(TaskShape::dummy);
+    for (std::uint32_t n = 0; n < costs.dummy_batch && !dummies.empty(); ++n) {
+      TaskRecord& task = state_.task(dummies.front());
+      dummies.pop_front();
+      const std::uint32_t released = state_.complete_task(task, lane_);
+      cost_ns += costs.complete_ns + static_cast<TimeNs>(released) * costs.release_consumer_ns;
+      last_completed = task.ordinal;
+      deferred_release_.push_back(task.ordinal);
+      progress = true;
+    }
+  }
+
+  // 3. Dispatch READY tasks to free cores: MIX first, then AIC/AIV alternating with parity.
+  std::vector<Assignment> assignments;
+  const TaskShape first = index_ % 2 == 0 ? TaskShape::aic : TaskShape::aiv;
+  const TaskShape second = index_ % 2 == 0 ? TaskShape::aiv : TaskShape::aic;
+  for (TaskShape shape : {TaskShape::mix, first, second}) {
+    auto& queue = state_.ready_queue(shape);
+    while (!queue.empty()) {
+      std::vector<std::vector<std::size_t>> placements = free_placements(shape);
+      if (placements.empty()) break;
+      // Which free core (cluster) gets the task is a decision.
+      const std::size_t choice = state_.decisions().pick(core_stream_, placements.size());
+      Assignment assignment{queue.front(), placements[choice]};
+      queue.pop_front();
+      TaskRecord& task = state_.task(assignment.task);
+      task.running = true;
+      task.thread = static_cast<std::uint32_t>(index_);
+      task.core = static_cast<std::uint32_t>(cores_[assignment.slots.front()].core->id());
+      for (std::size_t slot_index : assignment.slots) {
+        cores_[slot_index].task = assignment.task;
+        cores_[slot_index].token = state_.next_dispatch_token();
+        ++running_cores_;
+      }
+      cost_ns += costs.dispatch_ns;
+      assignments.push_back(std::move(assignment));
+      progress = true;
+    }
+  }
+
+  // An iteration without progress is an idle one; its polling time is part of the idle stretch.
+  if (!progress) return false;
+  if (last_completed != NO_INDEX) monitor_.scheduler_progress(last_completed);
+  simcore::sleep_for(cost_ns);
+  // All handles of one pop are published after one write barrier: the MMIO stores happen now.
+  for (const Assignment& assignment : assignments) {
+    const TaskRecord& task = state_.task(assignment.task);
+    const hwmodel::KernelSpec& kernel = state_.kernels().at(task.kernel);
+    for (std::size_t slot_index : assignment.slots) {
+      CoreSlot& slot = cores_[slot_index];
+      state_.events().record(simcore::EventKind::dispatch, simcore::now(), task.ordinal,
+                             state_.lanes().first_core + static_cast<std::uint32_t>(slot.core->id()),
+                             static_cast<std::int64_t>(lane_));
+      slot.core->write_task(slot.token, task.ordinal, kernel);
+    }
+  }
+  return progress;
+}
+
+std::uint32_t SchedulerThread::drain_deferred() {
+  const auto count = static_cast<std::uint32_t>(deferred_release_.size());
+  for (std::uint32_t ordinal : deferred_release_) state_.release_task(state_.task(ordinal));
+  deferred_release_.clear();
+  return count;
+}
+
+TimeNs SchedulerThread::earliest_pending_fin() const {
+  TimeNs earliest = TIME_NEVER;
+  for (const CoreSlot& slot : cores_) {
+    if (slot.task == NO_INDEX) continue;
+    hwmodel::CondRegister cond = slot.core->read_cond();
+    if (cond.fin && cond.token == slot.token && cond.fin_visible_ns < earliest) earliest = cond.fin_visible_ns;
+  }
+  return earliest;
+}
+
+TimeNs SchedulerThread::detector_deadline() const {
+  if (monitor_.detectors_silenced()) return TIME_NEVER;
+  const DetectorConfig& detectors = state_.config().detectors;
+  if (detectors.kind == DetectorKind::legacy) {
+    return idle_start_ns_ + static_cast<TimeNs>(detectors.scheduler_idle_limit) * idle_iteration_ns_;
+  }
+  return last_progress_ns_ + detectors.scheduler_timeout_ns;
+}
+
+TimeNs SchedulerThread::next_boundary(TimeNs t) const {
+  if (t <= idle_start_ns_) return idle_start_ns_;
+  const TimeNs iterations = (t - idle_start_ns_ + idle_iteration_ns_ - 1) / idle_iteration_ns_;
+  return idle_start_ns_ + iterations * idle_iteration_ns_;
+}
+
+void SchedulerThread::idle() {
+  const SchedulerCosts& costs = state_.config().scheduler;
+  if (!deferred_release_.empty()) {
+    // An iteration without progress releases the deferred consumers (on_task_release).
+    simcore::sleep_for(static_cast<TimeNs>(drain_deferred()) * costs.deferred_release_ns);
+    return;
+  }
+  if (idle_start_ns_ < 0) {
+    idle_start_ns_ = simcore::now();
+    idle_iteration_ns_ = state_.decisions().uniform_ns(idle_stream_, costs.idle_iteration_ns.min_ns,
+                                                       costs.idle_iteration_ns.max_ns);
+  }
+  const TimeNs detector_ns = detector_deadline();
+  if (!has_work() && !(running_cores_ == 0 && state_.all_done())) {
+    waiting_ = true;
+    const TimeNs fin_ns = earliest_pending_fin();
+    wake_.wait_until(fin_ns < detector_ns ? fin_ns : detector_ns);
+    waiting_ = false;
+  }
+  if (simcore::now() >= detector_ns) {
+    handle_watchdog();
+    return;
+  }
+  // The loop notices a change at its next poll; a FIN is seen only once it is visible.
+  TimeNs target = next_boundary(simcore::now());
+  if (!has_work()) {
+    const TimeNs fin_ns = earliest_pending_fin();
+    if (fin_ns != TIME_NEVER && fin_ns > target) target = next_boundary(fin_ns);
+  }
+  simcore::sleep_until(target < detector_ns ? target : detector_ns);
+}
+
+void SchedulerThread::handle_watchdog() {
+  const DetectorConfig& detectors = state_.config().detectors;
+  const bool legacy = detectors.kind == DetectorKind::legacy;
+  if (!legacy) {
+    // Ownership gate: only a thread that owns a running task, or a globally stuck run after the
+    // orchestrator finished, may latch the timeout; otherwise the timer restarts.
+    bool any_running = false;
+    for (const SchedulerThread* peer : peers_) any_running = any_running || peer->owns_running_task();
+    const bool global_stuck =
+        state_.orchestration_done() && state_.completed_tasks() < state_.tasks_allocated() && !any_running;
+    if (!owns_running_task() && !global_stuck) {
+      last_progress_ns_ = simcore::now();
+      return;
+    }
+  }
+  // Stall classification over live tasks: RUNNING > READY > WAIT > orchestrator not done.
+  std::uint32_t running = 0;
+  std::uint32_t ready = 0;
+  std::uint32_t waiting = 0;
+  std::uint64_t stuck_task = 0;
+  std::string stuck_core = "-";
+  bool stuck_found = false;
+  for (int r = 0; r < MAX_RING_DEPTH; ++r) {
+    const RingState& ring = state_.ring(r);
+    for (std::uint32_t local = ring.last_task_alive; local < ring.current_index; ++local) {
+      const TaskRecord& task = state_.tasks()[ring.ordinals[local]];
+      TaskPhase phase = task.phase();
+      if (phase == TaskPhase::running) {
+        ++running;
+        if (!stuck_found) {
+          stuck_found = true;
+          stuck_task = task.task_id();
+          stuck_core = state_.topology().core_name(static_cast<int>(task.core));
+        }
+      } else if (phase == TaskPhase::ready) {
+        ++ready;
+      } else if (phase == TaskPhase::waiting) {
+        ++waiting;
+      }
+    }
+  }
+  const int sub_class = running > 0 ? 1 : ready > 0 ? 3 : waiting > 0 ? 4 : !state_.orchestration_done() ? 5 : 99;
+  const std::uint64_t idle_iterations =
+      static_cast<std::uint64_t>((simcore::now() - (idle_start_ns_ < 0 ? simcore::now() : idle_start_ns_)) /
+                                 idle_iteration_ns_);
+  RuntimeReport report;
+  report.code = ErrorCode::scheduler_timeout;
+  report.detector = legacy ? "legacy idle-iteration limit" : "scheduler watchdog";
+  report.actor = "scheduler thread " + std::to_string(index_);
+  report.time_ns = simcore::now();
+  report.stall_sub_class = sub_class;
+  report.message = format_scheduler_timeout(state_, idle_iterations, sub_class, running, ready, waiting, stuck_task,
+                                            stuck_core) +
+                   format_host_failure(ErrorCode::scheduler_timeout, sub_class);
+  monitor_.detector_fired(std::move(report), DetectorSite::scheduler);
+}
+
+void SchedulerThread::on_fin_posted(int, TimeNs) {
+  if (waiting_) wake_.notify_all();
+}
+
+void SchedulerThread::on_work(TaskShape shape) {
+  if (waiting_ && has_free_core(shape)) wake_.notify_all();
+}
+
+void SchedulerThread::on_shutdown_check() {
+  if (waiting_) wake_.notify_all();
+}
+
+ActorView SchedulerThread::describe() const {
+  ActorView view;
+  view.name = "scheduler thread " + std::to_string(index_);
+  if (exited_) {
+    view.state = "done";
+    return view;
+  }
+  view.state = running_cores_ > 0 ? "busy" : (waiting_ ? "idle" : "running");
+  std::ostringstream out;
+  out << running_cores_ << " of " << cores_.size() << " owned cores running";
+  for (const CoreSlot& slot : cores_) {
+    if (slot.task == NO_INDEX) continue;
+    out << "; " << state_.topology().core_name(slot.core->id()) << " runs task " << state_.task(slot.task).task_id();
+  }
+  out << "; " << deferred_release_.size() << " deferred releases pending";
+  view.waits_for = out.str();
+  return view;
+}
+
+}  // namespace ptosim::runtime

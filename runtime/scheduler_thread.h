@@ -1,0 +1,81 @@
+// One AICPU scheduler thread (resolve_and_dispatch, runtime-model.md §1.4, §6.3): it owns the
+// cores of every cluster ci with ci % threads == index, polls their COND registers, completes
+// tasks and walks their fanout, dispatches READY tasks to its free cores, and drains deferred
+// releases only on idle iterations or when 256 have piled up, which makes reclaim trail
+// completion.
+//
+// Idle iterations are not simulated one by one: a thread with nothing to do waits until work can
+// appear (a FIN, a ready task for a free core, shutdown) or a detector deadline, then resumes at
+// its next iteration boundary. The iteration length is a decision per idle stretch, so which
+// thread notices a change first is decided by the seed.
+//
+// Left out: the dual-slot PENDING dispatch, early dispatch, sync_start drains, async completions.
+#pragma once
+
+#include "hwmodel/ai_core.h"
+#include "runtime/run_monitor.h"
+#include "runtime/runtime_state.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace ptosim::runtime {
+
+class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener {
+ public:
+  SchedulerThread(int index, RuntimeState& state, RunMonitor& monitor, const std::vector<hwmodel::AiCore*>& all_cores);
+
+  void set_peers(const std::vector<SchedulerThread*>& peers) { peers_ = peers; }
+  // Actor body.
+  void run();
+  ActorView describe() const;
+  bool owns_running_task() const { return running_cores_ > 0; }
+
+  void on_fin_posted(int core_id, TimeNs visible_ns) override;
+  void on_work(hwmodel::TaskShape shape) override;
+  void on_shutdown_check() override;
+
+ private:
+  struct CoreSlot {
+    hwmodel::AiCore* core = nullptr;
+    int cluster = 0;
+    hwmodel::CoreKind kind = hwmodel::CoreKind::aic;
+    std::uint32_t task = NO_INDEX;
+    std::uint32_t token = 0;
+  };
+  struct Assignment {
+    std::uint32_t task = 0;
+    std::vector<std::size_t> slots;
+  };
+
+  bool iterate();
+  void idle();
+  bool has_work() const;
+  bool has_free_core(hwmodel::TaskShape shape) const;
+  std::vector<std::vector<std::size_t>> free_placements(hwmodel::TaskShape shape) const;
+  TimeNs earliest_pending_fin() const;
+  TimeNs detector_deadline() const;
+  TimeNs next_boundary(TimeNs t) const;
+  std::uint32_t drain_deferred();
+  void handle_watchdog();
+
+  int index_;
+  RuntimeState& state_;
+  RunMonitor& monitor_;
+  std::uint32_t lane_;
+  std::vector<CoreSlot> cores_;
+  std::vector<SchedulerThread*> peers_;
+  std::vector<std::uint32_t> deferred_release_;
+  simcore::WaitSignal wake_;
+  simcore::StreamId idle_stream_;
+  simcore::StreamId core_stream_;
+  bool waiting_ = false;
+  bool exited_ = false;
+  int running_cores_ = 0;
+  TimeNs idle_start_ns_ = -1;
+  TimeNs idle_iteration_ns_ = 1;
+  TimeNs last_progress_ns_ = 0;
+};
+
+}  // namespace ptosim::runtime

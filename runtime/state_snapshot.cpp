@@ -1,0 +1,129 @@
+#include "runtime/state_snapshot.h"
+
+namespace ptosim::runtime {
+
+namespace {
+
+const char* kind_name(TaskKind kind) {
+  switch (kind) {
+    case TaskKind::kernel: return "kernel";
+    case TaskKind::alloc: return "alloc";
+    case TaskKind::dummy: return "dummy";
+  }
+  return "?";
+}
+
+}  // namespace
+
+TaskView describe_task(const RuntimeState& state, const TaskRecord& task) {
+  TaskView view;
+  view.task_id = task.task_id();
+  view.ordinal = task.ordinal;
+  view.name = state.program().task_names.at(task.ordinal);
+  view.ring = task.ring;
+  view.local_id = task.local_id;
+  TaskPhase phase = task.phase();
+  view.state = std::string(to_string(phase));
+  view.state_number = five_state_number(phase);
+  view.stored_state = static_cast<int>(task.state);
+  view.fanin_refcount = task.fanin_refcount;
+  view.fanin_count = task.fanin_count;
+  view.consumers_released = task.consumers_released;
+  view.consumers_claimed = task.consumers_claimed;
+  view.scope_released = task.scope_released;
+  view.scope_depth = task.scope_depth;
+  view.kind = kind_name(task.kind);
+  if (task.kind == TaskKind::kernel) view.kernel = state.kernels().at(task.kernel).name;
+  if (task.running && task.core != NO_CORE) {
+    const hwmodel::Topology& topo = state.topology();
+    if (task.shape == hwmodel::TaskShape::mix) {
+      int cluster = topo.cluster_of(static_cast<int>(task.core));
+      for (auto kind : {hwmodel::CoreKind::aic, hwmodel::CoreKind::aiv0, hwmodel::CoreKind::aiv1}) {
+        view.cores.push_back(topo.core_name(topo.core_id(cluster, kind)));
+      }
+    } else {
+      view.cores.push_back(topo.core_name(static_cast<int>(task.core)));
+    }
+  }
+  for (const FaninEdge& edge : task.producers) {
+    if (edge.wait) view.producers.push_back(edge.producer);
+  }
+  view.consumers = task.consumers;
+  return view;
+}
+
+std::optional<std::uint32_t> find_progress_task(const RuntimeState& state, int ring_hint) {
+  auto scan = [&](TaskPhase wanted, int only_ring) -> std::optional<std::uint32_t> {
+    for (int r = 0; r < MAX_RING_DEPTH; ++r) {
+      if (only_ring >= 0 && r != only_ring) continue;
+      const RingState& ring = state.ring(r);
+      for (std::uint32_t local = ring.last_task_alive; local < ring.current_index; ++local) {
+        const TaskRecord& task = state.tasks()[ring.ordinals[local]];
+        if (task.phase() == wanted) return task.ordinal;
+      }
+    }
+    return std::nullopt;
+  };
+  for (TaskPhase wanted : {TaskPhase::ready, TaskPhase::running, TaskPhase::completed}) {
+    if (auto hit = scan(wanted, ring_hint)) return hit;
+    if (auto hit = scan(wanted, -1)) return hit;
+  }
+  return std::nullopt;
+}
+
+StateSnapshot capture_snapshot(const RuntimeState& state, const std::vector<ActorView>& actors,
+                               std::optional<std::uint32_t> progress_task) {
+  StateSnapshot snap;
+  snap.time_ns = simcore::now();
+  snap.completed_tasks = state.completed_tasks();
+  snap.total_tasks = state.tasks_allocated();
+  snap.orchestration_done = state.orchestration_done();
+  snap.progress_task = progress_task;
+  if (state.blocked().active) snap.blocked_ring = state.blocked().ring;
+  for (int r = 0; r < MAX_RING_DEPTH; ++r) {
+    const RingState& ring = state.ring(r);
+    if (ring.current_index == 0) continue;
+    RingView view;
+    view.id = static_cast<std::uint32_t>(r);
+    view.current_index = ring.current_index;
+    view.last_task_alive = ring.last_task_alive;
+    view.task_window = ring.config.task_window;
+    view.heap_top = ring.heap.top();
+    view.heap_tail = ring.heap.tail();
+    view.heap_size = ring.heap.capacity();
+    view.heap_used = ring.heap.used();
+    view.dep_pool_used = ring.dep_pool.used();
+    view.dep_pool_capacity = ring.dep_pool.capacity();
+    view.dep_pool_high_water = ring.dep_pool.high_water();
+    for (std::uint32_t local = ring.last_task_alive; local < ring.current_index; ++local) {
+      if (view.tasks.size() >= SNAPSHOT_MAX_TASKS_PER_RING) {
+        view.tasks_truncated = true;
+        break;
+      }
+      TaskView task = describe_task(state, state.tasks()[ring.ordinals[local]]);
+      task.could_progress = progress_task.has_value() && *progress_task == task.ordinal;
+      view.tasks.push_back(std::move(task));
+    }
+    snap.rings.push_back(std::move(view));
+  }
+  const auto& stack = state.scope_stack();
+  const auto& scope_tasks = state.scope_tasks();
+  for (std::size_t level = 0; level < stack.size(); ++level) {
+    const ScopeFrame& frame = stack[level];
+    std::size_t end = level + 1 < stack.size() ? stack[level + 1].first_task : scope_tasks.size();
+    ScopeView scope;
+    scope.depth = frame.depth;
+    scope.mode = to_string(frame.mode);
+    scope.task_count = static_cast<std::uint32_t>(end - frame.first_task);
+    if (frame.first_task < scope_tasks.size()) {
+      scope.oldest_task_id = state.tasks()[scope_tasks[frame.first_task]].task_id();
+    }
+    scope.deferred_publish = frame.deferred;
+    scope.unpublished = static_cast<std::uint32_t>(frame.unpublished.size() - frame.wired);
+    snap.scopes.push_back(std::move(scope));
+  }
+  snap.actors = actors;
+  return snap;
+}
+
+}  // namespace ptosim::runtime

@@ -1,0 +1,97 @@
+// A snapshot of the runtime at the moment a detector or watchdog fired: every live task per ring
+// (state, fanin, fanout pins, scope, kernel and cores), ring counters, the scope stack and what
+// each actor was doing or waiting for. Plain data; replay/ writes and renders it.
+#pragma once
+
+#include "runtime/runtime_state.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ptosim::runtime {
+
+struct TaskView {
+  std::uint64_t task_id = 0;
+  std::uint32_t ordinal = 0;
+  std::string name;
+  std::uint32_t ring = 0;
+  std::uint32_t local_id = 0;
+  std::string state;       // PENDING/READY/RUNNING/COMPLETED/CONSUMED, or UNPUBLISHED
+  int state_number = 0;    // five-state numbering of the #495 era dumps
+  int stored_state = 0;    // 0 PENDING, 1 COMPLETED, 2 CONSUMED (HEAD encoding)
+  std::uint32_t fanin_refcount = 0;
+  std::uint32_t fanin_count = 0;
+  std::uint32_t consumers_released = 0;
+  std::uint32_t consumers_claimed = 0;
+  bool scope_released = false;
+  std::uint32_t scope_depth = 0;
+  std::string kind;    // kernel, alloc, dummy
+  std::string kernel;  // kernel name, empty for alloc/dummy
+  std::vector<std::string> cores;  // cores running it
+  std::vector<std::uint32_t> producers;  // ordinals of WAIT producers
+  std::vector<std::uint32_t> consumers;  // ordinals of WAIT consumers
+  bool could_progress = false;  // the task the detector missed
+};
+
+struct RingView {
+  std::uint32_t id = 0;
+  std::uint32_t current_index = 0;
+  std::uint32_t last_task_alive = 0;
+  std::uint32_t task_window = 0;
+  std::uint64_t heap_top = 0;
+  std::uint64_t heap_tail = 0;
+  std::uint64_t heap_size = 0;
+  std::uint64_t heap_used = 0;
+  std::uint64_t dep_pool_used = 0;
+  std::uint64_t dep_pool_capacity = 0;
+  std::uint64_t dep_pool_high_water = 0;
+  std::vector<TaskView> tasks;  // live tasks [last_task_alive, current_index)
+  bool tasks_truncated = false;
+};
+
+struct ScopeView {
+  std::uint32_t depth = 0;
+  std::string mode;
+  std::uint32_t task_count = 0;
+  std::optional<std::uint64_t> oldest_task_id;
+  bool deferred_publish = false;
+  std::uint32_t unpublished = 0;
+};
+
+struct ActorView {
+  std::string name;
+  std::string state;      // e.g. "blocked", "idle", "busy", "done"
+  std::string waits_for;  // human-readable
+};
+
+struct StateSnapshot {
+  TimeNs time_ns = 0;
+  std::string detector;
+  int error_code = 0;
+  std::string error_name;
+  int host_code = 0;
+  std::string message;
+  std::uint32_t completed_tasks = 0;
+  std::uint32_t total_tasks = 0;
+  bool orchestration_done = false;
+  std::optional<std::uint32_t> progress_task;  // ordinal of the task that could make progress
+  std::optional<std::uint32_t> blocked_ring;   // ring the orchestrator was blocked on, if any
+  std::vector<RingView> rings;                 // rings that hold tasks
+  std::vector<ScopeView> scopes;
+  std::vector<ActorView> actors;
+};
+
+inline constexpr std::size_t SNAPSHOT_MAX_TASKS_PER_RING = 20000;
+
+StateSnapshot capture_snapshot(const RuntimeState& state, const std::vector<ActorView>& actors,
+                               std::optional<std::uint32_t> progress_task);
+
+// The task a detector overlooked: the oldest live task that is READY (full fanin), else RUNNING,
+// else COMPLETED with pins still to release. Prefers `ring_hint`.
+std::optional<std::uint32_t> find_progress_task(const RuntimeState& state, int ring_hint);
+
+TaskView describe_task(const RuntimeState& state, const TaskRecord& task);
+
+}  // namespace ptosim::runtime

@@ -1,0 +1,87 @@
+// Per-task bookkeeping of the modelled runtime (PTO2TaskSlotState and friends).
+//
+// The real runtime stores three states (PENDING=0, COMPLETED=1, CONSUMED=2) and derives
+// WAIT/READY/RUNNING from the fanin refcount and the cores. ptosim stores the same and derives the
+// five-state view the same way (plus "unpublished" for tasks a deferred MANUAL scope holds back).
+#pragma once
+
+#include "hwmodel/topology.h"
+#include "runtime/program.h"
+#include "simcore/sim_time.h"
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace ptosim::runtime {
+
+enum class StoredState : std::uint8_t { pending = 0, completed = 1, consumed = 2 };
+
+enum class TaskPhase : std::uint8_t { unpublished, waiting, ready, running, completed, consumed };
+std::string_view to_string(TaskPhase phase);
+// The number the issue #495 era runtime printed for the five-state view
+// (PENDING=0, READY=1, RUNNING=2, COMPLETED=3, CONSUMED=4).
+int five_state_number(TaskPhase phase);
+std::string_view five_state_name(TaskPhase phase);
+
+enum class TaskKind : std::uint8_t { kernel, alloc, dummy };
+
+// Where a fanin edge came from (dep_gen's labels).
+enum class EdgeSource : std::uint8_t { explicit_dep, creator, tensormap };
+const char* to_string(EdgeSource source);
+
+struct FaninEdge {
+  std::uint32_t producer = 0;  // task ordinal
+  bool wait = false;
+  bool retain = false;
+  EdgeSource source = EdgeSource::explicit_dep;
+};
+
+inline constexpr std::uint32_t NO_CORE = 0xFFFFFFFFu;
+
+struct TaskRecord {
+  std::uint32_t ordinal = 0;
+  std::uint32_t local_id = 0;
+  std::uint8_t ring = 0;
+  TaskKind kind = TaskKind::kernel;
+  hwmodel::TaskShape shape = hwmodel::TaskShape::dummy;
+  std::uint32_t kernel = NO_INDEX;
+  std::uint32_t scope_depth = 0;
+  std::uint32_t scope_serial = 0;  // which scope instance owns the task
+
+  StoredState state = StoredState::pending;
+  bool allocated = false;
+  bool manual = false;  // submitted inside a MANUAL scope
+  bool published = false;
+  bool ready_pushed = false;  // PTO2_READY_CLAIMED: enqueued exactly once
+  bool running = false;
+
+  // Fanin: count = WAIT producers + 1 (the wiring guard), refcount seeded by the orchestrator.
+  std::uint32_t fanin_count = 1;
+  std::uint32_t fanin_refcount = 0;
+  // Fanout pins: consumers that claimed this task, consumers that released, and the scope bit.
+  std::uint32_t consumers_claimed = 0;
+  std::uint32_t consumers_released = 0;
+  bool scope_released = false;
+
+  std::vector<std::uint32_t> consumers;  // WAIT consumers to notify on completion (fanout list)
+  std::vector<FaninEdge> producers;      // this task's fanin edges (RETAIN pins released later)
+
+  std::uint64_t packed_begin = 0;  // heap allocation of all OUTPUT buffers
+  std::uint64_t packed_end = 0;
+  std::vector<std::uint64_t> output_addresses;
+  std::uint64_t dep_pool_mark = 0;
+
+  std::uint32_t subtasks_required = 0;
+  std::uint32_t subtasks_done = 0;
+  std::uint32_t core = NO_CORE;  // first core it runs on
+  std::uint32_t thread = NO_CORE;
+
+  TimeNs submitted_ns = -1;
+  TimeNs completed_ns = -1;
+
+  std::uint64_t task_id() const { return (static_cast<std::uint64_t>(ring) << 32) | local_id; }
+  TaskPhase phase() const;
+};
+
+}  // namespace ptosim::runtime

@@ -1,0 +1,62 @@
+// Integer expressions of the scenario language: literals, variables (program parameters and loop
+// variables), + - * / % (C semantics, division by zero and overflow are errors), comparisons,
+// && || ! (0 is false), parentheses and the functions min(a, b, ...), max(a, b, ...) and
+// cdiv(a, b) (ceiling division). All arithmetic is int64.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ptosim::scenarios {
+
+class ExpressionError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Variable bindings during expansion; innermost binding wins.
+class Environment {
+ public:
+  void push(std::string name, std::int64_t value) { vars_.emplace_back(std::move(name), value); }
+  void pop() { vars_.pop_back(); }
+  void set_top(std::int64_t value) { vars_.back().second = value; }
+  const std::int64_t* find(std::string_view name) const;
+  bool contains(std::string_view name) const { return find(name) != nullptr; }
+
+ private:
+  std::vector<std::pair<std::string, std::int64_t>> vars_;
+};
+
+class Expression {
+ public:
+  // Throws ExpressionError with the position of a syntax error.
+  static Expression parse(std::string_view text);
+  // Throws ExpressionError for unknown variables, division by zero, overflow.
+  std::int64_t evaluate(const Environment& env) const;
+  const std::string& text() const { return text_; }
+
+  struct Node;
+
+ private:
+  std::string text_;
+  std::shared_ptr<const Node> root_;
+};
+
+// A name with {expression} parts, e.g. "up{b}_{k-1}".
+class NameTemplate {
+ public:
+  static NameTemplate parse(std::string_view text);
+  std::string evaluate(const Environment& env) const;
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+  std::vector<std::string> literals_;       // literals_[i] precedes parts_[i]; one extra at the end
+  std::vector<Expression> parts_;
+};
+
+}  // namespace ptosim::scenarios

@@ -1,0 +1,67 @@
+// A loaded, validated scenario: the model input (platform, runtime configuration, kernels and the
+// expanded program) plus its identity and expectations.
+#pragma once
+
+#include "runtime/run_monitor.h"
+#include "runtime/runtime_model.h"
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ptosim::scenarios {
+
+inline constexpr int SCENARIO_FORMAT_VERSION = 1;
+// Bounds on what one scenario may expand to; exceeding them is invalid input, not a hang.
+inline constexpr std::uint64_t MAX_PROGRAM_TASKS = 4'000'000;
+inline constexpr std::uint64_t MAX_PROGRAM_OPS = 8'000'000;
+
+struct SeedRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;  // inclusive
+  std::uint64_t count() const { return last - first + 1; }
+};
+
+// Parses "A..B" (inclusive, A <= B); returns an empty string on success, else what is wrong.
+std::string parse_seed_range(const std::string& text, SeedRange& out);
+
+// What a sweep over `seeds` must show. Every listed outcome constraint must hold.
+struct Expectations {
+  SeedRange seeds;
+  std::vector<runtime::Outcome> always;     // every seed ends in one of these
+  std::vector<runtime::Outcome> sometimes;  // each of these appears at least once
+  std::vector<runtime::Outcome> never;      // none of these appears
+  std::optional<int> error_code;            // every seed with a runtime report carries this code
+};
+
+struct Scenario {
+  std::string path;
+  std::string text;        // the file's bytes, so recordings can embed it
+  std::uint64_t text_hash = 0;
+  std::string name;
+  std::string description;
+  runtime::ModelInput model;
+  std::optional<Expectations> expect;
+};
+
+// Bad input: the file, the JSON pointer of the offending field, and what was expected.
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(std::string file, std::string pointer, std::string problem);
+  const std::string& file() const { return file_; }
+  const std::string& pointer() const { return pointer_; }
+  const std::string& problem() const { return problem_; }
+
+ private:
+  std::string file_;
+  std::string pointer_;
+  std::string problem_;
+};
+
+Scenario load_scenario_file(const std::string& path);
+// `origin` names the text in error messages (a path, or "<recording>").
+Scenario load_scenario_text(const std::string& text, const std::string& origin);
+
+}  // namespace ptosim::scenarios

@@ -1,0 +1,890 @@
+// Loader and strict validator of scenario format v1 (docs/scenario-format.md). Every error names
+// the file, the JSON pointer of the offending field and what was expected. The program is
+// expanded here, once: loops and expressions are evaluated, task and tensor names resolved to
+// indices and views composed, so the simulation interprets a flat list of runtime calls.
+#include "scenarios/expression.h"
+#include "scenarios/scenario.h"
+
+#include "simcore/hashing.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace ptosim::scenarios {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+using runtime::ArgKind;
+using runtime::ArgSpec;
+using runtime::NO_INDEX;
+using runtime::OpKind;
+using runtime::ProgramOp;
+
+constexpr std::uint64_t EXTERNAL_BASE = 0x2000'0000'0000ULL;
+constexpr std::int64_t MAX_DURATION_NS = 1'000'000'000'000LL;  // 1000 s
+constexpr std::int64_t MAX_DIM = 1LL << 40;
+
+std::string escape_token(std::string_view token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// A value in the document and how to name it; the pointer string is built only for errors.
+struct Field {
+  const json* value = nullptr;
+  const Field* parent = nullptr;
+  std::string_view key;
+  std::size_t index = 0;
+  bool by_index = false;
+
+  std::string pointer() const {
+    if (parent == nullptr) return "";
+    return parent->pointer() + "/" + (by_index ? std::to_string(index) : escape_token(key));
+  }
+  const json& operator*() const { return *value; }
+  const json* operator->() const { return value; }
+};
+
+Field child(const Field& parent, std::string_view key) {
+  return Field{&(*parent.value)[std::string(key)], &parent, key, 0, false};
+}
+Field child(const Field& parent, std::size_t index) { return Field{&(*parent.value)[index], &parent, {}, index, true}; }
+
+const char* type_name(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "an integer";
+    case json::value_t::number_float: return "a number with a fraction";
+    default: return "an unsupported value";
+  }
+}
+
+bool is_identifier(std::string_view text) {
+  if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_')) return false;
+  for (char c : text) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  }
+  return true;
+}
+
+struct TensorBinding {
+  std::uint32_t external = NO_INDEX;
+  std::uint32_t task = NO_INDEX;
+  std::uint32_t output = 0;
+  runtime::TensorLayout layout;
+};
+
+class Loader {
+ public:
+  explicit Loader(std::string file) : file_(std::move(file)) {}
+
+  Scenario load(const std::string& text) {
+    json doc;
+    try {
+      doc = json::parse(text);
+    } catch (const json::parse_error& e) {
+      throw ScenarioError(file_, "", std::string("not valid JSON: ") + e.what());
+    }
+    Field root{&doc, nullptr, {}, 0, false};
+    Scenario scenario;
+    scenario.text = text;
+    scenario.text_hash = fnv1a64(text);
+    check_object(root, {"format", "name", "description", "platform", "runtime", "tensors", "kernels", "program",
+                        "faults", "expect"},
+                 {"format", "name", "description", "platform", "kernels", "program"});
+    const Field format = child(root, "format");
+    if (integer(format, 0, 1'000'000) != SCENARIO_FORMAT_VERSION) {
+      fail(format, "format version " + std::to_string(SCENARIO_FORMAT_VERSION) + " (the only version this ptosim reads)");
+    }
+    scenario.name = string(child(root, "name"));
+    if (scenario.name.empty()) fail(child(root, "name"), "a non-empty name");
+    scenario.description = string(child(root, "description"));
+    if (scenario.description.empty()) fail(child(root, "description"), "a non-empty description of what the scenario shows");
+    load_platform(child(root, "platform"), scenario.model.platform);
+    if (has(root, "runtime")) load_runtime(child(root, "runtime"), scenario.model);
+    load_kernels(child(root, "kernels"), scenario.model.kernels);
+    const Field program = child(root, "program");
+    check_object(program, {"params", "body"}, {"body"});
+    if (has(program, "params")) load_params(child(program, "params"));
+    if (has(root, "tensors")) load_tensors(child(root, "tensors"));
+    collect_declared_names(child(program, "body"));
+    expand_block(child(program, "body"));
+    program_.externals = externals_;
+    scenario.model.program = std::move(program_);
+    if (has(root, "faults")) {
+      const Field faults = child(root, "faults");
+      if (!faults->is_array()) fail(faults, "an array of faults");
+      if (!faults->empty()) fail(child(faults, std::size_t{0}), "no faults: format v1 defines no fault kinds yet (use [])");
+    }
+    if (has(root, "expect")) scenario.expect = load_expect(child(root, "expect"));
+    return scenario;
+  }
+
+ private:
+  // ---------------------------------------------------------------- generic checks
+  [[noreturn]] void fail(const Field& field, const std::string& expected) const {
+    throw ScenarioError(file_, field.pointer(), "expected " + expected);
+  }
+  [[noreturn]] void fail_raw(const Field& field, const std::string& problem) const {
+    throw ScenarioError(file_, field.pointer(), problem);
+  }
+
+  static bool has(const Field& object, const char* key) { return object->contains(key); }
+
+  void check_object(const Field& field, std::initializer_list<const char*> allowed,
+                    std::initializer_list<const char*> required) const {
+    if (!field->is_object()) fail(field, std::string("an object, found ") + type_name(*field));
+    for (const auto& [key, value] : field->items()) {
+      bool known = false;
+      for (const char* name : allowed) known = known || key == name;
+      if (!known) {
+        std::string list;
+        for (const char* name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
+        fail_raw(child(field, key), "unknown key '" + key + "' (allowed here: " + list + ")");
+      }
+    }
+    for (const char* name : required) {
+      if (!field->contains(name)) {
+        Field missing{field.value, &field, name, 0, false};
+        fail_raw(missing, std::string("missing required key '") + name + "'");
+      }
+    }
+  }
+
+  std::int64_t integer(const Field& field, std::int64_t min, std::int64_t max) const {
+    if (!field->is_number_integer()) fail(field, std::string("an integer, found ") + type_name(*field));
+    if (field->is_number_unsigned() && field->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+      fail(field, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    }
+    const auto value = field->get<std::int64_t>();
+    if (value < min || value > max) {
+      fail(field, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "], found " +
+                      std::to_string(value));
+    }
+    return value;
+  }
+
+  const Expression& expression(const Field& field, const std::string& text) {
+    auto it = expr_cache_.find(text);
+    if (it != expr_cache_.end()) return it->second;
+    try {
+      return expr_cache_.emplace(text, Expression::parse(text)).first->second;
+    } catch (const ExpressionError& e) {
+      fail_raw(field, e.what());
+    }
+  }
+
+  // An integer literal or an expression string, evaluated in the current environment.
+  std::int64_t int_expr(const Field& field, std::int64_t min, std::int64_t max) {
+    std::int64_t value = 0;
+    if (field->is_string()) {
+      const Expression& expr = expression(field, field->get_ref<const std::string&>());
+      try {
+        value = expr.evaluate(env_);
+      } catch (const ExpressionError& e) {
+        fail_raw(field, e.what());
+      }
+    } else if (field->is_number_integer()) {
+      value = integer(field, INT64_MIN, INT64_MAX);
+    } else {
+      fail(field, std::string("an integer or an expression string, found ") + type_name(*field));
+    }
+    if (value < min || value > max) {
+      fail(field, "a value in [" + std::to_string(min) + ", " + std::to_string(max) + "], got " + std::to_string(value) +
+                      (field->is_string() ? " from \"" + field->get<std::string>() + "\"" : ""));
+    }
+    return value;
+  }
+
+  std::vector<std::int64_t> int_list(const Field& field, std::size_t min_len, std::size_t max_len, std::int64_t min,
+                                     std::int64_t max) {
+    if (!field->is_array()) fail(field, std::string("an array, found ") + type_name(*field));
+    if (field->size() < min_len || field->size() > max_len) {
+      fail(field, "an array of " + std::to_string(min_len) + " to " + std::to_string(max_len) + " values");
+    }
+    std::vector<std::int64_t> values;
+    for (std::size_t i = 0; i < field->size(); ++i) values.push_back(int_expr(child(field, i), min, max));
+    return values;
+  }
+
+  std::string string(const Field& field) const {
+    if (!field->is_string()) fail(field, std::string("a string, found ") + type_name(*field));
+    return field->get<std::string>();
+  }
+
+  bool boolean(const Field& field) const {
+    if (!field->is_boolean()) fail(field, std::string("true or false, found ") + type_name(*field));
+    return field->get<bool>();
+  }
+
+  runtime::DurationRange duration_range(const Field& field, std::int64_t min_value) {
+    runtime::DurationRange range;
+    if (field->is_array()) {
+      if (field->size() != 2) fail(field, "a duration in ns or a [min, max] pair");
+      range.min_ns = integer(child(field, std::size_t{0}), min_value, MAX_DURATION_NS);
+      range.max_ns = integer(child(field, std::size_t{1}), min_value, MAX_DURATION_NS);
+      if (range.max_ns < range.min_ns) fail(child(field, std::size_t{1}), "max >= min");
+    } else {
+      range.min_ns = range.max_ns = integer(field, min_value, MAX_DURATION_NS);
+    }
+    return range;
+  }
+
+  TimeNs duration(const Field& field) { return integer(field, 0, MAX_DURATION_NS); }
+
+  // ---------------------------------------------------------------- sections
+  void load_platform(const Field& field, runtime::PlatformConfig& platform) {
+    check_object(field, {"clusters", "scheduler_threads", "core_timing"}, {"clusters", "scheduler_threads"});
+    platform.clusters = static_cast<int>(integer(child(field, "clusters"), 1, 64));
+    platform.scheduler_threads = static_cast<int>(integer(child(field, "scheduler_threads"), 1, 6));
+    if (platform.scheduler_threads > platform.clusters) {
+      fail(child(field, "scheduler_threads"), "at most as many scheduler threads as clusters (each owns clusters)");
+    }
+    if (has(field, "core_timing")) {
+      const Field timing = child(field, "core_timing");
+      check_object(timing, {"register_visible_ns", "start_latency_ns", "fin_visible_ns"}, {});
+      auto& t = platform.core_timing;
+      if (has(timing, "register_visible_ns")) t.register_visible_ns = duration(child(timing, "register_visible_ns"));
+      if (has(timing, "start_latency_ns")) t.start_latency_ns = duration(child(timing, "start_latency_ns"));
+      if (has(timing, "fin_visible_ns")) t.fin_visible_ns = duration(child(timing, "fin_visible_ns"));
+    }
+  }
+
+  // A scalar (all four rings) or exactly four per-ring values.
+  template <class T, class Check>
+  void per_ring(const Field& field, std::array<runtime::RingConfig, runtime::MAX_RING_DEPTH>& rings, T runtime::RingConfig::*member,
+                std::int64_t min, std::int64_t max, Check check) {
+    if (field->is_array()) {
+      if (field->size() != runtime::MAX_RING_DEPTH) fail(field, "a value or exactly 4 per-ring values");
+      for (std::size_t r = 0; r < runtime::MAX_RING_DEPTH; ++r) {
+        const Field item = child(field, r);
+        rings[r].*member = static_cast<T>(integer(item, min, max));
+        check(item, rings[r].*member);
+      }
+    } else {
+      const auto value = static_cast<T>(integer(field, min, max));
+      check(field, value);
+      for (auto& ring : rings) ring.*member = value;
+    }
+  }
+
+  void load_runtime(const Field& field, runtime::ModelInput& model) {
+    check_object(field, {"ring", "manual_publish", "detectors", "orchestrator_costs", "scheduler_costs",
+                         "truth_budget_ns", "limits"},
+                 {});
+    runtime::RuntimeConfig& config = model.runtime;
+    if (has(field, "ring")) {
+      const Field ring = child(field, "ring");
+      check_object(ring, {"task_window", "heap_bytes", "dep_pool"}, {});
+      auto none = [](const Field&, auto) {};
+      if (has(ring, "task_window")) {
+        per_ring(child(ring, "task_window"), config.rings, &runtime::RingConfig::task_window, 4, INT32_MAX,
+                 [this](const Field& item, std::uint32_t value) {
+                   if ((value & (value - 1)) != 0) fail(item, "a power of two (the task window), found " + std::to_string(value));
+                 });
+      }
+      if (has(ring, "heap_bytes")) {
+        per_ring(child(ring, "heap_bytes"), config.rings, &runtime::RingConfig::heap_bytes, 1024, 1LL << 40, none);
+      }
+      if (has(ring, "dep_pool")) {
+        per_ring(child(ring, "dep_pool"), config.rings, &runtime::RingConfig::dep_pool_entries, 4, INT32_MAX, none);
+      }
+    }
+    if (has(field, "manual_publish")) {
+      const Field policy = child(field, "manual_publish");
+      const std::string value = string(policy);
+      if (value == "submit") {
+        config.manual_publish = runtime::ManualPublish::submit;
+      } else if (value == "deferred") {
+        config.manual_publish = runtime::ManualPublish::deferred;
+      } else {
+        fail(policy, "\"submit\" or \"deferred\", found \"" + value + "\"");
+      }
+    }
+    if (has(field, "detectors")) load_detectors(child(field, "detectors"), config.detectors);
+    if (has(field, "orchestrator_costs")) {
+      const Field costs = child(field, "orchestrator_costs");
+      check_object(costs, {"submit_ns", "tensormap_lookup_ns", "tensormap_insert_ns", "edge_ns", "alloc_tensors_ns",
+                           "scope_begin_ns", "scope_end_per_task_ns"},
+                   {});
+      auto& c = config.orchestrator;
+      for (auto [key, member] : {std::pair{"submit_ns", &runtime::OrchestratorCosts::submit_ns},
+                                 std::pair{"tensormap_lookup_ns", &runtime::OrchestratorCosts::tensormap_lookup_ns},
+                                 std::pair{"tensormap_insert_ns", &runtime::OrchestratorCosts::tensormap_insert_ns},
+                                 std::pair{"edge_ns", &runtime::OrchestratorCosts::edge_ns},
+                                 std::pair{"alloc_tensors_ns", &runtime::OrchestratorCosts::alloc_tensors_ns},
+                                 std::pair{"scope_begin_ns", &runtime::OrchestratorCosts::scope_begin_ns},
+                                 std::pair{"scope_end_per_task_ns", &runtime::OrchestratorCosts::scope_end_per_task_ns}}) {
+        if (has(costs, key)) c.*member = duration(child(costs, key));
+      }
+    }
+    if (has(field, "scheduler_costs")) {
+      const Field costs = child(field, "scheduler_costs");
+      check_object(costs, {"idle_iteration_ns", "poll_per_running_core_ns", "complete_ns", "release_consumer_ns",
+                           "dispatch_ns", "deferred_release_ns", "deferred_release_cap", "dummy_batch"},
+                   {});
+      auto& c = config.scheduler;
+      if (has(costs, "idle_iteration_ns")) c.idle_iteration_ns = duration_range(child(costs, "idle_iteration_ns"), 1);
+      for (auto [key, member] : {std::pair{"poll_per_running_core_ns", &runtime::SchedulerCosts::poll_per_running_core_ns},
+                                 std::pair{"complete_ns", &runtime::SchedulerCosts::complete_ns},
+                                 std::pair{"release_consumer_ns", &runtime::SchedulerCosts::release_consumer_ns},
+                                 std::pair{"dispatch_ns", &runtime::SchedulerCosts::dispatch_ns},
+                                 std::pair{"deferred_release_ns", &runtime::SchedulerCosts::deferred_release_ns}}) {
+        if (has(costs, key)) c.*member = duration(child(costs, key));
+      }
+      if (has(costs, "deferred_release_cap")) {
+        c.deferred_release_cap = static_cast<std::uint32_t>(integer(child(costs, "deferred_release_cap"), 1, 1 << 20));
+      }
+      if (has(costs, "dummy_batch")) c.dummy_batch = static_cast<std::uint32_t>(integer(child(costs, "dummy_batch"), 1, 1 << 20));
+    }
+    if (has(field, "truth_budget_ns")) config.truth_budget_ns = integer(child(field, "truth_budget_ns"), 1, MAX_DURATION_NS);
+    if (has(field, "limits")) {
+      const Field limits = child(field, "limits");
+      check_object(limits, {"max_events", "max_sim_time_ns"}, {});
+      if (has(limits, "max_events")) {
+        model.limits.max_events = static_cast<std::uint64_t>(integer(child(limits, "max_events"), 1, 500'000'000));
+      }
+      if (has(limits, "max_sim_time_ns")) {
+        model.limits.max_sim_time_ns = integer(child(limits, "max_sim_time_ns"), 1, MAX_DURATION_NS * 10);
+      }
+    }
+  }
+
+  void load_detectors(const Field& field, runtime::DetectorConfig& detectors) {
+    check_object(field, {"kind", "spin_ns", "orchestrator_spin_limit", "scheduler_idle_limit", "structural_check_spins",
+                         "no_reclaim_timeout_ns", "scheduler_timeout_ns"},
+                 {"kind"});
+    const Field kind = child(field, "kind");
+    const std::string value = string(kind);
+    if (value == "legacy") {
+      detectors.kind = runtime::DetectorKind::legacy;
+    } else if (value == "current") {
+      detectors.kind = runtime::DetectorKind::current;
+    } else {
+      fail(kind, "\"legacy\" or \"current\", found \"" + value + "\"");
+    }
+    if (has(field, "spin_ns")) detectors.spin_ns = duration_range(child(field, "spin_ns"), 1);
+    if (has(field, "orchestrator_spin_limit")) {
+      detectors.orchestrator_spin_limit = static_cast<std::uint64_t>(integer(child(field, "orchestrator_spin_limit"), 1, 1LL << 40));
+    }
+    if (has(field, "scheduler_idle_limit")) {
+      detectors.scheduler_idle_limit = static_cast<std::uint64_t>(integer(child(field, "scheduler_idle_limit"), 1, 1LL << 40));
+    }
+    if (has(field, "structural_check_spins")) {
+      detectors.structural_check_spins = static_cast<std::uint64_t>(integer(child(field, "structural_check_spins"), 1, 1LL << 30));
+    }
+    if (has(field, "no_reclaim_timeout_ns")) {
+      detectors.no_reclaim_timeout_ns = integer(child(field, "no_reclaim_timeout_ns"), 1, MAX_DURATION_NS);
+    }
+    if (has(field, "scheduler_timeout_ns")) {
+      detectors.scheduler_timeout_ns = integer(child(field, "scheduler_timeout_ns"), 1, MAX_DURATION_NS);
+    }
+  }
+
+  void load_kernels(const Field& field, std::vector<hwmodel::KernelSpec>& kernels) {
+    if (!field->is_object()) fail(field, std::string("an object of kernels, found ") + type_name(*field));
+    if (field->empty()) fail(field, "at least one kernel");
+    for (const auto& [name, value] : field->items()) {
+      const Field kernel = child(field, name);
+      if (!is_identifier(name)) fail_raw(kernel, "kernel name '" + name + "' is not an identifier");
+      check_object(kernel, {"core", "duration_ns", "description"}, {"core", "duration_ns"});
+      hwmodel::KernelSpec spec;
+      spec.name = name;
+      const Field core = child(kernel, "core");
+      const std::string core_kind = string(core);
+      if (core_kind == "aic") {
+        spec.shape = hwmodel::TaskShape::aic;
+      } else if (core_kind == "aiv") {
+        spec.shape = hwmodel::TaskShape::aiv;
+      } else if (core_kind == "mix") {
+        spec.shape = hwmodel::TaskShape::mix;
+      } else {
+        fail(core, "\"aic\", \"aiv\" or \"mix\", found \"" + core_kind + "\"");
+      }
+      const runtime::DurationRange range = duration_range(child(kernel, "duration_ns"), 0);
+      spec.min_duration_ns = range.min_ns;
+      spec.max_duration_ns = range.max_ns;
+      if (has(kernel, "description")) string(child(kernel, "description"));
+      kernel_index_[name] = static_cast<std::uint32_t>(kernels.size());
+      kernels.push_back(spec);
+    }
+  }
+
+  void load_params(const Field& field) {
+    if (!field->is_object()) fail(field, std::string("an object of integer parameters, found ") + type_name(*field));
+    for (const auto& [name, value] : field->items()) {
+      const Field param = child(field, name);
+      if (!is_identifier(name)) fail_raw(param, "parameter name '" + name + "' is not an identifier");
+      if (env_.contains(name)) fail_raw(param, "parameter '" + name + "' is defined twice");
+      env_.push(name, int_expr(param, INT64_MIN, INT64_MAX));
+    }
+  }
+
+  runtime::TensorLayout tensor_shape(const Field& field, const std::string& dtype_key) {
+    const Field shape = child(field, "shape");
+    std::vector<std::int64_t> dims = int_list(shape, 1, runtime::MAX_TENSOR_DIMS, 1, MAX_DIM);
+    runtime::DType dtype = runtime::DType::f32;
+    if (has(field, dtype_key.c_str())) {
+      const Field type = child(field, dtype_key);
+      if (!runtime::parse_dtype(string(type), dtype)) fail(type, "a dtype: f32, f16, bf16, i32, i8, u8 or i64");
+    }
+    runtime::TensorLayout layout = runtime::make_contiguous(dims, dtype);
+    if (layout.element_count() > MAX_DIM) fail(shape, "at most 2^40 elements");
+    if (has(field, "manual_dep")) layout.manual_dep = boolean(child(field, "manual_dep"));
+    return layout;
+  }
+
+  void load_tensors(const Field& field) {
+    if (!field->is_object()) fail(field, std::string("an object of tensors, found ") + type_name(*field));
+    std::uint64_t next = EXTERNAL_BASE;
+    for (const auto& [name, value] : field->items()) {
+      const Field tensor = child(field, name);
+      if (!is_identifier(name)) fail_raw(tensor, "tensor name '" + name + "' is not an identifier");
+      check_object(tensor, {"shape", "dtype", "manual_dep", "description"}, {"shape"});
+      runtime::ExternalTensor external;
+      external.name = name;
+      external.layout = tensor_shape(tensor, "dtype");
+      external.bytes = static_cast<std::uint64_t>(external.layout.element_count()) * runtime::dtype_bytes(external.layout.dtype);
+      external.address = next;
+      next = runtime::align_up(next + external.bytes, 4096);
+      if (has(tensor, "description")) string(child(tensor, "description"));
+      TensorBinding binding;
+      binding.external = static_cast<std::uint32_t>(externals_.size());
+      binding.layout = external.layout;
+      tensors_[name] = binding;
+      externals_.push_back(std::move(external));
+    }
+  }
+
+  Expectations load_expect(const Field& field) {
+    check_object(field, {"seeds", "always", "sometimes", "never", "error_code"}, {"seeds"});
+    Expectations expect;
+    const Field seeds = child(field, "seeds");
+    std::string problem = parse_seed_range(string(seeds), expect.seeds);
+    if (!problem.empty()) fail(seeds, problem);
+    auto outcomes = [this, &field](const char* key, std::vector<runtime::Outcome>& out) {
+      if (!has(field, key)) return;
+      const Field list = child(field, key);
+      if (!list->is_array() || list->empty()) fail(list, "a non-empty array of outcome names");
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const Field item = child(list, i);
+        runtime::Outcome outcome{};
+        if (!runtime::parse_outcome(string(item), outcome)) {
+          fail(item, "an outcome: pass, wrong_values, hang, deadlock_true, deadlock_false, runtime_error or sim_limit");
+        }
+        out.push_back(outcome);
+      }
+    };
+    outcomes("always", expect.always);
+    outcomes("sometimes", expect.sometimes);
+    outcomes("never", expect.never);
+    if (has(field, "error_code")) expect.error_code = static_cast<int>(integer(child(field, "error_code"), 1, 1000));
+    if (expect.always.empty() && expect.sometimes.empty() && expect.never.empty() && !expect.error_code) {
+      fail(field, "at least one of always, sometimes, never or error_code");
+    }
+    return expect;
+  }
+
+  // ---------------------------------------------------------------- program expansion
+  // Names that a statement somewhere declares: to tell "undefined" from "not submitted yet".
+  void collect_declared_names(const Field& block) {
+    if (!block->is_array()) return;
+    for (std::size_t i = 0; i < block->size(); ++i) {
+      const json& stmt = (*block)[i];
+      if (!stmt.is_object()) continue;
+      for (const char* key : {"submit", "alloc", "dummy"}) {
+        if (!stmt.contains(key) || !stmt[key].is_string()) continue;
+        const std::string name = std::string(key) == "submit" && stmt.contains("name") && stmt["name"].is_string()
+                                     ? stmt["name"].get<std::string>()
+                                     : stmt[key].get<std::string>();
+        declared_tasks_.insert(name);
+      }
+      for (const char* key : {"args", "outputs"}) {
+        if (!stmt.contains(key) || !stmt[key].is_array()) continue;
+        for (const auto& arg : stmt[key]) {
+          if (arg.is_object() && arg.contains("output") && arg["output"].is_string()) {
+            declared_tensors_.insert(arg["output"].get<std::string>());
+          }
+          if (arg.is_object() && arg.contains("name") && arg["name"].is_string()) {
+            declared_tensors_.insert(arg["name"].get<std::string>());
+          }
+        }
+      }
+      Field stmt_field{&stmt, &block, {}, i, true};
+      for (const char* key : {"body", "then", "else"}) {
+        if (stmt.contains(key)) collect_declared_names(child(stmt_field, key));
+      }
+    }
+  }
+
+  std::uint32_t origin_of(const Field& stmt) {
+    std::string pointer = stmt.pointer();
+    auto it = origin_index_.find(pointer);
+    if (it != origin_index_.end()) return it->second;
+    const auto index = static_cast<std::uint32_t>(program_.origins.size());
+    program_.origins.push_back(pointer);
+    origin_index_.emplace(std::move(pointer), index);
+    return index;
+  }
+
+  void push_op(ProgramOp op) {
+    if (program_.ops.size() >= MAX_PROGRAM_OPS) {
+      throw ScenarioError(file_, "/program", "the program expands to more than " + std::to_string(MAX_PROGRAM_OPS) +
+                                                 " runtime calls (the limit of one scenario)");
+    }
+    program_.ops.push_back(std::move(op));
+  }
+
+  void expand_block(const Field& block) {
+    if (!block->is_array()) fail(block, std::string("an array of statements, found ") + type_name(*block));
+    for (std::size_t i = 0; i < block->size(); ++i) expand_statement(child(block, i));
+  }
+
+  void expand_statement(const Field& stmt) {
+    if (!stmt->is_object()) fail(stmt, std::string("a statement object, found ") + type_name(*stmt));
+    const char* kind = nullptr;
+    for (const char* key : {"for", "if", "scope", "submit", "alloc", "dummy"}) {
+      if (!stmt->contains(key)) continue;
+      if (kind != nullptr) fail(stmt, std::string("exactly one of for, if, scope, submit, alloc, dummy; found both '") + kind + "' and '" + key + "'");
+      kind = key;
+    }
+    if (kind == nullptr) fail(stmt, "a statement: an object with one of for, if, scope, submit, alloc, dummy");
+    const std::string k = kind;
+    if (k == "for") return expand_for(stmt);
+    if (k == "if") return expand_if(stmt);
+    if (k == "scope") return expand_scope(stmt);
+    if (k == "submit") return expand_task(stmt, OpKind::submit);
+    if (k == "alloc") return expand_task(stmt, OpKind::alloc_tensors);
+    expand_task(stmt, OpKind::dummy);
+  }
+
+  void expand_for(const Field& stmt) {
+    check_object(stmt, {"for", "from", "to", "step", "body"}, {"for", "to", "body"});
+    const Field var = child(stmt, "for");
+    const std::string name = string(var);
+    if (!is_identifier(name)) fail(var, "a loop variable name (an identifier)");
+    if (env_.contains(name)) fail_raw(var, "loop variable '" + name + "' shadows a parameter or an outer loop variable");
+    const std::int64_t from = has(stmt, "from") ? int_expr(child(stmt, "from"), -MAX_DIM, MAX_DIM) : 0;
+    const std::int64_t to = int_expr(child(stmt, "to"), -MAX_DIM, MAX_DIM);
+    const std::int64_t step = has(stmt, "step") ? int_expr(child(stmt, "step"), 1, MAX_DIM) : 1;
+    const Field body = child(stmt, "body");
+    if (to > from && static_cast<std::uint64_t>((to - from) / step) > MAX_PROGRAM_OPS) {
+      fail(child(stmt, "to"), "at most " + std::to_string(MAX_PROGRAM_OPS) + " iterations");
+    }
+    env_.push(name, from);
+    for (std::int64_t v = from; v < to; v += step) {
+      env_.set_top(v);
+      expand_block(body);
+    }
+    env_.pop();
+  }
+
+  void expand_if(const Field& stmt) {
+    check_object(stmt, {"if", "then", "else"}, {"if", "then"});
+    if (int_expr(child(stmt, "if"), INT64_MIN, INT64_MAX) != 0) {
+      expand_block(child(stmt, "then"));
+    } else if (has(stmt, "else")) {
+      expand_block(child(stmt, "else"));
+    }
+  }
+
+  void expand_scope(const Field& stmt) {
+    check_object(stmt, {"scope", "body"}, {"scope", "body"});
+    const Field mode_field = child(stmt, "scope");
+    const std::string mode = string(mode_field);
+    ProgramOp begin;
+    begin.kind = OpKind::scope_begin;
+    if (mode == "auto") {
+      begin.mode = runtime::ScopeMode::automatic;
+    } else if (mode == "manual") {
+      begin.mode = runtime::ScopeMode::manual;
+    } else {
+      fail(mode_field, "\"auto\" or \"manual\", found \"" + mode + "\"");
+    }
+    begin.origin = origin_of(stmt);
+    push_op(std::move(begin));
+    expand_block(child(stmt, "body"));
+    ProgramOp end;
+    end.kind = OpKind::scope_end;
+    end.origin = origin_of(stmt);
+    push_op(std::move(end));
+  }
+
+  std::string task_name(const Field& field) {
+    const std::string text = string(field);
+    if (text.empty()) fail(field, "a non-empty task name");
+    auto it = name_cache_.find(text);
+    if (it == name_cache_.end()) {
+      try {
+        it = name_cache_.emplace(text, NameTemplate::parse(text)).first;
+      } catch (const ExpressionError& e) {
+        fail_raw(field, e.what());
+      }
+    }
+    try {
+      return it->second.evaluate(env_);
+    } catch (const ExpressionError& e) {
+      fail_raw(field, e.what());
+    }
+  }
+
+  void expand_task(const Field& stmt, OpKind kind) {
+    ProgramOp op;
+    op.kind = kind;
+    op.origin = origin_of(stmt);
+    std::string name;
+    if (kind == OpKind::submit) {
+      check_object(stmt, {"submit", "name", "args", "deps"}, {"submit"});
+      const Field kernel = child(stmt, "submit");
+      const std::string kernel_name = string(kernel);
+      auto it = kernel_index_.find(kernel_name);
+      if (it == kernel_index_.end()) fail_raw(kernel, "undefined kernel '" + kernel_name + "' (define it under /kernels)");
+      op.kernel = it->second;
+      name = has(stmt, "name") ? task_name(child(stmt, "name")) : kernel_name;
+    } else if (kind == OpKind::alloc_tensors) {
+      check_object(stmt, {"alloc", "outputs"}, {"alloc", "outputs"});
+      name = task_name(child(stmt, "alloc"));
+    } else {
+      check_object(stmt, {"dummy", "args", "deps"}, {"dummy"});
+      name = task_name(child(stmt, "dummy"));
+    }
+    if (program_.task_count >= MAX_PROGRAM_TASKS) {
+      fail_raw(stmt, "the program submits more than " + std::to_string(MAX_PROGRAM_TASKS) + " tasks (the limit of one scenario)");
+    }
+    op.task = program_.task_count;
+    std::vector<std::pair<std::string, TensorBinding>> new_outputs;
+    if (kind == OpKind::alloc_tensors) {
+      const Field outputs = child(stmt, "outputs");
+      if (!outputs->is_array() || outputs->empty()) fail(outputs, "a non-empty array of output tensors");
+      for (std::size_t i = 0; i < outputs->size(); ++i) {
+        const Field out = child(outputs, i);
+        check_object(out, {"name", "shape", "dtype", "manual_dep"}, {"name", "shape"});
+        op.args.push_back(output_arg(out, child(out, "name"), op.task, new_outputs));
+      }
+    } else if (has(stmt, "args")) {
+      const Field args = child(stmt, "args");
+      if (!args->is_array()) fail(args, std::string("an array of arguments, found ") + type_name(*args));
+      if (args->size() > 32) fail(args, "at most 32 tensor arguments per task");
+      for (std::size_t i = 0; i < args->size(); ++i) op.args.push_back(argument(child(args, i), op.task, new_outputs));
+    }
+    if (has(stmt, "deps")) op.deps = dependencies(child(stmt, "deps"));
+    // The task's name and outputs become visible to later statements only now, so a task that
+    // names itself in deps refers to the previous task of that name.
+    task_by_name_[name] = op.task;
+    for (auto& [tensor, binding] : new_outputs) tensors_[tensor] = binding;
+    program_.task_names.push_back(std::move(name));
+    ++program_.task_count;
+    push_op(std::move(op));
+  }
+
+  ArgSpec output_arg(const Field& spec, const Field& name_field, std::uint32_t task,
+                     std::vector<std::pair<std::string, TensorBinding>>& new_outputs) {
+    const std::string name = string(name_field);
+    if (!is_identifier(name)) fail(name_field, "a tensor name (an identifier)");
+    ArgSpec arg;
+    arg.kind = ArgKind::output;
+    arg.layout = tensor_shape(spec, "dtype");
+    arg.bytes = static_cast<std::uint64_t>(arg.layout.element_count()) * runtime::dtype_bytes(arg.layout.dtype);
+    TensorBinding binding;
+    binding.task = task;
+    binding.output = static_cast<std::uint32_t>(new_outputs.size());
+    binding.layout = arg.layout;
+    new_outputs.emplace_back(name, binding);
+    return arg;
+  }
+
+  ArgSpec argument(const Field& field, std::uint32_t task, std::vector<std::pair<std::string, TensorBinding>>& new_outputs) {
+    if (!field->is_object()) fail(field, std::string("an argument object, found ") + type_name(*field));
+    static const std::pair<const char*, ArgKind> kinds[] = {{"input", ArgKind::input},
+                                                            {"output", ArgKind::output},
+                                                            {"inout", ArgKind::inout},
+                                                            {"output_existing", ArgKind::output_existing},
+                                                            {"no_dep", ArgKind::no_dep}};
+    const char* key = nullptr;
+    ArgKind kind = ArgKind::input;
+    for (const auto& [name, arg_kind] : kinds) {
+      if (!field->contains(name)) continue;
+      if (key != nullptr) fail(field, std::string("one argument kind; found both '") + key + "' and '" + name + "'");
+      key = name;
+      kind = arg_kind;
+    }
+    if (key == nullptr) fail(field, "an argument with one of input, output, inout, output_existing, no_dep");
+    if (kind == ArgKind::output) {
+      check_object(field, {"output", "shape", "dtype", "manual_dep"}, {"output", "shape"});
+      return output_arg(field, child(field, "output"), task, new_outputs);
+    }
+    check_object(field, {key, "view", "reshape", "slice", "views"}, {key});
+    const Field tensor_field = child(field, key);
+    const std::string tensor = string(tensor_field);
+    auto it = tensors_.find(tensor);
+    if (it == tensors_.end()) {
+      if (declared_tensors_.count(tensor) != 0) {
+        fail_raw(tensor_field, "tensor '" + tensor + "' is not created yet at this point of the program");
+      }
+      fail_raw(tensor_field, "undefined tensor '" + tensor + "' (declare it under /tensors or create it with an output)");
+    }
+    ArgSpec arg;
+    arg.kind = kind;
+    arg.source.external = it->second.external;
+    arg.source.task = it->second.task;
+    arg.source.output = it->second.output;
+    arg.layout = it->second.layout;
+    int transforms = 0;
+    for (const char* transform : {"view", "reshape", "slice", "views"}) transforms += has(field, transform) ? 1 : 0;
+    if (transforms > 1) fail(field, "at most one of view, reshape, slice, views (use views for a chain)");
+    if (has(field, "views")) {
+      const Field chain = child(field, "views");
+      if (!chain->is_array()) fail(chain, "an array of view operations");
+      for (std::size_t i = 0; i < chain->size(); ++i) {
+        const Field step = child(chain, i);
+        check_object(step, {"view", "reshape", "slice"}, {});
+        if (step->size() != 1) fail(step, "exactly one of view, reshape, slice");
+        apply_transform(step, arg.layout);
+      }
+    } else {
+      apply_transform(field, arg.layout);
+    }
+    return arg;
+  }
+
+  void apply_transform(const Field& holder, runtime::TensorLayout& layout) {
+    std::string problem;
+    if (has(holder, "view")) {
+      const Field view = child(holder, "view");
+      check_object(view, {"shape", "offset"}, {"shape"});
+      std::vector<std::int64_t> shapes = int_list(child(view, "shape"), 1, runtime::MAX_TENSOR_DIMS, 0, MAX_DIM);
+      std::vector<std::int64_t> offsets(shapes.size(), 0);
+      if (has(view, "offset")) offsets = int_list(child(view, "offset"), 1, runtime::MAX_TENSOR_DIMS, 0, MAX_DIM);
+      problem = runtime::apply_view(layout, shapes, offsets);
+      if (!problem.empty()) fail_raw(view, problem);
+    } else if (has(holder, "reshape")) {
+      const Field reshape = child(holder, "reshape");
+      problem = runtime::apply_reshape(layout, int_list(reshape, 1, runtime::MAX_TENSOR_DIMS, 0, MAX_DIM));
+      if (!problem.empty()) fail_raw(reshape, problem);
+    } else if (has(holder, "slice")) {
+      const Field slice = child(holder, "slice");
+      check_object(slice, {"dim", "start", "end", "step"}, {"dim", "start", "end"});
+      const auto dim = static_cast<int>(int_expr(child(slice, "dim"), 0, runtime::MAX_TENSOR_DIMS - 1));
+      const std::int64_t start = int_expr(child(slice, "start"), 0, MAX_DIM);
+      const std::int64_t end = int_expr(child(slice, "end"), 0, MAX_DIM);
+      const std::int64_t step = has(slice, "step") ? int_expr(child(slice, "step"), 1, MAX_DIM) : 1;
+      problem = runtime::apply_slice(layout, dim, start, end, step);
+      if (!problem.empty()) fail_raw(slice, problem);
+    }
+  }
+
+  std::vector<runtime::ExplicitDep> dependencies(const Field& field) {
+    if (!field->is_array()) fail(field, std::string("an array of dependencies, found ") + type_name(*field));
+    std::vector<runtime::ExplicitDep> deps;
+    for (std::size_t i = 0; i < field->size(); ++i) {
+      const Field entry = child(field, i);
+      Field name_field = entry;
+      runtime::DepFlavor flavor = runtime::DepFlavor::wait_retain;
+      if (entry->is_object()) {
+        check_object(entry, {"task", "when", "kind"}, {"task"});
+        if (has(entry, "when") && int_expr(child(entry, "when"), INT64_MIN, INT64_MAX) == 0) continue;
+        if (has(entry, "kind")) {
+          const Field kind = child(entry, "kind");
+          const std::string value = string(kind);
+          if (value == "wait") {
+            flavor = runtime::DepFlavor::wait_only;
+          } else if (value != "wait_retain") {
+            fail(kind, "\"wait_retain\" (add_dep) or \"wait\" (add_dep_wait), found \"" + value + "\"");
+          }
+        }
+        name_field = child(entry, "task");
+      } else if (!entry->is_string()) {
+        fail(entry, std::string("a task name or {\"task\": ..., \"when\": ..., \"kind\": ...}, found ") + type_name(*entry));
+      }
+      const std::string raw = string(name_field);
+      const std::string name = task_name(name_field);
+      auto it = task_by_name_.find(name);
+      if (it == task_by_name_.end()) {
+        if (declared_tasks_.count(raw) != 0 || declared_tasks_.count(name) != 0) {
+          fail_raw(name_field, "dependency on task '" + name + "', which has not been submitted before this point");
+        }
+        fail_raw(name_field, "dependency on undefined task '" + name + "' (no statement submits a task of that name)");
+      }
+      deps.push_back(runtime::ExplicitDep{it->second, flavor});
+    }
+    return deps;
+  }
+
+  std::string file_;
+  Environment env_;
+  runtime::Program program_;
+  std::vector<runtime::ExternalTensor> externals_;
+  std::map<std::string, std::uint32_t> kernel_index_;
+  std::map<std::string, TensorBinding> tensors_;
+  std::map<std::string, std::uint32_t> task_by_name_;
+  std::set<std::string> declared_tasks_;
+  std::set<std::string> declared_tensors_;
+  std::map<std::string, Expression> expr_cache_;
+  std::map<std::string, NameTemplate> name_cache_;
+  std::map<std::string, std::uint32_t> origin_index_;
+};
+
+}  // namespace
+
+ScenarioError::ScenarioError(std::string file, std::string pointer, std::string problem)
+    : std::runtime_error(file + ": " + (pointer.empty() ? std::string("at the document root") : "at " + pointer) +
+                         ": " + problem),
+      file_(std::move(file)),
+      pointer_(std::move(pointer)),
+      problem_(std::move(problem)) {}
+
+std::string parse_seed_range(const std::string& text, SeedRange& out) {
+  const std::size_t dots = text.find("..");
+  auto parse_number = [](const std::string& part, std::uint64_t& value) {
+    if (part.empty() || part.size() > 19) return false;
+    value = 0;
+    for (char c : part) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+      value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return true;
+  };
+  if (dots == std::string::npos || !parse_number(text.substr(0, dots), out.first) ||
+      !parse_number(text.substr(dots + 2), out.last)) {
+    return "a seed range \"A..B\" with non-negative integers, found \"" + text + "\"";
+  }
+  if (out.last < out.first) return "a seed range \"A..B\" with A <= B, found \"" + text + "\"";
+  return {};
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& origin) {
+  Scenario scenario = Loader(origin).load(text);
+  scenario.path = origin;
+  return scenario;
+}
+
+Scenario load_scenario_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(path, "", "cannot open the file");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw ScenarioError(path, "", "cannot read the file");
+  return load_scenario_text(buffer.str(), path);
+}
+
+}  // namespace ptosim::scenarios

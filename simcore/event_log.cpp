@@ -1,0 +1,36 @@
+#include "simcore/event_log.h"
+
+namespace ptosim::simcore {
+
+std::string_view to_string(EventKind kind) {
+  switch (kind) {
+    case EventKind::submit: return "submit";
+    case EventKind::publish: return "publish";
+    case EventKind::ready: return "ready";
+    case EventKind::dispatch: return "dispatch";
+    case EventKind::start: return "start";
+    case EventKind::finish: return "finish";
+    case EventKind::complete: return "complete";
+    case EventKind::consumed: return "consumed";
+    case EventKind::scope_begin: return "scope_begin";
+    case EventKind::scope_end: return "scope_end";
+    case EventKind::blocked: return "blocked";
+    case EventKind::unblocked: return "unblocked";
+    case EventKind::detector: return "detector";
+    case EventKind::error: return "error";
+  }
+  return "unknown";
+}
+
+void EventLog::record(EventKind kind, TimeNs time_ns, std::uint64_t subject, std::uint32_t lane, std::int64_t detail) {
+  if (events_.size() >= max_events_) {
+    throw RunLimitReached("event budget of " + std::to_string(max_events_) + " events exhausted");
+  }
+  events_.push_back(Event{time_ns, subject, detail, lane, kind});
+  digest_.add(static_cast<std::uint64_t>(time_ns));
+  digest_.add((static_cast<std::uint64_t>(kind) << 32) | lane);
+  digest_.add(subject);
+  digest_.add(static_cast<std::uint64_t>(detail));
+}
+
+}  // namespace ptosim::simcore

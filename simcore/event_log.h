@@ -1,0 +1,71 @@
+// The ordered log of a run's observable events and its 64-bit digest.
+//
+// The digest hashes every event in order (time, kind, subject, lane, detail), so two runs have the
+// same digest exactly when they produced the same observable history. The log is bounded by
+// `max_events`; recording one more event ends the run with outcome `sim_limit`.
+#pragma once
+
+#include "simcore/hashing.h"
+#include "simcore/sim_time.h"
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ptosim::simcore {
+
+enum class EventKind : std::uint8_t {
+  submit,        // orchestrator finished submitting a task (subject = task)
+  publish,       // task became visible to schedulers
+  ready,         // fanin satisfied, task pushed to a ready queue
+  dispatch,      // scheduler wrote the task to a core (lane = core)
+  start,         // core started the kernel
+  finish,        // core finished the kernel
+  complete,      // scheduler observed the last subtask and completed the task
+  consumed,      // task became CONSUMED (reclaimable)
+  scope_begin,   // detail = scope depth
+  scope_end,     // detail = scope depth
+  blocked,       // orchestrator started waiting on a resource (detail = resource kind)
+  unblocked,     // orchestrator's wait was satisfied
+  detector,      // a runtime detector fired (detail = error code)
+  error,         // runtime reported a fatal error (detail = error code)
+};
+
+std::string_view to_string(EventKind kind);
+
+struct Event {
+  TimeNs time_ns = 0;
+  std::uint64_t subject = 0;
+  std::int64_t detail = 0;
+  std::uint32_t lane = 0;
+  EventKind kind = EventKind::submit;
+};
+
+// Thrown when a run exceeds one of its budgets; the engine turns it into outcome `sim_limit`.
+class RunLimitReached : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class EventLog {
+ public:
+  explicit EventLog(std::uint64_t max_events = 50'000'000) : max_events_(max_events) {}
+
+  void set_max_events(std::uint64_t max_events) { max_events_ = max_events; }
+  std::uint64_t max_events() const { return max_events_; }
+
+  void record(EventKind kind, TimeNs time_ns, std::uint64_t subject, std::uint32_t lane, std::int64_t detail = 0);
+
+  std::uint64_t digest() const { return digest_.value(); }
+  std::size_t size() const { return events_.size(); }
+  const std::vector<Event>& events() const { return events_; }
+
+ private:
+  std::uint64_t max_events_;
+  std::vector<Event> events_;
+  Digest digest_;
+};
+
+}  // namespace ptosim::simcore

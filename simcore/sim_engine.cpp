@@ -1,0 +1,190 @@
+#include "simcore/sim_engine.h"
+
+#include "simcore/event_log.h"
+
+#include <simgrid/s4u.hpp>
+
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+namespace sg = simgrid::s4u;
+
+namespace ptosim::simcore {
+
+namespace {
+
+Simulation* g_current = nullptr;
+bool g_engine_created = false;
+
+double to_seconds(TimeNs time_ns) { return static_cast<double>(time_ns) * 1e-9; }
+
+TimeNs to_ns(double seconds) { return static_cast<TimeNs>(std::llround(seconds * 1e9)); }
+
+}  // namespace
+
+struct Simulation::Impl {
+  std::unique_ptr<sg::Engine> engine;
+  sg::NetZone* zone = nullptr;
+  std::vector<sg::Host*> hosts;
+  bool sealed = false;
+};
+
+Simulation::Simulation() : impl_(std::make_unique<Impl>()) {
+  if (g_engine_created) throw std::logic_error("only one Simulation may exist per process");
+  g_engine_created = true;
+  // SimGrid parses its own options from argv; silence its logging (the deadlock report included:
+  // quiescence is a result ptosim interprets, not an error of the tool) and keep stacks small.
+  static char arg0[] = "ptosim";
+  static char arg1[] = "--log=root.thresh:critical";
+  static char arg2[] = "--log=ker_engine.thresh:critical";
+  static char arg3[] = "--cfg=contexts/stack-size:512";
+  static char* argv[] = {arg0, arg1, arg2, arg3, nullptr};
+  int argc = 4;
+  impl_->engine = std::make_unique<sg::Engine>(&argc, argv);
+  impl_->zone = sg::create_full_zone("npu");
+  sg::Engine::on_deadlock_cb([this] { quiescent_ = true; });
+  g_current = this;
+}
+
+Simulation::~Simulation() { g_current = nullptr; }
+
+Simulation& Simulation::current() {
+  if (g_current == nullptr) throw std::logic_error("no Simulation exists");
+  return *g_current;
+}
+
+HostRef Simulation::add_host(const std::string& name) {
+  if (impl_->sealed) throw std::logic_error("platform already sealed");
+  sg::Host* host = impl_->zone->create_host(name, 1e9);
+  host->seal();
+  impl_->hosts.push_back(host);
+  return HostRef(host);
+}
+
+void Simulation::spawn(const std::string& name, HostRef host, std::function<void()> body, bool daemon) {
+  if (!impl_->sealed) {
+    impl_->zone->seal();
+    impl_->sealed = true;
+  }
+  auto wrapped = [this, body = std::move(body)]() {
+    try {
+      body();
+    } catch (const RunLimitReached& limit) {
+      if (!ending_) {
+        ending_ = true;
+        end_ = RunEnd::limit;
+        limit_reason_ = limit.what();
+        sg::Actor::kill_all();
+      }
+    } catch (const std::exception&) {
+      // The first failure wins; every other actor is killed and run() reports it.
+      if (!ending_) {
+        ending_ = true;
+        failure_ = std::current_exception();
+        end_ = RunEnd::failed;
+        sg::Actor::kill_all();
+      }
+    }
+  };
+  sg::ActorPtr actor = sg::Actor::create(name, static_cast<sg::Host*>(host.host_), std::move(wrapped));
+  if (daemon) actor->daemonize();
+}
+
+RunEnd Simulation::run(TimeNs max_sim_time_ns) {
+  if (!impl_->sealed) {
+    impl_->zone->seal();
+    impl_->sealed = true;
+  }
+  set_time_limit(max_sim_time_ns);
+  impl_->engine->run();
+  if (end_ == RunEnd::finished && quiescent_) end_ = RunEnd::quiescent;
+  return end_;
+}
+
+void Simulation::set_time_limit(TimeNs limit_ns) {
+  if (limit_ns < time_limit_ns_) time_limit_ns_ = limit_ns;
+}
+
+void Simulation::stop_at_limit(const std::string& reason) {
+  if (!ending_) {
+    ending_ = true;
+    end_ = RunEnd::limit;
+    limit_reason_ = reason;
+    sg::Actor::kill_all();
+  }
+  sg::this_actor::exit();
+}
+
+void Simulation::stop() {
+  if (!ending_) {
+    ending_ = true;
+    end_ = RunEnd::stopped;
+    sg::Actor::kill_all();
+  }
+  sg::this_actor::exit();
+}
+
+TimeNs now() { return to_ns(sg::Engine::get_clock()); }
+
+namespace {
+
+// The time budget is enforced where time passes, not by a timer actor: a pending timer would keep
+// the engine busy and hide quiescence (every actor blocked forever), which ptosim must observe.
+[[noreturn]] void reach_time_limit() {
+  Simulation& sim = Simulation::current();
+  sim.stop_at_limit("simulated-time budget of " + std::to_string(sim.time_limit()) + " ns reached");
+}
+
+}  // namespace
+
+void sleep_until(TimeNs time_ns) {
+  const TimeNs limit_ns = Simulation::current().time_limit();
+  if (time_ns > limit_ns) {
+    if (limit_ns > now()) sg::this_actor::sleep_until(to_seconds(limit_ns));
+    reach_time_limit();
+  }
+  if (time_ns > now()) sg::this_actor::sleep_until(to_seconds(time_ns));
+}
+
+void sleep_for(TimeNs duration_ns) {
+  if (duration_ns > 0) sleep_until(now() + duration_ns);
+}
+
+struct WaitSignal::Impl {
+  sg::MutexPtr mutex = sg::Mutex::create();
+  sg::ConditionVariablePtr cv = sg::ConditionVariable::create();
+};
+
+WaitSignal::WaitSignal() : impl_(std::make_unique<Impl>()) {}
+WaitSignal::~WaitSignal() = default;
+
+bool WaitSignal::wait_until(TimeNs deadline_ns) {
+  const TimeNs limit_ns = Simulation::current().time_limit();
+  const bool limited = deadline_ns > limit_ns;
+  const TimeNs effective_ns = limited ? limit_ns : deadline_ns;
+  if (effective_ns != TIME_NEVER && effective_ns <= now()) {
+    if (limited) reach_time_limit();
+    return false;
+  }
+  std::unique_lock<sg::Mutex> lock(*impl_->mutex);
+  ++waiters_;
+  std::cv_status status = std::cv_status::no_timeout;
+  if (effective_ns == TIME_NEVER) {
+    impl_->cv->wait(lock);
+  } else {
+    status = impl_->cv->wait_until(lock, to_seconds(effective_ns));
+  }
+  --waiters_;
+  if (status == std::cv_status::timeout && limited) {
+    lock.unlock();
+    reach_time_limit();
+  }
+  return status == std::cv_status::no_timeout;
+}
+
+void WaitSignal::notify_all() {
+  if (waiters_ > 0) impl_->cv->notify_all();
+}
+
+}  // namespace ptosim::simcore

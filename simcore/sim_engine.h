@@ -1,0 +1,106 @@
+// The SimGrid facade. This header and its implementation are the only code in ptosim that sees
+// SimGrid: the runtime and hardware models spawn actors, sleep, wait on signals and read the clock
+// through it, and never learn that they are simulated.
+//
+// One Simulation per process: SimGrid 3.32 keeps global state across Engine instances (a second
+// engine continues the first one's clock), so sweeps run each seed in its own child process.
+#pragma once
+
+#include "simcore/sim_time.h"
+
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace ptosim::simcore {
+
+// Opaque reference to a simulated host (an AICPU thread or an AI core).
+class HostRef {
+ public:
+  HostRef() = default;
+  bool valid() const { return host_ != nullptr; }
+
+ private:
+  friend class Simulation;
+  explicit HostRef(void* host) : host_(host) {}
+  void* host_ = nullptr;
+};
+
+// How a call to Simulation::run() ended.
+enum class RunEnd {
+  finished,   // every non-daemon actor returned
+  stopped,    // an actor called Simulation::stop()
+  limit,      // a budget ran out (simulated time or events); see Simulation::limit_reason()
+  quiescent,  // actors were still blocked but nothing could ever wake them
+  failed,     // an actor threw; see Simulation::failure()
+};
+
+class Simulation {
+ public:
+  Simulation();
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  HostRef add_host(const std::string& name);
+  // Daemon actors are killed once every non-daemon actor has returned (e.g. AI cores).
+  void spawn(const std::string& name, HostRef host, std::function<void()> body, bool daemon = false);
+
+  // Runs until the end; `max_sim_time_ns` bounds simulated time.
+  RunEnd run(TimeNs max_sim_time_ns);
+
+  // Lowers the simulated-time budget (never raises it). An actor that would sleep or wait past
+  // the budget ends the run with RunEnd::limit at exactly that time.
+  void set_time_limit(TimeNs limit_ns);
+  TimeNs time_limit() const { return time_limit_ns_; }
+
+  // Ends the run from inside an actor: every actor is killed, run() returns RunEnd::stopped.
+  [[noreturn]] void stop();
+  // Ends the run from inside an actor because a budget ran out.
+  [[noreturn]] void stop_at_limit(const std::string& reason);
+
+  // The exception thrown by an actor when run() returned RunEnd::failed.
+  std::exception_ptr failure() const { return failure_; }
+  const std::string& limit_reason() const { return limit_reason_; }
+
+  static Simulation& current();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::exception_ptr failure_;
+  std::string limit_reason_;
+  TimeNs time_limit_ns_ = TIME_NEVER;
+  RunEnd end_ = RunEnd::finished;
+  bool ending_ = false;
+  bool quiescent_ = false;
+};
+
+// Clock and delays of the calling actor.
+TimeNs now();
+void sleep_until(TimeNs time_ns);
+void sleep_for(TimeNs duration_ns);
+
+// A point where actors wait until another actor notifies them or a deadline passes.
+class WaitSignal {
+ public:
+  WaitSignal();
+  ~WaitSignal();
+  WaitSignal(const WaitSignal&) = delete;
+  WaitSignal& operator=(const WaitSignal&) = delete;
+
+  // Blocks the calling actor until notify_all() or `deadline_ns` (TIME_NEVER: no deadline).
+  // Returns true when notified, false when the deadline passed.
+  bool wait_until(TimeNs deadline_ns);
+  // Wakes every actor currently waiting; a notification with no waiter is not remembered.
+  void notify_all();
+  bool has_waiters() const { return waiters_ > 0; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int waiters_ = 0;
+};
+
+}  // namespace ptosim::simcore
