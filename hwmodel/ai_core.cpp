@@ -22,7 +22,7 @@ void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const Kernel
   kernel_ = &kernel;
   written_at_ns_ = simcore::now();
   cond_ = CondRegister{token, false, TIME_NEVER};
-  doorbell_.notify_all();
+  doorbell_.notify();
 }
 
 void AiCore::run() {

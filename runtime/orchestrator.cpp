@@ -54,6 +54,7 @@ void Orchestrator::run() {
     }
   }
   scope_end();
+  spend(0);
   phase_ = "done";
   state_.set_orchestration_done();
 }
@@ -111,7 +112,7 @@ void Orchestrator::scope_begin(const ProgramOp& op) {
   stack.push_back(std::move(frame));
   state_.events().record(simcore::EventKind::scope_begin, simcore::now(), stack.back().serial, lane_,
                          stack.back().depth);
-  simcore::sleep_for(state_.config().orchestrator.scope_begin_ns);
+  owed_ns_ += state_.config().orchestrator.scope_begin_ns;
 }
 
 void Orchestrator::scope_end() {
@@ -132,7 +133,12 @@ void Orchestrator::scope_end() {
                          stack.back().depth);
   scope_tasks.resize(first);
   stack.pop_back();
-  simcore::sleep_for(static_cast<TimeNs>(count) * state_.config().orchestrator.scope_end_per_task_ns);
+  owed_ns_ += static_cast<TimeNs>(count) * state_.config().orchestrator.scope_end_per_task_ns;
+}
+
+void Orchestrator::spend(TimeNs cost_ns) {
+  simcore::sleep_for(owed_ns_ + cost_ns);
+  owed_ns_ = 0;
 }
 
 bool Orchestrator::scope_precheck_fails(const RingState& ring) const {
@@ -184,9 +190,8 @@ void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
   std::vector<ResolvedArg> args = resolve_args(op, probe);
   const bool manual = state_.in_manual_scope();
   FaninResult priced = compute_fanin(args, op.deps, manual, state_.tensor_map(), producers_, true);
-  simcore::sleep_for(costs.submit_ns + priced.lookups * costs.tensormap_lookup_ns +
-                     priced.inserts * costs.tensormap_insert_ns +
-                     static_cast<TimeNs>(priced.edges.size()) * costs.edge_ns);
+  spend(costs.submit_ns + priced.lookups * costs.tensormap_lookup_ns + priced.inserts * costs.tensormap_insert_ns +
+        static_cast<TimeNs>(priced.edges.size()) * costs.edge_ns);
 
   TaskRecord& task = create(op, op.kind == OpKind::dummy ? TaskKind::dummy : TaskKind::kernel, op.kernel);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
@@ -199,7 +204,7 @@ void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
 }
 
 void Orchestrator::alloc_tensors(const ProgramOp& op) {
-  simcore::sleep_for(state_.config().orchestrator.alloc_tensors_ns);
+  spend(state_.config().orchestrator.alloc_tensors_ns);
   TaskRecord& task = create(op, TaskKind::alloc, NO_INDEX);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
   state_.complete_inline(task);

@@ -41,6 +41,9 @@ class Orchestrator {
   std::vector<ResolvedArg> resolve_args(const ProgramOp& op, const TaskRecord& task) const;
   void wire_and_publish(TaskRecord& task, const ProgramOp& op);
   void sync_heap_tail(RingState& ring);
+  // Scope bookkeeping costs are owed and paid with the next submit's sleep: one context switch
+  // per runtime call instead of three.
+  void spend(TimeNs cost_ns);
   [[noreturn]] void invalid_args(const std::string& detail, std::uint32_t origin);
 
   RuntimeState& state_;
@@ -50,6 +53,7 @@ class Orchestrator {
   std::uint32_t lane_;
   std::vector<std::uint32_t> heap_synced_at_;
   std::string phase_ = "starting";
+  TimeNs owed_ns_ = 0;
 };
 
 }  // namespace ptosim::runtime

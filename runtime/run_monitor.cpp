@@ -217,7 +217,8 @@ Verdict RunMonitor::conclude(simcore::RunEnd end) {
   verdict.snapshot = snapshot_;
   if (runtime_failed_) {
     verdict.outcome = Outcome::runtime_error;
-    verdict.summary = std::string(error_name(report_->code)) + ": " + report_->message;
+    const std::string& message = report_->message;
+    verdict.summary = std::string(error_name(report_->code)) + ": " + message.substr(0, message.find('\n'));
     return verdict;
   }
   if (settled_false_) {

@@ -52,7 +52,8 @@ RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
       decisions_(decisions),
       events_(events),
       lanes_(lanes),
-      tasks_(program.task_count) {
+      tasks_(program.task_count),
+      wake_stream_(decisions.stream("scheduler.wake_order")) {
   for (int r = 0; r < MAX_RING_DEPTH; ++r) {
     rings_.push_back(std::make_unique<RingState>(static_cast<std::uint8_t>(r), config.rings[r],
                                                  RING_HEAP_BASE + RING_HEAP_STRIDE * static_cast<std::uint64_t>(r)));
@@ -119,7 +120,17 @@ void RuntimeState::route_if_ready(TaskRecord& task, std::uint32_t lane) {
   task.ready_pushed = true;
   events_.record(simcore::EventKind::ready, simcore::now(), task.ordinal, lane);
   ready_[static_cast<int>(task.shape)].push_back(task.ordinal);
-  for (WorkListener* listener : listeners_) listener->on_work(task.shape);
+  wake_one_for(task.shape);
+}
+
+void RuntimeState::wake_one_for(hwmodel::TaskShape shape) {
+  WorkListener* eligible[8];
+  std::size_t count = 0;
+  for (WorkListener* listener : listeners_) {
+    if (count < 8 && listener->can_take(shape)) eligible[count++] = listener;
+  }
+  if (count == 0) return;  // busy threads see the queue on their next iteration
+  eligible[count == 1 ? 0 : decisions_.pick(wake_stream_, count)]->wake();
 }
 
 void RuntimeState::complete_inline(TaskRecord& task) {
@@ -184,7 +195,7 @@ void RuntimeState::advance_ring(RingState& r) {
     ++r.last_task_alive;
     moved = true;
   }
-  if (moved) r.progress.notify_all();
+  if (moved) r.progress.notify();
 }
 
 void RuntimeState::set_orchestration_done() {

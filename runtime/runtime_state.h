@@ -93,11 +93,14 @@ struct RuntimeReport {
   int stall_sub_class = 0;  // code 100 only
 };
 
-// Notified when work appears that a scheduler thread may take.
+// A scheduler thread as the ready queues see it.
 class WorkListener {
  public:
   virtual ~WorkListener() = default;
-  virtual void on_work(hwmodel::TaskShape shape) = 0;
+  // Idle, not yet woken, and owning a free core (or cluster) for this shape.
+  virtual bool can_take(hwmodel::TaskShape shape) const = 0;
+  virtual void wake() = 0;
+  // The run may be over (orchestration done, all tasks completed): re-check the exit condition.
   virtual void on_shutdown_check() = 0;
 };
 
@@ -158,6 +161,9 @@ class RuntimeState {
   // --- ready queues ---
   std::deque<std::uint32_t>& ready_queue(hwmodel::TaskShape shape) { return ready_[static_cast<int>(shape)]; }
   void add_listener(WorkListener* listener) { listeners_.push_back(listener); }
+  // A task of `shape` became ready: wake one idle thread that can take it. When several could,
+  // which one polls first is a decision.
+  void wake_one_for(hwmodel::TaskShape shape);
 
   // --- run-wide flags ---
   void set_orchestration_done();
@@ -195,6 +201,7 @@ class RuntimeState {
   std::uint32_t scope_serial_ = 0;
   std::array<std::deque<std::uint32_t>, 4> ready_;
   std::vector<WorkListener*> listeners_;
+  simcore::StreamId wake_stream_;
   bool orchestration_done_ = false;
   BlockedWait blocked_;
   std::uint32_t dispatch_token_ = 0;

@@ -209,12 +209,6 @@ TimeNs SchedulerThread::detector_deadline() const {
   return last_progress_ns_ + detectors.scheduler_timeout_ns;
 }
 
-TimeNs SchedulerThread::next_boundary(TimeNs t) const {
-  if (t <= idle_start_ns_) return idle_start_ns_;
-  const TimeNs iterations = (t - idle_start_ns_ + idle_iteration_ns_ - 1) / idle_iteration_ns_;
-  return idle_start_ns_ + iterations * idle_iteration_ns_;
-}
-
 void SchedulerThread::idle() {
   const SchedulerCosts& costs = state_.config().scheduler;
   if (!deferred_release_.empty()) {
@@ -229,22 +223,13 @@ void SchedulerThread::idle() {
   }
   const TimeNs detector_ns = detector_deadline();
   if (!has_work() && !(running_cores_ == 0 && state_.all_done())) {
+    // Sleep until a FIN becomes visible, a ready task is routed here, or a detector deadline.
     waiting_ = true;
     const TimeNs fin_ns = earliest_pending_fin();
     wake_.wait_until(fin_ns < detector_ns ? fin_ns : detector_ns);
     waiting_ = false;
   }
-  if (simcore::now() >= detector_ns) {
-    handle_watchdog();
-    return;
-  }
-  // The loop notices a change at its next poll; a FIN is seen only once it is visible.
-  TimeNs target = next_boundary(simcore::now());
-  if (!has_work()) {
-    const TimeNs fin_ns = earliest_pending_fin();
-    if (fin_ns != TIME_NEVER && fin_ns > target) target = next_boundary(fin_ns);
-  }
-  simcore::sleep_until(target < detector_ns ? target : detector_ns);
+  if (simcore::now() >= detector_ns) handle_watchdog();
 }
 
 void SchedulerThread::handle_watchdog() {
@@ -304,17 +289,17 @@ void SchedulerThread::handle_watchdog() {
   monitor_.detector_fired(std::move(report), DetectorSite::scheduler);
 }
 
-void SchedulerThread::on_fin_posted(int, TimeNs) {
-  if (waiting_) wake_.notify_all();
+void SchedulerThread::on_fin_posted(int, TimeNs) { wake(); }
+
+bool SchedulerThread::can_take(TaskShape shape) const { return waiting_ && has_free_core(shape); }
+
+void SchedulerThread::wake() {
+  if (!waiting_) return;
+  waiting_ = false;  // woken once: further ready tasks go to other idle threads
+  wake_.notify();
 }
 
-void SchedulerThread::on_work(TaskShape shape) {
-  if (waiting_ && has_free_core(shape)) wake_.notify_all();
-}
-
-void SchedulerThread::on_shutdown_check() {
-  if (waiting_) wake_.notify_all();
-}
+void SchedulerThread::on_shutdown_check() { wake(); }
 
 ActorView SchedulerThread::describe() const {
   ActorView view;

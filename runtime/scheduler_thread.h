@@ -5,9 +5,10 @@
 // completion.
 //
 // Idle iterations are not simulated one by one: a thread with nothing to do waits until work can
-// appear (a FIN, a ready task for a free core, shutdown) or a detector deadline, then resumes at
-// its next iteration boundary. The iteration length is a decision per idle stretch, so which
-// thread notices a change first is decided by the seed.
+// appear (a FIN becomes visible, a ready task for one of its free cores, shutdown) or a detector
+// deadline. The idle iteration length is a decision per idle stretch; it converts idle time into
+// the iteration counts the legacy detector uses. When several idle threads could take a newly
+// ready task, which one polls first is a decision of the ready queue (RuntimeState::wake_one_for).
 //
 // Left out: the dual-slot PENDING dispatch, early dispatch, sync_start drains, async completions.
 #pragma once
@@ -33,7 +34,8 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   bool owns_running_task() const { return running_cores_ > 0; }
 
   void on_fin_posted(int core_id, TimeNs visible_ns) override;
-  void on_work(hwmodel::TaskShape shape) override;
+  bool can_take(hwmodel::TaskShape shape) const override;
+  void wake() override;
   void on_shutdown_check() override;
 
  private:
@@ -56,7 +58,6 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   std::vector<std::vector<std::size_t>> free_placements(hwmodel::TaskShape shape) const;
   TimeNs earliest_pending_fin() const;
   TimeNs detector_deadline() const;
-  TimeNs next_boundary(TimeNs t) const;
   std::uint32_t drain_deferred();
   void handle_watchdog();
 

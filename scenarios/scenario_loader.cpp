@@ -13,6 +13,8 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <sstream>
 
 namespace ptosim::scenarios {
@@ -151,9 +153,11 @@ class Loader {
 
   static bool has(const Field& object, const char* key) { return object->contains(key); }
 
+  // Keys are static, so an object inside a loop body is checked on its first expansion only.
   void check_object(const Field& field, std::initializer_list<const char*> allowed,
-                    std::initializer_list<const char*> required) const {
+                    std::initializer_list<const char*> required) {
     if (!field->is_object()) fail(field, std::string("an object, found ") + type_name(*field));
+    if (!checked_objects_.insert(field.value).second) return;
     for (const auto& [key, value] : field->items()) {
       bool known = false;
       for (const char* name : allowed) known = known || key == name;
@@ -184,11 +188,12 @@ class Loader {
     return value;
   }
 
+  // Parsed once per JSON node: loop bodies evaluate the same expressions many times.
   const Expression& expression(const Field& field, const std::string& text) {
-    auto it = expr_cache_.find(text);
+    auto it = expr_cache_.find(field.value);
     if (it != expr_cache_.end()) return it->second;
     try {
-      return expr_cache_.emplace(text, Expression::parse(text)).first->second;
+      return expr_cache_.emplace(field.value, Expression::parse(text)).first->second;
     } catch (const ExpressionError& e) {
       fail_raw(field, e.what());
     }
@@ -538,12 +543,11 @@ class Loader {
   }
 
   std::uint32_t origin_of(const Field& stmt) {
-    std::string pointer = stmt.pointer();
-    auto it = origin_index_.find(pointer);
+    auto it = origin_index_.find(stmt.value);
     if (it != origin_index_.end()) return it->second;
     const auto index = static_cast<std::uint32_t>(program_.origins.size());
-    program_.origins.push_back(pointer);
-    origin_index_.emplace(std::move(pointer), index);
+    program_.origins.push_back(stmt.pointer());
+    origin_index_.emplace(stmt.value, index);
     return index;
   }
 
@@ -631,12 +635,12 @@ class Loader {
   }
 
   std::string task_name(const Field& field) {
-    const std::string text = string(field);
-    if (text.empty()) fail(field, "a non-empty task name");
-    auto it = name_cache_.find(text);
+    auto it = name_cache_.find(field.value);
     if (it == name_cache_.end()) {
+      const std::string text = string(field);
+      if (text.empty()) fail(field, "a non-empty task name");
       try {
-        it = name_cache_.emplace(text, NameTemplate::parse(text)).first;
+        it = name_cache_.emplace(field.value, NameTemplate::parse(text)).first;
       } catch (const ExpressionError& e) {
         fail_raw(field, e.what());
       }
@@ -839,9 +843,11 @@ class Loader {
   std::map<std::string, std::uint32_t> task_by_name_;
   std::set<std::string> declared_tasks_;
   std::set<std::string> declared_tensors_;
-  std::map<std::string, Expression> expr_cache_;
-  std::map<std::string, NameTemplate> name_cache_;
-  std::map<std::string, std::uint32_t> origin_index_;
+  // Caches keyed by JSON node (lookups only, never iterated).
+  std::unordered_map<const json*, Expression> expr_cache_;
+  std::unordered_map<const json*, NameTemplate> name_cache_;
+  std::unordered_map<const json*, std::uint32_t> origin_index_;
+  std::unordered_set<const json*> checked_objects_;
 };
 
 }  // namespace

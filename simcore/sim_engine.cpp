@@ -37,7 +37,7 @@ Simulation::Simulation() : impl_(std::make_unique<Impl>()) {
   // quiescence is a result ptosim interprets, not an error of the tool) and keep stacks small.
   static char arg0[] = "ptosim";
   static char arg1[] = "--log=root.thresh:critical";
-  static char arg2[] = "--log=ker_engine.thresh:critical";
+  static char arg2[] = "--log=root.app:file:/dev/null";
   static char arg3[] = "--cfg=contexts/stack-size:512";
   static char* argv[] = {arg0, arg1, arg2, arg3, nullptr};
   int argc = 4;
@@ -151,40 +151,41 @@ void sleep_for(TimeNs duration_ns) {
   if (duration_ns > 0) sleep_until(now() + duration_ns);
 }
 
+// A binary semaphore: acquire is a single simcall, and a release that happens while the waiter
+// is between deciding to wait and blocking is remembered (a mutex + condition variable loses it:
+// locking the mutex yields to other actors before the wait is registered).
 struct WaitSignal::Impl {
-  sg::MutexPtr mutex = sg::Mutex::create();
-  sg::ConditionVariablePtr cv = sg::ConditionVariable::create();
+  sg::SemaphorePtr semaphore = sg::Semaphore::create(0);
 };
 
 WaitSignal::WaitSignal() : impl_(std::make_unique<Impl>()) {}
 WaitSignal::~WaitSignal() = default;
 
 bool WaitSignal::wait_until(TimeNs deadline_ns) {
+  // A wait without deadline is not clamped to the time budget: when every actor waits without a
+  // deadline the run is quiescent, which must stay observable. Timed waits stop at the budget.
   const TimeNs limit_ns = Simulation::current().time_limit();
-  const bool limited = deadline_ns > limit_ns;
+  const bool limited = deadline_ns != TIME_NEVER && deadline_ns > limit_ns;
   const TimeNs effective_ns = limited ? limit_ns : deadline_ns;
-  if (effective_ns != TIME_NEVER && effective_ns <= now()) {
+  const TimeNs start_ns = now();
+  if (effective_ns != TIME_NEVER && effective_ns <= start_ns) {
     if (limited) reach_time_limit();
     return false;
   }
-  std::unique_lock<sg::Mutex> lock(*impl_->mutex);
   ++waiters_;
-  std::cv_status status = std::cv_status::no_timeout;
+  bool notified = true;
   if (effective_ns == TIME_NEVER) {
-    impl_->cv->wait(lock);
+    impl_->semaphore->acquire();
   } else {
-    status = impl_->cv->wait_until(lock, to_seconds(effective_ns));
+    notified = !impl_->semaphore->acquire_timeout(to_seconds(effective_ns - start_ns));
   }
   --waiters_;
-  if (status == std::cv_status::timeout && limited) {
-    lock.unlock();
-    reach_time_limit();
-  }
-  return status == std::cv_status::no_timeout;
+  if (!notified && limited) reach_time_limit();
+  return notified;
 }
 
-void WaitSignal::notify_all() {
-  if (waiters_ > 0) impl_->cv->notify_all();
+void WaitSignal::notify() {
+  if (waiters_ > 0 && impl_->semaphore->get_capacity() == 0) impl_->semaphore->release();
 }
 
 }  // namespace ptosim::simcore

@@ -82,7 +82,10 @@ TimeNs now();
 void sleep_until(TimeNs time_ns);
 void sleep_for(TimeNs duration_ns);
 
-// A point where actors wait until another actor notifies them or a deadline passes.
+// A point where one actor at a time waits until another actor notifies it or a deadline passes.
+// A notification that arrives while the waiter is on its way into wait_until() is kept, so no
+// wake-up is lost; with no waiter at all, a notification is dropped. Callers re-check their
+// condition after every return (wake-ups may be spurious).
 class WaitSignal {
  public:
   WaitSignal();
@@ -90,12 +93,11 @@ class WaitSignal {
   WaitSignal(const WaitSignal&) = delete;
   WaitSignal& operator=(const WaitSignal&) = delete;
 
-  // Blocks the calling actor until notify_all() or `deadline_ns` (TIME_NEVER: no deadline).
+  // Blocks the calling actor until notify() or `deadline_ns` (TIME_NEVER: no deadline).
   // Returns true when notified, false when the deadline passed.
   bool wait_until(TimeNs deadline_ns);
-  // Wakes every actor currently waiting; a notification with no waiter is not remembered.
-  void notify_all();
-  bool has_waiters() const { return waiters_ > 0; }
+  void notify();
+  bool has_waiter() const { return waiters_ > 0; }
 
  private:
   struct Impl;
