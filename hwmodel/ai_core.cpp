@@ -14,13 +14,14 @@ AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming&
       events_(events),
       duration_stream_(decisions.stream("core" + std::to_string(core_id) + ".duration")) {}
 
-void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel) {
+void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel, TimeNs store_ns) {
   if (has_task_) throw std::logic_error("AICPU wrote a task to a core that is still executing one");
   has_task_ = true;
   token_ = token;
   task_id_ = task_id;
   kernel_ = &kernel;
-  written_at_ns_ = simcore::now();
+  start_ns_ = store_ns + timing_.register_visible_ns + timing_.start_latency_ns;
+  finish_ns_ = start_ns_ + decisions_.uniform_ns(duration_stream_, kernel.min_duration_ns, kernel.max_duration_ns);
   cond_ = CondRegister{token, false, TIME_NEVER};
   doorbell_.notify();
 }
@@ -28,14 +29,12 @@ void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const Kernel
 void AiCore::run() {
   while (true) {
     while (!has_task_) doorbell_.wait_until(TIME_NEVER);
-    simcore::sleep_until(written_at_ns_ + timing_.register_visible_ns + timing_.start_latency_ns);
+    simcore::sleep_until(start_ns_);
     events_.record(simcore::EventKind::start, simcore::now(), task_id_, lane_);
-    TimeNs duration_ns = decisions_.uniform_ns(duration_stream_, kernel_->min_duration_ns, kernel_->max_duration_ns);
-    simcore::sleep_for(duration_ns);
-    TimeNs finished_ns = simcore::now();
-    events_.record(simcore::EventKind::finish, finished_ns, task_id_, lane_);
+    simcore::sleep_until(finish_ns_);
+    events_.record(simcore::EventKind::finish, simcore::now(), task_id_, lane_);
     has_task_ = false;
-    cond_ = CondRegister{token_, true, finished_ns + timing_.fin_visible_ns};
+    cond_ = CondRegister{token_, true, finish_ns_ + timing_.fin_visible_ns};
     if (observer_ != nullptr) observer_->on_fin_posted(id_, cond_.fin_visible_ns);
   }
 }

@@ -54,11 +54,16 @@ class AiCore {
   CoreKind kind() const { return kind_; }
   void set_observer(CoreObserver* observer) { observer_ = observer; }
 
-  // AICPU MMIO store of a task (token, task id, kernel) at the current time. The AICPU only
-  // writes a core whose previous task it has seen finish.
-  void write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel);
+  // AICPU MMIO store of a task (token, task id, kernel) that lands at `store_ns` (now or later:
+  // the AICPU publishes a batch after building its payloads). The AICPU only writes a core whose
+  // previous task it has seen finish.
+  void write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel, TimeNs store_ns);
   CondRegister read_cond() const { return cond_; }
   bool executing() const { return has_task_; }
+  // When an AICPU poll will first see FIN of the current (or last) task. The kernel's duration
+  // is decided when the task is written, so the simulation can wake the polling thread exactly
+  // then instead of simulating every poll.
+  TimeNs fin_visible_ns() const { return has_task_ ? finish_ns_ + timing_.fin_visible_ns : cond_.fin_visible_ns; }
 
   // Actor body; runs until the simulation ends.
   void run();
@@ -78,7 +83,8 @@ class AiCore {
   std::uint32_t token_ = 0;
   std::uint64_t task_id_ = 0;
   const KernelSpec* kernel_ = nullptr;
-  TimeNs written_at_ns_ = 0;
+  TimeNs start_ns_ = 0;
+  TimeNs finish_ns_ = 0;
   CondRegister cond_;
 };
 

@@ -74,6 +74,10 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   output.tasks_completed = state.completed_tasks();
   output.decisions = decisions.log();
   output.events = events.events();
+  output.tasks.reserve(state.tasks().size());
+  for (const TaskRecord& task : state.tasks()) {
+    output.tasks.push_back(TaskSummary{task.ring, task.local_id, task.allocated, task.producers});
+  }
   return output;
 }
 

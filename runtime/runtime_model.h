@@ -7,6 +7,7 @@
 #include "runtime/program.h"
 #include "runtime/run_monitor.h"
 #include "runtime/runtime_config.h"
+#include "runtime/task_record.h"
 #include "simcore/decision_source.h"
 #include "simcore/event_log.h"
 
@@ -42,6 +43,14 @@ struct Lane {
   bool is_core = false;
 };
 
+// Where a task lived and which fanin edges the runtime wired for it.
+struct TaskSummary {
+  std::uint8_t ring = 0;
+  std::uint32_t local_id = 0;
+  bool allocated = false;
+  std::vector<FaninEdge> fanin;
+};
+
 struct ModelOutput {
   Verdict verdict;
   TimeNs sim_time_ns = 0;
@@ -51,6 +60,7 @@ struct ModelOutput {
   simcore::DecisionLog decisions;
   std::vector<simcore::Event> events;
   std::vector<Lane> lanes;
+  std::vector<TaskSummary> tasks;  // per task ordinal
 };
 
 // Runs the model once in this process. Throws simcore::DecisionDivergence when a replay strategy

@@ -3,6 +3,7 @@
 #include "runtime/runtime_messages.h"
 
 #include <sstream>
+#include <stdexcept>
 
 namespace ptosim::runtime {
 
@@ -32,19 +33,60 @@ SchedulerThread::SchedulerThread(int index, RuntimeState& state, RunMonitor& mon
 }
 
 void SchedulerThread::run() {
+  // Every iteration either changes task state or waits; a long run of iterations at one instant
+  // means a model bug, which must surface as an error rather than hang the tool.
+  TimeNs last_ns = -1;
+  std::uint64_t same_instant = 0;
   while (true) {
+    const TimeNs now_ns = simcore::now();
+    same_instant = now_ns == last_ns ? same_instant + 1 : 0;
+    last_ns = now_ns;
+    if (same_instant > MAX_ITERATIONS_PER_INSTANT) {
+      throw std::logic_error("scheduler thread " + std::to_string(index_) + " looped " +
+                             std::to_string(same_instant) + " times at t=" + std::to_string(now_ns) + " ns");
+    }
     if (running_cores_ == 0 && state_.all_done()) {
       drain_deferred();  // loop exit drains the deferred releases
       exited_ = true;
       return;
     }
-    if (iterate()) {
+    if (now_ns < busy_until_ns_) {
+      rest();
+    } else if (iterate()) {
       idle_start_ns_ = -1;
-      last_progress_ns_ = simcore::now();
+      last_progress_ns_ = now_ns;
     } else {
       idle();
     }
   }
+}
+
+void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
+  if (idle_start_ns_ >= 0) return;
+  idle_start_ns_ = start_ns;
+  const SchedulerCosts& costs = state_.config().scheduler;
+  idle_iteration_ns_ =
+      state_.decisions().uniform_ns(idle_stream_, costs.idle_iteration_ns.min_ns, costs.idle_iteration_ns.max_ns);
+}
+
+void SchedulerThread::rest() {
+  // Busy with the work of the last iteration until busy_until_ns_. With work waiting, resume
+  // then; without, wait from now on (the idle stretch starts when the work is done), so a thread
+  // that finishes its work and then idles costs one wake-up, not two.
+  if (has_work()) {
+    simcore::sleep_until(busy_until_ns_);
+    return;
+  }
+  if (!deferred_release_.empty()) {
+    // Nothing else to do: the next iteration makes no progress and releases the deferred
+    // consumers (on_task_release); their cost extends the busy time.
+    busy_until_ns_ += static_cast<TimeNs>(drain_deferred()) * state_.config().scheduler.deferred_release_ns;
+  }
+  begin_idle_stretch(busy_until_ns_);
+  const TimeNs detector_ns = detector_deadline();
+  const TimeNs fin_ns = earliest_pending_fin();
+  wait_for_work(fin_ns < detector_ns ? fin_ns : detector_ns);
+  if (simcore::now() >= detector_ns) handle_watchdog();
 }
 
 bool SchedulerThread::has_free_core(TaskShape shape) const {
@@ -167,17 +209,19 @@ bool SchedulerThread::iterate() {
   // An iteration without progress is an idle one; its polling time is part of the idle stretch.
   if (!progress) return false;
   if (last_completed != NO_INDEX) monitor_.scheduler_progress(last_completed);
-  simcore::sleep_for(cost_ns);
-  // All handles of one pop are published after one write barrier: the MMIO stores happen now.
+  // The iteration's effects are applied at its start; the thread is then busy for its cost.
+  // All handles of one pop are published after one write barrier, at the end of the iteration:
+  // the cores see their registers only then.
+  busy_until_ns_ = now + cost_ns;
   for (const Assignment& assignment : assignments) {
     const TaskRecord& task = state_.task(assignment.task);
     const hwmodel::KernelSpec& kernel = state_.kernels().at(task.kernel);
     for (std::size_t slot_index : assignment.slots) {
       CoreSlot& slot = cores_[slot_index];
-      state_.events().record(simcore::EventKind::dispatch, simcore::now(), task.ordinal,
+      state_.events().record(simcore::EventKind::dispatch, now, task.ordinal,
                              state_.lanes().first_core + static_cast<std::uint32_t>(slot.core->id()),
                              static_cast<std::int64_t>(lane_));
-      slot.core->write_task(slot.token, task.ordinal, kernel);
+      slot.core->write_task(slot.token, task.ordinal, kernel, busy_until_ns_);
     }
   }
   return progress;
@@ -194,10 +238,19 @@ TimeNs SchedulerThread::earliest_pending_fin() const {
   TimeNs earliest = TIME_NEVER;
   for (const CoreSlot& slot : cores_) {
     if (slot.task == NO_INDEX) continue;
-    hwmodel::CondRegister cond = slot.core->read_cond();
-    if (cond.fin && cond.token == slot.token && cond.fin_visible_ns < earliest) earliest = cond.fin_visible_ns;
+    const TimeNs visible_ns = slot.core->fin_visible_ns();
+    if (visible_ns < earliest) earliest = visible_ns;
   }
-  return earliest;
+  // A FIN due now that the core has not posted yet (it runs later at this instant) is awaited
+  // through on_fin_posted rather than a deadline that has already passed.
+  return earliest <= simcore::now() ? TIME_NEVER : earliest;
+}
+
+void SchedulerThread::wait_for_work(TimeNs deadline_ns) {
+  waiting_ = true;
+  wait_deadline_ns_ = deadline_ns;
+  wake_.wait_until(deadline_ns);
+  waiting_ = false;
 }
 
 TimeNs SchedulerThread::detector_deadline() const {
@@ -213,21 +266,15 @@ void SchedulerThread::idle() {
   const SchedulerCosts& costs = state_.config().scheduler;
   if (!deferred_release_.empty()) {
     // An iteration without progress releases the deferred consumers (on_task_release).
-    simcore::sleep_for(static_cast<TimeNs>(drain_deferred()) * costs.deferred_release_ns);
+    busy_until_ns_ = simcore::now() + static_cast<TimeNs>(drain_deferred()) * costs.deferred_release_ns;
     return;
   }
-  if (idle_start_ns_ < 0) {
-    idle_start_ns_ = simcore::now();
-    idle_iteration_ns_ = state_.decisions().uniform_ns(idle_stream_, costs.idle_iteration_ns.min_ns,
-                                                       costs.idle_iteration_ns.max_ns);
-  }
+  begin_idle_stretch(simcore::now());
   const TimeNs detector_ns = detector_deadline();
   if (!has_work() && !(running_cores_ == 0 && state_.all_done())) {
     // Sleep until a FIN becomes visible, a ready task is routed here, or a detector deadline.
-    waiting_ = true;
     const TimeNs fin_ns = earliest_pending_fin();
-    wake_.wait_until(fin_ns < detector_ns ? fin_ns : detector_ns);
-    waiting_ = false;
+    wait_for_work(fin_ns < detector_ns ? fin_ns : detector_ns);
   }
   if (simcore::now() >= detector_ns) handle_watchdog();
 }
@@ -289,7 +336,10 @@ void SchedulerThread::handle_watchdog() {
   monitor_.detector_fired(std::move(report), DetectorSite::scheduler);
 }
 
-void SchedulerThread::on_fin_posted(int, TimeNs) { wake(); }
+void SchedulerThread::on_fin_posted(int, TimeNs visible_ns) {
+  // A waiting thread normally already sleeps until this FIN becomes visible.
+  if (visible_ns < wait_deadline_ns_) wake();
+}
 
 bool SchedulerThread::can_take(TaskShape shape) const { return waiting_ && has_free_core(shape); }
 

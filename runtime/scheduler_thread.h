@@ -23,6 +23,8 @@
 
 namespace ptosim::runtime {
 
+inline constexpr std::uint64_t MAX_ITERATIONS_PER_INSTANT = 1'000'000;
+
 class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener {
  public:
   SchedulerThread(int index, RuntimeState& state, RunMonitor& monitor, const std::vector<hwmodel::AiCore*>& all_cores);
@@ -53,6 +55,9 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
 
   bool iterate();
   void idle();
+  void rest();
+  void begin_idle_stretch(TimeNs start_ns);
+  void wait_for_work(TimeNs deadline_ns);
   bool has_work() const;
   bool has_free_core(hwmodel::TaskShape shape) const;
   std::vector<std::vector<std::size_t>> free_placements(hwmodel::TaskShape shape) const;
@@ -77,6 +82,8 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   TimeNs idle_start_ns_ = -1;
   TimeNs idle_iteration_ns_ = 1;
   TimeNs last_progress_ns_ = 0;
+  TimeNs busy_until_ns_ = 0;
+  TimeNs wait_deadline_ns_ = TIME_NEVER;  // the work of the last iteration (or drain) takes until then
 };
 
 }  // namespace ptosim::runtime

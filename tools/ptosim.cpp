@@ -242,6 +242,29 @@ int cmd_sweep(const SweepArgs& args) {
   return check.holds ? EXIT_PASS : EXIT_EXPECTATIONS;
 }
 
+int cmd_check(const std::string& path, bool json) {
+  scenarios::Scenario scenario = scenarios::load_scenario_file(path);
+  const runtime::Program& program = scenario.model.program;
+  if (json) {
+    replay::Json out;
+    out["scenario"] = scenario.name;
+    out["valid"] = true;
+    out["tasks"] = program.task_count;
+    out["runtime_calls"] = program.ops.size();
+    out["kernels"] = scenario.model.kernels.size();
+    out["external_tensors"] = program.externals.size();
+    out["expect_seeds"] = scenario.expect ? std::to_string(scenario.expect->seeds.first) + ".." +
+                                                std::to_string(scenario.expect->seeds.last)
+                                          : "";
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::cout << scenario.path << ": valid scenario '" << scenario.name << "': " << program.task_count << " tasks, "
+              << program.ops.size() << " runtime calls, " << scenario.model.kernels.size() << " kernels, "
+              << program.externals.size() << " external tensors\n";
+  }
+  return EXIT_PASS;
+}
+
 int cmd_inspect(const std::string& path, bool dot, bool json) {
   runtime::StateSnapshot snapshot = replay::read_snapshot_file(path);
   if (json) {
@@ -290,6 +313,12 @@ int main(int argc, char** argv) {
   swp->add_option("--snapshot-dir", sweep_args.snapshot_dir,
                   "Write seed-<N>.snapshot.json here for every seed that did not pass and has a snapshot");
 
+  std::string check_path;
+  bool check_json = false;
+  CLI::App* chk = app.add_subcommand("check", "Validate a scenario and print its size without running it");
+  chk->add_option("scenario", check_path, "Scenario JSON file")->required();
+  chk->add_flag("--json", check_json, "Print one JSON object instead of text");
+
   std::string inspect_path;
   bool inspect_dot = false;
   bool inspect_json = false;
@@ -310,6 +339,7 @@ int main(int argc, char** argv) {
     if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace);
     if (swp->parsed()) return cmd_sweep(sweep_args);
     if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json);
+    if (chk->parsed()) return cmd_check(check_path, check_json);
   } catch (const scenarios::ScenarioError& e) {
     std::cerr << "error: invalid scenario: " << e.what() << "\n";
     return EXIT_INVALID_INPUT;

@@ -1,0 +1,283 @@
+// The ptosim command line end to end: determinism, record/replay, errors and exit codes, outputs.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliResult {
+  int exit_code = -1;
+  bool signaled = false;
+  std::string out;
+  std::string err;
+};
+
+std::string read_all(int fd) {
+  std::string text;
+  char buffer[65536];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(n));
+  return text;
+}
+
+// Runs build/ptosim with arguments; stderr goes to a temporary file to avoid pipe deadlocks.
+CliResult cli(const std::vector<std::string>& args) {
+  const fs::path err_file = fs::temp_directory_path() / ("ptosim-cli-err-" + std::to_string(::getpid()));
+  int out_pipe[2];
+  REQUIRE(::pipe(out_pipe) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(out_pipe[0]);
+    ::dup2(out_pipe[1], 1);
+    FILE* err = std::freopen(err_file.c_str(), "w", stderr);
+    (void)err;
+    std::vector<char*> argv;
+    std::string program = PTOSIM_CLI;
+    argv.push_back(program.data());
+    std::vector<std::string> copy = args;
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  CliResult result;
+  result.out = read_all(out_pipe[0]);
+  ::close(out_pipe[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.signaled = WIFSIGNALED(status);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  std::stringstream buffer;
+  buffer << err.rdbuf();
+  result.err = buffer.str();
+  fs::remove(err_file);
+  return result;
+}
+
+std::string catalog(const std::string& name) { return std::string(PTOSIM_SOURCE_DIR) + "/scenarios/catalog/" + name; }
+
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / ("ptosim-cli-" + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+}  // namespace
+
+TEST_CASE("run --json prints one object with the documented fields", "[cli]") {
+  CliResult r = cli({"run", catalog("contended_fanout.json"), "--seed", "7", "--json"});
+  REQUIRE(r.exit_code == 0);
+  Json j = Json::parse(r.out);
+  for (const char* key : {"seed", "outcome", "digest", "sim_time_ns", "tasks", "events"}) CHECK(j.contains(key));
+  CHECK(j["seed"] == 7);
+  CHECK(j["outcome"] == "pass");
+  CHECK(r.out.rfind("{\n  \"seed\": 7,", 0) == 0);  // the seed comes first
+}
+
+TEST_CASE("the same seed twice prints identical digests; seeds 0..19 differ", "[cli]") {
+  const std::string scenario = catalog("contended_fanout.json");
+  Json a = Json::parse(cli({"run", scenario, "--seed", "7", "--json"}).out);
+  Json b = Json::parse(cli({"run", scenario, "--seed", "7", "--json"}).out);
+  CHECK(a["digest"] == b["digest"]);
+  std::set<std::string> digests;
+  for (int seed = 0; seed < 20; ++seed) {
+    digests.insert(Json::parse(cli({"run", scenario, "--seed", std::to_string(seed), "--json"}).out)["digest"]);
+  }
+  CHECK(digests.size() >= 2);
+}
+
+TEST_CASE("human output prints the seed first", "[cli]") {
+  CliResult r = cli({"run", catalog("paged_attention_flagship.json"), "--seed", "3"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.rfind("seed 3\n", 0) == 0);
+  CHECK_THAT(r.out, Catch::Contains("outcome pass"));
+  CHECK_THAT(r.out, Catch::Contains("digest 0x"));
+}
+
+TEST_CASE("run --record then replay reproduces the digest", "[cli]") {
+  TempDir dir;
+  const std::string rec = dir.file("r.json");
+  CliResult run = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--json", "--record", rec});
+  Json recorded = Json::parse(run.out);
+  CliResult replayed = cli({"replay", rec, "--json"});
+  CHECK(replayed.exit_code == run.exit_code);
+  Json j = Json::parse(replayed.out);
+  CHECK(j["digest"] == recorded["digest"]);
+  CHECK(j["matches"] == true);
+  CHECK(cli({"replay", rec}).out.find("replay matches the recording") != std::string::npos);
+}
+
+TEST_CASE("corrupted recordings are clear errors, never crashes", "[cli]") {
+  TempDir dir;
+  const std::string rec = dir.file("r.json");
+  REQUIRE(cli({"run", catalog("contended_fanout.json"), "--seed", "2", "--record", rec}).exit_code == 0);
+  const std::string good = read_file(rec);
+
+  SECTION("truncated file") {
+    write_file(rec, good.substr(0, good.size() / 3));
+    CliResult r = cli({"replay", rec});
+    CHECK(r.exit_code == 3);
+    CHECK_FALSE(r.signaled);
+    CHECK_THAT(r.err, Catch::Contains(rec));
+    CHECK_THAT(r.err, Catch::Contains("not valid JSON"));
+  }
+  SECTION("edited scenario text") {
+    std::string edited = good;
+    edited.replace(edited.find("\\\"ROUNDS\\\": 6"), 13, "\\\"ROUNDS\\\": 5");
+    write_file(rec, edited);
+    CliResult r = cli({"replay", rec});
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Catch::Contains("/scenario/text"));
+  }
+  SECTION("a changed kernel duration diverges or mismatches the digest") {
+    // Change the first recorded kernel duration to another value inside its range.
+    Json doc = Json::parse(good);
+    const auto& streams = doc["decisions"]["streams"];
+    bool changed = false;
+    for (Json& entry : doc["decisions"]["entries"]) {
+      if (streams[entry[0].get<std::size_t>()].get<std::string>().find(".duration") == std::string::npos) continue;
+      entry[1] = entry[1] == entry[2] ? entry[3] : entry[2];
+      changed = true;
+      break;
+    }
+    REQUIRE(changed);
+    write_file(rec, doc.dump());
+    CliResult r = cli({"replay", rec});
+    CHECK(r.exit_code == 4);
+    CHECK((r.err.find("diverged") != std::string::npos || r.err.find("mismatch") != std::string::npos));
+  }
+}
+
+TEST_CASE("an invalid scenario prints the JSON pointer and exits 3", "[cli]") {
+  TempDir dir;
+  const std::string bad = dir.file("bad.json");
+  std::string text = read_file(catalog("paged_attention_flagship.json"));
+  text.replace(text.find("\"clusters\": 4"), 13, "\"clusters\": 0");
+  write_file(bad, text);
+  CliResult r = cli({"run", bad});
+  CHECK(r.exit_code == 3);
+  CHECK_FALSE(r.signaled);
+  CHECK_THAT(r.err, Catch::Contains("/platform/clusters"));
+  CHECK_THAT(r.err, Catch::Contains(bad));
+  CHECK(cli({"run", dir.file("missing.json")}).exit_code == 3);
+  CHECK(cli({"sweep", bad, "--seeds", "0..3"}).exit_code == 3);
+}
+
+TEST_CASE("outcomes and usage errors have their documented exit codes", "[cli]") {
+  CHECK(cli({"run", catalog("true_deadlock_scope_exceeds_window.json")}).exit_code == 12);
+  CHECK(cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4"}).exit_code == 13);
+  CHECK(cli({"run", catalog("auto_in_manual_rejected.json")}).exit_code == 14);
+  CHECK(cli({"run", "--bogus-flag"}).exit_code == 2);
+  CHECK(cli({"sweep", catalog("contended_fanout.json"), "--seeds", "9..2"}).exit_code == 2);
+  CliResult help = cli({"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Catch::Contains("Exit codes"));
+}
+
+TEST_CASE("sweep --json lists outcome counts and failing seeds; expectations decide the exit code", "[cli]") {
+  CliResult r = cli({"sweep", catalog("false_deadlock_deferred_publish.json"), "--seeds", "0..9", "--jobs", "2", "--json"});
+  CHECK(r.exit_code == 0);
+  Json j = Json::parse(r.out);
+  CHECK(j["runs"] == 10);
+  CHECK(j["outcomes"]["deadlock_false"].get<int>() + j["outcomes"]["pass"].get<int>() == 10);
+  CHECK(j["failing_seeds"].size() == j["outcomes"]["deadlock_false"]);
+  CHECK(j["expectations"]["holds"] == true);
+
+  // The same workload with an expectation it cannot meet.
+  TempDir dir;
+  const std::string strict = dir.file("strict.json");
+  std::string text = read_file(catalog("false_deadlock_deferred_publish.json"));
+  const auto pos = text.find("\"expect\"");
+  text = text.substr(0, pos) + "\"expect\": {\"seeds\": \"0..9\", \"always\": [\"pass\"]}\n}\n";
+  write_file(strict, text);
+  CliResult violated = cli({"sweep", strict, "--seeds", "0..9", "--jobs", "2"});
+  CHECK(violated.exit_code == 5);
+  CHECK_THAT(violated.out, Catch::Contains("VIOLATED"));
+}
+
+TEST_CASE("a false deadlock's snapshot shows the READY task the detector missed", "[cli]") {
+  TempDir dir;
+  const std::string snap = dir.file("s.json");
+  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--snapshot", snap});
+  REQUIRE(r.exit_code == 13);
+  CliResult text = cli({"inspect", snap});
+  CHECK(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("FATAL: Task Allocator Deadlock - Task Ring Full! ring=2"));
+  const auto marker = text.out.find("<--- progress exists here");
+  REQUIRE(marker != std::string::npos);
+  const auto line = text.out.substr(text.out.rfind('\n', marker), marker - text.out.rfind('\n', marker));
+  CHECK_THAT(line, Catch::Contains("READY (1)"));
+  CHECK_THAT(line, Catch::Contains("2/2"));
+  CliResult dot = cli({"inspect", snap, "--dot"});
+  CHECK(dot.exit_code == 0);
+  CHECK_THAT(dot.out, Catch::StartsWith("digraph"));
+  CliResult json = cli({"inspect", snap, "--json"});
+  CHECK(Json::parse(json.out)["error_code"] == 3);
+  CHECK(cli({"inspect", dir.file("nothing.json")}).exit_code == 3);
+}
+
+TEST_CASE("sweep --snapshot-dir writes one snapshot per failing seed", "[cli]") {
+  TempDir dir;
+  CliResult r = cli({"sweep", catalog("false_deadlock_deferred_publish.json"), "--seeds", "0..9", "--jobs", "2", "--json",
+                     "--snapshot-dir", dir.file("")});
+  REQUIRE(r.exit_code == 0);
+  Json j = Json::parse(r.out);
+  REQUIRE_FALSE(j["failing_seeds"].empty());
+  std::set<int> failing;
+  for (const Json& entry : j["failing_seeds"]) failing.insert(entry["seed"].get<int>());
+  for (int seed = 0; seed <= 9; ++seed) {
+    INFO("seed " << seed);
+    CHECK(fs::exists(dir.file("seed-" + std::to_string(seed) + ".snapshot.json")) == (failing.count(seed) == 1));
+  }
+}
+
+TEST_CASE("run --trace writes Chrome trace JSON with a lane per core and AICPU thread", "[cli]") {
+  TempDir dir;
+  const std::string trace = dir.file("t.json");
+  REQUIRE(cli({"run", catalog("paged_attention_flagship.json"), "--trace", trace}).exit_code == 0);
+  Json j = Json::parse(read_file(trace));
+  std::set<std::string> lanes;
+  std::size_t kernels = 0;
+  for (const Json& e : j["traceEvents"]) {
+    if (e["name"] == "thread_name") lanes.insert(e["args"]["name"].get<std::string>());
+    if (e["ph"] == "X" && e["pid"] == 2) ++kernels;
+  }
+  CHECK(lanes.size() == 4 * 3 + 3 + 1);  // 12 cores, 3 scheduler threads, the orchestrator
+  CHECK(lanes.count("AICPU orchestrator") == 1);
+  CHECK(kernels == 128);                  // every kernel task ran once (alloc tasks do not)
+}
+
+TEST_CASE("an output that cannot be written is its own error and leaves nothing behind", "[cli]") {
+  CliResult r = cli({"run", catalog("contended_fanout.json"), "--record", "/nonexistent-dir/r.json"});
+  CHECK(r.exit_code == 6);
+  CHECK_THAT(r.err, Catch::Contains("/nonexistent-dir/r.json"));
+  CHECK_FALSE(fs::exists("/nonexistent-dir"));
+}

@@ -1,0 +1,54 @@
+# Source checks run by ctest (cmake -P, no other tools needed):
+#   CHECK=banned   no wall clocks, std::rand, <random> engines/distributions or getenv on the
+#                  simulation path (simcore/ hwmodel/ runtime/ replay/).
+#   CHECK=simgrid  only simcore/ includes SimGrid headers.
+# Comments are not stripped: a banned name in a comment counts too, which keeps the check simple.
+cmake_minimum_required(VERSION 3.25)
+
+set(violations "")
+if(CHECK STREQUAL "banned")
+  set(dirs simcore hwmodel runtime replay)
+  set(patterns
+    "std::chrono::(system_clock|steady_clock|high_resolution_clock)"
+    "gettimeofday|clock_gettime|[^_a-z]time\\(NULL\\)|[^_a-z]time\\(nullptr\\)|std::time\\("
+    "std::rand[^a-z_]|[^_a-z]srand\\(|[^_a-z]rand\\(\\)"
+    "random_device|mt19937|minstd_rand|default_random_engine|ranlux|knuth_b"
+    "uniform_int_distribution|uniform_real_distribution|bernoulli_distribution|normal_distribution|discrete_distribution"
+    "#include <random>"
+    "getenv|secure_getenv")
+elseif(CHECK STREQUAL "simgrid")
+  set(dirs hwmodel runtime scenarios replay tools tests)
+  set(patterns "#include [<\"]simgrid" "simgrid::" "xbt/")
+else()
+  message(FATAL_ERROR "unknown CHECK '${CHECK}'")
+endif()
+
+foreach(dir IN LISTS dirs)
+  file(GLOB_RECURSE files "${SOURCE_DIR}/${dir}/*.h" "${SOURCE_DIR}/${dir}/*.hpp" "${SOURCE_DIR}/${dir}/*.cpp")
+  foreach(file IN LISTS files)
+    if(CHECK STREQUAL "simgrid" AND file MATCHES "/tests/lint/planted/")
+      if(NOT SOURCE_DIR MATCHES "/planted$")
+        continue()  # the planted violation only counts when the check runs on it
+      endif()
+    endif()
+    file(STRINGS "${file}" lines)
+    set(number 0)
+    foreach(line IN LISTS lines)
+      math(EXPR number "${number} + 1")
+      foreach(pattern IN LISTS patterns)
+        if(line MATCHES "${pattern}")
+          list(APPEND violations "${file}:${number}: matches '${pattern}': ${line}")
+        endif()
+      endforeach()
+    endforeach()
+  endforeach()
+endforeach()
+
+if(violations)
+  foreach(v IN LISTS violations)
+    message(STATUS "${v}")
+  endforeach()
+  list(LENGTH violations count)
+  message(FATAL_ERROR "${CHECK} check: ${count} violation(s)")
+endif()
+message(STATUS "${CHECK} check: clean")

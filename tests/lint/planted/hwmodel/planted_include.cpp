@@ -1,0 +1,2 @@
+// Planted violation: SimGrid included outside simcore/.
+#include <simgrid/s4u.hpp>

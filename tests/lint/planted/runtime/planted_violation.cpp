@@ -1,0 +1,5 @@
+// Planted violations: the lint tests run the checks on this folder and expect them to fail.
+#include <chrono>
+#include <cstdlib>
+long wall() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+const char* home() { return getenv("HOME"); }

@@ -1,0 +1,170 @@
+// The edge rules of one submit, per argument kind x scope mode x manual_dep (runtime-model.md
+// §2.2): creator edges, TensorMap lookups and inserts, explicit deps first, no WAR tracking.
+#include "runtime/dependency_builder.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace ptosim::runtime;
+
+namespace {
+
+constexpr std::uint32_t CREATOR = 0;   // created the tensor (owner)
+constexpr std::uint32_t WRITER = 1;    // wrote it through INOUT (TensorMap entry)
+constexpr std::uint32_t EXPLICIT = 2;  // named by add_dep
+constexpr std::uint64_t BUFFER = 0xABC000;
+
+struct Outcome {
+  std::map<std::uint32_t, std::pair<bool, bool>> edges;  // producer -> (wait, retain)
+  std::uint32_t lookups = 0;
+  std::uint32_t inserts = 0;
+};
+
+Outcome submit(ArgKind kind, bool manual_scope, bool manual_dep, std::vector<ExplicitDep> deps = {}) {
+  TensorMap map;
+  TensorLayout layout = make_contiguous({16, 16}, DType::f32);
+  map.insert(TensorMapEntry{BUFFER, WRITER, 0, WRITER, layout});
+  ProducerView producers;
+  producers.status = [](std::uint32_t ordinal) { return ordinal <= EXPLICIT ? ProducerStatus::live : ProducerStatus::unknown; };
+  producers.retired = [](std::uint8_t, std::uint32_t) { return false; };
+
+  ResolvedArg arg;
+  arg.kind = kind;
+  arg.buffer = BUFFER;
+  arg.owner = kind == ArgKind::output ? 3 : CREATOR;
+  arg.layout = layout;
+  arg.layout.manual_dep = manual_dep;
+  FaninResult result = compute_fanin({arg}, deps, manual_scope, map, producers, false);
+  REQUIRE(result.error.empty());
+  Outcome out;
+  for (const FaninEdge& edge : result.edges) out.edges[edge.producer] = {edge.wait, edge.retain};
+  out.lookups = result.lookups;
+  out.inserts = register_outputs({arg}, manual_scope, map, 3, 0, 3);
+  CHECK(out.inserts == result.inserts);
+  return out;
+}
+
+using Edges = std::map<std::uint32_t, std::pair<bool, bool>>;
+const std::pair<bool, bool> WAIT_RETAIN{true, true};
+const std::pair<bool, bool> WAIT_ONLY{true, false};
+
+}  // namespace
+
+TEST_CASE("AUTO scope, tensor without manual_dep", "[deps]") {
+  SECTION("INPUT: creator edge and TensorMap lookup, no insert") {
+    Outcome o = submit(ArgKind::input, false, false);
+    CHECK(o.edges == Edges{{CREATOR, WAIT_RETAIN}, {WRITER, WAIT_ONLY}});
+    CHECK(o.lookups == 1);
+    CHECK(o.inserts == 0);
+  }
+  SECTION("OUTPUT: no edge, no lookup, no insert") {
+    Outcome o = submit(ArgKind::output, false, false);
+    CHECK(o.edges.empty());
+    CHECK(o.lookups == 0);
+    CHECK(o.inserts == 0);
+  }
+  SECTION("INOUT: creator edge, lookup and insert") {
+    Outcome o = submit(ArgKind::inout, false, false);
+    CHECK(o.edges == Edges{{CREATOR, WAIT_RETAIN}, {WRITER, WAIT_ONLY}});
+    CHECK(o.lookups == 1);
+    CHECK(o.inserts == 1);
+  }
+  SECTION("OUTPUT_EXISTING: creator edge and insert, no lookup (no WAW edge)") {
+    Outcome o = submit(ArgKind::output_existing, false, false);
+    CHECK(o.edges == Edges{{CREATOR, WAIT_RETAIN}});
+    CHECK(o.lookups == 0);
+    CHECK(o.inserts == 1);
+  }
+  SECTION("NO_DEP: creator edge only") {
+    Outcome o = submit(ArgKind::no_dep, false, false);
+    CHECK(o.edges == Edges{{CREATOR, WAIT_RETAIN}});
+    CHECK(o.lookups == 0);
+    CHECK(o.inserts == 0);
+  }
+}
+
+TEST_CASE("AUTO scope, tensor with manual_dep behaves like NO_DEP", "[deps]") {
+  for (ArgKind kind : {ArgKind::input, ArgKind::inout, ArgKind::output_existing, ArgKind::no_dep}) {
+    INFO("kind " << to_string(kind));
+    Outcome o = submit(kind, false, true);
+    CHECK(o.edges == Edges{{CREATOR, WAIT_RETAIN}});
+    CHECK(o.lookups == 0);
+    CHECK(o.inserts == 0);
+  }
+  Outcome out = submit(ArgKind::output, false, true);
+  CHECK(out.edges.empty());
+}
+
+TEST_CASE("MANUAL scope bypasses creator edges and the TensorMap entirely", "[deps]") {
+  for (bool manual_dep : {false, true}) {
+    for (ArgKind kind : {ArgKind::input, ArgKind::output, ArgKind::inout, ArgKind::output_existing, ArgKind::no_dep}) {
+      INFO("kind " << to_string(kind) << " manual_dep " << manual_dep);
+      Outcome o = submit(kind, true, manual_dep);
+      CHECK(o.edges.empty());
+      CHECK(o.lookups == 0);
+      CHECK(o.inserts == 0);
+    }
+  }
+}
+
+TEST_CASE("explicit deps come first and work in both scope modes", "[deps]") {
+  for (bool manual_scope : {false, true}) {
+    Outcome retain = submit(ArgKind::no_dep, manual_scope, false, {{EXPLICIT, DepFlavor::wait_retain}});
+    CHECK(retain.edges.at(EXPLICIT) == WAIT_RETAIN);
+    Outcome wait = submit(ArgKind::no_dep, manual_scope, false, {{EXPLICIT, DepFlavor::wait_only}});
+    CHECK(wait.edges.at(EXPLICIT) == WAIT_ONLY);
+  }
+}
+
+TEST_CASE("flags of a repeated producer are OR-accumulated into one edge", "[deps]") {
+  // The writer is also named explicitly as wait-only, then found again through the TensorMap.
+  Outcome o = submit(ArgKind::input, false, false, {{WRITER, DepFlavor::wait_only}, {CREATOR, DepFlavor::wait_only}});
+  CHECK(o.edges.size() == 2);
+  CHECK(o.edges.at(CREATOR) == WAIT_RETAIN);  // wait-only explicit + creator retain
+  CHECK(o.edges.at(WRITER) == WAIT_ONLY);
+}
+
+TEST_CASE("retired, consumed and unknown producers", "[deps]") {
+  TensorMap map;
+  ProducerView producers;
+  producers.status = [](std::uint32_t ordinal) {
+    switch (ordinal) {
+      case 0: return ProducerStatus::retired;
+      case 1: return ProducerStatus::consumed;
+      case 2: return ProducerStatus::live;
+      default: return ProducerStatus::unknown;
+    }
+  };
+  producers.retired = [](std::uint8_t, std::uint32_t) { return false; };
+  FaninResult skipped = compute_fanin({}, {{0, DepFlavor::wait_retain}, {1, DepFlavor::wait_retain}, {2, DepFlavor::wait_retain}},
+                                      false, map, producers, false);
+  REQUIRE(skipped.error.empty());
+  REQUIRE(skipped.edges.size() == 1);
+  CHECK(skipped.edges[0].producer == 2);
+  FaninResult invalid = compute_fanin({}, {{7, DepFlavor::wait_retain}}, true, map, producers, false);
+  CHECK_THAT(invalid.error, Catch::Contains("unknown task"));
+}
+
+TEST_CASE("no WAR edge: a reader leaves nothing for a later OUTPUT_EXISTING writer", "[deps]") {
+  // seeds/002: gather reads view A (INPUT), writeback writes view B (OUTPUT_EXISTING) of one
+  // external buffer; the writeback gets no edge to the gather.
+  TensorMap map;
+  ProducerView producers;
+  producers.status = [](std::uint32_t) { return ProducerStatus::live; };
+  producers.retired = [](std::uint8_t, std::uint32_t) { return false; };
+  TensorLayout cache = make_contiguous({32, 16}, DType::bf16);
+  ResolvedArg gather{ArgKind::input, BUFFER, NO_INDEX, cache};
+  FaninResult first = compute_fanin({gather}, {}, false, map, producers, false);
+  register_outputs({gather}, false, map, 10, 0, 10);
+  ResolvedArg writeback{ArgKind::output_existing, BUFFER, NO_INDEX, cache};
+  FaninResult second = compute_fanin({writeback}, {}, false, map, producers, false);
+  CHECK(first.edges.empty());
+  CHECK(second.edges.empty());
+  // Making both INOUT (the self-copy workaround) orders them.
+  register_outputs({writeback}, false, map, 11, 0, 11);
+  ResolvedArg third{ArgKind::inout, BUFFER, NO_INDEX, cache};
+  FaninResult chained = compute_fanin({third}, {}, false, map, producers, false);
+  REQUIRE(chained.edges.size() == 1);
+  CHECK(chained.edges[0].producer == 11);
+}

@@ -1,0 +1,90 @@
+// Recordings round-trip, and every kind of corruption is a clear input error naming the field.
+#include "replay/recording.h"
+
+#include "simcore/hashing.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace ptosim;
+
+namespace {
+
+replay::Recording sample() {
+  replay::Recording rec;
+  rec.tool_version = "0.1.0";
+  rec.scenario_path = "scenarios/catalog/x.json";
+  rec.scenario_text = "{\"format\": 1}";
+  rec.scenario_hash = fnv1a64(rec.scenario_text);
+  rec.seed = 7;
+  rec.strategy = "random";
+  rec.outcome = runtime::Outcome::deadlock_false;
+  rec.digest = 0x0123456789ABCDEFULL;
+  rec.sim_time_ns = 1000;
+  rec.events = 55;
+  rec.decisions.streams = {"core0.duration", "sched0.core_choice"};
+  rec.decisions.entries = {{0, 1500, 1000, 2000}, {1, 1, 0, 3}, {0, 1999, 1000, 2000}};
+  return rec;
+}
+
+class TempFile {
+ public:
+  TempFile() {
+    dir_ = std::filesystem::temp_directory_path() / "ptosim-unit-recording";
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "r.json").string();
+  }
+  ~TempFile() { std::filesystem::remove_all(dir_); }
+  const std::string& write(const std::string& text) {
+    std::ofstream(path_, std::ios::binary | std::ios::trunc) << text;
+    return path_;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  const auto pos = text.find(from);
+  REQUIRE(pos != std::string::npos);
+  return text.replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("a recording round-trips", "[recording]") {
+  TempFile file;
+  const replay::Recording rec = sample();
+  const replay::Recording back = replay::read_recording(file.write(replay::recording_to_text(rec)));
+  CHECK(back.seed == 7);
+  CHECK(back.digest == rec.digest);
+  CHECK(back.outcome == rec.outcome);
+  CHECK(back.scenario_text == rec.scenario_text);
+  CHECK(back.decisions.streams == rec.decisions.streams);
+  REQUIRE(back.decisions.entries.size() == 3);
+  CHECK(back.decisions.entries[2].value == 1999);
+}
+
+TEST_CASE("corrupted recordings are rejected with the field that is wrong", "[recording]") {
+  TempFile file;
+  const std::string good = replay::recording_to_text(sample());
+  auto pointer_of = [&](const std::string& text) -> std::string {
+    try {
+      replay::read_recording(file.write(text));
+    } catch (const replay::InputError& e) {
+      return e.pointer().empty() ? std::string("<root>") : e.pointer();
+    }
+    return "accepted";
+  };
+  CHECK(pointer_of(good.substr(0, good.size() / 2)) == "<root>");  // truncated
+  CHECK(pointer_of(replace_once(good, "ptosim-recording", "something-else")) == "/format");
+  CHECK(pointer_of(replace_once(good, "\\\"format\\\": 1", "\\\"format\\\": 2")) == "/scenario/text");  // hash mismatch
+  CHECK(pointer_of(replace_once(good, "[0,1500,1000,2000]", "[5,1500,1000,2000]")) == "/decisions/entries/0");
+  CHECK(pointer_of(replace_once(good, "[1,1,0,3]", "[1,9,0,3]")) == "/decisions/entries/1");
+  CHECK(pointer_of(replace_once(good, "\"digest\": \"0x", "\"digest\": \"zz")) == "/result/digest");
+  CHECK(pointer_of(replace_once(good, "\"seed\": 7", "\"seed\": -7")) == "/seed");
+  CHECK_THROWS_WITH(replay::read_recording("/nonexistent/recording.json"), Catch::Contains("cannot open"));
+}

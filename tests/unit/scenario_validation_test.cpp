@@ -1,0 +1,153 @@
+// Strict validation: every bad scenario is rejected with the file, the JSON pointer of the
+// offending field and what was expected.
+#include "scenarios/scenario.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+
+using ptosim::scenarios::load_scenario_text;
+using ptosim::scenarios::ScenarioError;
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+Json valid_scenario() {
+  return Json::parse(R"({
+    "format": 1,
+    "name": "base",
+    "description": "a valid base scenario that each case breaks in one place",
+    "platform": {"clusters": 2, "scheduler_threads": 2},
+    "runtime": {"ring": {"task_window": 64}, "manual_publish": "submit", "detectors": {"kind": "current"}},
+    "tensors": {"x": {"shape": [16, 16], "dtype": "f32"}},
+    "kernels": {"k": {"core": "aiv", "duration_ns": [100, 200]}},
+    "program": {"params": {"N": 3}, "body": [
+      {"for": "i", "to": "N", "body": [
+        {"submit": "k", "name": "a", "args": [{"input": "x", "view": {"shape": [4, 16], "offset": ["i*4", 0]}}]},
+        {"submit": "k", "name": "b", "deps": ["a"]}
+      ]}
+    ]},
+    "faults": [],
+    "expect": {"seeds": "0..9", "always": ["pass"]}
+  })");
+}
+
+struct BadCase {
+  const char* what;
+  std::function<void(Json&)> breaks;
+  const char* pointer;
+  const char* message;
+};
+
+void check_rejected(const BadCase& bad) {
+  Json doc = valid_scenario();
+  bad.breaks(doc);
+  INFO(bad.what);
+  try {
+    load_scenario_text(doc.dump(), "bad.json");
+    FAIL("scenario was accepted: " << bad.what);
+  } catch (const ScenarioError& e) {
+    CHECK(e.file() == "bad.json");
+    CHECK(e.pointer() == bad.pointer);
+    CHECK_THAT(std::string(e.what()), Catch::Contains(bad.message));
+    CHECK_THAT(std::string(e.what()), Catch::Contains("bad.json"));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the base scenario is valid", "[validation]") {
+  auto scenario = load_scenario_text(valid_scenario().dump(), "base.json");
+  CHECK(scenario.model.program.task_count == 6);
+  CHECK(scenario.model.platform.clusters == 2);
+  REQUIRE(scenario.expect.has_value());
+  CHECK(scenario.expect->seeds.count() == 10);
+}
+
+TEST_CASE("bad scenarios are rejected with the JSON pointer of the field", "[validation]") {
+  const std::vector<BadCase> cases = {
+      {"unknown top-level key", [](Json& d) { d["extra"] = 1; }, "/extra", "unknown key 'extra'"},
+      {"missing required section", [](Json& d) { d.erase("program"); }, "/program", "missing required key 'program'"},
+      {"unsupported format version", [](Json& d) { d["format"] = 2; }, "/format", "format version 1"},
+      {"empty name", [](Json& d) { d["name"] = ""; }, "/name", "non-empty name"},
+      {"clusters out of range", [](Json& d) { d["platform"]["clusters"] = 0; }, "/platform/clusters", "[1, 64]"},
+      {"clusters of the wrong type", [](Json& d) { d["platform"]["clusters"] = "four"; }, "/platform/clusters",
+       "an integer, found a string"},
+      {"more threads than clusters", [](Json& d) { d["platform"]["scheduler_threads"] = 3; },
+       "/platform/scheduler_threads", "at most as many scheduler threads"},
+      {"task window not a power of two", [](Json& d) { d["runtime"]["ring"]["task_window"] = 100; },
+       "/runtime/ring/task_window", "power of two"},
+      {"per-ring list of the wrong length", [](Json& d) { d["runtime"]["ring"]["task_window"] = {64, 64, 64}; },
+       "/runtime/ring/task_window", "exactly 4 per-ring values"},
+      {"unknown publish policy", [](Json& d) { d["runtime"]["manual_publish"] = "later"; }, "/runtime/manual_publish",
+       "\"submit\" or \"deferred\""},
+      {"unknown detector kind", [](Json& d) { d["runtime"]["detectors"]["kind"] = "old"; },
+       "/runtime/detectors/kind", "\"legacy\" or \"current\""},
+      {"detectors without kind", [](Json& d) { d["runtime"]["detectors"].erase("kind"); }, "/runtime/detectors/kind",
+       "missing required key 'kind'"},
+      {"unknown core type", [](Json& d) { d["kernels"]["k"]["core"] = "gpu"; }, "/kernels/k/core", "\"aic\", \"aiv\" or \"mix\""},
+      {"inverted duration range", [](Json& d) { d["kernels"]["k"]["duration_ns"] = {500, 200}; },
+       "/kernels/k/duration_ns/1", "max >= min"},
+      {"statement with two kinds", [](Json& d) { d["program"]["body"][0]["submit"] = "k"; }, "/program/body/0",
+       "exactly one of for, if, scope, submit, alloc, dummy"},
+      {"undefined kernel", [](Json& d) { d["program"]["body"][0]["body"][0]["submit"] = "nope"; },
+       "/program/body/0/body/0/submit", "undefined kernel 'nope'"},
+      {"dependency on an undefined task", [](Json& d) { d["program"]["body"][0]["body"][1]["deps"][0] = "zzz"; },
+       "/program/body/0/body/1/deps/0", "undefined task 'zzz'"},
+      {"dependency on a task not yet submitted", [](Json& d) { d["program"]["body"][0]["body"][0]["deps"] = {"b"}; },
+       "/program/body/0/body/0/deps/0", "has not been submitted before this point"},
+      {"division by zero in a loop bound", [](Json& d) { d["program"]["body"][0]["to"] = "N / 0"; },
+       "/program/body/0/to", "division by zero"},
+      {"unknown variable in an expression", [](Json& d) { d["program"]["body"][0]["to"] = "M + 1"; },
+       "/program/body/0/to", "unknown variable 'M'"},
+      {"view out of the tensor's bounds",
+       [](Json& d) { d["program"]["body"][0]["body"][0]["args"][0]["view"]["offset"] = {"i*8", 0}; },
+       "/program/body/0/body/0/args/0/view", "exceeds the tensor's extent"},
+      {"undefined tensor", [](Json& d) { d["program"]["body"][0]["body"][0]["args"][0]["input"] = "y"; },
+       "/program/body/0/body/0/args/0/input", "undefined tensor 'y'"},
+      {"argument with two kinds", [](Json& d) { d["program"]["body"][0]["body"][0]["args"][0]["inout"] = "x"; },
+       "/program/body/0/body/0/args/0", "one argument kind"},
+      {"loop variable shadows a parameter", [](Json& d) { d["program"]["body"][0]["for"] = "N"; },
+       "/program/body/0/for", "shadows"},
+      {"invalid dtype", [](Json& d) { d["tensors"]["x"]["dtype"] = "f128"; }, "/tensors/x/dtype", "a dtype"},
+      {"faults are not defined in format 1", [](Json& d) { d["faults"] = Json::array({Json::object()}); }, "/faults/0",
+       "no fault kinds"},
+      {"inverted seed range", [](Json& d) { d["expect"]["seeds"] = "5..2"; }, "/expect/seeds", "A <= B"},
+      {"unknown outcome name", [](Json& d) { d["expect"]["always"][0] = "passed"; }, "/expect/always/0", "an outcome"},
+      {"unknown key inside a view", [](Json& d) { d["program"]["body"][0]["body"][0]["args"][0]["view"]["stride"] = 2; },
+       "/program/body/0/body/0/args/0/view/stride", "unknown key 'stride'"},
+  };
+  REQUIRE(cases.size() >= 15);
+  for (const BadCase& bad : cases) check_rejected(bad);
+}
+
+TEST_CASE("text that is not JSON is rejected at the root", "[validation]") {
+  try {
+    load_scenario_text("{ \"format\": 1, ", "broken.json");
+    FAIL("accepted");
+  } catch (const ScenarioError& e) {
+    CHECK(e.pointer().empty());
+    CHECK_THAT(std::string(e.what()), Catch::Contains("not valid JSON"));
+  }
+}
+
+TEST_CASE("a missing file is a clear error", "[validation]") {
+  CHECK_THROWS_WITH(ptosim::scenarios::load_scenario_file("/nonexistent/scenario.json"),
+                    Catch::Contains("cannot open the file"));
+}
+
+TEST_CASE("names resolve to the latest task of that name", "[validation]") {
+  Json doc = valid_scenario();
+  // "a" inside the loop always refers to this iteration's a: b's only dependency.
+  auto scenario = load_scenario_text(doc.dump(), "base.json");
+  const auto& ops = scenario.model.program.ops;
+  std::vector<std::uint32_t> b_deps;
+  for (const auto& op : ops) {
+    if (op.task != ptosim::runtime::NO_INDEX && scenario.model.program.task_names[op.task] == "b") {
+      REQUIRE(op.deps.size() == 1);
+      b_deps.push_back(op.deps[0].task);
+    }
+  }
+  CHECK(b_deps == std::vector<std::uint32_t>{0, 2, 4});
+}
