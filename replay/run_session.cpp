@@ -121,13 +121,6 @@ bool pump(Child& child) {
 
 }  // namespace
 
-RunResult run_in_child(const scenarios::Scenario& scenario, std::uint64_t seed, const std::string& snapshot_path) {
-  Child child = start_child(scenario, seed, snapshot_path);
-  while (pump(child)) {
-  }
-  return finish_child(child);
-}
-
 SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& options) {
   SweepSummary summary;
   const std::uint64_t total = options.seeds.count();

@@ -1,5 +1,5 @@
-// Running scenarios: one run in this process, one run in a child process, and sweeps of seeds
-// over child processes (SimGrid allows one engine per process, so every extra run forks).
+// Running scenarios: one run in this process, and sweeps of seeds over child processes (SimGrid
+// allows one engine per process, so every seed of a sweep runs in its own fork).
 #pragma once
 
 #include "runtime/runtime_model.h"
@@ -46,10 +46,6 @@ struct RunArtifacts {
 RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
                        const std::optional<simcore::DecisionLog>& replay_log = std::nullopt,
                        RunArtifacts* artifacts = nullptr);
-
-// Runs once in a forked child; never throws for a failed run (see RunResult::failure).
-// With `snapshot_path`, the child writes the snapshot there when the run produced one.
-RunResult run_in_child(const scenarios::Scenario& scenario, std::uint64_t seed, const std::string& snapshot_path = "");
 
 struct SweepOptions {
   scenarios::SeedRange seeds;

@@ -25,7 +25,7 @@ struct PlatformConfig {
 };
 
 struct RunLimits {
-  std::uint64_t max_events = 20'000'000;
+  std::uint64_t max_events = 10'000'000;
   TimeNs max_sim_time_ns = 60 * NS_PER_S;
 };
 

@@ -64,9 +64,21 @@ void SchedulerThread::run() {
 void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
   if (idle_start_ns_ >= 0) return;
   idle_start_ns_ = start_ns;
-  const SchedulerCosts& costs = state_.config().scheduler;
-  idle_iteration_ns_ =
-      state_.decisions().uniform_ns(idle_stream_, costs.idle_iteration_ns.min_ns, costs.idle_iteration_ns.max_ns);
+  idle_iteration_ns_ = 0;
+  // Only the legacy detector counts idle iterations continuously; otherwise the length is
+  // decided when a report needs the count, so idle stretches cost no decision.
+  if (state_.config().detectors.kind == DetectorKind::legacy && !monitor_.detectors_silenced()) {
+    idle_iteration_length();
+  }
+}
+
+TimeNs SchedulerThread::idle_iteration_length() {
+  if (idle_iteration_ns_ == 0) {
+    const SchedulerCosts& costs = state_.config().scheduler;
+    idle_iteration_ns_ =
+        state_.decisions().uniform_ns(idle_stream_, costs.idle_iteration_ns.min_ns, costs.idle_iteration_ns.max_ns);
+  }
+  return idle_iteration_ns_;
 }
 
 void SchedulerThread::rest() {
@@ -321,9 +333,8 @@ void SchedulerThread::handle_watchdog() {
     }
   }
   const int sub_class = running > 0 ? 1 : ready > 0 ? 3 : waiting > 0 ? 4 : !state_.orchestration_done() ? 5 : 99;
-  const std::uint64_t idle_iterations =
-      static_cast<std::uint64_t>((simcore::now() - (idle_start_ns_ < 0 ? simcore::now() : idle_start_ns_)) /
-                                 idle_iteration_ns_);
+  const TimeNs idle_ns = idle_start_ns_ < 0 ? 0 : simcore::now() - idle_start_ns_;
+  const auto idle_iterations = static_cast<std::uint64_t>(idle_ns / idle_iteration_length());
   RuntimeReport report;
   report.code = ErrorCode::scheduler_timeout;
   report.detector = legacy ? "legacy idle-iteration limit" : "scheduler watchdog";

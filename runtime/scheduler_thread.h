@@ -57,6 +57,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   void idle();
   void rest();
   void begin_idle_stretch(TimeNs start_ns);
+  TimeNs idle_iteration_length();
   void wait_for_work(TimeNs deadline_ns);
   bool has_work() const;
   bool has_free_core(hwmodel::TaskShape shape) const;
@@ -80,7 +81,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   bool exited_ = false;
   int running_cores_ = 0;
   TimeNs idle_start_ns_ = -1;
-  TimeNs idle_iteration_ns_ = 1;
+  TimeNs idle_iteration_ns_ = 0;  // 0: not decided yet for this idle stretch
   TimeNs last_progress_ns_ = 0;
   TimeNs busy_until_ns_ = 0;
   TimeNs wait_deadline_ns_ = TIME_NEVER;  // the work of the last iteration (or drain) takes until then

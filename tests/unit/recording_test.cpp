@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 using namespace ptosim;
 
@@ -32,7 +33,8 @@ replay::Recording sample() {
 class TempFile {
  public:
   TempFile() {
-    dir_ = std::filesystem::temp_directory_path() / "ptosim-unit-recording";
+    // One directory per process: ctest runs test cases of this binary in parallel.
+    dir_ = std::filesystem::temp_directory_path() / ("ptosim-unit-recording-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     path_ = (dir_ / "r.json").string();
   }

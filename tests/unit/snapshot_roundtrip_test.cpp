@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <unistd.h>
 
 using namespace ptosim;
 
@@ -85,7 +86,7 @@ TEST_CASE("a snapshot round-trips through JSON", "[snapshot]") {
 }
 
 TEST_CASE("a snapshot file is read back, a broken one names the field", "[snapshot]") {
-  const auto dir = std::filesystem::temp_directory_path() / "ptosim-unit-snapshot";
+  const auto dir = std::filesystem::temp_directory_path() / ("ptosim-unit-snapshot-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "s.json").string();
   replay::write_file_atomically(path, replay::snapshot_to_json(sample_snapshot()).dump(1));
