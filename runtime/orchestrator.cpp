@@ -88,7 +88,10 @@ void Orchestrator::invalid_args(const std::string& detail, std::uint32_t origin)
   std::ostringstream msg;
   msg << "FATAL: invalid arguments: " << detail;
   if (origin < state_.program().origins.size()) msg << " (at " << state_.program().origins[origin] << ")";
-  msg << "\n" << format_host_failure(ErrorCode::invalid_args, 0);
+  msg << "\n"
+      << format_host_failure(ErrorCode::invalid_args, detail,
+                             "fix the orchestration: arguments, explicit dependencies and scope modes (AUTO scopes "
+                             "cannot open inside a MANUAL scope)");
   report.message = msg.str();
   monitor_.fail_runtime(std::move(report));
 }
@@ -150,8 +153,8 @@ bool Orchestrator::scope_precheck_fails(const RingState& ring) const {
 TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel) {
   const int ring_id = state_.current_ring_id();
   RingState& ring = state_.ring(ring_id);
-  if (state_.config().detectors.kind == DetectorKind::current && !monitor_.detectors_silenced() &&
-      scope_precheck_fails(ring)) {
+  // The scope pre-check (PR #277) predates both detector generations modelled here.
+  if (!monitor_.detectors_silenced() && scope_precheck_fails(ring)) {
     const ScopeFrame& innermost = state_.scope_stack().back();
     const auto in_scope = static_cast<std::uint32_t>(state_.scope_tasks().size() - innermost.first_task);
     RuntimeReport report;
@@ -159,8 +162,12 @@ TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32
     report.detector = "scope pre-check";
     report.actor = "orchestrator";
     report.time_ns = simcore::now();
-    report.message = format_scope_fatal(state_, ring_id, innermost.depth, in_scope) +
-                     format_host_failure(ErrorCode::scope_deadlock, 0);
+    report.message =
+        format_scope_fatal(state_, ring_id, innermost.depth, in_scope) +
+        format_host_failure(ErrorCode::scope_deadlock,
+                            "the innermost scope holds " + std::to_string(in_scope) + " tasks, task window " +
+                                std::to_string(ring.config.task_window) + " of ring " + std::to_string(ring_id),
+                            "raise PTO2_RING_TASK_WINDOW above the scope's task count, or split the scope");
     monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
   }
   const std::uint64_t bytes = packed_output_bytes(op);
@@ -275,7 +282,7 @@ void Orchestrator::sync_heap_tail(RingState& ring) {
   if (ring.last_task_alive == heap_synced_at_[ring.id] || ring.last_task_alive == 0) return;
   heap_synced_at_[ring.id] = ring.last_task_alive;
   ring.heap.reclaim_to(state_.task(ring.ordinals[ring.last_task_alive - 1]).packed_end);
-  if (ring.last_task_alive - ring.tensormap_cleaned_at >= 64) {
+  if (ring.last_task_alive - ring.tensormap_cleaned_at >= TENSORMAP_CLEANUP_INTERVAL) {
     state_.tensor_map().cleanup_retired(ring.id, ring.last_task_alive);
     ring.tensormap_cleaned_at = ring.last_task_alive;
   }
@@ -306,10 +313,8 @@ void Orchestrator::ensure_dep_space(RingState& ring, std::uint32_t entries, std:
       if (waited) monitor_.orchestrator_wait_satisfied();
       return;
     }
-    // Reclaim only when short, and only after the watermark moved a cleanup interval (or drained).
-    const bool interval_passed = ring.last_task_alive >= ring.dep_pool_reclaimed_at + 64;
-    const bool drained = ring.last_task_alive == ring.current_index;
-    if ((interval_passed || drained) && ring.last_task_alive > ring.dep_pool_reclaimed_at) {
+    // Reclaim only when short, and only after the watermark moved a cleanup interval.
+    if (ring.last_task_alive >= ring.dep_pool_reclaimed_at + DEP_POOL_CLEANUP_INTERVAL) {
       ring.dep_pool.reclaim_to(state_.task(ring.ordinals[ring.last_task_alive - 1]).dep_pool_mark);
       ring.dep_pool_reclaimed_at = ring.last_task_alive;
       continue;
@@ -319,17 +324,17 @@ void Orchestrator::ensure_dep_space(RingState& ring, std::uint32_t entries, std:
   }
 }
 
-void Orchestrator::fire_reclaim_detector(RingState& ring, WaitResource resource, std::uint64_t requested,
-                                         const std::string& detector, const std::string& reason_lines) {
+void Orchestrator::fire_reclaim_detector(RingState& ring, const std::string& detector, const ReclaimFatal& fatal) {
   RuntimeReport report;
-  report.code = code_for(resource);
+  report.code = code_for(fatal.resource);
   report.detector = detector;
   report.actor = "orchestrator";
   report.time_ns = simcore::now();
-  report.message = (resource == WaitResource::dep_pool
-                        ? format_dep_pool_fatal(state_, ring, requested, reason_lines)
-                        : format_allocator_fatal(state_, ring, resource, requested, reason_lines)) +
-                   format_host_failure(report.code, 0);
+  const std::string block = format_reclaim_fatal(state_, ring, fatal);
+  const char* hint = fatal.resource == WaitResource::heap        ? "raise PTO2_RING_HEAP or release buffers earlier"
+                     : fatal.resource == WaitResource::dep_pool ? "raise PTO2_RING_DEP_POOL"
+                                                                : "raise PTO2_RING_TASK_WINDOW or end scopes earlier";
+  report.message = block + format_host_failure(report.code, block.substr(0, block.find('\n')), hint);
   monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
 }
 
@@ -362,9 +367,13 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
     ring.progress.wait_until(deadline);
     if (ring.last_task_alive != start_alive) break;
     if (deadline == TIME_NEVER || simcore::now() < deadline) continue;
+    ReclaimFatal fatal;
+    fatal.resource = resource;
+    fatal.requested = requested;
     if (legacy) {
-      fire_reclaim_detector(ring, resource, requested, "legacy spin limit",
-                            legacy_spin_reason_line(detectors.orchestrator_spin_limit));
+      fatal.verdict = ReclaimVerdict::legacy_spins;
+      fatal.spins = detectors.orchestrator_spin_limit;
+      fire_reclaim_detector(ring, "legacy spin limit", fatal);
       continue;
     }
     if (structural_pending) {
@@ -378,14 +387,16 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
         const auto& scope_tasks = state_.scope_tasks();
         const std::uint32_t head = ring.ordinals[ring.last_task_alive];
         if (owner.first_task < scope_tasks.size() && scope_tasks[owner.first_task] == head) {
-          fire_reclaim_detector(ring, resource, requested, "structural head-of-line check",
-                                structural_reason_lines(state_.task(head).task_id(), ring_id, owner.depth));
+          fatal.verdict = ReclaimVerdict::structural;
+          fatal.scope_depth = owner.depth;
+          fire_reclaim_detector(ring, "structural head-of-line check", fatal);
         }
       }
       structural_deadline = TIME_NEVER;
       continue;
     }
-    fire_reclaim_detector(ring, resource, requested, "500 ms reclaim backstop", backstop_reason_line());
+    fatal.verdict = ReclaimVerdict::backstop;
+    fire_reclaim_detector(ring, "500 ms reclaim backstop", fatal);
   }
   blocked.active = false;
   state_.events().record(simcore::EventKind::unblocked, simcore::now(), ordinal, lane_, static_cast<int>(resource));

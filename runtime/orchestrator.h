@@ -5,6 +5,7 @@
 
 #include "runtime/dependency_builder.h"
 #include "runtime/run_monitor.h"
+#include "runtime/runtime_messages.h"
 #include "runtime/runtime_state.h"
 
 #include <cstdint>
@@ -33,8 +34,7 @@ class Orchestrator {
   void ensure_dep_space(RingState& ring, std::uint32_t entries, std::uint32_t ordinal);
   // Blocks until the ring's last_task_alive moves, running the detectors meanwhile.
   void wait_for_reclaim(RingState& ring, WaitResource resource, std::uint64_t requested, std::uint32_t ordinal);
-  void fire_reclaim_detector(RingState& ring, WaitResource resource, std::uint64_t requested,
-                             const std::string& detector, const std::string& reason_lines);
+  void fire_reclaim_detector(RingState& ring, const std::string& detector, const ReclaimFatal& fatal);
   bool scope_precheck_fails(const RingState& ring) const;
 
   TaskRecord& create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel);

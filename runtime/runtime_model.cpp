@@ -69,6 +69,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
 
   output.verdict = monitor.conclude(end);
   output.sim_time_ns = simcore::now();
+  events.finish(output.sim_time_ns);
   output.digest = events.digest();
   output.tasks_total = state.tasks_allocated();
   output.tasks_completed = state.completed_tasks();

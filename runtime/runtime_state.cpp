@@ -155,7 +155,7 @@ std::uint32_t RuntimeState::complete_task(TaskRecord& task, std::uint32_t lane) 
     ++released;
     route_if_ready(consumer, lane);
   }
-  release_pin_check(task);
+  // No CONSUMED check here: the task's own deferred on_task_release does it (release_task).
   if (all_done()) {
     for (WorkListener* listener : listeners_) listener->on_shutdown_check();
   }

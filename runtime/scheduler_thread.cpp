@@ -55,6 +55,7 @@ void SchedulerThread::run() {
     } else if (iterate()) {
       idle_start_ns_ = -1;
       last_progress_ns_ = now_ns;
+      completed_at_progress_ = state_.completed_tasks();
     } else {
       idle();
     }
@@ -74,25 +75,25 @@ void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
 
 TimeNs SchedulerThread::idle_iteration_length() {
   if (idle_iteration_ns_ == 0) {
+    // An idle iteration also polls COND of every running core (issue #897: ~115 ns idle, about
+    // twice as long while polling a running task). Running cores cannot change during an idle
+    // stretch: a completion or a dispatch is progress and ends it.
     const SchedulerCosts& costs = state_.config().scheduler;
     idle_iteration_ns_ =
-        state_.decisions().uniform_ns(idle_stream_, costs.idle_iteration_ns.min_ns, costs.idle_iteration_ns.max_ns);
+        state_.decisions().uniform_ns(idle_stream_, costs.idle_iteration_ns.min_ns, costs.idle_iteration_ns.max_ns) +
+        static_cast<TimeNs>(running_cores_) * costs.poll_per_running_core_ns;
   }
   return idle_iteration_ns_;
 }
 
 void SchedulerThread::rest() {
-  // Busy with the work of the last iteration until busy_until_ns_. With work waiting, resume
-  // then; without, wait from now on (the idle stretch starts when the work is done), so a thread
-  // that finishes its work and then idles costs one wake-up, not two.
-  if (has_work()) {
+  // Busy with the work of the last iteration until busy_until_ns_. With work waiting, or
+  // releases deferred (only the next iteration can tell whether it is idle and drains them),
+  // resume then. Otherwise wait from now on, the idle stretch starting when the work is done, so
+  // a thread that finishes its work and then idles costs one wake-up, not two.
+  if (has_work() || !deferred_release_.empty()) {
     simcore::sleep_until(busy_until_ns_);
     return;
-  }
-  if (!deferred_release_.empty()) {
-    // Nothing else to do: the next iteration makes no progress and releases the deferred
-    // consumers (on_task_release); their cost extends the busy time.
-    busy_until_ns_ += static_cast<TimeNs>(drain_deferred()) * state_.config().scheduler.deferred_release_ns;
   }
   begin_idle_stretch(busy_until_ns_);
   const TimeNs detector_ns = detector_deadline();
@@ -186,6 +187,9 @@ bool SchedulerThread::iterate() {
       cost_ns += costs.complete_ns + static_cast<TimeNs>(released) * costs.release_consumer_ns;
       last_completed = task.ordinal;
       deferred_release_.push_back(task.ordinal);
+      if (deferred_release_.size() >= costs.deferred_release_cap) {
+        cost_ns += static_cast<TimeNs>(drain_deferred()) * costs.deferred_release_ns;
+      }
       progress = true;
     }
   }
@@ -230,9 +234,9 @@ bool SchedulerThread::iterate() {
     const hwmodel::KernelSpec& kernel = state_.kernels().at(task.kernel);
     for (std::size_t slot_index : assignment.slots) {
       CoreSlot& slot = cores_[slot_index];
-      state_.events().record(simcore::EventKind::dispatch, now, task.ordinal,
-                             state_.lanes().first_core + static_cast<std::uint32_t>(slot.core->id()),
-                             static_cast<std::int64_t>(lane_));
+      state_.events().record_at(simcore::EventKind::dispatch, busy_until_ns_, task.ordinal,
+                                state_.lanes().first_core + static_cast<std::uint32_t>(slot.core->id()),
+                                static_cast<std::int64_t>(lane_));
       slot.core->write_task(slot.token, task.ordinal, kernel, busy_until_ns_);
     }
   }
@@ -306,45 +310,116 @@ void SchedulerThread::handle_watchdog() {
       return;
     }
   }
-  // Stall classification over live tasks: RUNNING > READY > WAIT > orchestrator not done.
-  std::uint32_t running = 0;
-  std::uint32_t ready = 0;
-  std::uint32_t waiting = 0;
-  std::uint64_t stuck_task = 0;
-  std::string stuck_core = "-";
-  bool stuck_found = false;
-  for (int r = 0; r < MAX_RING_DEPTH; ++r) {
-    const RingState& ring = state_.ring(r);
-    for (std::uint32_t local = ring.last_task_alive; local < ring.current_index; ++local) {
-      const TaskRecord& task = state_.tasks()[ring.ordinals[local]];
-      TaskPhase phase = task.phase();
-      if (phase == TaskPhase::running) {
-        ++running;
-        if (!stuck_found) {
-          stuck_found = true;
-          stuck_task = task.task_id();
-          stuck_core = state_.topology().core_name(static_cast<int>(task.core));
-        }
-      } else if (phase == TaskPhase::ready) {
-        ++ready;
-      } else if (phase == TaskPhase::waiting) {
-        ++waiting;
-      }
-    }
-  }
-  const int sub_class = running > 0 ? 1 : ready > 0 ? 3 : waiting > 0 ? 4 : !state_.orchestration_done() ? 5 : 99;
-  const TimeNs idle_ns = idle_start_ns_ < 0 ? 0 : simcore::now() - idle_start_ns_;
-  const auto idle_iterations = static_cast<std::uint64_t>(idle_ns / idle_iteration_length());
   RuntimeReport report;
   report.code = ErrorCode::scheduler_timeout;
   report.detector = legacy ? "legacy idle-iteration limit" : "scheduler watchdog";
   report.actor = "scheduler thread " + std::to_string(index_);
   report.time_ns = simcore::now();
-  report.stall_sub_class = sub_class;
-  report.message = format_scheduler_timeout(state_, idle_iterations, sub_class, running, ready, waiting, stuck_task,
-                                            stuck_core) +
-                   format_host_failure(ErrorCode::scheduler_timeout, sub_class);
+  report.message = stall_report(report.stall_sub_class);
   monitor_.detector_fired(std::move(report), DetectorSite::scheduler);
+}
+
+std::uint64_t SchedulerThread::idle_iterations() {
+  if (idle_start_ns_ < 0 || simcore::now() <= idle_start_ns_) return 0;
+  return static_cast<std::uint64_t>((simcore::now() - idle_start_ns_) / idle_iteration_length());
+}
+
+std::string SchedulerThread::core_label(std::size_t slot_index) const {
+  const CoreSlot& slot = cores_[slot_index];
+  std::string kind = slot.kind == CoreKind::aic ? "AIC" : slot.kind == CoreKind::aiv0 ? "AIV0" : "AIV1";
+  return "core=" + std::to_string(slot.core->id()) + "(" + kind + ")";
+}
+
+std::string SchedulerThread::cluster_lines(const std::string& prefix) const {
+  // CLUSTER cluster_id=N aic=coreX(idle | busy kernel=K task=T cond_reg_state=ack|fin) ...
+  std::ostringstream out;
+  int clusters = 0;
+  for (std::size_t i = 0; i + 2 < cores_.size() && clusters < 8; i += 3, ++clusters) {
+    out << prefix << " CLUSTER cluster_id=" << cores_[i].cluster;
+    for (std::size_t k = 0; k < 3; ++k) {
+      const CoreSlot& slot = cores_[i + k];
+      out << " " << (k == 0 ? "aic" : k == 1 ? "aiv0" : "aiv1") << "=core" << slot.core->id();
+      if (slot.task == NO_INDEX) {
+        out << "(idle)";
+      } else {
+        const TaskRecord& task = state_.tasks()[slot.task];
+        out << "(busy kernel=" << task.kernel << " task=" << task.task_id()
+            << " cond_reg_state=" << (slot.core->executing() ? "ack" : "fin") << ")";
+      }
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::string SchedulerThread::stall_report(int& sub_class) {
+  // Scan the live tasks of every ring: RUNNING > READY > WAIT > orchestrator not done.
+  std::vector<const TaskRecord*> running;
+  std::vector<const TaskRecord*> ready;
+  std::vector<const TaskRecord*> waiting;
+  for (int r = 0; r < MAX_RING_DEPTH; ++r) {
+    const RingState& ring = state_.ring(r);
+    for (std::uint32_t local = ring.last_task_alive; local < ring.current_index; ++local) {
+      const TaskRecord& task = state_.tasks()[ring.ordinals[local]];
+      const TaskPhase phase = task.phase();
+      if (phase == TaskPhase::running) running.push_back(&task);
+      if (phase == TaskPhase::ready) ready.push_back(&task);
+      if (phase == TaskPhase::waiting) waiting.push_back(&task);
+    }
+  }
+  sub_class = !running.empty() ? 1 : !ready.empty() ? 3 : !waiting.empty() ? 4 : !state_.orchestration_done() ? 5 : 99;
+  const TaskRecord* stuck = !running.empty() ? running.front() : !ready.empty() ? ready.front()
+                                                                  : !waiting.empty() ? waiting.front() : nullptr;
+  const std::string stuck_core =
+      stuck != nullptr && stuck->running ? state_.topology().core_name(static_cast<int>(stuck->core)) : "-";
+  const std::uint64_t stuck_id = stuck != nullptr ? stuck->task_id() : 0;
+  // total_tasks_ is only published when orchestration is done.
+  const std::uint32_t total = state_.orchestration_done() ? state_.tasks_allocated() : 0;
+  const std::uint64_t iterations = idle_iterations();
+
+  std::ostringstream out;
+  out << "TIMEOUT_EXIT after_idle_iterations=" << iterations << " sub_class=" << stall_sub_class_name(sub_class)
+      << " completed=" << state_.completed_tasks() << "/" << total << " running=" << running.size()
+      << " ready=" << ready.size() << " waiting=" << waiting.size() << " orch_done=" << (state_.orchestration_done() ? 1 : 0)
+      << " stuck_task_id=" << stuck_id << " stuck_core=" << stuck_core << "\n";
+  out << "[SHUTDOWN_SNAPSHOT trigger_thread=" << index_ << " reason=scheduler_timeout idle_iterations=" << iterations
+      << "]\n";
+  for (SchedulerThread* peer : peers_) {
+    const std::string prefix =
+        "[STALL thread=" + std::to_string(peer->index_) + " idle_iterations=" + std::to_string(peer->idle_iterations()) + "]";
+    if (peer->index_ == 0) {
+      for (std::size_t i = 0; i < running.size() && i < 8; ++i) {
+        out << prefix << " " << stall_task_line(*running[i], "RUNNING") << " running_on=[owner_thread="
+            << running[i]->thread << " cores=[";
+        const SchedulerThread* owner = peers_.at(running[i]->thread);
+        bool first = true;
+        for (std::size_t c = 0; c < owner->cores_.size(); ++c) {
+          if (owner->cores_[c].task != running[i]->ordinal) continue;
+          out << (first ? "" : " ") << owner->core_label(c);
+          first = false;
+        }
+        out << "]]\n";
+      }
+      for (std::size_t i = 0; i < ready.size() && i < 8; ++i) out << prefix << " " << stall_task_line(*ready[i], "READY") << "\n";
+      for (std::size_t i = 0; i < waiting.size() && i < 4; ++i) {
+        out << prefix << " " << stall_task_line(*waiting[i], "WAIT")
+            << " missing_deps=" << (waiting[i]->fanin_count - waiting[i]->fanin_refcount) << "\n";
+      }
+      out << prefix << " SUMMARY completed=" << state_.completed_tasks() << "/" << total
+          << " last_progress_iteration=" << peer->completed_at_progress_ << " scan_ready=" << ready.size()
+          << " scan_waiting=" << waiting.size() << " scan_running=" << running.size() << "\n";
+    }
+    out << peer->cluster_lines(prefix);
+  }
+  std::ostringstream summary;
+  summary << "PTO2 scheduler timeout sub_class=" << stall_sub_class_name(sub_class) << " (detail=" << sub_class
+          << ") completed=" << state_.completed_tasks() << "/" << total << " stuck_task_id=" << stuck_id
+          << " stuck_core=" << stuck_core;
+  out << format_host_failure(ErrorCode::scheduler_timeout, summary.str(),
+                             sub_class == 1 ? "a kernel on stuck_core never reported FIN: check the kernel (hang, "
+                                              "missing flag, GM visibility)"
+                                            : "no task made progress: check the dependency graph and the orchestrator");
+  return out.str();
 }
 
 void SchedulerThread::on_fin_posted(int, TimeNs visible_ns) {

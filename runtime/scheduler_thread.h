@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace ptosim::runtime {
@@ -66,6 +67,11 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   TimeNs detector_deadline() const;
   std::uint32_t drain_deferred();
   void handle_watchdog();
+  // TIMEOUT_EXIT, the shutdown snapshot and one [STALL ...] round over every thread.
+  std::string stall_report(int& sub_class);
+  std::string cluster_lines(const std::string& prefix) const;
+  std::string core_label(std::size_t slot_index) const;
+  std::uint64_t idle_iterations();
 
   int index_;
   RuntimeState& state_;
@@ -83,6 +89,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   TimeNs idle_start_ns_ = -1;
   TimeNs idle_iteration_ns_ = 0;  // 0: not decided yet for this idle stretch
   TimeNs last_progress_ns_ = 0;
+  std::uint32_t completed_at_progress_ = 0;  // completed-task count at the last progress
   TimeNs busy_until_ns_ = 0;
   TimeNs wait_deadline_ns_ = TIME_NEVER;  // the work of the last iteration (or drain) takes until then
 };

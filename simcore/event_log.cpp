@@ -23,14 +23,36 @@ std::string_view to_string(EventKind kind) {
 }
 
 void EventLog::record(EventKind kind, TimeNs time_ns, std::uint64_t subject, std::uint32_t lane, std::int64_t detail) {
+  flush_until(time_ns);
+  append(Event{time_ns, subject, detail, lane, kind});
+}
+
+void EventLog::record_at(EventKind kind, TimeNs time_ns, std::uint64_t subject, std::uint32_t lane, std::int64_t detail) {
+  scheduled_.emplace(std::make_pair(time_ns, scheduled_sequence_++), Event{time_ns, subject, detail, lane, kind});
+}
+
+void EventLog::finish(TimeNs end_ns) {
+  flush_until(end_ns);
+  scheduled_.clear();
+}
+
+void EventLog::flush_until(TimeNs time_ns) {
+  while (!scheduled_.empty() && scheduled_.begin()->first.first <= time_ns) {
+    const Event event = scheduled_.begin()->second;
+    scheduled_.erase(scheduled_.begin());
+    append(event);
+  }
+}
+
+void EventLog::append(const Event& event) {
   if (events_.size() >= max_events_) {
     throw RunLimitReached("event budget of " + std::to_string(max_events_) + " events exhausted");
   }
-  events_.push_back(Event{time_ns, subject, detail, lane, kind});
-  digest_.add(static_cast<std::uint64_t>(time_ns));
-  digest_.add((static_cast<std::uint64_t>(kind) << 32) | lane);
-  digest_.add(subject);
-  digest_.add(static_cast<std::uint64_t>(detail));
+  events_.push_back(event);
+  digest_.add(static_cast<std::uint64_t>(event.time_ns));
+  digest_.add((static_cast<std::uint64_t>(event.kind) << 32) | event.lane);
+  digest_.add(event.subject);
+  digest_.add(static_cast<std::uint64_t>(event.detail));
 }
 
 }  // namespace ptosim::simcore

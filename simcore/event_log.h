@@ -9,6 +9,8 @@
 #include "simcore/sim_time.h"
 
 #include <cstdint>
+#include <map>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -56,16 +58,28 @@ class EventLog {
   void set_max_events(std::uint64_t max_events) { max_events_ = max_events; }
   std::uint64_t max_events() const { return max_events_; }
 
+  // Appends an event that happens now (`time_ns` is the current time).
   void record(EventKind kind, TimeNs time_ns, std::uint64_t subject, std::uint32_t lane, std::int64_t detail = 0);
+  // Schedules an event that will happen at `time_ns` (now or later) without an actor being awake
+  // then: it enters the log, in time order, as soon as a later event is recorded or the run
+  // ends at or after that time. Lets a core sleep straight to the end of its kernel.
+  void record_at(EventKind kind, TimeNs time_ns, std::uint64_t subject, std::uint32_t lane, std::int64_t detail = 0);
+  // The run ended at `end_ns`: scheduled events up to then enter the log, later ones never happened.
+  void finish(TimeNs end_ns);
 
   std::uint64_t digest() const { return digest_.value(); }
   std::size_t size() const { return events_.size(); }
   const std::vector<Event>& events() const { return events_; }
 
  private:
+  void append(const Event& event);
+  void flush_until(TimeNs time_ns);
+
   std::uint64_t max_events_;
   std::vector<Event> events_;
   Digest digest_;
+  std::map<std::pair<TimeNs, std::uint64_t>, Event> scheduled_;  // (time, sequence) -> event
+  std::uint64_t scheduled_sequence_ = 0;
 };
 
 }  // namespace ptosim::simcore

@@ -230,7 +230,7 @@ TEST_CASE("a false deadlock's snapshot shows the READY task the detector missed"
   REQUIRE(r.exit_code == 13);
   CliResult text = cli({"inspect", snap});
   CHECK(text.exit_code == 0);
-  CHECK_THAT(text.out, Catch::Contains("FATAL: Task Allocator Deadlock - Task Ring Full! ring=2"));
+  CHECK_THAT(text.out, Catch::Contains("FATAL: Flow Control Deadlock - no progress after 100000 spins! ring=2"));
   const auto marker = text.out.find("<--- progress exists here");
   REQUIRE(marker != std::string::npos);
   const auto line = text.out.substr(text.out.rfind('\n', marker), marker - text.out.rfind('\n', marker));

@@ -26,7 +26,7 @@ TEST_CASE("legacy spin limit: a false deadlock with a READY task behind the head
   REQUIRE(result["outcome"] == "deadlock_false");
   CHECK(result["code"] == 3);
   CHECK(result["detector"] == "legacy spin limit");
-  CHECK_THAT(result["message"].get<std::string>(), Catch::Contains("FATAL: Task Allocator Deadlock - Task Ring Full!"));
+  CHECK_THAT(result["message"].get<std::string>(), Catch::Contains("FATAL: Flow Control Deadlock - no progress after 100000 spins! ring="));
   CHECK_THAT(result["message"].get<std::string>(), Catch::Contains("did not move for 100000 spins"));
   CHECK_THAT(result["summary"].get<std::string>(), Catch::Contains("READY, fanin 2/2"));
   // The snapshot: the head is not CONSUMED and the marked task is READY with a full fanin.
@@ -73,6 +73,14 @@ TEST_CASE("scope pre-check: a scope larger than its window is a true deadlock", 
   CHECK(result["code"] == 1);
   CHECK_THAT(result["message"].get<std::string>(), Catch::Contains("FATAL: Scope Deadlock Detected! (ring 1)"));
   CHECK_THAT(result["summary"].get<std::string>(), Catch::Contains("cycle: orchestrator"));
+}
+
+TEST_CASE("the scope pre-check predates both detector generations", "[detectors]") {
+  auto scenario = load_catalog("true_deadlock_scope_exceeds_window.json");
+  scenario.model.runtime.detectors.kind = runtime::DetectorKind::legacy;
+  const Json result = run(scenario, 1);
+  CHECK(result["outcome"] == "deadlock_true");
+  CHECK(result["code"] == 1);
 }
 
 TEST_CASE("structural check: the head is the oldest task of an open scope on a shared ring", "[detectors]") {

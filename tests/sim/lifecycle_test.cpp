@@ -154,3 +154,26 @@ TEST_CASE("run budgets end the run with sim_limit", "[lifecycle]") {
   CHECK_THAT(by_events["summary"].get<std::string>(), Catch::Contains("event budget of 50 events"));
   CHECK(run(with_limits(R"({"max_sim_time_ns": 10000000})"), 0)["outcome"] == "pass");
 }
+
+TEST_CASE("reclaim trails completion while a scheduler thread stays busy", "[lifecycle]") {
+  // 400 independent tasks, each alone in a scope, on 8 clusters owned by one thread: the thread
+  // keeps polling and dispatching, so its deferred releases wait for an idle iteration or the
+  // 256 cap, and tasks become CONSUMED well after they completed.
+  const auto scenario = load(R"({
+    "format": 1, "name": "busy", "description": "a saturated scheduler thread",
+    "platform": {"clusters": 8, "scheduler_threads": 1},
+    "kernels": {"k": {"core": "aiv", "duration_ns": [1000, 3000]}},
+    "program": {"body": [{"for": "i", "to": 400, "body": [{"scope": "auto", "body": [{"submit": "k", "name": "k{i}"}]}]}]}
+  })");
+  const Json result = run(scenario, 2);
+  REQUIRE(result["outcome"] == "pass");
+  const auto completed = times_of(result, EventKind::complete);
+  const auto consumed = times_of(result, EventKind::consumed);
+  std::size_t at_completion = 0;
+  for (const auto& [task, time] : consumed) {
+    REQUIRE(time >= completed.at(task));
+    if (time == completed.at(task)) ++at_completion;
+  }
+  CHECK(consumed.size() == 400);
+  CHECK(at_completion < 100);
+}
