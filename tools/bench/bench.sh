@@ -5,6 +5,8 @@
 #   3. seeds per second of `ptosim sweep` on the flagship scenario with --jobs 2
 # Each figure is the median of REPEAT runs (default 3). Load time (`ptosim check`, parse and
 # expand the scenario) is reported separately; "simulation" is the run minus the load.
+# With INSTRUCTIONS=1 it also counts instructions under callgrind (valgrind), which are repeatable
+# on a noisy machine where wall times are not (about a minute per workload).
 # Usage: tools/bench/bench.sh [path/to/ptosim]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,3 +44,16 @@ done
 seeds=200
 sweep=$(median_ms "$ptosim" sweep scenarios/catalog/paged_attention_flagship.json --seeds 0..$((seeds - 1)) --jobs 2)
 printf 'sweep paged_attention_flagship, %d seeds, --jobs 2: %d ms, %d seeds/s\n' "$seeds" "$sweep" $((seeds * 1000 / sweep))
+
+if [[ "${INSTRUCTIONS:-0}" == "1" ]]; then
+  command -v valgrind >/dev/null || { echo "INSTRUCTIONS=1 needs valgrind" >&2; exit 2; }
+  count() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+      sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+  }
+  printf '%-34s %16s %16s\n' "workload (instructions)" "check (load)" "run"
+  for scenario in scenarios/bench/chain_fanout_50k.json scenarios/bench/paged_attention_case1_auto.json; do
+    printf '%-34s %16s %16s\n' "$(basename "$scenario" .json)" "$(count "$ptosim" check "$scenario")" \
+      "$(count "$ptosim" run "$scenario" --seed 1)"
+  done
+fi
