@@ -3,6 +3,8 @@
 #include "replay/report_json.h"
 
 #include <cerrno>
+#include <cstdio>
+#include <iostream>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -56,6 +58,8 @@ struct Child {
 Child start_child(const scenarios::Scenario& scenario, std::uint64_t seed, const std::string& snapshot_path) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
+  std::cout.flush();
+  std::fflush(nullptr);  // the child must not inherit (and later flush) buffered output
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {

@@ -103,7 +103,7 @@ std::string apply_reshape(TensorLayout& layout, const std::vector<std::int64_t>&
   std::int64_t count = 1;
   for (std::int64_t s : shapes) {
     if (s < 0) return "reshape dimensions must be >= 0";
-    count *= s;
+    if (__builtin_mul_overflow(count, s, &count)) return "reshape to more elements than an int64 holds";
   }
   if (count != layout.element_count()) {
     return "reshape to " + std::to_string(count) + " elements from " + std::to_string(layout.element_count());

@@ -31,6 +31,7 @@ using runtime::ProgramOp;
 constexpr std::uint64_t EXTERNAL_BASE = 0x2000'0000'0000ULL;
 constexpr std::int64_t MAX_DURATION_NS = 1'000'000'000'000LL;  // 1000 s
 constexpr std::int64_t MAX_DIM = 1LL << 40;
+constexpr int MAX_STATEMENT_DEPTH = 100;  // bounds the loader's recursion (scopes stop at 64)
 
 std::string escape_token(std::string_view token) {
   std::string out;
@@ -448,13 +449,16 @@ class Loader {
   runtime::TensorLayout tensor_shape(const Field& field, const std::string& dtype_key) {
     const Field shape = child(field, "shape");
     std::vector<std::int64_t> dims = int_list(shape, 1, runtime::MAX_TENSOR_DIMS, 1, MAX_DIM);
+    std::int64_t elements = 1;
+    for (std::int64_t d : dims) {
+      if (__builtin_mul_overflow(elements, d, &elements) || elements > MAX_DIM) fail(shape, "at most 2^40 elements");
+    }
     runtime::DType dtype = runtime::DType::f32;
     if (has(field, dtype_key.c_str())) {
       const Field type = child(field, dtype_key);
       if (!runtime::parse_dtype(string(type), dtype)) fail(type, "a dtype: f32, f16, bf16, i32, i8, u8 or i64");
     }
     runtime::TensorLayout layout = runtime::make_contiguous(dims, dtype);
-    if (layout.element_count() > MAX_DIM) fail(shape, "at most 2^40 elements");
     if (has(field, "manual_dep")) layout.manual_dep = boolean(child(field, "manual_dep"));
     return layout;
   }
@@ -512,8 +516,8 @@ class Loader {
 
   // ---------------------------------------------------------------- program expansion
   // Names that a statement somewhere declares: to tell "undefined" from "not submitted yet".
-  void collect_declared_names(const Field& block) {
-    if (!block->is_array()) return;
+  void collect_declared_names(const Field& block, int depth = 0) {
+    if (!block->is_array() || depth > MAX_STATEMENT_DEPTH) return;  // expansion reports the depth
     for (std::size_t i = 0; i < block->size(); ++i) {
       const json& stmt = (*block)[i];
       if (!stmt.is_object()) continue;
@@ -537,7 +541,7 @@ class Loader {
       }
       Field stmt_field{&stmt, &block, {}, i, true};
       for (const char* key : {"body", "then", "else"}) {
-        if (stmt.contains(key)) collect_declared_names(child(stmt_field, key));
+        if (stmt.contains(key)) collect_declared_names(child(stmt_field, key), depth + 1);
       }
     }
   }
@@ -561,7 +565,11 @@ class Loader {
 
   void expand_block(const Field& block) {
     if (!block->is_array()) fail(block, std::string("an array of statements, found ") + type_name(*block));
+    if (++block_depth_ > MAX_STATEMENT_DEPTH) {
+      fail_raw(block, "statements nested more than " + std::to_string(MAX_STATEMENT_DEPTH) + " levels deep");
+    }
     for (std::size_t i = 0; i < block->size(); ++i) expand_statement(child(block, i));
+    --block_depth_;
   }
 
   void expand_statement(const Field& stmt) {
@@ -835,6 +843,7 @@ class Loader {
   }
 
   std::string file_;
+  int block_depth_ = 0;
   Environment env_;
   runtime::Program program_;
   std::vector<runtime::ExternalTensor> externals_;

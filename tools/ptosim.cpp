@@ -290,7 +290,18 @@ int main(int argc, char** argv) {
   RunArgs run_args;
   CLI::App* run = app.add_subcommand("run", "Run a scenario once with one seed; exit code = the outcome's");
   run->add_option("scenario", run_args.scenario, "Scenario JSON file")->required();
-  run->add_option("--seed", run_args.seed, "Root seed of the run (default 0)");
+  run->add_option("--seed", run_args.seed, "Root seed of the run, 0..2^64-1 (default 0)")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            std::uint64_t value = 0;
+            bool ok = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+            for (char c : text) {
+              ok = ok && !__builtin_mul_overflow(value, 10, &value) &&
+                   !__builtin_add_overflow(value, static_cast<std::uint64_t>(c - '0'), &value);
+            }
+            return ok ? std::string() : "expected a seed in 0..18446744073709551615, found '" + text + "'";
+          },
+          "SEED"));
   run->add_flag("--json", run_args.json, "Print one JSON object instead of text");
   run->add_option("--record", run_args.record, "Write a recording (scenario, seed, decision log) for `ptosim replay`");
   run->add_option("--trace", run_args.trace, "Write a Chrome trace-event JSON file (open it in Perfetto)");

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <cerrno>
+#include <cstdio>
+#include <iostream>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +15,8 @@ namespace ptosim::testing {
 Json in_child(const std::function<Json()>& body) {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
+  std::cout.flush();
+  std::fflush(nullptr);  // the child must not inherit (and later flush) buffered output
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
