@@ -2,6 +2,7 @@
 
 #include "runtime/orchestrator.h"
 #include "runtime/scheduler_thread.h"
+#include "simcore/platform.h"
 #include "simcore/sim_engine.h"
 
 namespace ptosim::runtime {
@@ -22,11 +23,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   output.lanes.push_back({"AICPU orchestrator", false});
   for (int c = 0; c < topology.core_count(); ++c) output.lanes.push_back({topology.core_name(c), true});
 
-  // Hosts: one per AICPU thread and one per core.
-  std::vector<simcore::HostRef> thread_hosts;
-  for (int t = 0; t <= topology.scheduler_threads(); ++t) thread_hosts.push_back(sim.add_host("aicpu" + std::to_string(t)));
-  std::vector<simcore::HostRef> core_hosts;
-  for (int c = 0; c < topology.core_count(); ++c) core_hosts.push_back(sim.add_host(topology.core_name(c)));
+  const simcore::Platform platform(sim, topology.clusters(), topology.scheduler_threads());
 
   RuntimeState state(input.runtime, input.program, input.kernels, topology, decisions, events, lanes);
   RunMonitor monitor(state, sim);
@@ -56,12 +53,13 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   // The orchestrator and schedulers overlap (schedulers start before orchestration is done).
   for (int t = 0; t < topology.scheduler_threads(); ++t) {
     SchedulerThread* thread = thread_ptrs[static_cast<std::size_t>(t)];
-    sim.spawn("sched" + std::to_string(t), thread_hosts[static_cast<std::size_t>(t)], [thread] { thread->run(); });
+    sim.spawn("sched" + std::to_string(t), platform.scheduler_host(t), [thread] { thread->run(); });
   }
-  sim.spawn("orchestrator", thread_hosts.back(), [&orchestrator] { orchestrator.run(); });
+  sim.spawn("orchestrator", platform.orchestrator_host(), [&orchestrator] { orchestrator.run(); });
   for (int c = 0; c < topology.core_count(); ++c) {
     hwmodel::AiCore* core = core_ptrs[static_cast<std::size_t>(c)];
-    sim.spawn(topology.core_name(c), core_hosts[static_cast<std::size_t>(c)], [core] { core->run(); }, true);
+    const simcore::HostRef host = platform.core_host(topology.cluster_of(c), static_cast<int>(topology.kind_of(c)));
+    sim.spawn(topology.core_name(c), host, [core] { core->run(); }, true);
   }
 
   const simcore::RunEnd end = sim.run(input.limits.max_sim_time_ns);

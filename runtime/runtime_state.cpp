@@ -118,6 +118,7 @@ void RuntimeState::publish(TaskRecord& task) {
 void RuntimeState::route_if_ready(TaskRecord& task, std::uint32_t lane) {
   if (!task.published || task.fanin_refcount != task.fanin_count || task.ready_pushed) return;
   task.ready_pushed = true;
+  task.ready_ns = simcore::now();
   events_.record(simcore::EventKind::ready, simcore::now(), task.ordinal, lane);
   ready_[static_cast<int>(task.shape)].push_back(task.ordinal);
   wake_one_for(task.shape);

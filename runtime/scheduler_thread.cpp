@@ -17,7 +17,8 @@ SchedulerThread::SchedulerThread(int index, RuntimeState& state, RunMonitor& mon
       monitor_(monitor),
       lane_(state.lanes().first_scheduler + static_cast<std::uint32_t>(index)),
       idle_stream_(state.decisions().stream("sched" + std::to_string(index) + ".idle_iteration_ns")),
-      core_stream_(state.decisions().stream("sched" + std::to_string(index) + ".core_choice")) {
+      core_stream_(state.decisions().stream("sched" + std::to_string(index) + ".core_choice")),
+      ready_stream_(state.decisions().stream("sched" + std::to_string(index) + ".ready_choice")) {
   const hwmodel::Topology& topo = state.topology();
   for (int cluster = 0; cluster < topo.clusters(); ++cluster) {
     if (topo.owner_thread(cluster) != index) continue;
@@ -203,10 +204,16 @@ bool SchedulerThread::iterate() {
     while (!queue.empty()) {
       std::vector<std::vector<std::size_t>> placements = free_placements(shape);
       if (placements.empty()) break;
-      // Which free core (cluster) gets the task is a decision.
+      // Tasks that became ready at the same instant have no order between them in the MPMC
+      // queue, so which of them this thread pops is a decision; so is which free core (or
+      // cluster) gets it.
+      std::size_t tied = 1;
+      const TimeNs front_ready_ns = state_.task(queue.front()).ready_ns;
+      while (tied < queue.size() && tied < MAX_TIED_READY && state_.task(queue[tied]).ready_ns == front_ready_ns) ++tied;
+      const std::size_t taken = state_.decisions().pick(ready_stream_, tied);
       const std::size_t choice = state_.decisions().pick(core_stream_, placements.size());
-      Assignment assignment{queue.front(), placements[choice]};
-      queue.pop_front();
+      Assignment assignment{queue[taken], placements[choice]};
+      queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(taken));
       TaskRecord& task = state_.task(assignment.task);
       task.running = true;
       task.thread = static_cast<std::uint32_t>(index_);

@@ -25,6 +25,7 @@
 namespace ptosim::runtime {
 
 inline constexpr std::uint64_t MAX_ITERATIONS_PER_INSTANT = 1'000'000;
+inline constexpr std::size_t MAX_TIED_READY = 64;  // how far a pop looks for same-instant ready tasks
 
 class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener {
  public:
@@ -83,6 +84,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   simcore::WaitSignal wake_;
   simcore::StreamId idle_stream_;
   simcore::StreamId core_stream_;
+  simcore::StreamId ready_stream_;
   bool waiting_ = false;
   bool exited_ = false;
   int running_cores_ = 0;

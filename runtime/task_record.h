@@ -78,6 +78,7 @@ struct TaskRecord {
   std::uint32_t thread = NO_CORE;
 
   TimeNs submitted_ns = -1;
+  TimeNs ready_ns = -1;
   TimeNs completed_ns = -1;
 
   std::uint64_t task_id() const { return (static_cast<std::uint64_t>(ring) << 32) | local_id; }
