@@ -169,13 +169,8 @@ bool SchedulerThread::iterate() {
     --running_cores_;
     progress = true;
     if (++task.subtasks_done < task.subtasks_required) continue;
-    const std::uint32_t released = state_.complete_task(task, lane_);
-    cost_ns += costs.complete_ns + static_cast<TimeNs>(released) * costs.release_consumer_ns;
+    cost_ns += complete(task);
     last_completed = task.ordinal;
-    deferred_release_.push_back(task.ordinal);
-    if (deferred_release_.size() >= costs.deferred_release_cap) {
-      cost_ns += static_cast<TimeNs>(drain_deferred()) * costs.deferred_release_ns;
-    }
   }
 
   // 2. Dummy tasks (threads 0..2): completed inline.
@@ -184,13 +179,8 @@ bool SchedulerThread::iterate() {
     for (std::uint32_t n = 0; n < costs.dummy_batch && !dummies.empty(); ++n) {
       TaskRecord& task = state_.task(dummies.front());
       dummies.pop_front();
-      const std::uint32_t released = state_.complete_task(task, lane_);
-      cost_ns += costs.complete_ns + static_cast<TimeNs>(released) * costs.release_consumer_ns;
+      cost_ns += complete(task);
       last_completed = task.ordinal;
-      deferred_release_.push_back(task.ordinal);
-      if (deferred_release_.size() >= costs.deferred_release_cap) {
-        cost_ns += static_cast<TimeNs>(drain_deferred()) * costs.deferred_release_ns;
-      }
       progress = true;
     }
   }
@@ -248,6 +238,19 @@ bool SchedulerThread::iterate() {
     }
   }
   return progress;
+}
+
+TimeNs SchedulerThread::complete(TaskRecord& task) {
+  // on_task_complete walks the fanout; on_task_release waits in the deferred array until an
+  // idle iteration or until the array is full.
+  const SchedulerCosts& costs = state_.config().scheduler;
+  const std::uint32_t released = state_.complete_task(task, lane_);
+  TimeNs cost_ns = costs.complete_ns + static_cast<TimeNs>(released) * costs.release_consumer_ns;
+  deferred_release_.push_back(task.ordinal);
+  if (deferred_release_.size() >= costs.deferred_release_cap) {
+    cost_ns += static_cast<TimeNs>(drain_deferred()) * costs.deferred_release_ns;
+  }
+  return cost_ns;
 }
 
 std::uint32_t SchedulerThread::drain_deferred() {

@@ -66,6 +66,8 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   std::vector<std::vector<std::size_t>> free_placements(hwmodel::TaskShape shape) const;
   TimeNs earliest_pending_fin() const;
   TimeNs detector_deadline() const;
+  // Completes a task on this thread; returns the cost of the completion.
+  TimeNs complete(TaskRecord& task);
   std::uint32_t drain_deferred();
   void handle_watchdog();
   // TIMEOUT_EXIT, the shutdown snapshot and one [STALL ...] round over every thread.
