@@ -316,7 +316,10 @@ int main(int argc, char** argv) {
   rep->add_option("--trace", replay_trace, "Write a Chrome trace-event JSON file of the replay");
 
   SweepArgs sweep_args;
-  CLI::App* swp = app.add_subcommand("sweep", "Run a range of seeds, one child process each; check the scenario's expect");
+  CLI::App* swp = app.add_subcommand(
+      "sweep",
+      "Run seeds A..B, one child process each; exit 0 only if the scenario's expect holds (without expect: every "
+      "seed must pass). Progress goes to stderr on a terminal");
   swp->add_option("scenario", sweep_args.scenario, "Scenario JSON file")->required();
   swp->add_option("--seeds", sweep_args.seeds, "Inclusive seed range A..B")->required();
   swp->add_option("--jobs,-j", sweep_args.jobs, "Child processes at once (default 1)")->check(CLI::Range(1, 256));
