@@ -34,10 +34,11 @@ jobs="$(nproc)"
 werror=OFF
 [[ "$mode" == "test" ]] && werror=ON
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPTOSIM_WERROR="$werror"
-cmake --build build -j "$jobs"
 
 if [[ "$mode" == "demo" ]]; then
+  cmake --build build -j "$jobs" --target ptosim
   build/ptosim run scenarios/catalog/paged_attention_flagship.json --seed 1
 else
+  cmake --build build -j "$jobs"
   ctest --test-dir build -j "$jobs" --output-on-failure
 fi
