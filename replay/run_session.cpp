@@ -129,13 +129,26 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
   SweepSummary summary;
   const std::uint64_t total = options.seeds.count();
   const int jobs = options.jobs < 1 ? 1 : options.jobs;
-  std::map<std::uint64_t, RunResult> finished;
+  std::map<std::uint64_t, RunResult> not_passing;  // by seed, capped
   std::deque<Child> running;
   std::uint64_t next = options.seeds.first;
-  std::uint64_t failing = 0;
   bool exhausted = false;
   auto snapshot_path = [&](std::uint64_t seed) {
     return options.snapshot_dir.empty() ? std::string() : options.snapshot_dir + "/seed-" + std::to_string(seed) + ".snapshot.json";
+  };
+  auto record = [&](RunResult result) {
+    ++summary.runs;
+    if (!result.failure.empty()) {
+      ++summary.failed_runs;
+    } else {
+      ++summary.outcome_counts[static_cast<std::size_t>(result.outcome)];
+      if (result.outcome == runtime::Outcome::pass) return;
+    }
+    not_passing.emplace(result.seed, std::move(result));
+    if (not_passing.size() > SWEEP_MAX_LISTED_RUNS) {
+      not_passing.erase(std::prev(not_passing.end()));
+      ++summary.not_passing_unlisted;
+    }
   };
   while (!exhausted || !running.empty()) {
     while (!exhausted && static_cast<int>(running.size()) < jobs) {
@@ -154,21 +167,14 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
     for (std::size_t i = running.size(); i-- > 0;) {
       if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
       if (pump(running[i])) continue;
-      RunResult result = finish_child(running[i]);
+      record(finish_child(running[i]));
       running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
-      if (!result.failure.empty() || result.outcome != runtime::Outcome::pass) ++failing;
-      finished.emplace(result.seed, std::move(result));
-      if (options.progress) options.progress(finished.size(), total, failing);
+      if (options.progress) {
+        options.progress(summary.runs, total, summary.runs - summary.outcome_counts[static_cast<std::size_t>(runtime::Outcome::pass)]);
+      }
     }
   }
-  for (auto& [seed, result] : finished) {
-    if (result.failure.empty()) {
-      ++summary.outcome_counts[static_cast<std::size_t>(result.outcome)];
-    } else {
-      ++summary.failed_runs;
-    }
-    summary.runs.push_back(std::move(result));
-  }
+  for (auto& [seed, result] : not_passing) summary.not_passing.push_back(std::move(result));
   return summary;
 }
 
@@ -179,29 +185,44 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
     check.violations.push_back(std::move(text));
   };
   if (summary.failed_runs > 0) violation(std::to_string(summary.failed_runs) + " runs failed to complete");
-  std::vector<runtime::Outcome> always = expect ? expect->always : std::vector<runtime::Outcome>{runtime::Outcome::pass};
+  const std::vector<runtime::Outcome> always =
+      expect ? expect->always : std::vector<runtime::Outcome>{runtime::Outcome::pass};
   auto listed = [](const std::vector<runtime::Outcome>& list, runtime::Outcome outcome) {
     for (runtime::Outcome o : list) {
       if (o == outcome) return true;
     }
     return false;
   };
-  for (const RunResult& run : summary.runs) {
-    if (!run.failure.empty()) continue;
-    if (!always.empty() && !listed(always, run.outcome)) {
-      violation("seed " + std::to_string(run.seed) + " ended in " + runtime::to_string(run.outcome) +
+  // The lowest listed seed with this outcome, to point at one example.
+  auto example = [&](runtime::Outcome outcome) -> std::string {
+    for (const RunResult& run : summary.not_passing) {
+      if (run.failure.empty() && run.outcome == outcome) return " (first: seed " + std::to_string(run.seed) + ")";
+    }
+    return "";
+  };
+  for (int i = 0; i < runtime::OUTCOME_COUNT; ++i) {
+    const auto outcome = static_cast<runtime::Outcome>(i);
+    const std::uint64_t count = summary.outcome_counts[static_cast<std::size_t>(i)];
+    if (count == 0) continue;
+    if (!always.empty() && !listed(always, outcome)) {
+      violation(std::to_string(count) + " seeds ended in " + runtime::to_string(outcome) + example(outcome) +
                 ", expected always one of the listed outcomes");
     }
-    if (expect && listed(expect->never, run.outcome)) {
-      violation("seed " + std::to_string(run.seed) + " ended in " + runtime::to_string(run.outcome) + ", which must never appear");
+    if (expect && listed(expect->never, outcome)) {
+      violation(std::to_string(count) + " seeds ended in " + runtime::to_string(outcome) + example(outcome) +
+                ", which must never appear");
     }
-    if (expect && expect->error_code && run.report && static_cast<int>(run.report->code) != *expect->error_code) {
-      violation("seed " + std::to_string(run.seed) + " reported runtime code " + std::to_string(static_cast<int>(run.report->code)) +
-                ", expected " + std::to_string(*expect->error_code));
-    }
-    if (expect && expect->error_code && !run.report && run.outcome != runtime::Outcome::pass) {
-      violation("seed " + std::to_string(run.seed) + " ended in " + runtime::to_string(run.outcome) +
-                " without a runtime report, expected code " + std::to_string(*expect->error_code));
+  }
+  if (expect && expect->error_code) {
+    for (const RunResult& run : summary.not_passing) {
+      if (!run.failure.empty()) continue;
+      if (run.report && static_cast<int>(run.report->code) != *expect->error_code) {
+        violation("seed " + std::to_string(run.seed) + " reported runtime code " +
+                  std::to_string(static_cast<int>(run.report->code)) + ", expected " + std::to_string(*expect->error_code));
+      } else if (!run.report) {
+        violation("seed " + std::to_string(run.seed) + " ended in " + runtime::to_string(run.outcome) +
+                  " without a runtime report, expected code " + std::to_string(*expect->error_code));
+      }
     }
   }
   if (expect) {

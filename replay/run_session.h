@@ -54,10 +54,16 @@ struct SweepOptions {
   std::function<void(std::uint64_t done, std::uint64_t total, std::uint64_t failing)> progress;
 };
 
+// A sweep keeps every count but the details of at most this many runs that did not pass (the
+// lowest seeds), so its memory stays bounded whatever the range.
+inline constexpr std::size_t SWEEP_MAX_LISTED_RUNS = 10000;
+
 struct SweepSummary {
-  std::vector<RunResult> runs;  // in seed order
+  std::uint64_t runs = 0;
   std::vector<std::uint64_t> outcome_counts = std::vector<std::uint64_t>(runtime::OUTCOME_COUNT, 0);
-  std::uint64_t failed_runs = 0;  // runs that ended with RunResult::failure
+  std::uint64_t failed_runs = 0;     // runs that ended with RunResult::failure
+  std::vector<RunResult> not_passing;  // did not pass or failed, in seed order
+  std::uint64_t not_passing_unlisted = 0;
 };
 
 SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& options);

@@ -195,28 +195,29 @@ int cmd_sweep(const SweepArgs& args) {
     replay::Json out;
     out["scenario"] = scenario.name;
     out["seeds"] = args.seeds;
-    out["runs"] = summary.runs.size();
+    out["runs"] = summary.runs;
     replay::Json counts;
     for (int i = 0; i < runtime::OUTCOME_COUNT; ++i) {
       counts[runtime::to_string(static_cast<runtime::Outcome>(i))] = summary.outcome_counts[static_cast<std::size_t>(i)];
     }
     out["outcomes"] = counts;
     replay::Json failing = replay::Json::array();
-    for (const replay::RunResult& run : summary.runs) {
+    for (const replay::RunResult& run : summary.not_passing) {
       if (!run.failure.empty()) {
         failing.push_back({{"seed", run.seed}, {"failure", run.failure}});
-      } else if (run.outcome != runtime::Outcome::pass) {
+      } else {
         replay::Json entry{{"seed", run.seed}, {"outcome", runtime::to_string(run.outcome)}, {"digest", replay::hex64(run.digest)}};
         if (run.report) entry["code"] = static_cast<int>(run.report->code);
         failing.push_back(entry);
       }
     }
     out["failing_seeds"] = failing;
+    out["failing_seeds_unlisted"] = summary.not_passing_unlisted;
     out["failed_runs"] = summary.failed_runs;
     out["expectations"] = {{"holds", check.holds}, {"violations", check.violations}};
     std::cout << out.dump(2) << "\n";
   } else {
-    std::cout << "sweep " << scenario.name << " seeds " << args.seeds << " (" << summary.runs.size() << " runs, "
+    std::cout << "sweep " << scenario.name << " seeds " << args.seeds << " (" << summary.runs << " runs, "
               << options.jobs << " jobs)\n";
     std::cout << "outcomes:";
     for (int i = 0; i < runtime::OUTCOME_COUNT; ++i) {
@@ -225,15 +226,14 @@ int cmd_sweep(const SweepArgs& args) {
     }
     std::cout << "\n";
     std::size_t listed = 0;
-    for (const replay::RunResult& run : summary.runs) {
-      if (run.failure.empty() && run.outcome == runtime::Outcome::pass) continue;
+    for (const replay::RunResult& run : summary.not_passing) {
       if (listed++ == 0) std::cout << "not passing:\n";
       if (listed > 20) continue;
       std::cout << "  seed " << run.seed << ": "
                 << (run.failure.empty() ? std::string(runtime::to_string(run.outcome)) + " - " + run.summary : "FAILED - " + run.failure)
                 << "\n";
     }
-    if (listed > 20) std::cout << "  ... and " << (listed - 20) << " more (use --json for all)\n";
+    if (listed > 20) std::cout << "  ... and " << (listed - 20 + summary.not_passing_unlisted) << " more (use --json)\n";
     std::cout << "expectations: " << (check.holds ? "hold" : "VIOLATED") << (scenario.expect ? "" : " (no expect: every seed must pass)")
               << "\n";
     for (std::size_t i = 0; i < check.violations.size() && i < 10; ++i) std::cout << "  - " << check.violations[i] << "\n";
