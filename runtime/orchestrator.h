@@ -1,6 +1,9 @@
 // The orchestrator AICPU thread: interprets the program (scopes, submits, alloc_tensors, dummy
 // tasks), pays the per-operation costs, computes dependencies, and blocks on ring back-pressure
 // with the configured deadlock detectors (runtime-model.md §2, §3.6, §4, §5).
+//
+// Left out: get/set_tensor_data waits (code 8), the fanin spill pool, TensorMap pool
+// back-pressure (code 11), sync_start submits (code 7) and rt_report_fatal (code 9).
 #pragma once
 
 #include "runtime/dependency_builder.h"

@@ -107,7 +107,7 @@ std::string format_scope_fatal(const RuntimeState& state, int ring, std::uint32_
 
 std::string format_host_failure(ErrorCode code, const std::string& detail, const std::string& hint) {
   const int value = static_cast<int>(code);
-  const bool scheduler = code == ErrorCode::scheduler_timeout;
+  const bool scheduler = value >= static_cast<int>(ErrorCode::scheduler_timeout);
   std::ostringstream out;
   out << "PTO2 runtime failed: orch_error_code=" << (scheduler ? 0 : value)
       << " sched_error_code=" << (scheduler ? value : 0) << " runtime_status=" << -value << "\n"

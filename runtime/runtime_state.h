@@ -71,14 +71,23 @@ struct BlockedWait {
   TimeNs since_ns = 0;
 };
 
-// Error codes as the runtime reports them (pto_runtime_status.h).
+// Error codes as the runtime reports them (pto_runtime_status.h). The model raises 1-5 and 100;
+// the others are named so that reports and snapshots can carry them.
 enum class ErrorCode : int {
   scope_deadlock = 1,
   heap_ring_deadlock = 2,
   flow_control_deadlock = 3,
   dep_pool_overflow = 4,
   invalid_args = 5,
+  require_sync_start_invalid = 7,
+  tensor_wait_timeout = 8,
+  explicit_orch_fatal = 9,
+  scope_tasks_overflow = 10,
+  tensormap_overflow = 11,
   scheduler_timeout = 100,
+  async_completion_invalid = 101,
+  async_wait_overflow = 102,
+  async_registration_failed = 103,
 };
 const char* error_name(ErrorCode code);
 // Host-visible CANN code: stream-sync timeout for a scheduler timeout, generic AICPU exception else.
