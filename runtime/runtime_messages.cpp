@@ -114,7 +114,8 @@ std::string format_host_failure(ErrorCode code, const std::string& detail, const
       << "error detail: " << error_name(code) << " (" << value << "): " << detail << "\n"
       << "error hint: " << hint << "\n"
       << "host-visible code: " << host_code_for(code)
-      << (scheduler ? " (stream-sync timeout)" : " (ACL_ERROR_RT_AICPU_EXCEPTION)") << " onboard, " << -value
+      << (host_code_for(code) == 507046 ? " (stream-sync timeout)" : " (ACL_ERROR_RT_AICPU_EXCEPTION)") << " onboard, "
+      << -value
       << " on a2a3sim\n";
   return out.str();
 }
