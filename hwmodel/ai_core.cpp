@@ -1,5 +1,7 @@
 #include "hwmodel/ai_core.h"
 
+#include "simcore/model_assert.h"
+
 #include <stdexcept>
 
 namespace ptosim::hwmodel {
@@ -15,7 +17,7 @@ AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming&
       duration_stream_(decisions.stream("core" + std::to_string(core_id) + ".duration")) {}
 
 void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel, TimeNs store_ns) {
-  if (has_task_) throw std::logic_error("AICPU wrote a task to a core that is still executing one");
+  PTOSIM_ASSERT(!has_task_, "AICPU wrote a task to core " + std::to_string(id_) + " while it still executes one");
   has_task_ = true;
   token_ = token;
   task_id_ = task_id;

@@ -1,5 +1,7 @@
 #include "runtime/runtime_state.h"
 
+#include "simcore/model_assert.h"
+
 #include <stdexcept>
 
 namespace ptosim::runtime {
@@ -87,7 +89,8 @@ TaskRecord& RuntimeState::create_task(std::uint32_t ordinal, std::uint8_t ring_i
                                       std::uint32_t kernel) {
   RingState& r = ring(ring_id);
   TaskRecord& t = tasks_.at(ordinal);
-  if (t.allocated) throw std::logic_error("task ordinal allocated twice");
+  PTOSIM_ASSERT(!t.allocated, "task ordinal " + std::to_string(ordinal) + " allocated twice");
+  PTOSIM_ASSERT(window_has_room(r.current_index, r.last_task_alive, r.config.task_window), "task window overrun");
   t.ordinal = ordinal;
   t.ring = ring_id;
   t.local_id = r.current_index++;
@@ -153,7 +156,8 @@ void RuntimeState::complete_inline(TaskRecord& task) {
 }
 
 std::uint32_t RuntimeState::complete_task(TaskRecord& task, std::uint32_t lane) {
-  if (task.state != StoredState::pending) throw std::logic_error("task completed twice");
+  PTOSIM_ASSERT(task.state == StoredState::pending, "task " + std::to_string(task.ordinal) + " completed twice");
+  PTOSIM_ASSERT(task.fanin_refcount == task.fanin_count, "task completed before its fanin was satisfied");
   task.state = StoredState::completed;
   task.running = false;
   task.completed_ns = simcore::now();
@@ -187,7 +191,8 @@ void RuntimeState::release_scope_bit(TaskRecord& task) {
 
 void RuntimeState::release_pin(TaskRecord& producer) {
   ++producer.consumers_released;
-  if (producer.consumers_released > producer.consumers_claimed) throw std::logic_error("pin released twice");
+  PTOSIM_ASSERT(producer.consumers_released <= producer.consumers_claimed,
+                "task " + std::to_string(producer.ordinal) + " released more pins than were claimed");
   release_pin_check(producer);
 }
 
@@ -195,6 +200,7 @@ void RuntimeState::release_pin_check(TaskRecord& task) {
   if (task.state != StoredState::completed) return;
   if (!task.scope_released) return;
   if (task.consumers_released != task.consumers_claimed) return;
+  PTOSIM_ASSERT(task.published || task.kind == TaskKind::alloc, "an unpublished task cannot be CONSUMED");
   task.state = StoredState::consumed;
   events_.record(simcore::EventKind::consumed, simcore::now(), task.ordinal, lanes_.orchestrator, task.ring);
   advance_ring(ring(task.ring));
@@ -202,10 +208,12 @@ void RuntimeState::release_pin_check(TaskRecord& task) {
 
 void RuntimeState::advance_ring(RingState& r) {
   bool moved = false;
+  // last_task_alive never passes a task that is not CONSUMED: reclaim is strictly in order.
   while (r.last_task_alive < r.current_index && tasks_[r.ordinals[r.last_task_alive]].state == StoredState::consumed) {
     ++r.last_task_alive;
     moved = true;
   }
+  PTOSIM_ASSERT(r.last_task_alive <= r.current_index, "watermark passed the current index");
   if (moved) r.progress.notify();
 }
 

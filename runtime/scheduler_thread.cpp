@@ -1,6 +1,7 @@
 #include "runtime/scheduler_thread.h"
 
 #include "runtime/runtime_messages.h"
+#include "simcore/model_assert.h"
 
 #include <sstream>
 #include <stdexcept>
@@ -42,10 +43,8 @@ void SchedulerThread::run() {
     const TimeNs now_ns = simcore::now();
     same_instant = now_ns == last_ns ? same_instant + 1 : 0;
     last_ns = now_ns;
-    if (same_instant > MAX_ITERATIONS_PER_INSTANT) {
-      throw std::logic_error("scheduler thread " + std::to_string(index_) + " looped " +
-                             std::to_string(same_instant) + " times at t=" + std::to_string(now_ns) + " ns");
-    }
+    PTOSIM_ASSERT(same_instant <= MAX_ITERATIONS_PER_INSTANT,
+                  "scheduler thread looped " + std::to_string(same_instant) + " times without time passing");
     if (running_cores_ == 0 && state_.all_done()) {
       drain_deferred();  // loop exit drains the deferred releases
       exited_ = true;
@@ -205,6 +204,11 @@ bool SchedulerThread::iterate() {
       Assignment assignment{queue[taken], placements[choice]};
       queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(taken));
       TaskRecord& task = state_.task(assignment.task);
+      // A task is dispatched only when published, with its fanin satisfied, and only once.
+      PTOSIM_ASSERT(task.published && task.fanin_refcount == task.fanin_count,
+                    "task " + std::to_string(task.ordinal) + " dispatched before it was ready");
+      PTOSIM_ASSERT(!task.running && task.state == StoredState::pending,
+                    "task " + std::to_string(task.ordinal) + " dispatched twice");
       task.running = true;
       task.thread = static_cast<std::uint32_t>(index_);
       task.core = static_cast<std::uint32_t>(cores_[assignment.slots.front()].core->id());

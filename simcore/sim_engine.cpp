@@ -1,6 +1,7 @@
 #include "simcore/sim_engine.h"
 
 #include "simcore/event_log.h"
+#include "simcore/model_assert.h"
 
 #include <simgrid/s4u.hpp>
 
@@ -186,6 +187,15 @@ bool WaitSignal::wait_until(TimeNs deadline_ns) {
 
 void WaitSignal::notify() {
   if (waiters_ > 0 && impl_->semaphore->get_capacity() == 0) impl_->semaphore->release();
+}
+
+void assertion_failed(const char* condition, const std::string& message, const char* file, int line) {
+  std::string where = "outside the simulation";
+  if (g_current != nullptr && sg::Actor::self() != nullptr) {
+    where = "t=" + std::to_string(now()) + " ns in actor '" + sg::Actor::self()->get_name() + "'";
+  }
+  throw std::logic_error("model assertion failed at " + where + ": " + condition + " (" + file + ":" +
+                         std::to_string(line) + "): " + message);
 }
 
 }  // namespace ptosim::simcore

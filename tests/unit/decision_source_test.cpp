@@ -1,5 +1,6 @@
 #include "simcore/decision_source.h"
 #include "simcore/hashing.h"
+#include "simcore/model_assert.h"
 
 #include <catch2/catch.hpp>
 
@@ -116,4 +117,11 @@ TEST_CASE("replay returns the logged values and reports divergence", "[decision]
     replayed.uniform(ra, 0, 100);
     CHECK_THROWS_WITH(replayed.uniform(rb, 5, 50), Catch::Contains("end of the recorded log"));
   }
+}
+
+TEST_CASE("a model assertion names the broken condition and where it happened", "[assert]") {
+  const auto check_slots = [](int slots) { PTOSIM_ASSERT(slots == 2, "window overrun"); };
+  CHECK_NOTHROW(check_slots(2));
+  CHECK_THROWS_WITH(check_slots(3), Catch::Contains("model assertion failed") && Catch::Contains("slots == 2") &&
+                                        Catch::Contains("window overrun") && Catch::Contains("decision_source_test.cpp"));
 }
