@@ -63,8 +63,20 @@ struct Field {
   const json* operator->() const { return value; }
 };
 
+// Objects here have a handful of keys: a linear scan comparing lengths first beats building
+// std::string keys for nlohmann's lookups (the loader expands every statement many times).
+const json* find_key(const json& object, std::string_view key) {
+  if (!object.is_object()) return nullptr;
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (it.key().size() == key.size() && it.key() == key) return &*it;
+  }
+  return nullptr;
+}
+
 Field child(const Field& parent, std::string_view key) {
-  return Field{&(*parent.value)[std::string(key)], &parent, key, 0, false};
+  const json* value = find_key(*parent.value, key);
+  if (value == nullptr) throw std::logic_error("loader asked for a missing key");
+  return Field{value, &parent, key, 0, false};
 }
 Field child(const Field& parent, std::size_t index) { return Field{&(*parent.value)[index], &parent, {}, index, true}; }
 
@@ -152,7 +164,7 @@ class Loader {
     throw ScenarioError(file_, field.pointer(), problem);
   }
 
-  static bool has(const Field& object, const char* key) { return object->contains(key); }
+  static bool has(const Field& object, const char* key) { return find_key(*object, key) != nullptr; }
 
   // Keys are static, so an object inside a loop body is checked on its first expansion only.
   void check_object(const Field& field, std::initializer_list<const char*> allowed,
@@ -576,7 +588,7 @@ class Loader {
     if (!stmt->is_object()) fail(stmt, std::string("a statement object, found ") + type_name(*stmt));
     const char* kind = nullptr;
     for (const char* key : {"for", "if", "scope", "submit", "alloc", "dummy"}) {
-      if (!stmt->contains(key)) continue;
+      if (find_key(*stmt, key) == nullptr) continue;
       if (kind != nullptr) fail(stmt, std::string("exactly one of for, if, scope, submit, alloc, dummy; found both '") + kind + "' and '" + key + "'");
       kind = key;
     }
@@ -735,7 +747,7 @@ class Loader {
     const char* key = nullptr;
     ArgKind kind = ArgKind::input;
     for (const auto& [name, arg_kind] : kinds) {
-      if (!field->contains(name)) continue;
+      if (find_key(*field, name) == nullptr) continue;
       if (key != nullptr) fail(field, std::string("one argument kind; found both '") + key + "' and '" + name + "'");
       key = name;
       kind = arg_kind;
@@ -847,9 +859,10 @@ class Loader {
   Environment env_;
   runtime::Program program_;
   std::vector<runtime::ExternalTensor> externals_;
-  std::map<std::string, std::uint32_t> kernel_index_;
-  std::map<std::string, TensorBinding> tensors_;
-  std::map<std::string, std::uint32_t> task_by_name_;
+  // Name tables: looked up, never iterated.
+  std::unordered_map<std::string, std::uint32_t> kernel_index_;
+  std::unordered_map<std::string, TensorBinding> tensors_;
+  std::unordered_map<std::string, std::uint32_t> task_by_name_;
   std::set<std::string> declared_tasks_;
   std::set<std::string> declared_tensors_;
   // Caches keyed by JSON node (lookups only, never iterated).
