@@ -173,12 +173,9 @@ TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32
   const std::uint64_t bytes = packed_output_bytes(op);
   const std::uint64_t offset = allocate(ring, bytes, op.task);
   TaskRecord& task = state_.create_task(op.task, static_cast<std::uint8_t>(ring_id), kind, kernel);
-  task.packed_begin = offset;
   task.packed_end = offset + bytes;
   task.manual = state_.in_manual_scope();
   task.scope_depth = state_.scope_stack().back().depth;
-  task.scope_serial = state_.scope_stack().back().serial;
-  task.submitted_ns = simcore::now();
   std::uint64_t cursor = ring.heap_base_address + offset;
   for (const ArgSpec& arg : op.args) {
     if (arg.kind != ArgKind::output) continue;

@@ -149,7 +149,6 @@ void RuntimeState::wake_one_for(hwmodel::TaskShape shape) {
 
 void RuntimeState::complete_inline(TaskRecord& task) {
   task.state = StoredState::completed;
-  task.completed_ns = simcore::now();
   ++completed_tasks_;
   events_.record(simcore::EventKind::complete, simcore::now(), task.ordinal, lanes_.orchestrator);
   for (WorkListener* listener : listeners_) listener->on_shutdown_check();
@@ -160,7 +159,6 @@ std::uint32_t RuntimeState::complete_task(TaskRecord& task, std::uint32_t lane) 
   PTOSIM_ASSERT(task.fanin_refcount == task.fanin_count, "task completed before its fanin was satisfied");
   task.state = StoredState::completed;
   task.running = false;
-  task.completed_ns = simcore::now();
   ++completed_tasks_;
   events_.record(simcore::EventKind::complete, simcore::now(), task.ordinal, lane);
   std::uint32_t released = 0;

@@ -47,7 +47,6 @@ struct TaskRecord {
   hwmodel::TaskShape shape = hwmodel::TaskShape::dummy;
   std::uint32_t kernel = NO_INDEX;
   std::uint32_t scope_depth = 0;
-  std::uint32_t scope_serial = 0;  // which scope instance owns the task
 
   StoredState state = StoredState::pending;
   bool allocated = false;
@@ -67,8 +66,7 @@ struct TaskRecord {
   std::vector<std::uint32_t> consumers;  // WAIT consumers to notify on completion (fanout list)
   std::vector<FaninEdge> producers;      // this task's fanin edges (RETAIN pins released later)
 
-  std::uint64_t packed_begin = 0;  // heap allocation of all OUTPUT buffers
-  std::uint64_t packed_end = 0;
+  std::uint64_t packed_end = 0;  // end of the heap allocation of its OUTPUT buffers (heap tail)
   std::vector<std::uint64_t> output_addresses;
   std::uint64_t dep_pool_mark = 0;
 
@@ -77,9 +75,7 @@ struct TaskRecord {
   std::uint32_t core = NO_CORE;  // first core it runs on
   std::uint32_t thread = NO_CORE;
 
-  TimeNs submitted_ns = -1;
   TimeNs ready_ns = -1;
-  TimeNs completed_ns = -1;
 
   std::uint64_t task_id() const { return (static_cast<std::uint64_t>(ring) << 32) | local_id; }
   TaskPhase phase() const;

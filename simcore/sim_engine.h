@@ -97,7 +97,6 @@ class WaitSignal {
   // Returns true when notified, false when the deadline passed.
   bool wait_until(TimeNs deadline_ns);
   void notify();
-  bool has_waiter() const { return waiters_ > 0; }
 
  private:
   struct Impl;
