@@ -55,13 +55,24 @@ std::string chrome_trace_json(const RunArtifacts& artifacts, const runtime::Mode
   auto task_name = [&](std::uint64_t ordinal) {
     return ordinal < names.size() ? names[ordinal] : "task " + std::to_string(ordinal);
   };
+  // args of a task event: the ordinal (submission order) and the runtime's task id (ring << 32 | local id).
+  auto task_args = [&](std::uint64_t ordinal) {
+    std::ostringstream out;
+    out << "{\"task\": " << ordinal;
+    if (ordinal < artifacts.tasks.size()) {
+      const runtime::TaskSummary& task = artifacts.tasks[ordinal];
+      out << ", \"task_id\": " << ((static_cast<std::uint64_t>(task.ring) << 32) | task.local_id);
+    }
+    out << "}";
+    return out.str();
+  };
   auto pid_of = [&](std::uint32_t lane) { return lane < lanes.size() && lanes[lane].is_core ? AICORE_PID : AICPU_PID; };
   std::map<std::uint32_t, simcore::Event> open_kernels;  // core lane -> start
   std::map<std::uint32_t, simcore::Event> open_waits;    // orchestrator lane -> blocked
   auto instant = [&](const simcore::Event& e, std::uint32_t lane, const std::string& name) {
     std::ostringstream body;
     body << "\"ph\": \"i\", \"s\": \"t\", \"pid\": " << pid_of(lane) << ", \"tid\": " << lane << ", \"ts\": " << micros(e.time_ns)
-         << ", \"name\": " << quoted(name) << ", \"args\": {\"task\": " << e.subject << "}";
+         << ", \"name\": " << quoted(name) << ", \"args\": " << task_args(e.subject);
     trace.event(body.str());
   };
   for (const simcore::Event& e : artifacts.events) {
@@ -73,7 +84,7 @@ std::string chrome_trace_json(const RunArtifacts& artifacts, const runtime::Mode
         std::ostringstream body;
         body << "\"ph\": \"X\", \"pid\": " << AICORE_PID << ", \"tid\": " << e.lane << ", \"ts\": " << micros(it->second.time_ns)
              << ", \"dur\": " << micros(e.time_ns - it->second.time_ns) << ", \"name\": " << quoted(task_name(e.subject))
-             << ", \"args\": {\"task\": " << e.subject << "}";
+             << ", \"args\": " << task_args(e.subject);
         trace.event(body.str());
         open_kernels.erase(it);
         break;
@@ -91,7 +102,7 @@ std::string chrome_trace_json(const RunArtifacts& artifacts, const runtime::Mode
         body << "\"ph\": \"X\", \"pid\": " << AICPU_PID << ", \"tid\": " << e.lane << ", \"ts\": " << micros(it->second.time_ns)
              << ", \"dur\": " << micros(e.time_ns - it->second.time_ns) << ", \"name\": "
              << quoted(std::string("blocked on ") + runtime::to_string(static_cast<runtime::WaitResource>(e.detail)))
-             << ", \"args\": {\"task\": " << e.subject << "}";
+             << ", \"args\": " << task_args(e.subject);
         trace.event(body.str());
         open_waits.erase(it);
         break;

@@ -1,6 +1,8 @@
 #include "replay/report_json.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -139,8 +141,10 @@ runtime::RuntimeReport report_from_json(const Reader& r) {
 
 StateSnapshot snapshot_from_reader(const Reader& r) {
   StateSnapshot snap;
-  if (!r.has("format") || r.at("format").str() != "ptosim-snapshot") {
-    r.fail("not a ptosim snapshot (expected \"format\": \"ptosim-snapshot\")", "/format");
+  if (!r.has("format") || !r.at("format").raw().is_string() || r.at("format").str() != "ptosim-snapshot") {
+    r.fail("not a ptosim snapshot (snapshots have \"format\": \"ptosim-snapshot\"; write one with "
+           "`ptosim run --snapshot FILE`)",
+           "/format");
   }
   snap.time_ns = r.at("time_ns").i64();
   snap.detector = r.at("detector").str();
@@ -189,6 +193,12 @@ StateSnapshot snapshot_from_reader(const Reader& r) {
   for (std::size_t i = 0; i < actors.size(); ++i) {
     Reader a = actors.at(i);
     snap.actors.push_back(runtime::ActorView{a.at("name").str(), a.at("state").str(), a.at("waits_for").str()});
+  }
+  if (r.has("outcome")) snap.outcome = r.at("outcome").str();
+  if (r.has("verdict")) snap.verdict = r.at("verdict").str();
+  if (r.has("wait_chain")) {
+    Reader chain = r.at("wait_chain");
+    for (std::size_t i = 0; i < chain.size(); ++i) snap.wait_chain.push_back(chain.at(i).str());
   }
   return snap;
 }
@@ -278,6 +288,9 @@ Json snapshot_to_json(const StateSnapshot& snap) {
     actors.push_back(Json{{"name", actor.name}, {"state", actor.state}, {"waits_for", actor.waits_for}});
   }
   j["actors"] = std::move(actors);
+  j["outcome"] = snap.outcome;
+  j["verdict"] = snap.verdict;
+  j["wait_chain"] = snap.wait_chain;
   return j;
 }
 
@@ -297,6 +310,7 @@ Json result_to_json(const RunResult& result, bool with_snapshot) {
   j["digest"] = hex64(result.digest);
   j["sim_time_ns"] = result.sim_time_ns;
   j["tasks"] = result.tasks;
+  j["tasks_submitted"] = result.tasks_submitted;
   j["tasks_completed"] = result.tasks_completed;
   j["events"] = result.events;
   j["decisions"] = result.decisions;
@@ -321,6 +335,7 @@ RunResult result_from_json(const Json& json) {
   if (!parse_hex64(r.at("digest").str(), result.digest)) r.fail("expected a 0x-prefixed hex digest", "/digest");
   result.sim_time_ns = r.at("sim_time_ns").i64();
   result.tasks = r.at("tasks").u32();
+  result.tasks_submitted = r.at("tasks_submitted").u32();
   result.tasks_completed = r.at("tasks_completed").u32();
   result.events = r.at("events").u64();
   result.decisions = r.at("decisions").u64();
@@ -338,17 +353,19 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + path + ": cannot create " + temp);
+    if (!out) throw OutputFileError("cannot write " + path + ": " + std::strerror(errno));
     out << text;
     out.flush();
     if (!out) {
+      const int error = errno;
       std::remove(temp.c_str());
-      throw std::runtime_error("cannot write " + path + ": write failed");
+      throw OutputFileError("cannot write " + path + ": " + std::strerror(error));
     }
   }
   if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
     std::remove(temp.c_str());
-    throw std::runtime_error("cannot write " + path + ": rename failed");
+    throw OutputFileError("cannot write " + path + ": " + std::strerror(error));
   }
 }
 

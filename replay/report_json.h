@@ -24,6 +24,12 @@ class InputError : public std::runtime_error {
   std::string pointer_;
 };
 
+// An output file (recording, trace, snapshot) could not be written; nothing was left behind.
+class OutputFileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 std::string hex64(std::uint64_t value);
 // Parses "0x" followed by 1..16 hex digits; false on anything else.
 bool parse_hex64(const std::string& text, std::uint64_t& out);
@@ -35,6 +41,7 @@ Json snapshot_to_json(const runtime::StateSnapshot& snapshot);
 runtime::StateSnapshot snapshot_from_json(const Json& json, const std::string& file);
 
 // Writes `text` to `path` atomically (temporary file + rename): nothing half-written is left.
+// Throws OutputFileError with the reason.
 void write_file_atomically(const std::string& path, const std::string& text);
 std::string read_file(const std::string& path);
 

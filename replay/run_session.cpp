@@ -7,6 +7,7 @@
 #include <iostream>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <poll.h>
 #include <sys/wait.h>
@@ -26,7 +27,8 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
   result.summary = output.verdict.summary;
   result.digest = output.digest;
   result.sim_time_ns = output.sim_time_ns;
-  result.tasks = output.tasks_total;
+  result.tasks = scenario.model.program.task_count;
+  result.tasks_submitted = output.tasks_submitted;
   result.tasks_completed = output.tasks_completed;
   result.events = output.events.size();
   result.decisions = output.decisions.entries.size();
@@ -41,6 +43,7 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
     artifacts->decisions = std::move(output.decisions);
     artifacts->events = std::move(output.events);
     artifacts->lanes = std::move(output.lanes);
+    artifacts->tasks = std::move(output.tasks);
   }
   return result;
 }
@@ -55,7 +58,7 @@ struct Child {
 };
 
 // Forks a child that runs one seed and writes its result as JSON to a pipe.
-Child start_child(const scenarios::Scenario& scenario, std::uint64_t seed, const std::string& snapshot_path) {
+Child start_child(const scenarios::Scenario& scenario, std::uint64_t seed, bool want_snapshot) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
   std::cout.flush();
@@ -68,10 +71,7 @@ Child start_child(const scenarios::Scenario& scenario, std::uint64_t seed, const
     int status = 0;
     try {
       RunResult result = run_scenario(scenario, seed);
-      if (!snapshot_path.empty() && result.snapshot && result.outcome != runtime::Outcome::pass) {
-        write_file_atomically(snapshot_path, snapshot_to_json(*result.snapshot).dump(1) + "\n");
-      }
-      text = result_to_json(result, false).dump();
+      text = result_to_json(result, want_snapshot && result.outcome != runtime::Outcome::pass).dump();
     } catch (const std::exception& e) {
       RunResult failed;
       failed.seed = seed;
@@ -133,11 +133,27 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
   std::deque<Child> running;
   std::uint64_t next = options.seeds.first;
   bool exhausted = false;
-  auto snapshot_path = [&](std::uint64_t seed) {
-    return options.snapshot_dir.empty() ? std::string() : options.snapshot_dir + "/seed-" + std::to_string(seed) + ".snapshot.json";
-  };
+  const bool want_snapshots = !options.snapshot_dir.empty();
+  if (want_snapshots) {
+    std::error_code error;
+    std::filesystem::create_directories(options.snapshot_dir, error);
+    if (error || !std::filesystem::is_directory(options.snapshot_dir)) {
+      throw OutputFileError("cannot use --snapshot-dir " + options.snapshot_dir + ": " +
+                            (error ? error.message() : std::string("not a directory")));
+    }
+  }
   auto record = [&](RunResult result) {
     ++summary.runs;
+    if (result.snapshot) {
+      // Written here, in the parent: a failure is an output error, not a failed run.
+      const std::string path = options.snapshot_dir + "/seed-" + std::to_string(result.seed) + ".snapshot.json";
+      try {
+        write_file_atomically(path, snapshot_to_json(*result.snapshot).dump(1) + "\n");
+      } catch (const OutputFileError& e) {
+        summary.output_errors.push_back(e.what());
+      }
+      result.snapshot.reset();
+    }
     if (!result.failure.empty()) {
       ++summary.failed_runs;
     } else {
@@ -152,7 +168,7 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
   };
   while (!exhausted || !running.empty()) {
     while (!exhausted && static_cast<int>(running.size()) < jobs) {
-      running.push_back(start_child(scenario, next, snapshot_path(next)));
+      running.push_back(start_child(scenario, next, want_snapshots));
       if (next == options.seeds.last) {
         exhausted = true;
       } else {

@@ -23,7 +23,8 @@ struct RunResult {
   std::string summary;
   std::uint64_t digest = 0;
   TimeNs sim_time_ns = 0;
-  std::uint32_t tasks = 0;
+  std::uint32_t tasks = 0;            // tasks in the program
+  std::uint32_t tasks_submitted = 0;  // submitted before the run ended
   std::uint32_t tasks_completed = 0;
   std::uint64_t events = 0;
   std::uint64_t decisions = 0;
@@ -39,6 +40,7 @@ struct RunArtifacts {
   simcore::DecisionLog decisions;
   std::vector<simcore::Event> events;
   std::vector<runtime::Lane> lanes;
+  std::vector<runtime::TaskSummary> tasks;  // per task ordinal
 };
 
 // Runs once in this process (at most once per process). With `replay_log`, decisions come from
@@ -50,13 +52,14 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
 struct SweepOptions {
   scenarios::SeedRange seeds;
   int jobs = 1;
-  std::string snapshot_dir;  // empty: no snapshots
+  std::string snapshot_dir;  // empty: no snapshots; created when missing
   std::function<void(std::uint64_t done, std::uint64_t total, std::uint64_t failing)> progress;
 };
 
 // A sweep keeps every count but the details of at most this many runs that did not pass (the
 // lowest seeds), so its memory stays bounded whatever the range.
 inline constexpr std::size_t SWEEP_MAX_LISTED_RUNS = 10000;
+inline constexpr std::uint64_t SWEEP_MAX_SEEDS = 10000000;
 
 struct SweepSummary {
   std::uint64_t runs = 0;
@@ -64,6 +67,7 @@ struct SweepSummary {
   std::uint64_t failed_runs = 0;     // runs that ended with RunResult::failure
   std::vector<RunResult> not_passing;  // did not pass or failed, in seed order
   std::uint64_t not_passing_unlisted = 0;
+  std::vector<std::string> output_errors;  // snapshot files that could not be written
 };
 
 SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& options);

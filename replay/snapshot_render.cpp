@@ -66,6 +66,11 @@ std::string render_snapshot_text(const StateSnapshot& snap) {
   out << "runtime error " << snap.error_code << " " << snap.error_name << ", host code " << snap.host_code << "; completed "
       << snap.completed_tasks << "/" << snap.total_tasks << " tasks; orchestration "
       << (snap.orchestration_done ? "done" : "not done") << "\n\n";
+  if (!snap.outcome.empty()) {
+    out << "verdict: " << snap.outcome << " - " << snap.verdict << "\n";
+    for (const std::string& step : snap.wait_chain) out << "  - " << step << "\n";
+    out << "\n";
+  }
   out << snap.message << (snap.message.empty() || snap.message.back() == '\n' ? "" : "\n") << "\n";
 
   if (const RingView* ring = head_ring(snap)) {
@@ -170,16 +175,35 @@ std::string render_snapshot_dot(const StateSnapshot& snap, int radius) {
     members.push_back(v);
   }
   const bool with_orchestrator = snap.blocked_ring.has_value() && ring != nullptr && !ring->tasks.empty();
-  Directed neighbourhood(members.size() + (with_orchestrator ? 1 : 0));
+  // The head's open scope (or its deferred publication) waits for the orchestrator: drawing it
+  // closes the cycle of a true head-of-line deadlock.
+  const TaskView* head_task = ring != nullptr && !ring->tasks.empty() ? &ring->tasks.front() : nullptr;
+  const bool with_scope = with_orchestrator && head_task->state != "UNPUBLISHED" && !head_task->scope_released;
+  const std::size_t orchestrator_vertex = members.size();
+  const std::size_t scope_vertex = members.size() + 1;
+  Directed neighbourhood(members.size() + (with_orchestrator ? 1 : 0) + (with_scope ? 1 : 0));
   for (const auto& [from, to] : edges) {
     if (local.count(from) != 0 && local.count(to) != 0) boost::add_edge(local[from], local[to], neighbourhood);
   }
-  if (with_orchestrator) boost::add_edge(members.size(), local[vertex_of[ring->tasks.front().ordinal]], neighbourhood);
+  if (with_orchestrator) {
+    const std::size_t head = local[vertex_of[head_task->ordinal]];
+    boost::add_edge(orchestrator_vertex, head, neighbourhood);
+    if (with_scope) {
+      boost::add_edge(head, scope_vertex, neighbourhood);
+      boost::add_edge(scope_vertex, orchestrator_vertex, neighbourhood);
+    } else if (head_task->state == "UNPUBLISHED") {
+      boost::add_edge(head, orchestrator_vertex, neighbourhood);
+    }
+  }
 
   auto vertex_writer = [&](std::ostream& out, std::size_t v) {
-    if (v == members.size()) {
-      out << "[shape=box, style=filled, fillcolor=lightgrey, label=\"orchestrator\\nblocked on ring " << *snap.blocked_ring
+    if (with_orchestrator && v == orchestrator_vertex) {
+      out << "[shape=box, style=filled, fillcolor=lightgrey, label=\"orchestrator\\nwaits on ring " << *snap.blocked_ring
           << "\"]";
+      return;
+    }
+    if (with_scope && v == scope_vertex) {
+      out << "[shape=box, style=dashed, label=\"scope depth " << head_task->scope_depth << "\\nstill open\"]";
       return;
     }
     const TaskView& task = *tasks[members[v]];
@@ -193,7 +217,17 @@ std::string render_snapshot_dot(const StateSnapshot& snap, int radius) {
         << task.fanin_count << "\"]";
   };
   auto edge_writer = [&](std::ostream& out, const boost::graph_traits<Directed>::edge_descriptor& e) {
-    if (boost::source(e, neighbourhood) == members.size()) out << "[style=dashed, label=\"waits for reclaim\"]";
+    const std::size_t from = boost::source(e, neighbourhood);
+    const std::size_t to = boost::target(e, neighbourhood);
+    if (with_orchestrator && from == orchestrator_vertex) {
+      out << "[style=dashed, label=\"waits for reclaim\"]";
+    } else if (with_scope && to == scope_vertex) {
+      out << "[style=dashed, label=\"scope bit held\"]";
+    } else if (with_scope && from == scope_vertex) {
+      out << "[style=dashed, label=\"ends after the wait\"]";
+    } else if (with_orchestrator && to == orchestrator_vertex) {
+      out << "[style=dashed, label=\"published at scope_end\"]";
+    }
   };
   std::ostringstream out;
   boost::write_graphviz(out, neighbourhood, vertex_writer, edge_writer);

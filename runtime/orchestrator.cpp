@@ -157,8 +157,11 @@ TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32
   if (!monitor_.detectors_silenced() && scope_precheck_fails(ring)) {
     const ScopeFrame& innermost = state_.scope_stack().back();
     const auto in_scope = static_cast<std::uint32_t>(state_.scope_tasks().size() - innermost.first_task);
+    phase_ = "allocating a slot on ring " + std::to_string(ring_id) + " for task '" +
+             state_.program().task_names.at(op.task) + "'";
     RuntimeReport report;
     report.code = ErrorCode::scope_deadlock;
+    report.ring = ring_id;
     report.detector = "scope pre-check";
     report.actor = "orchestrator";
     report.time_ns = simcore::now();
@@ -324,6 +327,7 @@ void Orchestrator::ensure_dep_space(RingState& ring, std::uint32_t entries, std:
 void Orchestrator::fire_reclaim_detector(RingState& ring, const std::string& detector, const ReclaimFatal& fatal) {
   RuntimeReport report;
   report.code = code_for(fatal.resource);
+  report.ring = ring.id;
   report.detector = detector;
   report.actor = "orchestrator";
   report.time_ns = simcore::now();

@@ -80,6 +80,7 @@ void RunMonitor::detector_fired(RuntimeReport report, DetectorSite site) {
   missed_task_ = find_progress_task(state_, ring_hint);
   if (missed_task_) missed_task_label_ = task_label_with_state(state_, *missed_task_);
   StateSnapshot snap = capture_snapshot(state_, describe_actors(), missed_task_);
+  if (!snap.blocked_ring && report.ring >= 0) snap.blocked_ring = static_cast<std::uint32_t>(report.ring);
   snap.detector = report.detector;
   snap.error_code = static_cast<int>(report.code);
   snap.error_name = error_name(report.code);
@@ -87,7 +88,8 @@ void RunMonitor::detector_fired(RuntimeReport report, DetectorSite site) {
   snap.message = report.message;
   snapshot_ = std::move(snap);
   report_ = std::move(report);
-  sim_.set_time_limit(fired_at_ns_ + state_.config().truth_budget_ns);
+  sim_.set_time_limit(fired_at_ns_ + state_.config().truth_budget_ns,
+                      "deadlock-truth budget after the detector fired (runtime.truth_budget_ns)");
 }
 
 void RunMonitor::settle_false(const std::string& progress_detail) {
@@ -212,6 +214,25 @@ std::vector<std::string> RunMonitor::explain_blockage(bool& closes_cycle, bool& 
 }
 
 Verdict RunMonitor::conclude(simcore::RunEnd end) {
+  Verdict verdict = decide(end);
+  if (verdict.snapshot) {
+    // The snapshot was taken when the detector fired; record what the continuation found. Only
+    // a false alarm proves that the marked task could make progress.
+    StateSnapshot& snap = *verdict.snapshot;
+    snap.outcome = to_string(verdict.outcome);
+    snap.verdict = verdict.summary;
+    snap.wait_chain = verdict.wait_chain;
+    if (verdict.outcome != Outcome::deadlock_false) {
+      snap.progress_task.reset();
+      for (RingView& ring : snap.rings) {
+        for (TaskView& task : ring.tasks) task.could_progress = false;
+      }
+    }
+  }
+  return verdict;
+}
+
+Verdict RunMonitor::decide(simcore::RunEnd end) {
   Verdict verdict;
   verdict.report = report_;
   verdict.snapshot = snapshot_;
@@ -255,7 +276,7 @@ Verdict RunMonitor::conclude(simcore::RunEnd end) {
     case simcore::RunEnd::limit:
       verdict.outcome = Outcome::sim_limit;
       verdict.summary = sim_.limit_reason();
-      if (fired_) verdict.summary += " (deadlock truth undecided: the continuation after the detector ran out of budget)";
+      if (fired_) verdict.summary += ": deadlock truth undecided";
       return verdict;
     case simcore::RunEnd::stopped:
     case simcore::RunEnd::failed:

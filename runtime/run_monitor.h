@@ -59,6 +59,7 @@ class RunMonitor {
   Verdict conclude(simcore::RunEnd end);
 
  private:
+  Verdict decide(simcore::RunEnd end);
   std::vector<ActorView> describe_actors() const;
   std::vector<std::string> explain_blockage(bool& closes_cycle, bool& kernel_stuck) const;
   [[noreturn]] void settle_false(const std::string& progress_detail);

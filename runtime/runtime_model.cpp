@@ -69,7 +69,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   output.sim_time_ns = simcore::now();
   events.finish(output.sim_time_ns);
   output.digest = events.digest();
-  output.tasks_total = state.tasks_allocated();
+  output.tasks_submitted = state.tasks_allocated();
   output.tasks_completed = state.completed_tasks();
   output.decisions = decisions.log();
   output.events = events.events();

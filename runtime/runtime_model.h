@@ -55,7 +55,7 @@ struct ModelOutput {
   Verdict verdict;
   TimeNs sim_time_ns = 0;
   std::uint64_t digest = 0;
-  std::uint32_t tasks_total = 0;
+  std::uint32_t tasks_submitted = 0;  // allocated by the orchestrator before the run ended
   std::uint32_t tasks_completed = 0;
   simcore::DecisionLog decisions;
   std::vector<simcore::Event> events;

@@ -100,6 +100,7 @@ struct RuntimeReport {
   TimeNs time_ns = 0;
   std::string actor;
   int stall_sub_class = 0;  // code 100 only
+  int ring = -1;            // the ring the detector judged, if any
 };
 
 // A scheduler thread as the ready queues see it.

@@ -115,7 +115,7 @@ StateSnapshot capture_snapshot(const RuntimeState& state, const std::vector<Acto
     scope.depth = frame.depth;
     scope.mode = to_string(frame.mode);
     scope.task_count = static_cast<std::uint32_t>(end - frame.first_task);
-    if (frame.first_task < scope_tasks.size()) {
+    if (scope.task_count > 0) {
       scope.oldest_task_id = state.tasks()[scope_tasks[frame.first_task]].task_id();
     }
     scope.deferred_publish = frame.deferred;

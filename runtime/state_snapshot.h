@@ -81,6 +81,10 @@ struct StateSnapshot {
   std::vector<RingView> rings;                 // rings that hold tasks
   std::vector<ScopeView> scopes;
   std::vector<ActorView> actors;
+  // Filled in when the run ends: what the deadlock-truth continuation concluded.
+  std::string outcome;
+  std::string verdict;
+  std::vector<std::string> wait_chain;
 };
 
 inline constexpr std::size_t SNAPSHOT_MAX_TASKS_PER_RING = 20000;

@@ -279,6 +279,21 @@ NameTemplate NameTemplate::parse(std::string_view text) {
   return name;
 }
 
+bool NameTemplate::matches(std::string_view name) const { return matches_from(0, name); }
+
+bool NameTemplate::matches_from(std::size_t part, std::string_view rest) const {
+  const std::string& literal = literals_[part];
+  if (rest.substr(0, literal.size()) != literal) return false;
+  rest.remove_prefix(literal.size());
+  if (part == parts_.size()) return rest.empty();
+  // The part's value: an optional '-' and at least one digit; try every length.
+  std::size_t start = !rest.empty() && rest[0] == '-' ? 1 : 0;
+  for (std::size_t end = start; end < rest.size() && rest[end] >= '0' && rest[end] <= '9'; ++end) {
+    if (matches_from(part + 1, rest.substr(end + 1))) return true;
+  }
+  return false;
+}
+
 std::string NameTemplate::evaluate(const Environment& env) const {
   std::string out = literals_[0];
   for (std::size_t i = 0; i < parts_.size(); ++i) {

@@ -51,9 +51,13 @@ class NameTemplate {
  public:
   static NameTemplate parse(std::string_view text);
   std::string evaluate(const Environment& env) const;
+  // Whether some values of the {...} parts could evaluate to `name` (each part an integer).
+  bool matches(std::string_view name) const;
   const std::string& text() const { return text_; }
 
  private:
+  bool matches_from(std::size_t part, std::string_view rest) const;
+
   std::string text_;
   std::vector<std::string> literals_;       // literals_[i] precedes parts_[i]; one extra at the end
   std::vector<Expression> parts_;

@@ -26,6 +26,8 @@ struct SeedRange {
 
 // Parses "A..B" (inclusive, A <= B); returns an empty string on success, else what is wrong.
 std::string parse_seed_range(const std::string& text, SeedRange& out);
+// Parses a decimal integer in 0..2^64-1 (digits only).
+bool parse_u64(const std::string& text, std::uint64_t& out);
 
 // What a sweep over `seeds` must show. Every listed outcome constraint must hold.
 struct Expectations {
@@ -44,6 +46,8 @@ struct Scenario {
   std::string description;
   runtime::ModelInput model;
   std::optional<Expectations> expect;
+  // Valid but almost certainly not what was meant (e.g. a scope that can never fit its window).
+  std::vector<std::string> warnings;
 };
 
 // Bad input: the file, the JSON pointer of the offending field, and what was expected.

@@ -10,6 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -114,13 +117,13 @@ class Loader {
   explicit Loader(std::string file) : file_(std::move(file)) {}
 
   Scenario load(const std::string& text) {
-    json doc;
-    try {
-      doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-      throw ScenarioError(file_, "", std::string("not valid JSON: ") + e.what());
-    }
+    json doc = parse_strict(text);
     Field root{&doc, nullptr, {}, 0, false};
+    if (doc.is_object() && doc.contains("format") && doc["format"].is_string()) {
+      const std::string format = doc["format"].get<std::string>();
+      if (format == "ptosim-recording") fail_raw(root, "this is a ptosim recording, not a scenario: use `ptosim replay`");
+      if (format == "ptosim-snapshot") fail_raw(root, "this is a ptosim snapshot, not a scenario: use `ptosim inspect`");
+    }
     Scenario scenario;
     scenario.text = text;
     scenario.text_hash = fnv1a64(text);
@@ -143,7 +146,9 @@ class Loader {
     if (has(program, "params")) load_params(child(program, "params"));
     if (has(root, "tensors")) load_tensors(child(root, "tensors"));
     collect_declared_names(child(program, "body"));
+    model_ = &scenario.model;
     expand_block(child(program, "body"));
+    check_scope_fits(program, 0);
     program_.externals = externals_;
     scenario.model.program = std::move(program_);
     if (has(root, "faults")) {
@@ -152,16 +157,77 @@ class Loader {
       if (!faults->empty()) fail(child(faults, std::size_t{0}), "no faults: format v1 defines no fault kinds yet (use [])");
     }
     if (has(root, "expect")) scenario.expect = load_expect(child(root, "expect"));
+    scenario.warnings = warnings_;
     return scenario;
   }
 
  private:
+  // Parses JSON and rejects duplicate keys, which a plain parse would silently merge (last wins).
+  json parse_strict(const std::string& text) {
+    struct Frame {
+      bool array = false;
+      std::size_t index = 0;
+      std::string key;
+      std::set<std::string> keys;
+    };
+    std::vector<Frame> stack;
+    std::string duplicate;
+    auto path = [&stack](std::size_t frames) {
+      std::string pointer;
+      for (std::size_t i = 0; i < frames; ++i) {
+        pointer += "/" + (stack[i].array ? std::to_string(stack[i].index) : escape_token(stack[i].key));
+      }
+      return pointer;
+    };
+    auto element_done = [&stack] {
+      if (!stack.empty() && stack.back().array) ++stack.back().index;
+    };
+    json::parser_callback_t callback = [&](int, json::parse_event_t event, json& parsed) {
+      switch (event) {
+        case json::parse_event_t::object_start: stack.push_back(Frame{}); break;
+        case json::parse_event_t::array_start: stack.push_back(Frame{true, 0, {}, {}}); break;
+        case json::parse_event_t::key: {
+          const std::string key = parsed.get<std::string>();
+          if (!stack.back().keys.insert(key).second && duplicate.empty()) {
+            duplicate = path(stack.size() - 1) + "/" + escape_token(key);
+          }
+          stack.back().key = key;
+          break;
+        }
+        case json::parse_event_t::object_end:
+        case json::parse_event_t::array_end:
+          stack.pop_back();
+          element_done();
+          break;
+        case json::parse_event_t::value: element_done(); break;
+      }
+      return true;
+    };
+    json doc;
+    try {
+      doc = json::parse(text, callback);
+    } catch (const json::parse_error& e) {
+      throw ScenarioError(file_, "", std::string("not valid JSON: ") + e.what());
+    }
+    if (!duplicate.empty()) throw ScenarioError(file_, duplicate, "duplicate key (JSON objects must not repeat a key)");
+    return doc;
+  }
+
   // ---------------------------------------------------------------- generic checks
   [[noreturn]] void fail(const Field& field, const std::string& expected) const {
-    throw ScenarioError(file_, field.pointer(), "expected " + expected);
+    throw ScenarioError(file_, field.pointer(), "expected " + expected + iteration_context());
   }
   [[noreturn]] void fail_raw(const Field& field, const std::string& problem) const {
-    throw ScenarioError(file_, field.pointer(), problem);
+    throw ScenarioError(file_, field.pointer(), problem + iteration_context());
+  }
+  // " (in iteration b=2, k=5)" while expanding loops, so an error names the failing iteration.
+  std::string iteration_context() const {
+    if (loop_vars_.empty()) return {};
+    std::string out = " (in iteration ";
+    for (std::size_t i = 0; i < loop_vars_.size(); ++i) {
+      out += (i == 0 ? "" : ", ") + loop_vars_[i] + "=" + std::to_string(*env_.find(loop_vars_[i]));
+    }
+    return out + ")";
   }
 
   static bool has(const Field& object, const char* key) { return find_key(*object, key) != nullptr; }
@@ -220,7 +286,13 @@ class Loader {
       try {
         value = expr.evaluate(env_);
       } catch (const ExpressionError& e) {
-        fail_raw(field, e.what());
+        std::string problem = e.what();
+        for (const std::string& later : later_params_) {
+          if (problem.find("unknown variable '" + later + "'") != std::string::npos) {
+            problem += " (parameters are defined in order: '" + later + "' comes after this one)";
+          }
+        }
+        fail_raw(field, problem);
       }
     } else if (field->is_number_integer()) {
       value = integer(field, INT64_MIN, INT64_MAX);
@@ -401,6 +473,14 @@ class Loader {
     } else {
       fail(kind, "\"legacy\" or \"current\", found \"" + value + "\"");
     }
+    // Reject settings of the other detector generation: they would be silently ignored.
+    const bool legacy = detectors.kind == runtime::DetectorKind::legacy;
+    for (const char* key : {"orchestrator_spin_limit", "scheduler_idle_limit"}) {
+      if (!legacy && has(field, key)) fail_raw(child(field, key), std::string(key) + " applies to kind \"legacy\" only");
+    }
+    for (const char* key : {"structural_check_spins", "no_reclaim_timeout_ns", "scheduler_timeout_ns"}) {
+      if (legacy && has(field, key)) fail_raw(child(field, key), std::string(key) + " applies to kind \"current\" only");
+    }
     if (has(field, "spin_ns")) detectors.spin_ns = duration_range(child(field, "spin_ns"), 1);
     if (has(field, "orchestrator_spin_limit")) {
       detectors.orchestrator_spin_limit = static_cast<std::uint64_t>(integer(child(field, "orchestrator_spin_limit"), 1, 1LL << 40));
@@ -450,12 +530,15 @@ class Loader {
 
   void load_params(const Field& field) {
     if (!field->is_object()) fail(field, std::string("an object of integer parameters, found ") + type_name(*field));
+    for (const auto& [name, value] : field->items()) later_params_.push_back(name);
     for (const auto& [name, value] : field->items()) {
       const Field param = child(field, name);
+      later_params_.erase(later_params_.begin());
       if (!is_identifier(name)) fail_raw(param, "parameter name '" + name + "' is not an identifier");
       if (env_.contains(name)) fail_raw(param, "parameter '" + name + "' is defined twice");
       env_.push(name, int_expr(param, INT64_MIN, INT64_MAX));
     }
+    later_params_.clear();
   }
 
   runtime::TensorLayout tensor_shape(const Field& field, const std::string& dtype_key) {
@@ -558,6 +641,18 @@ class Loader {
     }
   }
 
+  // Whether some statement's name template could produce `name` (in another iteration).
+  bool could_be_declared(const std::string& name) const {
+    for (const std::string& declared : declared_tasks_) {
+      try {
+        if (NameTemplate::parse(declared).matches(name)) return true;
+      } catch (const ExpressionError&) {
+        // A template that does not parse is reported where it is used.
+      }
+    }
+    return false;
+  }
+
   std::uint32_t origin_of(const Field& stmt) {
     auto it = origin_index_.find(stmt.value);
     if (it != origin_index_.end()) return it->second;
@@ -565,6 +660,19 @@ class Loader {
     program_.origins.push_back(stmt.pointer());
     origin_index_.emplace(stmt.value, index);
     return index;
+  }
+
+  // A scope's tasks stay in its ring until scope_end, so a scope with window-1 tasks or more can
+  // never finish: warn (the runtime reports SCOPE_DEADLOCK; a scenario may want exactly that).
+  void check_scope_fits(const Field& stmt, std::size_t depth) {
+    const std::size_t ring = depth < runtime::MAX_RING_DEPTH - 1 ? depth : runtime::MAX_RING_DEPTH - 1;
+    const std::uint32_t window = model_->runtime.rings[ring].task_window;
+    const std::uint64_t tasks = scope_task_counts_[depth];
+    const std::string where = depth == 0 ? std::string("/program/body (outside every scope)") : stmt.pointer();
+    if (tasks + 1 < window || !warned_scopes_.insert(where).second) return;
+    warnings_.push_back("the scope at " + where + " holds " + std::to_string(tasks) + " tasks" + iteration_context() +
+                        ", but ring " + std::to_string(ring) + " keeps at most " + std::to_string(window - 1) +
+                        " in flight and a scope's tasks are reclaimed only at its end: SCOPE_DEADLOCK is certain");
   }
 
   void push_op(ProgramOp op) {
@@ -616,10 +724,12 @@ class Loader {
       fail(child(stmt, "to"), "at most " + std::to_string(MAX_PROGRAM_OPS) + " iterations");
     }
     env_.push(name, from);
+    loop_vars_.push_back(name);
     for (std::int64_t v = from; v < to; v += step) {
       env_.set_top(v);
       expand_block(body);
     }
+    loop_vars_.pop_back();
     env_.pop();
   }
 
@@ -647,7 +757,10 @@ class Loader {
     }
     begin.origin = origin_of(stmt);
     push_op(std::move(begin));
+    scope_task_counts_.push_back(0);
     expand_block(child(stmt, "body"));
+    check_scope_fits(stmt, scope_task_counts_.size() - 1);
+    scope_task_counts_.pop_back();
     ProgramOp end;
     end.kind = OpKind::scope_end;
     end.origin = origin_of(stmt);
@@ -665,11 +778,18 @@ class Loader {
         fail_raw(field, e.what());
       }
     }
+    std::string name;
     try {
-      return it->second.evaluate(env_);
+      name = it->second.evaluate(env_);
     } catch (const ExpressionError& e) {
       fail_raw(field, e.what());
     }
+    for (char c : name) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) {
+        fail(field, "a task name of letters, digits, '_', '-' and '.', found \"" + name + "\"");
+      }
+    }
+    return name;
   }
 
   void expand_task(const Field& stmt, OpKind kind) {
@@ -714,6 +834,7 @@ class Loader {
     if (has(stmt, "deps")) op.deps = dependencies(child(stmt, "deps"));
     // The task's name and outputs become visible to later statements only now, so a task that
     // names itself in deps refers to the previous task of that name.
+    ++scope_task_counts_.back();
     task_by_name_[name] = op.task;
     for (auto& [tensor, binding] : new_outputs) tensors_[tensor] = binding;
     program_.task_names.push_back(std::move(name));
@@ -725,6 +846,10 @@ class Loader {
                      std::vector<std::pair<std::string, TensorBinding>>& new_outputs) {
     const std::string name = string(name_field);
     if (!is_identifier(name)) fail(name_field, "a tensor name (an identifier)");
+    auto existing = tensors_.find(name);
+    if (existing != tensors_.end() && existing->second.external != NO_INDEX) {
+      fail_raw(name_field, "output '" + name + "' would hide the external tensor of the same name");
+    }
     ArgSpec arg;
     arg.kind = ArgKind::output;
     arg.layout = tensor_shape(spec, "dtype");
@@ -844,7 +969,7 @@ class Loader {
       const std::string name = task_name(name_field);
       auto it = task_by_name_.find(name);
       if (it == task_by_name_.end()) {
-        if (declared_tasks_.count(raw) != 0 || declared_tasks_.count(name) != 0) {
+        if (declared_tasks_.count(raw) != 0 || could_be_declared(name)) {
           fail_raw(name_field, "dependency on task '" + name + "', which has not been submitted before this point");
         }
         fail_raw(name_field, "dependency on undefined task '" + name + "' (no statement submits a task of that name)");
@@ -857,6 +982,12 @@ class Loader {
   std::string file_;
   int block_depth_ = 0;
   Environment env_;
+  std::vector<std::string> loop_vars_;
+  std::vector<std::string> later_params_;            // parameters not defined yet (for hints)
+  std::vector<std::uint64_t> scope_task_counts_{0};  // tasks directly in each open scope
+  std::set<std::string> warned_scopes_;
+  std::vector<std::string> warnings_;
+  const runtime::ModelInput* model_ = nullptr;
   runtime::Program program_;
   std::vector<runtime::ExternalTensor> externals_;
   // Name tables: looked up, never iterated.
@@ -881,20 +1012,25 @@ ScenarioError::ScenarioError(std::string file, std::string pointer, std::string 
       pointer_(std::move(pointer)),
       problem_(std::move(problem)) {}
 
+bool parse_u64(const std::string& text, std::uint64_t& out) {
+  if (text.empty()) return false;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    if (__builtin_mul_overflow(value, 10, &value) ||
+        __builtin_add_overflow(value, static_cast<std::uint64_t>(c - '0'), &value)) {
+      return false;
+    }
+  }
+  out = value;
+  return true;
+}
+
 std::string parse_seed_range(const std::string& text, SeedRange& out) {
   const std::size_t dots = text.find("..");
-  auto parse_number = [](const std::string& part, std::uint64_t& value) {
-    if (part.empty() || part.size() > 19) return false;
-    value = 0;
-    for (char c : part) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-      value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return true;
-  };
-  if (dots == std::string::npos || !parse_number(text.substr(0, dots), out.first) ||
-      !parse_number(text.substr(dots + 2), out.last)) {
-    return "a seed range \"A..B\" with non-negative integers, found \"" + text + "\"";
+  if (dots == std::string::npos || !parse_u64(text.substr(0, dots), out.first) ||
+      !parse_u64(text.substr(dots + 2), out.last)) {
+    return "a seed range \"A..B\" of integers in 0..18446744073709551615, found \"" + text + "\"";
   }
   if (out.last < out.first) return "a seed range \"A..B\" with A <= B, found \"" + text + "\"";
   return {};
@@ -907,8 +1043,10 @@ Scenario load_scenario_text(const std::string& text, const std::string& origin) 
 }
 
 Scenario load_scenario_file(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw ScenarioError(path, "", "is a directory, not a scenario file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ScenarioError(path, "", "cannot open the file");
+  if (!in) throw ScenarioError(path, "", std::string("cannot open the file: ") + std::strerror(errno));
   std::ostringstream buffer;
   buffer << in.rdbuf();
   if (in.bad()) throw ScenarioError(path, "", "cannot read the file");

@@ -97,14 +97,17 @@ RunEnd Simulation::run(TimeNs max_sim_time_ns) {
     impl_->zone->seal();
     impl_->sealed = true;
   }
-  set_time_limit(max_sim_time_ns);
+  set_time_limit(max_sim_time_ns, "simulated-time budget (runtime.limits.max_sim_time_ns)");
   impl_->engine->run();
   if (end_ == RunEnd::finished && quiescent_) end_ = RunEnd::quiescent;
   return end_;
 }
 
-void Simulation::set_time_limit(TimeNs limit_ns) {
-  if (limit_ns < time_limit_ns_) time_limit_ns_ = limit_ns;
+void Simulation::set_time_limit(TimeNs limit_ns, const std::string& what) {
+  if (limit_ns < time_limit_ns_) {
+    time_limit_ns_ = limit_ns;
+    time_limit_name_ = what;
+  }
 }
 
 void Simulation::stop_at_limit(const std::string& reason) {
@@ -134,7 +137,7 @@ namespace {
 // the engine busy and hide quiescence (every actor blocked forever), which ptosim must observe.
 [[noreturn]] void reach_time_limit() {
   Simulation& sim = Simulation::current();
-  sim.stop_at_limit("simulated-time budget of " + std::to_string(sim.time_limit()) + " ns reached");
+  sim.stop_at_limit(sim.time_limit_name() + " reached at t=" + std::to_string(sim.time_limit()) + " ns");
 }
 
 }  // namespace

@@ -51,9 +51,11 @@ class Simulation {
   RunEnd run(TimeNs max_sim_time_ns);
 
   // Lowers the simulated-time budget (never raises it). An actor that would sleep or wait past
-  // the budget ends the run with RunEnd::limit at exactly that time.
-  void set_time_limit(TimeNs limit_ns);
+  // the budget ends the run with RunEnd::limit at exactly that time; `what` names the budget in
+  // the limit reason.
+  void set_time_limit(TimeNs limit_ns, const std::string& what = "simulated-time budget");
   TimeNs time_limit() const { return time_limit_ns_; }
+  const std::string& time_limit_name() const { return time_limit_name_; }
 
   // Ends the run from inside an actor: every actor is killed, run() returns RunEnd::stopped.
   [[noreturn]] void stop();
@@ -72,6 +74,7 @@ class Simulation {
   std::exception_ptr failure_;
   std::string limit_reason_;
   TimeNs time_limit_ns_ = TIME_NEVER;
+  std::string time_limit_name_ = "simulated-time budget";
   RunEnd end_ = RunEnd::finished;
   bool ending_ = false;
   bool quiescent_ = false;

@@ -1,5 +1,10 @@
 // The ptosim command line: parses flags, calls the library, prints results and maps outcomes to
 // the documented exit codes (docs/exit-codes.md). Nothing here models anything.
+//
+// Output discipline: a run's result is always printed (text, or one JSON object with --json);
+// output files are written atomically before that, and a file that cannot be written is reported
+// next to the result and turns the exit code into 6. With --json, errors are also printed as one
+// JSON object {"error": {...}} on stdout, so scripts always get JSON.
 #include "replay/chrome_trace.h"
 #include "replay/recording.h"
 #include "replay/report_json.h"
@@ -16,7 +21,7 @@ namespace {
 
 using namespace ptosim;
 
-// Exit codes: 0 and 10..16 are outcomes, the rest are about the tool and its input.
+// Exit codes: 0 and 10..15 are outcomes, the rest are about the tool and its input.
 enum ExitCode : int {
   EXIT_PASS = 0,
   EXIT_INTERNAL = 1,
@@ -40,25 +45,50 @@ int exit_code_for(runtime::Outcome outcome) {
   return EXIT_INTERNAL;
 }
 
-// Output files are written after the run, atomically; a failure is its own exit code.
-class OutputError : public std::runtime_error {
+// Output files of one command: written before the result is printed, failures collected.
+class Outputs {
  public:
-  using std::runtime_error::runtime_error;
-};
-
-void write_output(const std::string& path, const std::string& text) {
-  try {
-    replay::write_file_atomically(path, text);
-  } catch (const std::exception& e) {
-    throw OutputError(e.what());
+  void write(const char* what, const std::string& path, const std::string& text) {
+    if (path.empty()) return;
+    try {
+      replay::write_file_atomically(path, text);
+      written_.emplace_back(what, path);
+    } catch (const replay::OutputFileError& e) {
+      errors_.emplace_back(e.what());
+    }
   }
-}
+  void error(std::string message) { errors_.push_back(std::move(message)); }
+  bool failed() const { return !errors_.empty(); }
+
+  void add_to(replay::Json& out) const {
+    if (!written_.empty()) {
+      replay::Json files;
+      for (const auto& [what, path] : written_) files[what] = path;
+      out["written"] = files;
+    }
+    if (!errors_.empty()) out["output_errors"] = errors_;
+  }
+  // Text mode lists what was written; --json already carries it. Errors always go to stderr.
+  void print(bool json) const {
+    if (!json) {
+      for (const auto& [what, path] : written_) std::cout << what << " written to " << path << "\n";
+    }
+    for (const std::string& message : errors_) std::cerr << "error: " << message << "\n";
+  }
+  // The outcome's code, unless an output file could not be written.
+  int exit_code(int outcome_code) const { return failed() ? static_cast<int>(EXIT_OUTPUT) : outcome_code; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> written_;
+  std::vector<std::string> errors_;
+};
 
 void print_result(const replay::RunResult& result) {
   std::cout << "outcome " << runtime::to_string(result.outcome) << ": " << result.summary << "\n";
   std::cout << "digest " << replay::hex64(result.digest) << "\n";
-  std::cout << "sim_time_ns " << result.sim_time_ns << "  tasks " << result.tasks_completed << "/" << result.tasks
-            << " completed  events " << result.events << "  decisions " << result.decisions << "\n";
+  std::cout << "sim_time_ns " << result.sim_time_ns << "  tasks " << result.tasks << " (" << result.tasks_submitted
+            << " submitted, " << result.tasks_completed << " completed)  events " << result.events << "  decisions "
+            << result.decisions << "\n";
   if (result.report) {
     std::cout << "\nruntime report (" << result.report->detector << ", " << result.report->actor << ", t="
               << result.report->time_ns << " ns):\n"
@@ -68,6 +98,10 @@ void print_result(const replay::RunResult& result) {
     std::cout << "\nwhy no progress was possible:\n";
     for (const std::string& step : result.wait_chain) std::cout << "  - " << step << "\n";
   }
+}
+
+void print_warnings(const scenarios::Scenario& scenario) {
+  for (const std::string& warning : scenario.warnings) std::cerr << "warning: " << scenario.path << ": " << warning << "\n";
 }
 
 struct RunArgs {
@@ -81,12 +115,14 @@ struct RunArgs {
 
 int cmd_run(const RunArgs& args) {
   scenarios::Scenario scenario = scenarios::load_scenario_file(args.scenario);
+  print_warnings(scenario);
   if (!args.json) {
     std::cout << "seed " << args.seed << std::endl;
     std::cout << "scenario " << scenario.name << " (" << scenario.path << ")" << std::endl;
   }
   replay::RunArtifacts artifacts;
   replay::RunResult result = replay::run_scenario(scenario, args.seed, std::nullopt, &artifacts);
+  Outputs outputs;
   if (!args.record.empty()) {
     replay::Recording rec;
     rec.tool_version = replay::TOOL_VERSION;
@@ -100,12 +136,12 @@ int cmd_run(const RunArgs& args) {
     rec.sim_time_ns = result.sim_time_ns;
     rec.events = result.events;
     rec.decisions = artifacts.decisions;
-    write_output(args.record, replay::recording_to_text(rec));
+    outputs.write("recording", args.record, replay::recording_to_text(rec));
   }
-  if (!args.trace.empty()) write_output(args.trace, replay::chrome_trace_json(artifacts, scenario.model));
+  if (!args.trace.empty()) outputs.write("trace", args.trace, replay::chrome_trace_json(artifacts, scenario.model));
   if (!args.snapshot.empty()) {
     if (result.snapshot) {
-      write_output(args.snapshot, replay::snapshot_to_json(*result.snapshot).dump(1) + "\n");
+      outputs.write("snapshot", args.snapshot, replay::snapshot_to_json(*result.snapshot).dump(1) + "\n");
     } else {
       std::cerr << "note: no detector fired, so there is no snapshot to write to " << args.snapshot << "\n";
     }
@@ -113,14 +149,13 @@ int cmd_run(const RunArgs& args) {
   if (args.json) {
     replay::Json out = replay::result_to_json(result, false);
     out["scenario"] = scenario.name;
+    outputs.add_to(out);
     std::cout << out.dump(2) << "\n";
   } else {
     print_result(result);
-    if (!args.record.empty()) std::cout << "recording written to " << args.record << "\n";
-    if (!args.trace.empty()) std::cout << "trace written to " << args.trace << "\n";
-    if (!args.snapshot.empty() && result.snapshot) std::cout << "snapshot written to " << args.snapshot << "\n";
   }
-  return exit_code_for(result.outcome);
+  outputs.print(args.json);
+  return outputs.exit_code(exit_code_for(result.outcome));
 }
 
 int cmd_replay(const std::string& path, bool json, const std::string& trace) {
@@ -134,26 +169,29 @@ int cmd_replay(const std::string& path, bool json, const std::string& trace) {
   }
   replay::RunArtifacts artifacts;
   replay::RunResult result = replay::run_scenario(scenario, rec.seed, rec.decisions, &artifacts);
-  const bool digest_matches = result.digest == rec.digest;
-  const bool outcome_matches = result.outcome == rec.outcome;
-  if (!trace.empty()) write_output(trace, replay::chrome_trace_json(artifacts, scenario.model));
+  const bool matches = result.digest == rec.digest && result.outcome == rec.outcome;
+  Outputs outputs;
+  if (!trace.empty()) outputs.write("trace", trace, replay::chrome_trace_json(artifacts, scenario.model));
   if (json) {
     replay::Json out = replay::result_to_json(result, false);
+    out["scenario"] = scenario.name;
     out["recorded_digest"] = replay::hex64(rec.digest);
     out["recorded_outcome"] = runtime::to_string(rec.outcome);
-    out["matches"] = digest_matches && outcome_matches;
+    out["matches"] = matches;
+    outputs.add_to(out);
     std::cout << out.dump(2) << "\n";
   } else {
     print_result(result);
+    if (matches) std::cout << "replay matches the recording (digest " << replay::hex64(rec.digest) << ")\n";
   }
-  if (!digest_matches || !outcome_matches) {
+  outputs.print(json);
+  if (!matches) {
     std::cerr << "error: replay mismatch: recorded outcome " << runtime::to_string(rec.outcome) << " digest "
               << replay::hex64(rec.digest) << ", replayed outcome " << runtime::to_string(result.outcome) << " digest "
               << replay::hex64(result.digest) << "\n";
     return EXIT_REPLAY_MISMATCH;
   }
-  if (!json) std::cout << "replay matches the recording (digest " << replay::hex64(rec.digest) << ")\n";
-  return exit_code_for(result.outcome);
+  return outputs.exit_code(exit_code_for(result.outcome));
 }
 
 struct SweepArgs {
@@ -164,26 +202,30 @@ struct SweepArgs {
   std::string snapshot_dir;
 };
 
+// One entry per seed that did not pass, with the same keys whatever happened to it.
+replay::Json not_passing_entry(const replay::RunResult& run) {
+  const bool failed = !run.failure.empty();
+  replay::Json entry;
+  entry["seed"] = run.seed;
+  entry["outcome"] = failed ? replay::Json(nullptr) : replay::Json(runtime::to_string(run.outcome));
+  entry["summary"] = failed ? "the run failed to complete: " + run.failure : run.summary;
+  entry["digest"] = failed ? replay::Json(nullptr) : replay::Json(replay::hex64(run.digest));
+  entry["error_code"] = run.report ? replay::Json(static_cast<int>(run.report->code)) : replay::Json(nullptr);
+  return entry;
+}
+
 int cmd_sweep(const SweepArgs& args) {
   scenarios::Scenario scenario = scenarios::load_scenario_file(args.scenario);
+  print_warnings(scenario);
   replay::SweepOptions options;
   const std::string problem = scenarios::parse_seed_range(args.seeds, options.seeds);
-  if (!problem.empty()) {
-    std::cerr << "error: --seeds: expected " << problem << "\n";
-    return EXIT_USAGE;
-  }
-  if (options.seeds.count() > 10'000'000) {
-    std::cerr << "error: --seeds: at most 10000000 seeds per sweep\n";
-    return EXIT_USAGE;
+  if (!problem.empty()) throw CLI::ValidationError("--seeds", "expected " + problem);
+  if (options.seeds.last - options.seeds.first >= replay::SWEEP_MAX_SEEDS) {
+    throw CLI::ValidationError("--seeds", "at most " + std::to_string(replay::SWEEP_MAX_SEEDS) + " seeds per sweep");
   }
   options.jobs = args.jobs;
   options.snapshot_dir = args.snapshot_dir;
-  if (!args.snapshot_dir.empty() && ::access(args.snapshot_dir.c_str(), W_OK) != 0) {
-    std::cerr << "error: --snapshot-dir: " << args.snapshot_dir << " is not a writable directory\n";
-    return EXIT_OUTPUT;
-  }
-  const bool show_progress = ::isatty(STDERR_FILENO) != 0;
-  if (show_progress) {
+  if (::isatty(STDERR_FILENO) != 0) {
     options.progress = [](std::uint64_t done, std::uint64_t total, std::uint64_t failing) {
       std::cerr << "\rsweep: " << done << "/" << total << " seeds done, " << failing << " not passing" << std::flush;
       if (done == total) std::cerr << "\n";
@@ -191,6 +233,8 @@ int cmd_sweep(const SweepArgs& args) {
   }
   replay::SweepSummary summary = replay::sweep(scenario, options);
   replay::ExpectationCheck check = replay::check_expectations(scenario.expect, summary);
+  Outputs outputs;
+  for (const std::string& message : summary.output_errors) outputs.error(message);
   if (args.json) {
     replay::Json out;
     out["scenario"] = scenario.name;
@@ -201,45 +245,42 @@ int cmd_sweep(const SweepArgs& args) {
       counts[runtime::to_string(static_cast<runtime::Outcome>(i))] = summary.outcome_counts[static_cast<std::size_t>(i)];
     }
     out["outcomes"] = counts;
+    out["failed_runs"] = summary.failed_runs;
     replay::Json failing = replay::Json::array();
-    for (const replay::RunResult& run : summary.not_passing) {
-      if (!run.failure.empty()) {
-        failing.push_back({{"seed", run.seed}, {"failure", run.failure}});
-      } else {
-        replay::Json entry{{"seed", run.seed}, {"outcome", runtime::to_string(run.outcome)}, {"digest", replay::hex64(run.digest)}};
-        if (run.report) entry["code"] = static_cast<int>(run.report->code);
-        failing.push_back(entry);
-      }
-    }
+    for (const replay::RunResult& run : summary.not_passing) failing.push_back(not_passing_entry(run));
     out["failing_seeds"] = failing;
     out["failing_seeds_unlisted"] = summary.not_passing_unlisted;
-    out["failed_runs"] = summary.failed_runs;
     out["expectations"] = {{"holds", check.holds}, {"violations", check.violations}};
+    outputs.add_to(out);
     std::cout << out.dump(2) << "\n";
   } else {
-    std::cout << "sweep " << scenario.name << " seeds " << args.seeds << " (" << summary.runs << " runs, "
-              << options.jobs << " jobs)\n";
+    std::cout << "sweep " << scenario.name << " seeds " << args.seeds << " (" << summary.runs << " runs, " << options.jobs
+              << " jobs)\n";
     std::cout << "outcomes:";
     for (int i = 0; i < runtime::OUTCOME_COUNT; ++i) {
       const auto count = summary.outcome_counts[static_cast<std::size_t>(i)];
       if (count > 0) std::cout << " " << runtime::to_string(static_cast<runtime::Outcome>(i)) << "=" << count;
     }
+    if (summary.failed_runs > 0) std::cout << " failed=" << summary.failed_runs;
     std::cout << "\n";
     std::size_t listed = 0;
     for (const replay::RunResult& run : summary.not_passing) {
       if (listed++ == 0) std::cout << "not passing:\n";
       if (listed > 20) continue;
+      const replay::Json entry = not_passing_entry(run);
       std::cout << "  seed " << run.seed << ": "
-                << (run.failure.empty() ? std::string(runtime::to_string(run.outcome)) + " - " + run.summary : "FAILED - " + run.failure)
-                << "\n";
+                << (entry["outcome"].is_null() ? std::string("FAILED") : entry["outcome"].get<std::string>()) << " - "
+                << entry["summary"].get<std::string>() << "\n";
     }
     if (listed > 20) std::cout << "  ... and " << (listed - 20 + summary.not_passing_unlisted) << " more (use --json)\n";
-    std::cout << "expectations: " << (check.holds ? "hold" : "VIOLATED") << (scenario.expect ? "" : " (no expect: every seed must pass)")
-              << "\n";
+    if (!options.snapshot_dir.empty() && listed > 0) std::cout << "snapshots written to " << options.snapshot_dir << "\n";
+    std::cout << "expectations: " << (check.holds ? "hold" : "VIOLATED")
+              << (scenario.expect ? "" : " (no expect: every seed must pass)") << "\n";
     for (std::size_t i = 0; i < check.violations.size() && i < 10; ++i) std::cout << "  - " << check.violations[i] << "\n";
     if (check.violations.size() > 10) std::cout << "  ... " << (check.violations.size() - 10) << " more violations\n";
   }
-  return check.holds ? EXIT_PASS : EXIT_EXPECTATIONS;
+  outputs.print(args.json);
+  return outputs.exit_code(check.holds ? EXIT_PASS : EXIT_EXPECTATIONS);
 }
 
 int cmd_check(const std::string& path, bool json) {
@@ -253,14 +294,16 @@ int cmd_check(const std::string& path, bool json) {
     out["runtime_calls"] = program.ops.size();
     out["kernels"] = scenario.model.kernels.size();
     out["external_tensors"] = program.externals.size();
-    out["expect_seeds"] = scenario.expect ? std::to_string(scenario.expect->seeds.first) + ".." +
-                                                std::to_string(scenario.expect->seeds.last)
-                                          : "";
+    out["expect_seeds"] = scenario.expect ? replay::Json(std::to_string(scenario.expect->seeds.first) + ".." +
+                                                         std::to_string(scenario.expect->seeds.last))
+                                          : replay::Json(nullptr);
+    out["warnings"] = scenario.warnings;
     std::cout << out.dump(2) << "\n";
   } else {
     std::cout << scenario.path << ": valid scenario '" << scenario.name << "': " << program.task_count << " tasks, "
               << program.ops.size() << " runtime calls, " << scenario.model.kernels.size() << " kernels, "
               << program.externals.size() << " external tensors\n";
+    print_warnings(scenario);
   }
   return EXIT_PASS;
 }
@@ -276,6 +319,19 @@ int cmd_inspect(const std::string& path, bool dot, bool json) {
   }
   return EXIT_PASS;
 }
+
+// Reports an error in the --json shape as well as on stderr, and returns its exit code.
+int report_error(bool json, const char* kind, const std::string& message, int code) {
+  std::cerr << "error: " << message << "\n";
+  if (json) {
+    replay::Json out;
+    out["error"] = {{"kind", kind}, {"message", message}, {"exit_code", code}};
+    std::cout << out.dump(2) << "\n";
+  }
+  return code;
+}
+
+constexpr const char* COMMANDS[] = {"run", "replay", "sweep", "check", "inspect"};
 
 }  // namespace
 
@@ -294,12 +350,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Validator(
           [](const std::string& text) {
             std::uint64_t value = 0;
-            bool ok = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-            for (char c : text) {
-              ok = ok && !__builtin_mul_overflow(value, 10, &value) &&
-                   !__builtin_add_overflow(value, static_cast<std::uint64_t>(c - '0'), &value);
-            }
-            return ok ? std::string() : "expected a seed in 0..18446744073709551615, found '" + text + "'";
+            return scenarios::parse_u64(text, value) ? std::string()
+                                                     : "expected a seed in 0..18446744073709551615, found '" + text + "'";
           },
           "SEED"));
   run->add_flag("--json", run_args.json, "Print one JSON object instead of text");
@@ -321,26 +373,36 @@ int main(int argc, char** argv) {
       "Run seeds A..B, one child process each; exit 0 only if the scenario's expect holds (without expect: every "
       "seed must pass). Progress goes to stderr on a terminal");
   swp->add_option("scenario", sweep_args.scenario, "Scenario JSON file")->required();
-  swp->add_option("--seeds", sweep_args.seeds, "Inclusive seed range A..B")->required();
+  swp->add_option("--seeds", sweep_args.seeds, "Inclusive seed range A..B (at most 10,000,000 seeds)")->required();
   swp->add_option("--jobs,-j", sweep_args.jobs, "Child processes at once (default 1)")->check(CLI::Range(1, 256));
   swp->add_flag("--json", sweep_args.json, "Print one JSON object instead of text");
   swp->add_option("--snapshot-dir", sweep_args.snapshot_dir,
-                  "Write seed-<N>.snapshot.json here for every seed that did not pass and has a snapshot");
+                  "Write seed-<N>.snapshot.json here (created if missing) for every seed that did not pass and has a "
+                  "snapshot");
 
   std::string check_path;
   bool check_json = false;
-  CLI::App* chk = app.add_subcommand("check", "Validate a scenario and print its size without running it");
+  CLI::App* chk = app.add_subcommand("check", "Validate a scenario and print its size and warnings without running it");
   chk->add_option("scenario", check_path, "Scenario JSON file")->required();
   chk->add_flag("--json", check_json, "Print one JSON object instead of text");
 
   std::string inspect_path;
   bool inspect_dot = false;
   bool inspect_json = false;
-  CLI::App* ins = app.add_subcommand("inspect", "Render a snapshot: head table, runtime error text, ring usage");
+  CLI::App* ins = app.add_subcommand("inspect", "Render a snapshot: verdict, runtime error text, head table, ring usage");
   ins->add_option("snapshot", inspect_path, "Snapshot written by --snapshot or --snapshot-dir")->required();
   auto* dot_flag = ins->add_flag("--dot", inspect_dot, "Print the wait-for/dependency graph around the head as DOT");
   ins->add_flag("--json", inspect_json, "Print the snapshot as JSON")->excludes(dot_flag);
 
+  // CLI11 reports an unknown first word as a missing subcommand; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const char* command : COMMANDS) known = known || std::string(argv[1]) == command;
+    if (!known) {
+      std::cerr << "error: unknown command '" << argv[1] << "' (commands: run, replay, sweep, check, inspect; see --help)\n";
+      return EXIT_USAGE;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -348,27 +410,27 @@ int main(int argc, char** argv) {
     return code == 0 ? EXIT_PASS : EXIT_USAGE;
   }
 
+  const bool json = (run->parsed() && run_args.json) || (rep->parsed() && replay_json) ||
+                    (swp->parsed() && sweep_args.json) || (chk->parsed() && check_json) ||
+                    (ins->parsed() && inspect_json);
   try {
     if (run->parsed()) return cmd_run(run_args);
     if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace);
     if (swp->parsed()) return cmd_sweep(sweep_args);
-    if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json);
     if (chk->parsed()) return cmd_check(check_path, check_json);
+    if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json);
+  } catch (const CLI::ValidationError& e) {
+    return report_error(json, "usage", e.what(), EXIT_USAGE);
   } catch (const scenarios::ScenarioError& e) {
-    std::cerr << "error: invalid scenario: " << e.what() << "\n";
-    return EXIT_INVALID_INPUT;
+    return report_error(json, "invalid_input", std::string("invalid scenario: ") + e.what(), EXIT_INVALID_INPUT);
   } catch (const replay::InputError& e) {
-    std::cerr << "error: invalid input: " << e.what() << "\n";
-    return EXIT_INVALID_INPUT;
+    return report_error(json, "invalid_input", std::string("invalid input: ") + e.what(), EXIT_INVALID_INPUT);
   } catch (const simcore::DecisionDivergence& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return EXIT_REPLAY_MISMATCH;
-  } catch (const OutputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return EXIT_OUTPUT;
+    return report_error(json, "replay_mismatch", e.what(), EXIT_REPLAY_MISMATCH);
+  } catch (const replay::OutputFileError& e) {
+    return report_error(json, "output", e.what(), EXIT_OUTPUT);
   } catch (const std::exception& e) {
-    std::cerr << "internal error (a bug in ptosim): " << e.what() << "\n";
-    return EXIT_INTERNAL;
+    return report_error(json, "internal", std::string("internal error (a bug in ptosim): ") + e.what(), EXIT_INTERNAL);
   }
   return EXIT_USAGE;
 }

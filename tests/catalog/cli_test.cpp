@@ -281,3 +281,69 @@ TEST_CASE("an output that cannot be written is its own error and leaves nothing 
   CHECK_THAT(r.err, Catch::Contains("/nonexistent-dir/r.json"));
   CHECK_FALSE(fs::exists("/nonexistent-dir"));
 }
+
+TEST_CASE("an unwritable output still prints the result and exits 6", "[cli]") {
+  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--json", "--snapshot",
+                     "/nonexistent-dir/s.json"});
+  CHECK(r.exit_code == 6);
+  Json j = Json::parse(r.out);
+  CHECK(j["outcome"] == "deadlock_false");
+  REQUIRE(j["output_errors"].size() == 1);
+  CHECK_THAT(j["output_errors"][0].get<std::string>(), Catch::Contains("No such file or directory"));
+}
+
+TEST_CASE("with --json, errors are one JSON object on stdout too", "[cli]") {
+  TempDir dir;
+  const std::string bad = dir.file("bad.json");
+  write_file(bad, "{\"format\": 1}");
+  CliResult r = cli({"check", bad, "--json"});
+  CHECK(r.exit_code == 3);
+  Json j = Json::parse(r.out);
+  CHECK(j["error"]["kind"] == "invalid_input");
+  CHECK(j["error"]["exit_code"] == 3);
+  CHECK_THAT(j["error"]["message"].get<std::string>(), Catch::Contains("missing required key 'name'"));
+}
+
+TEST_CASE("unknown commands and misplaced files get clear errors", "[cli]") {
+  CliResult unknown = cli({"frob"});
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("unknown command 'frob'"));
+  CliResult directory = cli({"check", std::string(PTOSIM_SOURCE_DIR) + "/scenarios"});
+  CHECK(directory.exit_code == 3);
+  CHECK_THAT(directory.err, Catch::Contains("is a directory"));
+  CliResult scenario_as_snapshot = cli({"inspect", catalog("contended_fanout.json")});
+  CHECK(scenario_as_snapshot.exit_code == 3);
+  CHECK_THAT(scenario_as_snapshot.err, Catch::Contains("not a ptosim snapshot"));
+  TempDir dir;
+  const std::string file = dir.file("not-a-dir");
+  write_file(file, "x");
+  CliResult snapshot_dir = cli({"sweep", catalog("contended_fanout.json"), "--seeds", "0..1", "--snapshot-dir", file});
+  CHECK(snapshot_dir.exit_code == 6);
+  CHECK_THAT(snapshot_dir.err, Catch::Contains("cannot use --snapshot-dir"));
+}
+
+TEST_CASE("check reports the program size and warns about scopes that can never fit", "[cli]") {
+  CliResult r = cli({"check", catalog("true_deadlock_scope_exceeds_window.json"), "--json"});
+  CHECK(r.exit_code == 0);
+  Json j = Json::parse(r.out);
+  CHECK(j["tasks"] == 40);
+  REQUIRE(j["warnings"].size() == 1);
+  CHECK_THAT(j["warnings"][0].get<std::string>(), Catch::Contains("SCOPE_DEADLOCK is certain"));
+  CliResult run = cli({"run", catalog("true_deadlock_scope_exceeds_window.json"), "--json"});
+  Json result = Json::parse(run.out);
+  CHECK(result["tasks"] == 40);
+  CHECK(result["tasks_submitted"] == 15);
+}
+
+TEST_CASE("a true deadlock's snapshot carries the verdict and draws the cycle", "[cli]") {
+  TempDir dir;
+  const std::string snap = dir.file("s.json");
+  REQUIRE(cli({"run", catalog("true_deadlock_scope_exceeds_window.json"), "--snapshot", snap}).exit_code == 12);
+  CliResult text = cli({"inspect", snap});
+  CHECK_THAT(text.out, Catch::Contains("verdict: deadlock_true"));
+  CHECK(text.out.find("progress exists here") == std::string::npos);
+  CliResult dot = cli({"inspect", snap, "--dot"});
+  CHECK_THAT(dot.out, Catch::Contains("waits for reclaim"));
+  CHECK_THAT(dot.out, Catch::Contains("scope bit held"));
+  CHECK_THAT(dot.out, Catch::Contains("ends after the wait"));
+}

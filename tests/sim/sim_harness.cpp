@@ -64,7 +64,7 @@ Json summarize(const runtime::ModelOutput& output) {
   j["summary"] = output.verdict.summary;
   j["digest"] = output.digest;
   j["sim_time_ns"] = output.sim_time_ns;
-  j["tasks_total"] = output.tasks_total;
+  j["tasks_submitted"] = output.tasks_submitted;
   j["tasks_completed"] = output.tasks_completed;
   if (output.verdict.report) {
     j["code"] = static_cast<int>(output.verdict.report->code);

@@ -117,6 +117,24 @@ TEST_CASE("bad scenarios are rejected with the JSON pointer of the field", "[val
       {"unknown outcome name", [](Json& d) { d["expect"]["always"][0] = "passed"; }, "/expect/always/0", "an outcome"},
       {"unknown key inside a view", [](Json& d) { d["program"]["body"][0]["body"][0]["args"][0]["view"]["stride"] = 2; },
        "/program/body/0/body/0/args/0/view/stride", "unknown key 'stride'"},
+      {"an error inside a loop names the iteration",
+       [](Json& d) { d["program"]["body"][0]["body"][1]["deps"][0] = Json{{"task", "a"}, {"when", "10 / (i - 1)"}}; },
+       "/program/body/0/body/1/deps/0/when", "division by zero (in iteration i=1)"},
+      {"a later iteration's task is not submitted yet, not undefined",
+       [](Json& d) { d["program"]["body"][0]["body"][1]["name"] = "b{i}"; d["program"]["body"][0]["body"][1]["deps"] = {"b{i+1}"}; },
+       "/program/body/0/body/1/deps/0", "has not been submitted before this point (in iteration i=0)"},
+      {"a setting of the other detector generation",
+       [](Json& d) { d["runtime"]["detectors"]["scheduler_idle_limit"] = 10; }, "/runtime/detectors/scheduler_idle_limit",
+       "applies to kind \"legacy\" only"},
+      {"a task name with a space", [](Json& d) { d["program"]["body"][0]["body"][0]["name"] = "a {i}"; },
+       "/program/body/0/body/0/name", "a task name of letters, digits"},
+      {"an output hiding an external tensor",
+       [](Json& d) { d["program"]["body"][0]["body"][1]["args"] = Json::array({Json{{"output", "x"}, {"shape", {4}}}}); },
+       "/program/body/0/body/1/args/0/output", "would hide the external tensor"},
+      {"a parameter using a later one", [](Json& d) { d["program"]["params"] = Json{{"M", "N + 1"}, {"N", 3}}; },
+       "/program/params/M", "'N' comes after this one"},
+      {"a recording given as a scenario", [](Json& d) { d["format"] = "ptosim-recording"; }, "",
+       "this is a ptosim recording, not a scenario"},
   };
   REQUIRE(cases.size() >= 15);
   for (const BadCase& bad : cases) check_rejected(bad);
@@ -150,4 +168,29 @@ TEST_CASE("names resolve to the latest task of that name", "[validation]") {
     }
   }
   CHECK(b_deps == std::vector<std::uint32_t>{0, 2, 4});
+}
+
+TEST_CASE("duplicate keys are rejected with the pointer of the second one", "[validation]") {
+  std::string text = valid_scenario().dump();
+  text.insert(text.find("\"scheduler_threads\""), "\"clusters\": 9, ");
+  try {
+    load_scenario_text(text, "dup.json");
+    FAIL("accepted a duplicate key");
+  } catch (const ScenarioError& e) {
+    CHECK(e.pointer() == "/platform/clusters");
+    CHECK_THAT(std::string(e.what()), Catch::Contains("duplicate key"));
+  }
+  // Inside arrays the pointer carries the element indices.
+  std::string nested = valid_scenario().dump();
+  nested.insert(nested.find("\"offset\""), "\"shape\": [1], ");
+  CHECK_THROWS_WITH(load_scenario_text(nested, "dup.json"), Catch::Contains("at /program/body/0/body/0/args/0/view/shape:"));
+}
+
+TEST_CASE("a scope that can never fit its window is a warning, not an error", "[validation]") {
+  Json doc = valid_scenario();
+  doc["runtime"]["ring"]["task_window"] = 4;
+  auto scenario = load_scenario_text(doc.dump(), "warn.json");
+  REQUIRE(scenario.warnings.size() == 1);
+  CHECK_THAT(scenario.warnings[0], Catch::Contains("outside every scope") && Catch::Contains("SCOPE_DEADLOCK is certain"));
+  CHECK(load_scenario_text(valid_scenario().dump(), "ok.json").warnings.empty());
 }

@@ -29,10 +29,17 @@ median_ms() {
 }
 
 tasks_of() { "$ptosim" check "$1" --json | sed -n 's/.*"tasks": \([0-9]*\).*/\1/p'; }
+# A throughput figure means something only for a run that simulated the whole program.
+require_pass() {
+  local outcome
+  outcome=$("$ptosim" run "$1" --seed 1 --json | sed -n 's/.*"outcome": "\([a-z_]*\)".*/\1/p')
+  [[ "$outcome" == "pass" ]] || { echo "error: $1 ended in '$outcome', not pass: no figure" >&2; exit 1; }
+}
 
 echo "ptosim benchmark: $(nproc) cores, $(uname -m), median of $repeat runs"
 printf '%-34s %9s %9s %9s %14s\n' "workload" "tasks" "load_ms" "run_ms" "tasks/wall-s"
 for scenario in scenarios/bench/chain_fanout_50k.json scenarios/bench/paged_attention_case1_auto.json; do
+  require_pass "$scenario"
   tasks=$(tasks_of "$scenario")
   load=$(median_ms "$ptosim" check "$scenario")
   run=$(median_ms "$ptosim" run "$scenario" --seed 1)
@@ -42,6 +49,8 @@ for scenario in scenarios/bench/chain_fanout_50k.json scenarios/bench/paged_atte
 done
 
 seeds=200
+"$ptosim" sweep scenarios/catalog/paged_attention_flagship.json --seeds 0..$((seeds - 1)) --jobs 2 > /dev/null ||
+  { echo "error: the flagship sweep did not meet its expectations: no figure" >&2; exit 1; }
 sweep=$(median_ms "$ptosim" sweep scenarios/catalog/paged_attention_flagship.json --seeds 0..$((seeds - 1)) --jobs 2)
 printf 'sweep paged_attention_flagship, %d seeds, --jobs 2: %d ms, %d seeds/s\n' "$seeds" "$sweep" $((seeds * 1000 / sweep))
 
