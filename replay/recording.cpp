@@ -53,9 +53,12 @@ Recording read_recording(const std::string& path) {
   };
   Recording rec;
   const Json& format = field(doc, "", "format");
-  expect(format.is_string() && format.get<std::string>() == "ptosim-recording", "/format", "not a ptosim recording");
+  expect(format.is_string() && format.get<std::string>() == "ptosim-recording", "/format",
+         "not a ptosim recording (recordings have \"format\": \"ptosim-recording\"; write one with "
+         "`ptosim run --record FILE`)");
   const Json& version = field(doc, "", "version");
-  expect(version.is_number_integer() && version.get<int>() == 1, "/version", "recording version 1");
+  expect(version.is_number_integer() && version.get<int>() == 1, "/version",
+         "expected recording version 1 (the only one this ptosim reads), found " + version.dump());
   const Json& tool = field(doc, "", "tool_version");
   expect(tool.is_string(), "/tool_version", "expected a string");
   rec.tool_version = tool.get<std::string>();
