@@ -244,27 +244,27 @@ std::vector<ResolvedArg> Orchestrator::resolve_args(const ProgramOp& op, const T
 void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
   RingState& ring = state_.ring(task.ring);
   std::vector<ResolvedArg> args = resolve_args(op, task);
-  // Reserve dep-list entries for the producers still running (one per live WAIT edge), then
-  // compute the edges for real: producers may have progressed while the orchestrator waited.
-  FaninResult planned = compute_fanin(args, op.deps, task.manual, state_.tensor_map(), producers_, true);
-  if (!planned.error.empty()) invalid_args(planned.error, op.origin);
+  FaninResult fanin = compute_fanin(args, op.deps, task.manual, state_.tensor_map(), producers_, false);
+  if (!fanin.error.empty()) invalid_args(fanin.error, op.origin);
+  // Every edge claims its producer first: the pin keeps the producer from CONSUMED while the
+  // orchestrator may wait for dep-list entries (one per producer still running).
   std::uint32_t entries = 0;
-  for (const FaninEdge& edge : planned.edges) {
-    if (state_.task(edge.producer).state == StoredState::pending) ++entries;
+  for (const FaninEdge& edge : fanin.edges) {
+    TaskRecord& producer = state_.task(edge.producer);
+    ++producer.consumers_claimed;
+    if (producer.state == StoredState::pending) ++entries;
   }
   ensure_dep_space(ring, entries, task.ordinal);
-  FaninResult fanin = compute_fanin(args, op.deps, task.manual, state_.tensor_map(), producers_, false);
 
   std::uint32_t completed_producers = 0;
   for (const FaninEdge& edge : fanin.edges) {
     TaskRecord& producer = state_.task(edge.producer);
-    ++producer.consumers_claimed;
     task.producers.push_back(edge);
     ++task.fanin_count;
     if (producer.state == StoredState::pending) {
       producer.consumers.push_back(task.ordinal);
     } else {
-      ++completed_producers;
+      ++completed_producers;  // completed while we waited, or before: the fast path
     }
   }
   task.dep_pool_mark = ring.dep_pool.top();

@@ -145,3 +145,31 @@ TEST_CASE("scheduler watchdog: only the thread owning the running task latches, 
   CHECK_THAT(result["message"].get<std::string>(), Catch::Contains("sub_class=S1:running-stalled"));
   CHECK_THAT(result["summary"].get<std::string>(), Catch::Contains("'slow' completed"));
 }
+
+TEST_CASE("dep-pool back-pressure: a wait, reclaim every 64 retirements, and a pool too small", "[detectors]") {
+  // A chain of 200 tasks, each in its own scope, each wiring one WAIT edge to its predecessor.
+  auto chain = [](int pool) {
+    return load(R"({
+      "format": 1, "name": "dep_pool", "description": "a chain through a small dep-list pool",
+      "platform": {"clusters": 1, "scheduler_threads": 1},
+      "runtime": {"ring": {"dep_pool": )" + std::to_string(pool) + R"(}, "detectors": {"kind": "current"}},
+      "kernels": {"k": {"core": "aiv", "duration_ns": [500, 1500]}},
+      "program": {"body": [{"for": "i", "to": 200, "body": [{"scope": "auto", "body": [
+        {"submit": "k", "name": "k{i}", "deps": [{"task": "k{i-1}", "when": "i > 0"}]}]}]}]}
+    })");
+  };
+  // 100 entries: the orchestrator blocks when they run out and resumes once 64 tasks retired.
+  const Json enough = run(chain(100), 0);
+  CHECK(enough["outcome"] == "pass");
+  std::size_t dep_pool_waits = 0;
+  for (const Json& e : enough["events"]) {
+    if (e[0].get<int>() == static_cast<int>(simcore::EventKind::blocked) && e[4] == 2) ++dep_pool_waits;
+  }
+  CHECK(dep_pool_waits > 0);
+  // 8 entries: only 8 tasks can be wired, so the watermark can never move 64 and nothing frees
+  // an entry: the backstop reports DEP_POOL_OVERFLOW and the truth continuation confirms it.
+  const Json starved = run(chain(8), 0);
+  CHECK(starved["outcome"] == "deadlock_true");
+  CHECK(starved["code"] == 4);
+  CHECK_THAT(starved["message"].get<std::string>(), Catch::Contains("FATAL: Dependency Pool Deadlock Detected!"));
+}
