@@ -16,7 +16,7 @@ std::string recording_to_text(const Recording& recording) {
                             {"text", recording.scenario_text}};
   header["seed"] = recording.seed;
   header["strategy"] = recording.strategy;
-  header["result"] = Json{{"outcome", runtime::to_string(recording.outcome)},
+  header["result"] = Json{{"outcome", simcore::to_string(recording.outcome)},
                           {"digest", hex64(recording.digest)},
                           {"sim_time_ns", recording.sim_time_ns},
                           {"events", recording.events}};
@@ -84,7 +84,7 @@ Recording read_recording(const std::string& path) {
   rec.strategy = strategy.get<std::string>();
   const Json& result = field(doc, "", "result");
   const Json& outcome = field(result, "/result", "outcome");
-  expect(outcome.is_string() && runtime::parse_outcome(outcome.get<std::string>(), rec.outcome), "/result/outcome",
+  expect(outcome.is_string() && simcore::parse_outcome(outcome.get<std::string>(), rec.outcome), "/result/outcome",
          "expected an outcome name");
   const Json& digest = field(result, "/result", "digest");
   expect(digest.is_string() && parse_hex64(digest.get<std::string>(), rec.digest), "/result/digest",

@@ -19,7 +19,7 @@ struct Recording {
   std::uint64_t scenario_hash = 0;
   std::uint64_t seed = 0;
   std::string strategy;
-  runtime::Outcome outcome = runtime::Outcome::pass;
+  simcore::Outcome outcome = simcore::Outcome::pass;
   std::uint64_t digest = 0;
   TimeNs sim_time_ns = 0;
   std::uint64_t events = 0;

@@ -298,6 +298,56 @@ StateSnapshot snapshot_from_json(const Json& json, const std::string& file) {
   return snapshot_from_reader(Reader(json, "", file));
 }
 
+Json detail_to_json(const simcore::Detail& detail) {
+  using Type = simcore::Detail::Type;
+  switch (detail.type()) {
+    case Type::null: return Json(nullptr);
+    case Type::integer: return Json(detail.as_integer());
+    case Type::text: return Json(detail.as_text());
+    case Type::boolean: return Json(detail.as_boolean());
+    case Type::list: {
+      Json list = Json::array();
+      for (const simcore::Detail& item : detail.items()) list.push_back(detail_to_json(item));
+      return list;
+    }
+    case Type::object: {
+      Json object = Json::object();
+      for (const auto& [key, value] : detail.fields()) object[key] = detail_to_json(value);
+      return object;
+    }
+  }
+  return Json(nullptr);
+}
+
+namespace {
+
+simcore::Detail detail_from_json(const Json& json) {
+  if (json.is_number_integer()) return simcore::Detail::integer(json.get<std::int64_t>());
+  if (json.is_string()) return simcore::Detail::text(json.get<std::string>());
+  if (json.is_boolean()) return simcore::Detail::boolean(json.get<bool>());
+  if (json.is_array()) {
+    simcore::Detail list = simcore::Detail::list();
+    for (const Json& item : json) list.push(detail_from_json(item));
+    return list;
+  }
+  if (json.is_object()) {
+    simcore::Detail object = simcore::Detail::object();
+    for (auto it = json.begin(); it != json.end(); ++it) object.set(it.key(), detail_from_json(it.value()));
+    return object;
+  }
+  return {};
+}
+
+}  // namespace
+
+Json finding_to_json(const simcore::Finding& finding) {
+  Json j;
+  j["kind"] = simcore::to_string(finding.kind);
+  j["summary"] = finding.summary;
+  for (const auto& [key, value] : finding.details.fields()) j[key] = detail_to_json(value);
+  return j;
+}
+
 Json result_to_json(const RunResult& result, bool with_snapshot) {
   Json j;
   j["seed"] = result.seed;
@@ -306,7 +356,7 @@ Json result_to_json(const RunResult& result, bool with_snapshot) {
     j["failure"] = result.failure;
     return j;
   }
-  j["outcome"] = runtime::to_string(result.outcome);
+  j["outcome"] = simcore::to_string(result.outcome);
   j["digest"] = hex64(result.digest);
   j["sim_time_ns"] = result.sim_time_ns;
   j["tasks"] = result.tasks;
@@ -315,6 +365,9 @@ Json result_to_json(const RunResult& result, bool with_snapshot) {
   j["events"] = result.events;
   j["decisions"] = result.decisions;
   j["summary"] = result.summary;
+  Json findings = Json::array();
+  for (const simcore::Finding& finding : result.findings) findings.push_back(finding_to_json(finding));
+  j["findings"] = std::move(findings);
   if (result.report) j["runtime_error"] = report_to_json(*result.report);
   if (!result.wait_chain.empty()) j["wait_chain"] = result.wait_chain;
   if (with_snapshot && result.snapshot) j["snapshot"] = snapshot_to_json(*result.snapshot);
@@ -331,7 +384,7 @@ RunResult result_from_json(const Json& json) {
     result.failure = r.at("failure").str();
     return result;
   }
-  if (!runtime::parse_outcome(r.at("outcome").str(), result.outcome)) r.fail("unknown outcome", "/outcome");
+  if (!simcore::parse_outcome(r.at("outcome").str(), result.outcome)) r.fail("unknown outcome", "/outcome");
   if (!parse_hex64(r.at("digest").str(), result.digest)) r.fail("expected a 0x-prefixed hex digest", "/digest");
   result.sim_time_ns = r.at("sim_time_ns").i64();
   result.tasks = r.at("tasks").u32();
@@ -340,6 +393,20 @@ RunResult result_from_json(const Json& json) {
   result.events = r.at("events").u64();
   result.decisions = r.at("decisions").u64();
   result.summary = r.at("summary").str();
+  if (r.has("findings")) {
+    Reader findings = r.at("findings");
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+      Reader item = findings.at(i);
+      simcore::Finding finding;
+      if (!simcore::parse_finding_kind(item.at("kind").str(), finding.kind)) item.fail("unknown finding kind", "/kind");
+      finding.summary = item.at("summary").str();
+      for (auto it = item.raw().begin(); it != item.raw().end(); ++it) {
+        if (it.key() == "kind" || it.key() == "summary") continue;
+        finding.details.set(it.key(), detail_from_json(it.value()));
+      }
+      result.findings.push_back(std::move(finding));
+    }
+  }
   if (r.has("runtime_error")) result.report = report_from_json(r.at("runtime_error"));
   if (r.has("wait_chain")) {
     Reader chain = r.at("wait_chain");

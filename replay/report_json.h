@@ -34,6 +34,9 @@ std::string hex64(std::uint64_t value);
 // Parses "0x" followed by 1..16 hex digits; false on anything else.
 bool parse_hex64(const std::string& text, std::uint64_t& out);
 
+Json detail_to_json(const simcore::Detail& detail);
+// {"kind": ..., "summary": ..., <the finding's detail fields>}
+Json finding_to_json(const simcore::Finding& finding);
 Json result_to_json(const RunResult& result, bool with_snapshot);
 RunResult result_from_json(const Json& json);
 

@@ -35,6 +35,7 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
   result.report = output.verdict.report;
   result.snapshot = output.verdict.snapshot;
   result.wait_chain = output.verdict.wait_chain;
+  result.findings = output.findings;
   if (replay_log && result.decisions != replay_log->entries.size()) {
     throw simcore::DecisionDivergence(result.decisions, "the run to end after " + std::to_string(result.decisions) + " decisions",
                                       std::to_string(replay_log->entries.size()) + " decisions");
@@ -71,7 +72,7 @@ Child start_child(const scenarios::Scenario& scenario, std::uint64_t seed, bool 
     int status = 0;
     try {
       RunResult result = run_scenario(scenario, seed);
-      text = result_to_json(result, want_snapshot && result.outcome != runtime::Outcome::pass).dump();
+      text = result_to_json(result, want_snapshot && result.outcome != simcore::Outcome::pass).dump();
     } catch (const std::exception& e) {
       RunResult failed;
       failed.seed = seed;
@@ -154,11 +155,14 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
       }
       result.snapshot.reset();
     }
+    bool seen[simcore::FINDING_KIND_COUNT] = {};
+    for (const simcore::Finding& finding : result.findings) seen[static_cast<int>(finding.kind)] = true;
+    for (int k = 0; k < simcore::FINDING_KIND_COUNT; ++k) summary.finding_counts[static_cast<std::size_t>(k)] += seen[k] ? 1 : 0;
     if (!result.failure.empty()) {
       ++summary.failed_runs;
     } else {
       ++summary.outcome_counts[static_cast<std::size_t>(result.outcome)];
-      if (result.outcome == runtime::Outcome::pass) return;
+      if (result.outcome == simcore::Outcome::pass) return;
     }
     not_passing.emplace(result.seed, std::move(result));
     if (not_passing.size() > SWEEP_MAX_LISTED_RUNS) {
@@ -186,7 +190,7 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
       record(finish_child(running[i]));
       running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
       if (options.progress) {
-        options.progress(summary.runs, total, summary.runs - summary.outcome_counts[static_cast<std::size_t>(runtime::Outcome::pass)]);
+        options.progress(summary.runs, total, summary.runs - summary.outcome_counts[static_cast<std::size_t>(simcore::Outcome::pass)]);
       }
     }
   }
@@ -201,31 +205,31 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
     check.violations.push_back(std::move(text));
   };
   if (summary.failed_runs > 0) violation(std::to_string(summary.failed_runs) + " runs failed to complete");
-  const std::vector<runtime::Outcome> always =
-      expect ? expect->always : std::vector<runtime::Outcome>{runtime::Outcome::pass};
-  auto listed = [](const std::vector<runtime::Outcome>& list, runtime::Outcome outcome) {
-    for (runtime::Outcome o : list) {
+  const std::vector<simcore::Outcome> always =
+      expect ? expect->always : std::vector<simcore::Outcome>{simcore::Outcome::pass};
+  auto listed = [](const std::vector<simcore::Outcome>& list, simcore::Outcome outcome) {
+    for (simcore::Outcome o : list) {
       if (o == outcome) return true;
     }
     return false;
   };
   // The lowest listed seed with this outcome, to point at one example.
-  auto example = [&](runtime::Outcome outcome) -> std::string {
+  auto example = [&](simcore::Outcome outcome) -> std::string {
     for (const RunResult& run : summary.not_passing) {
       if (run.failure.empty() && run.outcome == outcome) return " (first: seed " + std::to_string(run.seed) + ")";
     }
     return "";
   };
-  for (int i = 0; i < runtime::OUTCOME_COUNT; ++i) {
-    const auto outcome = static_cast<runtime::Outcome>(i);
+  for (int i = 0; i < simcore::OUTCOME_COUNT; ++i) {
+    const auto outcome = static_cast<simcore::Outcome>(i);
     const std::uint64_t count = summary.outcome_counts[static_cast<std::size_t>(i)];
     if (count == 0) continue;
     if (!always.empty() && !listed(always, outcome)) {
-      violation(std::to_string(count) + " seeds ended in " + runtime::to_string(outcome) + example(outcome) +
+      violation(std::to_string(count) + " seeds ended in " + simcore::to_string(outcome) + example(outcome) +
                 ", expected always one of the listed outcomes");
     }
     if (expect && listed(expect->never, outcome)) {
-      violation(std::to_string(count) + " seeds ended in " + runtime::to_string(outcome) + example(outcome) +
+      violation(std::to_string(count) + " seeds ended in " + simcore::to_string(outcome) + example(outcome) +
                 ", which must never appear");
     }
   }
@@ -236,15 +240,15 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
         violation("seed " + std::to_string(run.seed) + " reported runtime code " +
                   std::to_string(static_cast<int>(run.report->code)) + ", expected " + std::to_string(*expect->error_code));
       } else if (!run.report) {
-        violation("seed " + std::to_string(run.seed) + " ended in " + runtime::to_string(run.outcome) +
+        violation("seed " + std::to_string(run.seed) + " ended in " + simcore::to_string(run.outcome) +
                   " without a runtime report, expected code " + std::to_string(*expect->error_code));
       }
     }
   }
   if (expect) {
-    for (runtime::Outcome wanted : expect->sometimes) {
+    for (simcore::Outcome wanted : expect->sometimes) {
       if (summary.outcome_counts[static_cast<std::size_t>(wanted)] == 0) {
-        violation(std::string("outcome ") + runtime::to_string(wanted) + " never appeared, expected at least once");
+        violation(std::string("outcome ") + simcore::to_string(wanted) + " never appeared, expected at least once");
       }
     }
   }

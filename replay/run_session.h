@@ -19,7 +19,7 @@ inline constexpr const char* TOOL_VERSION = "0.1.0";
 struct RunResult {
   std::uint64_t seed = 0;
   std::string strategy = "random";
-  runtime::Outcome outcome = runtime::Outcome::pass;
+  simcore::Outcome outcome = simcore::Outcome::pass;
   std::string summary;
   std::uint64_t digest = 0;
   TimeNs sim_time_ns = 0;
@@ -31,6 +31,8 @@ struct RunResult {
   std::optional<runtime::RuntimeReport> report;
   std::optional<runtime::StateSnapshot> snapshot;
   std::vector<std::string> wait_chain;
+  // What the oracles found (races, visibility hazards, flag protocol errors), beside the outcome.
+  std::vector<simcore::Finding> findings;
   // Set instead of an outcome when the run could not complete (child crash, replay divergence).
   std::string failure;
 };
@@ -63,7 +65,9 @@ inline constexpr std::uint64_t SWEEP_MAX_SEEDS = 10000000;
 
 struct SweepSummary {
   std::uint64_t runs = 0;
-  std::vector<std::uint64_t> outcome_counts = std::vector<std::uint64_t>(runtime::OUTCOME_COUNT, 0);
+  std::vector<std::uint64_t> outcome_counts = std::vector<std::uint64_t>(simcore::OUTCOME_COUNT, 0);
+  // Seeds on which each finding kind was reported at least once.
+  std::vector<std::uint64_t> finding_counts = std::vector<std::uint64_t>(simcore::FINDING_KIND_COUNT, 0);
   std::uint64_t failed_runs = 0;     // runs that ended with RunResult::failure
   std::vector<RunResult> not_passing;  // did not pass or failed, in seed order
   std::uint64_t not_passing_unlisted = 0;

@@ -29,30 +29,6 @@ std::string wait_label(const BlockedWait& wait) {
 
 }  // namespace
 
-const char* to_string(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::pass: return "pass";
-    case Outcome::wrong_values: return "wrong_values";
-    case Outcome::hang: return "hang";
-    case Outcome::deadlock_true: return "deadlock_true";
-    case Outcome::deadlock_false: return "deadlock_false";
-    case Outcome::runtime_error: return "runtime_error";
-    case Outcome::sim_limit: return "sim_limit";
-  }
-  return "?";
-}
-
-bool parse_outcome(const std::string& text, Outcome& out) {
-  for (int i = 0; i < OUTCOME_COUNT; ++i) {
-    auto candidate = static_cast<Outcome>(i);
-    if (text == to_string(candidate)) {
-      out = candidate;
-      return true;
-    }
-  }
-  return false;
-}
-
 RunMonitor::RunMonitor(RuntimeState& state, simcore::Simulation& sim) : state_(state), sim_(sim) {}
 
 std::vector<ActorView> RunMonitor::describe_actors() const {
@@ -219,7 +195,7 @@ Verdict RunMonitor::conclude(simcore::RunEnd end) {
     // The snapshot was taken when the detector fired; record what the continuation found. Only
     // a false alarm proves that the marked task could make progress.
     StateSnapshot& snap = *verdict.snapshot;
-    snap.outcome = to_string(verdict.outcome);
+    snap.outcome = simcore::to_string(verdict.outcome);
     snap.verdict = verdict.summary;
     snap.wait_chain = verdict.wait_chain;
     if (verdict.outcome != Outcome::deadlock_false) {

@@ -12,6 +12,7 @@
 
 #include "runtime/runtime_state.h"
 #include "runtime/state_snapshot.h"
+#include "simcore/outcome.h"
 #include "simcore/sim_engine.h"
 
 #include <functional>
@@ -21,10 +22,7 @@
 
 namespace ptosim::runtime {
 
-enum class Outcome : std::uint8_t { pass, wrong_values, hang, deadlock_true, deadlock_false, runtime_error, sim_limit };
-inline constexpr int OUTCOME_COUNT = 7;
-const char* to_string(Outcome outcome);
-bool parse_outcome(const std::string& text, Outcome& out);
+using simcore::Outcome;
 
 enum class DetectorSite : std::uint8_t { orchestrator, scheduler };
 

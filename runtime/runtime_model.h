@@ -4,6 +4,7 @@
 #pragma once
 
 #include "hwmodel/ai_core.h"
+#include "runtime/model_input.h"
 #include "runtime/program.h"
 #include "runtime/run_monitor.h"
 #include "runtime/runtime_config.h"
@@ -17,25 +18,6 @@
 #include <vector>
 
 namespace ptosim::runtime {
-
-struct PlatformConfig {
-  int clusters = 24;
-  int scheduler_threads = 3;
-  hwmodel::CoreTiming core_timing;
-};
-
-struct RunLimits {
-  std::uint64_t max_events = 10'000'000;
-  TimeNs max_sim_time_ns = 60 * NS_PER_S;
-};
-
-struct ModelInput {
-  PlatformConfig platform;
-  RuntimeConfig runtime;
-  std::vector<hwmodel::KernelSpec> kernels;
-  Program program;
-  RunLimits limits;
-};
 
 // A lane of the event log: an AICPU thread or a core, for traces.
 struct Lane {
@@ -53,6 +35,7 @@ struct TaskSummary {
 
 struct ModelOutput {
   Verdict verdict;
+  std::vector<simcore::Finding> findings;  // from the oracles, independent of the outcome
   TimeNs sim_time_ns = 0;
   std::uint64_t digest = 0;
   std::uint32_t tasks_submitted = 0;  // allocated by the orchestrator before the run ended

@@ -2,8 +2,8 @@
 // expanded program) plus its identity and expectations.
 #pragma once
 
-#include "runtime/run_monitor.h"
-#include "runtime/runtime_model.h"
+#include "simcore/outcome.h"
+#include "runtime/model_input.h"
 
 #include <cstdint>
 #include <optional>
@@ -32,9 +32,9 @@ bool parse_u64(const std::string& text, std::uint64_t& out);
 // What a sweep over `seeds` must show. Every listed outcome constraint must hold.
 struct Expectations {
   SeedRange seeds;
-  std::vector<runtime::Outcome> always;     // every seed ends in one of these
-  std::vector<runtime::Outcome> sometimes;  // each of these appears at least once
-  std::vector<runtime::Outcome> never;      // none of these appears
+  std::vector<simcore::Outcome> always;     // every seed ends in one of these
+  std::vector<simcore::Outcome> sometimes;  // each of these appears at least once
+  std::vector<simcore::Outcome> never;      // none of these appears
   std::optional<int> error_code;            // every seed with a runtime report carries this code
 };
 

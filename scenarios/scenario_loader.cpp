@@ -5,6 +5,8 @@
 #include "scenarios/expression.h"
 #include "scenarios/scenario.h"
 
+#include "runtime/ring_buffers.h"
+
 #include "simcore/hashing.h"
 
 #include <nlohmann/json.hpp>
@@ -586,14 +588,14 @@ class Loader {
     const Field seeds = child(field, "seeds");
     std::string problem = parse_seed_range(string(seeds), expect.seeds);
     if (!problem.empty()) fail(seeds, problem);
-    auto outcomes = [this, &field](const char* key, std::vector<runtime::Outcome>& out) {
+    auto outcomes = [this, &field](const char* key, std::vector<simcore::Outcome>& out) {
       if (!has(field, key)) return;
       const Field list = child(field, key);
       if (!list->is_array() || list->empty()) fail(list, "a non-empty array of outcome names");
       for (std::size_t i = 0; i < list->size(); ++i) {
         const Field item = child(list, i);
-        runtime::Outcome outcome{};
-        if (!runtime::parse_outcome(string(item), outcome)) {
+        simcore::Outcome outcome{};
+        if (!simcore::parse_outcome(string(item), outcome)) {
           fail(item, "an outcome: pass, wrong_values, hang, deadlock_true, deadlock_false, runtime_error or sim_limit");
         }
         out.push_back(outcome);

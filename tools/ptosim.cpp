@@ -32,15 +32,15 @@ enum ExitCode : int {
   EXIT_OUTPUT = 6,
 };
 
-int exit_code_for(runtime::Outcome outcome) {
+int exit_code_for(simcore::Outcome outcome) {
   switch (outcome) {
-    case runtime::Outcome::pass: return EXIT_PASS;
-    case runtime::Outcome::wrong_values: return 10;
-    case runtime::Outcome::hang: return 11;
-    case runtime::Outcome::deadlock_true: return 12;
-    case runtime::Outcome::deadlock_false: return 13;
-    case runtime::Outcome::runtime_error: return 14;
-    case runtime::Outcome::sim_limit: return 15;
+    case simcore::Outcome::pass: return EXIT_PASS;
+    case simcore::Outcome::wrong_values: return 10;
+    case simcore::Outcome::hang: return 11;
+    case simcore::Outcome::deadlock_true: return 12;
+    case simcore::Outcome::deadlock_false: return 13;
+    case simcore::Outcome::runtime_error: return 14;
+    case simcore::Outcome::sim_limit: return 15;
   }
   return EXIT_INTERNAL;
 }
@@ -84,7 +84,7 @@ class Outputs {
 };
 
 void print_result(const replay::RunResult& result) {
-  std::cout << "outcome " << runtime::to_string(result.outcome) << ": " << result.summary << "\n";
+  std::cout << "outcome " << simcore::to_string(result.outcome) << ": " << result.summary << "\n";
   std::cout << "digest " << replay::hex64(result.digest) << "\n";
   std::cout << "sim_time_ns " << result.sim_time_ns << "  tasks " << result.tasks << " (" << result.tasks_submitted
             << " submitted, " << result.tasks_completed << " completed)  events " << result.events << "  decisions "
@@ -176,7 +176,7 @@ int cmd_replay(const std::string& path, bool json, const std::string& trace) {
     replay::Json out = replay::result_to_json(result, false);
     out["scenario"] = scenario.name;
     out["recorded_digest"] = replay::hex64(rec.digest);
-    out["recorded_outcome"] = runtime::to_string(rec.outcome);
+    out["recorded_outcome"] = simcore::to_string(rec.outcome);
     out["matches"] = matches;
     outputs.add_to(out);
     std::cout << out.dump(2) << "\n";
@@ -186,8 +186,8 @@ int cmd_replay(const std::string& path, bool json, const std::string& trace) {
   }
   outputs.print(json);
   if (!matches) {
-    std::cerr << "error: replay mismatch: recorded outcome " << runtime::to_string(rec.outcome) << " digest "
-              << replay::hex64(rec.digest) << ", replayed outcome " << runtime::to_string(result.outcome) << " digest "
+    std::cerr << "error: replay mismatch: recorded outcome " << simcore::to_string(rec.outcome) << " digest "
+              << replay::hex64(rec.digest) << ", replayed outcome " << simcore::to_string(result.outcome) << " digest "
               << replay::hex64(result.digest) << "\n";
     return EXIT_REPLAY_MISMATCH;
   }
@@ -207,7 +207,7 @@ replay::Json not_passing_entry(const replay::RunResult& run) {
   const bool failed = !run.failure.empty();
   replay::Json entry;
   entry["seed"] = run.seed;
-  entry["outcome"] = failed ? replay::Json(nullptr) : replay::Json(runtime::to_string(run.outcome));
+  entry["outcome"] = failed ? replay::Json(nullptr) : replay::Json(simcore::to_string(run.outcome));
   entry["summary"] = failed ? "the run failed to complete: " + run.failure : run.summary;
   entry["digest"] = failed ? replay::Json(nullptr) : replay::Json(replay::hex64(run.digest));
   entry["error_code"] = run.report ? replay::Json(static_cast<int>(run.report->code)) : replay::Json(nullptr);
@@ -241,8 +241,8 @@ int cmd_sweep(const SweepArgs& args) {
     out["seeds"] = args.seeds;
     out["runs"] = summary.runs;
     replay::Json counts;
-    for (int i = 0; i < runtime::OUTCOME_COUNT; ++i) {
-      counts[runtime::to_string(static_cast<runtime::Outcome>(i))] = summary.outcome_counts[static_cast<std::size_t>(i)];
+    for (int i = 0; i < simcore::OUTCOME_COUNT; ++i) {
+      counts[simcore::to_string(static_cast<simcore::Outcome>(i))] = summary.outcome_counts[static_cast<std::size_t>(i)];
     }
     out["outcomes"] = counts;
     out["failed_runs"] = summary.failed_runs;
@@ -257,9 +257,9 @@ int cmd_sweep(const SweepArgs& args) {
     std::cout << "sweep " << scenario.name << " seeds " << args.seeds << " (" << summary.runs << " runs, " << options.jobs
               << " jobs)\n";
     std::cout << "outcomes:";
-    for (int i = 0; i < runtime::OUTCOME_COUNT; ++i) {
+    for (int i = 0; i < simcore::OUTCOME_COUNT; ++i) {
       const auto count = summary.outcome_counts[static_cast<std::size_t>(i)];
-      if (count > 0) std::cout << " " << runtime::to_string(static_cast<runtime::Outcome>(i)) << "=" << count;
+      if (count > 0) std::cout << " " << simcore::to_string(static_cast<simcore::Outcome>(i)) << "=" << count;
     }
     if (summary.failed_runs > 0) std::cout << " failed=" << summary.failed_runs;
     std::cout << "\n";

@@ -60,7 +60,7 @@ scenarios::Scenario load_catalog(const std::string& file_name) {
 
 Json summarize(const runtime::ModelOutput& output) {
   Json j;
-  j["outcome"] = runtime::to_string(output.verdict.outcome);
+  j["outcome"] = simcore::to_string(output.verdict.outcome);
   j["summary"] = output.verdict.summary;
   j["digest"] = output.digest;
   j["sim_time_ns"] = output.sim_time_ns;

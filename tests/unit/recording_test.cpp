@@ -21,7 +21,7 @@ replay::Recording sample() {
   rec.scenario_hash = fnv1a64(rec.scenario_text);
   rec.seed = 7;
   rec.strategy = "random";
-  rec.outcome = runtime::Outcome::deadlock_false;
+  rec.outcome = simcore::Outcome::deadlock_false;
   rec.digest = 0x0123456789ABCDEFULL;
   rec.sim_time_ns = 1000;
   rec.events = 55;
