@@ -1,0 +1,98 @@
+// Shared pieces of the ptosim command line: exit codes, output-file handling, result printing and
+// the entry point of each command. Each command lives in its own file (cmd_<name>.cpp); main()
+// in ptosim.cpp only declares flags, dispatches and maps errors to exit codes.
+#pragma once
+
+#include "replay/report_json.h"
+#include "replay/run_session.h"
+#include "scenarios/scenario.h"
+
+#include <cstdint>
+#include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ptosim::cli {
+
+// Exit codes: 0 and 10..15 are outcomes, the rest are about the tool and its input.
+enum ExitCode : int {
+  EXIT_PASS = 0,
+  EXIT_INTERNAL = 1,
+  EXIT_USAGE = 2,
+  EXIT_INVALID_INPUT = 3,
+  EXIT_REPLAY_MISMATCH = 4,
+  EXIT_EXPECTATIONS = 5,
+  EXIT_OUTPUT = 6,
+};
+
+int exit_code_for(simcore::Outcome outcome);
+
+// Output files of one command: written before the result is printed, failures collected.
+class Outputs {
+ public:
+  void write(const char* what, const std::string& path, const std::string& text) {
+    if (path.empty()) return;
+    try {
+      replay::write_file_atomically(path, text);
+      written_.emplace_back(what, path);
+    } catch (const replay::OutputFileError& e) {
+      errors_.emplace_back(e.what());
+    }
+  }
+  void error(std::string message) { errors_.push_back(std::move(message)); }
+  bool failed() const { return !errors_.empty(); }
+
+  void add_to(replay::Json& out) const {
+    if (!written_.empty()) {
+      replay::Json files;
+      for (const auto& [what, path] : written_) files[what] = path;
+      out["written"] = files;
+    }
+    if (!errors_.empty()) out["output_errors"] = errors_;
+  }
+  // Text mode lists what was written; --json already carries it. Errors always go to stderr.
+  void print(bool json) const {
+    if (!json) {
+      for (const auto& [what, path] : written_) std::cout << what << " written to " << path << "\n";
+    }
+    for (const std::string& message : errors_) std::cerr << "error: " << message << "\n";
+  }
+  // The outcome's code, unless an output file could not be written.
+  int exit_code(int outcome_code) const { return failed() ? static_cast<int>(EXIT_OUTPUT) : outcome_code; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> written_;
+  std::vector<std::string> errors_;
+};
+
+void print_result(const replay::RunResult& result);
+void print_warnings(const scenarios::Scenario& scenario);
+// Reports an error in the --json shape as well as on stderr, and returns its exit code.
+int report_error(bool json, const char* kind, const std::string& message, int code);
+
+struct RunArgs {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  bool json = false;
+  std::string record;
+  std::string trace;
+  std::string snapshot;
+};
+
+int cmd_run(const RunArgs& args);
+int cmd_replay(const std::string& path, bool json, const std::string& trace);
+
+struct SweepArgs {
+  std::string scenario;
+  std::string seeds;
+  int jobs = 1;
+  bool json = false;
+  std::string snapshot_dir;
+};
+
+int cmd_sweep(const SweepArgs& args);
+int cmd_check(const std::string& path, bool json);
+int cmd_inspect(const std::string& path, bool dot, bool json);
+
+}  // namespace ptosim::cli

@@ -1,0 +1,46 @@
+// `ptosim check` and `ptosim inspect`: a scenario without running it, and a snapshot file.
+#include "replay/snapshot_render.h"
+#include "tools/cli.h"
+
+#include <iostream>
+
+namespace ptosim::cli {
+
+int cmd_check(const std::string& path, bool json) {
+  scenarios::Scenario scenario = scenarios::load_scenario_file(path);
+  const runtime::Program& program = scenario.model.program;
+  if (json) {
+    replay::Json out;
+    out["scenario"] = scenario.name;
+    out["valid"] = true;
+    out["tasks"] = program.task_count;
+    out["runtime_calls"] = program.ops.size();
+    out["kernels"] = scenario.model.kernels.size();
+    out["external_tensors"] = program.externals.size();
+    out["expect_seeds"] = scenario.expect ? replay::Json(std::to_string(scenario.expect->seeds.first) + ".." +
+                                                         std::to_string(scenario.expect->seeds.last))
+                                          : replay::Json(nullptr);
+    out["warnings"] = scenario.warnings;
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::cout << scenario.path << ": valid scenario '" << scenario.name << "': " << program.task_count << " tasks, "
+              << program.ops.size() << " runtime calls, " << scenario.model.kernels.size() << " kernels, "
+              << program.externals.size() << " external tensors\n";
+    print_warnings(scenario);
+  }
+  return EXIT_PASS;
+}
+
+int cmd_inspect(const std::string& path, bool dot, bool json) {
+  runtime::StateSnapshot snapshot = replay::read_snapshot_file(path);
+  if (json) {
+    std::cout << replay::snapshot_to_json(snapshot).dump(2) << "\n";
+  } else if (dot) {
+    std::cout << replay::render_snapshot_dot(snapshot);
+  } else {
+    std::cout << replay::render_snapshot_text(snapshot);
+  }
+  return EXIT_PASS;
+}
+
+}  // namespace ptosim::cli

@@ -1,0 +1,91 @@
+// `ptosim run` and `ptosim replay`: one run in this process, its artefacts and its printed result.
+#include "replay/chrome_trace.h"
+#include "replay/recording.h"
+#include "tools/cli.h"
+
+#include <iostream>
+
+namespace ptosim::cli {
+
+int cmd_run(const RunArgs& args) {
+  scenarios::Scenario scenario = scenarios::load_scenario_file(args.scenario);
+  print_warnings(scenario);
+  if (!args.json) {
+    std::cout << "seed " << args.seed << std::endl;
+    std::cout << "scenario " << scenario.name << " (" << scenario.path << ")" << std::endl;
+  }
+  replay::RunArtifacts artifacts;
+  replay::RunResult result = replay::run_scenario(scenario, args.seed, std::nullopt, &artifacts);
+  Outputs outputs;
+  if (!args.record.empty()) {
+    replay::Recording rec;
+    rec.tool_version = replay::TOOL_VERSION;
+    rec.scenario_path = scenario.path;
+    rec.scenario_text = scenario.text;
+    rec.scenario_hash = scenario.text_hash;
+    rec.seed = args.seed;
+    rec.strategy = result.strategy;
+    rec.outcome = result.outcome;
+    rec.digest = result.digest;
+    rec.sim_time_ns = result.sim_time_ns;
+    rec.events = result.events;
+    rec.decisions = artifacts.decisions;
+    outputs.write("recording", args.record, replay::recording_to_text(rec));
+  }
+  if (!args.trace.empty()) outputs.write("trace", args.trace, replay::chrome_trace_json(artifacts, scenario.model));
+  if (!args.snapshot.empty()) {
+    if (result.snapshot) {
+      outputs.write("snapshot", args.snapshot, replay::snapshot_to_json(*result.snapshot).dump(1) + "\n");
+    } else {
+      std::cerr << "note: no detector fired, so there is no snapshot to write to " << args.snapshot << "\n";
+    }
+  }
+  if (args.json) {
+    replay::Json out = replay::result_to_json(result, false);
+    out["scenario"] = scenario.name;
+    outputs.add_to(out);
+    std::cout << out.dump(2) << "\n";
+  } else {
+    print_result(result);
+  }
+  outputs.print(args.json);
+  return outputs.exit_code(exit_code_for(result.outcome));
+}
+
+int cmd_replay(const std::string& path, bool json, const std::string& trace) {
+  replay::Recording rec = replay::read_recording(path);
+  scenarios::Scenario scenario = scenarios::load_scenario_text(rec.scenario_text, path + "#/scenario/text");
+  scenario.path = rec.scenario_path;
+  if (!json) {
+    std::cout << "seed " << rec.seed << std::endl;
+    std::cout << "replaying " << path << ": scenario " << scenario.name << " (" << rec.scenario_path << "), "
+              << rec.decisions.entries.size() << " decisions, recorded by ptosim " << rec.tool_version << std::endl;
+  }
+  replay::RunArtifacts artifacts;
+  replay::RunResult result = replay::run_scenario(scenario, rec.seed, rec.decisions, &artifacts);
+  const bool matches = result.digest == rec.digest && result.outcome == rec.outcome;
+  Outputs outputs;
+  if (!trace.empty()) outputs.write("trace", trace, replay::chrome_trace_json(artifacts, scenario.model));
+  if (json) {
+    replay::Json out = replay::result_to_json(result, false);
+    out["scenario"] = scenario.name;
+    out["recorded_digest"] = replay::hex64(rec.digest);
+    out["recorded_outcome"] = simcore::to_string(rec.outcome);
+    out["matches"] = matches;
+    outputs.add_to(out);
+    std::cout << out.dump(2) << "\n";
+  } else {
+    print_result(result);
+    if (matches) std::cout << "replay matches the recording (digest " << replay::hex64(rec.digest) << ")\n";
+  }
+  outputs.print(json);
+  if (!matches) {
+    std::cerr << "error: replay mismatch: recorded outcome " << simcore::to_string(rec.outcome) << " digest "
+              << replay::hex64(rec.digest) << ", replayed outcome " << simcore::to_string(result.outcome) << " digest "
+              << replay::hex64(result.digest) << "\n";
+    return EXIT_REPLAY_MISMATCH;
+  }
+  return outputs.exit_code(exit_code_for(result.outcome));
+}
+
+}  // namespace ptosim::cli
