@@ -14,7 +14,7 @@ AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming&
       timing_(timing),
       decisions_(decisions),
       events_(events),
-      duration_stream_(decisions.stream("core" + std::to_string(core_id) + ".duration")) {}
+      duration_stream_(decisions.stream("kernel.duration")) {}
 
 void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel, TimeNs store_ns) {
   PTOSIM_ASSERT(!has_task_, "AICPU wrote a task to core " + std::to_string(id_) + " while it still executes one");
@@ -23,7 +23,9 @@ void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const Kernel
   task_id_ = task_id;
   kernel_ = &kernel;
   start_ns_ = store_ns + timing_.register_visible_ns + timing_.start_latency_ns;
-  finish_ns_ = start_ns_ + decisions_.uniform_ns(duration_stream_, kernel.min_duration_ns, kernel.max_duration_ns);
+  // Keyed by task (and block), not by core: moving a task to another core keeps its duration.
+  finish_ns_ = start_ns_ + decisions_.decide_ns({duration_stream_, task_id, 0}, kernel.min_duration_ns,
+                                                kernel.max_duration_ns);
   cond_ = CondRegister{token, false, TIME_NEVER};
   doorbell_.notify();
 }

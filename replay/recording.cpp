@@ -9,7 +9,7 @@ namespace ptosim::replay {
 std::string recording_to_text(const Recording& recording) {
   Json header;
   header["format"] = "ptosim-recording";
-  header["version"] = 1;
+  header["version"] = RECORDING_VERSION;
   header["tool_version"] = recording.tool_version;
   header["scenario"] = Json{{"path", recording.scenario_path},
                             {"hash", hex64(recording.scenario_hash)},
@@ -20,19 +20,94 @@ std::string recording_to_text(const Recording& recording) {
                           {"digest", hex64(recording.digest)},
                           {"sim_time_ns", recording.sim_time_ns},
                           {"events", recording.events}};
-  // The decision log is written one entry per line ([stream, value, lo, hi]) to stay diffable.
+  // The decision log is a list, one keyed decision per line, so it stays diffable and editable.
   std::string text = header.dump(1);
   text.pop_back();  // the closing brace; the decisions follow
   std::ostringstream out;
-  out << text << ",\n \"decisions\": {\n  \"streams\": " << Json(recording.decisions.streams).dump() << ",\n  \"entries\": [";
+  out << text << ",\n \"decisions\": [";
   const auto& entries = recording.decisions.entries;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    const simcore::DecisionEntry& e = entries[i];
-    out << (i == 0 ? "\n   " : ",\n   ") << "[" << e.stream << "," << e.value << "," << e.lo << "," << e.hi << "]";
+    out << (i == 0 ? "\n  " : ",\n  ") << decision_to_json(recording.decisions, entries[i]).dump();
   }
-  out << "\n  ]\n }\n}\n";
+  out << (entries.empty() ? "]\n}\n" : "\n ]\n}\n");
   return out.str();
 }
+
+Json decision_to_json(const simcore::DecisionLog& log, const simcore::DecisionEntry& e) {
+  Json j;
+  j["stream"] = log.streams.at(e.stream);
+  j["subject"] = e.subject;
+  j["part"] = e.part;
+  j["n"] = e.occurrence;
+  if (e.kind == simcore::DecisionKind::range) {
+    j["value"] = e.value;
+    j["lo"] = e.lo;
+    j["hi"] = e.hi;
+  } else {
+    j["choice"] = e.value;
+    j["of"] = e.hi + 1;
+  }
+  j["default"] = e.default_value;
+  return j;
+}
+
+namespace {
+
+// Reads one decision of a recording; `streams` collects the stream names in order of first use.
+simcore::DecisionEntry decision_from_json(const Json& e, const std::string& path, const std::string& pointer,
+                                          simcore::DecisionLog& log) {
+  auto fail = [&](const std::string& field, const std::string& problem) {
+    throw InputError(path, pointer + (field.empty() ? "" : "/" + field), problem);
+  };
+  if (!e.is_object()) fail("", "expected a decision object {\"stream\", \"subject\", \"part\", \"n\", ...}");
+  auto unsigned_field = [&](const char* key, std::uint64_t max) -> std::uint64_t {
+    if (!e.contains(key)) fail(key, std::string("missing field '") + key + "'");
+    const Json& v = e.at(key);
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0)) {
+      fail(key, "expected a non-negative integer");
+    }
+    const auto value = v.get<std::uint64_t>();
+    if (value > max) fail(key, "integer out of range (at most " + std::to_string(max) + ")");
+    return value;
+  };
+  constexpr std::uint64_t U64_MAX = ~std::uint64_t{0};
+  constexpr std::uint64_t U32_MAX = 0xFFFF'FFFFULL;
+  if (!e.contains("stream") || !e.at("stream").is_string() || e.at("stream").get<std::string>().empty()) {
+    fail("stream", "expected the stream name");
+  }
+  const std::string stream = e.at("stream").get<std::string>();
+  simcore::DecisionEntry entry;
+  entry.stream = static_cast<simcore::StreamId>(log.streams.size());
+  for (std::size_t id = 0; id < log.streams.size(); ++id) {
+    if (log.streams[id] == stream) entry.stream = static_cast<simcore::StreamId>(id);
+  }
+  if (entry.stream == log.streams.size()) log.streams.push_back(stream);
+  entry.subject = unsigned_field("subject", U64_MAX);
+  entry.part = static_cast<std::uint32_t>(unsigned_field("part", U32_MAX));
+  entry.occurrence = static_cast<std::uint32_t>(unsigned_field("n", U32_MAX));
+  entry.default_value = unsigned_field("default", U64_MAX);
+  const bool is_choice = e.contains("choice");
+  if (is_choice == e.contains("value")) fail("", "expected exactly one of \"value\" (a range) or \"choice\"");
+  if (is_choice) {
+    entry.kind = simcore::DecisionKind::choice;
+    entry.value = unsigned_field("choice", U64_MAX);
+    const std::uint64_t of = unsigned_field("of", U32_MAX);
+    if (of < 2) fail("of", "a choice has at least 2 candidates");
+    entry.lo = 0;
+    entry.hi = of - 1;
+  } else {
+    entry.kind = simcore::DecisionKind::range;
+    entry.value = unsigned_field("value", U64_MAX);
+    entry.lo = unsigned_field("lo", U64_MAX);
+    entry.hi = unsigned_field("hi", U64_MAX);
+    if (entry.lo >= entry.hi) fail("hi", "a range decision has lo < hi");
+    if (entry.value < entry.lo || entry.value > entry.hi) fail("value", "value outside its recorded range");
+    if (entry.default_value < entry.lo || entry.default_value > entry.hi) fail("default", "default outside its recorded range");
+  }
+  return entry;
+}
+
+}  // namespace
 
 Recording read_recording(const std::string& path) {
   const std::string text = read_file(path);
@@ -57,8 +132,9 @@ Recording read_recording(const std::string& path) {
          "not a ptosim recording (recordings have \"format\": \"ptosim-recording\"; write one with "
          "`ptosim run --record FILE`)");
   const Json& version = field(doc, "", "version");
-  expect(version.is_number_integer() && version.get<int>() == 1, "/version",
-         "expected recording version 1 (the only one this ptosim reads), found " + version.dump());
+  expect(version.is_number_integer() && version.get<std::int64_t>() == RECORDING_VERSION, "/version",
+         "expected recording version " + std::to_string(RECORDING_VERSION) +
+             " (the only one this ptosim reads; record the run again with this ptosim), found " + version.dump());
   const Json& tool = field(doc, "", "tool_version");
   expect(tool.is_string(), "/tool_version", "expected a string");
   rec.tool_version = tool.get<std::string>();
@@ -96,25 +172,10 @@ Recording read_recording(const std::string& path) {
   expect(events.is_number_unsigned() || events.is_number_integer(), "/result/events", "expected an integer");
   rec.events = events.get<std::uint64_t>();
   const Json& decisions = field(doc, "", "decisions");
-  const Json& streams = field(decisions, "/decisions", "streams");
-  expect(streams.is_array(), "/decisions/streams", "expected an array of stream names");
-  for (std::size_t i = 0; i < streams.size(); ++i) {
-    expect(streams[i].is_string(), "/decisions/streams/" + std::to_string(i), "expected a stream name");
-    rec.decisions.streams.push_back(streams[i].get<std::string>());
-  }
-  const Json& entries = field(decisions, "/decisions", "entries");
-  expect(entries.is_array(), "/decisions/entries", "expected an array of decisions");
-  rec.decisions.entries.reserve(entries.size());
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const Json& e = entries[i];
-    const std::string pointer = "/decisions/entries/" + std::to_string(i);
-    expect(e.is_array() && e.size() == 4, pointer, "expected [stream, value, lo, hi]");
-    for (const Json& number : e) expect(number.is_number_unsigned(), pointer, "expected four non-negative integers");
-    simcore::DecisionEntry entry{e[0].get<std::uint32_t>(), e[1].get<std::uint64_t>(), e[2].get<std::uint64_t>(),
-                                 e[3].get<std::uint64_t>()};
-    expect(e[0].get<std::uint64_t>() < rec.decisions.streams.size(), pointer, "stream index out of range");
-    expect(entry.lo <= entry.value && entry.value <= entry.hi, pointer, "value outside its recorded range");
-    rec.decisions.entries.push_back(entry);
+  expect(decisions.is_array(), "/decisions", "expected a list of decisions");
+  rec.decisions.entries.reserve(decisions.size());
+  for (std::size_t i = 0; i < decisions.size(); ++i) {
+    rec.decisions.entries.push_back(decision_from_json(decisions[i], path, "/decisions/" + std::to_string(i), rec.decisions));
   }
   return rec;
 }

@@ -26,7 +26,12 @@ struct Recording {
   simcore::DecisionLog decisions;
 };
 
+inline constexpr int RECORDING_VERSION = 2;  // 2: decisions are a keyed list with defaults
+
 std::string recording_to_text(const Recording& recording);
+// One decision as a recording holds it: {"stream", "subject", "part", "n", "value", "lo", "hi",
+// "default"} for a range, {"stream", "subject", "part", "n", "choice", "of", "default"} for a choice.
+Json decision_to_json(const simcore::DecisionLog& log, const simcore::DecisionEntry& entry);
 // Throws InputError naming the field when the file is not a readable, consistent recording.
 Recording read_recording(const std::string& path);
 

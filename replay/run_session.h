@@ -45,11 +45,15 @@ struct RunArtifacts {
   std::vector<runtime::TaskSummary> tasks;  // per task ordinal
 };
 
+// How a decision log is fed back: strictly in order (a mismatch is a divergence), or leniently
+// by key (clamped values, defaults where the log has nothing; never diverges).
+enum class ReplayMode : std::uint8_t { strict, lenient };
+
 // Runs once in this process (at most once per process). With `replay_log`, decisions come from
-// the log and a mismatch throws simcore::DecisionDivergence.
+// the log; in strict mode a mismatch throws simcore::DecisionDivergence.
 RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
                        const std::optional<simcore::DecisionLog>& replay_log = std::nullopt,
-                       RunArtifacts* artifacts = nullptr);
+                       RunArtifacts* artifacts = nullptr, ReplayMode mode = ReplayMode::strict);
 
 struct SweepOptions {
   scenarios::SeedRange seeds;

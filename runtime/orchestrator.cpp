@@ -347,11 +347,11 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
   const std::uint32_t start_alive = ring.last_task_alive;
   const DetectorConfig& detectors = state_.config().detectors;
   const TimeNs start_ns = simcore::now();
-  // One spin's duration depends on host scheduling on the simulator board: a decision per wait.
-  const TimeNs spin_ns = monitor_.detectors_silenced()
-                             ? 0
-                             : state_.decisions().uniform_ns(spin_stream_, detectors.spin_ns.min_ns,
-                                                             detectors.spin_ns.max_ns);
+  // One spin's duration depends on host scheduling on the simulator board: a decision per wait,
+  // keyed by the task being allocated or wired. It is drawn whether or not the detectors are
+  // still listening, so the deadlock-truth continuation never changes what the log holds.
+  const TimeNs spin_ns = state_.decisions().decide_ns({spin_stream_, ordinal, static_cast<std::uint32_t>(resource)},
+                                                      detectors.spin_ns.min_ns, detectors.spin_ns.max_ns);
   const bool legacy = detectors.kind == DetectorKind::legacy;
   const TimeNs legacy_deadline = start_ns + static_cast<TimeNs>(detectors.orchestrator_spin_limit) * spin_ns;
   TimeNs structural_deadline = start_ns + static_cast<TimeNs>(detectors.structural_check_spins) * spin_ns;

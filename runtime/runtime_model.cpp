@@ -64,6 +64,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
 
   const simcore::RunEnd end = sim.run(input.limits.max_sim_time_ns);
   if (end == simcore::RunEnd::failed) std::rethrow_exception(sim.failure());
+  decisions.finish();  // strict replay: the log must be used up
 
   output.verdict = monitor.conclude(end);
   output.sim_time_ns = simcore::now();

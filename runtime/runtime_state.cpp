@@ -65,7 +65,7 @@ RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
       events_(events),
       lanes_(lanes),
       tasks_(program.task_count),
-      wake_stream_(decisions.stream("scheduler.wake_order")) {
+      wake_stream_(decisions.stream("ready.wake_thread")) {
   for (int r = 0; r < MAX_RING_DEPTH; ++r) {
     rings_.push_back(std::make_unique<RingState>(static_cast<std::uint8_t>(r), config.rings[r],
                                                  RING_HEAP_BASE + RING_HEAP_STRIDE * static_cast<std::uint64_t>(r)));
@@ -134,17 +134,20 @@ void RuntimeState::route_if_ready(TaskRecord& task, std::uint32_t lane) {
   task.ready_ns = simcore::now();
   events_.record(simcore::EventKind::ready, simcore::now(), task.ordinal, lane);
   ready_[static_cast<int>(task.shape)].push_back(task.ordinal);
-  wake_one_for(task.shape);
+  wake_one_for(task.shape, task.ordinal);
 }
 
-void RuntimeState::wake_one_for(hwmodel::TaskShape shape) {
+void RuntimeState::wake_one_for(hwmodel::TaskShape shape, std::uint32_t task_ordinal) {
   WorkListener* eligible[8];
+  std::uint64_t thread_ids[8];
   std::size_t count = 0;
-  for (WorkListener* listener : listeners_) {
-    if (count < 8 && listener->can_take(shape)) eligible[count++] = listener;
+  for (std::size_t i = 0; i < listeners_.size() && count < 8; ++i) {
+    if (!listeners_[i]->can_take(shape)) continue;
+    eligible[count] = listeners_[i];
+    thread_ids[count++] = i;
   }
   if (count == 0) return;  // busy threads see the queue on their next iteration
-  eligible[count == 1 ? 0 : decisions_.pick(wake_stream_, count)]->wake();
+  eligible[decisions_.choose({wake_stream_, task_ordinal, 0}, std::span(thread_ids, count))]->wake();
 }
 
 void RuntimeState::complete_inline(TaskRecord& task) {

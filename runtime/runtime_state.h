@@ -171,9 +171,9 @@ class RuntimeState {
   // --- ready queues ---
   std::deque<std::uint32_t>& ready_queue(hwmodel::TaskShape shape) { return ready_[static_cast<int>(shape)]; }
   void add_listener(WorkListener* listener) { listeners_.push_back(listener); }
-  // A task of `shape` became ready: wake one idle thread that can take it. When several could,
-  // which one polls first is a decision.
-  void wake_one_for(hwmodel::TaskShape shape);
+  // Task `task_ordinal` of `shape` became ready: wake one idle thread that can take it. When
+  // several could, which one polls first is a decision keyed by the task.
+  void wake_one_for(hwmodel::TaskShape shape, std::uint32_t task_ordinal);
 
   // --- run-wide flags ---
   void set_orchestration_done();

@@ -17,9 +17,8 @@ SchedulerThread::SchedulerThread(int index, RuntimeState& state, RunMonitor& mon
       state_(state),
       monitor_(monitor),
       lane_(state.lanes().first_scheduler + static_cast<std::uint32_t>(index)),
-      idle_stream_(state.decisions().stream("sched" + std::to_string(index) + ".idle_iteration_ns")),
-      core_stream_(state.decisions().stream("sched" + std::to_string(index) + ".core_choice")),
-      ready_stream_(state.decisions().stream("sched" + std::to_string(index) + ".ready_choice")) {
+      core_stream_(state.decisions().stream("dispatch.core")),
+      ready_stream_(state.decisions().stream("sched.ready_pop")) {
   const hwmodel::Topology& topo = state.topology();
   for (int cluster = 0; cluster < topo.clusters(); ++cluster) {
     if (topo.owner_thread(cluster) != index) continue;
@@ -32,6 +31,12 @@ SchedulerThread::SchedulerThread(int index, RuntimeState& state, RunMonitor& mon
       slot.core->set_observer(this);
     }
   }
+  // How long one idle loop iteration takes on this thread's AICPU core (~115 ns measured, issue
+  // #897): a property of the thread, decided once, so no diagnostic ever draws it late.
+  const SchedulerCosts& costs = state.config().scheduler;
+  idle_base_ns_ = state.decisions().decide_ns({state.decisions().stream("sched.idle_iteration_ns"),
+                                               static_cast<std::uint64_t>(index), 0},
+                                              costs.idle_iteration_ns.min_ns, costs.idle_iteration_ns.max_ns);
 }
 
 void SchedulerThread::run() {
@@ -65,25 +70,11 @@ void SchedulerThread::run() {
 void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
   if (idle_start_ns_ >= 0) return;
   idle_start_ns_ = start_ns;
-  idle_iteration_ns_ = 0;
-  // Only the legacy detector counts idle iterations continuously; otherwise the length is
-  // decided when a report needs the count, so idle stretches cost no decision.
-  if (state_.config().detectors.kind == DetectorKind::legacy && !monitor_.detectors_silenced()) {
-    idle_iteration_length();
-  }
-}
-
-TimeNs SchedulerThread::idle_iteration_length() {
-  if (idle_iteration_ns_ == 0) {
-    // An idle iteration also polls COND of every running core (issue #897: ~115 ns idle, about
-    // twice as long while polling a running task). Running cores cannot change during an idle
-    // stretch: a completion or a dispatch is progress and ends it.
-    const SchedulerCosts& costs = state_.config().scheduler;
-    idle_iteration_ns_ =
-        state_.decisions().uniform_ns(idle_stream_, costs.idle_iteration_ns.min_ns, costs.idle_iteration_ns.max_ns) +
-        static_cast<TimeNs>(running_cores_) * costs.poll_per_running_core_ns;
-  }
-  return idle_iteration_ns_;
+  // An idle iteration also polls COND of every running core (issue #897: ~115 ns idle, about
+  // twice as long while polling a running task). Running cores cannot change during an idle
+  // stretch: a completion or a dispatch is progress and ends it.
+  idle_iteration_ns_ =
+      idle_base_ns_ + static_cast<TimeNs>(running_cores_) * state_.config().scheduler.poll_per_running_core_ns;
 }
 
 void SchedulerThread::rest() {
@@ -194,13 +185,22 @@ bool SchedulerThread::iterate() {
       std::vector<std::vector<std::size_t>> placements = free_placements(shape);
       if (placements.empty()) break;
       // Tasks that became ready at the same instant have no order between them in the MPMC
-      // queue, so which of them this thread pops is a decision; so is which free core (or
-      // cluster) gets it.
-      std::size_t tied = 1;
+      // queue, so which of them this thread pops is a decision among those tasks; so is which
+      // free core (or cluster) gets it, keyed by the task.
+      std::uint64_t tied_tasks[MAX_TIED_READY];
+      std::size_t tied = 0;
       const TimeNs front_ready_ns = state_.task(queue.front()).ready_ns;
-      while (tied < queue.size() && tied < MAX_TIED_READY && state_.task(queue[tied]).ready_ns == front_ready_ns) ++tied;
-      const std::size_t taken = state_.decisions().pick(ready_stream_, tied);
-      const std::size_t choice = state_.decisions().pick(core_stream_, placements.size());
+      while (tied < queue.size() && tied < MAX_TIED_READY && state_.task(queue[tied]).ready_ns == front_ready_ns) {
+        tied_tasks[tied] = queue[tied];
+        ++tied;
+      }
+      const std::size_t taken = state_.decisions().choose(
+          {ready_stream_, static_cast<std::uint64_t>(index_), static_cast<std::uint32_t>(shape)},
+          std::span(tied_tasks, tied));
+      placement_cores_.clear();
+      for (const auto& placement : placements) placement_cores_.push_back(cores_[placement.front()].core->id());
+      const std::size_t choice =
+          state_.decisions().choose({core_stream_, queue[taken], 0}, std::span(placement_cores_));
       Assignment assignment{queue[taken], placements[choice]};
       queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(taken));
       TaskRecord& task = state_.task(assignment.task);
@@ -335,7 +335,7 @@ void SchedulerThread::handle_watchdog() {
 
 std::uint64_t SchedulerThread::idle_iterations() {
   if (idle_start_ns_ < 0 || simcore::now() <= idle_start_ns_) return 0;
-  return static_cast<std::uint64_t>((simcore::now() - idle_start_ns_) / idle_iteration_length());
+  return static_cast<std::uint64_t>((simcore::now() - idle_start_ns_) / idle_iteration_ns_);
 }
 
 std::string SchedulerThread::core_label(std::size_t slot_index) const {

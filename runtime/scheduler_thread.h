@@ -7,8 +7,9 @@
 // Idle iterations are not simulated one by one: a thread with nothing to do waits until work can
 // appear (a FIN becomes visible, a ready task for one of its free cores, shutdown) or a detector
 // deadline. The idle iteration length is a decision per idle stretch; it converts idle time into
-// the iteration counts the legacy detector uses. When several idle threads could take a newly
-// ready task, which one polls first is a decision of the ready queue (RuntimeState::wake_one_for).
+// the iteration counts the legacy detector uses; the base length of an iteration is decided once
+// per thread. When several idle threads could take a newly ready task, which one polls first is a
+// decision of the ready queue (RuntimeState::wake_one_for).
 //
 // Left out: the dual-slot PENDING dispatch, early dispatch, sync_start drains, async completions.
 #pragma once
@@ -59,7 +60,6 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   void idle();
   void rest();
   void begin_idle_stretch(TimeNs start_ns);
-  TimeNs idle_iteration_length();
   void wait_for_work(TimeNs deadline_ns);
   bool has_work() const;
   bool has_free_core(hwmodel::TaskShape shape) const;
@@ -84,14 +84,15 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   std::vector<SchedulerThread*> peers_;
   std::vector<std::uint32_t> deferred_release_;
   simcore::WaitSignal wake_;
-  simcore::StreamId idle_stream_;
   simcore::StreamId core_stream_;
   simcore::StreamId ready_stream_;
   bool waiting_ = false;
   bool exited_ = false;
   int running_cores_ = 0;
+  std::vector<std::uint64_t> placement_cores_;  // scratch: first core id of each free placement
   TimeNs idle_start_ns_ = -1;
-  TimeNs idle_iteration_ns_ = 0;  // 0: not decided yet for this idle stretch
+  TimeNs idle_base_ns_ = 0;       // one idle loop iteration without running cores to poll
+  TimeNs idle_iteration_ns_ = 0;  // the same plus polling the running cores, for this idle stretch
   TimeNs last_progress_ns_ = 0;
   std::uint32_t completed_at_progress_ = 0;  // completed-task count at the last progress
   TimeNs busy_until_ns_ = 0;

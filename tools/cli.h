@@ -81,7 +81,8 @@ struct RunArgs {
 };
 
 int cmd_run(const RunArgs& args);
-int cmd_replay(const std::string& path, bool json, const std::string& trace);
+// `lenient`: decisions by key, clamped, defaults where the log has none; never a divergence.
+int cmd_replay(const std::string& path, bool json, const std::string& trace, bool lenient);
 
 struct SweepArgs {
   std::string scenario;

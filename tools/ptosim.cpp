@@ -47,9 +47,13 @@ int main(int argc, char** argv) {
   std::string replay_path;
   bool replay_json = false;
   std::string replay_trace;
+  bool replay_lenient = false;
   CLI::App* rep = app.add_subcommand("replay", "Re-execute a recording from its decision log and check its digest");
   rep->add_option("recording", replay_path, "Recording written by `ptosim run --record`")->required();
   rep->add_flag("--json", replay_json, "Print one JSON object instead of text");
+  rep->add_flag("--lenient", replay_lenient,
+                "Look decisions up by key instead of in order: values outside their range are clamped, missing "
+                "ones take their default. For edited or shortened recordings; the exit code is the outcome's");
   rep->add_option("--trace", replay_trace, "Write a Chrome trace-event JSON file of the replay");
 
   SweepArgs sweep_args;
@@ -100,7 +104,7 @@ int main(int argc, char** argv) {
                     (ins->parsed() && inspect_json);
   try {
     if (run->parsed()) return cmd_run(run_args);
-    if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace);
+    if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace, replay_lenient);
     if (swp->parsed()) return cmd_sweep(sweep_args);
     if (chk->parsed()) return cmd_check(check_path, check_json);
     if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json);

@@ -157,14 +157,13 @@ TEST_CASE("corrupted recordings are clear errors, never crashes", "[cli]") {
     CHECK(r.exit_code == 3);
     CHECK_THAT(r.err, Catch::Contains("/scenario/text"));
   }
-  SECTION("a changed kernel duration diverges or mismatches the digest") {
-    // Change the first recorded kernel duration to another value inside its range.
+  SECTION("a changed kernel duration: strict replay exits 4, lenient replay runs it") {
+    // Change one recorded kernel duration to another value inside its range.
     Json doc = Json::parse(good);
-    const auto& streams = doc["decisions"]["streams"];
     bool changed = false;
-    for (Json& entry : doc["decisions"]["entries"]) {
-      if (streams[entry[0].get<std::size_t>()].get<std::string>().find(".duration") == std::string::npos) continue;
-      entry[1] = entry[1] == entry[2] ? entry[3] : entry[2];
+    for (Json& entry : doc["decisions"]) {
+      if (entry["stream"] != "kernel.duration") continue;
+      entry["value"] = entry["value"] == entry["lo"] ? entry["hi"] : entry["lo"];
       changed = true;
       break;
     }
@@ -173,6 +172,32 @@ TEST_CASE("corrupted recordings are clear errors, never crashes", "[cli]") {
     CliResult r = cli({"replay", rec});
     CHECK(r.exit_code == 4);
     CHECK((r.err.find("diverged") != std::string::npos || r.err.find("mismatch") != std::string::npos));
+    CliResult lenient = cli({"replay", rec, "--lenient", "--json"});
+    CHECK(lenient.exit_code == 0);
+    CHECK(Json::parse(lenient.out)["strategy"] == "replay-lenient");
+  }
+  SECTION("a decision list cut in half: strict replay exits 4, lenient replay runs it") {
+    Json doc = Json::parse(good);
+    Json& decisions = doc["decisions"];
+    REQUIRE(decisions.size() > 4);
+    decisions.erase(decisions.begin() + static_cast<std::ptrdiff_t>(decisions.size() / 2), decisions.end());
+    write_file(rec, doc.dump());
+    CliResult r = cli({"replay", rec});
+    CHECK(r.exit_code == 4);
+    CHECK_THAT(r.err, Catch::Contains("end of the recorded log"));
+    CliResult lenient = cli({"replay", rec, "--lenient"});
+    CHECK(lenient.exit_code == 0);
+    CHECK_THAT(lenient.out, Catch::Contains("lenient replay"));
+  }
+  SECTION("an edited range of a logged decision is refused by strict replay") {
+    Json doc = Json::parse(good);
+    for (Json& entry : doc["decisions"]) {
+      if (!entry.contains("hi")) continue;
+      entry["hi"] = entry["hi"].get<std::uint64_t>() + 1;
+      break;
+    }
+    write_file(rec, doc.dump());
+    CHECK(cli({"replay", rec}).exit_code == 4);
   }
 }
 

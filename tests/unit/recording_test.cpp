@@ -25,8 +25,11 @@ replay::Recording sample() {
   rec.digest = 0x0123456789ABCDEFULL;
   rec.sim_time_ns = 1000;
   rec.events = 55;
-  rec.decisions.streams = {"core0.duration", "sched0.core_choice"};
-  rec.decisions.entries = {{0, 1500, 1000, 2000}, {1, 1, 0, 3}, {0, 1999, 1000, 2000}};
+  rec.decisions.streams = {"kernel.duration", "dispatch.core"};
+  using simcore::DecisionKind;
+  rec.decisions.entries = {{0, 4, 0, 0, DecisionKind::range, 1500, 1000, 2000, 1000},
+                           {1, 4, 0, 0, DecisionKind::choice, 26, 0, 3, 24},
+                           {0, 5, 0, 0, DecisionKind::range, 1999, 1000, 2000, 1000}};
   return rec;
 }
 
@@ -68,6 +71,11 @@ TEST_CASE("a recording round-trips", "[recording]") {
   CHECK(back.decisions.streams == rec.decisions.streams);
   REQUIRE(back.decisions.entries.size() == 3);
   CHECK(back.decisions.entries[2].value == 1999);
+  CHECK(back.decisions.entries[1].kind == simcore::DecisionKind::choice);
+  CHECK(back.decisions.entries[1].value == 26);
+  CHECK(back.decisions.entries[1].hi == 3);
+  CHECK(back.decisions.entries[0].default_value == 1000);
+  CHECK(back.decisions.nondefault_count() == 3);
 }
 
 TEST_CASE("corrupted recordings are rejected with the field that is wrong", "[recording]") {
@@ -84,8 +92,11 @@ TEST_CASE("corrupted recordings are rejected with the field that is wrong", "[re
   CHECK(pointer_of(good.substr(0, good.size() / 2)) == "<root>");  // truncated
   CHECK(pointer_of(replace_once(good, "ptosim-recording", "something-else")) == "/format");
   CHECK(pointer_of(replace_once(good, "\\\"format\\\": 1", "\\\"format\\\": 2")) == "/scenario/text");  // hash mismatch
-  CHECK(pointer_of(replace_once(good, "[0,1500,1000,2000]", "[5,1500,1000,2000]")) == "/decisions/entries/0");
-  CHECK(pointer_of(replace_once(good, "[1,1,0,3]", "[1,9,0,3]")) == "/decisions/entries/1");
+  CHECK(pointer_of(replace_once(good, "\"value\":1500", "\"value\":2500")) == "/decisions/0/value");
+  CHECK(pointer_of(replace_once(good, "\"subject\":4", "\"subject\":-4")) == "/decisions/0/subject");
+  CHECK(pointer_of(replace_once(good, "\"of\":4", "\"of\":1")) == "/decisions/1/of");
+  CHECK(pointer_of(replace_once(good, "\"n\":0", "\"n\":4294967297")) == "/decisions/0/n");
+  CHECK(pointer_of(replace_once(good, "\"stream\":\"kernel.duration\"", "\"stream\":7")) == "/decisions/0/stream");
   CHECK(pointer_of(replace_once(good, "\"digest\": \"0x", "\"digest\": \"zz")) == "/result/digest");
   CHECK(pointer_of(replace_once(good, "\"seed\": 7", "\"seed\": -7")) == "/seed");
   CHECK_THROWS_WITH(replay::read_recording("/nonexistent/recording.json"), Catch::Contains("cannot open"));
