@@ -7,14 +7,16 @@
 namespace ptosim::hwmodel {
 
 AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming& timing,
-               simcore::DecisionSource& decisions, simcore::EventLog& events)
+               simcore::DecisionSource& decisions, simcore::EventLog& events, simcore::ThreadClock& clock)
     : id_(core_id),
       kind_(kind),
       lane_(lane),
       timing_(timing),
       decisions_(decisions),
       events_(events),
-      duration_stream_(decisions.stream("kernel.duration")) {}
+      clock_(clock),
+      duration_stream_(decisions.stream("kernel.duration")),
+      poll_ns_(clock.loop_iteration_ns(simcore::LoopKind::register_poll, static_cast<std::uint64_t>(core_id), 0)) {}
 
 void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel, TimeNs store_ns) {
   PTOSIM_ASSERT(!has_task_, "AICPU wrote a task to core " + std::to_string(id_) + " while it still executes one");
@@ -24,18 +26,21 @@ void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const Kernel
   kernel_ = &kernel;
   start_ns_ = store_ns + timing_.register_visible_ns + timing_.start_latency_ns;
   // Keyed by task (and block), not by core: moving a task to another core keeps its duration.
-  finish_ns_ = start_ns_ + decisions_.decide_ns({duration_stream_, task_id, 0}, kernel.min_duration_ns,
-                                                kernel.max_duration_ns);
+  run_ns_ = decisions_.decide_ns({duration_stream_, task_id, 0}, kernel.min_duration_ns, kernel.max_duration_ns);
+  finish_ns_ = clock_.predict_end(start_ns_, run_ns_);
   cond_ = CondRegister{token, false, TIME_NEVER};
   doorbell_.notify();
 }
 
 void AiCore::run() {
   while (true) {
-    while (!has_task_) doorbell_.wait_until(TIME_NEVER);
-    // Nothing observes the core between start and finish, so it sleeps straight to the end.
-    events_.record_at(simcore::EventKind::start, start_ns_, task_id_, lane_);
-    simcore::sleep_until(finish_ns_);
+    simcore::WaitLoop polls = clock_.begin_loop(poll_ns_, simcore::now());
+    while (!has_task_) clock_.run_loop(polls, doorbell_, simcore::NO_ITERATION_LIMIT, TIME_NEVER);
+    // Nothing observes the core between start and finish, so it goes straight to the end. A
+    // planned start lies ahead; a core that had to poll for its task starts when it saw it.
+    const TimeNs start_ns = start_ns_ > simcore::now() ? start_ns_ : simcore::now();
+    events_.record_at(simcore::EventKind::start, start_ns, task_id_, lane_);
+    finish_ns_ = clock_.perform(start_ns, run_ns_);
     events_.record(simcore::EventKind::finish, simcore::now(), task_id_, lane_);
     has_task_ = false;
     cond_ = CondRegister{token_, true, finish_ns_ + timing_.fin_visible_ns};

@@ -1,6 +1,8 @@
 // One AI core (AIC or AIV) as the runtime sees it: a register the AICPU writes a task token into,
 // and a COND register the AICPU polls for ACK/FIN. The core runs the kernel for a duration chosen
-// by the decision source within the kernel's declared range.
+// by the decision source within the kernel's declared range: on the board the core's own time,
+// on the simulator board (a2a3sim) host compute of the thread that emulates the core, which polls
+// its register and needs a host CPU for the whole kernel (its ThreadClock says which).
 //
 // Modelled: register visibility latency, receive-to-start latency, kernel duration, FIN
 // visibility latency. Left out for now: the dual-slot pending task, early dispatch doorbells,
@@ -12,6 +14,7 @@
 #include "simcore/event_log.h"
 #include "simcore/sim_engine.h"
 #include "simcore/sim_time.h"
+#include "simcore/thread_clock.h"
 
 #include <cstdint>
 #include <string>
@@ -48,7 +51,7 @@ class CoreObserver {
 class AiCore {
  public:
   AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming& timing, simcore::DecisionSource& decisions,
-         simcore::EventLog& events);
+         simcore::EventLog& events, simcore::ThreadClock& clock);
 
   int id() const { return id_; }
   CoreKind kind() const { return kind_; }
@@ -61,9 +64,13 @@ class AiCore {
   CondRegister read_cond() const { return cond_; }
   bool executing() const { return has_task_; }
   // When an AICPU poll will first see FIN of the current (or last) task. The kernel's duration
-  // is decided when the task is written, so the simulation can wake the polling thread exactly
-  // then instead of simulating every poll.
-  TimeNs fin_visible_ns() const { return has_task_ ? finish_ns_ + timing_.fin_visible_ns : cond_.fin_visible_ns; }
+  // is decided when the task is written, so on the board the simulation can wake the polling
+  // thread exactly then instead of simulating every poll. TIME_NEVER while the end is not known
+  // in advance (a kernel that runs as host code).
+  TimeNs fin_visible_ns() const {
+    if (!has_task_) return cond_.fin_visible_ns;
+    return finish_ns_ == TIME_NEVER ? TIME_NEVER : finish_ns_ + timing_.fin_visible_ns;
+  }
 
   // Actor body; runs until the simulation ends.
   void run();
@@ -75,7 +82,9 @@ class AiCore {
   const CoreTiming& timing_;
   simcore::DecisionSource& decisions_;
   simcore::EventLog& events_;
+  simcore::ThreadClock& clock_;
   simcore::StreamId duration_stream_;
+  TimeNs poll_ns_ = 0;  // one poll of the register (a cost only where polls are simulated)
   CoreObserver* observer_ = nullptr;
   simcore::WaitSignal doorbell_;
 
@@ -84,6 +93,7 @@ class AiCore {
   std::uint64_t task_id_ = 0;
   const KernelSpec* kernel_ = nullptr;
   TimeNs start_ns_ = 0;
+  TimeNs run_ns_ = 0;
   TimeNs finish_ns_ = 0;
   CondRegister cond_;
 };

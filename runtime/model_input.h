@@ -5,8 +5,10 @@
 #include "hwmodel/ai_core.h"
 #include "runtime/program.h"
 #include "runtime/runtime_config.h"
+#include "simcore/host_scheduler.h"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace ptosim::runtime {
@@ -15,6 +17,10 @@ struct PlatformConfig {
   int clusters = 24;
   int scheduler_threads = 3;
   hwmodel::CoreTiming core_timing;
+  // a2a3sim: every AICPU thread and every AI core is a host thread on the host's CPUs. Absent on
+  // the board (a2a3), where each has a processor of its own.
+  std::optional<simcore::HostPlatformSpec> host;
+  const char* kind() const { return host ? "a2a3sim" : "a2a3"; }
 };
 
 struct RunLimits {

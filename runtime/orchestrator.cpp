@@ -27,10 +27,10 @@ ErrorCode code_for(WaitResource resource) {
 
 }  // namespace
 
-Orchestrator::Orchestrator(RuntimeState& state, RunMonitor& monitor)
+Orchestrator::Orchestrator(RuntimeState& state, RunMonitor& monitor, simcore::ThreadClock& clock)
     : state_(state),
       monitor_(monitor),
-      spin_stream_(state.decisions().stream("orchestrator.spin_ns")),
+      clock_(clock),
       lane_(state.lanes().orchestrator),
       heap_synced_at_(MAX_RING_DEPTH, 0) {
   producers_.status = [this](std::uint32_t ordinal) { return state_.producer_status(ordinal); };
@@ -140,7 +140,7 @@ void Orchestrator::scope_end() {
 }
 
 void Orchestrator::spend(TimeNs cost_ns) {
-  simcore::sleep_for(owed_ns_ + cost_ns);
+  clock_.wait_until(clock_.work(owed_ns_ + cost_ns));
   owed_ns_ = 0;
 }
 
@@ -346,28 +346,34 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
   state_.events().record(simcore::EventKind::blocked, simcore::now(), ordinal, lane_, static_cast<int>(resource));
   const std::uint32_t start_alive = ring.last_task_alive;
   const DetectorConfig& detectors = state_.config().detectors;
-  const TimeNs start_ns = simcore::now();
-  // One spin's duration depends on host scheduling on the simulator board: a decision per wait,
-  // keyed by the task being allocated or wired. It is drawn whether or not the detectors are
-  // still listening, so the deadlock-truth continuation never changes what the log holds.
-  const TimeNs spin_ns = state_.decisions().decide_ns({spin_stream_, ordinal, static_cast<std::uint32_t>(resource)},
-                                                      detectors.spin_ns.min_ns, detectors.spin_ns.max_ns);
+  // One spin's duration (on the simulator board a host cost: pause + sched_yield) is a decision
+  // per wait, keyed by the task being allocated or wired. It is drawn whether or not the
+  // detectors still listen, so the deadlock-truth continuation never changes what the log holds.
+  const TimeNs spin_ns =
+      clock_.loop_iteration_ns(simcore::LoopKind::spin, ordinal, static_cast<std::uint32_t>(resource));
+  simcore::WaitLoop spins = clock_.begin_loop(spin_ns, simcore::now());
   const bool legacy = detectors.kind == DetectorKind::legacy;
-  const TimeNs legacy_deadline = start_ns + static_cast<TimeNs>(detectors.orchestrator_spin_limit) * spin_ns;
-  TimeNs structural_deadline = start_ns + static_cast<TimeNs>(detectors.structural_check_spins) * spin_ns;
-  const TimeNs backstop_deadline = start_ns + detectors.no_reclaim_timeout_ns;
   bool structural_pending = true;
 
   // Bounded: every pass either returns, fires a detector (at most once per run) or retires the
-  // structural check; after firing, the wait has no deadline and ends with the run.
+  // structural check; after firing, the wait has no bound and ends with the run.
   while (ring.last_task_alive == start_alive) {
+    // The legacy heuristic counts spins; the current code runs its structural check after 1024
+    // spins and then watches the wall clock. Spins count only while this thread runs.
+    std::uint64_t spin_limit = simcore::NO_ITERATION_LIMIT;
     TimeNs deadline = TIME_NEVER;
     if (!monitor_.detectors_silenced()) {
-      deadline = legacy ? legacy_deadline : (structural_pending ? structural_deadline : backstop_deadline);
+      if (legacy) {
+        spin_limit = detectors.orchestrator_spin_limit;
+      } else if (structural_pending) {
+        spin_limit = detectors.structural_check_spins;
+      } else {
+        deadline = spins.start_ns + detectors.no_reclaim_timeout_ns;
+      }
     }
-    ring.progress.wait_until(deadline);
+    const simcore::LoopEnd end = clock_.run_loop(spins, ring.progress, spin_limit, deadline);
     if (ring.last_task_alive != start_alive) break;
-    if (deadline == TIME_NEVER || simcore::now() < deadline) continue;
+    if (end == simcore::LoopEnd::signaled) continue;
     ReclaimFatal fatal;
     fatal.resource = resource;
     fatal.requested = requested;
@@ -393,7 +399,6 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
           fire_reclaim_detector(ring, "structural head-of-line check", fatal);
         }
       }
-      structural_deadline = TIME_NEVER;
       continue;
     }
     fatal.verdict = ReclaimVerdict::backstop;

@@ -10,6 +10,7 @@
 #include "runtime/run_monitor.h"
 #include "runtime/runtime_messages.h"
 #include "runtime/runtime_state.h"
+#include "simcore/thread_clock.h"
 
 #include <cstdint>
 #include <string>
@@ -19,7 +20,7 @@ namespace ptosim::runtime {
 
 class Orchestrator {
  public:
-  Orchestrator(RuntimeState& state, RunMonitor& monitor);
+  Orchestrator(RuntimeState& state, RunMonitor& monitor, simcore::ThreadClock& clock);
 
   // Actor body.
   void run();
@@ -51,8 +52,8 @@ class Orchestrator {
 
   RuntimeState& state_;
   RunMonitor& monitor_;
+  simcore::ThreadClock& clock_;
   ProducerView producers_;
-  simcore::StreamId spin_stream_;
   std::uint32_t lane_;
   std::vector<std::uint32_t> heap_synced_at_;
   std::string phase_ = "starting";

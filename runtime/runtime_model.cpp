@@ -3,6 +3,7 @@
 #include "runtime/orchestrator.h"
 #include "runtime/scheduler_thread.h"
 #include "simcore/platform.h"
+#include "simcore/processors.h"
 #include "simcore/sim_engine.h"
 
 namespace ptosim::runtime {
@@ -24,6 +25,21 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   for (int c = 0; c < topology.core_count(); ++c) output.lanes.push_back({topology.core_name(c), true});
 
   const simcore::Platform platform(sim, topology.clusters(), topology.scheduler_threads());
+  // How each thread spends time: on the board a processor of its own, whose loop costs are the
+  // runtime's (the orchestrator's spin, a scheduler's idle iteration); on a2a3sim the host's CPUs.
+  const simcore::LoopCost dedicated_costs[simcore::LOOP_KIND_COUNT] = {
+      {"orchestrator.spin_ns", {input.runtime.detectors.spin_ns.min_ns, input.runtime.detectors.spin_ns.max_ns}},
+      {"sched.idle_iteration_ns",
+       {input.runtime.scheduler.idle_iteration_ns.min_ns, input.runtime.scheduler.idle_iteration_ns.max_ns}},
+      {"core.poll_ns", {0, 0}},  // a core waits for its register without polling cost
+  };
+  simcore::Processors processors(sim, decisions, dedicated_costs, input.platform.host);
+  // Thread identities on the host: the orchestrator, the scheduler threads, then every core.
+  std::unique_ptr<simcore::ThreadClock> orchestrator_clock = processors.add_thread("orchestrator");
+  std::vector<std::unique_ptr<simcore::ThreadClock>> thread_clocks;
+  for (int t = 0; t < topology.scheduler_threads(); ++t) thread_clocks.push_back(processors.add_thread("sched" + std::to_string(t)));
+  std::vector<std::unique_ptr<simcore::ThreadClock>> core_clocks;
+  for (int c = 0; c < topology.core_count(); ++c) core_clocks.push_back(processors.add_thread(topology.core_name(c)));
 
   RuntimeState state(input.runtime, input.program, input.kernels, topology, decisions, events, lanes);
   RunMonitor monitor(state, sim);
@@ -32,17 +48,19 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   std::vector<hwmodel::AiCore*> core_ptrs;
   for (int c = 0; c < topology.core_count(); ++c) {
     cores.push_back(std::make_unique<hwmodel::AiCore>(c, topology.kind_of(c), lanes.first_core + static_cast<std::uint32_t>(c),
-                                                      input.platform.core_timing, decisions, events));
+                                                      input.platform.core_timing, decisions, events,
+                                                      *core_clocks[static_cast<std::size_t>(c)]));
     core_ptrs.push_back(cores.back().get());
   }
   std::vector<std::unique_ptr<SchedulerThread>> threads;
   std::vector<SchedulerThread*> thread_ptrs;
   for (int t = 0; t < topology.scheduler_threads(); ++t) {
-    threads.push_back(std::make_unique<SchedulerThread>(t, state, monitor, core_ptrs));
+    threads.push_back(std::make_unique<SchedulerThread>(t, state, monitor, core_ptrs,
+                                                        *thread_clocks[static_cast<std::size_t>(t)]));
     thread_ptrs.push_back(threads.back().get());
     state.add_listener(threads.back().get());
   }
-  Orchestrator orchestrator(state, monitor);
+  Orchestrator orchestrator(state, monitor, *orchestrator_clock);
 
   monitor.add_actor([&orchestrator] { return orchestrator.describe(); });
   for (SchedulerThread* thread : thread_ptrs) {
@@ -51,16 +69,26 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   }
 
   // The orchestrator and schedulers overlap (schedulers start before orchestration is done).
+  // A thread that returns leaves its CPU (on the shared host another one may take it).
   for (int t = 0; t < topology.scheduler_threads(); ++t) {
     SchedulerThread* thread = thread_ptrs[static_cast<std::size_t>(t)];
-    sim.spawn("sched" + std::to_string(t), platform.scheduler_host(t), [thread] { thread->run(); });
+    simcore::ThreadClock* clock = thread_clocks[static_cast<std::size_t>(t)].get();
+    sim.spawn("sched" + std::to_string(t), platform.scheduler_host(t), [thread, clock] {
+      thread->run();
+      clock->exit();
+    });
   }
-  sim.spawn("orchestrator", platform.orchestrator_host(), [&orchestrator] { orchestrator.run(); });
+  simcore::ThreadClock* orchestrator_clock_ptr = orchestrator_clock.get();
+  sim.spawn("orchestrator", platform.orchestrator_host(), [&orchestrator, orchestrator_clock_ptr] {
+    orchestrator.run();
+    orchestrator_clock_ptr->exit();
+  });
   for (int c = 0; c < topology.core_count(); ++c) {
     hwmodel::AiCore* core = core_ptrs[static_cast<std::size_t>(c)];
     const simcore::HostRef host = platform.core_host(topology.cluster_of(c), static_cast<int>(topology.kind_of(c)));
     sim.spawn(topology.core_name(c), host, [core] { core->run(); }, true);
   }
+  processors.start();
 
   const simcore::RunEnd end = sim.run(input.limits.max_sim_time_ns);
   if (end == simcore::RunEnd::failed) std::rethrow_exception(sim.failure());

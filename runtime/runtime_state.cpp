@@ -147,7 +147,12 @@ void RuntimeState::wake_one_for(hwmodel::TaskShape shape, std::uint32_t task_ord
     thread_ids[count++] = i;
   }
   if (count == 0) return;  // busy threads see the queue on their next iteration
-  eligible[decisions_.choose({wake_stream_, task_ordinal, 0}, std::span(thread_ids, count))]->wake();
+  const std::size_t first = decisions_.choose({wake_stream_, task_ordinal, 0}, std::span(thread_ids, count));
+  eligible[first]->wake();
+  // The others poll too: where their polls are simulated they may still get there first.
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i != first) eligible[i]->notice();
+  }
 }
 
 void RuntimeState::complete_inline(TaskRecord& task) {

@@ -110,6 +110,8 @@ class WorkListener {
   // Idle, not yet woken, and owning a free core (or cluster) for this shape.
   virtual bool can_take(hwmodel::TaskShape shape) const = 0;
   virtual void wake() = 0;
+  // Another idle thread was woken for a ready task this one could also take.
+  virtual void notice() = 0;
   // The run may be over (orchestration done, all tasks completed): re-check the exit condition.
   virtual void on_shutdown_check() = 0;
 };

@@ -12,10 +12,11 @@ using hwmodel::CoreKind;
 using hwmodel::TaskShape;
 
 SchedulerThread::SchedulerThread(int index, RuntimeState& state, RunMonitor& monitor,
-                                 const std::vector<hwmodel::AiCore*>& all_cores)
+                                 const std::vector<hwmodel::AiCore*>& all_cores, simcore::ThreadClock& clock)
     : index_(index),
       state_(state),
       monitor_(monitor),
+      clock_(clock),
       lane_(state.lanes().first_scheduler + static_cast<std::uint32_t>(index)),
       core_stream_(state.decisions().stream("dispatch.core")),
       ready_stream_(state.decisions().stream("sched.ready_pop")) {
@@ -31,12 +32,10 @@ SchedulerThread::SchedulerThread(int index, RuntimeState& state, RunMonitor& mon
       slot.core->set_observer(this);
     }
   }
-  // How long one idle loop iteration takes on this thread's AICPU core (~115 ns measured, issue
-  // #897): a property of the thread, decided once, so no diagnostic ever draws it late.
-  const SchedulerCosts& costs = state.config().scheduler;
-  idle_base_ns_ = state.decisions().decide_ns({state.decisions().stream("sched.idle_iteration_ns"),
-                                               static_cast<std::uint64_t>(index), 0},
-                                              costs.idle_iteration_ns.min_ns, costs.idle_iteration_ns.max_ns);
+  // How long one idle loop iteration takes on this thread's core (~115 ns measured on an AICPU,
+  // issue #897; on the simulator board a host cost that includes sched_yield): a property of the
+  // thread, decided once, so no diagnostic ever draws it late.
+  idle_base_ns_ = clock_.loop_iteration_ns(simcore::LoopKind::idle_iteration, static_cast<std::uint64_t>(index), 0);
 }
 
 void SchedulerThread::run() {
@@ -58,7 +57,7 @@ void SchedulerThread::run() {
     if (now_ns < busy_until_ns_) {
       rest();
     } else if (iterate()) {
-      idle_start_ns_ = -1;
+      idle_active_ = false;
       last_progress_ns_ = now_ns;
       completed_at_progress_ = state_.completed_tasks();
     } else {
@@ -68,13 +67,14 @@ void SchedulerThread::run() {
 }
 
 void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
-  if (idle_start_ns_ >= 0) return;
-  idle_start_ns_ = start_ns;
+  if (idle_active_) return;
+  idle_active_ = true;
   // An idle iteration also polls COND of every running core (issue #897: ~115 ns idle, about
   // twice as long while polling a running task). Running cores cannot change during an idle
   // stretch: a completion or a dispatch is progress and ends it.
-  idle_iteration_ns_ =
-      idle_base_ns_ + static_cast<TimeNs>(running_cores_) * state_.config().scheduler.poll_per_running_core_ns;
+  idle_loop_ = clock_.begin_loop(
+      idle_base_ns_ + static_cast<TimeNs>(running_cores_) * state_.config().scheduler.poll_per_running_core_ns,
+      start_ns);
 }
 
 void SchedulerThread::rest() {
@@ -83,14 +83,13 @@ void SchedulerThread::rest() {
   // resume then. Otherwise wait from now on, the idle stretch starting when the work is done, so
   // a thread that finishes its work and then idles costs one wake-up, not two.
   if (has_work() || !deferred_release_.empty()) {
-    simcore::sleep_until(busy_until_ns_);
+    clock_.wait_until(busy_until_ns_);
     return;
   }
   begin_idle_stretch(busy_until_ns_);
-  const TimeNs detector_ns = detector_deadline();
-  const TimeNs fin_ns = earliest_pending_fin();
-  wait_for_work(fin_ns < detector_ns ? fin_ns : detector_ns);
-  if (simcore::now() >= detector_ns) handle_watchdog();
+  const IdleDetector detector = idle_detector();
+  wait_for_work(earliest_pending_fin(), detector);
+  if (idle_detector_expired(detector)) handle_watchdog();
 }
 
 bool SchedulerThread::has_free_core(TaskShape shape) const {
@@ -229,7 +228,7 @@ bool SchedulerThread::iterate() {
   // The iteration's effects are applied at its start; the thread is then busy for its cost.
   // All handles of one pop are published after one write barrier, at the end of the iteration:
   // the cores see their registers only then.
-  busy_until_ns_ = now + cost_ns;
+  busy_until_ns_ = clock_.work(cost_ns);
   for (const Assignment& assignment : assignments) {
     const TaskRecord& task = state_.task(assignment.task);
     const hwmodel::KernelSpec& kernel = state_.kernels().at(task.kernel);
@@ -276,37 +275,47 @@ TimeNs SchedulerThread::earliest_pending_fin() const {
   return earliest <= simcore::now() ? TIME_NEVER : earliest;
 }
 
-void SchedulerThread::wait_for_work(TimeNs deadline_ns) {
+void SchedulerThread::wait_for_work(TimeNs fin_ns, const IdleDetector& detector) {
+  // Idle iterations until work can appear (a FIN, a ready task, shutdown) or a detector bound.
   waiting_ = true;
-  wait_deadline_ns_ = deadline_ns;
-  wake_.wait_until(deadline_ns);
+  const TimeNs deadline_ns = fin_ns < detector.watchdog_ns ? fin_ns : detector.watchdog_ns;
+  const TimeNs limit_ns = clock_.predict_loop_end(idle_loop_, detector.iteration_limit);
+  wait_deadline_ns_ = deadline_ns < limit_ns ? deadline_ns : limit_ns;
+  clock_.run_loop(idle_loop_, wake_, detector.iteration_limit, deadline_ns);
   waiting_ = false;
 }
 
-TimeNs SchedulerThread::detector_deadline() const {
-  if (monitor_.detectors_silenced()) return TIME_NEVER;
+SchedulerThread::IdleDetector SchedulerThread::idle_detector() const {
+  IdleDetector detector;
+  if (monitor_.detectors_silenced()) return detector;
   const DetectorConfig& detectors = state_.config().detectors;
   if (detectors.kind == DetectorKind::legacy) {
-    return idle_start_ns_ + static_cast<TimeNs>(detectors.scheduler_idle_limit) * idle_iteration_ns_;
+    detector.iteration_limit = detectors.scheduler_idle_limit;
+  } else {
+    detector.watchdog_ns = last_progress_ns_ + detectors.scheduler_timeout_ns;
   }
-  return last_progress_ns_ + detectors.scheduler_timeout_ns;
+  return detector;
+}
+
+bool SchedulerThread::idle_detector_expired(const IdleDetector& detector) const {
+  return clock_.loop_iterations(idle_loop_) >= detector.iteration_limit || simcore::now() >= detector.watchdog_ns;
 }
 
 void SchedulerThread::idle() {
   const SchedulerCosts& costs = state_.config().scheduler;
   if (!deferred_release_.empty()) {
     // An iteration without progress releases the deferred consumers (on_task_release).
-    busy_until_ns_ = simcore::now() + static_cast<TimeNs>(drain_deferred()) * costs.deferred_release_ns;
+    const std::uint32_t drained = drain_deferred();
+    busy_until_ns_ = clock_.work(static_cast<TimeNs>(drained) * costs.deferred_release_ns);
     return;
   }
   begin_idle_stretch(simcore::now());
-  const TimeNs detector_ns = detector_deadline();
+  const IdleDetector detector = idle_detector();
   if (!has_work() && !(running_cores_ == 0 && state_.all_done())) {
-    // Sleep until a FIN becomes visible, a ready task is routed here, or a detector deadline.
-    const TimeNs fin_ns = earliest_pending_fin();
-    wait_for_work(fin_ns < detector_ns ? fin_ns : detector_ns);
+    // Idle until a FIN becomes visible, a ready task is routed here, or a detector bound.
+    wait_for_work(earliest_pending_fin(), detector);
   }
-  if (simcore::now() >= detector_ns) handle_watchdog();
+  if (idle_detector_expired(detector)) handle_watchdog();
 }
 
 void SchedulerThread::handle_watchdog() {
@@ -333,10 +342,7 @@ void SchedulerThread::handle_watchdog() {
   monitor_.detector_fired(std::move(report), DetectorSite::scheduler);
 }
 
-std::uint64_t SchedulerThread::idle_iterations() {
-  if (idle_start_ns_ < 0 || simcore::now() <= idle_start_ns_) return 0;
-  return static_cast<std::uint64_t>((simcore::now() - idle_start_ns_) / idle_iteration_ns_);
-}
+std::uint64_t SchedulerThread::idle_iterations() { return idle_active_ ? clock_.loop_iterations(idle_loop_) : 0; }
 
 std::string SchedulerThread::core_label(std::size_t slot_index) const {
   const CoreSlot& slot = cores_[slot_index];
@@ -447,6 +453,12 @@ void SchedulerThread::wake() {
   if (!waiting_) return;
   waiting_ = false;  // woken once: further ready tasks go to other idle threads
   wake_.notify();
+}
+
+void SchedulerThread::notice() {
+  // Another idle thread was chosen to take a ready task first; this one sees the queue change
+  // only at its next idle iteration, and only where those iterations are simulated.
+  if (waiting_) wake_.notify_if_polled();
 }
 
 void SchedulerThread::on_shutdown_check() { wake(); }

@@ -17,6 +17,7 @@
 #include "hwmodel/ai_core.h"
 #include "runtime/run_monitor.h"
 #include "runtime/runtime_state.h"
+#include "simcore/thread_clock.h"
 
 #include <cstdint>
 #include <memory>
@@ -30,7 +31,8 @@ inline constexpr std::size_t MAX_TIED_READY = 64;  // how far a pop looks for sa
 
 class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener {
  public:
-  SchedulerThread(int index, RuntimeState& state, RunMonitor& monitor, const std::vector<hwmodel::AiCore*>& all_cores);
+  SchedulerThread(int index, RuntimeState& state, RunMonitor& monitor, const std::vector<hwmodel::AiCore*>& all_cores,
+                  simcore::ThreadClock& clock);
 
   void set_peers(const std::vector<SchedulerThread*>& peers) { peers_ = peers; }
   // Actor body.
@@ -41,6 +43,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   void on_fin_posted(int core_id, TimeNs visible_ns) override;
   bool can_take(hwmodel::TaskShape shape) const override;
   void wake() override;
+  void notice() override;
   void on_shutdown_check() override;
 
  private:
@@ -55,17 +58,24 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
     std::uint32_t task = 0;
     std::vector<std::size_t> slots;
   };
+  // What ends an idle stretch as a detector sees it: the legacy iteration count, or the
+  // watchdog's wall-clock deadline.
+  struct IdleDetector {
+    std::uint64_t iteration_limit = simcore::NO_ITERATION_LIMIT;
+    TimeNs watchdog_ns = TIME_NEVER;
+  };
 
   bool iterate();
   void idle();
   void rest();
   void begin_idle_stretch(TimeNs start_ns);
-  void wait_for_work(TimeNs deadline_ns);
+  void wait_for_work(TimeNs fin_ns, const IdleDetector& detector);
   bool has_work() const;
   bool has_free_core(hwmodel::TaskShape shape) const;
   std::vector<std::vector<std::size_t>> free_placements(hwmodel::TaskShape shape) const;
   TimeNs earliest_pending_fin() const;
-  TimeNs detector_deadline() const;
+  IdleDetector idle_detector() const;
+  bool idle_detector_expired(const IdleDetector& detector) const;
   // Completes a task on this thread; returns the cost of the completion.
   TimeNs complete(TaskRecord& task);
   std::uint32_t drain_deferred();
@@ -79,6 +89,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   int index_;
   RuntimeState& state_;
   RunMonitor& monitor_;
+  simcore::ThreadClock& clock_;
   std::uint32_t lane_;
   std::vector<CoreSlot> cores_;
   std::vector<SchedulerThread*> peers_;
@@ -90,9 +101,9 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   bool exited_ = false;
   int running_cores_ = 0;
   std::vector<std::uint64_t> placement_cores_;  // scratch: first core id of each free placement
-  TimeNs idle_start_ns_ = -1;
-  TimeNs idle_base_ns_ = 0;       // one idle loop iteration without running cores to poll
-  TimeNs idle_iteration_ns_ = 0;  // the same plus polling the running cores, for this idle stretch
+  bool idle_active_ = false;
+  simcore::WaitLoop idle_loop_;  // the current idle stretch: iterations without progress
+  TimeNs idle_base_ns_ = 0;      // one idle loop iteration without running cores to poll
   TimeNs last_progress_ns_ = 0;
   std::uint32_t completed_at_progress_ = 0;  // completed-task count at the last progress
   TimeNs busy_until_ns_ = 0;

@@ -189,8 +189,24 @@ bool WaitSignal::wait_until(TimeNs deadline_ns) {
 }
 
 void WaitSignal::notify() {
+  if (loop_waiter_ != nullptr) {
+    loop_waiter_->on_signal_notified(loop_thread_);
+    return;
+  }
   if (waiters_ > 0 && impl_->semaphore->get_capacity() == 0) impl_->semaphore->release();
 }
+
+void WaitSignal::notify_if_polled() {
+  if (loop_waiter_ != nullptr) loop_waiter_->on_signal_notified(loop_thread_);
+}
+
+void WaitSignal::attach_loop_waiter(LoopWaiter* waiter, std::uint64_t thread) {
+  PTOSIM_ASSERT(loop_waiter_ == nullptr, "two threads wait on one signal");
+  loop_waiter_ = waiter;
+  loop_thread_ = thread;
+}
+
+void WaitSignal::detach_loop_waiter() { loop_waiter_ = nullptr; }
 
 void assertion_failed(const char* condition, const std::string& message, const char* file, int line) {
   std::string where = "outside the simulation";

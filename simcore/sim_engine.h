@@ -8,6 +8,7 @@
 
 #include "simcore/sim_time.h"
 
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -85,6 +86,14 @@ TimeNs now();
 void sleep_until(TimeNs time_ns);
 void sleep_for(TimeNs duration_ns);
 
+// Told when a signal that a thread waits on in a simulated loop (on a shared host, see
+// host_scheduler.h) is notified: that thread sees it at its next loop iteration on a CPU.
+class LoopWaiter {
+ public:
+  virtual ~LoopWaiter() = default;
+  virtual void on_signal_notified(std::uint64_t thread) = 0;
+};
+
 // A point where one actor at a time waits until another actor notifies it or a deadline passes.
 // A notification that arrives while the waiter is on its way into wait_until() is kept, so no
 // wake-up is lost; with no waiter at all, a notification is dropped. Callers re-check their
@@ -100,11 +109,21 @@ class WaitSignal {
   // Returns true when notified, false when the deadline passed.
   bool wait_until(TimeNs deadline_ns);
   void notify();
+  // Notifies only a waiter whose loop is simulated iteration by iteration (a thread sharing host
+  // CPUs), which would see the change at its next iteration. A passive waiter (a processor of its
+  // own, whose loop is not simulated) keeps waiting: the model already decided who acts first.
+  void notify_if_polled();
+
+  // A thread waiting on this signal in a simulated loop (see LoopWaiter); one at a time.
+  void attach_loop_waiter(LoopWaiter* waiter, std::uint64_t thread);
+  void detach_loop_waiter();
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int waiters_ = 0;
+  LoopWaiter* loop_waiter_ = nullptr;
+  std::uint64_t loop_thread_ = 0;
 };
 
 }  // namespace ptosim::simcore
