@@ -346,11 +346,59 @@ class Loader {
 
   // ---------------------------------------------------------------- sections
   void load_platform(const Field& field, runtime::PlatformConfig& platform) {
-    check_object(field, {"clusters", "scheduler_threads", "core_timing"}, {"clusters", "scheduler_threads"});
+    check_object(field, {"kind", "clusters", "scheduler_threads", "core_timing", "host_cpus", "background_threads",
+                         "time_slice_ns", "host_costs"},
+                 {"clusters", "scheduler_threads"});
+    if (has(field, "kind")) {
+      const Field kind = child(field, "kind");
+      const std::string value = string(kind);
+      if (value == "a2a3sim") {
+        host_platform_ = true;
+      } else if (value != "a2a3") {
+        fail(kind, "\"a2a3\" (the board) or \"a2a3sim\" (the simulator board), found \"" + value + "\"");
+      }
+    }
     platform.clusters = static_cast<int>(integer(child(field, "clusters"), 1, 64));
     platform.scheduler_threads = static_cast<int>(integer(child(field, "scheduler_threads"), 1, 6));
     if (platform.scheduler_threads > platform.clusters) {
       fail(child(field, "scheduler_threads"), "at most as many scheduler threads as clusters (each owns clusters)");
+    }
+    static constexpr const char* HOST_KEYS[] = {"host_cpus", "background_threads", "time_slice_ns", "host_costs"};
+    if (!host_platform_) {
+      for (const char* key : HOST_KEYS) {
+        if (has(field, key)) fail_raw(child(field, key), std::string(key) + " applies to platform kind \"a2a3sim\" only");
+      }
+    } else {
+      // The simulator board: every thread a host thread; no defaults for the host, which no
+      // source describes (each scenario states and justifies its own).
+      for (const char* key : HOST_KEYS) {
+        if (!has(field, key)) {
+          Field missing{field.value, &field, key, 0, false};
+          fail_raw(missing, std::string("missing required key '") + key + "' (platform kind \"a2a3sim\")");
+        }
+      }
+      if (has(field, "core_timing")) {
+        fail_raw(child(field, "core_timing"),
+                 "core_timing applies to platform kind \"a2a3\" only: on \"a2a3sim\" registers are host memory, seen at "
+                 "the next poll");
+      }
+      simcore::HostPlatformSpec host;
+      host.cpus = static_cast<int>(integer(child(field, "host_cpus"), 1, 1024));
+      host.background_threads = static_cast<int>(integer(child(field, "background_threads"), 0, 1024));
+      const runtime::DurationRange slice = duration_range(child(field, "time_slice_ns"), 1000);
+      host.time_slice = {slice.min_ns, slice.max_ns};
+      const Field costs = child(field, "host_costs");
+      check_object(costs, {"spin_ns", "poll_ns", "idle_iteration_ns"}, {"spin_ns", "poll_ns", "idle_iteration_ns"});
+      static constexpr const char* COST_KEYS[simcore::LOOP_KIND_COUNT] = {"spin_ns", "idle_iteration_ns", "poll_ns"};
+      static constexpr const char* COST_STREAMS[simcore::LOOP_KIND_COUNT] = {"host.spin_ns", "host.idle_iteration_ns",
+                                                                            "host.poll_ns"};
+      for (int k = 0; k < simcore::LOOP_KIND_COUNT; ++k) {
+        const runtime::DurationRange range = duration_range(child(costs, COST_KEYS[k]), 1);
+        host.loop_costs[k] = simcore::LoopCost{COST_STREAMS[k], {range.min_ns, range.max_ns}};
+      }
+      platform.host = host;
+      // Registers and COND are host memory: a write is there at once, seen at the next poll.
+      platform.core_timing = hwmodel::CoreTiming{0, 0, 0};
     }
     if (has(field, "core_timing")) {
       const Field timing = child(field, "core_timing");
@@ -436,7 +484,13 @@ class Loader {
                            "dispatch_ns", "deferred_release_ns", "deferred_release_cap", "dummy_batch"},
                    {});
       auto& c = config.scheduler;
-      if (has(costs, "idle_iteration_ns")) c.idle_iteration_ns = duration_range(child(costs, "idle_iteration_ns"), 1);
+      if (has(costs, "idle_iteration_ns")) {
+        if (host_platform_) {
+          fail_raw(child(costs, "idle_iteration_ns"),
+                   "on platform kind \"a2a3sim\" an idle iteration is a host cost: set /platform/host_costs/idle_iteration_ns");
+        }
+        c.idle_iteration_ns = duration_range(child(costs, "idle_iteration_ns"), 1);
+      }
       for (auto [key, member] : {std::pair{"poll_per_running_core_ns", &runtime::SchedulerCosts::poll_per_running_core_ns},
                                  std::pair{"complete_ns", &runtime::SchedulerCosts::complete_ns},
                                  std::pair{"release_consumer_ns", &runtime::SchedulerCosts::release_consumer_ns},
@@ -483,7 +537,14 @@ class Loader {
     for (const char* key : {"structural_check_spins", "no_reclaim_timeout_ns", "scheduler_timeout_ns"}) {
       if (legacy && has(field, key)) fail_raw(child(field, key), std::string(key) + " applies to kind \"current\" only");
     }
-    if (has(field, "spin_ns")) detectors.spin_ns = duration_range(child(field, "spin_ns"), 1);
+    if (has(field, "spin_ns")) {
+      if (host_platform_) {
+        fail_raw(child(field, "spin_ns"),
+                 "on platform kind \"a2a3sim\" a spin's duration comes from the host (pause + sched_yield): set "
+                 "/platform/host_costs/spin_ns instead");
+      }
+      detectors.spin_ns = duration_range(child(field, "spin_ns"), 1);
+    }
     if (has(field, "orchestrator_spin_limit")) {
       detectors.orchestrator_spin_limit = static_cast<std::uint64_t>(integer(child(field, "orchestrator_spin_limit"), 1, 1LL << 40));
     }
@@ -507,7 +568,7 @@ class Loader {
     for (const auto& [name, value] : field->items()) {
       const Field kernel = child(field, name);
       if (!is_identifier(name)) fail_raw(kernel, "kernel name '" + name + "' is not an identifier");
-      check_object(kernel, {"core", "duration_ns", "description"}, {"core", "duration_ns"});
+      check_object(kernel, {"core", "duration_ns", "host_compute_ns", "description"}, {"core", "duration_ns"});
       hwmodel::KernelSpec spec;
       spec.name = name;
       const Field core = child(kernel, "core");
@@ -521,7 +582,16 @@ class Loader {
       } else {
         fail(core, "\"aic\", \"aiv\" or \"mix\", found \"" + core_kind + "\"");
       }
-      const runtime::DurationRange range = duration_range(child(kernel, "duration_ns"), 0);
+      runtime::DurationRange range = duration_range(child(kernel, "duration_ns"), 0);
+      // On the simulator board a kernel is host code: what it costs is its host compute, which
+      // needs a host CPU for its whole length. The board ignores it.
+      if (has(kernel, "host_compute_ns")) {
+        const runtime::DurationRange host_range = duration_range(child(kernel, "host_compute_ns"), 1);
+        if (host_platform_) range = host_range;
+      } else if (host_platform_) {
+        Field missing{kernel.value, &kernel, "host_compute_ns", 0, false};
+        fail_raw(missing, "missing required key 'host_compute_ns' (platform kind \"a2a3sim\": a kernel is host code)");
+      }
       spec.min_duration_ns = range.min_ns;
       spec.max_duration_ns = range.max_ns;
       if (has(kernel, "description")) string(child(kernel, "description"));
@@ -990,6 +1060,7 @@ class Loader {
   std::set<std::string> warned_scopes_;
   std::vector<std::string> warnings_;
   const runtime::ModelInput* model_ = nullptr;
+  bool host_platform_ = false;  // platform kind "a2a3sim"
   runtime::Program program_;
   std::vector<runtime::ExternalTensor> externals_;
   // Name tables: looked up, never iterated.

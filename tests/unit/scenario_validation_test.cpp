@@ -194,3 +194,67 @@ TEST_CASE("a scope that can never fit its window is a warning, not an error", "[
   CHECK_THAT(scenario.warnings[0], Catch::Contains("outside every scope") && Catch::Contains("SCOPE_DEADLOCK is certain"));
   CHECK(load_scenario_text(valid_scenario().dump(), "ok.json").warnings.empty());
 }
+
+namespace {
+
+// The base scenario moved to the simulator board, with every required host field.
+void to_a2a3sim(Json& doc) {
+  doc["platform"] = Json::parse(R"({"kind": "a2a3sim", "clusters": 2, "scheduler_threads": 2, "host_cpus": 2,
+    "background_threads": 1, "time_slice_ns": [1000000, 4000000],
+    "host_costs": {"spin_ns": [100, 400], "poll_ns": [100, 400], "idle_iteration_ns": [150, 600]}})");
+  doc["kernels"]["k"]["host_compute_ns"] = Json::array({50000, 100000});
+}
+
+}  // namespace
+
+TEST_CASE("platform kind a2a3sim: host fields are required and resolved", "[validation]") {
+  Json doc = valid_scenario();
+  to_a2a3sim(doc);
+  const auto scenario = load_scenario_text(doc.dump(), "sim.json");
+  REQUIRE(scenario.model.platform.host.has_value());
+  CHECK(std::string(scenario.model.platform.kind()) == "a2a3sim");
+  CHECK(scenario.model.platform.host->cpus == 2);
+  CHECK(scenario.model.platform.host->background_threads == 1);
+  CHECK(scenario.model.platform.host->loop_costs[0].range.min_ns == 100);
+  // A kernel costs its host compute there; registers are host memory (no latencies).
+  CHECK(scenario.model.kernels.at(0).min_duration_ns == 50000);
+  CHECK(scenario.model.kernels.at(0).max_duration_ns == 100000);
+  CHECK(scenario.model.platform.core_timing.fin_visible_ns == 0);
+  // The board ignores a kernel's host compute.
+  Json board = valid_scenario();
+  board["kernels"]["k"]["host_compute_ns"] = 5000;
+  const auto on_board = load_scenario_text(board.dump(), "board.json");
+  CHECK_FALSE(on_board.model.platform.host.has_value());
+  CHECK(on_board.model.kernels.at(0).min_duration_ns == 100);
+}
+
+TEST_CASE("platform kind a2a3sim: bad or missing host fields are rejected", "[validation]") {
+  const BadCase cases[] = {
+      {"unknown platform kind", [](Json& d) { d["platform"]["kind"] = "a5"; }, "/platform/kind", "\"a2a3sim\""},
+      {"host field on the board", [](Json& d) { d["platform"]["host_cpus"] = 4; }, "/platform/host_cpus",
+       "applies to platform kind \"a2a3sim\" only"},
+      {"missing host_cpus", [](Json& d) { to_a2a3sim(d); d["platform"].erase("host_cpus"); }, "/platform/host_cpus",
+       "missing required key 'host_cpus'"},
+      {"missing background_threads", [](Json& d) { to_a2a3sim(d); d["platform"].erase("background_threads"); },
+       "/platform/background_threads", "missing required key"},
+      {"missing spin cost", [](Json& d) { to_a2a3sim(d); d["platform"]["host_costs"].erase("spin_ns"); },
+       "/platform/host_costs/spin_ns", "missing required key 'spin_ns'"},
+      {"zero host CPUs", [](Json& d) { to_a2a3sim(d); d["platform"]["host_cpus"] = 0; }, "/platform/host_cpus",
+       "an integer in [1, 1024]"},
+      {"spin_ns in the detectors on a2a3sim",
+       [](Json& d) {
+         to_a2a3sim(d);
+         d["runtime"]["detectors"]["spin_ns"] = 200;
+       },
+       "/runtime/detectors/spin_ns", "comes from the host"},
+      {"core_timing on a2a3sim", [](Json& d) { to_a2a3sim(d); d["platform"]["core_timing"] = Json::object(); },
+       "/platform/core_timing", "applies to platform kind \"a2a3\" only"},
+      {"a kernel without host compute on a2a3sim",
+       [](Json& d) {
+         to_a2a3sim(d);
+         d["kernels"]["k"].erase("host_compute_ns");
+       },
+       "/kernels/k/host_compute_ns", "missing required key 'host_compute_ns'"},
+  };
+  for (const BadCase& bad : cases) check_rejected(bad);
+}
