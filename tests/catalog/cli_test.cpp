@@ -372,3 +372,28 @@ TEST_CASE("a true deadlock's snapshot carries the verdict and draws the cycle", 
   CHECK_THAT(dot.out, Catch::Contains("scope bit held"));
   CHECK_THAT(dot.out, Catch::Contains("ends after the wait"));
 }
+
+TEST_CASE("a2a3sim: the same seed twice gives the same digest, and a recording replays to it", "[cli][a2a3sim]") {
+  TempDir dir;
+  for (const char* file : {"false_deadlock_a2a3sim.json", "false_deadlock_a2a3sim_enough_cpus.json",
+                           "false_deadlock_a2a3sim_current_detectors.json"}) {
+    INFO(file);
+    // Seed 4 of false_deadlock_a2a3sim is a false deadlock: the replay goes through the firing and
+    // the deadlock-truth continuation on the shared host.
+    const std::string rec = dir.file("r.json");
+    CliResult first = cli({"run", catalog(file), "--seed", "4", "--json", "--record", rec});
+    CliResult second = cli({"run", catalog(file), "--seed", "4", "--json"});
+    REQUIRE_FALSE(first.signaled);
+    const Json a = Json::parse(first.out);
+    const Json b = Json::parse(second.out);
+    CHECK(a["digest"] == b["digest"]);
+    CHECK(a["outcome"] == b["outcome"]);
+    CliResult replayed = cli({"replay", rec, "--json"});
+    CHECK(replayed.exit_code == first.exit_code);
+    const Json r = Json::parse(replayed.out);
+    CHECK(r["digest"] == a["digest"]);
+    CHECK(r["matches"] == true);
+  }
+  CHECK(Json::parse(cli({"run", catalog("false_deadlock_a2a3sim.json"), "--seed", "4", "--json"}).out)["outcome"] ==
+        "deadlock_false");
+}
