@@ -5,7 +5,7 @@
 # the cost of one orchestrator spin). Prints Markdown tables (docs/fidelity.md holds a run).
 #
 #   tools/fidelity/a2a3sim_sweep.sh                 # every table, seeds 0..199, 2 jobs
-#   SEEDS=0..49 TABLES="cpus" tools/fidelity/a2a3sim_sweep.sh
+#   SEEDS=0..49 TABLES="cpus" CPU_POINTS="16 24" tools/fidelity/a2a3sim_sweep.sh
 #
 # Needs jq and a built ptosim (PTOSIM, default build/ptosim). Long: not part of the test suite.
 set -euo pipefail
@@ -46,25 +46,25 @@ for table in $TABLES; do
   case $table in
     cpus)
       header "Host CPUs ($threads runtime threads + $background background threads)" "host_cpus"
-      for cpus in 2 4 8 12 16 20 24 28 32 $((threads + background)); do
+      for cpus in ${CPU_POINTS:-2 4 8 12 16 20 24 28 32 $((threads + background))}; do
         point "$cpus" ".platform.host_cpus = $cpus"
       done
       ;;
     background)
       header "Background threads (computing without pause)" "background_threads"
-      for bg in 0 2 4 8 16 32; do
+      for bg in ${BACKGROUND_POINTS:-0 4 8 16}; do
         point "$bg" ".platform.background_threads = $bg"
       done
       ;;
     compute)
-      header "Kernels' host compute, scaled (qk and pv [200, 1000] us, sf [20, 100] us, up [10, 50] us at 1x)" "host compute"
-      for scale in 0.1 0.3 1 3 10; do
+      header "Kernels' host compute, scaled (at 1x: qk and pv 0.6..3 ms, sf 60..300 us, up 30..150 us)" "host compute"
+      for scale in ${COMPUTE_POINTS:-0.3 0.6 1 2}; do
         point "${scale}x" ".kernels |= map_values(.host_compute_ns |= map(. * $scale | floor | if . < 1 then 1 else . end))"
       done
       ;;
     spin)
-      header "Cost of one orchestrator spin (pause + sched_yield)" "spin_ns"
-      for spin in 100 200 500 1000 2000 5000; do
+      header "Cost of one orchestrator spin (pause + sched_yield; 100..400 ns in the file)" "spin_ns"
+      for spin in ${SPIN_POINTS:-100 200 400 1000}; do
         point "$spin" ".platform.host_costs.spin_ns = $spin"
       done
       ;;
