@@ -16,7 +16,8 @@ AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming&
       events_(events),
       clock_(clock),
       duration_stream_(decisions.stream("kernel.duration")),
-      poll_ns_(clock.loop_iteration_ns(simcore::LoopKind::register_poll, static_cast<std::uint64_t>(core_id), 0)) {}
+      polls_(clock.begin_loop(clock.loop_iteration_ns(simcore::LoopKind::register_poll, static_cast<std::uint64_t>(core_id), 0),
+                              0)) {}
 
 void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel, TimeNs store_ns) {
   PTOSIM_ASSERT(!has_task_, "AICPU wrote a task to core " + std::to_string(id_) + " while it still executes one");
@@ -34,11 +35,11 @@ void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const Kernel
 
 void AiCore::run() {
   while (true) {
-    simcore::WaitLoop polls = clock_.begin_loop(poll_ns_, simcore::now());
-    while (!has_task_) clock_.run_loop(polls, doorbell_, simcore::NO_ITERATION_LIMIT, TIME_NEVER);
+    while (!has_task_) clock_.run_loop(polls_, doorbell_, simcore::NO_ITERATION_LIMIT, TIME_NEVER);
     // Nothing observes the core between start and finish, so it goes straight to the end. A
     // planned start lies ahead; a core that had to poll for its task starts when it saw it.
-    const TimeNs start_ns = start_ns_ > simcore::now() ? start_ns_ : simcore::now();
+    const TimeNs now_ns = simcore::now();
+    const TimeNs start_ns = start_ns_ > now_ns ? start_ns_ : now_ns;
     events_.record_at(simcore::EventKind::start, start_ns, task_id_, lane_);
     finish_ns_ = clock_.perform(start_ns, run_ns_);
     events_.record(simcore::EventKind::finish, simcore::now(), task_id_, lane_);

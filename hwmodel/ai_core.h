@@ -84,7 +84,9 @@ class AiCore {
   simcore::EventLog& events_;
   simcore::ThreadClock& clock_;
   simcore::StreamId duration_stream_;
-  TimeNs poll_ns_ = 0;  // one poll of the register (a cost only where polls are simulated)
+  // Polling the register for a task, for the whole run (a cost only where polls are simulated;
+  // nothing reads its count).
+  simcore::WaitLoop polls_;
   CoreObserver* observer_ = nullptr;
   simcore::WaitSignal doorbell_;
 

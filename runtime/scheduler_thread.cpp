@@ -279,7 +279,9 @@ void SchedulerThread::wait_for_work(TimeNs fin_ns, const IdleDetector& detector)
   // Idle iterations until work can appear (a FIN, a ready task, shutdown) or a detector bound.
   waiting_ = true;
   const TimeNs deadline_ns = fin_ns < detector.watchdog_ns ? fin_ns : detector.watchdog_ns;
-  const TimeNs limit_ns = clock_.predict_loop_end(idle_loop_, detector.iteration_limit);
+  const TimeNs limit_ns = detector.iteration_limit == simcore::NO_ITERATION_LIMIT
+                              ? TIME_NEVER
+                              : clock_.predict_loop_end(idle_loop_, detector.iteration_limit);
   wait_deadline_ns_ = deadline_ns < limit_ns ? deadline_ns : limit_ns;
   clock_.run_loop(idle_loop_, wake_, detector.iteration_limit, deadline_ns);
   waiting_ = false;
@@ -298,7 +300,11 @@ SchedulerThread::IdleDetector SchedulerThread::idle_detector() const {
 }
 
 bool SchedulerThread::idle_detector_expired(const IdleDetector& detector) const {
-  return clock_.loop_iterations(idle_loop_) >= detector.iteration_limit || simcore::now() >= detector.watchdog_ns;
+  if (detector.iteration_limit != simcore::NO_ITERATION_LIMIT &&
+      clock_.loop_iterations(idle_loop_) >= detector.iteration_limit) {
+    return true;
+  }
+  return detector.watchdog_ns != TIME_NEVER && simcore::now() >= detector.watchdog_ns;
 }
 
 void SchedulerThread::idle() {
@@ -478,6 +484,8 @@ ActorView SchedulerThread::describe() const {
     out << "; " << state_.topology().core_name(slot.core->id()) << " runs task " << state_.task(slot.task).task_id();
   }
   out << "; " << deferred_release_.size() << " deferred releases pending";
+  const std::string where = clock_.placement();
+  if (!where.empty()) out << "; " << where;
   view.waits_for = out.str();
   return view;
 }

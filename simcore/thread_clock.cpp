@@ -61,6 +61,7 @@ LoopEnd DedicatedClock::run_loop(WaitLoop& loop, WaitSignal& signal, std::uint64
   const TimeNs limit_ns = after_iterations(loop.start_ns, iteration_limit, loop.iteration_ns);
   const TimeNs until_ns = limit_ns < deadline_ns ? limit_ns : deadline_ns;
   if (signal.wait_until(until_ns)) return LoopEnd::signaled;
+  if (limit_ns == TIME_NEVER) return LoopEnd::deadline;
   return now() >= limit_ns ? LoopEnd::limit : LoopEnd::deadline;
 }
 
