@@ -76,6 +76,8 @@ ActorView Orchestrator::describe() const {
   } else {
     view.state = phase_;
   }
+  const std::string where = clock_.placement();
+  if (!where.empty()) view.waits_for += (view.waits_for.empty() ? "" : "; ") + where;
   return view;
 }
 

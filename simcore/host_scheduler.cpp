@@ -41,6 +41,7 @@ class HostClock final : public ThreadClock {
   std::uint64_t loop_iterations(const WaitLoop& loop) const override { return loop.iterations_on_cpu; }
   TimeNs predict_loop_end(const WaitLoop&, std::uint64_t) const override { return TIME_NEVER; }
   void exit() override { host_.exit(thread_); }
+  std::string placement() const override { return host_.placement(thread_); }
 
  private:
   HostScheduler& host_;
@@ -469,6 +470,35 @@ void HostScheduler::exit(std::uint64_t thread_id) {
     cpu.queue.erase(std::find(cpu.queue.begin(), cpu.queue.end(), thread));
   }
   replan(cpu);
+}
+
+std::string HostScheduler::placement(std::uint64_t thread_id) {
+  // "host CPU 3, waiting; on it: sched2 (computing), c1.aiv0 (in a loop)"
+  Thread& t = threads_[thread_id];
+  Cpu& cpu = cpus_[static_cast<std::size_t>(t.cpu)];
+  settle(cpu);
+  auto doing = [](const Exec& e) {
+    switch (e.activity) {
+      case Activity::work:
+      case Activity::background: return "computing";
+      case Activity::loop: return "in a loop";
+      case Activity::busy: return "running";
+      case Activity::exited: return "exited";
+    }
+    return "?";
+  };
+  std::string text = "host CPU " + std::to_string(cpu.id) + ", " +
+                     (cpu.running == static_cast<int>(thread_id) ? "on it" : "waiting for it");
+  bool first = true;
+  auto add = [&](int other) {
+    if (other == static_cast<int>(thread_id)) return;
+    const Thread& o = threads_[static_cast<std::size_t>(other)];
+    text += (first ? "; shared with " : ", ") + o.name + " (" + doing(o.exec) + ")";
+    first = false;
+  };
+  if (cpu.running >= 0) add(cpu.running);
+  for (int other : cpu.queue) add(other);
+  return text;
 }
 
 void HostScheduler::run_actor() {

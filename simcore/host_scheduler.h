@@ -77,6 +77,7 @@ class HostScheduler final : public LoopWaiter {
                    TimeNs deadline_ns);
   TimeNs loop_iteration_ns(LoopKind kind, std::uint64_t subject, std::uint32_t part);
   void exit(std::uint64_t thread);
+  std::string placement(std::uint64_t thread);
 
  private:
   enum class Activity : std::uint8_t {

@@ -99,6 +99,10 @@ class ThreadClock {
 
   // The thread ends: it leaves its CPU for good.
   virtual void exit() = 0;
+
+  // Where the thread runs, for diagnostics: empty on a processor of its own; on a shared host
+  // its CPU and who shares it.
+  virtual std::string placement() const { return {}; }
 };
 
 // Every thread has a processor of its own (the a2a3 board). Costs exactly what the model paid
