@@ -173,3 +173,28 @@ TEST_CASE("dep-pool back-pressure: a wait, reclaim every 64 retirements, and a p
   CHECK(starved["code"] == 4);
   CHECK_THAT(starved["message"].get<std::string>(), Catch::Contains("FATAL: Dependency Pool Deadlock Detected!"));
 }
+
+TEST_CASE("a2a3sim: the legacy idle limit counts only idle iterations on a CPU", "[detectors][a2a3sim]") {
+  // One 200 ms host kernel; the other scheduler thread idles. 800,000 idle iterations of 150 ns
+  // last 120 ms on a CPU of its own; sharing one CPU with the kernel and the pollers, each of its
+  // iterations ends in a yield that lets the others run, and it never gets there.
+  auto scenario_with = [](int host_cpus) {
+    return load(R"({
+      "format": 1, "name": "long_kernel_sim", "description": "one 200 ms host kernel, two threads",
+      "platform": {"kind": "a2a3sim", "clusters": 2, "scheduler_threads": 2, "host_cpus": )" +
+                std::to_string(host_cpus) + R"(, "background_threads": 0,
+        "time_slice_ns": 1000000, "host_costs": {"spin_ns": 200, "poll_ns": 200, "idle_iteration_ns": 150}},
+      "runtime": {"detectors": {"kind": "legacy"}},
+      "kernels": {"slow": {"core": "aic", "duration_ns": 1000, "host_compute_ns": 200000000},
+                  "quick": {"core": "aiv", "duration_ns": 1000, "host_compute_ns": 1000}},
+      "program": {"body": [{"submit": "slow", "name": "slow"}, {"submit": "quick", "name": "after", "deps": ["slow"]}]}
+    })");
+  };
+  const Json dedicated = run(scenario_with(9), 0);
+  CHECK(dedicated["outcome"] == "deadlock_false");
+  CHECK(dedicated["code"] == 100);
+  CHECK(dedicated["detector"] == "legacy idle-iteration limit");
+  CHECK_THAT(dedicated["summary"].get<std::string>(), Catch::Contains("fired at t=120000000 ns"));
+  const Json shared = run(scenario_with(1), 0);
+  CHECK(shared["outcome"] == "pass");
+}
