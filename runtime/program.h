@@ -34,6 +34,17 @@ struct TensorSource {
   std::uint32_t output = 0;
 };
 
+// A buffer named independently of timing: an external tensor, or output `output` of task
+// `task`. Runtime-allocated addresses depend on heap reuse, hence on timing; these keys do not.
+inline constexpr std::uint64_t TASK_OUTPUT_KEY_BIT = 1ULL << 63;
+inline std::uint64_t external_buffer_key(std::uint32_t external) { return external; }
+inline std::uint64_t output_buffer_key(std::uint32_t task, std::uint32_t output) {
+  return TASK_OUTPUT_KEY_BIT | (static_cast<std::uint64_t>(task) << 8) | output;
+}
+inline std::uint64_t logical_buffer_key(const TensorSource& source) {
+  return source.external != NO_INDEX ? external_buffer_key(source.external) : output_buffer_key(source.task, source.output);
+}
+
 struct ArgSpec {
   ArgKind kind = ArgKind::input;
   TensorSource source;    // unused for OUTPUT

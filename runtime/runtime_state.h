@@ -14,7 +14,6 @@
 #include "runtime/ring_buffers.h"
 #include "runtime/runtime_config.h"
 #include "runtime/task_record.h"
-#include "runtime/tensor_map.h"
 #include "simcore/decision_source.h"
 #include "simcore/event_log.h"
 #include "simcore/sim_engine.h"
@@ -40,7 +39,6 @@ struct RingState {
   HeapRing heap;
   DepPool dep_pool;
   std::uint32_t dep_pool_reclaimed_at = 0;  // watermark at the last dep-pool reclaim
-  std::uint32_t tensormap_cleaned_at = 0;   // watermark at the last TensorMap cleanup
   std::uint64_t heap_base_address;
   simcore::WaitSignal progress;  // notified whenever last_task_alive advances
 
@@ -141,7 +139,6 @@ class RuntimeState {
   std::uint32_t tasks_allocated() const { return tasks_allocated_; }
   RingState& ring(int id) { return *rings_.at(id); }
   const RingState& ring(int id) const { return *rings_.at(id); }
-  TensorMap& tensor_map() { return tensor_map_; }
 
   // --- scopes ---
   std::vector<ScopeFrame>& scope_stack() { return scope_stack_; }
@@ -207,7 +204,6 @@ class RuntimeState {
   std::uint32_t tasks_allocated_ = 0;
   std::uint32_t completed_tasks_ = 0;
   std::vector<std::unique_ptr<RingState>> rings_;
-  TensorMap tensor_map_;
   std::vector<ScopeFrame> scope_stack_;
   std::vector<std::uint32_t> scope_tasks_;
   std::uint32_t scope_serial_ = 0;

@@ -1,24 +1,20 @@
 #include "runtime/tensor_map.h"
 
-#include <algorithm>
-
 namespace ptosim::runtime {
 
 void TensorMap::lookup(std::uint64_t buffer, const TensorLayout& input, bool remove_covered,
-                       const std::function<bool(std::uint8_t, std::uint32_t)>& retired,
                        const std::function<void(const TensorMapEntry&, Overlap)>& on_hit) {
   auto it = chains_.find(buffer);
   if (it == chains_.end()) return;
   std::vector<TensorMapEntry>& chain = it->second;
   for (std::size_t i = chain.size(); i-- > 0;) {
     const TensorMapEntry& entry = chain[i];
-    if (retired(entry.ring, entry.local_id)) continue;
     Overlap overlap = check_overlap(input, entry.layout);
     if (overlap == Overlap::no_overlap) continue;
     on_hit(entry, overlap);
     if (remove_covered && overlap == Overlap::covered) {
       chain.erase(chain.begin() + static_cast<std::ptrdiff_t>(i));
-      --live_entries_;
+      --entries_;
     }
   }
   if (chain.empty()) chains_.erase(it);
@@ -26,28 +22,7 @@ void TensorMap::lookup(std::uint64_t buffer, const TensorLayout& input, bool rem
 
 void TensorMap::insert(const TensorMapEntry& entry) {
   chains_[entry.buffer].push_back(entry);
-  inserted_[entry.ring].emplace_back(entry.local_id, entry.buffer);
-  ++live_entries_;
-}
-
-void TensorMap::cleanup_retired(std::uint8_t ring, std::uint32_t last_alive) {
-  auto records = inserted_.find(ring);
-  if (records == inserted_.end()) return;
-  while (!records->second.empty() && records->second.front().first < last_alive) {
-    auto [local_id, buffer] = records->second.front();
-    records->second.pop_front();
-    auto chain = chains_.find(buffer);
-    if (chain == chains_.end()) continue;  // already removed by a COVERED INOUT
-    auto& entries = chain->second;
-    auto pos = std::find_if(entries.begin(), entries.end(), [&](const TensorMapEntry& e) {
-      return e.ring == ring && e.local_id == local_id;
-    });
-    if (pos != entries.end()) {
-      entries.erase(pos);
-      --live_entries_;
-    }
-    if (entries.empty()) chains_.erase(chain);
-  }
+  ++entries_;
 }
 
 }  // namespace ptosim::runtime
