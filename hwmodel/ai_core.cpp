@@ -19,17 +19,27 @@ AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming&
       polls_(clock.begin_loop(clock.loop_iteration_ns(simcore::LoopKind::register_poll, static_cast<std::uint64_t>(core_id), 0),
                               0)) {}
 
-void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel, TimeNs store_ns) {
+const char* to_string(GmAccess access) {
+  switch (access) {
+    case GmAccess::read: return "read";
+    case GmAccess::write: return "write";
+    case GmAccess::read_write: return "read_write";
+  }
+  return "?";
+}
+
+void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
   PTOSIM_ASSERT(!has_task_, "AICPU wrote a task to core " + std::to_string(id_) + " while it still executes one");
+  const KernelSpec& kernel = *descriptor.kernel;
   has_task_ = true;
-  token_ = token;
-  task_id_ = task_id;
+  token_ = descriptor.token;
+  task_id_ = descriptor.task;
   kernel_ = &kernel;
   start_ns_ = store_ns + timing_.register_visible_ns + timing_.start_latency_ns;
   // Keyed by task (and block), not by core: moving a task to another core keeps its duration.
-  run_ns_ = decisions_.decide_ns({duration_stream_, task_id, 0}, kernel.min_duration_ns, kernel.max_duration_ns);
+  run_ns_ = decisions_.decide_ns({duration_stream_, descriptor.task, 0}, kernel.min_duration_ns, kernel.max_duration_ns);
   finish_ns_ = clock_.predict_end(start_ns_, run_ns_);
-  cond_ = CondRegister{token, false, TIME_NEVER};
+  cond_ = CondRegister{descriptor.token, false, TIME_NEVER};
   doorbell_.notify();
 }
 

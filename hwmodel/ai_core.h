@@ -9,6 +9,7 @@
 // pipe-level kernel micro-programs and GM (a later hardware issue), hardware faults.
 #pragma once
 
+#include "hwmodel/task_descriptor.h"
 #include "hwmodel/topology.h"
 #include "simcore/decision_source.h"
 #include "simcore/event_log.h"
@@ -57,10 +58,10 @@ class AiCore {
   CoreKind kind() const { return kind_; }
   void set_observer(CoreObserver* observer) { observer_ = observer; }
 
-  // AICPU MMIO store of a task (token, task id, kernel) that lands at `store_ns` (now or later:
-  // the AICPU publishes a batch after building its payloads). The AICPU only writes a core whose
-  // previous task it has seen finish.
-  void write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel, TimeNs store_ns);
+  // AICPU MMIO store of a task descriptor that lands at `store_ns` (now or later: the AICPU
+  // publishes a batch after building its payloads). The AICPU only writes a core whose previous
+  // task it has seen finish.
+  void write_task(const TaskDescriptor& descriptor, TimeNs store_ns);
   CondRegister read_cond() const { return cond_; }
   bool executing() const { return has_task_; }
   // When an AICPU poll will first see FIN of the current (or last) task. The kernel's duration

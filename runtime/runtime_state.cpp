@@ -70,6 +70,48 @@ RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
     rings_.push_back(std::make_unique<RingState>(static_cast<std::uint8_t>(r), config.rings[r],
                                                  RING_HEAP_BASE + RING_HEAP_STRIDE * static_cast<std::uint64_t>(r)));
   }
+  task_op_.assign(program.task_count, NO_INDEX);
+  for (std::uint32_t i = 0; i < program.ops.size(); ++i) {
+    const ProgramOp& op = program.ops[i];
+    if (op.kind == OpKind::submit || op.kind == OpKind::dummy || op.kind == OpKind::alloc_tensors) task_op_.at(op.task) = i;
+  }
+}
+
+namespace {
+
+hwmodel::GmAccess access_of(ArgKind kind) {
+  switch (kind) {
+    case ArgKind::input: return hwmodel::GmAccess::read;
+    case ArgKind::output: return hwmodel::GmAccess::write;
+    case ArgKind::inout: return hwmodel::GmAccess::read_write;
+    case ArgKind::output_existing: return hwmodel::GmAccess::write;
+    case ArgKind::no_dep: return hwmodel::GmAccess::read;  // untracked by the runtime, read by the kernel
+  }
+  return hwmodel::GmAccess::read;
+}
+
+}  // namespace
+
+void RuntimeState::describe_task(const TaskRecord& task, std::uint32_t token, hwmodel::TaskDescriptor& out) const {
+  const ProgramOp& op = program_.ops[task_op_.at(task.ordinal)];
+  out.token = token;
+  out.task = task.ordinal;
+  out.kernel = &kernels_.at(task.kernel);
+  out.views.clear();
+  std::size_t output_index = 0;
+  for (const ArgSpec& spec : op.args) {
+    hwmodel::GmView view;
+    view.layout = &spec.layout;
+    view.access = access_of(spec.kind);
+    if (spec.kind == ArgKind::output) {
+      view.buffer_address = task.output_addresses.at(output_index++);
+    } else if (spec.source.external != NO_INDEX) {
+      view.buffer_address = program_.externals.at(spec.source.external).address;
+    } else {
+      view.buffer_address = tasks_.at(spec.source.task).output_addresses.at(spec.source.output);
+    }
+    out.views.push_back(view);
+  }
 }
 
 bool RuntimeState::in_manual_scope() const {

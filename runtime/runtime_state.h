@@ -8,6 +8,7 @@
 #pragma once
 
 #include "hwmodel/ai_core.h"
+#include "hwmodel/task_descriptor.h"
 #include "hwmodel/topology.h"
 #include "runtime/program.h"
 #include "runtime/dependency_builder.h"
@@ -184,6 +185,9 @@ class RuntimeState {
   const BlockedWait& blocked() const { return blocked_; }
 
   std::uint32_t next_dispatch_token() { return ++dispatch_token_; }
+  // The descriptor a scheduler writes for `task`: its tensor arguments resolved to GM views
+  // (external tensors at their address, runtime outputs where the heap put them).
+  void describe_task(const TaskRecord& task, std::uint32_t token, hwmodel::TaskDescriptor& out) const;
 
  private:
   // WAIT -> READY: pushes a published task whose fanin is complete, exactly once.
@@ -213,6 +217,7 @@ class RuntimeState {
   bool orchestration_done_ = false;
   BlockedWait blocked_;
   std::uint32_t dispatch_token_ = 0;
+  std::vector<std::uint32_t> task_op_;  // task ordinal -> index of the op that creates it
 };
 
 }  // namespace ptosim::runtime
