@@ -129,8 +129,27 @@ bool pump(Child& child) {
 
 }  // namespace
 
+bool finding_matches(const scenarios::FindingPattern& pattern, const simcore::Finding& finding) {
+  if (finding.kind != pattern.kind) return false;
+  auto text_field = [&finding](std::string_view key, std::string_view inner) -> std::string {
+    const simcore::Detail* value = finding.details.find(key);
+    if (value != nullptr && !inner.empty()) value = value->find(inner);
+    return value != nullptr && value->type() == simcore::Detail::Type::text ? value->as_text() : std::string();
+  };
+  if (!pattern.hazard.empty() && text_field("hazard", "") != pattern.hazard) return false;
+  if (!pattern.first.empty() && text_field("first", "name") != pattern.first) return false;
+  if (!pattern.second.empty() && text_field("second", "name") != pattern.second) return false;
+  return true;
+}
+
 SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& options) {
   SweepSummary summary;
+  std::vector<const scenarios::FindingPattern*> patterns;
+  if (scenario.expect) {
+    for (const auto& pattern : scenario.expect->findings_always) patterns.push_back(&pattern);
+    for (const auto& pattern : scenario.expect->findings_never) patterns.push_back(&pattern);
+  }
+  summary.pattern_counts.assign(patterns.size(), 0);
   const std::uint64_t total = options.seeds.count();
   const int jobs = options.jobs < 1 ? 1 : options.jobs;
   std::map<std::uint64_t, RunResult> not_passing;  // by seed, capped
@@ -161,6 +180,13 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
     bool seen[simcore::FINDING_KIND_COUNT] = {};
     for (const simcore::Finding& finding : result.findings) seen[static_cast<int>(finding.kind)] = true;
     for (int k = 0; k < simcore::FINDING_KIND_COUNT; ++k) summary.finding_counts[static_cast<std::size_t>(k)] += seen[k] ? 1 : 0;
+    for (std::size_t p = 0; p < patterns.size(); ++p) {
+      for (const simcore::Finding& finding : result.findings) {
+        if (!finding_matches(*patterns[p], finding)) continue;
+        ++summary.pattern_counts[p];
+        break;
+      }
+    }
     if (!result.failure.empty()) {
       ++summary.failed_runs;
     } else {
@@ -252,6 +278,32 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
     for (simcore::Outcome wanted : expect->sometimes) {
       if (summary.outcome_counts[static_cast<std::size_t>(wanted)] == 0) {
         violation(std::string("outcome ") + simcore::to_string(wanted) + " never appeared, expected at least once");
+      }
+    }
+    // Rates are shares of the seeds that ran to an outcome, in whole percent, compared exactly.
+    const std::uint64_t ran = summary.runs - summary.failed_runs;
+    for (const scenarios::OutcomeRate& rate : expect->rates) {
+      const std::uint64_t count = summary.outcome_counts[static_cast<std::size_t>(rate.outcome)];
+      const auto min = static_cast<std::uint64_t>(rate.min_percent);
+      const auto max = static_cast<std::uint64_t>(rate.max_percent);
+      if (count * 100 < min * ran || count * 100 > max * ran) {
+        violation(std::string("outcome ") + simcore::to_string(rate.outcome) + " on " + std::to_string(count) + " of " +
+                  std::to_string(ran) + " seeds, expected between " + std::to_string(min) + "% and " +
+                  std::to_string(max) + "%");
+      }
+    }
+    const std::size_t always_count = expect->findings_always.size();
+    for (std::size_t p = 0; p < summary.pattern_counts.size(); ++p) {
+      const bool required = p < always_count;
+      const scenarios::FindingPattern& pattern =
+          required ? expect->findings_always[p] : expect->findings_never[p - always_count];
+      const std::uint64_t seen = summary.pattern_counts[p];
+      if (required && seen != summary.runs) {
+        violation("finding " + scenarios::to_string(pattern) + " reported on " + std::to_string(seen) + " of " +
+                  std::to_string(summary.runs) + " seeds, expected on every seed");
+      } else if (!required && seen != 0) {
+        violation("finding " + scenarios::to_string(pattern) + " reported on " + std::to_string(seen) +
+                  " seeds, expected on none");
       }
     }
   }

@@ -72,6 +72,9 @@ struct SweepSummary {
   std::vector<std::uint64_t> outcome_counts = std::vector<std::uint64_t>(simcore::OUTCOME_COUNT, 0);
   // Seeds on which each finding kind was reported at least once.
   std::vector<std::uint64_t> finding_counts = std::vector<std::uint64_t>(simcore::FINDING_KIND_COUNT, 0);
+  // Seeds on which the scenario's expected finding patterns were reported (findings_always, then
+  // findings_never, in the order of the expectations).
+  std::vector<std::uint64_t> pattern_counts;
   std::uint64_t failed_runs = 0;     // runs that ended with RunResult::failure
   std::vector<RunResult> not_passing;  // did not pass or failed, in seed order
   std::uint64_t not_passing_unlisted = 0;
@@ -79,6 +82,9 @@ struct SweepSummary {
 };
 
 SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& options);
+
+// Whether a finding matches an expectation's pattern (kind, and for races hazard and task names).
+bool finding_matches(const scenarios::FindingPattern& pattern, const simcore::Finding& finding);
 
 struct ExpectationCheck {
   bool holds = true;

@@ -653,32 +653,87 @@ class Loader {
   }
 
   Expectations load_expect(const Field& field) {
-    check_object(field, {"seeds", "always", "sometimes", "never", "error_code"}, {"seeds"});
+    check_object(field, {"seeds", "always", "sometimes", "never", "error_code", "rates", "findings"},
+                 {"seeds"});
     Expectations expect;
     const Field seeds = child(field, "seeds");
     std::string problem = parse_seed_range(string(seeds), expect.seeds);
     if (!problem.empty()) fail(seeds, problem);
-    auto outcomes = [this, &field](const char* key, std::vector<simcore::Outcome>& out) {
+    auto outcome_name = [this](const Field& item) {
+      simcore::Outcome outcome{};
+      if (!simcore::parse_outcome(string(item), outcome)) {
+        fail(item, "an outcome: pass, wrong_values, hang, deadlock_true, deadlock_false, runtime_error or sim_limit");
+      }
+      return outcome;
+    };
+    auto outcomes = [&](const char* key, std::vector<simcore::Outcome>& out) {
       if (!has(field, key)) return;
       const Field list = child(field, key);
       if (!list->is_array() || list->empty()) fail(list, "a non-empty array of outcome names");
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        const Field item = child(list, i);
-        simcore::Outcome outcome{};
-        if (!simcore::parse_outcome(string(item), outcome)) {
-          fail(item, "an outcome: pass, wrong_values, hang, deadlock_true, deadlock_false, runtime_error or sim_limit");
-        }
-        out.push_back(outcome);
-      }
+      for (std::size_t i = 0; i < list->size(); ++i) out.push_back(outcome_name(child(list, i)));
     };
     outcomes("always", expect.always);
     outcomes("sometimes", expect.sometimes);
     outcomes("never", expect.never);
     if (has(field, "error_code")) expect.error_code = static_cast<int>(integer(child(field, "error_code"), 1, 1000));
-    if (expect.always.empty() && expect.sometimes.empty() && expect.never.empty() && !expect.error_code) {
-      fail(field, "at least one of always, sometimes, never or error_code");
+    if (has(field, "rates")) {
+      const Field rates = child(field, "rates");
+      if (!rates->is_object() || rates->empty()) fail(rates, "an object of outcome rates, e.g. {\"wrong_values\": {\"min_percent\": 1, \"max_percent\": 20}}");
+      for (const auto& [name, value] : rates->items()) {
+        const Field rate = child(rates, name);
+        OutcomeRate bound;
+        Field key_field{rate.value, &rates, name, 0, false};
+        simcore::Outcome outcome{};
+        if (!simcore::parse_outcome(name, outcome)) fail_raw(key_field, "unknown outcome '" + name + "' in rates");
+        bound.outcome = outcome;
+        check_object(rate, {"min_percent", "max_percent"}, {});
+        if (has(rate, "min_percent")) bound.min_percent = integer(child(rate, "min_percent"), 0, 100);
+        if (has(rate, "max_percent")) bound.max_percent = integer(child(rate, "max_percent"), 0, 100);
+        if (bound.max_percent < bound.min_percent) fail(child(rate, "max_percent"), "max_percent >= min_percent");
+        expect.rates.push_back(bound);
+      }
+    }
+    if (has(field, "findings")) {
+      const Field findings = child(field, "findings");
+      check_object(findings, {"always", "never"}, {});
+      auto patterns = [&](const char* key, std::vector<FindingPattern>& out) {
+        if (!has(findings, key)) return;
+        const Field list = child(findings, key);
+        if (!list->is_array() || list->empty()) fail(list, "a non-empty array of finding kinds or patterns");
+        for (std::size_t i = 0; i < list->size(); ++i) out.push_back(finding_pattern(child(list, i)));
+      };
+      patterns("always", expect.findings_always);
+      patterns("never", expect.findings_never);
+    }
+    if (expect.always.empty() && expect.sometimes.empty() && expect.never.empty() && !expect.error_code &&
+        expect.rates.empty() && expect.findings_always.empty() && expect.findings_never.empty()) {
+      fail(field, "at least one of always, sometimes, never, error_code, rates or findings");
     }
     return expect;
+  }
+
+  FindingPattern finding_pattern(const Field& field) {
+    FindingPattern pattern;
+    if (field->is_object()) check_object(field, {"kind", "hazard", "first", "second"}, {"kind"});
+    const Field kind = field->is_object() ? child(field, "kind") : field;
+    if (field->is_object()) {
+      if (has(field, "hazard")) {
+        const Field hazard = child(field, "hazard");
+        pattern.hazard = string(hazard);
+        if (pattern.hazard != "RAW" && pattern.hazard != "WAR" && pattern.hazard != "WAW") {
+          fail(hazard, "\"RAW\", \"WAR\" or \"WAW\", found \"" + pattern.hazard + "\"");
+        }
+      }
+      if (has(field, "first")) pattern.first = string(child(field, "first"));
+      if (has(field, "second")) pattern.second = string(child(field, "second"));
+    } else if (!field->is_string()) {
+      fail(field, std::string("a finding kind or {\"kind\": ..., \"hazard\": ..., \"first\": ..., \"second\": ...}, found ") +
+                      type_name(*field));
+    }
+    if (!simcore::parse_finding_kind(string(kind), pattern.kind)) {
+      fail(kind, "a finding kind: race, visibility_hazard or flag_protocol");
+    }
+    return pattern;
   }
 
   // ---------------------------------------------------------------- program expansion
@@ -1084,6 +1139,16 @@ ScenarioError::ScenarioError(std::string file, std::string pointer, std::string 
       file_(std::move(file)),
       pointer_(std::move(pointer)),
       problem_(std::move(problem)) {}
+
+std::string to_string(const FindingPattern& pattern) {
+  std::string text = simcore::to_string(pattern.kind);
+  if (!pattern.hazard.empty()) text += " " + pattern.hazard;
+  if (!pattern.first.empty() || !pattern.second.empty()) {
+    text += " (" + (pattern.first.empty() ? std::string("*") : pattern.first) + " -> " +
+            (pattern.second.empty() ? std::string("*") : pattern.second) + ")";
+  }
+  return text;
+}
 
 bool parse_u64(const std::string& text, std::uint64_t& out) {
   if (text.empty()) return false;
