@@ -7,7 +7,8 @@
 namespace ptosim::hwmodel {
 
 AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming& timing,
-               simcore::DecisionSource& decisions, simcore::EventLog& events, simcore::ThreadClock& clock)
+               simcore::DecisionSource& decisions, simcore::EventLog& events, simcore::ThreadClock& clock,
+               GlobalMemory& memory)
     : id_(core_id),
       kind_(kind),
       lane_(lane),
@@ -15,6 +16,7 @@ AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming&
       decisions_(decisions),
       events_(events),
       clock_(clock),
+      memory_(memory),
       duration_stream_(decisions.stream("kernel.duration")),
       polls_(clock.begin_loop(clock.loop_iteration_ns(simcore::LoopKind::register_poll, static_cast<std::uint64_t>(core_id), 0),
                               0)) {}
@@ -40,6 +42,7 @@ void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
   run_ns_ = decisions_.decide_ns({duration_stream_, descriptor.task, 0}, kernel.min_duration_ns, kernel.max_duration_ns);
   finish_ns_ = clock_.predict_end(start_ns_, run_ns_);
   cond_ = CondRegister{descriptor.token, false, TIME_NEVER};
+  descriptor_ = descriptor;  // the payload stays readable until the kernel ends
   doorbell_.notify();
 }
 
@@ -53,6 +56,9 @@ void AiCore::run() {
     events_.record_at(simcore::EventKind::start, start_ns, task_id_, lane_);
     finish_ns_ = clock_.perform(start_ns, run_ns_);
     events_.record(simcore::EventKind::finish, simcore::now(), task_id_, lane_);
+    // The kernel's GM accesses happened between its start and its end (on the simulator board
+    // neither is known before it runs); GM resolves them after the run.
+    if (descriptor_.logs_accesses) memory_.log_task(descriptor_, static_cast<std::uint32_t>(id_), start_ns, finish_ns_);
     has_task_ = false;
     cond_ = CondRegister{token_, true, finish_ns_ + timing_.fin_visible_ns};
     if (observer_ != nullptr) observer_->on_fin_posted(id_, cond_.fin_visible_ns);

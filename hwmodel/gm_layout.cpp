@@ -160,7 +160,10 @@ Progression normalize(const TensorLayout& layout) {
     }
     if (layout.shapes[d] > 1) dims[n++] = {layout.strides[d], layout.shapes[d]};
   }
-  std::stable_sort(dims.begin(), dims.begin() + n, [](const auto& x, const auto& y) { return x.first > y.first; });
+  // Insertion sort (stable, no allocation): at most five dimensions, usually already in order.
+  for (int i = 1; i < n; ++i) {
+    for (int j = i; j > 0 && dims[j - 1].first < dims[j].first; --j) std::swap(dims[j - 1], dims[j]);
+  }
   while (n > 0 && dims[n - 1].first == p.run) {
     p.run *= dims[n - 1].second;
     --n;
@@ -265,6 +268,11 @@ std::int64_t run_count(const TensorLayout& layout) {
 }
 
 void append_runs(const TensorLayout& layout, std::vector<ElementRange>& out) {
+  if (layout.is_contiguous()) {  // the common case: one run, no normalisation needed
+    const std::int64_t count = layout.element_count();
+    if (count > 0) out.push_back(ElementRange{layout.start_offset, layout.start_offset + count});
+    return;
+  }
   const Progression p = normalize(layout);
   if (p.empty) return;
   const std::size_t first = out.size();

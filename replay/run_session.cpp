@@ -17,7 +17,12 @@ namespace ptosim::replay {
 
 RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
                        const std::optional<simcore::DecisionLog>& replay_log, RunArtifacts* artifacts,
-                       ReplayMode mode) {
+                       ReplayMode mode, const ScenarioAnalysis* analysis) {
+  std::unique_ptr<ScenarioAnalysis> own_analysis;
+  if (analysis == nullptr) {
+    own_analysis = analyse_scenario(scenario);
+    analysis = own_analysis.get();
+  }
   std::unique_ptr<simcore::ExplorationStrategy> strategy;
   if (!replay_log) {
     strategy = simcore::make_random_strategy(seed);
@@ -43,6 +48,15 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
   result.snapshot = output.verdict.snapshot;
   result.wait_chain = output.verdict.wait_chain;
   result.findings = output.findings;
+  if (result.outcome == simcore::Outcome::pass) {
+    runtime::DataVerdict data = analysis->reference->judge(output.gm_accesses, output.sim_time_ns);
+    result.data_checked = true;
+    result.mismatches = std::move(data.tensors);
+    if (data.wrong) {
+      result.outcome = simcore::Outcome::wrong_values;
+      result.summary = data.summary;
+    }
+  }
   if (artifacts != nullptr) {
     artifacts->decisions = std::move(output.decisions);
     artifacts->events = std::move(output.events);
@@ -62,7 +76,8 @@ struct Child {
 };
 
 // Forks a child that runs one seed and writes its result as JSON to a pipe.
-Child start_child(const scenarios::Scenario& scenario, std::uint64_t seed, bool want_snapshot) {
+Child start_child(const scenarios::Scenario& scenario, const ScenarioAnalysis& analysis, std::uint64_t seed,
+                  bool want_snapshot) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
   std::cout.flush();
@@ -74,7 +89,7 @@ Child start_child(const scenarios::Scenario& scenario, std::uint64_t seed, bool 
     std::string text;
     int status = 0;
     try {
-      RunResult result = run_scenario(scenario, seed);
+      RunResult result = run_scenario(scenario, seed, std::nullopt, nullptr, ReplayMode::strict, &analysis);
       text = result_to_json(result, want_snapshot && result.outcome != simcore::Outcome::pass).dump();
     } catch (const std::exception& e) {
       RunResult failed;
@@ -150,6 +165,8 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
     for (const auto& pattern : scenario.expect->findings_never) patterns.push_back(&pattern);
   }
   summary.pattern_counts.assign(patterns.size(), 0);
+  // Seed-independent work, done once before the children fork.
+  const std::unique_ptr<ScenarioAnalysis> analysis = analyse_scenario(scenario);
   const std::uint64_t total = options.seeds.count();
   const int jobs = options.jobs < 1 ? 1 : options.jobs;
   std::map<std::uint64_t, RunResult> not_passing;  // by seed, capped
@@ -187,6 +204,9 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
         break;
       }
     }
+    for (const runtime::TensorMismatch& mismatch : result.mismatches) {
+      summary.tensor_wrong_seeds[mismatch.tensor] += mismatch.mismatched_elements > 0 ? 1 : 0;
+    }
     if (!result.failure.empty()) {
       ++summary.failed_runs;
     } else {
@@ -201,7 +221,7 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
   };
   while (!exhausted || !running.empty()) {
     while (!exhausted && static_cast<int>(running.size()) < jobs) {
-      running.push_back(start_child(scenario, next, want_snapshots));
+      running.push_back(start_child(scenario, *analysis, next, want_snapshots));
       if (next == options.seeds.last) {
         exhausted = true;
       } else {
@@ -290,6 +310,13 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
         violation(std::string("outcome ") + simcore::to_string(rate.outcome) + " on " + std::to_string(count) + " of " +
                   std::to_string(ran) + " seeds, expected between " + std::to_string(min) + "% and " +
                   std::to_string(max) + "%");
+      }
+    }
+    for (const std::string& tensor : expect->correct_tensors) {
+      auto wrong = summary.tensor_wrong_seeds.find(tensor);
+      if (wrong != summary.tensor_wrong_seeds.end() && wrong->second > 0) {
+        violation("tensor " + tensor + " ended with wrong contents on " + std::to_string(wrong->second) +
+                  " seeds, expected correct on every seed");
       }
     }
     const std::size_t always_count = expect->findings_always.size();

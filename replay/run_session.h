@@ -2,12 +2,15 @@
 // allows one engine per process, so every seed of a sweep runs in its own fork).
 #pragma once
 
+#include "replay/scenario_analysis.h"
+#include "runtime/data_oracle.h"
 #include "runtime/runtime_model.h"
 #include "scenarios/scenario.h"
 #include "simcore/decision_source.h"
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +36,10 @@ struct RunResult {
   std::vector<std::string> wait_chain;
   // What the oracles found (races, visibility hazards, flag protocol errors), beside the outcome.
   std::vector<simcore::Finding> findings;
+  // The data oracle judged the run (it completed): final contents of every external tensor the
+  // program writes, against the sequential program.
+  bool data_checked = false;
+  std::vector<runtime::TensorMismatch> mismatches;
   // Set instead of an outcome when the run could not complete (child crash, replay divergence).
   std::string failure;
 };
@@ -50,10 +57,13 @@ struct RunArtifacts {
 enum class ReplayMode : std::uint8_t { strict, lenient };
 
 // Runs once in this process (at most once per process). With `replay_log`, decisions come from
-// the log; in strict mode a mismatch throws simcore::DecisionDivergence.
+// the log; in strict mode a mismatch throws simcore::DecisionDivergence. `analysis` is the
+// scenario's (computed here when null). A completed run is judged by the data oracle: a read that
+// observed another version than the sequential program turns `pass` into `wrong_values`.
 RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
                        const std::optional<simcore::DecisionLog>& replay_log = std::nullopt,
-                       RunArtifacts* artifacts = nullptr, ReplayMode mode = ReplayMode::strict);
+                       RunArtifacts* artifacts = nullptr, ReplayMode mode = ReplayMode::strict,
+                       const ScenarioAnalysis* analysis = nullptr);
 
 struct SweepOptions {
   scenarios::SeedRange seeds;
@@ -75,6 +85,8 @@ struct SweepSummary {
   // Seeds on which the scenario's expected finding patterns were reported (findings_always, then
   // findings_never, in the order of the expectations).
   std::vector<std::uint64_t> pattern_counts;
+  // Per external tensor the data oracle reported on: seeds whose final contents were wrong.
+  std::map<std::string, std::uint64_t> tensor_wrong_seeds;
   std::uint64_t failed_runs = 0;     // runs that ended with RunResult::failure
   std::vector<RunResult> not_passing;  // did not pass or failed, in seed order
   std::uint64_t not_passing_unlisted = 0;

@@ -70,27 +70,8 @@ RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
     rings_.push_back(std::make_unique<RingState>(static_cast<std::uint8_t>(r), config.rings[r],
                                                  RING_HEAP_BASE + RING_HEAP_STRIDE * static_cast<std::uint64_t>(r)));
   }
-  task_op_.assign(program.task_count, NO_INDEX);
-  for (std::uint32_t i = 0; i < program.ops.size(); ++i) {
-    const ProgramOp& op = program.ops[i];
-    if (op.kind == OpKind::submit || op.kind == OpKind::dummy || op.kind == OpKind::alloc_tensors) task_op_.at(op.task) = i;
-  }
+  task_op_ = task_op_index(program);
 }
-
-namespace {
-
-hwmodel::GmAccess access_of(ArgKind kind) {
-  switch (kind) {
-    case ArgKind::input: return hwmodel::GmAccess::read;
-    case ArgKind::output: return hwmodel::GmAccess::write;
-    case ArgKind::inout: return hwmodel::GmAccess::read_write;
-    case ArgKind::output_existing: return hwmodel::GmAccess::write;
-    case ArgKind::no_dep: return hwmodel::GmAccess::read;  // untracked by the runtime, read by the kernel
-  }
-  return hwmodel::GmAccess::read;
-}
-
-}  // namespace
 
 void RuntimeState::describe_task(const TaskRecord& task, std::uint32_t token, hwmodel::TaskDescriptor& out) const {
   const ProgramOp& op = program_.ops[task_op_.at(task.ordinal)];
@@ -103,6 +84,7 @@ void RuntimeState::describe_task(const TaskRecord& task, std::uint32_t token, hw
     hwmodel::GmView view;
     view.layout = &spec.layout;
     view.access = access_of(spec.kind);
+    if (spec.rows != NO_INDEX) view.rows = &program_.row_lists.at(spec.rows);
     if (spec.kind == ArgKind::output) {
       view.buffer_address = task.output_addresses.at(output_index++);
     } else if (spec.source.external != NO_INDEX) {

@@ -9,6 +9,12 @@
 // applied by the run when it filters the graph's edges by producer state (live_fanin): a retired
 // writer is "satisfied at submit", never waited on.
 //
+// Since nothing retires, a chain can grow with the program (one buffer written in many disjoint
+// places, e.g. an output row per sequence). A lookup therefore visits only the entries whose 1-D
+// element range meets the input's, through an index by start offset: the others are NO_OVERLAP
+// by the cascade's first range test, so the hits and their order are exactly those of a walk of
+// the whole chain. (An input of a newer version overlaps every entry and walks the whole chain.)
+//
 // Left out: the fixed entry pool and its back-pressure (TENSORMAP_OVERFLOW, code 11).
 #pragma once
 
@@ -38,8 +44,16 @@ class TensorMap {
   std::size_t size() const { return entries_; }
 
  private:
-  std::map<std::uint64_t, std::vector<TensorMapEntry>> chains_;  // oldest first within a chain
+  struct Chain {
+    std::vector<TensorMapEntry> entries;                // in insertion order, removed ones too
+    std::vector<bool> removed;
+    std::multimap<std::int64_t, std::uint32_t> starts;  // start offset -> index of a live entry
+    std::int64_t max_extent = 0;                        // of every entry inserted
+    std::size_t live = 0;
+  };
+  std::map<std::uint64_t, Chain> chains_;
   std::size_t entries_ = 0;
+  std::vector<std::uint32_t> candidates_;  // reused by lookups
 };
 
 }  // namespace ptosim::runtime

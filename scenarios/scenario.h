@@ -56,6 +56,7 @@ struct Expectations {
   std::vector<OutcomeRate> rates;           // bounds on the share of seeds per outcome
   std::vector<FindingPattern> findings_always;  // reported on every seed
   std::vector<FindingPattern> findings_never;   // reported on no seed
+  std::vector<std::string> correct_tensors;     // external tensors whose final contents always match
 };
 
 struct Scenario {

@@ -34,6 +34,21 @@ void print_result(const replay::RunResult& result) {
       std::cout << "  - " << simcore::to_string(finding.kind) << ": " << finding.summary << "\n";
     }
   }
+  if (result.data_checked && !result.mismatches.empty()) {
+    std::cout << "\ntensors written by the program, against the sequential program:\n";
+    for (const runtime::TensorMismatch& mismatch : result.mismatches) {
+      std::cout << "  " << mismatch.tensor << ": ";
+      if (mismatch.mismatched_elements == 0) {
+        std::cout << "correct (" << mismatch.elements << " elements)\n";
+        continue;
+      }
+      const replay::Json j = replay::mismatch_to_json(mismatch);
+      std::cout << mismatch.mismatched_elements << " of " << mismatch.elements << " elements wrong ("
+                << j["mismatch_percent"].dump() << "%), first";
+      for (const hwmodel::ElementRange& range : mismatch.first_ranges) std::cout << " [" << range.begin << ", " << range.end << ")";
+      std::cout << "\n";
+    }
+  }
   if (!result.wait_chain.empty()) {
     std::cout << "\nwhy no progress was possible:\n";
     for (const std::string& step : result.wait_chain) std::cout << "  - " << step << "\n";

@@ -1,0 +1,24 @@
+// What ptosim knows about a scenario without running it: the timing-free task graph and the data
+// oracle's reference (the program executed sequentially). None of it depends on
+// the seed, so it is computed once per scenario and shared by every run: a sweep computes it
+// before forking its children.
+#pragma once
+
+#include "runtime/data_oracle.h"
+#include "runtime/task_graph.h"
+#include "scenarios/scenario.h"
+#include "simcore/outcome.h"
+
+#include <memory>
+#include <vector>
+
+namespace ptosim::replay {
+
+struct ScenarioAnalysis {
+  runtime::TaskGraph graph;
+  std::unique_ptr<runtime::DataReference> reference;
+};
+
+std::unique_ptr<ScenarioAnalysis> analyse_scenario(const scenarios::Scenario& scenario);
+
+}  // namespace ptosim::replay
