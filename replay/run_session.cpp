@@ -47,7 +47,8 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
   result.report = output.verdict.report;
   result.snapshot = output.verdict.snapshot;
   result.wait_chain = output.verdict.wait_chain;
-  result.findings = output.findings;
+  result.findings = analysis->races.findings;
+  result.findings.insert(result.findings.end(), output.findings.begin(), output.findings.end());
   if (result.outcome == simcore::Outcome::pass) {
     runtime::DataVerdict data = analysis->reference->judge(output.gm_accesses, output.sim_time_ns);
     result.data_checked = true;

@@ -6,6 +6,7 @@ std::unique_ptr<ScenarioAnalysis> analyse_scenario(const scenarios::Scenario& sc
   auto analysis = std::make_unique<ScenarioAnalysis>();
   const runtime::ModelInput& model = scenario.model;
   analysis->graph = runtime::build_task_graph(model.program);
+  analysis->races = find_races(model.program, analysis->graph);
   analysis->reference = std::make_unique<runtime::DataReference>(model.program, model.kernels);
   return analysis;
 }

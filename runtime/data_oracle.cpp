@@ -177,6 +177,7 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
     by_core[core].push_back(record);
   }
   std::vector<Event> events;
+  events.reserve(log.views.size() * 2);
   std::vector<std::pair<std::size_t, std::size_t>> runs_of_cores;  // [first, last) event of each core
   std::vector<Event> task_events;
   for (const std::vector<std::uint32_t>& records : by_core) {
@@ -206,9 +207,15 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
           }
         }
       }
-      std::stable_sort(task_events.begin(), task_events.end(), [](const Event& x, const Event& y) {
-        return x.time_ns != y.time_ns ? x.time_ns < y.time_ns : x.write < y.write;
-      });
+      // Insertion sort: a task has a handful of accesses (a sweep's are nearly in order already).
+      for (std::size_t i = 1; i < task_events.size(); ++i) {
+        for (std::size_t k = i; k > 0; --k) {
+          const Event& x = task_events[k - 1];
+          const Event& y = task_events[k];
+          if (x.time_ns < y.time_ns || (x.time_ns == y.time_ns && x.write <= y.write)) break;
+          std::swap(task_events[k - 1], task_events[k]);
+        }
+      }
       for (Event& event : task_events) {
         PTOSIM_ASSERT(events.size() < (std::size_t{1} << 31), "more GM accesses than the data oracle can order");
         event.sequence = static_cast<std::uint32_t>(events.size());
