@@ -2,12 +2,12 @@
 
 namespace ptosim::replay {
 
-std::unique_ptr<ScenarioAnalysis> analyse_scenario(const scenarios::Scenario& scenario) {
+std::unique_ptr<ScenarioAnalysis> analyse_scenario(const scenarios::Scenario& scenario, bool with_reference) {
   auto analysis = std::make_unique<ScenarioAnalysis>();
   const runtime::ModelInput& model = scenario.model;
   analysis->graph = runtime::build_task_graph(model.program);
   analysis->races = find_races(model.program, analysis->graph);
-  analysis->reference = std::make_unique<runtime::DataReference>(model.program, model.kernels);
+  if (with_reference) analysis->reference = std::make_unique<runtime::DataReference>(model.program, model.kernels);
   return analysis;
 }
 

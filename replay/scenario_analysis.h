@@ -21,6 +21,8 @@ struct ScenarioAnalysis {
   std::unique_ptr<runtime::DataReference> reference;
 };
 
-std::unique_ptr<ScenarioAnalysis> analyse_scenario(const scenarios::Scenario& scenario);
+// `with_reference`: also execute the program sequentially for the data oracle (runs need it,
+// `ptosim check` does not).
+std::unique_ptr<ScenarioAnalysis> analyse_scenario(const scenarios::Scenario& scenario, bool with_reference = true);
 
 }  // namespace ptosim::replay

@@ -24,6 +24,7 @@ enum ExitCode : int {
   EXIT_REPLAY_MISMATCH = 4,
   EXIT_EXPECTATIONS = 5,
   EXIT_OUTPUT = 6,
+  EXIT_FINDINGS = 7,  // `check`: the task graph has findings (races)
 };
 
 int exit_code_for(simcore::Outcome outcome);
@@ -93,7 +94,7 @@ struct SweepArgs {
 };
 
 int cmd_sweep(const SweepArgs& args);
-int cmd_check(const std::string& path, bool json);
+int cmd_check(const std::string& path, bool json, bool dot);
 int cmd_inspect(const std::string& path, bool dot, bool json);
 
 }  // namespace ptosim::cli

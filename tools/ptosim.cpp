@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   CLI::App app{"ptosim: deterministic simulator of the PTO2 tensormap_and_ringbuffer runtime and its AI cores.\n"
                "Exit codes: 0 pass; 10 wrong_values, 11 hang, 12 deadlock_true, 13 deadlock_false, 14 runtime_error,\n"
                "15 sim_limit; 1 internal error, 2 usage, 3 invalid input, 4 replay mismatch, 5 sweep expectations\n"
-               "not met, 6 cannot write an output file. See docs/exit-codes.md."};
+               "not met, 6 cannot write an output file, 7 check found races. See docs/exit-codes.md."};
   app.set_version_flag("--version", std::string("ptosim ") + replay::TOOL_VERSION);
   app.require_subcommand(1);
 
@@ -71,9 +71,17 @@ int main(int argc, char** argv) {
 
   std::string check_path;
   bool check_json = false;
-  CLI::App* chk = app.add_subcommand("check", "Validate a scenario and print its size and warnings without running it");
+  bool check_dot = false;
+  CLI::App* chk = app.add_subcommand(
+      "check",
+      "Validate a scenario and analyse its task graph without running it: size, width, critical path, races "
+      "(exit 7 when there are findings)");
   chk->add_option("scenario", check_path, "Scenario JSON file")->required();
-  chk->add_flag("--json", check_json, "Print one JSON object instead of text");
+  auto* check_json_flag = chk->add_flag("--json", check_json, "Print one JSON object instead of text");
+  chk->add_flag("--dot", check_dot,
+                "Print the task graph as DOT, each race's missing edge drawn in red with its remedy (big graphs: the "
+                "neighbourhood of each race)")
+      ->excludes(check_json_flag);
 
   std::string inspect_path;
   bool inspect_dot = false;
@@ -106,7 +114,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) return cmd_run(run_args);
     if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace, replay_lenient);
     if (swp->parsed()) return cmd_sweep(sweep_args);
-    if (chk->parsed()) return cmd_check(check_path, check_json);
+    if (chk->parsed()) return cmd_check(check_path, check_json, check_dot);
     if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json);
   } catch (const CLI::ValidationError& e) {
     return report_error(json, "usage", e.what(), EXIT_USAGE);
