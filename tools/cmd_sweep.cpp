@@ -60,6 +60,9 @@ int cmd_sweep(const SweepArgs& args) {
       findings[simcore::to_string(static_cast<simcore::FindingKind>(i))] = summary.finding_counts[static_cast<std::size_t>(i)];
     }
     out["findings"] = findings;  // seeds on which each kind was reported
+    replay::Json wrong_tensors = replay::Json::object();
+    for (const auto& [tensor, seeds] : summary.tensor_wrong_seeds) wrong_tensors[tensor] = seeds;
+    out["wrong_tensors"] = wrong_tensors;  // per external tensor written: seeds with wrong final contents
     out["failed_runs"] = summary.failed_runs;
     replay::Json failing = replay::Json::array();
     for (const replay::RunResult& run : summary.not_passing) failing.push_back(not_passing_entry(run));
@@ -87,6 +90,11 @@ int cmd_sweep(const SweepArgs& args) {
       any_finding = true;
     }
     if (any_finding) std::cout << "\n";
+    if (!summary.tensor_wrong_seeds.empty()) {
+      std::cout << "tensors (seeds with wrong final contents):";
+      for (const auto& [tensor, seeds] : summary.tensor_wrong_seeds) std::cout << " " << tensor << "=" << seeds;
+      std::cout << "\n";
+    }
     std::size_t listed = 0;
     for (const replay::RunResult& run : summary.not_passing) {
       if (listed++ == 0) std::cout << "not passing:\n";
