@@ -21,13 +21,13 @@ std::string recording_to_text(const Recording& recording) {
                           {"sim_time_ns", recording.sim_time_ns},
                           {"events", recording.events}};
   // The decision log is a list, one keyed decision per line, so it stays diffable and editable.
-  std::string text = header.dump(1);
+  std::string text = json_text(header, 1);
   text.pop_back();  // the closing brace; the decisions follow
   std::ostringstream out;
   out << text << ",\n \"decisions\": [";
   const auto& entries = recording.decisions.entries;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    out << (i == 0 ? "\n  " : ",\n  ") << decision_to_json(recording.decisions, entries[i]).dump();
+    out << (i == 0 ? "\n  " : ",\n  ") << json_text(decision_to_json(recording.decisions, entries[i]));
   }
   out << (entries.empty() ? "]\n}\n" : "\n ]\n}\n");
   return out.str();
@@ -134,7 +134,7 @@ Recording read_recording(const std::string& path) {
   const Json& version = field(doc, "", "version");
   expect(version.is_number_integer() && version.get<std::int64_t>() == RECORDING_VERSION, "/version",
          "expected recording version " + std::to_string(RECORDING_VERSION) +
-             " (the only one this ptosim reads; record the run again with this ptosim), found " + version.dump());
+             " (the only one this ptosim reads; record the run again with this ptosim), found " + json_text(version));
   const Json& tool = field(doc, "", "tool_version");
   expect(tool.is_string(), "/tool_version", "expected a string");
   rec.tool_version = tool.get<std::string>();

@@ -209,6 +209,10 @@ InputError::InputError(std::string file, std::string pointer, std::string proble
     : std::runtime_error(file + ": " + (pointer.empty() ? std::string("at the document root") : "at " + pointer) + ": " + problem),
       pointer_(std::move(pointer)) {}
 
+std::string json_text(const Json& json, int indent) {
+  return json.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
 std::string hex64(std::uint64_t value) {
   char buffer[24];
   std::snprintf(buffer, sizeof buffer, "0x%016llx", static_cast<unsigned long long>(value));

@@ -30,6 +30,11 @@ class OutputFileError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The text of a JSON document for output. Strings that are not valid UTF-8 (a file name, bytes
+// quoted from a bad input) have each bad byte replaced by U+FFFD, so serializing never throws and
+// every output is valid JSON. Every JSON that ptosim prints or writes goes through here.
+std::string json_text(const Json& json, int indent = -1);
+
 std::string hex64(std::uint64_t value);
 // Parses "0x" followed by 1..16 hex digits; false on anything else.
 bool parse_hex64(const std::string& text, std::uint64_t& out);

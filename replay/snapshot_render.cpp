@@ -1,5 +1,7 @@
 #include "replay/snapshot_render.h"
 
+#include "simcore/plural.h"
+
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/graphviz.hpp>
@@ -87,7 +89,8 @@ std::string render_snapshot_text(const StateSnapshot& snap) {
       marker_shown = marker_shown || task.could_progress;
       ++shown;
     }
-    if (ring->tasks.size() > shown) out << "  ... " << (ring->tasks.size() - shown) << " more live tasks on this ring\n";
+    if (ring->tasks.size() > shown) out << "  ... " << simcore::count_noun(ring->tasks.size() - shown, "more live task")
+                                                    << " on this ring (inspect --all lists every one)\n";
     if (!marker_shown && snap.progress_task) {
       for (const RingView& other : snap.rings) {
         for (const TaskView& task : other.tasks) {
@@ -112,7 +115,7 @@ std::string render_snapshot_text(const StateSnapshot& snap) {
   }
   out << "\nScopes (outermost first):\n";
   for (const runtime::ScopeView& scope : snap.scopes) {
-    out << "  depth " << scope.depth << " " << scope.mode << ": " << scope.task_count << " tasks";
+    out << "  depth " << scope.depth << " " << scope.mode << ": " << simcore::count_noun(scope.task_count, "task");
     if (scope.oldest_task_id) out << ", oldest task " << *scope.oldest_task_id;
     if (scope.deferred_publish) out << ", deferred publish with " << scope.unpublished << " unpublished";
     out << "\n";

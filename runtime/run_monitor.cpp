@@ -1,5 +1,7 @@
 #include "runtime/run_monitor.h"
 
+#include "simcore/plural.h"
+
 #include <sstream>
 
 namespace ptosim::runtime {
@@ -230,7 +232,7 @@ Verdict RunMonitor::decide(simcore::RunEnd end) {
         verdict.summary = "the " + report_->detector + " detector fired but the program completed";
       } else {
         verdict.outcome = Outcome::pass;
-        verdict.summary = "program completed: " + std::to_string(state_.completed_tasks()) + " tasks";
+        verdict.summary = "program completed: " + simcore::count_noun(state_.completed_tasks(), "task");
       }
       return verdict;
     case simcore::RunEnd::quiescent: {

@@ -25,6 +25,18 @@ using Node = Expression::Node;
 
 constexpr int MAX_EXPRESSION_DEPTH = 64;
 
+// The character at `pos` for an error message: a whole UTF-8 sequence when one starts there (a
+// message must not cut a character in half), else the byte as \xNN.
+std::string character_at(std::string_view text, std::size_t pos) {
+  const auto lead = static_cast<unsigned char>(text[pos]);
+  std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  bool valid = length > 0 && pos + length <= text.size();
+  for (std::size_t i = 1; valid && i < length; ++i) valid = (static_cast<unsigned char>(text[pos + i]) >> 6) == 0x2;
+  if (valid) return std::string(text.substr(pos, length));
+  static const char* hex = "0123456789ABCDEF";
+  return std::string("\\x") + hex[lead >> 4] + hex[lead & 0xF];
+}
+
 class Parser {
  public:
   explicit Parser(std::string_view text) : text_(text) {}
@@ -32,7 +44,7 @@ class Parser {
   NodePtr parse_all() {
     NodePtr node = parse_or();
     skip_space();
-    if (pos_ != text_.size()) fail("unexpected '" + std::string(1, text_[pos_]) + "'");
+    if (pos_ != text_.size()) fail("unexpected '" + character_at(text_, pos_) + "'");
     return node;
   }
 
@@ -180,7 +192,7 @@ class Parser {
       node->kind = Node::Kind::variable;
       return node;
     }
-    fail("unexpected '" + std::string(1, c) + "'");
+    fail("unexpected '" + character_at(text_, pos_) + "'");
   }
 
   std::string_view text_;

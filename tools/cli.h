@@ -28,6 +28,9 @@ enum ExitCode : int {
 
 int exit_code_for(simcore::Outcome outcome);
 
+// Levenshtein distance, to suggest the command or flag that a misspelt one meant.
+std::size_t edit_distance(const std::string& a, const std::string& b);
+
 // Output files of one command: written before the result is printed, failures collected.
 class Outputs {
  public:

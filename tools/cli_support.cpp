@@ -1,5 +1,8 @@
 #include "tools/cli.h"
 
+#include "simcore/plural.h"
+
+#include <algorithm>
 #include <iostream>
 
 namespace ptosim::cli {
@@ -15,6 +18,21 @@ int exit_code_for(simcore::Outcome outcome) {
     case simcore::Outcome::sim_limit: return 15;
   }
   return EXIT_INTERNAL;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
 }
 
 void print_result(const replay::RunResult& result) {
@@ -50,7 +68,7 @@ int report_error(bool json, const char* kind, const std::string& message, int co
   if (json) {
     replay::Json out;
     out["error"] = {{"kind", kind}, {"message", message}, {"exit_code", code}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << replay::json_text(out, 2) << "\n";
   }
   return code;
 }

@@ -1,6 +1,7 @@
 // `ptosim run` and `ptosim replay`: one run in this process, its artefacts and its printed result.
 #include "replay/chrome_trace.h"
 #include "replay/recording.h"
+#include "simcore/plural.h"
 #include "tools/cli.h"
 
 #include <iostream>
@@ -35,7 +36,7 @@ int cmd_run(const RunArgs& args) {
   if (!args.trace.empty()) outputs.write("trace", args.trace, replay::chrome_trace_json(artifacts, scenario.model));
   if (!args.snapshot.empty()) {
     if (result.snapshot) {
-      outputs.write("snapshot", args.snapshot, replay::snapshot_to_json(*result.snapshot).dump(1) + "\n");
+      outputs.write("snapshot", args.snapshot, replay::json_text(replay::snapshot_to_json(*result.snapshot), 1) + "\n");
     } else {
       std::cerr << "note: no detector fired, so there is no snapshot to write to " << args.snapshot << "\n";
     }
@@ -44,7 +45,7 @@ int cmd_run(const RunArgs& args) {
     replay::Json out = replay::result_to_json(result, false);
     out["scenario"] = scenario.name;
     outputs.add_to(out);
-    std::cout << out.dump(2) << "\n";
+    std::cout << replay::json_text(out, 2) << "\n";
   } else {
     print_result(result);
   }
@@ -59,7 +60,7 @@ int cmd_replay(const std::string& path, bool json, const std::string& trace, boo
   if (!json) {
     std::cout << "seed " << rec.seed << std::endl;
     std::cout << "replaying " << path << ": scenario " << scenario.name << " (" << rec.scenario_path << "), "
-              << rec.decisions.entries.size() << " decisions, recorded by ptosim " << rec.tool_version << std::endl;
+              << simcore::count_noun(rec.decisions.entries.size(), "decision") << ", recorded by ptosim " << rec.tool_version << std::endl;
   }
   replay::RunArtifacts artifacts;
   replay::RunResult result = replay::run_scenario(scenario, rec.seed, rec.decisions, &artifacts,
@@ -74,7 +75,7 @@ int cmd_replay(const std::string& path, bool json, const std::string& trace, boo
     out["recorded_outcome"] = simcore::to_string(rec.outcome);
     out["matches"] = matches;
     outputs.add_to(out);
-    std::cout << out.dump(2) << "\n";
+    std::cout << replay::json_text(out, 2) << "\n";
   } else {
     print_result(result);
     if (matches) {
