@@ -114,7 +114,7 @@ Recording read_recording(const std::string& path) {
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw InputError(path, "", std::string("not valid JSON (truncated or corrupted recording?): ") + e.what());
   }
   auto field = [&](const Json& parent, const std::string& parent_pointer, const char* key) -> const Json& {
@@ -166,10 +166,11 @@ Recording read_recording(const std::string& path) {
   expect(digest.is_string() && parse_hex64(digest.get<std::string>(), rec.digest), "/result/digest",
          "expected a 0x-prefixed hex digest");
   const Json& sim_time = field(result, "/result", "sim_time_ns");
-  expect(sim_time.is_number_integer(), "/result/sim_time_ns", "expected an integer");
+  expect(sim_time.is_number_unsigned() && sim_time.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX),
+         "/result/sim_time_ns", "expected a non-negative integer that fits in 63 bits");
   rec.sim_time_ns = sim_time.get<std::int64_t>();
   const Json& events = field(result, "/result", "events");
-  expect(events.is_number_unsigned() || events.is_number_integer(), "/result/events", "expected an integer");
+  expect(events.is_number_unsigned(), "/result/events", "expected a non-negative integer");
   rec.events = events.get<std::uint64_t>();
   const Json& decisions = field(doc, "", "decisions");
   expect(decisions.is_array(), "/decisions", "expected a list of decisions");

@@ -34,9 +34,19 @@ class Reader {
     }
     return value_.get<std::uint64_t>();
   }
+  // Integers are range-checked at their full width: a value that does not fit is an error, never
+  // a silent wrap (an unsigned 2^63 read as int64, or 2^32+1 read as int).
   std::int64_t i64() const {
     if (!value_.is_number_integer()) fail("expected an integer", pointer_);
+    if (value_.is_number_unsigned() && value_.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+      fail("integer out of range", pointer_);
+    }
     return value_.get<std::int64_t>();
+  }
+  int i32() const {
+    const std::int64_t v = i64();
+    if (v < INT32_MIN || v > INT32_MAX) fail("integer out of range", pointer_);
+    return static_cast<int>(v);
   }
   std::uint32_t u32() const {
     std::uint64_t v = u64();
@@ -95,8 +105,8 @@ runtime::TaskView task_from_json(const Reader& r) {
   task.ring = r.at("ring").u32();
   task.local_id = r.at("local_id").u32();
   task.state = r.at("state").str();
-  task.state_number = static_cast<int>(r.at("state_number").i64());
-  task.stored_state = static_cast<int>(r.at("stored_state").i64());
+  task.state_number = r.at("state_number").i32();
+  task.stored_state = r.at("stored_state").i32();
   task.fanin_refcount = r.at("fanin_refcount").u32();
   task.fanin_count = r.at("fanin_count").u32();
   task.consumers_released = r.at("consumers_released").u32();
@@ -130,11 +140,11 @@ Json report_to_json(const runtime::RuntimeReport& report) {
 
 runtime::RuntimeReport report_from_json(const Reader& r) {
   runtime::RuntimeReport report;
-  report.code = static_cast<runtime::ErrorCode>(r.at("code").i64());
+  report.code = static_cast<runtime::ErrorCode>(r.at("code").i32());
   report.detector = r.at("detector").str();
   report.actor = r.at("actor").str();
   report.time_ns = r.at("time_ns").i64();
-  if (r.has("stall_sub_class")) report.stall_sub_class = static_cast<int>(r.at("stall_sub_class").i64());
+  if (r.has("stall_sub_class")) report.stall_sub_class = r.at("stall_sub_class").i32();
   report.message = r.at("message").str();
   return report;
 }
@@ -148,9 +158,9 @@ StateSnapshot snapshot_from_reader(const Reader& r) {
   }
   snap.time_ns = r.at("time_ns").i64();
   snap.detector = r.at("detector").str();
-  snap.error_code = static_cast<int>(r.at("error_code").i64());
+  snap.error_code = r.at("error_code").i32();
   snap.error_name = r.at("error_name").str();
-  snap.host_code = static_cast<int>(r.at("host_code").i64());
+  snap.host_code = r.at("host_code").i32();
   snap.message = r.at("message").str();
   snap.completed_tasks = r.at("completed_tasks").u32();
   snap.total_tasks = r.at("total_tasks").u32();
@@ -453,7 +463,7 @@ runtime::StateSnapshot read_snapshot_file(const std::string& path) {
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw InputError(path, "", std::string("not valid JSON: ") + e.what());
   }
   if (doc.is_object() && doc.contains("snapshot") && !doc.contains("format")) {

@@ -1,0 +1,166 @@
+// Regression tests for the defect classes of issue 10 that live below the command line: the
+// loader's own work is bounded and its name matching is linear; numbers too large for a double
+// are bad input; integers read from files are range-checked at full width; replay refuses a
+// decision whose logged range is not the requested one.
+#include "replay/recording.h"
+#include "replay/report_json.h"
+#include "scenarios/expression.h"
+#include "scenarios/scenario.h"
+#include "simcore/decision_source.h"
+#include "simcore/event_log.h"
+#include "simcore/hashing.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace ptosim;
+using scenarios::ScenarioError;
+
+namespace {
+
+std::string scenario_with_body(const std::string& body, const std::string& params = "{}") {
+  return R"({"format": 1, "name": "t", "description": "d", "platform": {"clusters": 1, "scheduler_threads": 1},
+             "kernels": {"k": {"core": "aiv", "duration_ns": 1}},
+             "program": {"params": )" +
+         params + R"(, "body": )" + body + "}}";
+}
+
+std::string load_error(const std::string& text) {
+  try {
+    scenarios::load_scenario_text(text, "t.json");
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+class TempFile {
+ public:
+  TempFile() : dir_(std::filesystem::temp_directory_path() / ("ptosim-unit-hardening-" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(dir_);
+  }
+  ~TempFile() { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& text) const {
+    const std::string path = (dir_ / "f.json").string();
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+    return path;
+  }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+TEST_CASE("loops whose bodies produce nothing are bounded by the expansion steps", "[hardening][validation]") {
+  // 8e6 x 8e6 empty iterations: before the work bound this never finished.
+  const std::string empty = R"([{"for": "a", "to": 8000000, "body": [{"for": "b", "to": 8000000, "body": []}]}])";
+  CHECK_THAT(load_error(scenario_with_body(empty)), Catch::Contains("expansion steps"));
+  // Expressions cost what they evaluate: a long condition in a loop is charged per node.
+  std::string condition = "1";
+  for (int i = 0; i < 500; ++i) condition += " + 1";
+  const std::string heavy = R"([{"for": "a", "to": 8000000, "body": [{"if": ")" + condition + R"(", "then": []}]}])";
+  CHECK_THAT(load_error(scenario_with_body(heavy)), Catch::Contains("expansion steps"));
+}
+
+TEST_CASE("name templates match in linear time", "[hardening][validation]") {
+  // 25 parts against a long run of digits: the backtracking matcher never returned.
+  std::string text = "t";
+  for (int i = 0; i < 25; ++i) text += "{i}";
+  const auto name = scenarios::NameTemplate::parse(text);
+  CHECK_FALSE(name.matches("t" + std::string(200, '1') + "x"));
+  CHECK(name.matches("t" + std::string(200, '1')));
+  CHECK_FALSE(name.matches("t" + std::string(24, '1')));  // every part needs a digit
+  CHECK(name.matches("t" + std::string(25, '1')));
+  const auto pair = scenarios::NameTemplate::parse("up{b}_{k-1}");
+  CHECK(pair.matches("up3_-1"));
+  CHECK(pair.matches("up10_20"));
+  CHECK_FALSE(pair.matches("up3_"));
+  CHECK_FALSE(pair.matches("up_3"));
+  CHECK_FALSE(pair.matches("up3-1"));
+  CHECK(scenarios::NameTemplate::parse("a-{x}").matches("a--5"));
+  CHECK(scenarios::NameTemplate::parse("plain").matches("plain"));
+  CHECK_FALSE(scenarios::NameTemplate::parse("plain").matches("plainx"));
+
+  // Through the loader: a dependency on an undefined name checked against that template.
+  const std::string body = R"([{"submit": "k", "name": ")" + text + R"("}, {"submit": "k", "name": "u", "deps": ["t)" +
+                           std::string(60, '1') + R"(x"]}])";
+  CHECK_THAT(load_error(scenario_with_body(body, R"({"i": 0})")), Catch::Contains("undefined task"));
+}
+
+TEST_CASE("a number too large for a double is invalid input, in scenarios, recordings and snapshots",
+          "[hardening][validation]") {
+  CHECK_THAT(load_error(scenario_with_body("[]", R"({"A": 1e400})")), Catch::Contains("not valid JSON"));
+  TempFile file;
+  CHECK_THROWS_AS(replay::read_recording(file.write(R"({"format": "ptosim-recording", "version": 1e400})")),
+                  replay::InputError);
+  CHECK_THROWS_AS(replay::read_snapshot_file(file.write(R"({"format": "ptosim-snapshot", "time_ns": 1e400})")),
+                  replay::InputError);
+}
+
+TEST_CASE("integers read from recordings and snapshots are checked at their full width", "[hardening][recording]") {
+  replay::Recording rec;
+  rec.tool_version = "0.1.0";
+  rec.scenario_text = "{}";
+  rec.scenario_hash = fnv1a64(rec.scenario_text);
+  rec.strategy = "random";
+  rec.decisions.streams = {"s"};
+  rec.decisions.entries = {{0, 5, 0, 9}};
+  const std::string good = replay::recording_to_text(rec);
+  TempFile file;
+  auto pointer_of = [&](std::string text, const std::string& from, const std::string& to) -> std::string {
+    const auto pos = text.find(from);
+    REQUIRE(pos != std::string::npos);
+    text.replace(pos, from.size(), to);
+    try {
+      replay::read_recording(file.write(text));
+    } catch (const replay::InputError& e) {
+      return e.pointer();
+    }
+    return "accepted";
+  };
+  CHECK(pointer_of(good, "\"version\": 1", "\"version\": 4294967297") == "/version");
+  CHECK(pointer_of(good, "[0,5,0,9]", "[4294967296,5,0,9]") == "/decisions/entries/0");
+  CHECK(pointer_of(good, "\"sim_time_ns\": 0", "\"sim_time_ns\": 18446744073709551615") == "/result/sim_time_ns");
+
+  replay::Json snapshot = replay::Json::parse(replay::json_text(replay::snapshot_to_json(runtime::StateSnapshot{})));
+  snapshot["error_code"] = 4294967299ULL;
+  CHECK_THROWS_WITH(replay::snapshot_from_json(snapshot, "s.json"), Catch::Contains("/error_code"));
+  snapshot["error_code"] = 3;
+  snapshot["time_ns"] = 18446744073709551615ULL;
+  CHECK_THROWS_WITH(replay::snapshot_from_json(snapshot, "s.json"), Catch::Contains("/time_ns"));
+}
+
+TEST_CASE("replay refuses a logged decision whose range is not the requested one", "[hardening][recording]") {
+  auto replay_with = [](simcore::DecisionEntry entry) {
+    simcore::DecisionLog log;
+    log.streams = {"core0.duration"};
+    log.entries = {entry};
+    simcore::DecisionSource source(0, simcore::make_replay_strategy(log));
+    const simcore::StreamId stream = source.stream("core0.duration");
+    return source.uniform(stream, 100, 200);
+  };
+  CHECK(replay_with({0, 150, 100, 200}) == 150);
+  // Only lo or hi edited: the value is still inside the request, but the decision is not the logged one.
+  CHECK_THROWS_AS(replay_with({0, 150, 90, 200}), simcore::DecisionDivergence);
+  CHECK_THROWS_AS(replay_with({0, 150, 100, 300}), simcore::DecisionDivergence);
+}
+
+TEST_CASE("the final flush of scheduled events reports a spent event budget instead of throwing",
+          "[hardening][events]") {
+  simcore::EventLog log(3);
+  log.record(simcore::EventKind::submit, 0, 0, 0);
+  for (int i = 1; i <= 4; ++i) log.record_at(simcore::EventKind::start, 10 * i, 0, 0);
+  bool within_budget = true;
+  REQUIRE_NOTHROW(within_budget = log.finish(100));  // threw RunLimitReached outside every actor
+  CHECK_FALSE(within_budget);
+  CHECK(log.size() == 3);
+  simcore::EventLog roomy(10);
+  roomy.record_at(simcore::EventKind::start, 10, 0, 0);
+  roomy.record_at(simcore::EventKind::start, 200, 0, 0);  // after the end: never happened
+  CHECK(roomy.finish(100));
+  CHECK(roomy.size() == 1);
+}
