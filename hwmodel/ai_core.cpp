@@ -25,7 +25,7 @@ void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const Kernel
   token_ = token;
   task_id_ = task_id;
   kernel_ = &kernel;
-  start_ns_ = store_ns + timing_.register_visible_ns + timing_.start_latency_ns;
+  start_ns_ = add_ns(add_ns(store_ns, timing_.register_visible_ns), timing_.start_latency_ns);
   // Keyed by task (and block), not by core: moving a task to another core keeps its duration.
   run_ns_ = decisions_.decide_ns({duration_stream_, task_id, 0}, kernel.min_duration_ns, kernel.max_duration_ns);
   finish_ns_ = clock_.predict_end(start_ns_, run_ns_);
@@ -44,7 +44,7 @@ void AiCore::run() {
     finish_ns_ = clock_.perform(start_ns, run_ns_);
     events_.record(simcore::EventKind::finish, simcore::now(), task_id_, lane_);
     has_task_ = false;
-    cond_ = CondRegister{token_, true, finish_ns_ + timing_.fin_visible_ns};
+    cond_ = CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns)};
     if (observer_ != nullptr) observer_->on_fin_posted(id_, cond_.fin_visible_ns);
   }
 }

@@ -69,7 +69,7 @@ class AiCore {
   // in advance (a kernel that runs as host code).
   TimeNs fin_visible_ns() const {
     if (!has_task_) return cond_.fin_visible_ns;
-    return finish_ns_ == TIME_NEVER ? TIME_NEVER : finish_ns_ + timing_.fin_visible_ns;
+    return add_ns(finish_ns_, timing_.fin_visible_ns);
   }
 
   // Actor body; runs until the simulation ends.

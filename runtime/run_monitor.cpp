@@ -66,7 +66,7 @@ void RunMonitor::detector_fired(RuntimeReport report, DetectorSite site) {
   snap.message = report.message;
   snapshot_ = std::move(snap);
   report_ = std::move(report);
-  sim_.set_time_limit(fired_at_ns_ + state_.config().truth_budget_ns,
+  sim_.set_time_limit(add_ns(fired_at_ns_, state_.config().truth_budget_ns),
                       "deadlock-truth budget after the detector fired (runtime.truth_budget_ns)");
 }
 

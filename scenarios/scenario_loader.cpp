@@ -37,6 +37,10 @@ constexpr std::uint64_t EXTERNAL_BASE = 0x2000'0000'0000ULL;
 constexpr std::int64_t MAX_DURATION_NS = 1'000'000'000'000LL;  // 1000 s
 constexpr std::int64_t MAX_DIM = 1LL << 40;
 constexpr int MAX_STATEMENT_DEPTH = 100;  // bounds the loader's recursion (scopes stop at 64)
+// A detector's window is a product of valid fields (a spin limit times a spin length); it must
+// fit the simulated clock with room to spare: at most 10^15 ns (about 11.6 days), far beyond
+// any run's time budget and below 2^53, where the engine's clock stays exact.
+constexpr std::int64_t MAX_DETECTOR_WINDOW_NS = 1'000'000'000'000'000LL;
 
 std::string escape_token(std::string_view token) {
   std::string out;
@@ -506,6 +510,7 @@ class Loader {
       }
       if (has(costs, "dummy_batch")) c.dummy_batch = static_cast<std::uint32_t>(integer(child(costs, "dummy_batch"), 1, 1 << 20));
     }
+    check_detector_windows(field, model);
     if (has(field, "truth_budget_ns")) config.truth_budget_ns = integer(child(field, "truth_budget_ns"), 1, MAX_DURATION_NS);
     if (has(field, "limits")) {
       const Field limits = child(field, "limits");
@@ -516,6 +521,35 @@ class Loader {
       if (has(limits, "max_sim_time_ns")) {
         model.limits.max_sim_time_ns = integer(child(limits, "max_sim_time_ns"), 1, MAX_DURATION_NS * 10);
       }
+    }
+  }
+
+  // Products of valid fields that the detectors turn into deadlines: each must fit
+  // MAX_DETECTOR_WINDOW_NS (spin_ns 1e12 with orchestrator_spin_limit 2^40 used to overflow and
+  // fire the detector at once, "after 1099511627776 spins").
+  void check_detector_windows(const Field& runtime_field, const runtime::ModelInput& model) {
+    const runtime::DetectorConfig& detectors = model.runtime.detectors;
+    const runtime::SchedulerCosts& costs = model.runtime.scheduler;
+    const bool legacy = detectors.kind == runtime::DetectorKind::legacy;
+    const int threads = model.platform.scheduler_threads;
+    const auto owned_cores = static_cast<std::uint64_t>((model.platform.clusters + threads - 1) / threads * 3);
+    auto check = [&](const char* limit_key, std::uint64_t count, TimeNs unit_ns, const std::string& what) {
+      const TimeNs window_ns = mul_ns(count, unit_ns);
+      if (window_ns <= MAX_DETECTOR_WINDOW_NS) return;
+      const Field where = !has(runtime_field, "detectors") ? runtime_field : child(runtime_field, "detectors");
+      const Field at = has(where, limit_key) ? child(where, limit_key) : where;
+      fail_raw(at, std::string(limit_key) + " x " + what + " is " +
+                       (window_ns == TIME_NEVER ? std::string("beyond 2^63") : std::to_string(window_ns)) +
+                       " ns; a detector window must be at most " + std::to_string(MAX_DETECTOR_WINDOW_NS) + " ns");
+    };
+    if (legacy) {
+      check("orchestrator_spin_limit", detectors.orchestrator_spin_limit, detectors.spin_ns.max_ns, "spin_ns max");
+      const TimeNs idle_iteration_ns =
+          add_ns(costs.idle_iteration_ns.max_ns, mul_ns(owned_cores, costs.poll_per_running_core_ns));
+      check("scheduler_idle_limit", detectors.scheduler_idle_limit, idle_iteration_ns,
+            "the longest idle iteration (idle_iteration_ns max + poll_per_running_core_ns per owned core)");
+    } else {
+      check("structural_check_spins", detectors.structural_check_spins, detectors.spin_ns.max_ns, "spin_ns max");
     }
   }
 

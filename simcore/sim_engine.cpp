@@ -158,7 +158,7 @@ void sleep_until(TimeNs time_ns) {
 }
 
 void sleep_for(TimeNs duration_ns) {
-  if (duration_ns > 0) sleep_until(now() + duration_ns);
+  if (duration_ns > 0) sleep_until(add_ns(now(), duration_ns));
 }
 
 // A binary semaphore: acquire is a single simcall, and a release that happens while the waiter

@@ -30,3 +30,23 @@ TEST_CASE("an event budget that runs out at any point of a run is sim_limit", "[
   }
   CHECK(limited == events - 1);
 }
+
+TEST_CASE("detector deadlines built from large products saturate instead of wrapping", "[hardening][detectors]") {
+  // The loader rejects such products now; the runtime's checked arithmetic is the second line.
+  // Before it, 2^40 spins of 1e12 ns wrapped negative and the legacy detector fired at once,
+  // reporting "1099511627776 spins" after a few hundred microseconds.
+  scenarios::Scenario scenario = load_catalog("false_deadlock_deferred_publish.json");
+  runtime::DetectorConfig& detectors = scenario.model.runtime.detectors;
+  REQUIRE(detectors.kind == runtime::DetectorKind::legacy);
+  detectors.orchestrator_spin_limit = 1ULL << 40;
+  detectors.spin_ns = {1'000'000'000'000LL, 1'000'000'000'000LL};
+  detectors.scheduler_idle_limit = 1ULL << 40;
+  scenario.model.runtime.scheduler.idle_iteration_ns = {1'000'000'000'000LL, 1'000'000'000'000LL};
+  for (std::uint64_t seed : {4, 8}) {
+    const Json result = run(scenario, seed);
+    INFO(result.dump().substr(0, 400));
+    REQUIRE_FALSE(result.contains("error"));
+    CHECK_FALSE(result.contains("code"));  // no detector fired
+    CHECK(result["outcome"] == "pass");
+  }
+}

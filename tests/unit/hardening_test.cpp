@@ -4,6 +4,8 @@
 // decision whose logged range is not the requested one.
 #include "replay/recording.h"
 #include "replay/report_json.h"
+#include "runtime/ring_buffers.h"
+#include "runtime/tensor_map.h"
 #include "scenarios/expression.h"
 #include "scenarios/scenario.h"
 #include "simcore/decision_source.h"
@@ -163,4 +165,47 @@ TEST_CASE("the final flush of scheduled events reports a spent event budget inst
   roomy.record_at(simcore::EventKind::start, 200, 0, 0);  // after the end: never happened
   CHECK(roomy.finish(100));
   CHECK(roomy.size() == 1);
+}
+
+TEST_CASE("products of valid detector fields are validated", "[hardening][validation]") {
+  auto with_detectors = [](const std::string& detectors, const std::string& extra = "") {
+    return R"({"format": 1, "name": "t", "description": "d", "platform": {"clusters": 4, "scheduler_threads": 2},
+               "runtime": {"detectors": )" +
+           detectors + extra + R"(}, "kernels": {"k": {"core": "aiv", "duration_ns": 1}}, "program": {"body": []}})";
+  };
+  CHECK_THAT(load_error(with_detectors(R"({"kind": "legacy", "spin_ns": 1000000000000,
+                                           "orchestrator_spin_limit": 1099511627776})")),
+             Catch::Contains("/runtime/detectors/orchestrator_spin_limit: orchestrator_spin_limit x spin_ns max"));
+  CHECK_THAT(load_error(with_detectors(R"({"kind": "legacy", "scheduler_idle_limit": 1099511627776})",
+                                       R"(, "scheduler_costs": {"idle_iteration_ns": 1000000000000})")),
+             Catch::Contains("/runtime/detectors/scheduler_idle_limit"));
+  CHECK_THAT(load_error(with_detectors(R"({"kind": "current", "spin_ns": 1000000000000,
+                                           "structural_check_spins": 1073741824})")),
+             Catch::Contains("structural_check_spins x spin_ns max"));
+  // 2^40 spins of at most 20 ns: a window of about 6 hours, valid.
+  CHECK(load_error(with_detectors(R"({"kind": "legacy", "orchestrator_spin_limit": 1099511627776})")) == "accepted");
+}
+
+TEST_CASE("checked time arithmetic saturates at TIME_NEVER", "[hardening]") {
+  CHECK(add_ns(1, 2) == 3);
+  CHECK(add_ns(TIME_NEVER - 1, 5) == TIME_NEVER);
+  CHECK(mul_ns(1ULL << 40, 1'000'000'000'000LL) == TIME_NEVER);
+  CHECK(mul_ns(100'000, 20) == 2'000'000);
+  CHECK(mul_ns(~0ULL, 1) == TIME_NEVER);
+}
+
+TEST_CASE("rings and the TensorMap assert their invariants", "[hardening][invariants]") {
+  runtime::HeapRing heap(4096);
+  REQUIRE(heap.try_alloc(1024));
+  CHECK_THROWS_WITH(heap.reclaim_to(8192), Catch::Contains("outside the heap"));
+  runtime::DepPool pool(8);
+  REQUIRE(pool.try_reserve(4));
+  CHECK_THROWS_WITH(pool.reclaim_to(5), Catch::Contains("past its top"));
+  runtime::TensorMap map;
+  runtime::TensorMapEntry entry;
+  entry.buffer = 0x1000;
+  entry.local_id = 7;
+  map.insert(entry);
+  entry.local_id = 3;
+  CHECK_THROWS_WITH(map.insert(entry), Catch::Contains("after local id 7"));
 }
