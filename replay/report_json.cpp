@@ -1,10 +1,14 @@
 #include "replay/report_json.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace ptosim::replay {
@@ -430,22 +434,91 @@ RunResult result_from_json(const Json& json) {
   return result;
 }
 
-void write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw OutputFileError("cannot write " + path + ": " + std::strerror(errno));
-    out << text;
-    out.flush();
-    if (!out) {
-      const int error = errno;
-      std::remove(temp.c_str());
-      throw OutputFileError("cannot write " + path + ": " + std::strerror(error));
+namespace {
+
+constexpr int MAX_SYMLINK_HOPS = 40;  // as the kernel's ELOOP limit
+
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// The file a write to `path` must replace: symlinks followed to their final target.
+std::string final_target(const std::string& path) {
+  std::string target = path;
+  for (int hop = 0; hop <= MAX_SYMLINK_HOPS; ++hop) {
+    struct stat info {};
+    if (::lstat(target.c_str(), &info) != 0) {
+      if (errno == ENOENT) return target;
+      throw OutputFileError("cannot write " + path + ": " + std::strerror(errno));
     }
+    if (!S_ISLNK(info.st_mode)) {
+      if (!S_ISREG(info.st_mode)) {
+        throw OutputFileError("cannot write " + path + ": " + (target == path ? std::string("it") : target) + " is " +
+                              file_kind(info.st_mode) + "; ptosim writes only regular files (use - for stdout)");
+      }
+      return target;
+    }
+    std::string link(PATH_MAX, '\0');
+    const ssize_t length = ::readlink(target.c_str(), link.data(), link.size());
+    if (length < 0) throw OutputFileError("cannot write " + path + ": " + std::strerror(errno));
+    link.resize(static_cast<std::size_t>(length));
+    target = link.empty() || link[0] == '/' ? link : directory_of(target) + "/" + link;
   }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+  throw OutputFileError("cannot write " + path + ": too many levels of symbolic links");
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  if (path.empty()) throw OutputFileError("cannot write a file with an empty name");
+  const std::string target = final_target(path);
+  // A short temporary name beside the target: the rename stays on one file system, and a target
+  // name of the maximum length still works.
+  std::string temp = directory_of(target) + "/.ptosim-XXXXXX";
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) throw OutputFileError("cannot write " + path + ": " + std::strerror(errno));
+  auto fail = [&](int error) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw OutputFileError("cannot write " + path + ": " + std::strerror(error));
+  };
+  // Permissions of the file being replaced, or what a plain create would give.
+  struct stat existing {};
+  mode_t mode = 0;
+  if (::stat(target.c_str(), &existing) == 0) {
+    mode = existing.st_mode & 07777;
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    mode = 0666 & ~mask;
+  }
+  if (::fchmod(fd, mode) != 0) fail(errno);
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(n < 0 ? errno : EIO);
+    written += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) {
     const int error = errno;
-    std::remove(temp.c_str());
+    ::unlink(temp.c_str());
+    throw OutputFileError("cannot write " + path + ": " + std::strerror(error));
+  }
+  if (std::rename(temp.c_str(), target.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temp.c_str());
     throw OutputFileError("cannot write " + path + ": " + std::strerror(error));
   }
 }

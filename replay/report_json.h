@@ -48,8 +48,10 @@ RunResult result_from_json(const Json& json);
 Json snapshot_to_json(const runtime::StateSnapshot& snapshot);
 runtime::StateSnapshot snapshot_from_json(const Json& json, const std::string& file);
 
-// Writes `text` to `path` atomically (temporary file + rename): nothing half-written is left.
-// Throws OutputFileError with the reason.
+// Writes `text` to `path` atomically (a temporary file beside the target, then rename): nothing
+// half-written is left. A symlink is followed to its final target and stays a link; the target
+// must be a regular file or not exist: a device, FIFO, socket or directory is refused (writing
+// --record /dev/full used to replace the device node). Throws OutputFileError with the reason.
 void write_file_atomically(const std::string& path, const std::string& text);
 std::string read_file(const std::string& path);
 

@@ -2,6 +2,8 @@
 
 #include "simcore/plural.h"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <iostream>
 
@@ -35,26 +37,33 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-void print_result(const replay::RunResult& result) {
-  std::cout << "outcome " << simcore::to_string(result.outcome) << ": " << result.summary << "\n";
-  std::cout << "digest " << replay::hex64(result.digest) << "\n";
-  std::cout << "sim_time_ns " << result.sim_time_ns << "  tasks " << result.tasks << " (" << result.tasks_submitted
+Outputs::Outputs(std::initializer_list<const std::string*> paths) {
+  int to_stdout = 0;
+  for (const std::string* path : paths) to_stdout += *path == "-" ? 1 : 0;
+  if (to_stdout > 1) throw CLI::ValidationError("output", "at most one output may be - (stdout)");
+  stdout_taken_ = to_stdout == 1;
+}
+
+void print_result(std::ostream& out, const replay::RunResult& result) {
+  out << "outcome " << simcore::to_string(result.outcome) << ": " << result.summary << "\n";
+  out << "digest " << replay::hex64(result.digest) << "\n";
+  out << "sim_time_ns " << result.sim_time_ns << "  tasks " << result.tasks << " (" << result.tasks_submitted
             << " submitted, " << result.tasks_completed << " completed)  events " << result.events << "  decisions "
             << result.decisions << "\n";
   if (result.report) {
-    std::cout << "\nruntime report (" << result.report->detector << ", " << result.report->actor << ", t="
+    out << "\nruntime report (" << result.report->detector << ", " << result.report->actor << ", t="
               << result.report->time_ns << " ns):\n"
               << result.report->message;
   }
   if (!result.findings.empty()) {
-    std::cout << "\nfindings:\n";
+    out << "\nfindings:\n";
     for (const simcore::Finding& finding : result.findings) {
-      std::cout << "  - " << simcore::to_string(finding.kind) << ": " << finding.summary << "\n";
+      out << "  - " << simcore::to_string(finding.kind) << ": " << finding.summary << "\n";
     }
   }
   if (!result.wait_chain.empty()) {
-    std::cout << "\nwhy no progress was possible:\n";
-    for (const std::string& step : result.wait_chain) std::cout << "  - " << step << "\n";
+    out << "\nwhy no progress was possible:\n";
+    for (const std::string& step : result.wait_chain) out << "  - " << step << "\n";
   }
 }
 

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 using namespace ptosim::testing;
 
 namespace {
@@ -70,4 +72,47 @@ TEST_CASE("help says ptosim not the path of the binary; counts are plural only w
   CHECK(help.out.find(PTOSIM_CLI) == std::string::npos);
   CliResult sweep = cli({"sweep", catalog("contended_fanout.json"), "--seeds", "3..3"});
   CHECK_THAT(sweep.out, Catch::Contains("(1 run, 1 job)"));
+}
+
+TEST_CASE("outputs follow symlinks, refuse special files and write - to stdout", "[cli][hardening]") {
+  TempDir dir;
+  const std::string scenario = catalog("contended_fanout.json");
+  // A symlink is followed to its target, and stays a link.
+  const std::string real = dir.file("real.json");
+  write_file(real, "old");
+  const std::string link = dir.file("link.json");
+  fs::create_symlink("real.json", link);
+  REQUIRE(cli({"run", scenario, "--record", link}).exit_code == 0);
+  CHECK(fs::is_symlink(link));
+  CHECK_THAT(read_file(real), Catch::Contains("ptosim-recording"));
+  REQUIRE(cli({"replay", link}).exit_code == 0);
+
+  // A FIFO (as a device node) is refused with exit 6 and left as it was; the result still prints.
+  const std::string fifo = dir.file("fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+  CliResult refused = cli({"run", scenario, "--trace", fifo, "--json"});
+  CHECK(refused.exit_code == 6);
+  CHECK(fs::is_fifo(fifo));
+  CHECK_THAT(refused.err, Catch::Contains("is a FIFO"));
+  CHECK(Json::parse(refused.out)["outcome"] == "pass");
+  const std::string directory = dir.file("d");
+  fs::create_directory(directory);
+  CHECK(cli({"run", scenario, "--snapshot", directory}).exit_code == 0);  // no snapshot to write: untouched
+  CHECK(cli({"run", scenario, "--record", directory}).exit_code == 6);
+  CHECK(fs::is_directory(directory));
+
+  // The longest legal file name works: the temporary file does not extend it.
+  const std::string longest = dir.file(std::string(250, 'a') + ".json");
+  CHECK(cli({"run", scenario, "--record", longest}).exit_code == 0);
+  CHECK(fs::is_regular_file(longest));
+  for (const auto& entry : fs::directory_iterator(dir.file(""))) {
+    CHECK(entry.path().filename().string().rfind(".ptosim-", 0) != 0);  // no temporary left behind
+  }
+
+  // "-" writes the file to stdout; the result goes to stderr.
+  CliResult piped = cli({"run", scenario, "--record", "-", "--json"});
+  CHECK(piped.exit_code == 0);
+  CHECK(Json::parse(piped.out)["format"] == "ptosim-recording");
+  CHECK_THAT(piped.err, Catch::Contains("\"outcome\": \"pass\""));
+  CHECK(cli({"run", scenario, "--record", "-", "--trace", "-"}).exit_code == 2);
 }
