@@ -109,8 +109,9 @@ simcore::DecisionEntry decision_from_json(const Json& e, const std::string& path
 
 }  // namespace
 
-Recording read_recording(const std::string& path) {
-  const std::string text = read_file(path);
+Recording read_recording(const std::string& path) { return parse_recording(read_file(path), path); }
+
+Recording parse_recording(const std::string& text, const std::string& path) {
   Json doc;
   try {
     doc = Json::parse(text);

@@ -58,13 +58,14 @@ class TempFile {
 }  // namespace
 
 TEST_CASE("loops whose bodies produce nothing are bounded by the expansion steps", "[hardening][validation]") {
-  // 8e6 x 8e6 empty iterations: before the work bound this never finished.
-  const std::string empty = R"([{"for": "a", "to": 8000000, "body": [{"for": "b", "to": 8000000, "body": []}]}])";
+  // 2e6 x 2e6 empty iterations (each loop within its own bound): before the work bound this never
+  // finished (the issue saw 8e6 x 8e6 under the old per-loop bound).
+  const std::string empty = R"([{"for": "a", "to": 2000000, "body": [{"for": "b", "to": 2000000, "body": []}]}])";
   CHECK_THAT(load_error(scenario_with_body(empty)), Catch::Contains("expansion steps"));
   // Expressions cost what they evaluate: a long condition in a loop is charged per node.
   std::string condition = "1";
   for (int i = 0; i < 500; ++i) condition += " + 1";
-  const std::string heavy = R"([{"for": "a", "to": 8000000, "body": [{"if": ")" + condition + R"(", "then": []}]}])";
+  const std::string heavy = R"([{"for": "a", "to": 2000000, "body": [{"if": ")" + condition + R"(", "then": []}]}])";
   CHECK_THAT(load_error(scenario_with_body(heavy)), Catch::Contains("expansion steps"));
 }
 
