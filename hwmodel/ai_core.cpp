@@ -33,6 +33,11 @@ void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const Kernel
   doorbell_.notify();
 }
 
+TimeNs AiCore::busy_ns(TimeNs until_ns) const {
+  if (!has_task_ || until_ns <= start_ns_) return busy_ns_;
+  return add_ns(busy_ns_, (until_ns < finish_ns_ ? until_ns : finish_ns_) - start_ns_);
+}
+
 void AiCore::run() {
   while (true) {
     while (!has_task_) clock_.run_loop(polls_, doorbell_, simcore::NO_ITERATION_LIMIT, TIME_NEVER);
@@ -42,6 +47,7 @@ void AiCore::run() {
     const TimeNs start_ns = start_ns_ > now_ns ? start_ns_ : now_ns;
     events_.record_at(simcore::EventKind::start, start_ns, task_id_, lane_);
     finish_ns_ = clock_.perform(start_ns, run_ns_);
+    busy_ns_ = add_ns(busy_ns_, finish_ns_ - start_ns);
     events_.record(simcore::EventKind::finish, simcore::now(), task_id_, lane_);
     has_task_ = false;
     cond_ = CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns)};

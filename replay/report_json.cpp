@@ -366,6 +366,54 @@ Json finding_to_json(const simcore::Finding& finding) {
   return j;
 }
 
+namespace {
+
+// busy / total as a fraction with four decimals (0 for an empty run).
+double fraction(TimeNs busy_ns, TimeNs total_ns) {
+  if (total_ns <= 0) return 0.0;
+  return static_cast<double>(busy_ns * 10000 / total_ns) / 10000.0;
+}
+
+}  // namespace
+
+Json timing_to_json(const runtime::TimingReport& timing) {
+  Json j;
+  j["sim_time_ns"] = timing.end_ns;
+  j["orchestrator_ns"] = timing.orchestrator_ns;
+  j["orchestration_done"] = timing.orchestration_done;
+  Json threads = Json::array();
+  for (std::size_t t = 0; t < timing.thread_busy_ns.size(); ++t) {
+    threads.push_back(Json{{"thread", t},
+                           {"busy_ns", timing.thread_busy_ns[t]},
+                           {"utilization", fraction(timing.thread_busy_ns[t], timing.end_ns)}});
+  }
+  j["threads"] = std::move(threads);
+  Json cores = Json::array();
+  for (const runtime::CoreTimingReport& core : timing.cores) {
+    cores.push_back(Json{{"id", core.id},
+                         {"kind", core.kind},
+                         {"name", core.name},
+                         {"busy_ns", core.busy_ns},
+                         {"utilization", fraction(core.busy_ns, timing.end_ns)}});
+  }
+  j["cores"] = std::move(cores);
+  Json rings = Json::array();
+  for (std::size_t r = 0; r < timing.rings.size(); ++r) {
+    const runtime::RingTiming& ring = timing.rings[r];
+    rings.push_back(Json{{"ring", r},
+                         {"blocked_ns",
+                          {{"task_window", ring.blocked_ns[0]}, {"heap", ring.blocked_ns[1]}, {"dep_pool", ring.blocked_ns[2]}}},
+                         {"peak_tasks_in_flight", ring.peak_tasks_in_flight},
+                         {"task_window", ring.task_window},
+                         {"peak_heap_bytes", ring.peak_heap_bytes},
+                         {"heap_bytes", ring.heap_bytes},
+                         {"peak_dep_pool_entries", ring.peak_dep_pool_entries},
+                         {"dep_pool_entries", ring.dep_pool_entries}});
+  }
+  j["rings"] = std::move(rings);
+  return j;
+}
+
 Json result_to_json(const RunResult& result, bool with_snapshot) {
   Json j;
   j["seed"] = result.seed;
@@ -388,6 +436,7 @@ Json result_to_json(const RunResult& result, bool with_snapshot) {
   j["findings"] = std::move(findings);
   if (result.report) j["runtime_error"] = report_to_json(*result.report);
   if (!result.wait_chain.empty()) j["wait_chain"] = result.wait_chain;
+  if (result.timing) j["timing"] = timing_to_json(*result.timing);
   if (with_snapshot && result.snapshot) j["snapshot"] = snapshot_to_json(*result.snapshot);
   return j;
 }

@@ -43,6 +43,8 @@ Json detail_to_json(const simcore::Detail& detail);
 // {"kind": ..., "summary": ..., <the finding's detail fields>}
 Json finding_to_json(const simcore::Finding& finding);
 Json result_to_json(const RunResult& result, bool with_snapshot);
+// The `timing` object of `run --json` (docs/outputs.md).
+Json timing_to_json(const runtime::TimingReport& timing);
 RunResult result_from_json(const Json& json);
 
 Json snapshot_to_json(const runtime::StateSnapshot& snapshot);

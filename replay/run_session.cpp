@@ -44,6 +44,7 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
   result.snapshot = output.verdict.snapshot;
   result.wait_chain = output.verdict.wait_chain;
   result.findings = output.findings;
+  result.timing = output.timing;
   if (artifacts != nullptr) {
     artifacts->decisions = std::move(output.decisions);
     artifacts->events = std::move(output.events);
@@ -76,6 +77,7 @@ Child start_child(const scenarios::Scenario& scenario, std::uint64_t seed, bool 
     int status = 0;
     try {
       RunResult result = run_scenario(scenario, seed);
+      result.timing.reset();  // a sweep reports outcomes, not breakdowns
       text = json_text(result_to_json(result, want_snapshot && result.outcome != simcore::Outcome::pass));
     } catch (const std::exception& e) {
       RunResult failed;

@@ -76,6 +76,7 @@ void Orchestrator::run() {
   scope_end();
   spend(0);
   phase_ = "done";
+  state_.timing().orchestration_done(simcore::now());
   state_.set_orchestration_done();
 }
 
@@ -201,6 +202,7 @@ TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32
   const std::uint64_t offset = allocate(ring, bytes, op.task);
   PTOSIM_ASSERT(offset + bytes <= ring.heap.capacity(), "task outputs placed outside the ring's heap");
   TaskRecord& task = state_.create_task(op.task, static_cast<std::uint8_t>(ring_id), kind, kernel);
+  note_occupancy(ring);
   task.packed_end = offset + bytes;
   task.manual = state_.in_manual_scope();
   task.scope_depth = state_.scope_stack().back().depth;
@@ -282,6 +284,7 @@ void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
     if (producer.state == StoredState::pending) ++entries;
   }
   ensure_dep_space(ring, entries, task.ordinal);
+  note_occupancy(ring);
 
   std::uint32_t completed_producers = 0;
   for (const FaninEdge& edge : fanin.edges) {
@@ -305,6 +308,10 @@ void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
   PTOSIM_ASSERT(task.fanin_count == fanin.edges.size() + 1, "fanin count differs from the edges wired");
   PTOSIM_ASSERT(task.fanin_refcount < task.fanin_count, "fanin satisfied before the wiring guard was released");
   state_.publish(task);
+}
+
+void Orchestrator::note_occupancy(const RingState& ring) {
+  state_.timing().ring_occupancy(ring.id, ring.active_tasks(), ring.heap.used(), ring.dep_pool.used());
 }
 
 void Orchestrator::sync_heap_tail(RingState& ring) {
@@ -435,6 +442,7 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
     fire_reclaim_detector(ring, "500 ms reclaim backstop", fatal);
   }
   blocked.active = false;
+  state_.timing().orchestrator_blocked(ring.id, static_cast<int>(resource), start_ns, simcore::now());
   state_.events().record(simcore::EventKind::unblocked, simcore::now(), ordinal, lane_, static_cast<int>(resource));
 }
 

@@ -229,6 +229,7 @@ bool SchedulerThread::iterate() {
   // All handles of one pop are published after one write barrier, at the end of the iteration:
   // the cores see their registers only then.
   busy_until_ns_ = clock_.work(cost_ns);
+  state_.timing().thread_busy(index_, now, busy_until_ns_);
   for (const Assignment& assignment : assignments) {
     const TaskRecord& task = state_.task(assignment.task);
     const hwmodel::KernelSpec& kernel = state_.kernels().at(task.kernel);
@@ -313,6 +314,7 @@ void SchedulerThread::idle() {
     // An iteration without progress releases the deferred consumers (on_task_release).
     const std::uint32_t drained = drain_deferred();
     busy_until_ns_ = clock_.work(mul_ns(drained, costs.deferred_release_ns));
+    state_.timing().thread_busy(index_, simcore::now(), busy_until_ns_);
     return;
   }
   begin_idle_stretch(simcore::now());
