@@ -6,7 +6,9 @@
 // (fuzz_targets.h); every --simulate-every'th accepted input is also simulated in a grandchild
 // with short budgets. The parent watches the worker:
 //   crash           the worker (or the simulating grandchild) died from a signal
-//   hang            no input finished within --hang-seconds (default 10)
+//   hang            an input used more than --hang-seconds (default 10) of CPU time, or made no
+//                   progress for six times that long (a blocked worker uses no CPU). CPU time,
+//                   not wall time: on a shared machine a niced campaign may wait for a core.
 //   internal error  an exception other than an input error escaped (the CLI's exit 1)
 // and restarts it after the offending input. The last line printed is one JSON object:
 //   {"executions": N, "crashes": C, "hangs": H, "internal_errors": E}
@@ -273,7 +275,8 @@ void send(int fd, Message message) {
     if (!options.planted.empty() && i % 50 == 7) {
       if (options.planted == "crash") std::abort();
       if (options.planted == "hang") {
-        while (true) ::pause();
+        volatile std::uint64_t spin = 0;
+        while (true) spin = spin + 1;  // burns CPU, as a runaway loop would
       }
       record = INTERNAL;
       message = "planted internal error";
@@ -302,6 +305,34 @@ void save_finding(const Options& options, const Corpus& corpus, std::uint64_t in
   const Target target = target_of(corpus, index);
   std::ofstream(options.save_dir + "/" + kind + "-" + std::to_string(index) + ".json", std::ios::binary)
       << make_input(corpus, target, options.seed, index);
+}
+
+// CPU seconds used so far by every live process of a process group (the worker and any
+// simulation it started), from /proc.
+double group_cpu_seconds(pid_t group) {
+  double ticks = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    std::getline(in, stat);
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    long long pgrp = 0;
+    long long utime = 0;
+    long long stime = 0;
+    // After the command: state(3) ppid(4) pgrp(5) ... utime(14) stime(15).
+    for (int index = 3; index <= 15 && fields >> field; ++index) {
+      if (index == 5) pgrp = std::atoll(field.c_str());
+      if (index == 14) utime = std::atoll(field.c_str());
+      if (index == 15) stime = std::atoll(field.c_str());
+    }
+    if (pgrp == group) ticks += static_cast<double>(utime + stime);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 struct Counts {
@@ -333,15 +364,25 @@ Counts campaign(const Options& options, const Corpus& corpus) {
     std::string pending;
     std::uint64_t expected = next;  // the input the worker is on
     bool hung = false;
+    int stalled_seconds = 0;   // whole seconds without an input finishing
+    double cpu_mark = -1;      // the group's CPU time one second into the current input
     while (true) {
       pollfd poll_fd{fds[0], POLLIN, 0};
-      const int ready = ::poll(&poll_fd, 1, options.hang_seconds * 1000);
+      const int ready = ::poll(&poll_fd, 1, 1000);
       if (ready < 0 && errno == EINTR) continue;
       if (ready == 0) {
-        hung = true;
-        ::kill(-pid, SIGKILL);
-        break;
+        ++stalled_seconds;
+        const double cpu = group_cpu_seconds(pid);
+        if (cpu_mark < 0) cpu_mark = cpu;
+        if (cpu - cpu_mark >= options.hang_seconds - 1 || stalled_seconds >= 6 * options.hang_seconds) {
+          hung = true;
+          ::kill(-pid, SIGKILL);
+          break;
+        }
+        continue;
       }
+      stalled_seconds = 0;
+      cpu_mark = -1;
       char buffer[4096];
       const ssize_t n = ::read(fds[0], buffer, sizeof buffer);
       if (n < 0 && errno == EINTR) continue;
