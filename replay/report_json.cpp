@@ -168,6 +168,7 @@ StateSnapshot snapshot_from_reader(const Reader& r) {
   snap.message = r.at("message").str();
   snap.completed_tasks = r.at("completed_tasks").u32();
   snap.total_tasks = r.at("total_tasks").u32();
+  if (r.has("program_tasks")) snap.program_tasks = r.at("program_tasks").u32();
   snap.orchestration_done = r.at("orchestration_done").boolean();
   if (r.has("progress_task") && !r.at("progress_task").raw().is_null()) snap.progress_task = r.at("progress_task").u32();
   if (r.has("blocked_ring") && !r.at("blocked_ring").raw().is_null()) snap.blocked_ring = r.at("blocked_ring").u32();
@@ -265,6 +266,7 @@ Json snapshot_to_json(const StateSnapshot& snap) {
   j["message"] = snap.message;
   j["completed_tasks"] = snap.completed_tasks;
   j["total_tasks"] = snap.total_tasks;
+  j["program_tasks"] = snap.program_tasks;
   j["orchestration_done"] = snap.orchestration_done;
   j["progress_task"] = snap.progress_task ? Json(*snap.progress_task) : Json(nullptr);
   j["blocked_ring"] = snap.blocked_ring ? Json(*snap.blocked_ring) : Json(nullptr);

@@ -116,6 +116,6 @@ struct SweepArgs {
 
 int cmd_sweep(const SweepArgs& args);
 int cmd_check(const std::string& path, bool json);
-int cmd_inspect(const std::string& path, bool dot, bool json);
+int cmd_inspect(const std::string& path, bool dot, bool json, bool all_tasks);
 
 }  // namespace ptosim::cli

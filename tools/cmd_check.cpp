@@ -33,14 +33,14 @@ int cmd_check(const std::string& path, bool json) {
   return EXIT_PASS;
 }
 
-int cmd_inspect(const std::string& path, bool dot, bool json) {
+int cmd_inspect(const std::string& path, bool dot, bool json, bool all_tasks) {
   runtime::StateSnapshot snapshot = replay::read_snapshot_file(path);
   if (json) {
     std::cout << replay::json_text(replay::snapshot_to_json(snapshot), 2) << "\n";
   } else if (dot) {
     std::cout << replay::render_snapshot_dot(snapshot);
   } else {
-    std::cout << replay::render_snapshot_text(snapshot);
+    std::cout << replay::render_snapshot_text(snapshot, all_tasks);
   }
   return EXIT_PASS;
 }

@@ -135,6 +135,8 @@ int main(int argc, char** argv) {
   ins->add_option("snapshot", inspect_path, "Snapshot written by --snapshot or --snapshot-dir")->required();
   auto* dot_flag = ins->add_flag("--dot", inspect_dot, "Print the wait-for/dependency graph around the head as DOT");
   ins->add_flag("--json", inspect_json, "Print the snapshot as JSON")->excludes(dot_flag);
+  bool inspect_all = false;
+  ins->add_flag("--all", inspect_all, "List every live task of every ring, not only the head of the blocked ring");
 
   const bool wants_json = json_requested(argc, argv);
   // CLI11 reports an unknown first word as a missing subcommand; name it instead.
@@ -178,7 +180,7 @@ int main(int argc, char** argv) {
     if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace, replay_lenient);
     if (swp->parsed()) return cmd_sweep(sweep_args);
     if (chk->parsed()) return cmd_check(check_path, check_json);
-    if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json);
+    if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json, inspect_all);
   } catch (const CLI::ValidationError& e) {
     return report_error(json, "usage", e.what(), EXIT_USAGE);
   } catch (const scenarios::ScenarioError& e) {
