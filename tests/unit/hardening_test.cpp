@@ -111,23 +111,31 @@ TEST_CASE("integers read from recordings and snapshots are checked at their full
   rec.scenario_hash = fnv1a64(rec.scenario_text);
   rec.strategy = "random";
   rec.decisions.streams = {"s"};
-  rec.decisions.entries = {{0, 5, 0, 9}};
-  const std::string good = replay::recording_to_text(rec);
+  simcore::DecisionEntry entry;
+  entry.value = 5;
+  entry.lo = 0;
+  entry.hi = 9;
+  rec.decisions.entries = {entry};
+  const replay::Json good = replay::Json::parse(replay::recording_to_text(rec));
   TempFile file;
-  auto pointer_of = [&](std::string text, const std::string& from, const std::string& to) -> std::string {
-    const auto pos = text.find(from);
-    REQUIRE(pos != std::string::npos);
-    text.replace(pos, from.size(), to);
+  auto pointer_of = [&](const replay::Json& doc) -> std::string {
     try {
-      replay::read_recording(file.write(text));
+      replay::read_recording(file.write(replay::json_text(doc)));
     } catch (const replay::InputError& e) {
       return e.pointer();
     }
     return "accepted";
   };
-  CHECK(pointer_of(good, "\"version\": 1", "\"version\": 4294967297") == "/version");
-  CHECK(pointer_of(good, "[0,5,0,9]", "[4294967296,5,0,9]") == "/decisions/entries/0");
-  CHECK(pointer_of(good, "\"sim_time_ns\": 0", "\"sim_time_ns\": 18446744073709551615") == "/result/sim_time_ns");
+  REQUIRE(pointer_of(good) == "accepted");
+  replay::Json doc = good;
+  doc["version"] = (1ULL << 32) + static_cast<std::uint64_t>(replay::RECORDING_VERSION);
+  CHECK(pointer_of(doc) == "/version");
+  doc = good;
+  doc["decisions"][0]["part"] = 1ULL << 32;
+  CHECK(pointer_of(doc) == "/decisions/0/part");
+  doc = good;
+  doc["result"]["sim_time_ns"] = 18446744073709551615ULL;
+  CHECK(pointer_of(doc) == "/result/sim_time_ns");
 
   replay::Json snapshot = replay::Json::parse(replay::json_text(replay::snapshot_to_json(runtime::StateSnapshot{})));
   snapshot["error_code"] = 4294967299ULL;
@@ -138,18 +146,23 @@ TEST_CASE("integers read from recordings and snapshots are checked at their full
 }
 
 TEST_CASE("replay refuses a logged decision whose range is not the requested one", "[hardening][recording]") {
-  auto replay_with = [](simcore::DecisionEntry entry) {
+  auto replay_with = [](std::uint64_t value, std::uint64_t lo, std::uint64_t hi) {
     simcore::DecisionLog log;
     log.streams = {"core0.duration"};
+    simcore::DecisionEntry entry;
+    entry.value = value;
+    entry.lo = lo;
+    entry.hi = hi;
+    entry.default_value = lo;
     log.entries = {entry};
     simcore::DecisionSource source(0, simcore::make_replay_strategy(log));
     const simcore::StreamId stream = source.stream("core0.duration");
-    return source.uniform(stream, 100, 200);
+    return source.decide_ns({stream, 0, 0}, 100, 200);
   };
-  CHECK(replay_with({0, 150, 100, 200}) == 150);
+  CHECK(replay_with(150, 100, 200) == 150);
   // Only lo or hi edited: the value is still inside the request, but the decision is not the logged one.
-  CHECK_THROWS_AS(replay_with({0, 150, 90, 200}), simcore::DecisionDivergence);
-  CHECK_THROWS_AS(replay_with({0, 150, 100, 300}), simcore::DecisionDivergence);
+  CHECK_THROWS_AS(replay_with(150, 90, 200), simcore::DecisionDivergence);
+  CHECK_THROWS_AS(replay_with(150, 100, 300), simcore::DecisionDivergence);
 }
 
 TEST_CASE("the final flush of scheduled events reports a spent event budget instead of throwing",
