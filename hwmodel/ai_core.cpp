@@ -25,12 +25,17 @@ void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const Kernel
   token_ = token;
   task_id_ = task_id;
   kernel_ = &kernel;
-  start_ns_ = store_ns + timing_.register_visible_ns + timing_.start_latency_ns;
+  start_ns_ = add_ns(add_ns(store_ns, timing_.register_visible_ns), timing_.start_latency_ns);
   // Keyed by task (and block), not by core: moving a task to another core keeps its duration.
   run_ns_ = decisions_.decide_ns({duration_stream_, task_id, 0}, kernel.min_duration_ns, kernel.max_duration_ns);
   finish_ns_ = clock_.predict_end(start_ns_, run_ns_);
   cond_ = CondRegister{token, false, TIME_NEVER};
   doorbell_.notify();
+}
+
+TimeNs AiCore::busy_ns(TimeNs until_ns) const {
+  if (!has_task_ || until_ns <= start_ns_) return busy_ns_;
+  return add_ns(busy_ns_, (until_ns < finish_ns_ ? until_ns : finish_ns_) - start_ns_);
 }
 
 void AiCore::run() {
@@ -42,9 +47,10 @@ void AiCore::run() {
     const TimeNs start_ns = start_ns_ > now_ns ? start_ns_ : now_ns;
     events_.record_at(simcore::EventKind::start, start_ns, task_id_, lane_);
     finish_ns_ = clock_.perform(start_ns, run_ns_);
+    busy_ns_ = add_ns(busy_ns_, finish_ns_ - start_ns);
     events_.record(simcore::EventKind::finish, simcore::now(), task_id_, lane_);
     has_task_ = false;
-    cond_ = CondRegister{token_, true, finish_ns_ + timing_.fin_visible_ns};
+    cond_ = CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns)};
     if (observer_ != nullptr) observer_->on_fin_posted(id_, cond_.fin_visible_ns);
   }
 }

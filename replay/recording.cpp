@@ -21,13 +21,13 @@ std::string recording_to_text(const Recording& recording) {
                           {"sim_time_ns", recording.sim_time_ns},
                           {"events", recording.events}};
   // The decision log is a list, one keyed decision per line, so it stays diffable and editable.
-  std::string text = header.dump(1);
+  std::string text = json_text(header, 1);
   text.pop_back();  // the closing brace; the decisions follow
   std::ostringstream out;
   out << text << ",\n \"decisions\": [";
   const auto& entries = recording.decisions.entries;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    out << (i == 0 ? "\n  " : ",\n  ") << decision_to_json(recording.decisions, entries[i]).dump();
+    out << (i == 0 ? "\n  " : ",\n  ") << json_text(decision_to_json(recording.decisions, entries[i]));
   }
   out << (entries.empty() ? "]\n}\n" : "\n ]\n}\n");
   return out.str();
@@ -109,12 +109,13 @@ simcore::DecisionEntry decision_from_json(const Json& e, const std::string& path
 
 }  // namespace
 
-Recording read_recording(const std::string& path) {
-  const std::string text = read_file(path);
+Recording read_recording(const std::string& path) { return parse_recording(read_file(path), path); }
+
+Recording parse_recording(const std::string& text, const std::string& path) {
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw InputError(path, "", std::string("not valid JSON (truncated or corrupted recording?): ") + e.what());
   }
   auto field = [&](const Json& parent, const std::string& parent_pointer, const char* key) -> const Json& {
@@ -134,7 +135,7 @@ Recording read_recording(const std::string& path) {
   const Json& version = field(doc, "", "version");
   expect(version.is_number_integer() && version.get<std::int64_t>() == RECORDING_VERSION, "/version",
          "expected recording version " + std::to_string(RECORDING_VERSION) +
-             " (the only one this ptosim reads; record the run again with this ptosim), found " + version.dump());
+             " (the only one this ptosim reads; record the run again with this ptosim), found " + json_text(version));
   const Json& tool = field(doc, "", "tool_version");
   expect(tool.is_string(), "/tool_version", "expected a string");
   rec.tool_version = tool.get<std::string>();
@@ -166,10 +167,11 @@ Recording read_recording(const std::string& path) {
   expect(digest.is_string() && parse_hex64(digest.get<std::string>(), rec.digest), "/result/digest",
          "expected a 0x-prefixed hex digest");
   const Json& sim_time = field(result, "/result", "sim_time_ns");
-  expect(sim_time.is_number_integer(), "/result/sim_time_ns", "expected an integer");
+  expect(sim_time.is_number_unsigned() && sim_time.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX),
+         "/result/sim_time_ns", "expected a non-negative integer that fits in 63 bits");
   rec.sim_time_ns = sim_time.get<std::int64_t>();
   const Json& events = field(result, "/result", "events");
-  expect(events.is_number_unsigned() || events.is_number_integer(), "/result/events", "expected an integer");
+  expect(events.is_number_unsigned(), "/result/events", "expected a non-negative integer");
   rec.events = events.get<std::uint64_t>();
   const Json& decisions = field(doc, "", "decisions");
   expect(decisions.is_array(), "/decisions", "expected a list of decisions");

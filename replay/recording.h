@@ -34,5 +34,7 @@ std::string recording_to_text(const Recording& recording);
 Json decision_to_json(const simcore::DecisionLog& log, const simcore::DecisionEntry& entry);
 // Throws InputError naming the field when the file is not a readable, consistent recording.
 Recording read_recording(const std::string& path);
+// The same from the file's text; `origin` names it in errors.
+Recording parse_recording(const std::string& text, const std::string& origin);
 
 }  // namespace ptosim::replay

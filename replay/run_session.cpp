@@ -1,6 +1,7 @@
 #include "replay/run_session.h"
 
 #include "replay/report_json.h"
+#include "simcore/plural.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -43,6 +44,7 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
   result.snapshot = output.verdict.snapshot;
   result.wait_chain = output.verdict.wait_chain;
   result.findings = output.findings;
+  result.timing = output.timing;
   if (artifacts != nullptr) {
     artifacts->decisions = std::move(output.decisions);
     artifacts->events = std::move(output.events);
@@ -75,12 +77,13 @@ Child start_child(const scenarios::Scenario& scenario, std::uint64_t seed, bool 
     int status = 0;
     try {
       RunResult result = run_scenario(scenario, seed);
-      text = result_to_json(result, want_snapshot && result.outcome != simcore::Outcome::pass).dump();
+      result.timing.reset();  // a sweep reports outcomes, not breakdowns
+      text = json_text(result_to_json(result, want_snapshot && result.outcome != simcore::Outcome::pass));
     } catch (const std::exception& e) {
       RunResult failed;
       failed.seed = seed;
       failed.failure = e.what();
-      text = result_to_json(failed, false).dump();
+      text = json_text(result_to_json(failed, false));
       status = 1;
     }
     std::size_t written = 0;
@@ -152,7 +155,7 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
       // Written here, in the parent: a failure is an output error, not a failed run.
       const std::string path = options.snapshot_dir + "/seed-" + std::to_string(result.seed) + ".snapshot.json";
       try {
-        write_file_atomically(path, snapshot_to_json(*result.snapshot).dump(1) + "\n");
+        write_file_atomically(path, json_text(snapshot_to_json(*result.snapshot), 1) + "\n");
       } catch (const OutputFileError& e) {
         summary.output_errors.push_back(e.what());
       }
@@ -207,7 +210,7 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
     check.holds = false;
     check.violations.push_back(std::move(text));
   };
-  if (summary.failed_runs > 0) violation(std::to_string(summary.failed_runs) + " runs failed to complete");
+  if (summary.failed_runs > 0) violation(simcore::count_noun(summary.failed_runs, "run") + " failed to complete");
   const std::vector<simcore::Outcome> always =
       expect ? expect->always : std::vector<simcore::Outcome>{simcore::Outcome::pass};
   auto listed = [](const std::vector<simcore::Outcome>& list, simcore::Outcome outcome) {
@@ -228,11 +231,11 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
     const std::uint64_t count = summary.outcome_counts[static_cast<std::size_t>(i)];
     if (count == 0) continue;
     if (!always.empty() && !listed(always, outcome)) {
-      violation(std::to_string(count) + " seeds ended in " + simcore::to_string(outcome) + example(outcome) +
+      violation(simcore::count_noun(count, "seed") + " ended in " + simcore::to_string(outcome) + example(outcome) +
                 ", expected always one of the listed outcomes");
     }
     if (expect && listed(expect->never, outcome)) {
-      violation(std::to_string(count) + " seeds ended in " + simcore::to_string(outcome) + example(outcome) +
+      violation(simcore::count_noun(count, "seed") + " ended in " + simcore::to_string(outcome) + example(outcome) +
                 ", which must never appear");
     }
   }

@@ -33,6 +33,8 @@ struct RunResult {
   std::vector<std::string> wait_chain;
   // What the oracles found (races, visibility hazards, flag protocol errors), beside the outcome.
   std::vector<simcore::Finding> findings;
+  // Where the simulated time went (run and replay; sweeps drop it).
+  std::optional<runtime::TimingReport> timing;
   // Set instead of an outcome when the run could not complete (child crash, replay divergence).
   std::string failure;
 };

@@ -45,6 +45,7 @@ class Orchestrator {
   std::vector<ResolvedArg> resolve_args(const ProgramOp& op, const TaskRecord& task) const;
   void wire_and_publish(TaskRecord& task, const ProgramOp& op);
   void sync_heap_tail(RingState& ring);
+  void note_occupancy(const RingState& ring);
   // Scope bookkeeping costs are owed and paid with the next submit's sleep: one context switch
   // per runtime call instead of three.
   void spend(TimeNs cost_ns);

@@ -94,9 +94,28 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   if (end == simcore::RunEnd::failed) std::rethrow_exception(sim.failure());
   decisions.finish();  // strict replay: the log must be used up
 
-  output.verdict = monitor.conclude(end);
   output.sim_time_ns = simcore::now();
-  events.finish(output.sim_time_ns);
+  const bool events_within_budget = events.finish(output.sim_time_ns);
+  output.verdict = monitor.conclude(end);
+  const BlockedWait& blocked = state.blocked();
+  if (blocked.active) {
+    state.timing().orchestrator_blocked(blocked.ring, static_cast<int>(blocked.resource), blocked.since_ns, output.sim_time_ns);
+  }
+  std::vector<CoreTimingReport> core_timing;
+  for (const auto& core : cores) {
+    core_timing.push_back(CoreTimingReport{core->id(), core->kind() == hwmodel::CoreKind::aic ? "aic" : "aiv",
+                                           topology.core_name(core->id()), core->busy_ns(output.sim_time_ns)});
+  }
+  output.timing = state.timing().finish(output.sim_time_ns, std::move(core_timing));
+  if (!events_within_budget && output.verdict.outcome != Outcome::sim_limit) {
+    // Events that happened before the end but were logged only now overran the budget: the run
+    // exceeded it, whatever it concluded, and its digest covers a cut history.
+    output.verdict.summary = "event budget of " + std::to_string(input.limits.max_events) +
+                             " events exhausted (runtime.limits.max_events) by events logged at the end of the run; "
+                             "the run itself ended in " + simcore::to_string(output.verdict.outcome) + ": " +
+                             output.verdict.summary;
+    output.verdict.outcome = Outcome::sim_limit;
+  }
   output.digest = events.digest();
   output.tasks_submitted = state.tasks_allocated();
   output.tasks_completed = state.completed_tasks();

@@ -44,6 +44,7 @@ struct ModelOutput {
   std::vector<simcore::Event> events;
   std::vector<Lane> lanes;
   std::vector<TaskSummary> tasks;  // per task ordinal
+  TimingReport timing;
 };
 
 // Runs the model once in this process. Throws simcore::DecisionDivergence when a replay strategy

@@ -12,6 +12,7 @@
 #include "runtime/program.h"
 #include "runtime/dependency_builder.h"
 #include "runtime/ring_buffers.h"
+#include "runtime/run_timing.h"
 #include "runtime/runtime_config.h"
 #include "runtime/task_record.h"
 #include "runtime/tensor_map.h"
@@ -188,6 +189,9 @@ class RuntimeState {
 
   std::uint32_t next_dispatch_token() { return ++dispatch_token_; }
 
+  // The time breakdown the actors report to (observing only).
+  RunTiming& timing() { return timing_; }
+
  private:
   // WAIT -> READY: pushes a published task whose fanin is complete, exactly once.
   void route_if_ready(TaskRecord& task, std::uint32_t lane);
@@ -217,6 +221,7 @@ class RuntimeState {
   bool orchestration_done_ = false;
   BlockedWait blocked_;
   std::uint32_t dispatch_token_ = 0;
+  RunTiming timing_;
 };
 
 }  // namespace ptosim::runtime

@@ -1,6 +1,9 @@
 #include "runtime/tensor_map.h"
 
+#include "simcore/model_assert.h"
+
 #include <algorithm>
+#include <string>
 
 namespace ptosim::runtime {
 
@@ -12,11 +15,13 @@ void TensorMap::lookup(std::uint64_t buffer, const TensorLayout& input, bool rem
   std::vector<TensorMapEntry>& chain = it->second;
   for (std::size_t i = chain.size(); i-- > 0;) {
     const TensorMapEntry& entry = chain[i];
+    PTOSIM_ASSERT(entry.buffer == buffer, "TensorMap entry filed under another buffer");
     if (retired(entry.ring, entry.local_id)) continue;
     Overlap overlap = check_overlap(input, entry.layout);
     if (overlap == Overlap::no_overlap) continue;
     on_hit(entry, overlap);
     if (remove_covered && overlap == Overlap::covered) {
+      PTOSIM_ASSERT(live_entries_ > 0, "TensorMap entry count underflow");
       chain.erase(chain.begin() + static_cast<std::ptrdiff_t>(i));
       --live_entries_;
     }
@@ -25,6 +30,11 @@ void TensorMap::lookup(std::uint64_t buffer, const TensorLayout& input, bool rem
 }
 
 void TensorMap::insert(const TensorMapEntry& entry) {
+  // A ring allocates local ids in order, so its inserts arrive in order: cleanup relies on it.
+  auto& order = inserted_[entry.ring];
+  PTOSIM_ASSERT(order.empty() || order.back().first <= entry.local_id,
+                "TensorMap insert of ring " + std::to_string(entry.ring) + " local id " + std::to_string(entry.local_id) +
+                    " after local id " + std::to_string(order.back().first));
   chains_[entry.buffer].push_back(entry);
   inserted_[entry.ring].emplace_back(entry.local_id, entry.buffer);
   ++live_entries_;
@@ -43,6 +53,7 @@ void TensorMap::cleanup_retired(std::uint8_t ring, std::uint32_t last_alive) {
       return e.ring == ring && e.local_id == local_id;
     });
     if (pos != entries.end()) {
+      PTOSIM_ASSERT(live_entries_ > 0, "TensorMap entry count underflow");
       entries.erase(pos);
       --live_entries_;
     }

@@ -15,8 +15,15 @@ namespace ptosim::scenarios {
 
 inline constexpr int SCENARIO_FORMAT_VERSION = 1;
 // Bounds on what one scenario may expand to; exceeding them is invalid input, not a hang.
-inline constexpr std::uint64_t MAX_PROGRAM_TASKS = 4'000'000;
-inline constexpr std::uint64_t MAX_PROGRAM_OPS = 8'000'000;
+inline constexpr std::uint64_t MAX_PROGRAM_TASKS = 1'000'000;
+inline constexpr std::uint64_t MAX_PROGRAM_OPS = 2'000'000;
+// The loader's own work is bounded too, not only what it produces: every statement expanded,
+// loop iteration, argument, view step and dependency entry evaluated is one step. Loops whose
+// bodies produce nothing would otherwise run unbounded (8e6 x 8e6 empty iterations).
+inline constexpr std::uint64_t MAX_EXPANSION_STEPS = 8'000'000;
+inline constexpr std::size_t MAX_PROGRAM_PARAMS = 1'000;
+// Identifiers (kernels, tensors, parameters, loop variables) and task name templates.
+inline constexpr std::size_t MAX_NAME_LENGTH = 256;
 
 struct SeedRange {
   std::uint64_t first = 0;

@@ -28,11 +28,30 @@ enum ExitCode : int {
 
 int exit_code_for(simcore::Outcome outcome);
 
-// Output files of one command: written before the result is printed, failures collected.
+// Levenshtein distance, to suggest the command or flag that a misspelt one meant.
+std::size_t edit_distance(const std::string& a, const std::string& b);
+
+// Output files of one command: written before the result is printed, failures collected. The
+// path "-" writes to stdout; the command's own result then goes to stderr (see result_stream).
 class Outputs {
  public:
+  // Throws CLI-usage errors when more than one of `paths` is "-".
+  explicit Outputs(std::initializer_list<const std::string*> paths = {});
+
+  // Where the command prints its result: stdout, unless an output file goes there.
+  std::ostream& result_stream() const { return stdout_taken_ ? std::cerr : std::cout; }
+
   void write(const char* what, const std::string& path, const std::string& text) {
     if (path.empty()) return;
+    if (path == "-") {
+      std::cout << text << std::flush;
+      if (!std::cout) {
+        errors_.push_back(std::string("cannot write the ") + what + " to stdout");
+      } else {
+        written_.emplace_back(what, "-");
+      }
+      return;
+    }
     try {
       replay::write_file_atomically(path, text);
       written_.emplace_back(what, path);
@@ -54,7 +73,9 @@ class Outputs {
   // Text mode lists what was written; --json already carries it. Errors always go to stderr.
   void print(bool json) const {
     if (!json) {
-      for (const auto& [what, path] : written_) std::cout << what << " written to " << path << "\n";
+      for (const auto& [what, path] : written_) {
+        result_stream() << what << " written to " << (path == "-" ? std::string("stdout") : path) << "\n";
+      }
     }
     for (const std::string& message : errors_) std::cerr << "error: " << message << "\n";
   }
@@ -64,9 +85,10 @@ class Outputs {
  private:
   std::vector<std::pair<std::string, std::string>> written_;
   std::vector<std::string> errors_;
+  bool stdout_taken_ = false;
 };
 
-void print_result(const replay::RunResult& result);
+void print_result(std::ostream& out, const replay::RunResult& result);
 void print_warnings(const scenarios::Scenario& scenario);
 // Reports an error in the --json shape as well as on stderr, and returns its exit code.
 int report_error(bool json, const char* kind, const std::string& message, int code);
@@ -94,6 +116,6 @@ struct SweepArgs {
 
 int cmd_sweep(const SweepArgs& args);
 int cmd_check(const std::string& path, bool json);
-int cmd_inspect(const std::string& path, bool dot, bool json);
+int cmd_inspect(const std::string& path, bool dot, bool json, bool all_tasks);
 
 }  // namespace ptosim::cli

@@ -1,5 +1,6 @@
 // `ptosim check` and `ptosim inspect`: a scenario without running it, and a snapshot file.
 #include "replay/snapshot_render.h"
+#include "simcore/plural.h"
 #include "tools/cli.h"
 
 #include <iostream>
@@ -21,24 +22,25 @@ int cmd_check(const std::string& path, bool json) {
                                                          std::to_string(scenario.expect->seeds.last))
                                           : replay::Json(nullptr);
     out["warnings"] = scenario.warnings;
-    std::cout << out.dump(2) << "\n";
+    std::cout << replay::json_text(out, 2) << "\n";
   } else {
-    std::cout << scenario.path << ": valid scenario '" << scenario.name << "': " << program.task_count << " tasks, "
-              << program.ops.size() << " runtime calls, " << scenario.model.kernels.size() << " kernels, "
-              << program.externals.size() << " external tensors\n";
+    std::cout << scenario.path << ": valid scenario '" << scenario.name << "': " << simcore::count_noun(program.task_count, "task")
+              << ", " << simcore::count_noun(program.ops.size(), "runtime call") << ", "
+              << simcore::count_noun(scenario.model.kernels.size(), "kernel") << ", "
+              << simcore::count_noun(program.externals.size(), "external tensor") << "\n";
     print_warnings(scenario);
   }
   return EXIT_PASS;
 }
 
-int cmd_inspect(const std::string& path, bool dot, bool json) {
+int cmd_inspect(const std::string& path, bool dot, bool json, bool all_tasks) {
   runtime::StateSnapshot snapshot = replay::read_snapshot_file(path);
   if (json) {
-    std::cout << replay::snapshot_to_json(snapshot).dump(2) << "\n";
+    std::cout << replay::json_text(replay::snapshot_to_json(snapshot), 2) << "\n";
   } else if (dot) {
     std::cout << replay::render_snapshot_dot(snapshot);
   } else {
-    std::cout << replay::render_snapshot_text(snapshot);
+    std::cout << replay::render_snapshot_text(snapshot, all_tasks);
   }
   return EXIT_PASS;
 }

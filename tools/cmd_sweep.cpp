@@ -1,4 +1,5 @@
 // `ptosim sweep`: seeds in child processes, their summary and the scenario's expectations.
+#include "simcore/plural.h"
 #include "tools/cli.h"
 
 #include <CLI/CLI.hpp>
@@ -67,10 +68,10 @@ int cmd_sweep(const SweepArgs& args) {
     out["failing_seeds_unlisted"] = summary.not_passing_unlisted;
     out["expectations"] = {{"holds", check.holds}, {"violations", check.violations}};
     outputs.add_to(out);
-    std::cout << out.dump(2) << "\n";
+    std::cout << replay::json_text(out, 2) << "\n";
   } else {
-    std::cout << "sweep " << scenario.name << " seeds " << args.seeds << " (" << summary.runs << " runs, " << options.jobs
-              << " jobs)\n";
+    std::cout << "sweep " << scenario.name << " seeds " << args.seeds << " (" << simcore::count_noun(summary.runs, "run") << ", "
+              << simcore::count_noun(static_cast<std::uint64_t>(options.jobs), "job") << ")\n";
     std::cout << "outcomes:";
     for (int i = 0; i < simcore::OUTCOME_COUNT; ++i) {
       const auto count = summary.outcome_counts[static_cast<std::size_t>(i)];
@@ -101,7 +102,8 @@ int cmd_sweep(const SweepArgs& args) {
     std::cout << "expectations: " << (check.holds ? "hold" : "VIOLATED")
               << (scenario.expect ? "" : " (no expect: every seed must pass)") << "\n";
     for (std::size_t i = 0; i < check.violations.size() && i < 10; ++i) std::cout << "  - " << check.violations[i] << "\n";
-    if (check.violations.size() > 10) std::cout << "  ... " << (check.violations.size() - 10) << " more violations\n";
+    if (check.violations.size() > 10) std::cout << "  ... " << (check.violations.size() - 10) << " more "
+                                              << (check.violations.size() - 10 == 1 ? "violation" : "violations") << "\n";
   }
   outputs.print(args.json);
   return outputs.exit_code(check.holds ? EXIT_PASS : EXIT_EXPECTATIONS);

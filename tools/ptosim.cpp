@@ -18,13 +18,63 @@ using namespace ptosim::cli;
 
 constexpr const char* COMMANDS[] = {"run", "replay", "sweep", "check", "inspect"};
 
+// An output option given with an empty name is a mistake, not a request to skip the output.
+const CLI::Validator OUTPUT_PATH(
+    [](const std::string& text) { return text.empty() ? std::string("expected a file name (or - for stdout)") : std::string(); },
+    "FILE");
+
+// --json anywhere before a "--" asks for the JSON error shape, even when parsing fails.
+bool json_requested(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") return false;
+    if (arg == "--json") return true;
+  }
+  return false;
+}
+
+// The known option that an unknown `--word` most likely meant, or "".
+std::string closest_option(const CLI::App& command, const std::string& typed) {
+  std::string best;
+  std::size_t best_distance = 0;
+  for (const CLI::Option* option : command.get_options()) {
+    for (const std::string& name : option->get_lnames()) {
+      const std::size_t distance = edit_distance(typed, "--" + name);
+      if (best.empty() || distance < best_distance) {
+        best = "--" + name;
+        best_distance = distance;
+      }
+    }
+  }
+  // A suggestion further away than a third of the word is noise.
+  return !best.empty() && best_distance * 3 <= typed.size() ? best : std::string();
+}
+
+// A usage error: the parser's message, the flag that was probably meant, and where to look.
+std::string usage_message(const CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
+  std::string message = error.what();
+  const CLI::App* command = &app;
+  for (const CLI::App* sub : app.get_subcommands()) command = sub;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.size() < 3 || arg.rfind("--", 0) != 0) continue;
+    const std::string name = arg.substr(0, arg.find('='));
+    if (command->get_option_no_throw(name) != nullptr || name == "--help" || name == "--version") continue;
+    const std::string suggestion = closest_option(*command, name);
+    if (!suggestion.empty()) message += " (did you mean " + suggestion + "?)";
+  }
+  return message + "; see `ptosim " + (command == &app ? std::string() : command->get_name() + " ") + "--help`";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Named here, so that Usage: lines say "ptosim" rather than the path the binary was started from.
   CLI::App app{"ptosim: deterministic simulator of the PTO2 tensormap_and_ringbuffer runtime and its AI cores.\n"
                "Exit codes: 0 pass; 10 wrong_values, 11 hang, 12 deadlock_true, 13 deadlock_false, 14 runtime_error,\n"
                "15 sim_limit; 1 internal error, 2 usage, 3 invalid input, 4 replay mismatch, 5 sweep expectations\n"
-               "not met, 6 cannot write an output file. See docs/exit-codes.md."};
+               "not met, 6 cannot write an output file. See docs/exit-codes.md.",
+               "ptosim"};
   app.set_version_flag("--version", std::string("ptosim ") + replay::TOOL_VERSION);
   app.require_subcommand(1);
 
@@ -40,9 +90,9 @@ int main(int argc, char** argv) {
           },
           "SEED"));
   run->add_flag("--json", run_args.json, "Print one JSON object instead of text");
-  run->add_option("--record", run_args.record, "Write a recording (scenario, seed, decision log) for `ptosim replay`");
-  run->add_option("--trace", run_args.trace, "Write a Chrome trace-event JSON file (open it in Perfetto)");
-  run->add_option("--snapshot", run_args.snapshot, "Write the runtime snapshot taken when a detector fired");
+  run->add_option("--record", run_args.record, "Write a recording (scenario, seed, decision log) for `ptosim replay`")->check(OUTPUT_PATH);
+  run->add_option("--trace", run_args.trace, "Write a Chrome trace-event JSON file (open it in Perfetto)")->check(OUTPUT_PATH);
+  run->add_option("--snapshot", run_args.snapshot, "Write the runtime snapshot taken when a detector fired")->check(OUTPUT_PATH);
 
   std::string replay_path;
   bool replay_json = false;
@@ -54,7 +104,7 @@ int main(int argc, char** argv) {
   rep->add_flag("--lenient", replay_lenient,
                 "Look decisions up by key instead of in order: values outside their range are clamped, missing "
                 "ones take their default. For edited or shortened recordings; the exit code is the outcome's");
-  rep->add_option("--trace", replay_trace, "Write a Chrome trace-event JSON file of the replay");
+  rep->add_option("--trace", replay_trace, "Write a Chrome trace-event JSON file of the replay")->check(OUTPUT_PATH);
 
   SweepArgs sweep_args;
   CLI::App* swp = app.add_subcommand(
@@ -67,7 +117,10 @@ int main(int argc, char** argv) {
   swp->add_flag("--json", sweep_args.json, "Print one JSON object instead of text");
   swp->add_option("--snapshot-dir", sweep_args.snapshot_dir,
                   "Write seed-<N>.snapshot.json here (created if missing) for every seed that did not pass and has a "
-                  "snapshot");
+                  "snapshot")
+      ->check(CLI::Validator(
+          [](const std::string& text) { return text.empty() ? std::string("expected a directory name") : std::string(); },
+          "DIR"));
 
   std::string check_path;
   bool check_json = false;
@@ -82,21 +135,41 @@ int main(int argc, char** argv) {
   ins->add_option("snapshot", inspect_path, "Snapshot written by --snapshot or --snapshot-dir")->required();
   auto* dot_flag = ins->add_flag("--dot", inspect_dot, "Print the wait-for/dependency graph around the head as DOT");
   ins->add_flag("--json", inspect_json, "Print the snapshot as JSON")->excludes(dot_flag);
+  bool inspect_all = false;
+  ins->add_flag("--all", inspect_all, "List every live task of every ring, not only the head of the blocked ring");
 
+  const bool wants_json = json_requested(argc, argv);
   // CLI11 reports an unknown first word as a missing subcommand; name it instead.
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const char* command : COMMANDS) known = known || std::string(argv[1]) == command;
     if (!known) {
-      std::cerr << "error: unknown command '" << argv[1] << "' (commands: run, replay, sweep, check, inspect; see --help)\n";
-      return EXIT_USAGE;
+      std::string closest;
+      std::size_t closest_distance = 0;
+      for (const char* command : COMMANDS) {
+        const std::size_t distance = edit_distance(argv[1], command);
+        if (closest.empty() || distance < closest_distance) {
+          closest = command;
+          closest_distance = distance;
+        }
+      }
+      return report_error(wants_json, "usage",
+                          std::string("unknown command '") + argv[1] + "'" +
+                              (closest_distance <= 2 ? " (did you mean " + closest + "?)" : std::string()) +
+                              "; commands: run, replay, sweep, check, inspect; see `ptosim --help`",
+                          EXIT_USAGE);
     }
   }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? EXIT_PASS : EXIT_USAGE;
+    return report_error(wants_json, "usage", usage_message(app, e, argc, argv), EXIT_USAGE);
   }
 
   const bool json = (run->parsed() && run_args.json) || (rep->parsed() && replay_json) ||
@@ -107,7 +180,7 @@ int main(int argc, char** argv) {
     if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace, replay_lenient);
     if (swp->parsed()) return cmd_sweep(sweep_args);
     if (chk->parsed()) return cmd_check(check_path, check_json);
-    if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json);
+    if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json, inspect_all);
   } catch (const CLI::ValidationError& e) {
     return report_error(json, "usage", e.what(), EXIT_USAGE);
   } catch (const scenarios::ScenarioError& e) {
