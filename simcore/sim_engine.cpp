@@ -46,17 +46,23 @@ Simulation::Simulation() : impl_(std::make_unique<Impl>()) {
   static char arg1[] = "--log=root.thresh:critical";
   static char arg2[] = "--log=root.app:file:/dev/null";
   static char arg3[] = "--cfg=contexts/stack-size:512";
+  // SimGrid ends a timed action when less than surf/precision (1e-9 s by default) of it remains,
+  // so an actor sleeping until t could wake up to 1 ns early and read t-1: a kernel then lasted
+  // one ns less than decided, and which of two near events came first depended on it. Timing in
+  // whole nanoseconds needs a precision well below 1 ns; 1 ps stays above the rounding error of
+  // the double clock over any run budget (1e-13 s at 1,000 s).
+  static char arg4[] = "--cfg=surf/precision:1e-12";
 #if defined(PTOSIM_SANITIZE)
   // Under AddressSanitizer, SimGrid's default contexts switch stacks behind ASan's back (Debian's
   // SimGrid is built without ASan's fiber annotations): ASan then reports false stack errors in
   // __asan_handle_no_return. The thread factory gives every actor a real thread, which ASan
   // understands; SimGrid still runs one actor at a time, in the same order (docs/robustness.md).
-  static char arg4[] = "--cfg=contexts/factory:thread";
+  static char arg5[] = "--cfg=contexts/factory:thread";
+  static char* argv[] = {arg0, arg1, arg2, arg3, arg4, arg5, nullptr};
+  int argc = 6;
+#else
   static char* argv[] = {arg0, arg1, arg2, arg3, arg4, nullptr};
   int argc = 5;
-#else
-  static char* argv[] = {arg0, arg1, arg2, arg3, nullptr};
-  int argc = 4;
 #endif
   impl_->engine = std::make_unique<sg::Engine>(&argc, argv);
   impl_->zone = sg::create_full_zone("npu");
