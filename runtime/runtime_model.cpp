@@ -6,6 +6,8 @@
 #include "simcore/processors.h"
 #include "simcore/sim_engine.h"
 
+#include <stdexcept>
+
 namespace ptosim::runtime {
 
 ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_ptr<simcore::ExplorationStrategy> strategy) {
@@ -70,17 +72,26 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
 
   // The orchestrator and schedulers overlap (schedulers start before orchestration is done).
   // A thread that returns leaves its CPU (on the shared host another one may take it).
+  // They share the runtime state and take turns on it: which of them resuming at the same
+  // nanosecond acts first is a decision (simcore/turn_order.h); identities are their lanes.
+  simcore::TurnOrder& turns = state.turns();
   for (int t = 0; t < topology.scheduler_threads(); ++t) {
     SchedulerThread* thread = thread_ptrs[static_cast<std::size_t>(t)];
     simcore::ThreadClock* clock = thread_clocks[static_cast<std::size_t>(t)].get();
-    sim.spawn("sched" + std::to_string(t), platform.scheduler_host(t), [thread, clock] {
+    const std::size_t turn = turns.join(lanes.first_scheduler + static_cast<std::uint32_t>(t));
+    sim.spawn("sched" + std::to_string(t), platform.scheduler_host(t), [thread, clock, &turns, turn] {
+      turns.take_turn(turn);
       thread->run();
+      turns.leave(turn);
       clock->exit();
     });
   }
   simcore::ThreadClock* orchestrator_clock_ptr = orchestrator_clock.get();
-  sim.spawn("orchestrator", platform.orchestrator_host(), [&orchestrator, orchestrator_clock_ptr] {
+  const std::size_t orchestrator_turn = turns.join(lanes.orchestrator);
+  sim.spawn("orchestrator", platform.orchestrator_host(), [&orchestrator, orchestrator_clock_ptr, &turns, orchestrator_turn] {
+    turns.take_turn(orchestrator_turn);
     orchestrator.run();
+    turns.leave(orchestrator_turn);
     orchestrator_clock_ptr->exit();
   });
   for (int c = 0; c < topology.core_count(); ++c) {
@@ -92,6 +103,9 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
 
   const simcore::RunEnd end = sim.run(input.limits.max_sim_time_ns);
   if (end == simcore::RunEnd::failed) std::rethrow_exception(sim.failure());
+  if (end == simcore::RunEnd::quiescent && state.turns().waiting_for_turn() > 0) {
+    throw std::logic_error("the run stopped with actors still waiting for their same-instant turn");
+  }
   decisions.finish();  // strict replay: the log must be used up
 
   output.sim_time_ns = simcore::now();

@@ -64,6 +64,7 @@ RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
       decisions_(decisions),
       events_(events),
       lanes_(lanes),
+      turns_(decisions),
       tasks_(program.task_count),
       wake_stream_(decisions.stream("ready.wake_thread")),
       timing_(topology.scheduler_threads(), MAX_RING_DEPTH) {

@@ -3,8 +3,10 @@
 // publish, WAIT->READY on the last fanin, completion and the fanout walk, consumer release
 // (RETAIN pins), scope end (scope bit), CONSUMED, and in-order watermark advance per ring.
 //
-// Actors run one at a time in simulated time, so each method is atomic with respect to the others;
-// races of the real runtime appear as orderings of these calls, chosen through the decision source.
+// Actors run one at a time in simulated time, and the orchestrator and the scheduler threads take
+// turns through turns(): everything a contender does between resuming and blocking is atomic with
+// respect to the others. Races of the real runtime appear as orderings of these calls, chosen
+// through the decision source (same-instant turns included).
 #pragma once
 
 #include "hwmodel/ai_core.h"
@@ -19,6 +21,7 @@
 #include "simcore/decision_source.h"
 #include "simcore/event_log.h"
 #include "simcore/sim_engine.h"
+#include "simcore/turn_order.h"
 
 #include <array>
 #include <cstdint>
@@ -136,6 +139,9 @@ class RuntimeState {
   simcore::DecisionSource& decisions() { return decisions_; }
   simcore::EventLog& events() { return events_; }
   const RuntimeLanes& lanes() const { return lanes_; }
+  // The orchestrator and the scheduler threads are its contenders, so which of those resuming at
+  // the same instant acts first on this shared state is a decision (simcore/turn_order.h).
+  simcore::TurnOrder& turns() { return turns_; }
 
   TaskRecord& task(std::uint32_t ordinal) { return tasks_.at(ordinal); }
   const std::vector<TaskRecord>& tasks() const { return tasks_; }
@@ -206,6 +212,7 @@ class RuntimeState {
   simcore::DecisionSource& decisions_;
   simcore::EventLog& events_;
   RuntimeLanes lanes_;
+  simcore::TurnOrder turns_;
 
   std::vector<TaskRecord> tasks_;
   std::uint32_t tasks_allocated_ = 0;

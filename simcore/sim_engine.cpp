@@ -2,6 +2,7 @@
 
 #include "simcore/event_log.h"
 #include "simcore/model_assert.h"
+#include "simcore/turn_order.h"
 
 #include <simgrid/s4u.hpp>
 
@@ -166,11 +167,18 @@ namespace {
 
 void sleep_until(TimeNs time_ns) {
   const TimeNs limit_ns = Simulation::current().time_limit();
+  TurnOrder::Binding* turn = TurnOrder::of_current_actor();
   if (time_ns > limit_ns) {
-    if (limit_ns > now()) sg::this_actor::sleep_until(to_seconds(limit_ns));
+    if (limit_ns > now()) {
+      if (turn != nullptr) turn->order->end_turn(turn->who, limit_ns);
+      sg::this_actor::sleep_until(to_seconds(limit_ns));
+    }
     reach_time_limit();
   }
-  if (time_ns > now()) sg::this_actor::sleep_until(to_seconds(time_ns));
+  if (time_ns <= now()) return;  // no time passes: a contender keeps its turn
+  if (turn != nullptr) turn->order->end_turn(turn->who, time_ns);
+  sg::this_actor::sleep_until(to_seconds(time_ns));
+  if (turn != nullptr) turn->order->arrive(turn->who);
 }
 
 void sleep_for(TimeNs duration_ns) {
@@ -198,7 +206,16 @@ bool WaitSignal::wait_until(TimeNs deadline_ns) {
     if (limited) reach_time_limit();
     return false;
   }
+  // A contender counts as the waiter before it hands its turn over: the next contender may run
+  // right away (a release is a scheduling point in SimGrid) and notify before this one blocks,
+  // and that notification must be kept.
   ++waiters_;
+  TurnOrder::Binding* turn = TurnOrder::of_current_actor();
+  if (turn != nullptr) {
+    turn_order_ = turn->order;
+    turn_waiter_ = turn->who;
+    turn->order->end_turn(turn->who, effective_ns);
+  }
   bool notified = true;
   if (effective_ns == TIME_NEVER) {
     impl_->semaphore->acquire();
@@ -206,8 +223,16 @@ bool WaitSignal::wait_until(TimeNs deadline_ns) {
     notified = !impl_->semaphore->acquire_timeout(to_seconds(effective_ns - start_ns));
   }
   --waiters_;
+  turn_order_ = nullptr;
   if (!notified && limited) reach_time_limit();
+  if (turn != nullptr) turn->order->arrive(turn->who);
   return notified;
+}
+
+void WaitSignal::wait_for_turn() {
+  ++waiters_;
+  impl_->semaphore->acquire();
+  --waiters_;
 }
 
 void WaitSignal::notify() {
@@ -215,7 +240,11 @@ void WaitSignal::notify() {
     loop_waiter_->on_signal_notified(loop_thread_);
     return;
   }
-  if (waiters_ > 0 && impl_->semaphore->get_capacity() == 0) impl_->semaphore->release();
+  if (waiters_ > 0 && impl_->semaphore->get_capacity() == 0) {
+    // Before the release: releasing is a scheduling point where the waiter may already run.
+    if (turn_order_ != nullptr) turn_order_->woken(turn_waiter_);
+    impl_->semaphore->release();
+  }
 }
 
 void WaitSignal::notify_if_polled() {

@@ -8,6 +8,7 @@
 
 #include "simcore/sim_time.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -15,6 +16,8 @@
 #include <string>
 
 namespace ptosim::simcore {
+
+class TurnOrder;
 
 // Opaque reference to a simulated host (an AICPU thread or an AI core).
 class HostRef {
@@ -81,7 +84,8 @@ class Simulation {
   bool quiescent_ = false;
 };
 
-// Clock and delays of the calling actor.
+// Clock and delays of the calling actor. For an actor bound to a TurnOrder (simcore/turn_order.h)
+// a call that blocks ends its turn and returns at its next one.
 TimeNs now();
 void sleep_until(TimeNs time_ns);
 void sleep_for(TimeNs duration_ns);
@@ -106,7 +110,8 @@ class WaitSignal {
   WaitSignal& operator=(const WaitSignal&) = delete;
 
   // Blocks the calling actor until notify() or `deadline_ns` (TIME_NEVER: no deadline).
-  // Returns true when notified, false when the deadline passed.
+  // Returns true when notified, false when the deadline passed. A TurnOrder contender's turn ends
+  // when it blocks and its next turn starts when it returns.
   bool wait_until(TimeNs deadline_ns);
   void notify();
   // Notifies only a waiter whose loop is simulated iteration by iteration (a thread sharing host
@@ -119,11 +124,18 @@ class WaitSignal {
   void detach_loop_waiter();
 
  private:
+  friend class TurnOrder;
+  // A TurnOrder contender waiting for its turn: no deadline, no turn logic.
+  void wait_for_turn();
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int waiters_ = 0;
   LoopWaiter* loop_waiter_ = nullptr;
   std::uint64_t loop_thread_ = 0;
+  // Set while a TurnOrder contender waits here, so a notification marks it due now.
+  TurnOrder* turn_order_ = nullptr;
+  std::size_t turn_waiter_ = 0;
 };
 
 }  // namespace ptosim::simcore
