@@ -55,6 +55,16 @@ struct Scenario {
   std::optional<Expectations> expect;
   // Valid but almost certainly not what was meant (e.g. a scope that can never fit its window).
   std::vector<std::string> warnings;
+  // The --set overrides applied to the file ("PATH=VALUE"), so a command can be repeated; `text`
+  // already holds the overridden document.
+  std::vector<std::string> overrides;
+};
+
+// One `--set PATH=VALUE`: PATH is a JSON pointer into the scenario, VALUE is JSON when it parses as
+// JSON and a string otherwise.
+struct Override {
+  std::string pointer;
+  std::string value;
 };
 
 // Bad input: the file, the JSON pointer of the offending field, and what was expected.
@@ -72,6 +82,12 @@ class ScenarioError : public std::runtime_error {
 };
 
 Scenario load_scenario_file(const std::string& path);
+// The file with overrides applied before validation (the overridden document is the text that is
+// hashed and recorded). A pointer into a missing field or past an array's end is a ScenarioError.
+Scenario load_scenario_file(const std::string& path, const std::vector<Override>& overrides);
+std::string apply_overrides(const std::string& text, const std::string& origin, const std::vector<Override>& overrides);
+// Parses "PATH=VALUE"; returns an empty string on success, else what is wrong.
+std::string parse_override(const std::string& text, Override& out);
 // `origin` names the text in error messages (a path, or "<recording>").
 Scenario load_scenario_text(const std::string& text, const std::string& origin);
 
