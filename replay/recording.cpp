@@ -16,6 +16,7 @@ std::string recording_to_text(const Recording& recording) {
                             {"text", recording.scenario_text}};
   header["seed"] = recording.seed;
   header["strategy"] = recording.strategy;
+  header["strategy_params"] = strategy_params_to_json(recording.spec);
   header["result"] = Json{{"outcome", simcore::to_string(recording.outcome)},
                           {"digest", hex64(recording.digest)},
                           {"sim_time_ns", recording.sim_time_ns},
@@ -49,6 +50,38 @@ Json decision_to_json(const simcore::DecisionLog& log, const simcore::DecisionEn
   }
   j["default"] = e.default_value;
   return j;
+}
+
+Json strategy_params_to_json(const simcore::StrategySpec& spec) {
+  Json params = Json::object();
+  if (spec.name == "pct") {
+    params["depth"] = spec.depth;
+    params["steps"] = spec.steps;
+  }
+  return params;
+}
+
+Json decisions_to_json(const simcore::DecisionLog& log) {
+  Json list = Json::array();
+  for (const simcore::DecisionEntry& entry : log.entries) list.push_back(decision_to_json(log, entry));
+  return list;
+}
+
+Recording make_recording(const scenarios::Scenario& scenario, const RunResult& result, simcore::DecisionLog decisions) {
+  Recording rec;
+  rec.tool_version = TOOL_VERSION;
+  rec.scenario_path = scenario.path;
+  rec.scenario_text = scenario.text;
+  rec.scenario_hash = scenario.text_hash;
+  rec.seed = result.seed;
+  rec.strategy = result.strategy;
+  rec.spec = result.spec;
+  rec.outcome = result.outcome;
+  rec.digest = result.digest;
+  rec.sim_time_ns = result.sim_time_ns;
+  rec.events = result.events;
+  rec.decisions = std::move(decisions);
+  return rec;
 }
 
 namespace {
@@ -109,6 +142,16 @@ simcore::DecisionEntry decision_from_json(const Json& e, const std::string& path
 
 }  // namespace
 
+simcore::DecisionLog decisions_from_json(const Json& list, const std::string& file, const std::string& pointer) {
+  if (!list.is_array()) throw InputError(file, pointer, "expected a list of decisions");
+  simcore::DecisionLog log;
+  log.entries.reserve(list.size());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    log.entries.push_back(decision_from_json(list[i], file, pointer + "/" + std::to_string(i), log));
+  }
+  return log;
+}
+
 Recording read_recording(const std::string& path) { return parse_recording(read_file(path), path); }
 
 Recording parse_recording(const std::string& text, const std::string& path) {
@@ -156,9 +199,28 @@ Recording parse_recording(const std::string& text, const std::string& path) {
          "expected a non-negative integer");
   rec.seed = seed.get<std::uint64_t>();
   const Json& strategy = field(doc, "", "strategy");
-  expect(strategy.is_string() && strategy.get<std::string>() == "random", "/strategy",
-         "a recording of strategy \"random\" (the only one this ptosim writes)");
+  expect(strategy.is_string() && (strategy.get<std::string>() == "random" || strategy.get<std::string>() == "pct" ||
+                                  strategy.get<std::string>() == "replay-lenient"),
+         "/strategy", "expected \"random\", \"pct\" or \"replay-lenient\" (a shrunk recording)");
   rec.strategy = strategy.get<std::string>();
+  rec.spec.name = rec.strategy == "pct" ? "pct" : "random";
+  if (doc.contains("strategy_params")) {
+    const Json& params = doc.at("strategy_params");
+    expect(params.is_object(), "/strategy_params", "expected an object");
+    if (rec.strategy == "pct") {
+      const Json& depth = field(params, "/strategy_params", "depth");
+      expect(depth.is_number_unsigned() && depth.get<std::uint64_t>() >= 1 &&
+                 depth.get<std::uint64_t>() <= simcore::PCT_MAX_DEPTH,
+             "/strategy_params/depth", "expected an integer in 1.." + std::to_string(simcore::PCT_MAX_DEPTH));
+      rec.spec.depth = depth.get<std::uint32_t>();
+      const Json& steps = field(params, "/strategy_params", "steps");
+      expect(steps.is_number_unsigned() && steps.get<std::uint64_t>() >= 1, "/strategy_params/steps",
+             "expected a positive integer");
+      rec.spec.steps = steps.get<std::uint64_t>();
+    }
+  } else {
+    expect(rec.strategy != "pct", "/strategy_params", "missing field 'strategy_params' (pct's depth and steps)");
+  }
   const Json& result = field(doc, "", "result");
   const Json& outcome = field(result, "/result", "outcome");
   expect(outcome.is_string() && simcore::parse_outcome(outcome.get<std::string>(), rec.outcome), "/result/outcome",
@@ -173,12 +235,7 @@ Recording parse_recording(const std::string& text, const std::string& path) {
   const Json& events = field(result, "/result", "events");
   expect(events.is_number_unsigned(), "/result/events", "expected a non-negative integer");
   rec.events = events.get<std::uint64_t>();
-  const Json& decisions = field(doc, "", "decisions");
-  expect(decisions.is_array(), "/decisions", "expected a list of decisions");
-  rec.decisions.entries.reserve(decisions.size());
-  for (std::size_t i = 0; i < decisions.size(); ++i) {
-    rec.decisions.entries.push_back(decision_from_json(decisions[i], path, "/decisions/" + std::to_string(i), rec.decisions));
-  }
+  rec.decisions = decisions_from_json(field(doc, "", "decisions"), path, "/decisions");
   return rec;
 }
 

@@ -314,6 +314,14 @@ Json snapshot_to_json(const StateSnapshot& snap) {
   return j;
 }
 
+Json snapshot_file_json(const StateSnapshot& snapshot, std::uint64_t seed, std::uint64_t scenario_hash) {
+  Json j = snapshot_to_json(snapshot);
+  j["seed"] = seed;
+  j["scenario_hash"] = hex64(scenario_hash);
+  j["tool_version"] = TOOL_VERSION;
+  return j;
+}
+
 StateSnapshot snapshot_from_json(const Json& json, const std::string& file) {
   return snapshot_from_reader(Reader(json, "", file));
 }
@@ -420,6 +428,7 @@ Json result_to_json(const RunResult& result, bool with_snapshot) {
   Json j;
   j["seed"] = result.seed;
   j["strategy"] = result.strategy;
+  if (result.spec.name == "pct") j["strategy_params"] = Json{{"depth", result.spec.depth}, {"steps", result.spec.steps}};
   if (!result.failure.empty()) {
     j["failure"] = result.failure;
     return j;
@@ -449,6 +458,11 @@ RunResult result_from_json(const Json& json) {
   RunResult result;
   result.seed = r.at("seed").u64();
   result.strategy = r.at("strategy").str();
+  if (r.has("strategy_params")) {
+    result.spec.name = "pct";
+    result.spec.depth = r.at("strategy_params").at("depth").u32();
+    result.spec.steps = r.at("strategy_params").at("steps").u64();
+  }
   if (r.has("failure")) {
     result.failure = r.at("failure").str();
     return result;

@@ -48,6 +48,9 @@ Json timing_to_json(const runtime::TimingReport& timing);
 RunResult result_from_json(const Json& json);
 
 Json snapshot_to_json(const runtime::StateSnapshot& snapshot);
+// A snapshot as written to a file: the snapshot plus the seed, the scenario's hash and the tool
+// version of the run that took it.
+Json snapshot_file_json(const runtime::StateSnapshot& snapshot, std::uint64_t seed, std::uint64_t scenario_hash);
 runtime::StateSnapshot snapshot_from_json(const Json& json, const std::string& file);
 
 // Writes `text` to `path` atomically (a temporary file beside the target, then rename): nothing

@@ -24,6 +24,8 @@ enum ExitCode : int {
   EXIT_REPLAY_MISMATCH = 4,
   EXIT_EXPECTATIONS = 5,
   EXIT_OUTPUT = 6,
+  // A sweep stopped by SIGINT or SIGTERM: 128 + the signal number, as a shell reports it.
+  EXIT_INTERRUPTED_BASE = 128,
 };
 
 int exit_code_for(simcore::Outcome outcome);
@@ -93,29 +95,57 @@ void print_warnings(const scenarios::Scenario& scenario);
 // Reports an error in the --json shape as well as on stderr, and returns its exit code.
 int report_error(bool json, const char* kind, const std::string& message, int code);
 
-struct RunArgs {
+// What every command that runs a scenario accepts: --set overrides and the strategy.
+struct ScenarioArgs {
   std::string scenario;
+  std::vector<std::string> sets;  // --set PATH=VALUE
+  std::string strategy = "random";
+  std::uint32_t depth = 2;
+  std::uint64_t pct_steps = 0;  // 0: estimated from the program
+
+  // Loads the scenario with its overrides (usage error for a malformed --set).
+  scenarios::Scenario load() const;
+  // The strategy spec, resolved for `scenario` (usage error for a bad one).
+  simcore::StrategySpec strategy_spec(const scenarios::Scenario& scenario) const;
+};
+
+struct RunArgs : ScenarioArgs {
   std::uint64_t seed = 0;
   bool json = false;
   std::string record;
   std::string trace;
   std::string snapshot;
+  bool check_determinism = false;
 };
 
 int cmd_run(const RunArgs& args);
 // `lenient`: decisions by key, clamped, defaults where the log has none; never a divergence.
 int cmd_replay(const std::string& path, bool json, const std::string& trace, bool lenient);
 
-struct SweepArgs {
-  std::string scenario;
-  std::string seeds;
-  int jobs = 1;
+struct SweepArgs : ScenarioArgs {
+  std::string program = "ptosim";  // argv[0], for repro commands
+  std::string seeds;               // empty: the scenario's expect.seeds
+  int jobs = 0;                    // 0: the number of cores
   bool json = false;
   std::string snapshot_dir;
+  std::string shard;
+  bool judge = false;  // a shard judges the expectations only when asked
+  std::string junit;
+  std::string record_failures;
+  std::uint64_t stop_after = 0;
 };
 
 int cmd_sweep(const SweepArgs& args);
-int cmd_check(const std::string& path, bool json);
+int cmd_merge(const std::vector<std::string>& files, bool json);
+
+struct ShrinkArgs {
+  std::string recording;
+  std::string output;
+  std::uint64_t max_runs = 200;
+  bool json = false;
+};
+int cmd_shrink(const ShrinkArgs& args);
+int cmd_check(const ScenarioArgs& args, bool json);
 int cmd_inspect(const std::string& path, bool dot, bool json, bool all_tasks);
 
 }  // namespace ptosim::cli

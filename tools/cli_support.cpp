@@ -10,6 +10,27 @@
 
 namespace ptosim::cli {
 
+scenarios::Scenario ScenarioArgs::load() const {
+  std::vector<scenarios::Override> overrides;
+  for (const std::string& text : sets) {
+    scenarios::Override item;
+    const std::string problem = scenarios::parse_override(text, item);
+    if (!problem.empty()) throw CLI::ValidationError("--set", problem);
+    overrides.push_back(std::move(item));
+  }
+  return scenarios::load_scenario_file(scenario, overrides);
+}
+
+simcore::StrategySpec ScenarioArgs::strategy_spec(const scenarios::Scenario& loaded) const {
+  simcore::StrategySpec spec;
+  spec.name = strategy;
+  spec.depth = depth;
+  spec.steps = pct_steps;
+  const std::string problem = simcore::validate_strategy(spec);
+  if (!problem.empty()) throw CLI::ValidationError("--strategy", problem);
+  return replay::resolve_strategy(spec, loaded);
+}
+
 int exit_code_for(simcore::Outcome outcome) {
   switch (outcome) {
     case simcore::Outcome::pass: return EXIT_PASS;

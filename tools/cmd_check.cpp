@@ -1,14 +1,15 @@
 // `ptosim check` and `ptosim inspect`: a scenario without running it, and a snapshot file.
 #include "replay/snapshot_render.h"
 #include "simcore/plural.h"
+#include "replay/sweep_report.h"
 #include "tools/cli.h"
 
 #include <iostream>
 
 namespace ptosim::cli {
 
-int cmd_check(const std::string& path, bool json) {
-  scenarios::Scenario scenario = scenarios::load_scenario_file(path);
+int cmd_check(const ScenarioArgs& args, bool json) {
+  scenarios::Scenario scenario = args.load();
   const runtime::Program& program = scenario.model.program;
   if (json) {
     replay::Json out;
@@ -18,9 +19,12 @@ int cmd_check(const std::string& path, bool json) {
     out["runtime_calls"] = program.ops.size();
     out["kernels"] = scenario.model.kernels.size();
     out["external_tensors"] = program.externals.size();
+    out["scenario_hash"] = replay::hex64(scenario.text_hash);
+    out["tool_version"] = replay::TOOL_VERSION;
     out["expect_seeds"] = scenario.expect ? replay::Json(std::to_string(scenario.expect->seeds.first) + ".." +
                                                          std::to_string(scenario.expect->seeds.last))
                                           : replay::Json(nullptr);
+    out["expect"] = scenario.expect ? replay::expectations_to_json(*scenario.expect) : replay::Json(nullptr);
     out["warnings"] = scenario.warnings;
     std::cout << replay::json_text(out, 2) << "\n";
   } else {

@@ -16,7 +16,25 @@ namespace {
 using namespace ptosim;
 using namespace ptosim::cli;
 
-constexpr const char* COMMANDS[] = {"run", "replay", "sweep", "check", "inspect"};
+constexpr const char* COMMANDS[] = {"run", "replay", "sweep", "merge", "shrink", "check", "inspect"};
+
+// --set and the strategy flags, shared by the commands that run a scenario.
+void add_scenario_flags(CLI::App* command, ScenarioArgs& args, bool strategy) {
+  command->add_option("scenario", args.scenario, "Scenario JSON file")->required();
+  command->add_option("--set", args.sets,
+                      "Override a scenario field before validation, PATH=VALUE with PATH a JSON pointer "
+                      "(--set /platform/clusters=8); VALUE is JSON, or a string when it is not. Repeatable; "
+                      "recordings keep the overridden scenario");
+  if (!strategy) return;
+  command->add_option("--strategy", args.strategy, "random (default) or pct (priority change points)")
+      ->check(CLI::IsMember({"random", "pct"}));
+  command->add_option("--depth", args.depth, "pct: bug depth d, the number of priority change points + 1 (default 2)")
+      ->check(CLI::Range(1u, simcore::PCT_MAX_DEPTH));
+  command->add_option("--pct-steps", args.pct_steps,
+                      "pct: decisions a run is expected to make, over which change points are placed (default: "
+                      "2 per task + 8)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+}
 
 // An output option given with an empty name is a mistake, not a request to skip the output.
 const CLI::Validator OUTPUT_PATH(
@@ -80,7 +98,6 @@ int main(int argc, char** argv) {
 
   RunArgs run_args;
   CLI::App* run = app.add_subcommand("run", "Run a scenario once with one seed; exit code = the outcome's");
-  run->add_option("scenario", run_args.scenario, "Scenario JSON file")->required();
   run->add_option("--seed", run_args.seed, "Root seed of the run, 0..2^64-1 (default 0)")
       ->check(CLI::Validator(
           [](const std::string& text) {
@@ -89,10 +106,15 @@ int main(int argc, char** argv) {
                                                      : "expected a seed in 0..18446744073709551615, found '" + text + "'";
           },
           "SEED"));
+  // After --seed, so that a mistyped --sed suggests --seed before --set.
+  add_scenario_flags(run, run_args, true);
   run->add_flag("--json", run_args.json, "Print one JSON object instead of text");
   run->add_option("--record", run_args.record, "Write a recording (scenario, seed, decision log) for `ptosim replay`")->check(OUTPUT_PATH);
   run->add_option("--trace", run_args.trace, "Write a Chrome trace-event JSON file (open it in Perfetto)")->check(OUTPUT_PATH);
   run->add_option("--snapshot", run_args.snapshot, "Write the runtime snapshot taken when a detector fired")->check(OUTPUT_PATH);
+  run->add_flag("--check-determinism", run_args.check_determinism,
+                "Run twice in child processes and replay the first run's decision log strictly; all three digests "
+                "must agree (exit 4 when they do not), else the exit code is the outcome's");
 
   std::string replay_path;
   bool replay_json = false;
@@ -107,13 +129,31 @@ int main(int argc, char** argv) {
   rep->add_option("--trace", replay_trace, "Write a Chrome trace-event JSON file of the replay")->check(OUTPUT_PATH);
 
   SweepArgs sweep_args;
+  sweep_args.program = argv[0];
   CLI::App* swp = app.add_subcommand(
       "sweep",
       "Run seeds A..B, one child process each; exit 0 only if the scenario's expect holds (without expect: every "
-      "seed must pass). Progress goes to stderr on a terminal");
-  swp->add_option("scenario", sweep_args.scenario, "Scenario JSON file")->required();
-  swp->add_option("--seeds", sweep_args.seeds, "Inclusive seed range A..B (at most 10,000,000 seeds)")->required();
-  swp->add_option("--jobs,-j", sweep_args.jobs, "Child processes at once (default 1)")->check(CLI::Range(1, 256));
+      "seed must pass; a shard judges only with --judge). SIGINT/SIGTERM stop every child, print the partial "
+      "summary and exit 128+signal");
+  add_scenario_flags(swp, sweep_args, true);
+  swp->add_option("--seeds", sweep_args.seeds,
+                  "Inclusive seed range A..B (at most 10,000,000 seeds; default: the scenario's expect.seeds)");
+  swp->add_option("--jobs,-j", sweep_args.jobs, "Child processes at once (default: the number of cores)")
+      ->check(CLI::Range(1, 256));
+  swp->add_option("--shard", sweep_args.shard,
+                  "Run only shard I of N (seeds with (seed - A) mod N = I - 1); `ptosim merge` combines the shards");
+  swp->add_flag("--judge", sweep_args.judge, "With --shard: let this shard's expectations decide the exit code");
+  swp->add_option("--junit", sweep_args.junit, "Write JUnit XML: one test case per seed, failures with a repro command")
+      ->check(OUTPUT_PATH);
+  swp->add_option("--record-failures", sweep_args.record_failures,
+                  "Write seed-<N>.recording.json (and seed-<N>.snapshot.json when there is one) here for every "
+                  "failing seed (created if missing)")
+      ->check(CLI::Validator(
+          [](const std::string& text) { return text.empty() ? std::string("expected a directory name") : std::string(); },
+          "DIR"));
+  swp->add_option("--stop-after", sweep_args.stop_after,
+                  "Stop launching seeds once K seeds failed (those already running finish)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   swp->add_flag("--json", sweep_args.json, "Print one JSON object instead of text");
   swp->add_option("--snapshot-dir", sweep_args.snapshot_dir,
                   "Write seed-<N>.snapshot.json here (created if missing) for every seed that did not pass and has a "
@@ -122,10 +162,31 @@ int main(int argc, char** argv) {
           [](const std::string& text) { return text.empty() ? std::string("expected a directory name") : std::string(); },
           "DIR"));
 
-  std::string check_path;
+  std::vector<std::string> merge_files;
+  bool merge_json = false;
+  CLI::App* mrg = app.add_subcommand(
+      "merge",
+      "Combine the --json outputs of the shards of one sweep into one sweep's JSON and judge the scenario's "
+      "expectations over all of them; exit 0 when they hold, 5 when not");
+  mrg->add_option("shards", merge_files, "sweep --json outputs, one per shard (every shard exactly once)")->required();
+  mrg->add_flag("--json", merge_json, "Print the merged sweep JSON instead of text");
+
+  ShrinkArgs shrink_args;
+  CLI::App* shr = app.add_subcommand(
+      "shrink",
+      "Reduce a failing recording: decisions move to their defaults while the outcome (and runtime code and "
+      "findings) stays the same; one child process per candidate. Writes a recording that `replay` reproduces");
+  shr->add_option("recording", shrink_args.recording, "Recording of a run that did not pass")->required();
+  shr->add_option("-o,--output", shrink_args.output, "Where to write the shrunk recording (default: <recording>.shrunk.json)")
+      ->check(OUTPUT_PATH);
+  shr->add_option("--max-runs", shrink_args.max_runs, "At most this many candidate runs (default 200)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}));
+  shr->add_flag("--json", shrink_args.json, "Print one JSON object instead of text");
+
+  ScenarioArgs check_args;
   bool check_json = false;
   CLI::App* chk = app.add_subcommand("check", "Validate a scenario and print its size and warnings without running it");
-  chk->add_option("scenario", check_path, "Scenario JSON file")->required();
+  add_scenario_flags(chk, check_args, false);
   chk->add_flag("--json", check_json, "Print one JSON object instead of text");
 
   std::string inspect_path;
@@ -156,7 +217,7 @@ int main(int argc, char** argv) {
       return report_error(wants_json, "usage",
                           std::string("unknown command '") + argv[1] + "'" +
                               (closest_distance <= 2 ? " (did you mean " + closest + "?)" : std::string()) +
-                              "; commands: run, replay, sweep, check, inspect; see `ptosim --help`",
+                              "; commands: run, replay, sweep, merge, shrink, check, inspect; see `ptosim --help`",
                           EXIT_USAGE);
     }
   }
@@ -173,13 +234,16 @@ int main(int argc, char** argv) {
   }
 
   const bool json = (run->parsed() && run_args.json) || (rep->parsed() && replay_json) ||
-                    (swp->parsed() && sweep_args.json) || (chk->parsed() && check_json) ||
+                    (swp->parsed() && sweep_args.json) || (mrg->parsed() && merge_json) ||
+                    (shr->parsed() && shrink_args.json) || (chk->parsed() && check_json) ||
                     (ins->parsed() && inspect_json);
   try {
     if (run->parsed()) return cmd_run(run_args);
     if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace, replay_lenient);
     if (swp->parsed()) return cmd_sweep(sweep_args);
-    if (chk->parsed()) return cmd_check(check_path, check_json);
+    if (mrg->parsed()) return cmd_merge(merge_files, merge_json);
+    if (shr->parsed()) return cmd_shrink(shrink_args);
+    if (chk->parsed()) return cmd_check(check_args, check_json);
     if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json, inspect_all);
   } catch (const CLI::ValidationError& e) {
     return report_error(json, "usage", e.what(), EXIT_USAGE);
