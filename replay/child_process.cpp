@@ -2,6 +2,7 @@
 
 #include "replay/recording.h"
 #include "replay/report_json.h"
+#include "simcore/sim_engine.h"
 
 #include <cerrno>
 #include <csignal>
@@ -35,6 +36,7 @@ void write_all(int fd, const std::string& text) {
   if (::getppid() != parent) ::_exit(3);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  simcore::Simulation::skip_teardown_at_exit();
   std::string text;
   int status = 0;
   try {
@@ -63,10 +65,15 @@ void write_all(int fd, const std::string& text) {
 
 }  // namespace
 
-void prepare_for_children() {}
+void prepare_for_children(const scenarios::Scenario& scenario) {
+  static bool prepared = false;
+  if (prepared) return;
+  prepared = true;
+  runtime::prepare_for_forked_runs(scenario.model);
+}
 
 ChildRun ChildRun::start(const scenarios::Scenario& scenario, const ChildJob& job) {
-  prepare_for_children();
+  prepare_for_children(scenario);
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
   std::cout.flush();

@@ -53,8 +53,9 @@ class ChildRun {
 // Runs one job in a child and waits for it.
 ChildOutput run_in_child(const scenarios::Scenario& scenario, const ChildJob& job);
 
-// Makes forking cheap: binds what a child needs before the first fork (see child_process.cpp).
-// Idempotent; called by ChildRun::start.
-void prepare_for_children();
+// Makes forking cheap: builds the simulation engine and the scenario's platform once, before the
+// first fork, so that children start from them. Idempotent; called by ChildRun::start. The
+// process must not run a simulation itself afterwards.
+void prepare_for_children(const scenarios::Scenario& scenario);
 
 }  // namespace ptosim::replay

@@ -10,6 +10,11 @@
 
 namespace ptosim::runtime {
 
+void prepare_for_forked_runs(const ModelInput& input) {
+  const hwmodel::Topology topology(input.platform.clusters, input.platform.scheduler_threads);
+  simcore::Simulation::prepare(simcore::Platform::host_names(topology.clusters(), topology.scheduler_threads()));
+}
+
 ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_ptr<simcore::ExplorationStrategy> strategy) {
   simcore::Simulation sim;
   simcore::DecisionSource decisions(seed, std::move(strategy));

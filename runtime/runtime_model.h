@@ -47,6 +47,11 @@ struct ModelOutput {
   TimingReport timing;
 };
 
+// Builds the simulation engine and the platform of `input` now, in a process that will fork
+// children to run it (one run each): every child then starts from them. The calling process must
+// not run the model itself afterwards.
+void prepare_for_forked_runs(const ModelInput& input);
+
 // Runs the model once in this process. Throws simcore::DecisionDivergence when a replay strategy
 // diverges, and std::exception for internal errors.
 ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_ptr<simcore::ExplorationStrategy> strategy);

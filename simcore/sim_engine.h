@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ptosim::simcore {
 
@@ -47,6 +48,14 @@ class Simulation {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
+  // Builds the engine and the named hosts now, before this process forks children that each run
+  // one simulation: every child then starts from them instead of building its own. Does nothing
+  // once an engine exists. The process that prepares must not run a simulation itself.
+  static void prepare(const std::vector<std::string>& host_names);
+  // The engine is not destroyed with the Simulation: for a child process that exits right after.
+  static void skip_teardown_at_exit();
+
+  // A host; one of the prepared hosts when the name matches.
   HostRef add_host(const std::string& name);
   // Daemon actors are killed once every non-daemon actor has returned (e.g. AI cores).
   void spawn(const std::string& name, HostRef host, std::function<void()> body, bool daemon = false);
@@ -72,8 +81,10 @@ class Simulation {
 
   static Simulation& current();
 
+ public:
+  struct Impl;  // SimGrid's engine and platform; opaque outside sim_engine.cpp
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
   std::exception_ptr failure_;
   std::string limit_reason_;
