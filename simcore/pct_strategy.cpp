@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -53,22 +54,28 @@ class PctStrategy final : public ExplorationStrategy {
       StreamGenerator generator(seed_, stream_hash, request.key.subject, request.key.part, request.occurrence);
       return generator.next_in(request.lo, request.hi);
     }
-    std::size_t best = 0;
-    Priority best_priority = priority(stream_hash, request.candidates[0]);
-    for (std::size_t i = 1; i < request.candidates.size(); ++i) {
-      const Priority p = priority(stream_hash, request.candidates[i]);
-      if (best_priority < p) {
-        best = i;
-        best_priority = p;
-      }
-    }
-    if (change != 0) lowered_[{stream_hash, request.candidates[best]}] = depth_ - change;
-    return best;
+    // At a change point the candidate about to win is demoted first, so this very choice goes to
+    // another one: the preemption of the thread about to run, in PCT's terms. It stays demoted.
+    if (change != 0) lowered_[{stream_hash, request.candidates[highest(stream_hash, request.candidates)]}] = depth_ - change;
+    return highest(stream_hash, request.candidates);
   }
 
  private:
   // (band, value): band 1 holds the initial random priorities, band 0 the lowered ones (d-i).
   using Priority = std::pair<std::uint32_t, std::uint64_t>;
+
+  std::size_t highest(std::uint64_t stream_hash, std::span<const std::uint64_t> candidates) const {
+    std::size_t best = 0;
+    Priority best_priority = priority(stream_hash, candidates[0]);
+    for (std::size_t i = 1; i < candidates.size(); ++i) {
+      const Priority p = priority(stream_hash, candidates[i]);
+      if (best_priority < p) {
+        best = i;
+        best_priority = p;
+      }
+    }
+    return best;
+  }
 
   Priority priority(std::uint64_t stream_hash, std::uint64_t identity) const {
     auto it = lowered_.find({stream_hash, identity});

@@ -9,7 +9,8 @@
 //   the candidates of any choice (scheduler threads, tasks, cores, host threads ...) are ranked
 //   without the strategy knowing what they are; a choice takes the highest-priority candidate;
 // - depth d places d-1 change points uniformly over steps 1..`steps`; at the i-th change point
-//   the candidate chosen there drops to priority d-i, below every initial priority, and a range
+//   the candidate about to win drops to priority d-i, below every initial priority, so that
+//   choice and every later one it takes part in go to others (a preemption), and a range
 //   decision made there takes the end of its range farthest from its default (the longest
 //   duration, the fault that fires) instead of its seeded value;
 // - range decisions elsewhere take the same seeded values as `random`.

@@ -34,16 +34,19 @@ TEST_CASE("pct ranks the candidates of any choice by priority, the same way for 
 }
 
 TEST_CASE("pct change points demote the chosen candidate and push ranges to their far end", "[pct]") {
-  // With d = 2 and k = 1 the only change point is the first decision.
+  // With d = 2 and k = 1 the only change point is the first decision: the candidate about to win
+  // it (the one d = 1 picks) is demoted, loses this choice and every later one.
   {
+    DecisionSource plain(5, make_pct_strategy(5, 1, 1));
+    const std::uint64_t two[] = {10, 20};
+    const std::uint64_t natural = two[plain.choose({plain.stream("choice"), 0, 0}, two)];
     DecisionSource source(5, make_pct_strategy(5, 2, 1));
     const StreamId s = source.stream("choice");
-    const std::uint64_t two[] = {10, 20};
     const std::uint64_t first = two[source.choose({s, 0, 0}, two)];
-    const std::uint64_t second = two[source.choose({s, 1, 0}, two)];
-    CHECK(first != second);  // the winner of the change point dropped below the other one
-    const std::uint64_t third = two[source.choose({s, 2, 0}, two)];
-    CHECK(third == second);
+    CHECK(first != natural);
+    CHECK(two[source.choose({s, 1, 0}, two)] == first);
+    const std::uint64_t three[] = {20, 10, 30};
+    CHECK(three[source.choose({s, 2, 0}, three)] != natural);
   }
   {
     DecisionSource source(5, make_pct_strategy(5, 2, 1));
@@ -80,9 +83,14 @@ TEST_CASE("pct places depth - 1 change points over the estimated steps", "[pct]"
         last = won;
       }
       // Each change point demotes the current winner below every undemoted candidate; with two
-      // candidates later demotions can restore the order, so flips <= depth - 1 and the first
-      // change point always flips unless it falls on the last step.
+      // candidates later demotions can restore the order, so flips <= depth - 1.
       CHECK(flips <= static_cast<int>(depth) - 1);
+      if (depth == 2) {
+        // The one change point flips the winner unless it falls on the very first step.
+        DecisionSource plain(seed, make_pct_strategy(seed, 1, 50));
+        const std::uint64_t natural = candidates[plain.choose({plain.stream("c"), 0, 0}, candidates)];
+        CHECK((flips == 1 || last != natural));
+      }
     }
   }
 }
