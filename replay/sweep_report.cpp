@@ -130,6 +130,17 @@ Json expectations_to_json(const scenarios::Expectations& expect) {
   return j;
 }
 
+bool expects_failures(const scenarios::Expectations& expect) {
+  for (simcore::Outcome outcome : expect.sometimes) {
+    if (outcome != simcore::Outcome::pass) return true;
+  }
+  if (expect.always.empty()) return false;
+  for (simcore::Outcome outcome : expect.always) {
+    if (outcome == simcore::Outcome::pass) return false;
+  }
+  return true;
+}
+
 Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const ExpectationCheck& check) {
   Json out;
   out["scenario"] = meta.scenario_name;

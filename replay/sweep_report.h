@@ -37,6 +37,10 @@ SweepMeta sweep_meta_for(const scenarios::Scenario& scenario, const SeedSelectio
 std::string repro_command(const SweepMeta& meta, std::uint64_t seed);
 
 Json expectations_to_json(const scenarios::Expectations& expect);
+// Whether the expectations describe a bug the scenario must keep finding: an outcome other than
+// pass that must appear (sometimes, or always without pass). Measurement scripts select the
+// catalogue's bug scenarios by it (`check --json`: expects_failures).
+bool expects_failures(const scenarios::Expectations& expect);
 
 // The sweep's JSON (docs/outputs.md). `check` is the expectations' verdict over this sweep.
 Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const ExpectationCheck& check);

@@ -25,6 +25,7 @@ int cmd_check(const ScenarioArgs& args, bool json) {
                                                          std::to_string(scenario.expect->seeds.last))
                                           : replay::Json(nullptr);
     out["expect"] = scenario.expect ? replay::expectations_to_json(*scenario.expect) : replay::Json(nullptr);
+    out["expects_failures"] = scenario.expect && replay::expects_failures(*scenario.expect);
     out["warnings"] = scenario.warnings;
     std::cout << replay::json_text(out, 2) << "\n";
   } else {

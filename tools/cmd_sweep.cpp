@@ -242,7 +242,14 @@ int cmd_merge(const std::vector<std::string>& files, bool json) {
   }
   replay::SweepDocument merged = replay::merge_sweeps(shards, files);
   merged.meta.judged = true;
-  const replay::ExpectationCheck check = replay::check_expectations(merged.meta.expect, merged.summary);
+  replay::ExpectationCheck check = replay::check_expectations(merged.meta.expect, merged.summary);
+  if (merged.summary.interrupted_by != 0) {
+    check.holds = false;
+    check.violations.insert(check.violations.begin(), "a shard was interrupted by signal " +
+                                                          std::to_string(merged.summary.interrupted_by) + ": " +
+                                                          std::to_string(merged.summary.runs) + " of " +
+                                                          std::to_string(merged.summary.total) + " seeds ran");
+  }
   if (json) {
     std::cout << replay::json_text(replay::sweep_to_json(merged.summary, merged.meta, check), 2) << "\n";
   } else {

@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
   CLI::App app{"ptosim: deterministic simulator of the PTO2 tensormap_and_ringbuffer runtime and its AI cores.\n"
                "Exit codes: 0 pass; 10 wrong_values, 11 hang, 12 deadlock_true, 13 deadlock_false, 14 runtime_error,\n"
                "15 sim_limit; 1 internal error, 2 usage, 3 invalid input, 4 replay mismatch, 5 sweep expectations\n"
-               "not met, 6 cannot write an output file. See docs/exit-codes.md.",
+               "not met, 6 cannot write an output file, 130/143 sweep stopped by SIGINT/SIGTERM. See\n"
+               "docs/exit-codes.md.",
                "ptosim"};
   app.set_version_flag("--version", std::string("ptosim ") + replay::TOOL_VERSION);
   app.require_subcommand(1);

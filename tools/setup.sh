@@ -14,7 +14,9 @@ if [[ "$mode" != "demo" && "$mode" != "test" && "$mode" != "sanitize" ]]; then
   exit 2
 fi
 
-packages=(build-essential cmake pkg-config libsimgrid-dev catch2 nlohmann-json3-dev libcli11-dev libboost-graph-dev)
+# libxml2-utils: xmllint, which the tests use to validate sweep --junit output.
+packages=(build-essential cmake pkg-config libsimgrid-dev catch2 nlohmann-json3-dev libcli11-dev libboost-graph-dev
+          libxml2-utils)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -133,3 +133,19 @@ TEST_CASE("JUnit output escapes markup and bytes that are not UTF-8", "[sweep]")
   CHECK_THAT(xml, Catch::Contains("<testcase classname=\"ptosim.tiny\" name=\"seed 0\""));
   CHECK_THAT(xml, Catch::Contains("tests=\"2\" failures=\"1\" errors=\"0\""));
 }
+
+TEST_CASE("bug scenarios are those whose expectations demand a failure", "[sweep]") {
+  scenarios::Expectations expect;
+  CHECK_FALSE(replay::expects_failures(expect));
+  expect.always = {Outcome::pass};
+  CHECK_FALSE(replay::expects_failures(expect));
+  expect.sometimes = {Outcome::pass};
+  CHECK_FALSE(replay::expects_failures(expect));
+  expect.sometimes = {Outcome::deadlock_false};
+  CHECK(replay::expects_failures(expect));
+  expect.sometimes.clear();
+  expect.always = {Outcome::deadlock_true};
+  CHECK(replay::expects_failures(expect));
+  expect.always = {Outcome::deadlock_true, Outcome::pass};
+  CHECK_FALSE(replay::expects_failures(expect));
+}
