@@ -390,12 +390,14 @@ TEST_CASE("a sweep without --seeds sweeps the scenario's expect.seeds", "[cli][e
   CHECK(j["jobs"].get<int>() >= 1);
 }
 
-TEST_CASE("SIGTERM stops every child, prints the partial summary and exits 143", "[cli][explore]") {
+TEST_CASE("SIGTERM stops every child, prints the partial summary and exits 143; progress goes to stderr",
+          "[cli][explore]") {
   TempDir dir;
   // Seeds of the 50,000-task benchmark take long enough to be interrupted mid-run.
   const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/chain_fanout_50k.json";
   const pid_t pid = spawn({"sweep", bench, "--seeds", "0..999", "--jobs", "2", "--json"}, dir.file("out"), dir.file("err"));
-  ::usleep(1500 * 1000);
+  // Long enough for one progress line: stderr is a file here, not a terminal (one every 5 s).
+  ::usleep(6000 * 1000);
   REQUIRE(::kill(pid, SIGTERM) == 0);
   const int code = wait_exit(pid);
   CHECK(code == 143);
@@ -407,5 +409,8 @@ TEST_CASE("SIGTERM stops every child, prints the partial summary and exits 143",
   CHECK(j["interrupted_by"] == SIGTERM);
   CHECK(j["runs"].get<int>() < 1000);
   CHECK(j["expectations"]["holds"] == false);
-  CHECK_THAT(read_file(dir.file("err")), Catch::Contains("interrupted by signal 15"));
+  const std::string err = read_file(dir.file("err"));
+  CHECK_THAT(err, Catch::Contains("interrupted by signal 15"));
+  CHECK_THAT(err, Catch::Contains("/1000 seeds done, "));
+  CHECK(err.find('\r') == std::string::npos);  // no live line off a terminal
 }
