@@ -230,8 +230,12 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
     for (std::size_t i = running.size(); i-- > 0;) {
       if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
       if (running[i].pump()) continue;
-      record(running[i].finish());
+      ChildOutput output = running[i].finish();
       running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+      // A terminal's Ctrl-C reaches the children too: a child that died while the sweep is being
+      // stopped did not fail, it was stopped with it, and is not counted.
+      if (stop_requested() && !output.result.failure.empty()) continue;
+      record(std::move(output));
       if (options.stop_after > 0 && summary.failing >= options.stop_after) summary.stopped_early = true;
       report_progress();
     }
