@@ -37,13 +37,18 @@ void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
   token_ = descriptor.token;
   task_id_ = descriptor.task;
   kernel_ = &kernel;
-  start_ns_ = store_ns + timing_.register_visible_ns + timing_.start_latency_ns;
+  start_ns_ = add_ns(add_ns(store_ns, timing_.register_visible_ns), timing_.start_latency_ns);
   // Keyed by task (and block), not by core: moving a task to another core keeps its duration.
   run_ns_ = decisions_.decide_ns({duration_stream_, descriptor.task, 0}, kernel.min_duration_ns, kernel.max_duration_ns);
   finish_ns_ = clock_.predict_end(start_ns_, run_ns_);
   cond_ = CondRegister{descriptor.token, false, TIME_NEVER};
   descriptor_ = descriptor;  // the payload stays readable until the kernel ends
   doorbell_.notify();
+}
+
+TimeNs AiCore::busy_ns(TimeNs until_ns) const {
+  if (!has_task_ || until_ns <= start_ns_) return busy_ns_;
+  return add_ns(busy_ns_, (until_ns < finish_ns_ ? until_ns : finish_ns_) - start_ns_);
 }
 
 void AiCore::run() {
@@ -55,12 +60,13 @@ void AiCore::run() {
     const TimeNs start_ns = start_ns_ > now_ns ? start_ns_ : now_ns;
     events_.record_at(simcore::EventKind::start, start_ns, task_id_, lane_);
     finish_ns_ = clock_.perform(start_ns, run_ns_);
+    busy_ns_ = add_ns(busy_ns_, finish_ns_ - start_ns);
     events_.record(simcore::EventKind::finish, simcore::now(), task_id_, lane_);
     // The kernel's GM accesses happened between its start and its end (on the simulator board
     // neither is known before it runs); GM resolves them after the run.
     if (descriptor_.logs_accesses) memory_.log_task(descriptor_, static_cast<std::uint32_t>(id_), start_ns, finish_ns_);
     has_task_ = false;
-    cond_ = CondRegister{token_, true, finish_ns_ + timing_.fin_visible_ns};
+    cond_ = CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns)};
     if (observer_ != nullptr) observer_->on_fin_posted(id_, cond_.fin_visible_ns);
   }
 }

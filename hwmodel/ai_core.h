@@ -77,8 +77,11 @@ class AiCore {
   // in advance (a kernel that runs as host code).
   TimeNs fin_visible_ns() const {
     if (!has_task_) return cond_.fin_visible_ns;
-    return finish_ns_ == TIME_NEVER ? TIME_NEVER : finish_ns_ + timing_.fin_visible_ns;
+    return add_ns(finish_ns_, timing_.fin_visible_ns);
   }
+
+  // Time spent executing kernels (start to finish) up to `until_ns`.
+  TimeNs busy_ns(TimeNs until_ns) const;
 
   // Actor body; runs until the simulation ends.
   void run();
@@ -106,6 +109,7 @@ class AiCore {
   TimeNs start_ns_ = 0;
   TimeNs run_ns_ = 0;
   TimeNs finish_ns_ = 0;
+  TimeNs busy_ns_ = 0;  // kernels that have finished
   CondRegister cond_;
   TaskDescriptor descriptor_;  // of the current task: its GM views are logged when it ends
 };

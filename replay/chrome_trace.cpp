@@ -36,7 +36,7 @@ class TraceWriter {
   bool first_ = true;
 };
 
-std::string quoted(const std::string& text) { return Json(text).dump(); }
+std::string quoted(const std::string& text) { return json_text(Json(text)); }
 
 }  // namespace
 

@@ -16,18 +16,19 @@ std::string recording_to_text(const Recording& recording) {
                             {"text", recording.scenario_text}};
   header["seed"] = recording.seed;
   header["strategy"] = recording.strategy;
+  header["strategy_params"] = strategy_params_to_json(recording.spec);
   header["result"] = Json{{"outcome", simcore::to_string(recording.outcome)},
                           {"digest", hex64(recording.digest)},
                           {"sim_time_ns", recording.sim_time_ns},
                           {"events", recording.events}};
   // The decision log is a list, one keyed decision per line, so it stays diffable and editable.
-  std::string text = header.dump(1);
+  std::string text = json_text(header, 1);
   text.pop_back();  // the closing brace; the decisions follow
   std::ostringstream out;
   out << text << ",\n \"decisions\": [";
   const auto& entries = recording.decisions.entries;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    out << (i == 0 ? "\n  " : ",\n  ") << decision_to_json(recording.decisions, entries[i]).dump();
+    out << (i == 0 ? "\n  " : ",\n  ") << json_text(decision_to_json(recording.decisions, entries[i]));
   }
   out << (entries.empty() ? "]\n}\n" : "\n ]\n}\n");
   return out.str();
@@ -49,6 +50,38 @@ Json decision_to_json(const simcore::DecisionLog& log, const simcore::DecisionEn
   }
   j["default"] = e.default_value;
   return j;
+}
+
+Json strategy_params_to_json(const simcore::StrategySpec& spec) {
+  Json params = Json::object();
+  if (spec.name == "pct") {
+    params["depth"] = spec.depth;
+    params["steps"] = spec.steps;
+  }
+  return params;
+}
+
+Json decisions_to_json(const simcore::DecisionLog& log) {
+  Json list = Json::array();
+  for (const simcore::DecisionEntry& entry : log.entries) list.push_back(decision_to_json(log, entry));
+  return list;
+}
+
+Recording make_recording(const scenarios::Scenario& scenario, const RunResult& result, simcore::DecisionLog decisions) {
+  Recording rec;
+  rec.tool_version = TOOL_VERSION;
+  rec.scenario_path = scenario.path;
+  rec.scenario_text = scenario.text;
+  rec.scenario_hash = scenario.text_hash;
+  rec.seed = result.seed;
+  rec.strategy = result.strategy;
+  rec.spec = result.spec;
+  rec.outcome = result.outcome;
+  rec.digest = result.digest;
+  rec.sim_time_ns = result.sim_time_ns;
+  rec.events = result.events;
+  rec.decisions = std::move(decisions);
+  return rec;
 }
 
 namespace {
@@ -109,12 +142,23 @@ simcore::DecisionEntry decision_from_json(const Json& e, const std::string& path
 
 }  // namespace
 
-Recording read_recording(const std::string& path) {
-  const std::string text = read_file(path);
+simcore::DecisionLog decisions_from_json(const Json& list, const std::string& file, const std::string& pointer) {
+  if (!list.is_array()) throw InputError(file, pointer, "expected a list of decisions");
+  simcore::DecisionLog log;
+  log.entries.reserve(list.size());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    log.entries.push_back(decision_from_json(list[i], file, pointer + "/" + std::to_string(i), log));
+  }
+  return log;
+}
+
+Recording read_recording(const std::string& path) { return parse_recording(read_file(path), path); }
+
+Recording parse_recording(const std::string& text, const std::string& path) {
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw InputError(path, "", std::string("not valid JSON (truncated or corrupted recording?): ") + e.what());
   }
   auto field = [&](const Json& parent, const std::string& parent_pointer, const char* key) -> const Json& {
@@ -134,7 +178,7 @@ Recording read_recording(const std::string& path) {
   const Json& version = field(doc, "", "version");
   expect(version.is_number_integer() && version.get<std::int64_t>() == RECORDING_VERSION, "/version",
          "expected recording version " + std::to_string(RECORDING_VERSION) +
-             " (the only one this ptosim reads; record the run again with this ptosim), found " + version.dump());
+             " (the only one this ptosim reads; record the run again with this ptosim), found " + json_text(version));
   const Json& tool = field(doc, "", "tool_version");
   expect(tool.is_string(), "/tool_version", "expected a string");
   rec.tool_version = tool.get<std::string>();
@@ -155,9 +199,28 @@ Recording read_recording(const std::string& path) {
          "expected a non-negative integer");
   rec.seed = seed.get<std::uint64_t>();
   const Json& strategy = field(doc, "", "strategy");
-  expect(strategy.is_string() && strategy.get<std::string>() == "random", "/strategy",
-         "a recording of strategy \"random\" (the only one this ptosim writes)");
+  expect(strategy.is_string() && (strategy.get<std::string>() == "random" || strategy.get<std::string>() == "pct" ||
+                                  strategy.get<std::string>() == "replay-lenient"),
+         "/strategy", "expected \"random\", \"pct\" or \"replay-lenient\" (a shrunk recording)");
   rec.strategy = strategy.get<std::string>();
+  rec.spec.name = rec.strategy == "pct" ? "pct" : "random";
+  if (doc.contains("strategy_params")) {
+    const Json& params = doc.at("strategy_params");
+    expect(params.is_object(), "/strategy_params", "expected an object");
+    if (rec.strategy == "pct") {
+      const Json& depth = field(params, "/strategy_params", "depth");
+      expect(depth.is_number_unsigned() && depth.get<std::uint64_t>() >= 1 &&
+                 depth.get<std::uint64_t>() <= simcore::PCT_MAX_DEPTH,
+             "/strategy_params/depth", "expected an integer in 1.." + std::to_string(simcore::PCT_MAX_DEPTH));
+      rec.spec.depth = depth.get<std::uint32_t>();
+      const Json& steps = field(params, "/strategy_params", "steps");
+      expect(steps.is_number_unsigned() && steps.get<std::uint64_t>() >= 1, "/strategy_params/steps",
+             "expected a positive integer");
+      rec.spec.steps = steps.get<std::uint64_t>();
+    }
+  } else {
+    expect(rec.strategy != "pct", "/strategy_params", "missing field 'strategy_params' (pct's depth and steps)");
+  }
   const Json& result = field(doc, "", "result");
   const Json& outcome = field(result, "/result", "outcome");
   expect(outcome.is_string() && simcore::parse_outcome(outcome.get<std::string>(), rec.outcome), "/result/outcome",
@@ -166,17 +229,13 @@ Recording read_recording(const std::string& path) {
   expect(digest.is_string() && parse_hex64(digest.get<std::string>(), rec.digest), "/result/digest",
          "expected a 0x-prefixed hex digest");
   const Json& sim_time = field(result, "/result", "sim_time_ns");
-  expect(sim_time.is_number_integer(), "/result/sim_time_ns", "expected an integer");
+  expect(sim_time.is_number_unsigned() && sim_time.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX),
+         "/result/sim_time_ns", "expected a non-negative integer that fits in 63 bits");
   rec.sim_time_ns = sim_time.get<std::int64_t>();
   const Json& events = field(result, "/result", "events");
-  expect(events.is_number_unsigned() || events.is_number_integer(), "/result/events", "expected an integer");
+  expect(events.is_number_unsigned(), "/result/events", "expected a non-negative integer");
   rec.events = events.get<std::uint64_t>();
-  const Json& decisions = field(doc, "", "decisions");
-  expect(decisions.is_array(), "/decisions", "expected a list of decisions");
-  rec.decisions.entries.reserve(decisions.size());
-  for (std::size_t i = 0; i < decisions.size(); ++i) {
-    rec.decisions.entries.push_back(decision_from_json(decisions[i], path, "/decisions/" + std::to_string(i), rec.decisions));
-  }
+  rec.decisions = decisions_from_json(field(doc, "", "decisions"), path, "/decisions");
   return rec;
 }
 

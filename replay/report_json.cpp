@@ -1,10 +1,14 @@
 #include "replay/report_json.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace ptosim::replay {
@@ -34,9 +38,19 @@ class Reader {
     }
     return value_.get<std::uint64_t>();
   }
+  // Integers are range-checked at their full width: a value that does not fit is an error, never
+  // a silent wrap (an unsigned 2^63 read as int64, or 2^32+1 read as int).
   std::int64_t i64() const {
     if (!value_.is_number_integer()) fail("expected an integer", pointer_);
+    if (value_.is_number_unsigned() && value_.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+      fail("integer out of range", pointer_);
+    }
     return value_.get<std::int64_t>();
+  }
+  int i32() const {
+    const std::int64_t v = i64();
+    if (v < INT32_MIN || v > INT32_MAX) fail("integer out of range", pointer_);
+    return static_cast<int>(v);
   }
   std::uint32_t u32() const {
     std::uint64_t v = u64();
@@ -95,8 +109,8 @@ runtime::TaskView task_from_json(const Reader& r) {
   task.ring = r.at("ring").u32();
   task.local_id = r.at("local_id").u32();
   task.state = r.at("state").str();
-  task.state_number = static_cast<int>(r.at("state_number").i64());
-  task.stored_state = static_cast<int>(r.at("stored_state").i64());
+  task.state_number = r.at("state_number").i32();
+  task.stored_state = r.at("stored_state").i32();
   task.fanin_refcount = r.at("fanin_refcount").u32();
   task.fanin_count = r.at("fanin_count").u32();
   task.consumers_released = r.at("consumers_released").u32();
@@ -130,11 +144,11 @@ Json report_to_json(const runtime::RuntimeReport& report) {
 
 runtime::RuntimeReport report_from_json(const Reader& r) {
   runtime::RuntimeReport report;
-  report.code = static_cast<runtime::ErrorCode>(r.at("code").i64());
+  report.code = static_cast<runtime::ErrorCode>(r.at("code").i32());
   report.detector = r.at("detector").str();
   report.actor = r.at("actor").str();
   report.time_ns = r.at("time_ns").i64();
-  if (r.has("stall_sub_class")) report.stall_sub_class = static_cast<int>(r.at("stall_sub_class").i64());
+  if (r.has("stall_sub_class")) report.stall_sub_class = r.at("stall_sub_class").i32();
   report.message = r.at("message").str();
   return report;
 }
@@ -148,12 +162,13 @@ StateSnapshot snapshot_from_reader(const Reader& r) {
   }
   snap.time_ns = r.at("time_ns").i64();
   snap.detector = r.at("detector").str();
-  snap.error_code = static_cast<int>(r.at("error_code").i64());
+  snap.error_code = r.at("error_code").i32();
   snap.error_name = r.at("error_name").str();
-  snap.host_code = static_cast<int>(r.at("host_code").i64());
+  snap.host_code = r.at("host_code").i32();
   snap.message = r.at("message").str();
   snap.completed_tasks = r.at("completed_tasks").u32();
   snap.total_tasks = r.at("total_tasks").u32();
+  if (r.has("program_tasks")) snap.program_tasks = r.at("program_tasks").u32();
   snap.orchestration_done = r.at("orchestration_done").boolean();
   if (r.has("progress_task") && !r.at("progress_task").raw().is_null()) snap.progress_task = r.at("progress_task").u32();
   if (r.has("blocked_ring") && !r.at("blocked_ring").raw().is_null()) snap.blocked_ring = r.at("blocked_ring").u32();
@@ -209,6 +224,10 @@ InputError::InputError(std::string file, std::string pointer, std::string proble
     : std::runtime_error(file + ": " + (pointer.empty() ? std::string("at the document root") : "at " + pointer) + ": " + problem),
       pointer_(std::move(pointer)) {}
 
+std::string json_text(const Json& json, int indent) {
+  return json.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
 std::string hex64(std::uint64_t value) {
   char buffer[24];
   std::snprintf(buffer, sizeof buffer, "0x%016llx", static_cast<unsigned long long>(value));
@@ -247,6 +266,7 @@ Json snapshot_to_json(const StateSnapshot& snap) {
   j["message"] = snap.message;
   j["completed_tasks"] = snap.completed_tasks;
   j["total_tasks"] = snap.total_tasks;
+  j["program_tasks"] = snap.program_tasks;
   j["orchestration_done"] = snap.orchestration_done;
   j["progress_task"] = snap.progress_task ? Json(*snap.progress_task) : Json(nullptr);
   j["blocked_ring"] = snap.blocked_ring ? Json(*snap.blocked_ring) : Json(nullptr);
@@ -291,6 +311,14 @@ Json snapshot_to_json(const StateSnapshot& snap) {
   j["outcome"] = snap.outcome;
   j["verdict"] = snap.verdict;
   j["wait_chain"] = snap.wait_chain;
+  return j;
+}
+
+Json snapshot_file_json(const StateSnapshot& snapshot, std::uint64_t seed, std::uint64_t scenario_hash) {
+  Json j = snapshot_to_json(snapshot);
+  j["seed"] = seed;
+  j["scenario_hash"] = hex64(scenario_hash);
+  j["tool_version"] = TOOL_VERSION;
   return j;
 }
 
@@ -363,10 +391,59 @@ Json finding_to_json(const simcore::Finding& finding) {
   return j;
 }
 
+namespace {
+
+// busy / total as a fraction with four decimals (0 for an empty run).
+double fraction(TimeNs busy_ns, TimeNs total_ns) {
+  if (total_ns <= 0) return 0.0;
+  return static_cast<double>(busy_ns * 10000 / total_ns) / 10000.0;
+}
+
+}  // namespace
+
+Json timing_to_json(const runtime::TimingReport& timing) {
+  Json j;
+  j["sim_time_ns"] = timing.end_ns;
+  j["orchestrator_ns"] = timing.orchestrator_ns;
+  j["orchestration_done"] = timing.orchestration_done;
+  Json threads = Json::array();
+  for (std::size_t t = 0; t < timing.thread_busy_ns.size(); ++t) {
+    threads.push_back(Json{{"thread", t},
+                           {"busy_ns", timing.thread_busy_ns[t]},
+                           {"utilization", fraction(timing.thread_busy_ns[t], timing.end_ns)}});
+  }
+  j["threads"] = std::move(threads);
+  Json cores = Json::array();
+  for (const runtime::CoreTimingReport& core : timing.cores) {
+    cores.push_back(Json{{"id", core.id},
+                         {"kind", core.kind},
+                         {"name", core.name},
+                         {"busy_ns", core.busy_ns},
+                         {"utilization", fraction(core.busy_ns, timing.end_ns)}});
+  }
+  j["cores"] = std::move(cores);
+  Json rings = Json::array();
+  for (std::size_t r = 0; r < timing.rings.size(); ++r) {
+    const runtime::RingTiming& ring = timing.rings[r];
+    rings.push_back(Json{{"ring", r},
+                         {"blocked_ns",
+                          {{"task_window", ring.blocked_ns[0]}, {"heap", ring.blocked_ns[1]}, {"dep_pool", ring.blocked_ns[2]}}},
+                         {"peak_tasks_in_flight", ring.peak_tasks_in_flight},
+                         {"task_window", ring.task_window},
+                         {"peak_heap_bytes", ring.peak_heap_bytes},
+                         {"heap_bytes", ring.heap_bytes},
+                         {"peak_dep_pool_entries", ring.peak_dep_pool_entries},
+                         {"dep_pool_entries", ring.dep_pool_entries}});
+  }
+  j["rings"] = std::move(rings);
+  return j;
+}
+
 Json result_to_json(const RunResult& result, bool with_snapshot) {
   Json j;
   j["seed"] = result.seed;
   j["strategy"] = result.strategy;
+  if (result.spec.name == "pct") j["strategy_params"] = Json{{"depth", result.spec.depth}, {"steps", result.spec.steps}};
   if (!result.failure.empty()) {
     j["failure"] = result.failure;
     return j;
@@ -390,6 +467,7 @@ Json result_to_json(const RunResult& result, bool with_snapshot) {
   }
   if (result.report) j["runtime_error"] = report_to_json(*result.report);
   if (!result.wait_chain.empty()) j["wait_chain"] = result.wait_chain;
+  if (result.timing) j["timing"] = timing_to_json(*result.timing);
   if (with_snapshot && result.snapshot) j["snapshot"] = snapshot_to_json(*result.snapshot);
   return j;
 }
@@ -400,6 +478,11 @@ RunResult result_from_json(const Json& json) {
   RunResult result;
   result.seed = r.at("seed").u64();
   result.strategy = r.at("strategy").str();
+  if (r.has("strategy_params")) {
+    result.spec.name = "pct";
+    result.spec.depth = r.at("strategy_params").at("depth").u32();
+    result.spec.steps = r.at("strategy_params").at("steps").u64();
+  }
   if (r.has("failure")) {
     result.failure = r.at("failure").str();
     return result;
@@ -452,22 +535,91 @@ RunResult result_from_json(const Json& json) {
   return result;
 }
 
-void write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw OutputFileError("cannot write " + path + ": " + std::strerror(errno));
-    out << text;
-    out.flush();
-    if (!out) {
-      const int error = errno;
-      std::remove(temp.c_str());
-      throw OutputFileError("cannot write " + path + ": " + std::strerror(error));
+namespace {
+
+constexpr int MAX_SYMLINK_HOPS = 40;  // as the kernel's ELOOP limit
+
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// The file a write to `path` must replace: symlinks followed to their final target.
+std::string final_target(const std::string& path) {
+  std::string target = path;
+  for (int hop = 0; hop <= MAX_SYMLINK_HOPS; ++hop) {
+    struct stat info {};
+    if (::lstat(target.c_str(), &info) != 0) {
+      if (errno == ENOENT) return target;
+      throw OutputFileError("cannot write " + path + ": " + std::strerror(errno));
     }
+    if (!S_ISLNK(info.st_mode)) {
+      if (!S_ISREG(info.st_mode)) {
+        throw OutputFileError("cannot write " + path + ": " + (target == path ? std::string("it") : target) + " is " +
+                              file_kind(info.st_mode) + "; ptosim writes only regular files (use - for stdout)");
+      }
+      return target;
+    }
+    std::string link(PATH_MAX, '\0');
+    const ssize_t length = ::readlink(target.c_str(), link.data(), link.size());
+    if (length < 0) throw OutputFileError("cannot write " + path + ": " + std::strerror(errno));
+    link.resize(static_cast<std::size_t>(length));
+    target = link.empty() || link[0] == '/' ? link : directory_of(target) + "/" + link;
   }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+  throw OutputFileError("cannot write " + path + ": too many levels of symbolic links");
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  if (path.empty()) throw OutputFileError("cannot write a file with an empty name");
+  const std::string target = final_target(path);
+  // A short temporary name beside the target: the rename stays on one file system, and a target
+  // name of the maximum length still works.
+  std::string temp = directory_of(target) + "/.ptosim-XXXXXX";
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) throw OutputFileError("cannot write " + path + ": " + std::strerror(errno));
+  auto fail = [&](int error) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw OutputFileError("cannot write " + path + ": " + std::strerror(error));
+  };
+  // Permissions of the file being replaced, or what a plain create would give.
+  struct stat existing {};
+  mode_t mode = 0;
+  if (::stat(target.c_str(), &existing) == 0) {
+    mode = existing.st_mode & 07777;
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    mode = 0666 & ~mask;
+  }
+  if (::fchmod(fd, mode) != 0) fail(errno);
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(n < 0 ? errno : EIO);
+    written += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) {
     const int error = errno;
-    std::remove(temp.c_str());
+    ::unlink(temp.c_str());
+    throw OutputFileError("cannot write " + path + ": " + std::strerror(error));
+  }
+  if (std::rename(temp.c_str(), target.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temp.c_str());
     throw OutputFileError("cannot write " + path + ": " + std::strerror(error));
   }
 }
@@ -485,7 +637,7 @@ runtime::StateSnapshot read_snapshot_file(const std::string& path) {
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
     throw InputError(path, "", std::string("not valid JSON: ") + e.what());
   }
   if (doc.is_object() && doc.contains("snapshot") && !doc.contains("format")) {

@@ -30,6 +30,11 @@ class OutputFileError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The text of a JSON document for output. Strings that are not valid UTF-8 (a file name, bytes
+// quoted from a bad input) have each bad byte replaced by U+FFFD, so serializing never throws and
+// every output is valid JSON. Every JSON that ptosim prints or writes goes through here.
+std::string json_text(const Json& json, int indent = -1);
+
 std::string hex64(std::uint64_t value);
 // Parses "0x" followed by 1..16 hex digits; false on anything else.
 bool parse_hex64(const std::string& text, std::uint64_t& out);
@@ -40,13 +45,20 @@ Json mismatch_to_json(const runtime::TensorMismatch& mismatch);
 // {"kind": ..., "summary": ..., <the finding's detail fields>}
 Json finding_to_json(const simcore::Finding& finding);
 Json result_to_json(const RunResult& result, bool with_snapshot);
+// The `timing` object of `run --json` (docs/outputs.md).
+Json timing_to_json(const runtime::TimingReport& timing);
 RunResult result_from_json(const Json& json);
 
 Json snapshot_to_json(const runtime::StateSnapshot& snapshot);
+// A snapshot as written to a file: the snapshot plus the seed, the scenario's hash and the tool
+// version of the run that took it.
+Json snapshot_file_json(const runtime::StateSnapshot& snapshot, std::uint64_t seed, std::uint64_t scenario_hash);
 runtime::StateSnapshot snapshot_from_json(const Json& json, const std::string& file);
 
-// Writes `text` to `path` atomically (temporary file + rename): nothing half-written is left.
-// Throws OutputFileError with the reason.
+// Writes `text` to `path` atomically (a temporary file beside the target, then rename): nothing
+// half-written is left. A symlink is followed to its final target and stays a link; the target
+// must be a regular file or not exist: a device, FIFO, socket or directory is refused (writing
+// --record /dev/full used to replace the device node). Throws OutputFileError with the reason.
 void write_file_atomically(const std::string& path, const std::string& text);
 std::string read_file(const std::string& path);
 

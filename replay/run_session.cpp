@@ -1,8 +1,13 @@
 #include "replay/run_session.h"
 
+#include "replay/child_process.h"
+#include "replay/recording.h"
 #include "replay/report_json.h"
+#include "simcore/plural.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <cstring>
@@ -10,30 +15,40 @@
 #include <filesystem>
 #include <map>
 #include <poll.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace ptosim::replay {
 
-RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
-                       const std::optional<simcore::DecisionLog>& replay_log, RunArtifacts* artifacts,
-                       ReplayMode mode, const ScenarioAnalysis* analysis) {
+std::uint64_t estimate_pct_steps(const scenarios::Scenario& scenario) {
+  return 2 * static_cast<std::uint64_t>(scenario.model.program.task_count) + 8;
+}
+
+simcore::StrategySpec resolve_strategy(const simcore::StrategySpec& spec, const scenarios::Scenario& scenario) {
+  simcore::StrategySpec resolved = spec;
+  if (resolved.name == "pct" && resolved.steps == 0) resolved.steps = estimate_pct_steps(scenario);
+  return resolved;
+}
+
+RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, const RunOptions& options,
+                       RunArtifacts* artifacts) {
+  const ScenarioAnalysis* analysis = options.analysis;
   std::unique_ptr<ScenarioAnalysis> own_analysis;
   if (analysis == nullptr) {
     own_analysis = analyse_scenario(scenario);
     analysis = own_analysis.get();
   }
   std::unique_ptr<simcore::ExplorationStrategy> strategy;
-  if (!replay_log) {
-    strategy = simcore::make_random_strategy(seed);
-  } else if (mode == ReplayMode::lenient) {
-    strategy = simcore::make_lenient_replay_strategy(*replay_log);
+  const simcore::StrategySpec spec = resolve_strategy(options.strategy, scenario);
+  if (!options.replay_log) {
+    strategy = simcore::make_strategy(spec, seed);
+  } else if (options.mode == ReplayMode::lenient) {
+    strategy = simcore::make_lenient_replay_strategy(*options.replay_log);
   } else {
-    strategy = simcore::make_replay_strategy(*replay_log);
+    strategy = simcore::make_replay_strategy(*options.replay_log);
   }
   RunResult result;
   result.seed = seed;
   result.strategy = std::string(strategy->name());
+  result.spec = spec;
   runtime::ModelOutput output = runtime::simulate(scenario.model, seed, std::move(strategy));
   result.outcome = output.verdict.outcome;
   result.summary = output.verdict.summary;
@@ -58,6 +73,7 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
       result.summary = data.summary;
     }
   }
+  result.timing = output.timing;
   if (artifacts != nullptr) {
     artifacts->decisions = std::move(output.decisions);
     artifacts->events = std::move(output.events);
@@ -67,80 +83,75 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
   return result;
 }
 
+RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
+                       const std::optional<simcore::DecisionLog>& replay_log, RunArtifacts* artifacts,
+                       ReplayMode mode) {
+  RunOptions options;
+  options.replay_log = replay_log;
+  options.mode = mode;
+  return run_scenario(scenario, seed, options, artifacts);
+}
+
+bool is_failing(const RunResult& result) {
+  return !result.failure.empty() || result.outcome != simcore::Outcome::pass || !result.findings.empty();
+}
+
+std::uint64_t SeedSelection::count() const {
+  const std::uint64_t span = range.count();  // at most SWEEP_MAX_SEEDS, checked by the caller
+  const std::uint64_t offset = shard_index - 1;
+  return span > offset ? (span - offset + shard_count - 1) / shard_count : 0;
+}
+
+std::uint64_t SeedSelection::at(std::uint64_t n) const {
+  return range.first + (shard_index - 1) + n * shard_count;
+}
+
+std::string SeedSelection::shard_text() const { return std::to_string(shard_index) + "/" + std::to_string(shard_count); }
+
+std::string parse_shard(const std::string& text, SeedSelection& out) {
+  const std::size_t slash = text.find('/');
+  std::uint64_t index = 0;
+  std::uint64_t count = 0;
+  if (slash == std::string::npos || !scenarios::parse_u64(text.substr(0, slash), index) ||
+      !scenarios::parse_u64(text.substr(slash + 1), count) || index < 1 || count < 1 || index > count ||
+      count > 100000) {
+    return "a shard I/N with 1 <= I <= N <= 100000, found \"" + text + "\"";
+  }
+  out.shard_index = static_cast<std::uint32_t>(index);
+  out.shard_count = static_cast<std::uint32_t>(count);
+  return {};
+}
+
+FailureRate failure_rate(std::uint64_t failing, std::uint64_t runs) {
+  FailureRate rate;
+  if (runs == 0) {
+    rate.high = 1;
+    return rate;
+  }
+  // Wilson score interval at 95% (z = 1.96): stays inside [0, 1] and is honest at 0 and at n.
+  const double n = static_cast<double>(runs);
+  const double p = static_cast<double>(failing) / n;
+  const double z = 1.959963984540054;
+  const double z2 = z * z;
+  const double center = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const double half = z * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n);
+  rate.value = p;
+  rate.low = std::max(0.0, center - half);
+  rate.high = std::min(1.0, center + half);
+  if (failing == 0) rate.low = 0;
+  if (failing == runs) rate.high = 1;
+  return rate;
+}
+
 namespace {
 
-struct Child {
-  pid_t pid = -1;
-  int fd = -1;
-  std::uint64_t seed = 0;
-  std::string output;
-};
-
-// Forks a child that runs one seed and writes its result as JSON to a pipe.
-Child start_child(const scenarios::Scenario& scenario, const ScenarioAnalysis& analysis, std::uint64_t seed,
-                  bool want_snapshot) {
-  int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
-  std::cout.flush();
-  std::fflush(nullptr);  // the child must not inherit (and later flush) buffered output
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
-  if (pid == 0) {
-    ::close(fds[0]);
-    std::string text;
-    int status = 0;
-    try {
-      RunResult result = run_scenario(scenario, seed, std::nullopt, nullptr, ReplayMode::strict, &analysis);
-      text = result_to_json(result, want_snapshot && result.outcome != simcore::Outcome::pass).dump();
-    } catch (const std::exception& e) {
-      RunResult failed;
-      failed.seed = seed;
-      failed.failure = e.what();
-      text = result_to_json(failed, false).dump();
-      status = 1;
-    }
-    std::size_t written = 0;
-    while (written < text.size()) {
-      const ssize_t n = ::write(fds[1], text.data() + written, text.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) ::_exit(2);
-      written += static_cast<std::size_t>(n);
-    }
-    ::close(fds[1]);
-    ::_exit(status);
+void ensure_directory(const std::string& dir, const char* flag) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error || !std::filesystem::is_directory(dir)) {
+    throw OutputFileError(std::string("cannot use ") + flag + " " + dir + ": " +
+                          (error ? error.message() : std::string("not a directory")));
   }
-  ::close(fds[1]);
-  return Child{pid, fds[0], seed, {}};
-}
-
-RunResult finish_child(Child& child) {
-  ::close(child.fd);
-  int status = 0;
-  while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  RunResult result;
-  result.seed = child.seed;
-  if (WIFSIGNALED(status)) {
-    result.failure = "the child process running seed " + std::to_string(child.seed) + " died with signal " +
-                     std::to_string(WTERMSIG(status));
-    return result;
-  }
-  try {
-    return result_from_json(Json::parse(child.output));
-  } catch (const std::exception& e) {
-    result.failure = "unreadable result from the child process running seed " + std::to_string(child.seed) + ": " + e.what();
-    return result;
-  }
-}
-
-// Reads whatever is available; returns false at end of file.
-bool pump(Child& child) {
-  char buffer[65536];
-  const ssize_t n = ::read(child.fd, buffer, sizeof buffer);
-  if (n < 0) return errno == EINTR || errno == EAGAIN;
-  if (n == 0) return false;
-  child.output.append(buffer, static_cast<std::size_t>(n));
-  return true;
 }
 
 }  // namespace
@@ -169,31 +180,42 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
   // Seed-independent work, done once before the children fork.
   const std::unique_ptr<ScenarioAnalysis> analysis = analyse_scenario(scenario);
   const std::uint64_t total = options.seeds.count();
+  summary.total = total;
   const int jobs = options.jobs < 1 ? 1 : options.jobs;
   std::map<std::uint64_t, RunResult> not_passing;  // by seed, capped
-  std::deque<Child> running;
-  std::uint64_t next = options.seeds.first;
-  bool exhausted = false;
-  const bool want_snapshots = !options.snapshot_dir.empty();
-  if (want_snapshots) {
-    std::error_code error;
-    std::filesystem::create_directories(options.snapshot_dir, error);
-    if (error || !std::filesystem::is_directory(options.snapshot_dir)) {
-      throw OutputFileError("cannot use --snapshot-dir " + options.snapshot_dir + ": " +
-                            (error ? error.message() : std::string("not a directory")));
+  std::deque<ChildRun> running;
+  std::uint64_t next = 0;  // position in the selection of the next seed to launch
+  if (!options.snapshot_dir.empty()) ensure_directory(options.snapshot_dir, "--snapshot-dir");
+  if (!options.record_dir.empty()) ensure_directory(options.record_dir, "--record-failures");
+  if (options.keep_seed_status) summary.seed_status.assign(total, 0);
+  ChildJob job;
+  job.options.strategy = options.strategy;
+  job.options.analysis = analysis.get();
+  job.want_snapshot = !options.snapshot_dir.empty() || !options.record_dir.empty();
+  job.log = options.record_dir.empty() ? ChildJob::Log::never : ChildJob::Log::when_failing;
+
+  auto write_output = [&](const std::string& path, const std::string& text, bool recording) {
+    try {
+      write_file_atomically(path, text);
+      if (recording) ++summary.recordings_written;
+    } catch (const OutputFileError& e) {
+      summary.output_errors.push_back(e.what());
     }
-  }
-  auto record = [&](RunResult result) {
+  };
+  auto record = [&](ChildOutput output) {
+    RunResult& result = output.result;
     ++summary.runs;
+    const std::string stem = "/seed-" + std::to_string(result.seed);
+    // Written here, in the parent: a failure is an output error, not a failed run.
     if (result.snapshot) {
-      // Written here, in the parent: a failure is an output error, not a failed run.
-      const std::string path = options.snapshot_dir + "/seed-" + std::to_string(result.seed) + ".snapshot.json";
-      try {
-        write_file_atomically(path, snapshot_to_json(*result.snapshot).dump(1) + "\n");
-      } catch (const OutputFileError& e) {
-        summary.output_errors.push_back(e.what());
-      }
+      const std::string text = json_text(snapshot_file_json(*result.snapshot, result.seed, scenario.text_hash), 1) + "\n";
+      if (!options.snapshot_dir.empty()) write_output(options.snapshot_dir + stem + ".snapshot.json", text, false);
+      if (!options.record_dir.empty()) write_output(options.record_dir + stem + ".snapshot.json", text, false);
       result.snapshot.reset();
+    }
+    if (output.decisions && !options.record_dir.empty()) {
+      write_output(options.record_dir + stem + ".recording.json",
+                   recording_to_text(make_recording(scenario, result, std::move(*output.decisions))), true);
     }
     bool seen[simcore::FINDING_KIND_COUNT] = {};
     for (const simcore::Finding& finding : result.findings) seen[static_cast<int>(finding.kind)] = true;
@@ -212,36 +234,58 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
       ++summary.failed_runs;
     } else {
       ++summary.outcome_counts[static_cast<std::size_t>(result.outcome)];
-      if (result.outcome == simcore::Outcome::pass) return;
     }
+    const bool failing = is_failing(result);
+    if (options.keep_seed_status) {
+      const std::uint64_t position = (result.seed - options.seeds.at(0)) / options.seeds.shard_count;
+      summary.seed_status[position] = failing ? 2 : 1;
+    }
+    if (!failing) return;
+    ++summary.failing;
+    if (!summary.first_failing_seed || result.seed < *summary.first_failing_seed) summary.first_failing_seed = result.seed;
     not_passing.emplace(result.seed, std::move(result));
     if (not_passing.size() > SWEEP_MAX_LISTED_RUNS) {
       not_passing.erase(std::prev(not_passing.end()));
       ++summary.not_passing_unlisted;
     }
   };
-  while (!exhausted || !running.empty()) {
-    while (!exhausted && static_cast<int>(running.size()) < jobs) {
-      running.push_back(start_child(scenario, *analysis, next, want_snapshots));
-      if (next == options.seeds.last) {
-        exhausted = true;
-      } else {
-        ++next;
-      }
+  auto report_progress = [&] {
+    if (options.progress) options.progress(summary.runs, total, summary.failing);
+  };
+  auto stop_requested = [&] { return options.stop_signal != nullptr && *options.stop_signal != 0; };
+
+  while ((next < total && !summary.stopped_early) || !running.empty()) {
+    if (stop_requested()) {
+      // Every child dies with the sweep; what finished is the partial summary.
+      for (ChildRun& child : running) child.kill();
+      running.clear();
+      summary.interrupted_by = static_cast<int>(*options.stop_signal);
+      break;
+    }
+    while (next < total && !summary.stopped_early && static_cast<int>(running.size()) < jobs) {
+      job.seed = options.seeds.at(next++);
+      running.push_back(ChildRun::start(scenario, job));
     }
     std::vector<pollfd> fds;
-    for (const Child& child : running) fds.push_back(pollfd{child.fd, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
-      throw std::runtime_error(std::string("poll failed: ") + std::strerror(errno));
+    for (const ChildRun& child : running) fds.push_back(pollfd{child.fd(), POLLIN, 0});
+    // A timeout lets progress be reported, and a stop request be seen, while long runs go on.
+    const int ready = ::poll(fds.data(), fds.size(), 1000);
+    if (ready < 0 && errno != EINTR) throw std::runtime_error(std::string("poll failed: ") + std::strerror(errno));
+    if (ready <= 0) {
+      report_progress();
+      continue;
     }
     for (std::size_t i = running.size(); i-- > 0;) {
       if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      if (pump(running[i])) continue;
-      record(finish_child(running[i]));
+      if (running[i].pump()) continue;
+      ChildOutput output = running[i].finish();
       running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
-      if (options.progress) {
-        options.progress(summary.runs, total, summary.runs - summary.outcome_counts[static_cast<std::size_t>(simcore::Outcome::pass)]);
-      }
+      // A terminal's Ctrl-C reaches the children too: a child that died while the sweep is being
+      // stopped did not fail, it was stopped with it, and is not counted.
+      if (stop_requested() && !output.result.failure.empty()) continue;
+      record(std::move(output));
+      if (options.stop_after > 0 && summary.failing >= options.stop_after) summary.stopped_early = true;
+      report_progress();
     }
   }
   for (auto& [seed, result] : not_passing) summary.not_passing.push_back(std::move(result));
@@ -254,7 +298,7 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
     check.holds = false;
     check.violations.push_back(std::move(text));
   };
-  if (summary.failed_runs > 0) violation(std::to_string(summary.failed_runs) + " runs failed to complete");
+  if (summary.failed_runs > 0) violation(simcore::count_noun(summary.failed_runs, "run") + " failed to complete");
   const std::vector<simcore::Outcome> always =
       expect ? expect->always : std::vector<simcore::Outcome>{simcore::Outcome::pass};
   auto listed = [](const std::vector<simcore::Outcome>& list, simcore::Outcome outcome) {
@@ -275,11 +319,11 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
     const std::uint64_t count = summary.outcome_counts[static_cast<std::size_t>(i)];
     if (count == 0) continue;
     if (!always.empty() && !listed(always, outcome)) {
-      violation(std::to_string(count) + " seeds ended in " + simcore::to_string(outcome) + example(outcome) +
+      violation(simcore::count_noun(count, "seed") + " ended in " + simcore::to_string(outcome) + example(outcome) +
                 ", expected always one of the listed outcomes");
     }
     if (expect && listed(expect->never, outcome)) {
-      violation(std::to_string(count) + " seeds ended in " + simcore::to_string(outcome) + example(outcome) +
+      violation(simcore::count_noun(count, "seed") + " ended in " + simcore::to_string(outcome) + example(outcome) +
                 ", which must never appear");
     }
   }

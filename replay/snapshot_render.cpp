@@ -1,9 +1,12 @@
 #include "replay/snapshot_render.h"
 
+#include "simcore/plural.h"
+
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/graphviz.hpp>
 
+#include <algorithm>
 #include <iomanip>
 #include <map>
 #include <sstream>
@@ -43,6 +46,111 @@ std::string cores_of(const TaskView& task) {
   return out.empty() ? "-" : out;
 }
 
+bool finished(const TaskView& task) { return task.state == "COMPLETED" || task.state == "CONSUMED"; }
+
+std::string task_label(const TaskView& task) {
+  std::ostringstream out;
+  out << "task " << task.task_id << " '" << task.name << "' " << task.state << ", fanin " << task.fanin_refcount << "/"
+      << task.fanin_count << ", consumers " << task.consumers_released << "/" << task.consumers_claimed;
+  return out.str();
+}
+
+// Why a detector that fired was wrong, in terms of what the detector looks at.
+std::string why_detector_was_wrong(const std::string& detector) {
+  if (detector.find("spin limit") != std::string::npos) {
+    return "it counts orchestrator spins without last_task_alive moving. Reclaim is in order and trails "
+           "completion (releases are deferred to idle scheduler iterations), so a ring that drains slowly "
+           "looks exactly like a stuck one for 100,000 spins";
+  }
+  if (detector.find("idle-iteration") != std::string::npos) {
+    return "it counts one thread's idle iterations; a thread can idle while tasks it does not own make progress";
+  }
+  if (detector.find("backstop") != std::string::npos) {
+    return "it fires after 500 ms without reclaim, which slow progress can take";
+  }
+  if (detector.find("watchdog") != std::string::npos) {
+    return "it fires after a time without completions, which slow progress can take";
+  }
+  return "the state it judged hopeless changed later";
+}
+
+void table_header(std::ostringstream& out) {
+  out << "  " << std::left << std::setw(12) << "task" << std::setw(10) << "name" << std::setw(16) << "state"
+      << std::setw(7) << "fanin" << std::setw(11) << "consumers" << std::setw(7) << "scope" << std::setw(8) << "kernel"
+      << "core\n";
+}
+
+// A DOT string literal's content: quotes and backslashes escaped, line breaks as \n.
+std::string dot_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+const char* state_fill(const std::string& state) {
+  return state == "CONSUMED"    ? "grey90"
+         : state == "COMPLETED" ? "palegreen"
+         : state == "RUNNING"   ? "lightskyblue"
+         : state == "READY"     ? "gold"
+                                : "white";
+}
+
+// The graph's title (the verdict) and a legend of the node colours and shapes, as DOT lines
+// placed at the top of the graph.
+std::string title_and_legend(const StateSnapshot& snap, const std::string& scope_note) {
+  std::ostringstream out;
+  std::string title = snap.detector + " fired at t=" + std::to_string(snap.time_ns) + " ns (" +
+                      std::to_string(snap.error_code) + " " + snap.error_name + ")";
+  if (!snap.outcome.empty()) title += "\nverdict: " + snap.outcome;
+  if (snap.outcome == "deadlock_false") title += " - the detector was wrong";
+  title += "\n" + scope_note;
+  out << "label=\"" << dot_escape(title) << "\";\nlabelloc=t;\nfontsize=16;\n";
+  out << "subgraph cluster_legend {\nlabel=\"legend\";\nfontsize=12;\nstyle=dashed;\n";
+  const char* states[] = {"PENDING", "READY", "RUNNING", "COMPLETED", "CONSUMED"};
+  for (const char* state : states) {
+    out << "legend_" << state << " [shape=box, style=filled, fillcolor=" << state_fill(state) << ", label=\"" << state
+        << "\"];\n";
+  }
+  out << "legend_progress [shape=box, style=filled, fillcolor=gold, penwidth=3, color=red, label=\"could make "
+         "progress\"];\n";
+  out << "legend_actor [shape=box, style=\"filled,rounded\", fillcolor=lightgrey, label=\"blocked actor\"];\n";
+  out << "legend_PENDING -> legend_READY -> legend_RUNNING -> legend_COMPLETED -> legend_CONSUMED [style=invis];\n";
+  out << "}\n";
+  return out.str();
+}
+
+// deadlock_false: the orchestrator and the chain to the task that could make progress, nothing else.
+std::string render_chain_dot(const StateSnapshot& snap, const std::vector<ChainLink>& chain) {
+  std::ostringstream out;
+  out << "digraph snapshot {\n"
+      << title_and_legend(snap, "the chain from the blocked orchestrator to the task that could make progress");
+  out << "node [shape=box];\n";
+  out << "orchestrator [style=\"filled,rounded\", fillcolor=lightgrey, label=\"orchestrator\\nwaits on ring "
+      << (snap.blocked_ring ? std::to_string(*snap.blocked_ring) : std::string("?")) << "\"];\n";
+  for (const ChainLink& link : chain) {
+    const TaskView& task = *link.task;
+    out << "t" << task.ordinal << " [style=filled, fillcolor=" << state_fill(task.state)
+        << (task.could_progress ? ", penwidth=3, color=red" : "") << ", label=\"" << task.task_id << "\\n"
+        << dot_escape(task.name) << "\\n" << task.state << " fanin " << task.fanin_refcount << "/" << task.fanin_count
+        << " consumers " << task.consumers_released << "/" << task.consumers_claimed << "\"];\n";
+  }
+  std::string from = "orchestrator";
+  for (const ChainLink& link : chain) {
+    const std::string to = "t" + std::to_string(link.task->ordinal);
+    out << from << " -> " << to << " [label=\"" << dot_escape(link.relation) << "\"];\n";
+    from = to;
+  }
+  out << "}\n";
+  return out.str();
+}
+
 void task_row(std::ostringstream& out, const TaskView& task) {
   std::ostringstream state;
   state << task.state << " (" << task.state_number << ")";
@@ -60,20 +168,95 @@ void task_row(std::ostringstream& out, const TaskView& task) {
 
 }  // namespace
 
-std::string render_snapshot_text(const StateSnapshot& snap) {
+std::vector<ChainLink> progress_chain(const StateSnapshot& snap) {
+  std::vector<ChainLink> chain;
+  const RingView* ring = head_ring(snap);
+  if (ring == nullptr || ring->tasks.empty() || !snap.progress_task) return chain;
+  std::map<std::uint32_t, const TaskView*> by_ordinal;
+  for (const RingView& r : snap.rings) {
+    for (const TaskView& task : r.tasks) by_ordinal[task.ordinal] = &task;
+  }
+  // Breadth first over "waits for" from the head, so the chain is the shortest one.
+  std::map<std::uint32_t, std::pair<std::uint32_t, std::string>> parent;  // ordinal -> (previous, relation)
+  std::vector<std::uint32_t> frontier{ring->tasks.front().ordinal};
+  parent[frontier.front()] = {frontier.front(), ""};
+  for (std::size_t i = 0; i < frontier.size() && parent.count(*snap.progress_task) == 0; ++i) {
+    const TaskView& task = *by_ordinal.at(frontier[i]);
+    auto visit = [&](std::uint32_t next, const char* relation) {
+      if (by_ordinal.count(next) == 0 || parent.count(next) != 0) return;
+      parent[next] = {task.ordinal, relation};
+      frontier.push_back(next);
+    };
+    if (!finished(task)) {
+      for (std::uint32_t producer : task.producers) {
+        if (by_ordinal.count(producer) != 0 && !finished(*by_ordinal.at(producer))) visit(producer, "waits for its producer");
+      }
+    } else if (task.consumers_released < task.consumers_claimed) {
+      for (const auto& [ordinal, other] : by_ordinal) {
+        if (other->state == "CONSUMED") continue;
+        for (std::uint32_t producer : other->producers) {
+          if (producer == task.ordinal) visit(ordinal, "is pinned by its consumer");
+        }
+      }
+    }
+  }
+  if (parent.count(*snap.progress_task) == 0) return chain;
+  for (std::uint32_t at = *snap.progress_task;;) {
+    const auto& [previous, relation] = parent.at(at);
+    chain.push_back(ChainLink{by_ordinal.at(at), relation});
+    if (previous == at) break;
+    at = previous;
+  }
+  std::reverse(chain.begin(), chain.end());
+  chain.front().relation = "waits for ring " + std::to_string(ring->id) + "'s head";
+  return chain;
+}
+
+std::string render_snapshot_text(const StateSnapshot& snap, bool all_tasks) {
   std::ostringstream out;
   out << "ptosim snapshot at t=" << snap.time_ns << " ns: " << snap.detector << " fired\n";
   out << "runtime error " << snap.error_code << " " << snap.error_name << ", host code " << snap.host_code << "; completed "
-      << snap.completed_tasks << "/" << snap.total_tasks << " tasks; orchestration "
-      << (snap.orchestration_done ? "done" : "not done") << "\n\n";
+      << snap.completed_tasks << " of the " << snap.total_tasks << " tasks submitted so far";
+  if (snap.program_tasks > 0) out << " (the program has " << snap.program_tasks << ")";
+  out << "; orchestration " << (snap.orchestration_done ? "done" : "not done") << "\n\n";
+  const bool false_alarm = snap.outcome == "deadlock_false";
   if (!snap.outcome.empty()) {
     out << "verdict: " << snap.outcome << " - " << snap.verdict << "\n";
     for (const std::string& step : snap.wait_chain) out << "  - " << step << "\n";
     out << "\n";
   }
-  out << snap.message << (snap.message.empty() || snap.message.back() == '\n' ? "" : "\n") << "\n";
+  if (false_alarm) {
+    out << "The detector was wrong: this was a false alarm, not a deadlock. The " << snap.detector
+        << " judged that no progress was possible, but " << why_detector_was_wrong(snap.detector) << ".\n";
+    const std::vector<ChainLink> chain = progress_chain(snap);
+    if (!chain.empty()) {
+      out << "Progress was possible along this chain:\n  orchestrator (blocked)\n";
+      for (const ChainLink& link : chain) {
+        out << "  -> " << link.relation << ": " << task_label(*link.task)
+            << (link.task->could_progress ? "   <--- can make progress" : "") << "\n";
+      }
+    }
+    out << "The runtime's report follows as it printed it; its Solution lines answer a real deadlock and do not "
+           "apply here: the fix is the detector (or when the scope publishes), not a larger resource.\n\n";
+  }
+  std::istringstream message(snap.message);
+  for (std::string line; std::getline(message, line);) {
+    out << line;
+    if (false_alarm && line.find("Solution:") != std::string::npos) out << "   [does not apply: false alarm]";
+    out << "\n";
+  }
+  out << "\n";
 
-  if (const RingView* ring = head_ring(snap)) {
+  if (all_tasks) {
+    for (const RingView& ring : snap.rings) {
+      out << "Live tasks of ring " << ring.id << " (last_task_alive=" << ring.last_task_alive
+          << ", current=" << ring.current_index << "):\n";
+      table_header(out);
+      for (const TaskView& task : ring.tasks) task_row(out, task);
+      if (ring.tasks_truncated) out << "  ... the snapshot kept only the first " << ring.tasks.size() << " live tasks\n";
+    }
+    out << "  fanin = refcount/count; consumers = released/claimed; scope* = scope bit not yet released\n\n";
+  } else if (const RingView* ring = head_ring(snap)) {
     out << "Head snapshot (ring " << ring->id << ", last_task_alive=" << ring->last_task_alive
         << ", current=" << ring->current_index << "):\n";
     out << "  " << std::left << std::setw(12) << "task" << std::setw(10) << "name" << std::setw(16) << "state"
@@ -87,7 +270,8 @@ std::string render_snapshot_text(const StateSnapshot& snap) {
       marker_shown = marker_shown || task.could_progress;
       ++shown;
     }
-    if (ring->tasks.size() > shown) out << "  ... " << (ring->tasks.size() - shown) << " more live tasks on this ring\n";
+    if (ring->tasks.size() > shown) out << "  ... " << simcore::count_noun(ring->tasks.size() - shown, "more live task")
+                                                    << " on this ring (inspect --all lists every one)\n";
     if (!marker_shown && snap.progress_task) {
       for (const RingView& other : snap.rings) {
         for (const TaskView& task : other.tasks) {
@@ -112,7 +296,7 @@ std::string render_snapshot_text(const StateSnapshot& snap) {
   }
   out << "\nScopes (outermost first):\n";
   for (const runtime::ScopeView& scope : snap.scopes) {
-    out << "  depth " << scope.depth << " " << scope.mode << ": " << scope.task_count << " tasks";
+    out << "  depth " << scope.depth << " " << scope.mode << ": " << simcore::count_noun(scope.task_count, "task");
     if (scope.oldest_task_id) out << ", oldest task " << *scope.oldest_task_id;
     if (scope.deferred_publish) out << ", deferred publish with " << scope.unpublished << " unpublished";
     out << "\n";
@@ -127,6 +311,10 @@ std::string render_snapshot_text(const StateSnapshot& snap) {
 }
 
 std::string render_snapshot_dot(const StateSnapshot& snap, int radius) {
+  if (snap.outcome == "deadlock_false") {
+    const std::vector<ChainLink> chain = progress_chain(snap);
+    if (!chain.empty()) return render_chain_dot(snap, chain);
+  }
   // One vertex per live task; edges producer -> consumer (WAIT).
   using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
   std::vector<const TaskView*> tasks;
@@ -198,7 +386,7 @@ std::string render_snapshot_dot(const StateSnapshot& snap, int radius) {
 
   auto vertex_writer = [&](std::ostream& out, std::size_t v) {
     if (with_orchestrator && v == orchestrator_vertex) {
-      out << "[shape=box, style=filled, fillcolor=lightgrey, label=\"orchestrator\\nwaits on ring " << *snap.blocked_ring
+      out << "[shape=box, style=\"filled,rounded\", fillcolor=lightgrey, label=\"orchestrator\\nwaits on ring " << *snap.blocked_ring
           << "\"]";
       return;
     }
@@ -207,13 +395,9 @@ std::string render_snapshot_dot(const StateSnapshot& snap, int radius) {
       return;
     }
     const TaskView& task = *tasks[members[v]];
-    const char* fill = task.state == "CONSUMED"    ? "grey90"
-                       : task.state == "COMPLETED" ? "palegreen"
-                       : task.state == "RUNNING"   ? "lightskyblue"
-                       : task.state == "READY"     ? "gold"
-                                                   : "white";
+    const char* fill = state_fill(task.state);
     out << "[style=filled, fillcolor=" << fill << (task.could_progress ? ", penwidth=3, color=red" : "") << ", label=\""
-        << task.task_id << "\\n" << task.name << "\\n" << task.state << " fanin " << task.fanin_refcount << "/"
+        << task.task_id << "\\n" << dot_escape(task.name) << "\\n" << task.state << " fanin " << task.fanin_refcount << "/"
         << task.fanin_count << "\"]";
   };
   auto edge_writer = [&](std::ostream& out, const boost::graph_traits<Directed>::edge_descriptor& e) {
@@ -229,8 +413,11 @@ std::string render_snapshot_dot(const StateSnapshot& snap, int radius) {
       out << "[style=dashed, label=\"published at scope_end\"]";
     }
   };
+  const std::string header =
+      title_and_legend(snap, "live tasks within " + std::to_string(radius) + " dependency hops of the head");
+  auto graph_writer = [&header](std::ostream& out) { out << header; };
   std::ostringstream out;
-  boost::write_graphviz(out, neighbourhood, vertex_writer, edge_writer);
+  boost::write_graphviz(out, neighbourhood, vertex_writer, edge_writer, graph_writer);
   return out.str();
 }
 

@@ -1,7 +1,9 @@
 #include "runtime/orchestrator.h"
 
 #include "runtime/runtime_messages.h"
+#include "simcore/model_assert.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace ptosim::runtime {
@@ -14,6 +16,24 @@ std::uint64_t packed_output_bytes(const ProgramOp& op) {
     if (arg.kind == ArgKind::output) total += align_up(arg.bytes, PACKED_OUTPUT_ALIGN);
   }
   return align_up(total, HEAP_ALIGN);
+}
+
+// What the orchestrator consumes from the dependency computation, checked here so that the check
+// survives any rewrite of that computation: every edge waits on an earlier, allocated task, and
+// names each producer once.
+void check_fanin(const std::vector<FaninEdge>& fanin, const TaskRecord& task, const std::vector<TaskRecord>& tasks) {
+  std::vector<std::uint32_t> producers;
+  producers.reserve(fanin.size());
+  for (const FaninEdge& edge : fanin) {
+    PTOSIM_ASSERT(edge.producer < task.ordinal, "task " + std::to_string(task.ordinal) + " has an edge to task " +
+                                                    std::to_string(edge.producer) + ", which is not earlier");
+    PTOSIM_ASSERT(tasks[edge.producer].allocated, "edge to task " + std::to_string(edge.producer) + ", never allocated");
+    PTOSIM_ASSERT(edge.wait, "a fanin edge that does not wait");
+    producers.push_back(edge.producer);
+  }
+  std::sort(producers.begin(), producers.end());
+  PTOSIM_ASSERT(std::adjacent_find(producers.begin(), producers.end()) == producers.end(),
+                "task " + std::to_string(task.ordinal) + " has two edges to one producer");
 }
 
 ErrorCode code_for(WaitResource resource) {
@@ -55,6 +75,7 @@ void Orchestrator::run() {
   scope_end();
   spend(0);
   phase_ = "done";
+  state_.timing().orchestration_done(simcore::now());
   state_.set_orchestration_done();
 }
 
@@ -116,11 +137,13 @@ void Orchestrator::scope_begin(const ProgramOp& op) {
   stack.push_back(std::move(frame));
   state_.events().record(simcore::EventKind::scope_begin, simcore::now(), stack.back().serial, lane_,
                          stack.back().depth);
-  owed_ns_ += state_.config().orchestrator.scope_begin_ns;
+  owed_ns_ = add_ns(owed_ns_, state_.config().orchestrator.scope_begin_ns);
 }
 
 void Orchestrator::scope_end() {
   auto& stack = state_.scope_stack();
+  PTOSIM_ASSERT(!stack.empty(), "scope_end without an open scope");
+  PTOSIM_ASSERT(stack.back().first_task <= state_.scope_tasks().size(), "scope task list shorter than its scope");
   if (stack.back().deferred) {
     // The draft design: wire and publish the whole scope as one batch at scope_end.
     while (stack.back().wired < stack.back().unpublished.size()) {
@@ -137,11 +160,11 @@ void Orchestrator::scope_end() {
                          stack.back().depth);
   scope_tasks.resize(first);
   stack.pop_back();
-  owed_ns_ += static_cast<TimeNs>(count) * state_.config().orchestrator.scope_end_per_task_ns;
+  owed_ns_ = add_ns(owed_ns_, mul_ns(count, state_.config().orchestrator.scope_end_per_task_ns));
 }
 
 void Orchestrator::spend(TimeNs cost_ns) {
-  clock_.wait_until(clock_.work(owed_ns_ + cost_ns));
+  clock_.wait_until(clock_.work(add_ns(owed_ns_, cost_ns)));
   owed_ns_ = 0;
 }
 
@@ -176,7 +199,9 @@ TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32
   }
   const std::uint64_t bytes = packed_output_bytes(op);
   const std::uint64_t offset = allocate(ring, bytes, op.task);
+  PTOSIM_ASSERT(offset + bytes <= ring.heap.capacity(), "task outputs placed outside the ring's heap");
   TaskRecord& task = state_.create_task(op.task, static_cast<std::uint8_t>(ring_id), kind, kernel);
+  note_occupancy(ring);
   task.packed_end = offset + bytes;
   task.manual = state_.in_manual_scope();
   task.scope_depth = state_.scope_stack().back().depth;
@@ -196,8 +221,8 @@ void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
   const OrchestratorCosts& costs = state_.config().orchestrator;
   const GraphTask& node = graph_.add(op, state_.in_manual_scope());
   live_fanin(node.edges, producer_status_, fanin_);
-  spend(costs.submit_ns + node.lookups * costs.tensormap_lookup_ns + node.inserts * costs.tensormap_insert_ns +
-        static_cast<TimeNs>(fanin_.size()) * costs.edge_ns);
+  spend(add_ns(add_ns(costs.submit_ns, mul_ns(node.lookups, costs.tensormap_lookup_ns)),
+               add_ns(mul_ns(node.inserts, costs.tensormap_insert_ns), mul_ns(fanin_.size(), costs.edge_ns))));
 
   TaskRecord& task = create(op, op.kind == OpKind::dummy ? TaskKind::dummy : TaskKind::kernel, op.kernel);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
@@ -225,6 +250,8 @@ void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
   // wiring: their edges were satisfied at submit and are not wired.
   std::vector<FaninEdge>& fanin = fanin_;
   live_fanin(node.edges, producer_status_, fanin);
+  check_fanin(fanin, task, state_.tasks());
+  PTOSIM_ASSERT(!task.published && task.fanin_count == 1 && task.producers.empty(), "task wired twice");
   // Every edge claims its producer first: the pin keeps the producer from CONSUMED while the
   // orchestrator may wait for dep-list entries (one per producer still running).
   std::uint32_t entries = 0;
@@ -234,6 +261,7 @@ void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
     if (producer.state == StoredState::pending) ++entries;
   }
   ensure_dep_space(ring, entries, task.ordinal);
+  note_occupancy(ring);
 
   std::uint32_t completed_producers = 0;
   for (const FaninEdge& edge : fanin) {
@@ -252,7 +280,14 @@ void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
     if (!edge.retain) state_.release_pin(state_.task(edge.producer));
   }
   task.fanin_refcount += completed_producers;
+  // Fanin: one per edge plus the wiring guard, which publish() releases.
+  PTOSIM_ASSERT(task.fanin_count == fanin.size() + 1, "fanin count differs from the edges wired");
+  PTOSIM_ASSERT(task.fanin_refcount < task.fanin_count, "fanin satisfied before the wiring guard was released");
   state_.publish(task);
+}
+
+void Orchestrator::note_occupancy(const RingState& ring) {
+  state_.timing().ring_occupancy(ring.id, ring.active_tasks(), ring.heap.used(), ring.dep_pool.used());
 }
 
 void Orchestrator::sync_heap_tail(RingState& ring) {
@@ -342,7 +377,7 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
       } else if (structural_pending) {
         spin_limit = detectors.structural_check_spins;
       } else {
-        deadline = spins.start_ns + detectors.no_reclaim_timeout_ns;
+        deadline = add_ns(spins.start_ns, detectors.no_reclaim_timeout_ns);
       }
     }
     const simcore::LoopEnd end = clock_.run_loop(spins, ring.progress, spin_limit, deadline);
@@ -379,6 +414,7 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
     fire_reclaim_detector(ring, "500 ms reclaim backstop", fatal);
   }
   blocked.active = false;
+  state_.timing().orchestrator_blocked(ring.id, static_cast<int>(resource), spins.start_ns, simcore::now());
   state_.events().record(simcore::EventKind::unblocked, simcore::now(), ordinal, lane_, static_cast<int>(resource));
 }
 

@@ -46,6 +46,7 @@ class Orchestrator {
   TaskRecord& create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel);
   void wire_and_publish(TaskRecord& task, const ProgramOp& op);
   void sync_heap_tail(RingState& ring);
+  void note_occupancy(const RingState& ring);
   // Scope bookkeeping costs are owed and paid with the next submit's sleep: one context switch
   // per runtime call instead of three.
   void spend(TimeNs cost_ns);

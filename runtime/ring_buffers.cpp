@@ -1,5 +1,9 @@
 #include "runtime/ring_buffers.h"
 
+#include "simcore/model_assert.h"
+
+#include <string>
+
 namespace ptosim::runtime {
 
 std::uint64_t align_up(std::uint64_t value, std::uint64_t alignment) {
@@ -7,6 +11,21 @@ std::uint64_t align_up(std::uint64_t value, std::uint64_t alignment) {
 }
 
 std::optional<std::uint64_t> HeapRing::try_alloc(std::uint64_t bytes) {
+  std::optional<std::uint64_t> offset = try_alloc_unchecked(bytes);
+  // An allocation lies inside the heap, and the live region never wraps onto itself.
+  PTOSIM_ASSERT(!offset || *offset + bytes <= capacity_,
+                "heap allocation of " + std::to_string(bytes) + " bytes at " + std::to_string(*offset) + " overruns " +
+                    std::to_string(capacity_));
+  PTOSIM_ASSERT(top_ <= capacity_ && tail_ <= capacity_, "heap top or tail outside the heap");
+  return offset;
+}
+
+void HeapRing::reclaim_to(std::uint64_t tail) {
+  PTOSIM_ASSERT(tail <= capacity_, "heap tail " + std::to_string(tail) + " outside the heap");
+  tail_ = tail;
+}
+
+std::optional<std::uint64_t> HeapRing::try_alloc_unchecked(std::uint64_t bytes) {
   if (top_ >= tail_) {
     if (top_ + bytes <= capacity_) {
       std::uint64_t offset = top_;
@@ -36,10 +55,13 @@ bool DepPool::try_reserve(std::uint32_t entries) {
   if (available() < entries) return false;
   top_ += entries;
   if (used() > high_water_) high_water_ = used();
+  PTOSIM_ASSERT(used() <= capacity_, "dep pool holds more entries than its capacity");
   return true;
 }
 
 void DepPool::reclaim_to(std::uint64_t mark) {
+  // A mark is the pool top when a task was wired: never beyond what was reserved.
+  PTOSIM_ASSERT(mark <= top_, "dep pool reclaimed past its top");
   if (mark > tail_) tail_ = mark;
 }
 

@@ -24,7 +24,7 @@ class HeapRing {
   // Allocates `bytes` contiguous bytes (never straddling the end); returns the offset or nothing.
   std::optional<std::uint64_t> try_alloc(std::uint64_t bytes);
   // The oldest live allocation now starts at `tail` (packed_buffer_end of the last retired task).
-  void reclaim_to(std::uint64_t tail) { tail_ = tail; }
+  void reclaim_to(std::uint64_t tail);
 
   std::uint64_t capacity() const { return capacity_; }
   std::uint64_t top() const { return top_; }
@@ -32,6 +32,8 @@ class HeapRing {
   std::uint64_t used() const { return top_ >= tail_ ? top_ - tail_ : capacity_ - tail_ + top_; }
 
  private:
+  std::optional<std::uint64_t> try_alloc_unchecked(std::uint64_t bytes);
+
   std::uint64_t capacity_;
   std::uint64_t top_ = 0;
   std::uint64_t tail_ = 0;

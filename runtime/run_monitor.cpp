@@ -1,5 +1,7 @@
 #include "runtime/run_monitor.h"
 
+#include "simcore/plural.h"
+
 #include <sstream>
 
 namespace ptosim::runtime {
@@ -64,7 +66,7 @@ void RunMonitor::detector_fired(RuntimeReport report, DetectorSite site) {
   snap.message = report.message;
   snapshot_ = std::move(snap);
   report_ = std::move(report);
-  sim_.set_time_limit(fired_at_ns_ + state_.config().truth_budget_ns,
+  sim_.set_time_limit(add_ns(fired_at_ns_, state_.config().truth_budget_ns),
                       "deadlock-truth budget after the detector fired (runtime.truth_budget_ns)");
 }
 
@@ -230,7 +232,7 @@ Verdict RunMonitor::decide(simcore::RunEnd end) {
         verdict.summary = "the " + report_->detector + " detector fired but the program completed";
       } else {
         verdict.outcome = Outcome::pass;
-        verdict.summary = "program completed: " + std::to_string(state_.completed_tasks()) + " tasks";
+        verdict.summary = "program completed: " + simcore::count_noun(state_.completed_tasks(), "task");
       }
       return verdict;
     case simcore::RunEnd::quiescent: {

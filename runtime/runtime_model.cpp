@@ -6,7 +6,14 @@
 #include "simcore/processors.h"
 #include "simcore/sim_engine.h"
 
+#include <stdexcept>
+
 namespace ptosim::runtime {
+
+void prepare_for_forked_runs(const ModelInput& input) {
+  const hwmodel::Topology topology(input.platform.clusters, input.platform.scheduler_threads);
+  simcore::Simulation::prepare(simcore::Platform::host_names(topology.clusters(), topology.scheduler_threads()));
+}
 
 ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_ptr<simcore::ExplorationStrategy> strategy) {
   simcore::Simulation sim;
@@ -71,17 +78,26 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
 
   // The orchestrator and schedulers overlap (schedulers start before orchestration is done).
   // A thread that returns leaves its CPU (on the shared host another one may take it).
+  // They share the runtime state and take turns on it: which of them resuming at the same
+  // nanosecond acts first is a decision (simcore/turn_order.h); identities are their lanes.
+  simcore::TurnOrder& turns = state.turns();
   for (int t = 0; t < topology.scheduler_threads(); ++t) {
     SchedulerThread* thread = thread_ptrs[static_cast<std::size_t>(t)];
     simcore::ThreadClock* clock = thread_clocks[static_cast<std::size_t>(t)].get();
-    sim.spawn("sched" + std::to_string(t), platform.scheduler_host(t), [thread, clock] {
+    const std::size_t turn = turns.join(lanes.first_scheduler + static_cast<std::uint32_t>(t));
+    sim.spawn("sched" + std::to_string(t), platform.scheduler_host(t), [thread, clock, &turns, turn] {
+      turns.take_turn(turn);
       thread->run();
+      turns.leave(turn);
       clock->exit();
     });
   }
   simcore::ThreadClock* orchestrator_clock_ptr = orchestrator_clock.get();
-  sim.spawn("orchestrator", platform.orchestrator_host(), [&orchestrator, orchestrator_clock_ptr] {
+  const std::size_t orchestrator_turn = turns.join(lanes.orchestrator);
+  sim.spawn("orchestrator", platform.orchestrator_host(), [&orchestrator, orchestrator_clock_ptr, &turns, orchestrator_turn] {
+    turns.take_turn(orchestrator_turn);
     orchestrator.run();
+    turns.leave(orchestrator_turn);
     orchestrator_clock_ptr->exit();
   });
   for (int c = 0; c < topology.core_count(); ++c) {
@@ -93,11 +109,33 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
 
   const simcore::RunEnd end = sim.run(input.limits.max_sim_time_ns);
   if (end == simcore::RunEnd::failed) std::rethrow_exception(sim.failure());
+  if (end == simcore::RunEnd::quiescent && state.turns().waiting_for_turn() > 0) {
+    throw std::logic_error("the run stopped with actors still waiting for their same-instant turn");
+  }
   decisions.finish();  // strict replay: the log must be used up
 
-  output.verdict = monitor.conclude(end);
   output.sim_time_ns = simcore::now();
-  events.finish(output.sim_time_ns);
+  const bool events_within_budget = events.finish(output.sim_time_ns);
+  output.verdict = monitor.conclude(end);
+  const BlockedWait& blocked = state.blocked();
+  if (blocked.active) {
+    state.timing().orchestrator_blocked(blocked.ring, static_cast<int>(blocked.resource), blocked.since_ns, output.sim_time_ns);
+  }
+  std::vector<CoreTimingReport> core_timing;
+  for (const auto& core : cores) {
+    core_timing.push_back(CoreTimingReport{core->id(), core->kind() == hwmodel::CoreKind::aic ? "aic" : "aiv",
+                                           topology.core_name(core->id()), core->busy_ns(output.sim_time_ns)});
+  }
+  output.timing = state.timing().finish(output.sim_time_ns, std::move(core_timing));
+  if (!events_within_budget && output.verdict.outcome != Outcome::sim_limit) {
+    // Events that happened before the end but were logged only now overran the budget: the run
+    // exceeded it, whatever it concluded, and its digest covers a cut history.
+    output.verdict.summary = "event budget of " + std::to_string(input.limits.max_events) +
+                             " events exhausted (runtime.limits.max_events) by events logged at the end of the run; "
+                             "the run itself ended in " + simcore::to_string(output.verdict.outcome) + ": " +
+                             output.verdict.summary;
+    output.verdict.outcome = Outcome::sim_limit;
+  }
   output.digest = events.digest();
   output.tasks_submitted = state.tasks_allocated();
   output.tasks_completed = state.completed_tasks();

@@ -45,7 +45,13 @@ struct ModelOutput {
   std::vector<Lane> lanes;
   std::vector<TaskSummary> tasks;  // per task ordinal
   hwmodel::GmAccessLog gm_accesses;  // every task's GM views with their times, for the data oracle
+  TimingReport timing;
 };
+
+// Builds the simulation engine and the platform of `input` now, in a process that will fork
+// children to run it (one run each): every child then starts from them. The calling process must
+// not run the model itself afterwards.
+void prepare_for_forked_runs(const ModelInput& input);
 
 // Runs the model once in this process. Throws simcore::DecisionDivergence when a replay strategy
 // diverges, and std::exception for internal errors.

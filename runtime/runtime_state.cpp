@@ -64,11 +64,14 @@ RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
       decisions_(decisions),
       events_(events),
       lanes_(lanes),
+      turns_(decisions),
       tasks_(program.task_count),
-      wake_stream_(decisions.stream("ready.wake_thread")) {
+      wake_stream_(decisions.stream("ready.wake_thread")),
+      timing_(topology.scheduler_threads(), MAX_RING_DEPTH) {
   for (int r = 0; r < MAX_RING_DEPTH; ++r) {
     rings_.push_back(std::make_unique<RingState>(static_cast<std::uint8_t>(r), config.rings[r],
                                                  RING_HEAP_BASE + RING_HEAP_STRIDE * static_cast<std::uint64_t>(r)));
+    timing_.ring_capacity(r, config.rings[r].task_window, config.rings[r].heap_bytes, config.rings[r].dep_pool_entries);
   }
   task_op_ = task_op_index(program);
 }

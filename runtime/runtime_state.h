@@ -3,8 +3,10 @@
 // publish, WAIT->READY on the last fanin, completion and the fanout walk, consumer release
 // (RETAIN pins), scope end (scope bit), CONSUMED, and in-order watermark advance per ring.
 //
-// Actors run one at a time in simulated time, so each method is atomic with respect to the others;
-// races of the real runtime appear as orderings of these calls, chosen through the decision source.
+// Actors run one at a time in simulated time, and the orchestrator and the scheduler threads take
+// turns through turns(): everything a contender does between resuming and blocking is atomic with
+// respect to the others. Races of the real runtime appear as orderings of these calls, chosen
+// through the decision source (same-instant turns included).
 #pragma once
 
 #include "hwmodel/ai_core.h"
@@ -13,11 +15,13 @@
 #include "runtime/program.h"
 #include "runtime/dependency_builder.h"
 #include "runtime/ring_buffers.h"
+#include "runtime/run_timing.h"
 #include "runtime/runtime_config.h"
 #include "runtime/task_record.h"
 #include "simcore/decision_source.h"
 #include "simcore/event_log.h"
 #include "simcore/sim_engine.h"
+#include "simcore/turn_order.h"
 
 #include <array>
 #include <cstdint>
@@ -134,6 +138,9 @@ class RuntimeState {
   simcore::DecisionSource& decisions() { return decisions_; }
   simcore::EventLog& events() { return events_; }
   const RuntimeLanes& lanes() const { return lanes_; }
+  // The orchestrator and the scheduler threads are its contenders, so which of those resuming at
+  // the same instant acts first on this shared state is a decision (simcore/turn_order.h).
+  simcore::TurnOrder& turns() { return turns_; }
 
   TaskRecord& task(std::uint32_t ordinal) { return tasks_.at(ordinal); }
   const std::vector<TaskRecord>& tasks() const { return tasks_; }
@@ -189,6 +196,9 @@ class RuntimeState {
   // (external tensors at their address, runtime outputs where the heap put them).
   void describe_task(const TaskRecord& task, std::uint32_t token, hwmodel::TaskDescriptor& out) const;
 
+  // The time breakdown the actors report to (observing only).
+  RunTiming& timing() { return timing_; }
+
  private:
   // WAIT -> READY: pushes a published task whose fanin is complete, exactly once.
   void route_if_ready(TaskRecord& task, std::uint32_t lane);
@@ -203,6 +213,7 @@ class RuntimeState {
   simcore::DecisionSource& decisions_;
   simcore::EventLog& events_;
   RuntimeLanes lanes_;
+  simcore::TurnOrder turns_;
 
   std::vector<TaskRecord> tasks_;
   std::uint32_t tasks_allocated_ = 0;
@@ -218,6 +229,7 @@ class RuntimeState {
   BlockedWait blocked_;
   std::uint32_t dispatch_token_ = 0;
   std::vector<std::uint32_t> task_op_;  // task ordinal -> index of the op that creates it
+  RunTiming timing_;
 };
 
 }  // namespace ptosim::runtime

@@ -73,7 +73,7 @@ void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
   // twice as long while polling a running task). Running cores cannot change during an idle
   // stretch: a completion or a dispatch is progress and ends it.
   idle_loop_ = clock_.begin_loop(
-      idle_base_ns_ + static_cast<TimeNs>(running_cores_) * state_.config().scheduler.poll_per_running_core_ns,
+      add_ns(idle_base_ns_, mul_ns(static_cast<std::uint64_t>(running_cores_), state_.config().scheduler.poll_per_running_core_ns)),
       start_ns);
 }
 
@@ -144,7 +144,7 @@ bool SchedulerThread::has_work() const {
 bool SchedulerThread::iterate() {
   const SchedulerCosts& costs = state_.config().scheduler;
   const TimeNs now = simcore::now();
-  TimeNs cost_ns = static_cast<TimeNs>(running_cores_) * costs.poll_per_running_core_ns;
+  TimeNs cost_ns = mul_ns(static_cast<std::uint64_t>(running_cores_), costs.poll_per_running_core_ns);
   bool progress = false;
 
   // 1. Completion poll of this thread's running cores.
@@ -158,7 +158,7 @@ bool SchedulerThread::iterate() {
     --running_cores_;
     progress = true;
     if (++task.subtasks_done < task.subtasks_required) continue;
-    cost_ns += complete(task);
+    cost_ns = add_ns(cost_ns, complete(task));
     last_completed = task.ordinal;
   }
 
@@ -168,7 +168,7 @@ bool SchedulerThread::iterate() {
     for (std::uint32_t n = 0; n < costs.dummy_batch && !dummies.empty(); ++n) {
       TaskRecord& task = state_.task(dummies.front());
       dummies.pop_front();
-      cost_ns += complete(task);
+      cost_ns = add_ns(cost_ns, complete(task));
       last_completed = task.ordinal;
       progress = true;
     }
@@ -216,7 +216,7 @@ bool SchedulerThread::iterate() {
         cores_[slot_index].token = state_.next_dispatch_token();
         ++running_cores_;
       }
-      cost_ns += costs.dispatch_ns;
+      cost_ns = add_ns(cost_ns, costs.dispatch_ns);
       assignments.push_back(std::move(assignment));
       progress = true;
     }
@@ -229,6 +229,7 @@ bool SchedulerThread::iterate() {
   // All handles of one pop are published after one write barrier, at the end of the iteration:
   // the cores see their registers only then.
   busy_until_ns_ = clock_.work(cost_ns);
+  state_.timing().thread_busy(index_, now, busy_until_ns_);
   for (const Assignment& assignment : assignments) {
     const TaskRecord& task = state_.task(assignment.task);
     for (std::size_t slot_index : assignment.slots) {
@@ -249,10 +250,10 @@ TimeNs SchedulerThread::complete(TaskRecord& task) {
   // idle iteration or until the array is full.
   const SchedulerCosts& costs = state_.config().scheduler;
   const std::uint32_t released = state_.complete_task(task, lane_);
-  TimeNs cost_ns = costs.complete_ns + static_cast<TimeNs>(released) * costs.release_consumer_ns;
+  TimeNs cost_ns = add_ns(costs.complete_ns, mul_ns(released, costs.release_consumer_ns));
   deferred_release_.push_back(task.ordinal);
   if (deferred_release_.size() >= costs.deferred_release_cap) {
-    cost_ns += static_cast<TimeNs>(drain_deferred()) * costs.deferred_release_ns;
+    cost_ns = add_ns(cost_ns, mul_ns(drain_deferred(), costs.deferred_release_ns));
   }
   return cost_ns;
 }
@@ -295,7 +296,7 @@ SchedulerThread::IdleDetector SchedulerThread::idle_detector() const {
   if (detectors.kind == DetectorKind::legacy) {
     detector.iteration_limit = detectors.scheduler_idle_limit;
   } else {
-    detector.watchdog_ns = last_progress_ns_ + detectors.scheduler_timeout_ns;
+    detector.watchdog_ns = add_ns(last_progress_ns_, detectors.scheduler_timeout_ns);
   }
   return detector;
 }
@@ -313,7 +314,8 @@ void SchedulerThread::idle() {
   if (!deferred_release_.empty()) {
     // An iteration without progress releases the deferred consumers (on_task_release).
     const std::uint32_t drained = drain_deferred();
-    busy_until_ns_ = clock_.work(static_cast<TimeNs>(drained) * costs.deferred_release_ns);
+    busy_until_ns_ = clock_.work(mul_ns(drained, costs.deferred_release_ns));
+    state_.timing().thread_busy(index_, simcore::now(), busy_until_ns_);
     return;
   }
   begin_idle_stretch(simcore::now());

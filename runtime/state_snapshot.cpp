@@ -77,6 +77,7 @@ StateSnapshot capture_snapshot(const RuntimeState& state, const std::vector<Acto
   snap.time_ns = simcore::now();
   snap.completed_tasks = state.completed_tasks();
   snap.total_tasks = state.tasks_allocated();
+  snap.program_tasks = state.program().task_count;
   snap.orchestration_done = state.orchestration_done();
   snap.progress_task = progress_task;
   if (state.blocked().active) snap.blocked_ring = state.blocked().ring;

@@ -74,7 +74,8 @@ struct StateSnapshot {
   int host_code = 0;
   std::string message;
   std::uint32_t completed_tasks = 0;
-  std::uint32_t total_tasks = 0;
+  std::uint32_t total_tasks = 0;    // tasks submitted (allocated) so far, the runtime's M
+  std::uint32_t program_tasks = 0;  // tasks of the whole program (0: unknown, older snapshots)
   bool orchestration_done = false;
   std::optional<std::uint32_t> progress_task;  // ordinal of the task that could make progress
   std::optional<std::uint32_t> blocked_ring;   // ring the orchestrator was blocked on, if any

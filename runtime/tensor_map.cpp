@@ -1,6 +1,9 @@
 #include "runtime/tensor_map.h"
 
+#include "simcore/model_assert.h"
+
 #include <algorithm>
+#include <string>
 
 namespace ptosim::runtime {
 
@@ -39,6 +42,7 @@ void TensorMap::lookup(std::uint64_t buffer, const TensorLayout& input, bool rem
         chain.starts.erase(s);
         break;
       }
+      PTOSIM_ASSERT(chain.live > 0 && entries_ > 0, "TensorMap entry count underflow");
       --chain.live;
       --entries_;
     }
@@ -48,6 +52,10 @@ void TensorMap::lookup(std::uint64_t buffer, const TensorLayout& input, bool rem
 
 void TensorMap::insert(const TensorMapEntry& entry) {
   Chain& chain = chains_[entry.buffer];
+  // Tasks insert in submission order, so "newest first" is "highest index first": check it.
+  PTOSIM_ASSERT(chain.entries.empty() || chain.entries.back().producer <= entry.producer,
+                "TensorMap insert of task " + std::to_string(entry.producer) + " after task " +
+                    (chain.entries.empty() ? std::string() : std::to_string(chain.entries.back().producer)));
   const auto index = static_cast<std::uint32_t>(chain.entries.size());
   chain.entries.push_back(entry);
   chain.removed.push_back(false);

@@ -1,8 +1,20 @@
 #include "scenarios/expression.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace ptosim::scenarios {
+
+const std::int64_t* Environment::find(std::string_view name, std::size_t& hint) const {
+  if (hint < vars_.size() && vars_[hint].first == name) return &vars_[hint].second;
+  for (std::size_t i = vars_.size(); i-- > 0;) {
+    if (vars_[i].first == name) {
+      hint = i;
+      return &vars_[i].second;
+    }
+  }
+  return nullptr;
+}
 
 const std::int64_t* Environment::find(std::string_view name) const {
   for (auto it = vars_.rbegin(); it != vars_.rend(); ++it) {
@@ -16,6 +28,7 @@ struct Expression::Node {
   std::int64_t value = 0;
   std::string name;  // variable, function or operator
   std::vector<std::shared_ptr<const Node>> children;
+  mutable std::size_t slot_hint = 0;  // variable: where the environment held it last time
 };
 
 namespace {
@@ -25,6 +38,18 @@ using Node = Expression::Node;
 
 constexpr int MAX_EXPRESSION_DEPTH = 64;
 
+// The character at `pos` for an error message: a whole UTF-8 sequence when one starts there (a
+// message must not cut a character in half), else the byte as \xNN.
+std::string character_at(std::string_view text, std::size_t pos) {
+  const auto lead = static_cast<unsigned char>(text[pos]);
+  std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  bool valid = length > 0 && pos + length <= text.size();
+  for (std::size_t i = 1; valid && i < length; ++i) valid = (static_cast<unsigned char>(text[pos + i]) >> 6) == 0x2;
+  if (valid) return std::string(text.substr(pos, length));
+  static const char* hex = "0123456789ABCDEF";
+  return std::string("\\x") + hex[lead >> 4] + hex[lead & 0xF];
+}
+
 class Parser {
  public:
   explicit Parser(std::string_view text) : text_(text) {}
@@ -32,7 +57,7 @@ class Parser {
   NodePtr parse_all() {
     NodePtr node = parse_or();
     skip_space();
-    if (pos_ != text_.size()) fail("unexpected '" + std::string(1, text_[pos_]) + "'");
+    if (pos_ != text_.size()) fail("unexpected '" + character_at(text_, pos_) + "'");
     return node;
   }
 
@@ -180,7 +205,7 @@ class Parser {
       node->kind = Node::Kind::variable;
       return node;
     }
-    fail("unexpected '" + std::string(1, c) + "'");
+    fail("unexpected '" + character_at(text_, pos_) + "'");
   }
 
   std::string_view text_;
@@ -195,7 +220,7 @@ std::int64_t eval(const Node& node, const Environment& env, const std::string& t
   switch (node.kind) {
     case Node::Kind::literal: return node.value;
     case Node::Kind::variable: {
-      const std::int64_t* value = env.find(node.name);
+      const std::int64_t* value = env.find(node.name, node.slot_hint);
       if (value == nullptr) return fail("unknown variable '" + node.name + "'");
       return *value;
     }
@@ -245,11 +270,28 @@ std::int64_t eval(const Node& node, const Environment& env, const std::string& t
 
 }  // namespace
 
+namespace {
+
+std::size_t count_nodes(const Node& node) {
+  std::size_t count = 1;
+  for (const auto& child : node.children) count += count_nodes(*child);
+  return count;
+}
+
+}  // namespace
+
 Expression Expression::parse(std::string_view text) {
   Expression expr;
   expr.text_ = std::string(text);
   expr.root_ = Parser(text).parse_all();
+  expr.cost_ = count_nodes(*expr.root_);
   return expr;
+}
+
+std::size_t NameTemplate::cost() const {
+  std::size_t total = 1 + text_.size() / 64;
+  for (const Expression& part : parts_) total += part.cost();
+  return total;
 }
 
 std::int64_t Expression::evaluate(const Environment& env) const { return eval(*root_, env, text_); }
@@ -279,19 +321,60 @@ NameTemplate NameTemplate::parse(std::string_view text) {
   return name;
 }
 
-bool NameTemplate::matches(std::string_view name) const { return matches_from(0, name); }
-
-bool NameTemplate::matches_from(std::size_t part, std::string_view rest) const {
-  const std::string& literal = literals_[part];
-  if (rest.substr(0, literal.size()) != literal) return false;
-  rest.remove_prefix(literal.size());
-  if (part == parts_.size()) return rest.empty();
-  // The part's value: an optional '-' and at least one digit; try every length.
-  std::size_t start = !rest.empty() && rest[0] == '-' ? 1 : 0;
-  for (std::size_t end = start; end < rest.size() && rest[end] >= '0' && rest[end] <= '9'; ++end) {
-    if (matches_from(part + 1, rest.substr(end + 1))) return true;
+bool NameTemplate::matches(std::string_view name) const {
+  // The template as a sequence of tokens: a literal character, or a part (an integer: an
+  // optional '-' then at least one digit). The automaton's states are positions in the tokens;
+  // a part token has three: before it, after its '-', inside its digits. All live states advance
+  // together over the name (Thompson's construction), so no input can make it backtrack.
+  struct Token {
+    bool part = false;
+    char literal = 0;
+  };
+  std::vector<Token> tokens;
+  for (std::size_t i = 0; i < parts_.size(); ++i) {
+    for (char c : literals_[i]) tokens.push_back(Token{false, c});
+    tokens.push_back(Token{true, 0});
   }
-  return false;
+  for (char c : literals_.back()) tokens.push_back(Token{false, c});
+  enum Sub : std::size_t { BEFORE = 0, AFTER_SIGN = 1, IN_DIGITS = 2, SUBS = 3 };
+  const std::size_t states = (tokens.size() + 1) * SUBS;  // the last token index means "matched all"
+  std::vector<char> live(states, 0);
+  std::vector<char> next(states, 0);
+  auto state = [](std::size_t token, std::size_t sub) { return token * SUBS + sub; };
+  // Adds a state and what it reaches without reading a character: the end of a part's digits
+  // may move on to the next token.
+  auto add = [&](std::vector<char>& set, std::size_t token, std::size_t sub) {
+    set[state(token, sub)] = 1;
+    if (sub == IN_DIGITS) set[state(token + 1, BEFORE)] = 1;
+  };
+  add(live, 0, BEFORE);
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (char c : name) {
+    std::fill(next.begin(), next.end(), 0);
+    bool any = false;
+    for (std::size_t t = 0; t < tokens.size(); ++t) {
+      const Token& token = tokens[t];
+      if (!token.part) {
+        if (live[state(t, BEFORE)] != 0 && token.literal == c) {
+          add(next, t + 1, BEFORE);
+          any = true;
+        }
+        continue;
+      }
+      if (live[state(t, BEFORE)] != 0 && c == '-') {
+        add(next, t, AFTER_SIGN);
+        any = true;
+      }
+      if ((live[state(t, BEFORE)] != 0 || live[state(t, AFTER_SIGN)] != 0 || live[state(t, IN_DIGITS)] != 0) &&
+          is_digit(c)) {
+        add(next, t, IN_DIGITS);
+        any = true;
+      }
+    }
+    if (!any) return false;
+    live.swap(next);
+  }
+  return live[state(tokens.size(), BEFORE)] != 0;
 }
 
 std::string NameTemplate::evaluate(const Environment& env) const {

@@ -18,14 +18,19 @@ class ExpressionError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Variable bindings during expansion; innermost binding wins.
+// Variable bindings during expansion. Names are unique (the loader rejects a parameter defined
+// twice and a loop variable that shadows), so a variable's slot, once found, stays valid for as
+// long as the same name sits there: expressions remember it and look up in constant time.
 class Environment {
  public:
   void push(std::string name, std::int64_t value) { vars_.emplace_back(std::move(name), value); }
   void pop() { vars_.pop_back(); }
   void set_top(std::int64_t value) { vars_.back().second = value; }
   const std::int64_t* find(std::string_view name) const;
+  // As find(), trying slot `hint` first and updating it.
+  const std::int64_t* find(std::string_view name, std::size_t& hint) const;
   bool contains(std::string_view name) const { return find(name) != nullptr; }
+  std::size_t size() const { return vars_.size(); }
 
  private:
   std::vector<std::pair<std::string, std::int64_t>> vars_;
@@ -38,12 +43,15 @@ class Expression {
   // Throws ExpressionError for unknown variables, division by zero, overflow.
   std::int64_t evaluate(const Environment& env) const;
   const std::string& text() const { return text_; }
+  // Nodes in the syntax tree: what one evaluation costs, for the loader's work budget.
+  std::size_t cost() const { return cost_; }
 
   struct Node;
 
  private:
   std::string text_;
   std::shared_ptr<const Node> root_;
+  std::size_t cost_ = 0;
 };
 
 // A name with {expression} parts, e.g. "up{b}_{k-1}".
@@ -52,12 +60,12 @@ class NameTemplate {
   static NameTemplate parse(std::string_view text);
   std::string evaluate(const Environment& env) const;
   // Whether some values of the {...} parts could evaluate to `name` (each part an integer).
+  // Time O(|name| x |template|): the template runs as an automaton, without backtracking.
   bool matches(std::string_view name) const;
   const std::string& text() const { return text_; }
+  std::size_t cost() const;
 
  private:
-  bool matches_from(std::size_t part, std::string_view rest) const;
-
   std::string text_;
   std::vector<std::string> literals_;       // literals_[i] precedes parts_[i]; one extra at the end
   std::vector<Expression> parts_;

@@ -15,8 +15,15 @@ namespace ptosim::scenarios {
 
 inline constexpr int SCENARIO_FORMAT_VERSION = 1;
 // Bounds on what one scenario may expand to; exceeding them is invalid input, not a hang.
-inline constexpr std::uint64_t MAX_PROGRAM_TASKS = 4'000'000;
-inline constexpr std::uint64_t MAX_PROGRAM_OPS = 8'000'000;
+inline constexpr std::uint64_t MAX_PROGRAM_TASKS = 1'000'000;
+inline constexpr std::uint64_t MAX_PROGRAM_OPS = 2'000'000;
+// The loader's own work is bounded too, not only what it produces: every statement expanded,
+// loop iteration, argument, view step and dependency entry evaluated is one step. Loops whose
+// bodies produce nothing would otherwise run unbounded (8e6 x 8e6 empty iterations).
+inline constexpr std::uint64_t MAX_EXPANSION_STEPS = 8'000'000;
+inline constexpr std::size_t MAX_PROGRAM_PARAMS = 1'000;
+// Identifiers (kernels, tensors, parameters, loop variables) and task name templates.
+inline constexpr std::size_t MAX_NAME_LENGTH = 256;
 
 struct SeedRange {
   std::uint64_t first = 0;
@@ -69,6 +76,16 @@ struct Scenario {
   std::optional<Expectations> expect;
   // Valid but almost certainly not what was meant (e.g. a scope that can never fit its window).
   std::vector<std::string> warnings;
+  // The --set overrides applied to the file ("PATH=VALUE"), so a command can be repeated; `text`
+  // already holds the overridden document.
+  std::vector<std::string> overrides;
+};
+
+// One `--set PATH=VALUE`: PATH is a JSON pointer into the scenario, VALUE is JSON when it parses as
+// JSON and a string otherwise.
+struct Override {
+  std::string pointer;
+  std::string value;
 };
 
 // Bad input: the file, the JSON pointer of the offending field, and what was expected.
@@ -86,6 +103,12 @@ class ScenarioError : public std::runtime_error {
 };
 
 Scenario load_scenario_file(const std::string& path);
+// The file with overrides applied before validation (the overridden document is the text that is
+// hashed and recorded). A pointer into a missing field or past an array's end is a ScenarioError.
+Scenario load_scenario_file(const std::string& path, const std::vector<Override>& overrides);
+std::string apply_overrides(const std::string& text, const std::string& origin, const std::vector<Override>& overrides);
+// Parses "PATH=VALUE"; returns an empty string on success, else what is wrong.
+std::string parse_override(const std::string& text, Override& out);
 // `origin` names the text in error messages (a path, or "<recording>").
 Scenario load_scenario_text(const std::string& text, const std::string& origin);
 

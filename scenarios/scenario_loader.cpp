@@ -39,6 +39,10 @@ constexpr std::int64_t MAX_DIM = 1LL << 40;
 constexpr int MAX_STATEMENT_DEPTH = 100;  // bounds the loader's recursion (scopes stop at 64)
 constexpr std::size_t MAX_SELECTED_ROWS = 1 << 20;  // rows a gather or scatter may select
 constexpr std::int64_t MAX_ARG_RUNS = 1 << 20;      // contiguous element runs of one argument
+// A detector's window is a product of valid fields (a spin limit times a spin length); it must
+// fit the simulated clock with room to spare: at most 10^15 ns (about 11.6 days), far beyond
+// any run's time budget and below 2^53, where the engine's clock stays exact.
+constexpr std::int64_t MAX_DETECTOR_WINDOW_NS = 1'000'000'000'000'000LL;
 
 std::string escape_token(std::string_view token) {
   std::string out;
@@ -102,6 +106,7 @@ const char* type_name(const json& value) {
 }
 
 bool is_identifier(std::string_view text) {
+  if (text.size() > MAX_NAME_LENGTH) return false;
   if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_')) return false;
   for (char c : text) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
@@ -210,7 +215,8 @@ class Loader {
     json doc;
     try {
       doc = json::parse(text, callback);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+      // parse_error, and out_of_range for a number too large for a double (1e400).
       throw ScenarioError(file_, "", std::string("not valid JSON: ") + e.what());
     }
     if (!duplicate.empty()) throw ScenarioError(file_, duplicate, "duplicate key (JSON objects must not repeat a key)");
@@ -287,6 +293,7 @@ class Loader {
     std::int64_t value = 0;
     if (field->is_string()) {
       const Expression& expr = expression(field, field->get_ref<const std::string&>());
+      step(field, expr.cost());
       try {
         value = expr.evaluate(env_);
       } catch (const ExpressionError& e) {
@@ -505,6 +512,7 @@ class Loader {
       }
       if (has(costs, "dummy_batch")) c.dummy_batch = static_cast<std::uint32_t>(integer(child(costs, "dummy_batch"), 1, 1 << 20));
     }
+    check_detector_windows(field, model);
     if (has(field, "truth_budget_ns")) config.truth_budget_ns = integer(child(field, "truth_budget_ns"), 1, MAX_DURATION_NS);
     if (has(field, "limits")) {
       const Field limits = child(field, "limits");
@@ -515,6 +523,35 @@ class Loader {
       if (has(limits, "max_sim_time_ns")) {
         model.limits.max_sim_time_ns = integer(child(limits, "max_sim_time_ns"), 1, MAX_DURATION_NS * 10);
       }
+    }
+  }
+
+  // Products of valid fields that the detectors turn into deadlines: each must fit
+  // MAX_DETECTOR_WINDOW_NS (spin_ns 1e12 with orchestrator_spin_limit 2^40 used to overflow and
+  // fire the detector at once, "after 1099511627776 spins").
+  void check_detector_windows(const Field& runtime_field, const runtime::ModelInput& model) {
+    const runtime::DetectorConfig& detectors = model.runtime.detectors;
+    const runtime::SchedulerCosts& costs = model.runtime.scheduler;
+    const bool legacy = detectors.kind == runtime::DetectorKind::legacy;
+    const int threads = model.platform.scheduler_threads;
+    const auto owned_cores = static_cast<std::uint64_t>((model.platform.clusters + threads - 1) / threads * 3);
+    auto check = [&](const char* limit_key, std::uint64_t count, TimeNs unit_ns, const std::string& what) {
+      const TimeNs window_ns = mul_ns(count, unit_ns);
+      if (window_ns <= MAX_DETECTOR_WINDOW_NS) return;
+      const Field where = !has(runtime_field, "detectors") ? runtime_field : child(runtime_field, "detectors");
+      const Field at = has(where, limit_key) ? child(where, limit_key) : where;
+      fail_raw(at, std::string(limit_key) + " x " + what + " is " +
+                       (window_ns == TIME_NEVER ? std::string("beyond 2^63") : std::to_string(window_ns)) +
+                       " ns; a detector window must be at most " + std::to_string(MAX_DETECTOR_WINDOW_NS) + " ns");
+    };
+    if (legacy) {
+      check("orchestrator_spin_limit", detectors.orchestrator_spin_limit, detectors.spin_ns.max_ns, "spin_ns max");
+      const TimeNs idle_iteration_ns =
+          add_ns(costs.idle_iteration_ns.max_ns, mul_ns(owned_cores, costs.poll_per_running_core_ns));
+      check("scheduler_idle_limit", detectors.scheduler_idle_limit, idle_iteration_ns,
+            "the longest idle iteration (idle_iteration_ns max + poll_per_running_core_ns per owned core)");
+    } else {
+      check("structural_check_spins", detectors.structural_check_spins, detectors.spin_ns.max_ns, "spin_ns max");
     }
   }
 
@@ -632,6 +669,7 @@ class Loader {
 
   void load_params(const Field& field) {
     if (!field->is_object()) fail(field, std::string("an object of integer parameters, found ") + type_name(*field));
+    if (field->size() > MAX_PROGRAM_PARAMS) fail(field, "at most " + std::to_string(MAX_PROGRAM_PARAMS) + " parameters");
     for (const auto& [name, value] : field->items()) later_params_.push_back(name);
     for (const auto& [name, value] : field->items()) {
       const Field param = child(field, name);
@@ -813,9 +851,12 @@ class Loader {
     }
   }
 
-  // Whether some statement's name template could produce `name` (in another iteration).
-  bool could_be_declared(const std::string& name) const {
+  // Whether some statement's name template could produce `name` (in another iteration). Each
+  // match is linear in name x template; templates too long to be used are skipped.
+  bool could_be_declared(const Field& where, const std::string& name) {
     for (const std::string& declared : declared_tasks_) {
+      if (declared.size() > MAX_NAME_LENGTH) continue;
+      step(where, 1 + name.size() * declared.size() / 256);
       try {
         if (NameTemplate::parse(declared).matches(name)) return true;
       } catch (const ExpressionError&) {
@@ -847,6 +888,16 @@ class Loader {
                         " in flight and a scope's tasks are reclaimed only at its end: SCOPE_DEADLOCK is certain");
   }
 
+  // One unit of the loader's work; see MAX_EXPANSION_STEPS.
+  void step(const Field& where, std::uint64_t units = 1) {
+    steps_ += units;
+    if (steps_ > MAX_EXPANSION_STEPS) {
+      fail_raw(where, "the program takes more than " + std::to_string(MAX_EXPANSION_STEPS) +
+                          " expansion steps (statements, loop iterations, arguments and dependencies evaluated; "
+                          "the limit of one scenario)");
+    }
+  }
+
   void push_op(ProgramOp op) {
     if (program_.ops.size() >= MAX_PROGRAM_OPS) {
       throw ScenarioError(file_, "/program", "the program expands to more than " + std::to_string(MAX_PROGRAM_OPS) +
@@ -865,6 +916,7 @@ class Loader {
   }
 
   void expand_statement(const Field& stmt) {
+    step(stmt);
     if (!stmt->is_object()) fail(stmt, std::string("a statement object, found ") + type_name(*stmt));
     const char* kind = nullptr;
     for (const char* key : {"for", "if", "scope", "submit", "alloc", "dummy"}) {
@@ -890,15 +942,16 @@ class Loader {
     if (env_.contains(name)) fail_raw(var, "loop variable '" + name + "' shadows a parameter or an outer loop variable");
     const std::int64_t from = has(stmt, "from") ? int_expr(child(stmt, "from"), -MAX_DIM, MAX_DIM) : 0;
     const std::int64_t to = int_expr(child(stmt, "to"), -MAX_DIM, MAX_DIM);
-    const std::int64_t step = has(stmt, "step") ? int_expr(child(stmt, "step"), 1, MAX_DIM) : 1;
+    const std::int64_t stride = has(stmt, "step") ? int_expr(child(stmt, "step"), 1, MAX_DIM) : 1;
     const Field body = child(stmt, "body");
-    if (to > from && static_cast<std::uint64_t>((to - from) / step) > MAX_PROGRAM_OPS) {
+    if (to > from && static_cast<std::uint64_t>((to - from) / stride) > MAX_PROGRAM_OPS) {
       fail(child(stmt, "to"), "at most " + std::to_string(MAX_PROGRAM_OPS) + " iterations");
     }
     env_.push(name, from);
     loop_vars_.push_back(name);
-    for (std::int64_t v = from; v < to; v += step) {
+    for (std::int64_t v = from; v < to; v += stride) {
       env_.set_top(v);
+      step(stmt);
       expand_block(body);
     }
     loop_vars_.pop_back();
@@ -944,12 +997,14 @@ class Loader {
     if (it == name_cache_.end()) {
       const std::string text = string(field);
       if (text.empty()) fail(field, "a non-empty task name");
+      if (text.size() > MAX_NAME_LENGTH) fail(field, "a task name of at most " + std::to_string(MAX_NAME_LENGTH) + " characters");
       try {
         it = name_cache_.emplace(field.value, NameTemplate::parse(text)).first;
       } catch (const ExpressionError& e) {
         fail_raw(field, e.what());
       }
     }
+    step(field, it->second.cost());
     std::string name;
     try {
       name = it->second.evaluate(env_);
@@ -1001,7 +1056,10 @@ class Loader {
       const Field args = child(stmt, "args");
       if (!args->is_array()) fail(args, std::string("an array of arguments, found ") + type_name(*args));
       if (args->size() > 32) fail(args, "at most 32 tensor arguments per task");
-      for (std::size_t i = 0; i < args->size(); ++i) op.args.push_back(argument(child(args, i), op.task, new_outputs));
+      for (std::size_t i = 0; i < args->size(); ++i) {
+        step(args);
+        op.args.push_back(argument(child(args, i), op.task, new_outputs));
+      }
     }
     if (has(stmt, "deps")) op.deps = dependencies(child(stmt, "deps"));
     if (kind == OpKind::submit) check_row_flow(stmt, op);
@@ -1092,10 +1150,11 @@ class Loader {
       const Field chain = child(field, "views");
       if (!chain->is_array()) fail(chain, "an array of view operations");
       for (std::size_t i = 0; i < chain->size(); ++i) {
-        const Field step = child(chain, i);
-        check_object(step, {"view", "reshape", "slice"}, {});
-        if (step->size() != 1) fail(step, "exactly one of view, reshape, slice");
-        apply_transform(step, arg.layout);
+        const Field view_step = child(chain, i);
+        step(view_step);
+        check_object(view_step, {"view", "reshape", "slice"}, {});
+        if (view_step->size() != 1) fail(view_step, "exactly one of view, reshape, slice");
+        apply_transform(view_step, arg.layout);
       }
     } else {
       apply_transform(field, arg.layout);
@@ -1199,8 +1258,8 @@ class Loader {
       const auto dim = static_cast<int>(int_expr(child(slice, "dim"), 0, runtime::MAX_TENSOR_DIMS - 1));
       const std::int64_t start = int_expr(child(slice, "start"), 0, MAX_DIM);
       const std::int64_t end = int_expr(child(slice, "end"), 0, MAX_DIM);
-      const std::int64_t step = has(slice, "step") ? int_expr(child(slice, "step"), 1, MAX_DIM) : 1;
-      problem = runtime::apply_slice(layout, dim, start, end, step);
+      const std::int64_t slice_step = has(slice, "step") ? int_expr(child(slice, "step"), 1, MAX_DIM) : 1;
+      problem = runtime::apply_slice(layout, dim, start, end, slice_step);
       if (!problem.empty()) fail_raw(slice, problem);
     }
   }
@@ -1210,6 +1269,7 @@ class Loader {
     std::vector<runtime::ExplicitDep> deps;
     for (std::size_t i = 0; i < field->size(); ++i) {
       const Field entry = child(field, i);
+      step(entry);
       Field name_field = entry;
       runtime::DepFlavor flavor = runtime::DepFlavor::wait_retain;
       if (entry->is_object()) {
@@ -1232,7 +1292,7 @@ class Loader {
       const std::string name = task_name(name_field);
       auto it = task_by_name_.find(name);
       if (it == task_by_name_.end()) {
-        if (declared_tasks_.count(raw) != 0 || could_be_declared(name)) {
+        if (declared_tasks_.count(raw) != 0 || could_be_declared(name_field, name)) {
           fail_raw(name_field, "dependency on task '" + name + "', which has not been submitted before this point");
         }
         fail_raw(name_field, "dependency on undefined task '" + name + "' (no statement submits a task of that name)");
@@ -1244,6 +1304,7 @@ class Loader {
 
   std::string file_;
   int block_depth_ = 0;
+  std::uint64_t steps_ = 0;
   Environment env_;
   std::vector<std::string> loop_vars_;
   std::vector<std::string> later_params_;            // parameters not defined yet (for hints)

@@ -31,9 +31,18 @@ void EventLog::record_at(EventKind kind, TimeNs time_ns, std::uint64_t subject, 
   scheduled_.emplace(std::make_pair(time_ns, scheduled_sequence_++), Event{time_ns, subject, detail, lane, kind});
 }
 
-void EventLog::finish(TimeNs end_ns) {
-  flush_until(end_ns);
+bool EventLog::finish(TimeNs end_ns) {
+  bool within_budget = true;
+  while (!scheduled_.empty() && scheduled_.begin()->first.first <= end_ns) {
+    if (events_.size() >= max_events_) {
+      within_budget = false;
+      break;
+    }
+    append(scheduled_.begin()->second);
+    scheduled_.erase(scheduled_.begin());
+  }
   scheduled_.clear();
+  return within_budget;
 }
 
 void EventLog::flush_until(TimeNs time_ns) {
@@ -46,7 +55,8 @@ void EventLog::flush_until(TimeNs time_ns) {
 
 void EventLog::append(const Event& event) {
   if (events_.size() >= max_events_) {
-    throw RunLimitReached("event budget of " + std::to_string(max_events_) + " events exhausted");
+    throw RunLimitReached("event budget of " + std::to_string(max_events_) +
+                          " events exhausted (runtime.limits.max_events)");
   }
   events_.push_back(event);
   digest_.add(static_cast<std::uint64_t>(event.time_ns));

@@ -65,7 +65,9 @@ class EventLog {
   // ends at or after that time. Lets a core sleep straight to the end of its kernel.
   void record_at(EventKind kind, TimeNs time_ns, std::uint64_t subject, std::uint32_t lane, std::int64_t detail = 0);
   // The run ended at `end_ns`: scheduled events up to then enter the log, later ones never happened.
-  void finish(TimeNs end_ns);
+  // Runs outside every actor, so it never throws: it returns false when the event budget ran out
+  // while flushing (the log then ends at the budget and the run is a sim_limit).
+  bool finish(TimeNs end_ns);
 
   std::uint64_t digest() const { return digest_.value(); }
   std::size_t size() const { return events_.size(); }

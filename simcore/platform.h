@@ -5,6 +5,7 @@
 
 #include "simcore/sim_engine.h"
 
+#include <string>
 #include <vector>
 
 namespace ptosim::simcore {
@@ -15,6 +16,8 @@ inline constexpr int CORES_PER_CLUSTER = 3;
 class Platform {
  public:
   Platform(Simulation& sim, int clusters, int scheduler_threads);
+  // The names of its hosts, in the order the constructor adds them (Simulation::prepare).
+  static std::vector<std::string> host_names(int clusters, int scheduler_threads);
 
   HostRef orchestrator_host() const { return orchestrator_; }
   HostRef scheduler_host(int thread) const { return schedulers_.at(static_cast<std::size_t>(thread)); }

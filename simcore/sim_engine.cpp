@@ -2,11 +2,13 @@
 
 #include "simcore/event_log.h"
 #include "simcore/model_assert.h"
+#include "simcore/turn_order.h"
 
 #include <simgrid/s4u.hpp>
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace sg = simgrid::s4u;
@@ -16,6 +18,7 @@ namespace ptosim::simcore {
 namespace {
 
 Simulation* g_current = nullptr;
+TimeNs g_now_ns = 0;
 bool g_engine_created = false;
 
 double to_seconds(TimeNs time_ns) { return static_cast<double>(time_ns) * 1e-9; }
@@ -34,27 +37,89 @@ struct Simulation::Impl {
   std::unique_ptr<sg::Engine> engine;
   sg::NetZone* zone = nullptr;
   std::vector<sg::Host*> hosts;
+  std::vector<std::string> host_names;  // of `hosts`, in creation order
   bool sealed = false;
 };
 
-Simulation::Simulation() : impl_(std::make_unique<Impl>()) {
-  if (g_engine_created) throw std::logic_error("only one Simulation may exist per process");
-  g_engine_created = true;
+namespace {
+
+// An engine (with its hosts) built by Simulation::prepare before the process forks its runs.
+std::unique_ptr<Simulation::Impl> g_prepared;
+bool g_teardown_at_exit = true;
+
+std::unique_ptr<Simulation::Impl> create_engine() {
+  auto impl = std::make_unique<Simulation::Impl>();
   // SimGrid parses its own options from argv; silence its logging (the deadlock report included:
   // quiescence is a result ptosim interprets, not an error of the tool) and keep stacks small.
   static char arg0[] = "ptosim";
   static char arg1[] = "--log=root.thresh:critical";
   static char arg2[] = "--log=root.app:file:/dev/null";
   static char arg3[] = "--cfg=contexts/stack-size:512";
-  static char* argv[] = {arg0, arg1, arg2, arg3, nullptr};
-  int argc = 4;
-  impl_->engine = std::make_unique<sg::Engine>(&argc, argv);
-  impl_->zone = sg::create_full_zone("npu");
+  // No guard page below each actor stack: the actors need a few KiB of their 512 KiB, and the
+  // mprotect per actor and run was 5% of a sweep's CPU time.
+  static char arg4[] = "--cfg=contexts/guard-size:0";
+  // SimGrid ends a timed action when less than surf/precision (1e-9 s by default) of it remains,
+  // so an actor sleeping until t could wake up to 1 ns early and read t-1: a kernel then lasted
+  // one ns less than decided, and which of two near events came first depended on it. Timing in
+  // whole nanoseconds needs a precision well below 1 ns; 1 ps stays above the rounding error of
+  // the double clock over any run budget (1e-13 s at 1,000 s).
+  static char arg5[] = "--cfg=surf/precision:1e-12";
+#if defined(PTOSIM_SANITIZE)
+  // Under AddressSanitizer, SimGrid's default contexts switch stacks behind ASan's back (Debian's
+  // SimGrid is built without ASan's fiber annotations): ASan then reports false stack errors in
+  // __asan_handle_no_return. The thread factory gives every actor a real thread, which ASan
+  // understands; SimGrid still runs one actor at a time, in the same order (docs/robustness.md).
+  static char arg6[] = "--cfg=contexts/factory:thread";
+  static char* argv[] = {arg0, arg1, arg2, arg3, arg4, arg5, arg6, nullptr};
+  int argc = 7;
+#else
+  static char* argv[] = {arg0, arg1, arg2, arg3, arg4, arg5, nullptr};
+  int argc = 6;
+#endif
+  impl->engine = std::make_unique<sg::Engine>(&argc, argv);
+  impl->zone = sg::create_full_zone("npu");
+  return impl;
+}
+
+sg::Host* create_host(Simulation::Impl& impl, const std::string& name) {
+  sg::Host* host = impl.zone->create_host(name, 1e9);
+  host->seal();
+  impl.hosts.push_back(host);
+  impl.host_names.push_back(name);
+  return host;
+}
+
+}  // namespace
+
+void Simulation::prepare(const std::vector<std::string>& host_names) {
+  if (g_engine_created) return;  // prepared already (or a run exists: nothing to gain)
+  g_engine_created = true;
+  g_prepared = create_engine();
+  for (const std::string& name : host_names) create_host(*g_prepared, name);
+}
+
+void Simulation::skip_teardown_at_exit() { g_teardown_at_exit = false; }
+
+Simulation::Simulation() {
+  if (g_prepared) {
+    impl_ = std::move(g_prepared);
+  } else {
+    if (g_engine_created) throw std::logic_error("only one Simulation may exist per process");
+    g_engine_created = true;
+    impl_ = create_engine();
+  }
   sg::Engine::on_deadlock_cb([this] { quiescent_ = true; });
+  g_now_ns = to_ns(sg::Engine::get_clock());
+  sg::Engine::on_time_advance_cb([](double) { g_now_ns = to_ns(sg::Engine::get_clock()); });
   g_current = this;
 }
 
-Simulation::~Simulation() { g_current = nullptr; }
+Simulation::~Simulation() {
+  g_current = nullptr;
+  // A child process that exits right after its run leaves the engine to the exit: destroying
+  // every host, model and actor record is work nobody uses.
+  if (!g_teardown_at_exit) (void)impl_.release();
+}
 
 Simulation& Simulation::current() {
   if (g_current == nullptr) throw std::logic_error("no Simulation exists");
@@ -62,11 +127,12 @@ Simulation& Simulation::current() {
 }
 
 HostRef Simulation::add_host(const std::string& name) {
+  // A prepared engine already holds the platform's hosts, in the order the platform asks for them.
+  for (std::size_t i = 0; i < impl_->host_names.size(); ++i) {
+    if (impl_->host_names[i] == name) return HostRef(impl_->hosts[i]);
+  }
   if (impl_->sealed) throw std::logic_error("platform already sealed");
-  sg::Host* host = impl_->zone->create_host(name, 1e9);
-  host->seal();
-  impl_->hosts.push_back(host);
-  return HostRef(host);
+  return HostRef(create_host(*impl_, name));
 }
 
 void Simulation::spawn(const std::string& name, HostRef host, std::function<void()> body, bool daemon) {
@@ -135,7 +201,9 @@ void Simulation::stop() {
   sg::this_actor::exit();
 }
 
-TimeNs now() { return to_ns(sg::Engine::get_clock()); }
+// The clock in ns, kept by the engine's time-advance signal: actors read the time far more often
+// than it changes, and reading it from SimGrid and rounding it each time was 5% of a run.
+TimeNs now() { return g_now_ns; }
 
 namespace {
 
@@ -150,15 +218,22 @@ namespace {
 
 void sleep_until(TimeNs time_ns) {
   const TimeNs limit_ns = Simulation::current().time_limit();
+  TurnOrder::Binding* turn = TurnOrder::of_current_actor();
   if (time_ns > limit_ns) {
-    if (limit_ns > now()) sg::this_actor::sleep_until(to_seconds(limit_ns));
+    if (limit_ns > now()) {
+      if (turn != nullptr) turn->order->end_turn(turn->who, limit_ns);
+      sg::this_actor::sleep_until(to_seconds(limit_ns));
+    }
     reach_time_limit();
   }
-  if (time_ns > now()) sg::this_actor::sleep_until(to_seconds(time_ns));
+  if (time_ns <= now()) return;  // no time passes: a contender keeps its turn
+  if (turn != nullptr) turn->order->end_turn(turn->who, time_ns);
+  sg::this_actor::sleep_until(to_seconds(time_ns));
+  if (turn != nullptr) turn->order->arrive(turn->who);
 }
 
 void sleep_for(TimeNs duration_ns) {
-  if (duration_ns > 0) sleep_until(now() + duration_ns);
+  if (duration_ns > 0) sleep_until(add_ns(now(), duration_ns));
 }
 
 // A binary semaphore: acquire is a single simcall, and a release that happens while the waiter
@@ -182,7 +257,16 @@ bool WaitSignal::wait_until(TimeNs deadline_ns) {
     if (limited) reach_time_limit();
     return false;
   }
+  // A contender counts as the waiter before it hands its turn over: the next contender may run
+  // right away (a release is a scheduling point in SimGrid) and notify before this one blocks,
+  // and that notification must be kept.
   ++waiters_;
+  TurnOrder::Binding* turn = TurnOrder::of_current_actor();
+  if (turn != nullptr) {
+    turn_order_ = turn->order;
+    turn_waiter_ = turn->who;
+    turn->order->end_turn(turn->who, effective_ns);
+  }
   bool notified = true;
   if (effective_ns == TIME_NEVER) {
     impl_->semaphore->acquire();
@@ -190,8 +274,16 @@ bool WaitSignal::wait_until(TimeNs deadline_ns) {
     notified = !impl_->semaphore->acquire_timeout(to_seconds(effective_ns - start_ns));
   }
   --waiters_;
+  turn_order_ = nullptr;
   if (!notified && limited) reach_time_limit();
+  if (turn != nullptr) turn->order->arrive(turn->who);
   return notified;
+}
+
+void WaitSignal::wait_for_turn() {
+  ++waiters_;
+  impl_->semaphore->acquire();
+  --waiters_;
 }
 
 void WaitSignal::notify() {
@@ -199,7 +291,11 @@ void WaitSignal::notify() {
     loop_waiter_->on_signal_notified(loop_thread_);
     return;
   }
-  if (waiters_ > 0 && impl_->semaphore->get_capacity() == 0) impl_->semaphore->release();
+  if (waiters_ > 0 && impl_->semaphore->get_capacity() == 0) {
+    // Before the release: releasing is a scheduling point where the waiter may already run.
+    if (turn_order_ != nullptr) turn_order_->woken(turn_waiter_);
+    impl_->semaphore->release();
+  }
 }
 
 void WaitSignal::notify_if_polled() {

@@ -8,13 +8,17 @@
 
 #include "simcore/sim_time.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ptosim::simcore {
+
+class TurnOrder;
 
 // Opaque reference to a simulated host (an AICPU thread or an AI core).
 class HostRef {
@@ -44,6 +48,14 @@ class Simulation {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
+  // Builds the engine and the named hosts now, before this process forks children that each run
+  // one simulation: every child then starts from them instead of building its own. Does nothing
+  // once an engine exists. The process that prepares must not run a simulation itself.
+  static void prepare(const std::vector<std::string>& host_names);
+  // The engine is not destroyed with the Simulation: for a child process that exits right after.
+  static void skip_teardown_at_exit();
+
+  // A host; one of the prepared hosts when the name matches.
   HostRef add_host(const std::string& name);
   // Daemon actors are killed once every non-daemon actor has returned (e.g. AI cores).
   void spawn(const std::string& name, HostRef host, std::function<void()> body, bool daemon = false);
@@ -69,8 +81,10 @@ class Simulation {
 
   static Simulation& current();
 
+ public:
+  struct Impl;  // SimGrid's engine and platform; opaque outside sim_engine.cpp
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
   std::exception_ptr failure_;
   std::string limit_reason_;
@@ -81,7 +95,8 @@ class Simulation {
   bool quiescent_ = false;
 };
 
-// Clock and delays of the calling actor.
+// Clock and delays of the calling actor. For an actor bound to a TurnOrder (simcore/turn_order.h)
+// a call that blocks ends its turn and returns at its next one.
 TimeNs now();
 void sleep_until(TimeNs time_ns);
 void sleep_for(TimeNs duration_ns);
@@ -106,7 +121,8 @@ class WaitSignal {
   WaitSignal& operator=(const WaitSignal&) = delete;
 
   // Blocks the calling actor until notify() or `deadline_ns` (TIME_NEVER: no deadline).
-  // Returns true when notified, false when the deadline passed.
+  // Returns true when notified, false when the deadline passed. A TurnOrder contender's turn ends
+  // when it blocks and its next turn starts when it returns.
   bool wait_until(TimeNs deadline_ns);
   void notify();
   // Notifies only a waiter whose loop is simulated iteration by iteration (a thread sharing host
@@ -119,11 +135,18 @@ class WaitSignal {
   void detach_loop_waiter();
 
  private:
+  friend class TurnOrder;
+  // A TurnOrder contender waiting for its turn: no deadline, no turn logic.
+  void wait_for_turn();
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int waiters_ = 0;
   LoopWaiter* loop_waiter_ = nullptr;
   std::uint64_t loop_thread_ = 0;
+  // Set while a TurnOrder contender waits here, so a notification marks it due now.
+  TurnOrder* turn_order_ = nullptr;
+  std::size_t turn_waiter_ = 0;
 };
 
 }  // namespace ptosim::simcore

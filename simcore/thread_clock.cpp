@@ -43,7 +43,7 @@ DedicatedClock::DedicatedClock(DecisionSource& decisions, const LoopCost (&costs
 }
 
 TimeNs DedicatedClock::perform(TimeNs start_ns, TimeNs cost_ns) {
-  const TimeNs end_ns = start_ns + cost_ns;
+  const TimeNs end_ns = add_ns(start_ns, cost_ns);
   sleep_until(end_ns);
   return end_ns;
 }

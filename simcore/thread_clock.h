@@ -113,7 +113,7 @@ class DedicatedClock final : public ThreadClock {
   DedicatedClock(DecisionSource& decisions, const LoopCost (&costs)[LOOP_KIND_COUNT]);
 
   TimeNs predict_end(TimeNs start_ns, TimeNs cost_ns) const override { return start_ns + cost_ns; }
-  TimeNs work(TimeNs cost_ns) override { return now() + cost_ns; }
+  TimeNs work(TimeNs cost_ns) override { return add_ns(now(), cost_ns); }
   TimeNs perform(TimeNs start_ns, TimeNs cost_ns) override;
   void wait_until(TimeNs time_ns) override { sleep_until(time_ns); }
   TimeNs loop_iteration_ns(LoopKind kind, std::uint64_t subject, std::uint32_t part) override;

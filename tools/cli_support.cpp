@@ -1,8 +1,35 @@
 #include "tools/cli.h"
 
+#include "simcore/plural.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
 #include <iostream>
+#include <sstream>
 
 namespace ptosim::cli {
+
+scenarios::Scenario ScenarioArgs::load() const {
+  std::vector<scenarios::Override> overrides;
+  for (const std::string& text : sets) {
+    scenarios::Override item;
+    const std::string problem = scenarios::parse_override(text, item);
+    if (!problem.empty()) throw CLI::ValidationError("--set", problem);
+    overrides.push_back(std::move(item));
+  }
+  return scenarios::load_scenario_file(scenario, overrides);
+}
+
+simcore::StrategySpec ScenarioArgs::strategy_spec(const scenarios::Scenario& loaded) const {
+  simcore::StrategySpec spec;
+  spec.name = strategy;
+  spec.depth = depth;
+  spec.steps = pct_steps;
+  const std::string problem = simcore::validate_strategy(spec);
+  if (!problem.empty()) throw CLI::ValidationError("--strategy", problem);
+  return replay::resolve_strategy(spec, loaded);
+}
 
 int exit_code_for(simcore::Outcome outcome) {
   switch (outcome) {
@@ -17,42 +44,116 @@ int exit_code_for(simcore::Outcome outcome) {
   return EXIT_INTERNAL;
 }
 
-void print_result(const replay::RunResult& result) {
-  std::cout << "outcome " << simcore::to_string(result.outcome) << ": " << result.summary << "\n";
-  std::cout << "digest " << replay::hex64(result.digest) << "\n";
-  std::cout << "sim_time_ns " << result.sim_time_ns << "  tasks " << result.tasks << " (" << result.tasks_submitted
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+Outputs::Outputs(std::initializer_list<const std::string*> paths) {
+  int to_stdout = 0;
+  for (const std::string* path : paths) to_stdout += *path == "-" ? 1 : 0;
+  if (to_stdout > 1) throw CLI::ValidationError("output", "at most one output may be - (stdout)");
+  stdout_taken_ = to_stdout == 1;
+}
+
+namespace {
+
+std::string micros(TimeNs ns) {
+  std::ostringstream text;
+  text << ns / 1000 << "." << (ns % 1000) / 100 << " us";
+  return text.str();
+}
+
+std::string percent(TimeNs busy_ns, TimeNs total_ns) {
+  if (total_ns <= 0) return "0.0%";
+  const TimeNs tenths = busy_ns * 1000 / total_ns;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "%";
+}
+
+// The run's time breakdown in a few lines; `run --json` has every figure under "timing".
+void print_timing(std::ostream& out, const runtime::TimingReport& timing) {
+  out << "\ntiming: orchestrator " << micros(timing.orchestrator_ns)
+      << (timing.orchestration_done ? " (to the end of the executor scope)" : " (the run ended before the executor scope)")
+      << " of " << micros(timing.end_ns) << "\n";
+  out << "  scheduler threads busy:";
+  for (TimeNs busy : timing.thread_busy_ns) out << " " << micros(busy) << " (" << percent(busy, timing.end_ns) << ")";
+  out << "\n";
+  for (const char* kind : {"aic", "aiv"}) {
+    TimeNs total = 0;
+    TimeNs low = TIME_NEVER;
+    TimeNs high = 0;
+    std::size_t count = 0;
+    for (const runtime::CoreTimingReport& core : timing.cores) {
+      if (core.kind.rfind(kind, 0) != 0) continue;
+      total += core.busy_ns;
+      low = std::min(low, core.busy_ns);
+      high = std::max(high, core.busy_ns);
+      ++count;
+    }
+    if (count == 0) continue;
+    out << "  " << simcore::count_noun(count, std::string(kind) + " core") << " busy: mean "
+        << percent(total / static_cast<TimeNs>(count), timing.end_ns) << " (min " << percent(low, timing.end_ns)
+        << ", max " << percent(high, timing.end_ns) << ")\n";
+  }
+  for (std::size_t r = 0; r < timing.rings.size(); ++r) {
+    const runtime::RingTiming& ring = timing.rings[r];
+    if (ring.peak_tasks_in_flight == 0) continue;
+    out << "  ring " << r << ": peak " << ring.peak_tasks_in_flight << "/" << ring.task_window << " tasks in flight, heap "
+        << ring.peak_heap_bytes << "/" << ring.heap_bytes << " bytes, dep pool " << ring.peak_dep_pool_entries << "/"
+        << ring.dep_pool_entries << "; orchestrator blocked on task_window " << micros(ring.blocked_ns[0]) << ", heap "
+        << micros(ring.blocked_ns[1]) << ", dep_pool " << micros(ring.blocked_ns[2]) << "\n";
+  }
+}
+
+}  // namespace
+
+void print_result(std::ostream& out, const replay::RunResult& result) {
+  out << "outcome " << simcore::to_string(result.outcome) << ": " << result.summary << "\n";
+  out << "digest " << replay::hex64(result.digest) << "\n";
+  out << "sim_time_ns " << result.sim_time_ns << "  tasks " << result.tasks << " (" << result.tasks_submitted
             << " submitted, " << result.tasks_completed << " completed)  events " << result.events << "  decisions "
             << result.decisions << "\n";
   if (result.report) {
-    std::cout << "\nruntime report (" << result.report->detector << ", " << result.report->actor << ", t="
+    out << "\nruntime report (" << result.report->detector << ", " << result.report->actor << ", t="
               << result.report->time_ns << " ns):\n"
               << result.report->message;
   }
   if (!result.findings.empty()) {
-    std::cout << "\nfindings:\n";
+    out << "\nfindings:\n";
     for (const simcore::Finding& finding : result.findings) {
-      std::cout << "  - " << simcore::to_string(finding.kind) << ": " << finding.summary << "\n";
+      out << "  - " << simcore::to_string(finding.kind) << ": " << finding.summary << "\n";
     }
   }
   if (result.data_checked && !result.mismatches.empty()) {
-    std::cout << "\ntensors written by the program, against the sequential program:\n";
+    out << "\ntensors written by the program, against the sequential program:\n";
     for (const runtime::TensorMismatch& mismatch : result.mismatches) {
-      std::cout << "  " << mismatch.tensor << ": ";
+      out << "  " << mismatch.tensor << ": ";
       if (mismatch.mismatched_elements == 0) {
-        std::cout << "correct (" << mismatch.elements << " elements)\n";
+        out << "correct (" << mismatch.elements << " elements)\n";
         continue;
       }
       const replay::Json j = replay::mismatch_to_json(mismatch);
-      std::cout << mismatch.mismatched_elements << " of " << mismatch.elements << " elements wrong ("
-                << j["mismatch_percent"].dump() << "%), first";
-      for (const hwmodel::ElementRange& range : mismatch.first_ranges) std::cout << " [" << range.begin << ", " << range.end << ")";
-      std::cout << "\n";
+      out << mismatch.mismatched_elements << " of " << mismatch.elements << " elements wrong ("
+                << replay::json_text(j["mismatch_percent"]) << "%), first";
+      for (const hwmodel::ElementRange& range : mismatch.first_ranges) out << " [" << range.begin << ", " << range.end << ")";
+      out << "\n";
     }
   }
   if (!result.wait_chain.empty()) {
-    std::cout << "\nwhy no progress was possible:\n";
-    for (const std::string& step : result.wait_chain) std::cout << "  - " << step << "\n";
+    out << "\nwhy no progress was possible:\n";
+    for (const std::string& step : result.wait_chain) out << "  - " << step << "\n";
   }
+  if (result.timing) print_timing(out, *result.timing);
 }
 
 void print_warnings(const scenarios::Scenario& scenario) {
@@ -65,7 +166,7 @@ int report_error(bool json, const char* kind, const std::string& message, int co
   if (json) {
     replay::Json out;
     out["error"] = {{"kind", kind}, {"message", message}, {"exit_code", code}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << replay::json_text(out, 2) << "\n";
   }
   return code;
 }

@@ -3,6 +3,8 @@
 #include "replay/graph_report.h"
 #include "replay/scenario_analysis.h"
 #include "replay/snapshot_render.h"
+#include "simcore/plural.h"
+#include "replay/sweep_report.h"
 #include "tools/cli.h"
 
 #include <iostream>
@@ -25,8 +27,8 @@ std::string path_names(const runtime::Program& program, const std::vector<std::u
 
 }  // namespace
 
-int cmd_check(const std::string& path, bool json, bool dot) {
-  scenarios::Scenario scenario = scenarios::load_scenario_file(path);
+int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
+  scenarios::Scenario scenario = args.load();
   const runtime::Program& program = scenario.model.program;
   const std::unique_ptr<replay::ScenarioAnalysis> analysis = replay::analyse_scenario(scenario, false);
   const replay::RaceReport& races = analysis->races;
@@ -49,9 +51,13 @@ int cmd_check(const std::string& path, bool json, bool dot) {
     out["runtime_calls"] = program.ops.size();
     out["kernels"] = scenario.model.kernels.size();
     out["external_tensors"] = program.externals.size();
+    out["scenario_hash"] = replay::hex64(scenario.text_hash);
+    out["tool_version"] = replay::TOOL_VERSION;
     out["expect_seeds"] = scenario.expect ? replay::Json(std::to_string(scenario.expect->seeds.first) + ".." +
                                                          std::to_string(scenario.expect->seeds.last))
                                           : replay::Json(nullptr);
+    out["expect"] = scenario.expect ? replay::expectations_to_json(*scenario.expect) : replay::Json(nullptr);
+    out["expects_failures"] = scenario.expect && replay::expects_failures(*scenario.expect);
     out["warnings"] = scenario.warnings;
     replay::Json critical;
     critical["tasks"] = stats.critical_path.size();
@@ -76,12 +82,13 @@ int cmd_check(const std::string& path, bool json, bool dot) {
     replay::Json findings = replay::Json::array();
     for (const simcore::Finding& finding : races.findings) findings.push_back(replay::finding_to_json(finding));
     out["findings"] = findings;
-    std::cout << out.dump(2) << "\n";
+    std::cout << replay::json_text(out, 2) << "\n";
     return code;
   }
-  std::cout << scenario.path << ": valid scenario '" << scenario.name << "': " << program.task_count << " tasks, "
-            << program.ops.size() << " runtime calls, " << scenario.model.kernels.size() << " kernels, "
-            << program.externals.size() << " external tensors\n";
+  std::cout << scenario.path << ": valid scenario '" << scenario.name << "': " << simcore::count_noun(program.task_count, "task")
+            << ", " << simcore::count_noun(program.ops.size(), "runtime call") << ", "
+            << simcore::count_noun(scenario.model.kernels.size(), "kernel") << ", "
+            << simcore::count_noun(program.externals.size(), "external tensor") << "\n";
   print_warnings(scenario);
   std::cout << "task graph: " << stats.tasks << " tasks, " << stats.edges << " edges (" << stats.explicit_edges
             << " explicit, " << stats.creator_edges << " creator, " << stats.tensormap_edges << " tensormap), depth "
@@ -104,14 +111,14 @@ int cmd_check(const std::string& path, bool json, bool dot) {
   return code;
 }
 
-int cmd_inspect(const std::string& path, bool dot, bool json) {
+int cmd_inspect(const std::string& path, bool dot, bool json, bool all_tasks) {
   runtime::StateSnapshot snapshot = replay::read_snapshot_file(path);
   if (json) {
-    std::cout << replay::snapshot_to_json(snapshot).dump(2) << "\n";
+    std::cout << replay::json_text(replay::snapshot_to_json(snapshot), 2) << "\n";
   } else if (dot) {
     std::cout << replay::render_snapshot_dot(snapshot);
   } else {
-    std::cout << replay::render_snapshot_text(snapshot);
+    std::cout << replay::render_snapshot_text(snapshot, all_tasks);
   }
   return EXIT_PASS;
 }

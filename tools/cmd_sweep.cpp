@@ -1,8 +1,14 @@
-// `ptosim sweep`: seeds in child processes, their summary and the scenario's expectations.
+// `ptosim sweep` and `ptosim merge`: seeds in child processes, their summary, JUnit, recordings of
+// the failing seeds, and the scenario's expectations; shards of one sweep combined into one.
+#include "replay/sweep_report.h"
+#include "simcore/plural.h"
 #include "tools/cli.h"
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <iostream>
 #include <unistd.h>
 
@@ -10,109 +16,255 @@ namespace ptosim::cli {
 
 namespace {
 
-// One entry per seed that did not pass, with the same keys whatever happened to it.
-replay::Json not_passing_entry(const replay::RunResult& run) {
-  const bool failed = !run.failure.empty();
-  replay::Json entry;
-  entry["seed"] = run.seed;
-  entry["outcome"] = failed ? replay::Json(nullptr) : replay::Json(simcore::to_string(run.outcome));
-  entry["summary"] = failed ? "the run failed to complete: " + run.failure : run.summary;
-  entry["digest"] = failed ? replay::Json(nullptr) : replay::Json(replay::hex64(run.digest));
-  entry["error_code"] = run.report ? replay::Json(static_cast<int>(run.report->code)) : replay::Json(nullptr);
-  return entry;
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void on_stop_signal(int signal_number) { g_stop_signal = signal_number; }
+
+// SIGINT/SIGTERM set a flag the sweep loop checks; without SA_RESTART, poll() returns at once.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    ::sigaction(SIGINT, &action, &old_int_);
+    ::sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+int default_jobs() {
+  const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return cores < 1 ? 1 : cores > 256 ? 256 : static_cast<int>(cores);
+}
+
+std::string percent(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.2f%%", value * 100);
+  return buffer;
+}
+
+// Progress on stderr: a live line on a terminal, a line every few seconds otherwise (CI logs).
+class Progress {
+ public:
+  explicit Progress(bool terminal) : terminal_(terminal), start_(std::chrono::steady_clock::now()), last_(start_) {}
+
+  void update(std::uint64_t done, std::uint64_t total, std::uint64_t failing) {
+    const auto now = std::chrono::steady_clock::now();
+    if (terminal_) {
+      std::cerr << "\rsweep: " << done << "/" << total << " seeds done, " << failing << " failing" << std::flush;
+      dirty_ = true;
+      return;
+    }
+    if (now - last_ < std::chrono::seconds(5)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    std::cerr << "sweep: " << done << "/" << total << " seeds done, " << failing << " failing, "
+              << static_cast<std::uint64_t>(elapsed > 0 ? static_cast<double>(done) / elapsed : 0) << " seeds/s\n"
+              << std::flush;
+  }
+  void finish() {
+    if (dirty_) std::cerr << "\n";
+    dirty_ = false;
+  }
+  double elapsed_seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  bool terminal_;
+  bool dirty_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+void print_summary(std::ostream& out, const replay::SweepSummary& summary, const replay::SweepMeta& meta,
+                   const replay::ExpectationCheck& check) {
+  out << "outcomes:";
+  for (int i = 0; i < simcore::OUTCOME_COUNT; ++i) {
+    const auto count = summary.outcome_counts[static_cast<std::size_t>(i)];
+    if (count > 0) out << " " << simcore::to_string(static_cast<simcore::Outcome>(i)) << "=" << count;
+  }
+  if (summary.failed_runs > 0) out << " failed=" << summary.failed_runs;
+  out << "\n";
+  bool any_finding = false;
+  for (int i = 0; i < simcore::FINDING_KIND_COUNT; ++i) {
+    const auto count = summary.finding_counts[static_cast<std::size_t>(i)];
+    if (count == 0) continue;
+    out << (any_finding ? " " : "findings (seeds):") << " " << simcore::to_string(static_cast<simcore::FindingKind>(i))
+              << "=" << count;
+    any_finding = true;
+  }
+  if (any_finding) out << "\n";
+  if (!summary.tensor_wrong_seeds.empty()) {
+    out << "tensors (seeds with wrong final contents):";
+    for (const auto& [tensor, seeds] : summary.tensor_wrong_seeds) out << " " << tensor << "=" << seeds;
+    out << "\n";
+  }
+  const replay::FailureRate rate = replay::failure_rate(summary.failing, summary.runs);
+  out << "failing " << summary.failing << "/" << summary.runs << " = " << percent(rate.value)
+            << " (95% Wilson interval " << percent(rate.low) << " .. " << percent(rate.high) << ")";
+  if (summary.first_failing_seed) out << ", first failing seed " << *summary.first_failing_seed;
+  out << "\n";
+  if (meta.wall_seconds > 0) {
+    out << "seeds per second: " << static_cast<std::uint64_t>(static_cast<double>(summary.runs) / meta.wall_seconds)
+              << " (" << summary.runs << " seeds in " << static_cast<std::uint64_t>(meta.wall_seconds * 1000) << " ms)\n";
+  }
+  std::size_t listed = 0;
+  for (const replay::RunResult& run : summary.not_passing) {
+    if (listed++ == 0) out << "failing seeds:\n";
+    if (listed > 20) continue;
+    const std::string what = !run.failure.empty() ? "FAILED - " + run.failure
+                                                   : std::string(simcore::to_string(run.outcome)) + " - " + run.summary;
+    out << "  seed " << run.seed << ": " << what << "\n";
+    for (const simcore::Finding& finding : run.findings) {
+      out << "    finding " << simcore::to_string(finding.kind) << ": " << finding.summary << "\n";
+    }
+    out << "    repro: " << replay::repro_command(meta, run.seed) << "\n";
+  }
+  if (listed > 20) out << "  ... and " << (listed - 20 + summary.not_passing_unlisted) << " more (use --json)\n";
+  if (summary.stopped_early) out << "stopped early: --stop-after reached\n";
+  if (!meta.judged) {
+    out << "expectations: not judged (a shard judges only with --judge; `ptosim merge` judges all shards)\n";
+  } else {
+    out << "expectations: " << (check.holds ? "hold" : "VIOLATED") << (meta.expect ? "" : " (no expect: every seed must pass)")
+              << "\n";
+  }
+  for (std::size_t i = 0; i < check.violations.size() && i < 10; ++i) out << "  - " << check.violations[i] << "\n";
+  if (check.violations.size() > 10) out << "  ... " << (check.violations.size() - 10) << " more violations\n";
 }
 
 }  // namespace
 
 int cmd_sweep(const SweepArgs& args) {
-  scenarios::Scenario scenario = scenarios::load_scenario_file(args.scenario);
+  scenarios::Scenario scenario = args.load();
   print_warnings(scenario);
   replay::SweepOptions options;
-  const std::string problem = scenarios::parse_seed_range(args.seeds, options.seeds);
-  if (!problem.empty()) throw CLI::ValidationError("--seeds", "expected " + problem);
-  if (options.seeds.last - options.seeds.first >= replay::SWEEP_MAX_SEEDS) {
+  if (!args.seeds.empty()) {
+    const std::string problem = scenarios::parse_seed_range(args.seeds, options.seeds.range);
+    if (!problem.empty()) throw CLI::ValidationError("--seeds", "expected " + problem);
+  } else if (scenario.expect) {
+    options.seeds.range = scenario.expect->seeds;
+  } else {
+    throw CLI::ValidationError("--seeds", "the scenario has no expect.seeds: give --seeds A..B");
+  }
+  if (options.seeds.range.last - options.seeds.range.first >= replay::SWEEP_MAX_SEEDS) {
     throw CLI::ValidationError("--seeds", "at most " + std::to_string(replay::SWEEP_MAX_SEEDS) + " seeds per sweep");
   }
-  options.jobs = args.jobs;
-  options.snapshot_dir = args.snapshot_dir;
-  if (::isatty(STDERR_FILENO) != 0) {
-    options.progress = [](std::uint64_t done, std::uint64_t total, std::uint64_t failing) {
-      std::cerr << "\rsweep: " << done << "/" << total << " seeds done, " << failing << " not passing" << std::flush;
-      if (done == total) std::cerr << "\n";
-    };
+  if (!args.shard.empty()) {
+    const std::string problem = replay::parse_shard(args.shard, options.seeds);
+    if (!problem.empty()) throw CLI::ValidationError("--shard", "expected " + problem);
   }
-  replay::SweepSummary summary = replay::sweep(scenario, options);
+  options.jobs = args.jobs > 0 ? args.jobs : default_jobs();
+  options.strategy = args.strategy_spec(scenario);
+  options.snapshot_dir = args.snapshot_dir;
+  options.record_dir = args.record_failures;
+  options.stop_after = args.stop_after;
+  options.keep_seed_status = !args.junit.empty();
+  options.stop_signal = &g_stop_signal;
+  Progress progress(::isatty(STDERR_FILENO) != 0);
+  options.progress = [&progress](std::uint64_t done, std::uint64_t total, std::uint64_t failing) {
+    progress.update(done, total, failing);
+  };
+
+  replay::SweepMeta meta = replay::sweep_meta_for(scenario, options.seeds, options.strategy);
+  meta.program = args.program;
+  meta.pct_steps_given = args.pct_steps > 0;
+  meta.jobs = options.jobs;
+  meta.judged = !options.seeds.sharded() || args.judge;
+  Outputs outputs({&args.junit});
+  std::ostream& out = outputs.result_stream();
+  if (!args.json) {
+    out << "sweep " << scenario.name << " seeds " << options.seeds.range.first << ".." << options.seeds.range.last;
+    if (options.seeds.sharded()) out << " shard " << options.seeds.shard_text();
+    out << " (" << simcore::count_noun(options.seeds.count(), "run") << ", "
+              << simcore::count_noun(static_cast<std::uint64_t>(options.jobs), "job") << ", strategy " << options.strategy.name;
+    if (options.strategy.name == "pct") {
+      out << " depth " << options.strategy.depth << " steps " << options.strategy.steps;
+    }
+    out << ")" << std::endl;
+  }
+
+  replay::SweepSummary summary;
+  {
+    StopSignals signals;
+    summary = replay::sweep(scenario, options);
+  }
+  progress.finish();
+  meta.wall_seconds = progress.elapsed_seconds();
   replay::ExpectationCheck check = replay::check_expectations(scenario.expect, summary);
-  Outputs outputs;
+  if (summary.interrupted_by != 0) {
+    check.holds = false;
+    check.violations.insert(check.violations.begin(), "interrupted by signal " + std::to_string(summary.interrupted_by) +
+                                                          " after " + std::to_string(summary.runs) + " of " +
+                                                          std::to_string(summary.total) + " seeds");
+  }
   for (const std::string& message : summary.output_errors) outputs.error(message);
+  if (!args.junit.empty()) outputs.write("junit", args.junit, replay::sweep_to_junit(summary, meta));
   if (args.json) {
-    replay::Json out;
-    out["scenario"] = scenario.name;
-    out["seeds"] = args.seeds;
-    out["runs"] = summary.runs;
-    replay::Json counts;
-    for (int i = 0; i < simcore::OUTCOME_COUNT; ++i) {
-      counts[simcore::to_string(static_cast<simcore::Outcome>(i))] = summary.outcome_counts[static_cast<std::size_t>(i)];
-    }
-    out["outcomes"] = counts;
-    replay::Json findings;
-    for (int i = 0; i < simcore::FINDING_KIND_COUNT; ++i) {
-      findings[simcore::to_string(static_cast<simcore::FindingKind>(i))] = summary.finding_counts[static_cast<std::size_t>(i)];
-    }
-    out["findings"] = findings;  // seeds on which each kind was reported
-    replay::Json wrong_tensors = replay::Json::object();
-    for (const auto& [tensor, seeds] : summary.tensor_wrong_seeds) wrong_tensors[tensor] = seeds;
-    out["wrong_tensors"] = wrong_tensors;  // per external tensor written: seeds with wrong final contents
-    out["failed_runs"] = summary.failed_runs;
-    replay::Json failing = replay::Json::array();
-    for (const replay::RunResult& run : summary.not_passing) failing.push_back(not_passing_entry(run));
-    out["failing_seeds"] = failing;
-    out["failing_seeds_unlisted"] = summary.not_passing_unlisted;
-    out["expectations"] = {{"holds", check.holds}, {"violations", check.violations}};
-    outputs.add_to(out);
-    std::cout << out.dump(2) << "\n";
+    replay::Json doc = replay::sweep_to_json(summary, meta, check);
+    if (!options.record_dir.empty()) doc["recordings_written"] = summary.recordings_written;
+    outputs.add_to(doc);
+    out << replay::json_text(doc, 2) << "\n";
   } else {
-    std::cout << "sweep " << scenario.name << " seeds " << args.seeds << " (" << summary.runs << " runs, " << options.jobs
-              << " jobs)\n";
-    std::cout << "outcomes:";
-    for (int i = 0; i < simcore::OUTCOME_COUNT; ++i) {
-      const auto count = summary.outcome_counts[static_cast<std::size_t>(i)];
-      if (count > 0) std::cout << " " << simcore::to_string(static_cast<simcore::Outcome>(i)) << "=" << count;
+    print_summary(out, summary, meta, check);
+    if (!options.snapshot_dir.empty() && summary.failing > 0) out << "snapshots written to " << options.snapshot_dir << "\n";
+    if (!options.record_dir.empty()) {
+      out << summary.recordings_written << " recordings of failing seeds written to " << options.record_dir << "\n";
     }
-    if (summary.failed_runs > 0) std::cout << " failed=" << summary.failed_runs;
-    std::cout << "\n";
-    bool any_finding = false;
-    for (int i = 0; i < simcore::FINDING_KIND_COUNT; ++i) {
-      const auto count = summary.finding_counts[static_cast<std::size_t>(i)];
-      if (count == 0) continue;
-      std::cout << (any_finding ? " " : "findings (seeds):") << " " << simcore::to_string(static_cast<simcore::FindingKind>(i))
-                << "=" << count;
-      any_finding = true;
-    }
-    if (any_finding) std::cout << "\n";
-    if (!summary.tensor_wrong_seeds.empty()) {
-      std::cout << "tensors (seeds with wrong final contents):";
-      for (const auto& [tensor, seeds] : summary.tensor_wrong_seeds) std::cout << " " << tensor << "=" << seeds;
-      std::cout << "\n";
-    }
-    std::size_t listed = 0;
-    for (const replay::RunResult& run : summary.not_passing) {
-      if (listed++ == 0) std::cout << "not passing:\n";
-      if (listed > 20) continue;
-      const replay::Json entry = not_passing_entry(run);
-      std::cout << "  seed " << run.seed << ": "
-                << (entry["outcome"].is_null() ? std::string("FAILED") : entry["outcome"].get<std::string>()) << " - "
-                << entry["summary"].get<std::string>() << "\n";
-    }
-    if (listed > 20) std::cout << "  ... and " << (listed - 20 + summary.not_passing_unlisted) << " more (use --json)\n";
-    if (!options.snapshot_dir.empty() && listed > 0) std::cout << "snapshots written to " << options.snapshot_dir << "\n";
-    std::cout << "expectations: " << (check.holds ? "hold" : "VIOLATED")
-              << (scenario.expect ? "" : " (no expect: every seed must pass)") << "\n";
-    for (std::size_t i = 0; i < check.violations.size() && i < 10; ++i) std::cout << "  - " << check.violations[i] << "\n";
-    if (check.violations.size() > 10) std::cout << "  ... " << (check.violations.size() - 10) << " more violations\n";
   }
   outputs.print(args.json);
-  return outputs.exit_code(check.holds ? EXIT_PASS : EXIT_EXPECTATIONS);
+  if (summary.interrupted_by != 0) {
+    std::cerr << "sweep interrupted by signal " << summary.interrupted_by << ": " << summary.runs << " of "
+              << summary.total << " seeds finished; every child was stopped\n";
+    return EXIT_INTERRUPTED_BASE + summary.interrupted_by;
+  }
+  const bool holds = !meta.judged || check.holds;
+  return outputs.exit_code(holds ? EXIT_PASS : EXIT_EXPECTATIONS);
+}
+
+int cmd_merge(const std::vector<std::string>& files, bool json) {
+  std::vector<replay::SweepDocument> shards;
+  for (const std::string& file : files) {
+    const std::string text = replay::read_file(file);
+    replay::Json doc;
+    try {
+      doc = replay::Json::parse(text);
+    } catch (const replay::Json::parse_error& e) {
+      throw replay::InputError(file, "", std::string("not valid JSON: ") + e.what());
+    }
+    shards.push_back(replay::sweep_from_json(doc, file));
+  }
+  replay::SweepDocument merged = replay::merge_sweeps(shards, files);
+  merged.meta.judged = true;
+  replay::ExpectationCheck check = replay::check_expectations(merged.meta.expect, merged.summary);
+  if (merged.summary.interrupted_by != 0) {
+    check.holds = false;
+    check.violations.insert(check.violations.begin(), "a shard was interrupted by signal " +
+                                                          std::to_string(merged.summary.interrupted_by) + ": " +
+                                                          std::to_string(merged.summary.runs) + " of " +
+                                                          std::to_string(merged.summary.total) + " seeds ran");
+  }
+  if (json) {
+    std::cout << replay::json_text(replay::sweep_to_json(merged.summary, merged.meta, check), 2) << "\n";
+  } else {
+    const replay::SeedSelection& seeds = merged.meta.seeds;
+    std::cout << "merged " << files.size() << " shards of sweep " << merged.meta.scenario_name << " seeds "
+              << seeds.range.first << ".." << seeds.range.last << " (" << merged.summary.runs << " runs, strategy "
+              << merged.meta.strategy.name << ")\n";
+    print_summary(std::cout, merged.summary, merged.meta, check);
+  }
+  return check.holds ? EXIT_PASS : EXIT_EXPECTATIONS;
 }
 
 }  // namespace ptosim::cli

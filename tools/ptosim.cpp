@@ -16,21 +16,89 @@ namespace {
 using namespace ptosim;
 using namespace ptosim::cli;
 
-constexpr const char* COMMANDS[] = {"run", "replay", "sweep", "check", "inspect"};
+constexpr const char* COMMANDS[] = {"run", "replay", "sweep", "merge", "shrink", "check", "inspect"};
+
+// --set and the strategy flags, shared by the commands that run a scenario.
+void add_scenario_flags(CLI::App* command, ScenarioArgs& args, bool strategy) {
+  command->add_option("scenario", args.scenario, "Scenario JSON file")->required();
+  command->add_option("--set", args.sets,
+                      "Override a scenario field before validation, PATH=VALUE with PATH a JSON pointer "
+                      "(--set /platform/clusters=8); VALUE is JSON, or a string when it is not. Repeatable; "
+                      "recordings keep the overridden scenario");
+  if (!strategy) return;
+  command->add_option("--strategy", args.strategy, "random (default) or pct (priority change points)")
+      ->check(CLI::IsMember({"random", "pct"}));
+  command->add_option("--depth", args.depth, "pct: bug depth d, the number of priority change points + 1 (default 2)")
+      ->check(CLI::Range(1u, simcore::PCT_MAX_DEPTH));
+  command->add_option("--pct-steps", args.pct_steps,
+                      "pct: decisions a run is expected to make, over which change points are placed (default: "
+                      "2 per task + 8)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+}
+
+// An output option given with an empty name is a mistake, not a request to skip the output.
+const CLI::Validator OUTPUT_PATH(
+    [](const std::string& text) { return text.empty() ? std::string("expected a file name (or - for stdout)") : std::string(); },
+    "FILE");
+
+// --json anywhere before a "--" asks for the JSON error shape, even when parsing fails.
+bool json_requested(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") return false;
+    if (arg == "--json") return true;
+  }
+  return false;
+}
+
+// The known option that an unknown `--word` most likely meant, or "".
+std::string closest_option(const CLI::App& command, const std::string& typed) {
+  std::string best;
+  std::size_t best_distance = 0;
+  for (const CLI::Option* option : command.get_options()) {
+    for (const std::string& name : option->get_lnames()) {
+      const std::size_t distance = edit_distance(typed, "--" + name);
+      if (best.empty() || distance < best_distance) {
+        best = "--" + name;
+        best_distance = distance;
+      }
+    }
+  }
+  // A suggestion further away than a third of the word is noise.
+  return !best.empty() && best_distance * 3 <= typed.size() ? best : std::string();
+}
+
+// A usage error: the parser's message, the flag that was probably meant, and where to look.
+std::string usage_message(const CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
+  std::string message = error.what();
+  const CLI::App* command = &app;
+  for (const CLI::App* sub : app.get_subcommands()) command = sub;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.size() < 3 || arg.rfind("--", 0) != 0) continue;
+    const std::string name = arg.substr(0, arg.find('='));
+    if (command->get_option_no_throw(name) != nullptr || name == "--help" || name == "--version") continue;
+    const std::string suggestion = closest_option(*command, name);
+    if (!suggestion.empty()) message += " (did you mean " + suggestion + "?)";
+  }
+  return message + "; see `ptosim " + (command == &app ? std::string() : command->get_name() + " ") + "--help`";
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Named here, so that Usage: lines say "ptosim" rather than the path the binary was started from.
   CLI::App app{"ptosim: deterministic simulator of the PTO2 tensormap_and_ringbuffer runtime and its AI cores.\n"
                "Exit codes: 0 pass; 10 wrong_values, 11 hang, 12 deadlock_true, 13 deadlock_false, 14 runtime_error,\n"
                "15 sim_limit; 1 internal error, 2 usage, 3 invalid input, 4 replay mismatch, 5 sweep expectations\n"
-               "not met, 6 cannot write an output file, 7 check found races. See docs/exit-codes.md."};
+               "not met, 6 cannot write an output file, 7 check found races, 130/143 sweep stopped by\n"
+               "SIGINT/SIGTERM. See docs/exit-codes.md.",
+               "ptosim"};
   app.set_version_flag("--version", std::string("ptosim ") + replay::TOOL_VERSION);
   app.require_subcommand(1);
 
   RunArgs run_args;
   CLI::App* run = app.add_subcommand("run", "Run a scenario once with one seed; exit code = the outcome's");
-  run->add_option("scenario", run_args.scenario, "Scenario JSON file")->required();
   run->add_option("--seed", run_args.seed, "Root seed of the run, 0..2^64-1 (default 0)")
       ->check(CLI::Validator(
           [](const std::string& text) {
@@ -39,10 +107,15 @@ int main(int argc, char** argv) {
                                                      : "expected a seed in 0..18446744073709551615, found '" + text + "'";
           },
           "SEED"));
+  // After --seed, so that a mistyped --sed suggests --seed before --set.
+  add_scenario_flags(run, run_args, true);
   run->add_flag("--json", run_args.json, "Print one JSON object instead of text");
-  run->add_option("--record", run_args.record, "Write a recording (scenario, seed, decision log) for `ptosim replay`");
-  run->add_option("--trace", run_args.trace, "Write a Chrome trace-event JSON file (open it in Perfetto)");
-  run->add_option("--snapshot", run_args.snapshot, "Write the runtime snapshot taken when a detector fired");
+  run->add_option("--record", run_args.record, "Write a recording (scenario, seed, decision log) for `ptosim replay`")->check(OUTPUT_PATH);
+  run->add_option("--trace", run_args.trace, "Write a Chrome trace-event JSON file (open it in Perfetto)")->check(OUTPUT_PATH);
+  run->add_option("--snapshot", run_args.snapshot, "Write the runtime snapshot taken when a detector fired")->check(OUTPUT_PATH);
+  run->add_flag("--check-determinism", run_args.check_determinism,
+                "Run twice in child processes and replay the first run's decision log strictly; all three digests "
+                "must agree (exit 4 when they do not), else the exit code is the outcome's");
 
   std::string replay_path;
   bool replay_json = false;
@@ -54,29 +127,71 @@ int main(int argc, char** argv) {
   rep->add_flag("--lenient", replay_lenient,
                 "Look decisions up by key instead of in order: values outside their range are clamped, missing "
                 "ones take their default. For edited or shortened recordings; the exit code is the outcome's");
-  rep->add_option("--trace", replay_trace, "Write a Chrome trace-event JSON file of the replay");
+  rep->add_option("--trace", replay_trace, "Write a Chrome trace-event JSON file of the replay")->check(OUTPUT_PATH);
 
   SweepArgs sweep_args;
+  sweep_args.program = argv[0];
   CLI::App* swp = app.add_subcommand(
       "sweep",
       "Run seeds A..B, one child process each; exit 0 only if the scenario's expect holds (without expect: every "
-      "seed must pass). Progress goes to stderr on a terminal");
-  swp->add_option("scenario", sweep_args.scenario, "Scenario JSON file")->required();
-  swp->add_option("--seeds", sweep_args.seeds, "Inclusive seed range A..B (at most 10,000,000 seeds)")->required();
-  swp->add_option("--jobs,-j", sweep_args.jobs, "Child processes at once (default 1)")->check(CLI::Range(1, 256));
+      "seed must pass; a shard judges only with --judge). SIGINT/SIGTERM stop every child, print the partial "
+      "summary and exit 128+signal");
+  add_scenario_flags(swp, sweep_args, true);
+  swp->add_option("--seeds", sweep_args.seeds,
+                  "Inclusive seed range A..B (at most 10,000,000 seeds; default: the scenario's expect.seeds)");
+  swp->add_option("--jobs,-j", sweep_args.jobs, "Child processes at once (default: the number of cores)")
+      ->check(CLI::Range(1, 256));
+  swp->add_option("--shard", sweep_args.shard,
+                  "Run only shard I of N (seeds with (seed - A) mod N = I - 1); `ptosim merge` combines the shards");
+  swp->add_flag("--judge", sweep_args.judge, "With --shard: let this shard's expectations decide the exit code");
+  swp->add_option("--junit", sweep_args.junit, "Write JUnit XML: one test case per seed, failures with a repro command")
+      ->check(OUTPUT_PATH);
+  swp->add_option("--record-failures", sweep_args.record_failures,
+                  "Write seed-<N>.recording.json (and seed-<N>.snapshot.json when there is one) here for every "
+                  "failing seed (created if missing)")
+      ->check(CLI::Validator(
+          [](const std::string& text) { return text.empty() ? std::string("expected a directory name") : std::string(); },
+          "DIR"));
+  swp->add_option("--stop-after", sweep_args.stop_after,
+                  "Stop launching seeds once K seeds failed (those already running finish)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   swp->add_flag("--json", sweep_args.json, "Print one JSON object instead of text");
   swp->add_option("--snapshot-dir", sweep_args.snapshot_dir,
                   "Write seed-<N>.snapshot.json here (created if missing) for every seed that did not pass and has a "
-                  "snapshot");
+                  "snapshot")
+      ->check(CLI::Validator(
+          [](const std::string& text) { return text.empty() ? std::string("expected a directory name") : std::string(); },
+          "DIR"));
 
-  std::string check_path;
+  std::vector<std::string> merge_files;
+  bool merge_json = false;
+  CLI::App* mrg = app.add_subcommand(
+      "merge",
+      "Combine the --json outputs of the shards of one sweep into one sweep's JSON and judge the scenario's "
+      "expectations over all of them; exit 0 when they hold, 5 when not");
+  mrg->add_option("shards", merge_files, "sweep --json outputs, one per shard (every shard exactly once)")->required();
+  mrg->add_flag("--json", merge_json, "Print the merged sweep JSON instead of text");
+
+  ShrinkArgs shrink_args;
+  CLI::App* shr = app.add_subcommand(
+      "shrink",
+      "Reduce a failing recording: decisions move to their defaults while the outcome (and runtime code and "
+      "findings) stays the same; one child process per candidate. Writes a recording that `replay` reproduces");
+  shr->add_option("recording", shrink_args.recording, "Recording of a run that did not pass")->required();
+  shr->add_option("-o,--output", shrink_args.output, "Where to write the shrunk recording (default: <recording>.shrunk.json)")
+      ->check(OUTPUT_PATH);
+  shr->add_option("--max-runs", shrink_args.max_runs, "At most this many candidate runs (default 200)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000}));
+  shr->add_flag("--json", shrink_args.json, "Print one JSON object instead of text");
+
+  ScenarioArgs check_args;
   bool check_json = false;
   bool check_dot = false;
   CLI::App* chk = app.add_subcommand(
       "check",
       "Validate a scenario and analyse its task graph without running it: size, width, critical path, races "
       "(exit 7 when there are findings)");
-  chk->add_option("scenario", check_path, "Scenario JSON file")->required();
+  add_scenario_flags(chk, check_args, false);
   auto* check_json_flag = chk->add_flag("--json", check_json, "Print one JSON object instead of text");
   chk->add_flag("--dot", check_dot,
                 "Print the task graph as DOT, each race's missing edge drawn in red with its remedy (big graphs: the "
@@ -90,32 +205,55 @@ int main(int argc, char** argv) {
   ins->add_option("snapshot", inspect_path, "Snapshot written by --snapshot or --snapshot-dir")->required();
   auto* dot_flag = ins->add_flag("--dot", inspect_dot, "Print the wait-for/dependency graph around the head as DOT");
   ins->add_flag("--json", inspect_json, "Print the snapshot as JSON")->excludes(dot_flag);
+  bool inspect_all = false;
+  ins->add_flag("--all", inspect_all, "List every live task of every ring, not only the head of the blocked ring");
 
+  const bool wants_json = json_requested(argc, argv);
   // CLI11 reports an unknown first word as a missing subcommand; name it instead.
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const char* command : COMMANDS) known = known || std::string(argv[1]) == command;
     if (!known) {
-      std::cerr << "error: unknown command '" << argv[1] << "' (commands: run, replay, sweep, check, inspect; see --help)\n";
-      return EXIT_USAGE;
+      std::string closest;
+      std::size_t closest_distance = 0;
+      for (const char* command : COMMANDS) {
+        const std::size_t distance = edit_distance(argv[1], command);
+        if (closest.empty() || distance < closest_distance) {
+          closest = command;
+          closest_distance = distance;
+        }
+      }
+      return report_error(wants_json, "usage",
+                          std::string("unknown command '") + argv[1] + "'" +
+                              (closest_distance <= 2 ? " (did you mean " + closest + "?)" : std::string()) +
+                              "; commands: run, replay, sweep, merge, shrink, check, inspect; see `ptosim --help`",
+                          EXIT_USAGE);
     }
   }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? EXIT_PASS : EXIT_USAGE;
+    return report_error(wants_json, "usage", usage_message(app, e, argc, argv), EXIT_USAGE);
   }
 
   const bool json = (run->parsed() && run_args.json) || (rep->parsed() && replay_json) ||
-                    (swp->parsed() && sweep_args.json) || (chk->parsed() && check_json) ||
+                    (swp->parsed() && sweep_args.json) || (mrg->parsed() && merge_json) ||
+                    (shr->parsed() && shrink_args.json) || (chk->parsed() && check_json) ||
                     (ins->parsed() && inspect_json);
   try {
     if (run->parsed()) return cmd_run(run_args);
     if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace, replay_lenient);
     if (swp->parsed()) return cmd_sweep(sweep_args);
-    if (chk->parsed()) return cmd_check(check_path, check_json, check_dot);
-    if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json);
+    if (mrg->parsed()) return cmd_merge(merge_files, merge_json);
+    if (shr->parsed()) return cmd_shrink(shrink_args);
+    if (chk->parsed()) return cmd_check(check_args, check_json, check_dot);
+    if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json, inspect_all);
   } catch (const CLI::ValidationError& e) {
     return report_error(json, "usage", e.what(), EXIT_USAGE);
   } catch (const scenarios::ScenarioError& e) {

@@ -74,7 +74,15 @@ TEST_CASE("a wrong_values seed names x_out wrong and kv_cache right, and replays
   const Json summary = Json::parse(sweep.out);
   REQUIRE(summary["outcomes"]["wrong_values"] > 0);
   CHECK(summary["findings"]["race"] == 60);
-  const auto seed = summary["failing_seeds"][0]["seed"].get<std::uint64_t>();
+  // Every seed "fails" (the race is reported on each); take the first that ended wrong_values.
+  std::uint64_t seed = 0;
+  bool found = false;
+  for (const Json& entry : summary["failing_seeds"]) {
+    if (found || entry["outcome"] != "wrong_values") continue;
+    seed = entry["seed"].get<std::uint64_t>();
+    found = true;
+  }
+  REQUIRE(found);
   const std::string recording =
       (std::filesystem::temp_directory_path() / ("ptosim-mem-" + std::to_string(::getpid()) + ".json")).string();
   const Output run = ptosim("run " + catalog("missing_war_kv_cache.json") + " --seed " + std::to_string(seed) +

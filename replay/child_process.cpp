@@ -1,0 +1,151 @@
+#include "replay/child_process.h"
+
+#include "replay/recording.h"
+#include "replay/report_json.h"
+#include "simcore/sim_engine.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <stdexcept>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace ptosim::replay {
+
+namespace {
+
+void write_all(int fd, const std::string& text) {
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) ::_exit(2);
+    written += static_cast<std::size_t>(n);
+  }
+}
+
+// The child: runs the job, writes {"result": ..., "decisions": [...]} and exits without running
+// destructors (the parent owns every file and buffer it inherited).
+[[noreturn]] void child_main(const scenarios::Scenario& scenario, const ChildJob& job, int fd, pid_t parent) {
+  // Die with the parent, and let the parent alone handle SIGINT/SIGTERM (it kills us then).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(3);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  simcore::Simulation::skip_teardown_at_exit();
+  std::string text;
+  int status = 0;
+  try {
+    RunArtifacts artifacts;
+    const bool want_log = job.log != ChildJob::Log::never;
+    RunResult result = run_scenario(scenario, job.seed, job.options, want_log ? &artifacts : nullptr);
+    result.timing.reset();  // children report outcomes, not breakdowns
+    Json out;
+    out["result"] = result_to_json(result, job.want_snapshot && result.outcome != simcore::Outcome::pass);
+    if (job.log == ChildJob::Log::always || (job.log == ChildJob::Log::when_failing && is_failing(result))) {
+      out["decisions"] = decisions_to_json(artifacts.decisions);
+    }
+    text = json_text(out);
+  } catch (const std::exception& e) {
+    RunResult failed;
+    failed.seed = job.seed;
+    failed.spec = job.options.strategy;
+    failed.failure = e.what();
+    text = json_text(Json{{"result", result_to_json(failed, false)}});
+    status = 1;
+  }
+  write_all(fd, text);
+  ::close(fd);
+  ::_exit(status);
+}
+
+}  // namespace
+
+void prepare_for_children(const scenarios::Scenario& scenario) {
+  static bool prepared = false;
+  if (prepared) return;
+  prepared = true;
+  runtime::prepare_for_forked_runs(scenario.model);
+}
+
+ChildRun ChildRun::start(const scenarios::Scenario& scenario, const ChildJob& job) {
+  prepare_for_children(scenario);
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
+  std::cout.flush();
+  std::fflush(nullptr);  // the child must not inherit (and later flush) buffered output
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int error = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    throw std::runtime_error(std::string("fork failed: ") + std::strerror(error));
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    child_main(scenario, job, fds[1], parent);
+  }
+  ::close(fds[1]);
+  ChildRun run;
+  run.pid_ = pid;
+  run.fd_ = fds[0];
+  run.seed_ = job.seed;
+  return run;
+}
+
+bool ChildRun::pump() {
+  char buffer[65536];
+  const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return false;
+  output_.append(buffer, static_cast<std::size_t>(n));
+  return true;
+}
+
+ChildOutput ChildRun::finish() {
+  ::close(fd_);
+  fd_ = -1;
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  ChildOutput out;
+  out.result.seed = seed_;
+  if (WIFSIGNALED(status)) {
+    out.result.failure = "the child process running seed " + std::to_string(seed_) + " died with signal " +
+                         std::to_string(WTERMSIG(status));
+    return out;
+  }
+  try {
+    const Json doc = Json::parse(output_);
+    out.result = result_from_json(doc.at("result"));
+    if (doc.contains("decisions")) out.decisions = decisions_from_json(doc.at("decisions"), "<child result>", "/decisions");
+  } catch (const std::exception& e) {
+    out.result = RunResult{};
+    out.result.seed = seed_;
+    out.result.failure = "unreadable result from the child process running seed " + std::to_string(seed_) + ": " + e.what();
+  }
+  return out;
+}
+
+void ChildRun::kill() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+ChildOutput run_in_child(const scenarios::Scenario& scenario, const ChildJob& job) {
+  ChildRun child = ChildRun::start(scenario, job);
+  while (child.pump()) {
+  }
+  return child.finish();
+}
+
+}  // namespace ptosim::replay

@@ -1,0 +1,496 @@
+#include "replay/sweep_report.h"
+
+#include "replay/recording.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace ptosim::replay {
+
+namespace {
+
+// Single-quotes a word for a POSIX shell when it needs quoting.
+std::string shell_quote(const std::string& word) {
+  bool plain = !word.empty();
+  for (char c : word) {
+    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
+                      c == '.' || c == '_' || c == '-' || c == '=' || c == ':' || c == ',' || c == '+';
+    plain = plain && safe;
+  }
+  if (plain) return word;
+  std::string quoted = "'";
+  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string seeds_text(const scenarios::SeedRange& range) {
+  return std::to_string(range.first) + ".." + std::to_string(range.last);
+}
+
+Json outcome_list(const std::vector<simcore::Outcome>& outcomes) {
+  Json list = Json::array();
+  for (simcore::Outcome outcome : outcomes) list.push_back(simcore::to_string(outcome));
+  return list;
+}
+
+// Entry of `failing_seeds`: the same keys whatever happened to the seed.
+Json failing_entry(const RunResult& run, const SweepMeta& meta) {
+  const bool failed = !run.failure.empty();
+  Json entry;
+  entry["seed"] = run.seed;
+  entry["outcome"] = failed ? Json(nullptr) : Json(simcore::to_string(run.outcome));
+  entry["summary"] = failed ? "the run failed to complete: " + run.failure : run.summary;
+  entry["digest"] = failed ? Json(nullptr) : Json(hex64(run.digest));
+  entry["error_code"] = run.report ? Json(static_cast<int>(run.report->code)) : Json(nullptr);
+  Json findings = Json::array();
+  for (const simcore::Finding& finding : run.findings) {
+    findings.push_back(Json{{"kind", simcore::to_string(finding.kind)}, {"summary", finding.summary}});
+  }
+  entry["findings"] = std::move(findings);
+  entry["repro"] = repro_command(meta, run.seed);
+  return entry;
+}
+
+// XML text: markup characters escaped, characters XML 1.0 forbids and bytes that are not UTF-8
+// replaced by '?', so the file always parses.
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&apos;"; break;
+        default: out += (c < 0x20 && c != '\t' && c != '\n' && c != '\r') ? '?' : static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+    // A well-formed UTF-8 sequence of 2..4 bytes is kept as it is.
+    const std::size_t length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    if (valid) {
+      out.append(text, i, length);
+      i += length;
+    } else {
+      out += '?';
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string seconds_text(double seconds) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6f", seconds < 0 ? 0.0 : seconds);
+  return buffer;
+}
+
+}  // namespace
+
+SweepMeta sweep_meta_for(const scenarios::Scenario& scenario, const SeedSelection& seeds,
+                         const simcore::StrategySpec& strategy) {
+  SweepMeta meta;
+  meta.scenario_name = scenario.name;
+  meta.scenario_path = scenario.path;
+  meta.scenario_hash = scenario.text_hash;
+  meta.overrides = scenario.overrides;
+  meta.seeds = seeds;
+  meta.strategy = strategy;
+  meta.expect = scenario.expect;
+  return meta;
+}
+
+std::string repro_command(const SweepMeta& meta, std::uint64_t seed) {
+  std::string command = shell_quote(meta.program) + " run " + shell_quote(meta.scenario_path);
+  for (const std::string& item : meta.overrides) command += " --set " + shell_quote(item);
+  command += " --seed " + std::to_string(seed);
+  if (meta.strategy.name == "pct") {
+    command += " --strategy pct --depth " + std::to_string(meta.strategy.depth);
+    if (meta.pct_steps_given) command += " --pct-steps " + std::to_string(meta.strategy.steps);
+  }
+  return command;
+}
+
+Json expectations_to_json(const scenarios::Expectations& expect) {
+  Json j;
+  j["seeds"] = seeds_text(expect.seeds);
+  j["always"] = outcome_list(expect.always);
+  j["sometimes"] = outcome_list(expect.sometimes);
+  j["never"] = outcome_list(expect.never);
+  j["error_code"] = expect.error_code ? Json(*expect.error_code) : Json(nullptr);
+  return j;
+}
+
+bool expects_failures(const scenarios::Expectations& expect) {
+  for (simcore::Outcome outcome : expect.sometimes) {
+    if (outcome != simcore::Outcome::pass) return true;
+  }
+  if (expect.always.empty()) return false;
+  for (simcore::Outcome outcome : expect.always) {
+    if (outcome == simcore::Outcome::pass) return false;
+  }
+  return true;
+}
+
+Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const ExpectationCheck& check) {
+  Json out;
+  out["scenario"] = meta.scenario_name;
+  out["program"] = meta.program;
+  out["scenario_path"] = meta.scenario_path;
+  out["scenario_hash"] = hex64(meta.scenario_hash);
+  out["tool_version"] = meta.tool_version;
+  out["overrides"] = meta.overrides;
+  out["seeds"] = seeds_text(meta.seeds.range);
+  out["shard"] = meta.seeds.sharded() ? Json(meta.seeds.shard_text()) : Json(nullptr);
+  out["strategy"] = meta.strategy.name;
+  out["strategy_params"] = strategy_params_to_json(meta.strategy);
+  out["jobs"] = meta.jobs;
+  out["total"] = summary.total;
+  out["runs"] = summary.runs;
+  Json counts;
+  for (int i = 0; i < simcore::OUTCOME_COUNT; ++i) {
+    counts[simcore::to_string(static_cast<simcore::Outcome>(i))] = summary.outcome_counts[static_cast<std::size_t>(i)];
+  }
+  out["outcomes"] = counts;
+  Json findings;
+  for (int i = 0; i < simcore::FINDING_KIND_COUNT; ++i) {
+    findings[simcore::to_string(static_cast<simcore::FindingKind>(i))] = summary.finding_counts[static_cast<std::size_t>(i)];
+  }
+  out["findings"] = findings;  // seeds on which each kind was reported
+  // Seeds on which each pattern of expect.findings_always, then findings_never, was reported.
+  out["expected_findings"] = summary.pattern_counts;
+  Json wrong_tensors = Json::object();
+  for (const auto& [tensor, seeds] : summary.tensor_wrong_seeds) wrong_tensors[tensor] = seeds;
+  out["wrong_tensors"] = wrong_tensors;  // per external tensor written: seeds with wrong final contents
+  out["failed_runs"] = summary.failed_runs;
+  out["failing"] = summary.failing;
+  const FailureRate rate = failure_rate(summary.failing, summary.runs);
+  out["failure_rate"] = Json{{"value", rate.value}, {"wilson95", Json::array({rate.low, rate.high})}};
+  out["first_failing_seed"] = summary.first_failing_seed ? Json(*summary.first_failing_seed) : Json(nullptr);
+  Json failing = Json::array();
+  for (const RunResult& run : summary.not_passing) failing.push_back(failing_entry(run, meta));
+  out["failing_seeds"] = std::move(failing);
+  out["failing_seeds_unlisted"] = summary.not_passing_unlisted;
+  out["stopped_early"] = summary.stopped_early;
+  out["interrupted_by"] = summary.interrupted_by != 0 ? Json(summary.interrupted_by) : Json(nullptr);
+  out["wall_seconds"] = meta.wall_seconds;
+  out["seeds_per_second"] = meta.wall_seconds > 0 ? Json(static_cast<double>(summary.runs) / meta.wall_seconds) : Json(nullptr);
+  out["expect"] = meta.expect ? expectations_to_json(*meta.expect) : Json(nullptr);
+  out["expectations"] = {{"judged", meta.judged}, {"holds", check.holds}, {"violations", check.violations}};
+  return out;
+}
+
+namespace {
+
+// Checked reads of a sweep's JSON: a missing or mistyped field names its pointer.
+class SweepReader {
+ public:
+  SweepReader(const Json& doc, const std::string& file) : doc_(doc), file_(file) {}
+
+  const Json& at(const Json& parent, const std::string& pointer, const char* key) const {
+    if (!parent.is_object() || !parent.contains(key)) fail(pointer + "/" + key, std::string("missing field '") + key + "'");
+    return parent.at(key);
+  }
+  std::uint64_t u64(const Json& value, const std::string& pointer) const {
+    if (!value.is_number_unsigned() && !(value.is_number_integer() && value.get<std::int64_t>() >= 0)) {
+      fail(pointer, "expected a non-negative integer");
+    }
+    return value.get<std::uint64_t>();
+  }
+  std::string str(const Json& value, const std::string& pointer) const {
+    if (!value.is_string()) fail(pointer, "expected a string");
+    return value.get<std::string>();
+  }
+  simcore::Outcome outcome(const Json& value, const std::string& pointer) const {
+    simcore::Outcome parsed = simcore::Outcome::pass;
+    if (!value.is_string() || !simcore::parse_outcome(value.get<std::string>(), parsed)) fail(pointer, "expected an outcome name");
+    return parsed;
+  }
+  std::vector<simcore::Outcome> outcomes(const Json& value, const std::string& pointer) const {
+    if (!value.is_array()) fail(pointer, "expected a list of outcome names");
+    std::vector<simcore::Outcome> list;
+    for (std::size_t i = 0; i < value.size(); ++i) list.push_back(outcome(value[i], pointer + "/" + std::to_string(i)));
+    return list;
+  }
+  [[noreturn]] void fail(const std::string& pointer, const std::string& problem) const {
+    throw InputError(file_, pointer, problem);
+  }
+  const Json& doc() const { return doc_; }
+
+ private:
+  const Json& doc_;
+  const std::string& file_;
+};
+
+}  // namespace
+
+SweepDocument sweep_from_json(const Json& json, const std::string& file) {
+  SweepReader r(json, file);
+  SweepDocument doc;
+  SweepMeta& meta = doc.meta;
+  SweepSummary& summary = doc.summary;
+  if (!json.is_object() || !json.contains("outcomes") || !json.contains("failing_seeds")) {
+    r.fail("", "not the JSON of a ptosim sweep (write one with `ptosim sweep --json`)");
+  }
+  meta.scenario_name = r.str(r.at(json, "", "scenario"), "/scenario");
+  meta.program = r.str(r.at(json, "", "program"), "/program");
+  meta.scenario_path = r.str(r.at(json, "", "scenario_path"), "/scenario_path");
+  if (!parse_hex64(r.str(r.at(json, "", "scenario_hash"), "/scenario_hash"), meta.scenario_hash)) {
+    r.fail("/scenario_hash", "expected a 0x-prefixed hex hash");
+  }
+  meta.tool_version = r.str(r.at(json, "", "tool_version"), "/tool_version");
+  const Json& overrides = r.at(json, "", "overrides");
+  if (!overrides.is_array()) r.fail("/overrides", "expected a list");
+  for (std::size_t i = 0; i < overrides.size(); ++i) {
+    meta.overrides.push_back(r.str(overrides[i], "/overrides/" + std::to_string(i)));
+  }
+  const std::string problem = scenarios::parse_seed_range(r.str(r.at(json, "", "seeds"), "/seeds"), meta.seeds.range);
+  if (!problem.empty()) r.fail("/seeds", "expected " + problem);
+  const Json& shard = r.at(json, "", "shard");
+  if (!shard.is_null()) {
+    const std::string shard_problem = parse_shard(r.str(shard, "/shard"), meta.seeds);
+    if (!shard_problem.empty()) r.fail("/shard", "expected " + shard_problem);
+  }
+  meta.strategy.name = r.str(r.at(json, "", "strategy"), "/strategy");
+  if (meta.strategy.name == "pct") {
+    const Json& params = r.at(json, "", "strategy_params");
+    meta.strategy.depth = static_cast<std::uint32_t>(r.u64(r.at(params, "/strategy_params", "depth"), "/strategy_params/depth"));
+    meta.strategy.steps = r.u64(r.at(params, "/strategy_params", "steps"), "/strategy_params/steps");
+  }
+  const std::string strategy_problem = simcore::validate_strategy(meta.strategy);
+  if (!strategy_problem.empty()) r.fail("/strategy", strategy_problem);
+  meta.jobs = static_cast<int>(r.u64(r.at(json, "", "jobs"), "/jobs"));
+  summary.total = r.u64(r.at(json, "", "total"), "/total");
+  summary.runs = r.u64(r.at(json, "", "runs"), "/runs");
+  const Json& outcomes = r.at(json, "", "outcomes");
+  for (int i = 0; i < simcore::OUTCOME_COUNT; ++i) {
+    const char* name = simcore::to_string(static_cast<simcore::Outcome>(i));
+    summary.outcome_counts[static_cast<std::size_t>(i)] = r.u64(r.at(outcomes, "/outcomes", name), std::string("/outcomes/") + name);
+  }
+  const Json& findings = r.at(json, "", "findings");
+  for (int i = 0; i < simcore::FINDING_KIND_COUNT; ++i) {
+    const char* name = simcore::to_string(static_cast<simcore::FindingKind>(i));
+    summary.finding_counts[static_cast<std::size_t>(i)] = r.u64(r.at(findings, "/findings", name), std::string("/findings/") + name);
+  }
+  const Json& patterns = r.at(json, "", "expected_findings");
+  if (!patterns.is_array()) r.fail("/expected_findings", "expected a list of counts");
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    summary.pattern_counts.push_back(r.u64(patterns[i], "/expected_findings/" + std::to_string(i)));
+  }
+  const Json& wrong_tensors = r.at(json, "", "wrong_tensors");
+  if (!wrong_tensors.is_object()) r.fail("/wrong_tensors", "expected an object of seed counts");
+  for (const auto& [tensor, seeds] : wrong_tensors.items()) {
+    summary.tensor_wrong_seeds[tensor] = r.u64(seeds, "/wrong_tensors/" + tensor);
+  }
+  summary.failed_runs = r.u64(r.at(json, "", "failed_runs"), "/failed_runs");
+  summary.failing = r.u64(r.at(json, "", "failing"), "/failing");
+  const Json& first = r.at(json, "", "first_failing_seed");
+  if (!first.is_null()) summary.first_failing_seed = r.u64(first, "/first_failing_seed");
+  const Json& failing = r.at(json, "", "failing_seeds");
+  if (!failing.is_array()) r.fail("/failing_seeds", "expected a list");
+  for (std::size_t i = 0; i < failing.size(); ++i) {
+    const std::string pointer = "/failing_seeds/" + std::to_string(i);
+    const Json& entry = failing[i];
+    RunResult run;
+    run.seed = r.u64(r.at(entry, pointer, "seed"), pointer + "/seed");
+    run.spec = meta.strategy;
+    run.strategy = meta.strategy.name;
+    const Json& outcome = r.at(entry, pointer, "outcome");
+    const std::string summary_text = r.str(r.at(entry, pointer, "summary"), pointer + "/summary");
+    if (outcome.is_null()) {
+      const std::string prefix = "the run failed to complete: ";
+      run.failure = summary_text.rfind(prefix, 0) == 0 ? summary_text.substr(prefix.size()) : summary_text;
+    } else {
+      run.outcome = r.outcome(outcome, pointer + "/outcome");
+      run.summary = summary_text;
+      const Json& digest = r.at(entry, pointer, "digest");
+      if (!parse_hex64(r.str(digest, pointer + "/digest"), run.digest)) r.fail(pointer + "/digest", "expected a hex digest");
+    }
+    const Json& code = r.at(entry, pointer, "error_code");
+    if (!code.is_null()) {
+      runtime::RuntimeReport report;
+      report.code = static_cast<runtime::ErrorCode>(r.u64(code, pointer + "/error_code"));
+      run.report = report;
+    }
+    const Json& kinds = r.at(entry, pointer, "findings");
+    if (!kinds.is_array()) r.fail(pointer + "/findings", "expected a list");
+    for (std::size_t k = 0; k < kinds.size(); ++k) {
+      const std::string finding_pointer = pointer + "/findings/" + std::to_string(k);
+      simcore::Finding finding;
+      if (!simcore::parse_finding_kind(r.str(r.at(kinds[k], finding_pointer, "kind"), finding_pointer + "/kind"), finding.kind)) {
+        r.fail(finding_pointer + "/kind", "unknown finding kind");
+      }
+      finding.summary = r.str(r.at(kinds[k], finding_pointer, "summary"), finding_pointer + "/summary");
+      run.findings.push_back(std::move(finding));
+    }
+    summary.not_passing.push_back(std::move(run));
+  }
+  summary.not_passing_unlisted = r.u64(r.at(json, "", "failing_seeds_unlisted"), "/failing_seeds_unlisted");
+  const Json& stopped = r.at(json, "", "stopped_early");
+  if (!stopped.is_boolean()) r.fail("/stopped_early", "expected true or false");
+  summary.stopped_early = stopped.get<bool>();
+  const Json& interrupted = r.at(json, "", "interrupted_by");
+  if (!interrupted.is_null()) summary.interrupted_by = static_cast<int>(r.u64(interrupted, "/interrupted_by"));
+  const Json& wall = r.at(json, "", "wall_seconds");
+  if (!wall.is_number()) r.fail("/wall_seconds", "expected a number");
+  meta.wall_seconds = wall.get<double>();
+  const Json& expect = r.at(json, "", "expect");
+  if (!expect.is_null()) {
+    scenarios::Expectations parsed;
+    const std::string range_problem = scenarios::parse_seed_range(r.str(r.at(expect, "/expect", "seeds"), "/expect/seeds"), parsed.seeds);
+    if (!range_problem.empty()) r.fail("/expect/seeds", "expected " + range_problem);
+    parsed.always = r.outcomes(r.at(expect, "/expect", "always"), "/expect/always");
+    parsed.sometimes = r.outcomes(r.at(expect, "/expect", "sometimes"), "/expect/sometimes");
+    parsed.never = r.outcomes(r.at(expect, "/expect", "never"), "/expect/never");
+    const Json& code = r.at(expect, "/expect", "error_code");
+    if (!code.is_null()) parsed.error_code = static_cast<int>(r.u64(code, "/expect/error_code"));
+    meta.expect = parsed;
+  }
+  return doc;
+}
+
+SweepDocument merge_sweeps(const std::vector<SweepDocument>& shards, const std::vector<std::string>& files) {
+  if (shards.empty()) throw InputError("<merge>", "", "nothing to merge");
+  const SweepMeta& first = shards.front().meta;
+  std::set<std::uint32_t> indices;
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    const SweepMeta& meta = shards[i].meta;
+    const std::string& file = files.at(i);
+    if (meta.scenario_hash != first.scenario_hash) {
+      throw InputError(file, "/scenario_hash", "another scenario (or other --set overrides) than " + files.front());
+    }
+    if (!(meta.strategy == first.strategy)) throw InputError(file, "/strategy", "another strategy than " + files.front());
+    if (meta.seeds.range.first != first.seeds.range.first || meta.seeds.range.last != first.seeds.range.last) {
+      throw InputError(file, "/seeds", "another seed range than " + files.front());
+    }
+    if (meta.seeds.shard_count != first.seeds.shard_count) {
+      throw InputError(file, "/shard", "shards of another split than " + files.front() + " (" +
+                                           std::to_string(first.seeds.shard_count) + " shards)");
+    }
+    if (!indices.insert(meta.seeds.shard_index).second) {
+      throw InputError(file, "/shard", "shard " + meta.seeds.shard_text() + " is given twice");
+    }
+  }
+  for (std::uint32_t index = 1; index <= first.seeds.shard_count; ++index) {
+    if (indices.count(index) == 0) {
+      throw InputError(files.front(), "/shard",
+                       "shard " + std::to_string(index) + "/" + std::to_string(first.seeds.shard_count) +
+                           " is missing: merge needs every shard of the range");
+    }
+  }
+  SweepDocument merged;
+  merged.meta = first;
+  merged.meta.seeds.shard_index = 1;
+  merged.meta.seeds.shard_count = 1;
+  merged.meta.jobs = 0;
+  merged.meta.wall_seconds = 0;
+  SweepSummary& total = merged.summary;
+  std::vector<RunResult> listed;
+  for (const SweepDocument& shard : shards) {
+    const SweepSummary& s = shard.summary;
+    total.total += s.total;
+    total.runs += s.runs;
+    for (std::size_t i = 0; i < total.outcome_counts.size(); ++i) total.outcome_counts[i] += s.outcome_counts[i];
+    for (std::size_t i = 0; i < total.finding_counts.size(); ++i) total.finding_counts[i] += s.finding_counts[i];
+    // Same scenario hash, so the same expected patterns in the same order.
+    if (total.pattern_counts.size() < s.pattern_counts.size()) total.pattern_counts.resize(s.pattern_counts.size(), 0);
+    for (std::size_t i = 0; i < s.pattern_counts.size(); ++i) total.pattern_counts[i] += s.pattern_counts[i];
+    for (const auto& [tensor, seeds] : s.tensor_wrong_seeds) total.tensor_wrong_seeds[tensor] += seeds;
+    total.failed_runs += s.failed_runs;
+    total.failing += s.failing;
+    if (s.first_failing_seed && (!total.first_failing_seed || *s.first_failing_seed < *total.first_failing_seed)) {
+      total.first_failing_seed = s.first_failing_seed;
+    }
+    listed.insert(listed.end(), s.not_passing.begin(), s.not_passing.end());
+    total.not_passing_unlisted += s.not_passing_unlisted;
+    total.stopped_early = total.stopped_early || s.stopped_early;
+    if (total.interrupted_by == 0) total.interrupted_by = s.interrupted_by;
+    merged.meta.jobs += shard.meta.jobs;
+    merged.meta.wall_seconds = std::max(merged.meta.wall_seconds, shard.meta.wall_seconds);  // shards run side by side
+  }
+  std::sort(listed.begin(), listed.end(), [](const RunResult& a, const RunResult& b) { return a.seed < b.seed; });
+  if (listed.size() > SWEEP_MAX_LISTED_RUNS) {
+    total.not_passing_unlisted += listed.size() - SWEEP_MAX_LISTED_RUNS;
+    listed.resize(SWEEP_MAX_LISTED_RUNS);
+  }
+  total.not_passing = std::move(listed);
+  return merged;
+}
+
+std::string sweep_to_junit(const SweepSummary& summary, const SweepMeta& meta) {
+  std::map<std::uint64_t, const RunResult*> details;
+  for (const RunResult& run : summary.not_passing) details.emplace(run.seed, &run);
+  const double per_seed_s = summary.runs > 0 ? meta.wall_seconds / static_cast<double>(summary.runs) : 0;
+  const std::string suite = "ptosim." + meta.scenario_name;
+  std::uint64_t errors = 0;
+  for (const RunResult& run : summary.not_passing) errors += run.failure.empty() ? 0 : 1;
+  const std::uint64_t failures = summary.failing - errors;
+  std::ostringstream out;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out << "<testsuites name=\"ptosim sweep\" tests=\"" << summary.runs << "\" failures=\"" << failures << "\" errors=\""
+      << errors << "\" time=\"" << seconds_text(meta.wall_seconds) << "\">\n";
+  out << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << summary.runs << "\" failures=\"" << failures
+      << "\" errors=\"" << errors << "\" skipped=\"0\" time=\"" << seconds_text(meta.wall_seconds) << "\">\n";
+  out << "    <properties>\n";
+  auto property = [&out](const char* name, const std::string& value) {
+    out << "      <property name=\"" << name << "\" value=\"" << xml_escape(value) << "\"/>\n";
+  };
+  property("scenario", meta.scenario_name);
+  property("scenario_path", meta.scenario_path);
+  property("scenario_hash", hex64(meta.scenario_hash));
+  property("tool_version", meta.tool_version);
+  property("seeds", seeds_text(meta.seeds.range));
+  property("shard", meta.seeds.sharded() ? meta.seeds.shard_text() : "1/1");
+  property("strategy", meta.strategy.name == "pct" ? "pct depth " + std::to_string(meta.strategy.depth) + " steps " +
+                                                          std::to_string(meta.strategy.steps)
+                                                    : meta.strategy.name);
+  for (const std::string& item : meta.overrides) property("set", item);
+  out << "    </properties>\n";
+  for (std::uint64_t n = 0; n < summary.seed_status.size(); ++n) {
+    const std::uint8_t status = summary.seed_status[n];
+    if (status == 0) continue;  // not run (stopped early or interrupted)
+    const std::uint64_t seed = meta.seeds.at(n);
+    out << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"seed " << seed << "\" time=\""
+        << seconds_text(per_seed_s) << "\"";
+    if (status == 1) {
+      out << "/>\n";
+      continue;
+    }
+    out << ">\n";
+    auto it = details.find(seed);
+    const std::string repro = repro_command(meta, seed);
+    if (it == details.end()) {
+      out << "      <failure type=\"not_passing\" message=\"did not pass (details not kept: more than "
+          << SWEEP_MAX_LISTED_RUNS << " failing seeds)\">" << xml_escape("repro: " + repro) << "</failure>\n";
+    } else if (!it->second->failure.empty()) {
+      out << "      <error type=\"run_failed\" message=\"" << xml_escape(it->second->failure) << "\">"
+          << xml_escape("repro: " + repro) << "</error>\n";
+    } else {
+      const RunResult& run = *it->second;
+      std::string body = "outcome: " + std::string(simcore::to_string(run.outcome)) + "\n" + run.summary + "\n";
+      if (run.report) body += "runtime error code: " + std::to_string(static_cast<int>(run.report->code)) + "\n";
+      for (const simcore::Finding& finding : run.findings) {
+        body += "finding " + std::string(simcore::to_string(finding.kind)) + ": " + finding.summary + "\n";
+      }
+      body += "repro: " + repro;
+      std::string kind = simcore::to_string(run.outcome);
+      if (run.outcome == simcore::Outcome::pass && !run.findings.empty()) kind = simcore::to_string(run.findings.front().kind);
+      out << "      <failure type=\"" << xml_escape(kind) << "\" message=\"" << xml_escape(kind + ": " + run.summary)
+          << "\">" << xml_escape(body) << "</failure>\n";
+    }
+    out << "    </testcase>\n";
+  }
+  out << "  </testsuite>\n</testsuites>\n";
+  return out.str();
+}
+
+}  // namespace ptosim::replay

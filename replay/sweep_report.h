@@ -1,0 +1,64 @@
+// What a sweep reports, for people and for CI: its JSON (which `ptosim merge` reads back and
+// combines across shards), its JUnit XML, and a command that reproduces each failing seed.
+#pragma once
+
+#include "replay/report_json.h"
+#include "replay/run_session.h"
+#include "scenarios/scenario.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ptosim::replay {
+
+// What a sweep ran, beside its counts.
+struct SweepMeta {
+  std::string program = "ptosim";  // how to invoke ptosim in repro commands
+  std::string scenario_name;
+  std::string scenario_path;
+  std::uint64_t scenario_hash = 0;
+  std::string tool_version = TOOL_VERSION;
+  std::vector<std::string> overrides;  // --set PATH=VALUE, as given
+  SeedSelection seeds;
+  simcore::StrategySpec strategy;  // resolved
+  bool pct_steps_given = false;    // --pct-steps was given (repro commands repeat it)
+  std::optional<scenarios::Expectations> expect;
+  bool judged = true;  // whether the expectations decide the exit code (a shard: only when asked)
+  int jobs = 1;
+  double wall_seconds = 0;  // measured by the command line; 0 when unknown
+};
+
+SweepMeta sweep_meta_for(const scenarios::Scenario& scenario, const SeedSelection& seeds,
+                         const simcore::StrategySpec& strategy);
+
+// A one-line shell command that reruns `seed` the way the sweep ran it.
+std::string repro_command(const SweepMeta& meta, std::uint64_t seed);
+
+Json expectations_to_json(const scenarios::Expectations& expect);
+// Whether the expectations describe a bug the scenario must keep finding: an outcome other than
+// pass that must appear (sometimes, or always without pass). Measurement scripts select the
+// catalogue's bug scenarios by it (`check --json`: expects_failures).
+bool expects_failures(const scenarios::Expectations& expect);
+
+// The sweep's JSON (docs/outputs.md). `check` is the expectations' verdict over this sweep.
+Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const ExpectationCheck& check);
+
+// A sweep read back from its JSON, for `ptosim merge`.
+struct SweepDocument {
+  SweepSummary summary;
+  SweepMeta meta;
+};
+// Throws InputError naming `file` and the field when the JSON is not a sweep's.
+SweepDocument sweep_from_json(const Json& json, const std::string& file);
+// Combines shards of one sweep (same scenario hash, strategy and range; shards 1..N each exactly
+// once) into the summary one sweep over the whole range would have. Throws InputError naming the
+// file that does not fit.
+SweepDocument merge_sweeps(const std::vector<SweepDocument>& shards, const std::vector<std::string>& files);
+
+// JUnit XML: one test case per seed that ran; a failing seed carries its outcome, findings and
+// repro command (an <error> for a run that could not complete). Needs summary.seed_status.
+std::string sweep_to_junit(const SweepSummary& summary, const SweepMeta& meta);
+
+}  // namespace ptosim::replay

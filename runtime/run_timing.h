@@ -1,0 +1,78 @@
+// Where a run's simulated time went, in the terms an engineer compares with the device's own
+// profile: the orchestrator's time to the end of the executor scope (the device's orch_us), each
+// scheduler thread's busy time, each core's busy time, and per ring the time the orchestrator was
+// blocked on each resource and the peak task-window, heap and dep-pool occupancy.
+//
+// The actors report raw facts here (a busy stretch, a blocked wait, a ring's occupancy) and all
+// accounting rules live in this one place, so a change in what counts as busy (issue 9: AICPU
+// threads as host threads on a2a3sim) changes this file, not the actors. Observing only: nothing
+// here feeds back into the model, the decisions or the digest.
+#pragma once
+
+#include "simcore/sim_time.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ptosim::runtime {
+
+inline constexpr int WAIT_RESOURCE_COUNT = 3;  // task_window, heap, dep_pool (WaitResource order)
+
+struct RingTiming {
+  std::array<TimeNs, WAIT_RESOURCE_COUNT> blocked_ns{};  // orchestrator blocked on each resource
+  std::uint32_t task_window = 0;
+  std::uint32_t peak_tasks_in_flight = 0;
+  std::uint64_t heap_bytes = 0;
+  std::uint64_t peak_heap_bytes = 0;
+  std::uint64_t dep_pool_entries = 0;
+  std::uint64_t peak_dep_pool_entries = 0;
+};
+
+struct CoreTimingReport {
+  int id = 0;
+  std::string kind;  // aic or aiv, as kernels name core types
+  std::string name;  // as traces and stall dumps name it
+  TimeNs busy_ns = 0;  // kernels executing, from start to finish
+};
+
+// The breakdown of one run, complete once the run has ended.
+struct TimingReport {
+  TimeNs end_ns = 0;                // the run's simulated length
+  TimeNs orchestrator_ns = 0;       // to the end of the executor scope, or to the end of the run
+  bool orchestration_done = false;  // false: the run ended before the executor scope did
+  std::vector<TimeNs> thread_busy_ns;  // per scheduler thread
+  std::vector<CoreTimingReport> cores;
+  std::vector<RingTiming> rings;
+};
+
+class RunTiming {
+ public:
+  RunTiming(int scheduler_threads, int rings);
+
+  // The executor scope ended (orchestration done) at `at_ns`.
+  void orchestration_done(TimeNs at_ns);
+  // A scheduler thread works from `from_ns` until `until_ns` (an iteration's cost, a drain).
+  void thread_busy(int thread, TimeNs from_ns, TimeNs until_ns);
+  // The orchestrator waited on `resource` (a WaitResource) of `ring` from `from_ns` to `until_ns`.
+  void orchestrator_blocked(int ring, int resource, TimeNs from_ns, TimeNs until_ns);
+  // Occupancy of a ring now: tasks in flight, heap bytes and dep-pool entries in use.
+  void ring_occupancy(int ring, std::uint32_t tasks_in_flight, std::uint64_t heap_bytes, std::uint64_t dep_pool_entries);
+  void ring_capacity(int ring, std::uint32_t task_window, std::uint64_t heap_bytes, std::uint64_t dep_pool_entries);
+
+  // Closes the books at the end of the run: busy stretches past the end are cut, a wait still
+  // open counts until the end. Cores are reported by their owner (hwmodel) and added here.
+  TimingReport finish(TimeNs end_ns, std::vector<CoreTimingReport> cores);
+
+ private:
+  struct ThreadBooks {
+    TimeNs busy_ns = 0;
+    TimeNs busy_until_ns = 0;
+  };
+  std::vector<ThreadBooks> threads_;
+  std::vector<RingTiming> rings_;
+  TimeNs orchestration_done_ns_ = -1;
+};
+
+}  // namespace ptosim::runtime

@@ -1,0 +1,416 @@
+// Exploration from the command line: strategies, shards and merge, JUnit, recordings of failing
+// seeds, shrinking, --set, determinism checks, and what a sweep does when it is interrupted.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / ("ptosim-explore-" + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+// Starts build/ptosim in its own process group with stdout and stderr in files.
+pid_t spawn(const std::vector<std::string>& args, const std::string& out_file, const std::string& err_file) {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    FILE* out = std::freopen(out_file.c_str(), "w", stdout);
+    FILE* err = std::freopen(err_file.c_str(), "w", stderr);
+    (void)out;
+    (void)err;
+    std::vector<std::string> copy = args;
+    std::string program = PTOSIM_CLI;
+    std::vector<char*> argv{program.data()};
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+CliResult cli(const std::vector<std::string>& args) {
+  static int counter = 0;
+  const std::string base = (fs::temp_directory_path() / ("ptosim-explore-io-" + std::to_string(::getpid()) + "-" +
+                                                         std::to_string(counter++)))
+                               .string();
+  const pid_t pid = spawn(args, base + ".out", base + ".err");
+  CliResult result;
+  result.exit_code = wait_exit(pid);
+  result.out = read_file(base + ".out");
+  result.err = read_file(base + ".err");
+  fs::remove(base + ".out");
+  fs::remove(base + ".err");
+  return result;
+}
+
+std::string catalog(const std::string& name) { return std::string(PTOSIM_SOURCE_DIR) + "/scenarios/catalog/" + name; }
+
+// Splits a repro command into its words (they are plain words or single-quoted).
+std::vector<std::string> words_of(const std::string& command) {
+  std::vector<std::string> words;
+  std::string word;
+  bool quoted = false;
+  bool any = false;
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    const char c = command[i];
+    if (c == '\'') {
+      quoted = !quoted;
+      any = true;
+    } else if (c == '\\' && !quoted && i + 1 < command.size()) {
+      word += command[++i];
+    } else if (c == ' ' && !quoted) {
+      if (any || !word.empty()) words.push_back(word);
+      word.clear();
+      any = false;
+    } else {
+      word += c;
+    }
+  }
+  if (any || !word.empty()) words.push_back(word);
+  return words;
+}
+
+std::set<std::uint64_t> failing_seeds(const Json& sweep) {
+  std::set<std::uint64_t> seeds;
+  for (const Json& entry : sweep["failing_seeds"]) seeds.insert(entry["seed"].get<std::uint64_t>());
+  return seeds;
+}
+
+}  // namespace
+
+TEST_CASE("a pct sweep reports the Wilson interval, the first failing seed and a repro command per failing seed",
+          "[cli][explore]") {
+  const std::string scenario = catalog("false_deadlock_deferred_publish.json");
+  CliResult r = cli({"sweep", scenario, "--strategy", "pct", "--depth", "2", "--seeds", "0..99", "--jobs", "2", "--json"});
+  REQUIRE(r.exit_code == 0);
+  const Json j = Json::parse(r.out);
+  CHECK(j["strategy"] == "pct");
+  CHECK(j["strategy_params"]["depth"] == 2);
+  CHECK(j["runs"] == 100);
+  const std::uint64_t failing = j["failing"];
+  REQUIRE(failing > 0);
+  CHECK(j["failing_seeds"].size() == failing);
+  const Json& rate = j["failure_rate"];
+  CHECK(rate["value"].get<double>() == Approx(static_cast<double>(failing) / 100));
+  CHECK(rate["wilson95"][0].get<double>() < rate["value"].get<double>());
+  CHECK(rate["wilson95"][1].get<double>() > rate["value"].get<double>());
+  CHECK(j["first_failing_seed"] == *failing_seeds(j).begin());
+  for (const char* key : {"seeds", "scenario_hash", "tool_version"}) CHECK_FALSE(j[key].is_null());
+  for (const Json& entry : j["failing_seeds"]) {
+    const std::string repro = entry["repro"];
+    CHECK_THAT(repro, Catch::Contains("--seed " + std::to_string(entry["seed"].get<std::uint64_t>()) +
+                                      " --strategy pct --depth 2"));
+  }
+  // The repro command of one failing seed gives that seed's outcome and digest.
+  const Json& first = j["failing_seeds"][0];
+  std::vector<std::string> words = words_of(first["repro"]);
+  REQUIRE(words.size() > 2);
+  REQUIRE(words[1] == "run");
+  words.erase(words.begin());
+  words.push_back("--json");
+  CliResult again = cli(words);
+  const Json rerun = Json::parse(again.out);
+  CHECK(rerun["outcome"] == first["outcome"]);
+  CHECK(rerun["digest"] == first["digest"]);
+}
+
+TEST_CASE("two shards cover the range exactly once and merge judges them as one sweep", "[cli][explore]") {
+  TempDir dir;
+  const std::string scenario = catalog("false_deadlock_deferred_publish.json");
+  const std::vector<std::string> common = {"sweep", scenario, "--strategy", "pct", "--depth", "2", "--seeds", "0..99", "--json"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = common;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  CliResult whole = cli(with({"--jobs", "2"}));
+  CliResult one = cli(with({"--shard", "1/2", "--jobs", "1"}));
+  CliResult two = cli(with({"--shard", "2/2", "--jobs", "2"}));
+  REQUIRE(whole.exit_code == 0);
+  REQUIRE(one.exit_code == 0);
+  REQUIRE(two.exit_code == 0);
+  const Json w = Json::parse(whole.out);
+  const Json a = Json::parse(one.out);
+  const Json b = Json::parse(two.out);
+  CHECK(a["shard"] == "1/2");
+  CHECK(a["expectations"]["judged"] == false);
+  CHECK(a["runs"].get<int>() + b["runs"].get<int>() == 100);
+  std::set<std::uint64_t> from_shards = failing_seeds(a);
+  for (std::uint64_t seed : failing_seeds(b)) CHECK(from_shards.insert(seed).second);  // disjoint
+  CHECK(from_shards == failing_seeds(w));
+  for (std::uint64_t seed : failing_seeds(a)) CHECK(seed % 2 == 0);
+
+  write_file(dir.file("a.json"), one.out);
+  write_file(dir.file("b.json"), two.out);
+  CliResult merged = cli({"merge", dir.file("a.json"), dir.file("b.json"), "--json"});
+  REQUIRE(merged.exit_code == 0);
+  Json m = Json::parse(merged.out);
+  Json expected = w;
+  for (const char* timing : {"jobs", "wall_seconds", "seeds_per_second"}) {
+    m.erase(timing);
+    expected.erase(timing);
+  }
+  CHECK(m == expected);
+  CHECK(cli({"merge", dir.file("a.json")}).exit_code == 3);  // shard 2/2 missing
+}
+
+TEST_CASE("a sometimes-outcome one shard lacks fails that shard only when it is asked to judge", "[cli][explore]") {
+  TempDir dir;
+  const std::string scenario = catalog("false_deadlock_deferred_publish.json");
+  CliResult whole = cli({"sweep", scenario, "--seeds", "0..9", "--json"});
+  REQUIRE(whole.exit_code == 0);
+  const std::set<std::uint64_t> failing = failing_seeds(Json::parse(whole.out));
+  REQUIRE_FALSE(failing.empty());
+  std::uint64_t passing_seed = 0;
+  while (failing.count(passing_seed) == 1) ++passing_seed;
+  REQUIRE(passing_seed < 10);
+  std::vector<std::string> files;
+  for (int shard = 1; shard <= 10; ++shard) {
+    const std::string spec = std::to_string(shard) + "/10";
+    CliResult r = cli({"sweep", scenario, "--seeds", "0..9", "--shard", spec, "--json"});
+    CHECK(r.exit_code == 0);  // not judged
+    files.push_back(dir.file("shard" + std::to_string(shard) + ".json"));
+    write_file(files.back(), r.out);
+  }
+  const std::string lacking = std::to_string(passing_seed + 1) + "/10";
+  CHECK(cli({"sweep", scenario, "--seeds", "0..9", "--shard", lacking, "--judge"}).exit_code == 5);
+  std::vector<std::string> merge = {"merge"};
+  merge.insert(merge.end(), files.begin(), files.end());
+  CliResult merged = cli(merge);
+  CHECK(merged.exit_code == 0);
+  CHECK_THAT(merged.out, Catch::Contains("expectations: hold"));
+}
+
+TEST_CASE("sweep --junit validates as JUnit XML and sweep counts do not depend on --jobs", "[cli][explore]") {
+  TempDir dir;
+  const std::string scenario = catalog("false_deadlock_deferred_publish.json");
+  CliResult one = cli({"sweep", scenario, "--seeds", "0..39", "--jobs", "1", "--json", "--junit", dir.file("j1.xml")});
+  CliResult two = cli({"sweep", scenario, "--seeds", "0..39", "--jobs", "2", "--json", "--junit", dir.file("j2.xml")});
+  REQUIRE(one.exit_code == 0);
+  REQUIRE(two.exit_code == 0);
+  Json a = Json::parse(one.out);
+  Json b = Json::parse(two.out);
+  for (const char* key : {"runs", "outcomes", "findings", "failed_runs", "failing", "failure_rate", "first_failing_seed",
+                          "failing_seeds", "expectations"}) {
+    INFO(key);
+    CHECK(a[key] == b[key]);
+  }
+    // The same test cases and verdicts whatever the number of jobs; only timings differ.
+  const std::regex times(" time=\"[0-9.]*\"");
+  CHECK(std::regex_replace(read_file(dir.file("j1.xml")), times, "") == std::regex_replace(read_file(dir.file("j2.xml")), times, ""));
+  const std::string xml = read_file(dir.file("j2.xml"));
+  CHECK_THAT(xml, Catch::Contains("tests=\"40\""));
+  CHECK_THAT(xml, Catch::Contains("failures=\"" + std::to_string(a["failing"].get<int>()) + "\""));
+  CHECK_THAT(xml, Catch::Contains("repro: "));
+  const std::string xmllint = PTOSIM_XMLLINT;
+  if (xmllint.empty()) {
+    WARN("xmllint not found at configure time: JUnit output checked by content only");
+  } else {
+    const std::string schema = std::string(PTOSIM_SOURCE_DIR) + "/tests/catalog/junit.xsd";
+    const std::string command = xmllint + " --noout --schema " + schema + " " + dir.file("j2.xml") + " 2>/dev/null";
+    CHECK(std::system(command.c_str()) == 0);
+    // The check can fail: a test case without its required name attribute does not validate.
+    std::string broken = xml;
+    broken.replace(broken.find(" name=\"seed 0\""), 14, "");
+    write_file(dir.file("broken.xml"), broken);
+    const std::string broken_command = xmllint + " --noout --schema " + schema + " " + dir.file("broken.xml") + " 2>/dev/null";
+    CHECK(std::system(broken_command.c_str()) != 0);
+  }
+}
+
+TEST_CASE("sweep --record-failures writes a recording and a snapshot per failing seed, --stop-after stops early",
+          "[cli][explore]") {
+  TempDir dir;
+  const std::string scenario = catalog("false_deadlock_deferred_publish.json");
+  CliResult r = cli({"sweep", scenario, "--seeds", "0..19", "--jobs", "1", "--json", "--record-failures", dir.file("rec"),
+                     "--stop-after", "2"});
+  REQUIRE(r.exit_code == 0);
+  const Json j = Json::parse(r.out);
+  CHECK(j["stopped_early"] == true);
+  CHECK(j["failing"] == 2);  // one job: exactly the first two failing seeds ran before the stop
+  CHECK(j["recordings_written"] == 2);
+  for (std::uint64_t seed : failing_seeds(j)) {
+    const std::string rec = dir.file("rec/seed-" + std::to_string(seed) + ".recording.json");
+    const std::string snap = dir.file("rec/seed-" + std::to_string(seed) + ".snapshot.json");
+    REQUIRE(fs::exists(rec));
+    REQUIRE(fs::exists(snap));
+    const Json snapshot = Json::parse(read_file(snap));
+    CHECK(snapshot["seed"] == seed);
+    CHECK(snapshot["scenario_hash"] == j["scenario_hash"]);
+    CliResult replayed = cli({"replay", rec, "--json"});
+    CHECK(replayed.exit_code == 13);
+    CHECK(Json::parse(replayed.out)["matches"] == true);
+  }
+}
+
+TEST_CASE("shrink reduces a failing recording towards defaults and strict replay reproduces the result",
+          "[cli][explore]") {
+  TempDir dir;
+  const std::string scenario = catalog("false_deadlock_deferred_publish.json");
+  CliResult sweep = cli({"sweep", scenario, "--seeds", "0..19", "--json"});
+  const std::set<std::uint64_t> failing = failing_seeds(Json::parse(sweep.out));
+  REQUIRE_FALSE(failing.empty());
+  const std::string rec = dir.file("fail.json");
+  REQUIRE(cli({"run", scenario, "--seed", std::to_string(*failing.begin()), "--record", rec}).exit_code == 13);
+  CliResult shrunk = cli({"shrink", rec, "-o", dir.file("small.json"), "--json"});
+  REQUIRE(shrunk.exit_code == 0);
+  const Json s = Json::parse(shrunk.out);
+  CHECK(s["nondefault_after"].get<int>() < s["nondefault_before"].get<int>());
+  CHECK(s["outcome"] == "deadlock_false");
+  CHECK(s["verified"] == true);
+  CliResult replayed = cli({"replay", dir.file("small.json"), "--json"});
+  CHECK(replayed.exit_code == 13);
+  CHECK(Json::parse(replayed.out)["matches"] == true);
+  // A passing recording has nothing to shrink.
+  REQUIRE(cli({"run", catalog("paged_attention_flagship.json"), "--record", dir.file("pass.json")}).exit_code == 0);
+  CHECK(cli({"shrink", dir.file("pass.json")}).exit_code == 3);
+}
+
+TEST_CASE("shrink keeps the decisions a failure needs", "[cli][explore]") {
+  // The legacy idle-iteration limit fires only while a kernel runs longer than the idle limit
+  // allows: the failure needs one long duration, which shrinking must keep.
+  TempDir dir;
+  const std::string file = dir.file("idle.json");
+  write_file(file, R"({
+    "format": 1, "name": "idle_limit", "description": "a kernel that sometimes runs long enough to trip the legacy idle limit",
+    "platform": {"clusters": 2, "scheduler_threads": 2},
+    "runtime": {"detectors": {"kind": "legacy", "scheduler_idle_limit": 1000}},
+    "kernels": {"slow": {"core": "aic", "duration_ns": [1000, 250000]}, "quick": {"core": "aiv", "duration_ns": [500, 2000]}},
+    "program": {"body": [
+      {"submit": "quick", "name": "q1"},
+      {"submit": "quick", "name": "q2"},
+      {"submit": "slow", "name": "slow"},
+      {"submit": "quick", "name": "after", "deps": ["slow"]}
+    ]}
+  })");
+  CliResult sweep = cli({"sweep", file, "--seeds", "0..19", "--json"});
+  const std::set<std::uint64_t> failing = failing_seeds(Json::parse(sweep.out));
+  REQUIRE_FALSE(failing.empty());
+  REQUIRE(failing.size() < 20);
+  const std::string rec = dir.file("r.json");
+  const int code = cli({"run", file, "--seed", std::to_string(*failing.begin()), "--record", rec}).exit_code;
+  REQUIRE(code != 0);
+  CliResult shrunk = cli({"shrink", rec, "-o", dir.file("small.json"), "--json"});
+  REQUIRE(shrunk.exit_code == 0);
+  const Json s = Json::parse(shrunk.out);
+  CHECK(s["nondefault_after"].get<int>() >= 1);
+  CHECK(s["nondefault_after"].get<int>() < s["nondefault_before"].get<int>());
+  CHECK(s["runs"].get<int>() > 1);
+  CHECK(cli({"replay", dir.file("small.json")}).exit_code == code);
+}
+
+TEST_CASE("run --set overrides a field; the recording keeps the overridden scenario", "[cli][explore]") {
+  TempDir dir;
+  const std::string scenario = catalog("paged_attention_flagship.json");
+  CliResult r = cli({"run", scenario, "--set", "/platform/clusters=2", "--set", "/platform/scheduler_threads=1", "--json",
+                     "--record", dir.file("r.json")});
+  REQUIRE(r.exit_code == 0);
+  const Json j = Json::parse(r.out);
+  CHECK(j["overrides"].size() == 2);
+  const Json plain = Json::parse(cli({"run", scenario, "--json"}).out);
+  CHECK(j["scenario_hash"] != plain["scenario_hash"]);
+  CHECK(j["digest"] != plain["digest"]);
+  const Json rec = Json::parse(read_file(dir.file("r.json")));
+  CHECK_THAT(rec["scenario"]["text"].get<std::string>(), Catch::Contains("\"clusters\": 2"));
+  CliResult replayed = cli({"replay", dir.file("r.json"), "--json"});
+  CHECK(replayed.exit_code == 0);
+  CHECK(Json::parse(replayed.out)["matches"] == true);
+  CHECK(cli({"run", scenario, "--set", "platform/clusters=2"}).exit_code == 2);
+  CliResult missing = cli({"run", scenario, "--set", "/platform/nothing/x=2"});
+  CHECK(missing.exit_code == 3);
+  CHECK_THAT(missing.err, Catch::Contains("/platform/nothing"));
+  CliResult invalid = cli({"check", scenario, "--set", "/platform/clusters=0"});
+  CHECK(invalid.exit_code == 3);
+  CHECK_THAT(invalid.err, Catch::Contains("/platform/clusters"));
+}
+
+TEST_CASE("run --check-determinism runs twice, replays, and keeps the outcome's exit code", "[cli][explore]") {
+  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--check-determinism"});
+  CHECK(r.exit_code == 13);
+  CHECK_THAT(r.out, Catch::Contains("deterministic: two runs and the strict replay"));
+  CliResult j = cli({"run", catalog("paged_attention_flagship.json"), "--strategy", "pct", "--check-determinism", "--json"});
+  CHECK(j.exit_code == 0);
+  CHECK(Json::parse(j.out)["deterministic"] == true);
+}
+
+TEST_CASE("a sweep without --seeds sweeps the scenario's expect.seeds", "[cli][explore]") {
+  CliResult r = cli({"sweep", catalog("auto_in_manual_rejected.json"), "--json"});
+  CHECK(r.exit_code == 0);
+  const Json j = Json::parse(r.out);
+  CHECK(j["seeds"] == "0..49");
+  CHECK(j["runs"] == 50);
+  CHECK(j["jobs"].get<int>() >= 1);
+}
+
+TEST_CASE("SIGTERM stops every child, prints the partial summary and exits 143; progress goes to stderr",
+          "[cli][explore]") {
+  TempDir dir;
+  // Seeds of the 50,000-task benchmark take long enough to be interrupted mid-run.
+  const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/chain_fanout_50k.json";
+  const pid_t pid = spawn({"sweep", bench, "--seeds", "0..999", "--jobs", "2", "--json"}, dir.file("out"), dir.file("err"));
+  // Long enough for one progress line: stderr is a file here, not a terminal (one every 5 s).
+  ::usleep(6000 * 1000);
+  REQUIRE(::kill(pid, SIGTERM) == 0);
+  const int code = wait_exit(pid);
+  CHECK(code == 143);
+  // Nothing of the sweep's process group outlives it.
+  ::usleep(100 * 1000);
+  CHECK(::kill(-pid, 0) == -1);
+  CHECK(errno == ESRCH);
+  const Json j = Json::parse(read_file(dir.file("out")));
+  CHECK(j["interrupted_by"] == SIGTERM);
+  CHECK(j["runs"].get<int>() < 1000);
+  CHECK(j["expectations"]["holds"] == false);
+  const std::string err = read_file(dir.file("err"));
+  CHECK_THAT(err, Catch::Contains("interrupted by signal 15"));
+  CHECK_THAT(err, Catch::Contains("/1000 seeds done, "));
+  CHECK(err.find('\r') == std::string::npos);  // no live line off a terminal
+}

@@ -1,0 +1,151 @@
+// Sweep pieces that need no engine: seed shards, the Wilson interval, the sweep JSON round trip
+// that merge uses, and JUnit escaping.
+#include "replay/sweep_report.h"
+#include "scenarios/scenario.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace ptosim;
+using namespace ptosim::simcore;
+
+namespace {
+
+const char* TINY = R"({
+  "format": 1, "name": "tiny", "description": "one kernel",
+  "platform": {"clusters": 1, "scheduler_threads": 1},
+  "kernels": {"k": {"core": "aiv", "duration_ns": [100, 200]}},
+  "program": {"body": [{"submit": "k", "name": "a", "args": [{"output": "t", "shape": [4]}]}]},
+  "expect": {"seeds": "0..9", "sometimes": ["pass"], "never": ["hang"]}
+})";
+
+}  // namespace
+
+TEST_CASE("shards are disjoint and their union is the range", "[sweep]") {
+  for (std::uint32_t shards : {1u, 2u, 3u, 7u}) {
+    std::map<std::uint64_t, int> seen;
+    std::uint64_t total = 0;
+    for (std::uint32_t index = 1; index <= shards; ++index) {
+      replay::SeedSelection selection;
+      selection.range = {10, 109};
+      REQUIRE(replay::parse_shard(std::to_string(index) + "/" + std::to_string(shards), selection).empty());
+      total += selection.count();
+      for (std::uint64_t n = 0; n < selection.count(); ++n) ++seen[selection.at(n)];
+    }
+    CHECK(total == 100);
+    CHECK(seen.size() == 100);
+    CHECK(seen.begin()->first == 10);
+    CHECK(seen.rbegin()->first == 109);
+    for (const auto& [seed, times] : seen) CHECK(times == 1);
+  }
+  replay::SeedSelection bad;
+  CHECK_FALSE(replay::parse_shard("0/2", bad).empty());
+  CHECK_FALSE(replay::parse_shard("3/2", bad).empty());
+  CHECK_FALSE(replay::parse_shard("1-2", bad).empty());
+  replay::SeedSelection sparse;
+  sparse.range = {0, 1};
+  REQUIRE(replay::parse_shard("3/3", sparse).empty());
+  CHECK(sparse.count() == 0);  // more shards than seeds: an empty shard
+}
+
+TEST_CASE("the failure rate carries a 95% Wilson interval", "[sweep]") {
+  const replay::FailureRate none = replay::failure_rate(0, 100);
+  CHECK(none.value == 0);
+  CHECK(none.low == 0);
+  CHECK(none.high == Approx(0.0370).epsilon(0.01));  // the "rule of three" neighbourhood
+  const replay::FailureRate half = replay::failure_rate(50, 100);
+  CHECK(half.value == 0.5);
+  CHECK(half.low == Approx(0.4038).epsilon(0.001));
+  CHECK(half.high == Approx(0.5962).epsilon(0.001));
+  const replay::FailureRate all = replay::failure_rate(20, 20);
+  CHECK(all.high == 1);
+  CHECK(all.low == Approx(0.8389).epsilon(0.001));
+}
+
+TEST_CASE("a sweep's JSON reads back into the same JSON, and merge refuses shards that do not fit", "[sweep]") {
+  const scenarios::Scenario scenario = scenarios::load_scenario_text(TINY, "tiny.json");
+  replay::SweepSummary summary;
+  summary.total = 5;
+  summary.runs = 5;
+  summary.outcome_counts[static_cast<std::size_t>(Outcome::pass)] = 3;
+  summary.outcome_counts[static_cast<std::size_t>(Outcome::deadlock_false)] = 1;
+  summary.failed_runs = 1;
+  summary.failing = 2;
+  summary.first_failing_seed = 2;
+  replay::RunResult bad;
+  bad.seed = 2;
+  bad.outcome = Outcome::deadlock_false;
+  bad.summary = "it fired";
+  bad.digest = 0xabc;
+  runtime::RuntimeReport report;
+  report.code = runtime::ErrorCode::flow_control_deadlock;
+  bad.report = report;
+  bad.findings.push_back(Finding{FindingKind::race, "a race", Detail::object()});
+  replay::RunResult crashed;
+  crashed.seed = 4;
+  crashed.failure = "died with signal 9";
+  summary.not_passing = {bad, crashed};
+  replay::SeedSelection seeds;
+  seeds.range = {0, 9};
+  REQUIRE(replay::parse_shard("1/2", seeds).empty());
+  replay::SweepMeta meta = replay::sweep_meta_for(scenario, seeds, {"pct", 2, 40});
+  meta.wall_seconds = 0.5;
+  const replay::ExpectationCheck check = replay::check_expectations(scenario.expect, summary);
+  const replay::Json json = replay::sweep_to_json(summary, meta, check);
+  CHECK(json["failure_rate"]["value"] == 0.4);
+  CHECK(json["failing_seeds"][0]["repro"] == "ptosim run tiny.json --seed 2 --strategy pct --depth 2");
+  const replay::SweepDocument back = replay::sweep_from_json(json, "shard1.json");
+  CHECK(replay::sweep_to_json(back.summary, back.meta, check) == json);
+
+  // Shard 2 of another scenario, a shard given twice, a missing shard.
+  replay::SweepDocument other = back;
+  other.meta.seeds.shard_index = 2;
+  other.meta.scenario_hash ^= 1;
+  CHECK_THROWS_WITH(replay::merge_sweeps({back, other}, {"a.json", "b.json"}), Catch::Contains("another scenario"));
+  CHECK_THROWS_WITH(replay::merge_sweeps({back, back}, {"a.json", "b.json"}), Catch::Contains("given twice"));
+  CHECK_THROWS_WITH(replay::merge_sweeps({back}, {"a.json"}), Catch::Contains("shard 2/2 is missing"));
+  other.meta.scenario_hash ^= 1;
+  const replay::SweepDocument merged = replay::merge_sweeps({back, other}, {"a.json", "b.json"});
+  CHECK(merged.summary.runs == 10);
+  CHECK(merged.summary.failing == 4);
+  CHECK(merged.summary.not_passing.size() == 4);
+  CHECK_FALSE(merged.meta.seeds.sharded());
+  CHECK_THROWS_AS(replay::sweep_from_json(replay::Json{{"scenario", "x"}}, "x.json"), replay::InputError);
+}
+
+TEST_CASE("JUnit output escapes markup and bytes that are not UTF-8", "[sweep]") {
+  const scenarios::Scenario scenario = scenarios::load_scenario_text(TINY, "tiny.json");
+  replay::SweepSummary summary;
+  summary.total = 2;
+  summary.runs = 2;
+  summary.failing = 1;
+  summary.seed_status = {1, 2};
+  replay::RunResult bad;
+  bad.seed = 1;
+  bad.outcome = Outcome::hang;
+  bad.summary = std::string("a <b> & \"c\" \x01 \xff end");
+  summary.not_passing = {bad};
+  replay::SeedSelection seeds;
+  seeds.range = {0, 1};
+  const std::string xml = replay::sweep_to_junit(summary, replay::sweep_meta_for(scenario, seeds, {}));
+  CHECK_THAT(xml, Catch::Contains("a &lt;b&gt; &amp; &quot;c&quot; ? ? end"));
+  CHECK_THAT(xml, Catch::Contains("<testcase classname=\"ptosim.tiny\" name=\"seed 0\""));
+  CHECK_THAT(xml, Catch::Contains("tests=\"2\" failures=\"1\" errors=\"0\""));
+}
+
+TEST_CASE("bug scenarios are those whose expectations demand a failure", "[sweep]") {
+  scenarios::Expectations expect;
+  CHECK_FALSE(replay::expects_failures(expect));
+  expect.always = {Outcome::pass};
+  CHECK_FALSE(replay::expects_failures(expect));
+  expect.sometimes = {Outcome::pass};
+  CHECK_FALSE(replay::expects_failures(expect));
+  expect.sometimes = {Outcome::deadlock_false};
+  CHECK(replay::expects_failures(expect));
+  expect.sometimes.clear();
+  expect.always = {Outcome::deadlock_true};
+  CHECK(replay::expects_failures(expect));
+  expect.always = {Outcome::deadlock_true, Outcome::pass};
+  CHECK_FALSE(replay::expects_failures(expect));
+}
