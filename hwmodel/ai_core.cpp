@@ -7,7 +7,8 @@
 namespace ptosim::hwmodel {
 
 AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming& timing,
-               simcore::DecisionSource& decisions, simcore::EventLog& events, simcore::ThreadClock& clock)
+               simcore::DecisionSource& decisions, simcore::EventLog& events, simcore::ThreadClock& clock,
+               GlobalMemory& memory)
     : id_(core_id),
       kind_(kind),
       lane_(lane),
@@ -15,21 +16,33 @@ AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming&
       decisions_(decisions),
       events_(events),
       clock_(clock),
+      memory_(memory),
       duration_stream_(decisions.stream("kernel.duration")),
       polls_(clock.begin_loop(clock.loop_iteration_ns(simcore::LoopKind::register_poll, static_cast<std::uint64_t>(core_id), 0),
                               0)) {}
 
-void AiCore::write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel, TimeNs store_ns) {
+const char* to_string(GmAccess access) {
+  switch (access) {
+    case GmAccess::read: return "read";
+    case GmAccess::write: return "write";
+    case GmAccess::read_write: return "read_write";
+  }
+  return "?";
+}
+
+void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
   PTOSIM_ASSERT(!has_task_, "AICPU wrote a task to core " + std::to_string(id_) + " while it still executes one");
+  const KernelSpec& kernel = *descriptor.kernel;
   has_task_ = true;
-  token_ = token;
-  task_id_ = task_id;
+  token_ = descriptor.token;
+  task_id_ = descriptor.task;
   kernel_ = &kernel;
   start_ns_ = add_ns(add_ns(store_ns, timing_.register_visible_ns), timing_.start_latency_ns);
   // Keyed by task (and block), not by core: moving a task to another core keeps its duration.
-  run_ns_ = decisions_.decide_ns({duration_stream_, task_id, 0}, kernel.min_duration_ns, kernel.max_duration_ns);
+  run_ns_ = decisions_.decide_ns({duration_stream_, descriptor.task, 0}, kernel.min_duration_ns, kernel.max_duration_ns);
   finish_ns_ = clock_.predict_end(start_ns_, run_ns_);
-  cond_ = CondRegister{token, false, TIME_NEVER};
+  cond_ = CondRegister{descriptor.token, false, TIME_NEVER};
+  descriptor_ = descriptor;  // the payload stays readable until the kernel ends
   doorbell_.notify();
 }
 
@@ -49,6 +62,9 @@ void AiCore::run() {
     finish_ns_ = clock_.perform(start_ns, run_ns_);
     busy_ns_ = add_ns(busy_ns_, finish_ns_ - start_ns);
     events_.record(simcore::EventKind::finish, simcore::now(), task_id_, lane_);
+    // The kernel's GM accesses happened between its start and its end (on the simulator board
+    // neither is known before it runs); GM resolves them after the run.
+    if (descriptor_.logs_accesses) memory_.log_task(descriptor_, static_cast<std::uint32_t>(id_), start_ns, finish_ns_);
     has_task_ = false;
     cond_ = CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns)};
     if (observer_ != nullptr) observer_->on_fin_posted(id_, cond_.fin_visible_ns);

@@ -5,10 +5,14 @@
 // its register and needs a host CPU for the whole kernel (its ThreadClock says which).
 //
 // Modelled: register visibility latency, receive-to-start latency, kernel duration, FIN
-// visibility latency. Left out for now: the dual-slot pending task, early dispatch doorbells,
-// pipe-level kernel micro-programs and GM (a later hardware issue), hardware faults.
+// visibility latency, and the kernel's GM accesses at task level: the core logs the views of the
+// task descriptor with the kernel's start and end (hwmodel/global_memory.h). Left out for now:
+// the dual-slot pending task, early dispatch doorbells, pipe-level kernel micro-programs (a
+// later hardware issue), hardware faults.
 #pragma once
 
+#include "hwmodel/global_memory.h"
+#include "hwmodel/task_descriptor.h"
 #include "hwmodel/topology.h"
 #include "simcore/decision_source.h"
 #include "simcore/event_log.h"
@@ -26,6 +30,10 @@ struct KernelSpec {
   TaskShape shape = TaskShape::aiv;
   TimeNs min_duration_ns = 0;
   TimeNs max_duration_ns = 0;
+  // When, within its duration, the kernel touches GM, and how wrong inputs spread to its outputs.
+  ReadTiming reads = ReadTiming::at_start;
+  WriteTiming writes = WriteTiming::at_end;
+  DataFlow data_flow = DataFlow::task;
 };
 
 struct CoreTiming {
@@ -51,16 +59,16 @@ class CoreObserver {
 class AiCore {
  public:
   AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming& timing, simcore::DecisionSource& decisions,
-         simcore::EventLog& events, simcore::ThreadClock& clock);
+         simcore::EventLog& events, simcore::ThreadClock& clock, GlobalMemory& memory);
 
   int id() const { return id_; }
   CoreKind kind() const { return kind_; }
   void set_observer(CoreObserver* observer) { observer_ = observer; }
 
-  // AICPU MMIO store of a task (token, task id, kernel) that lands at `store_ns` (now or later:
-  // the AICPU publishes a batch after building its payloads). The AICPU only writes a core whose
-  // previous task it has seen finish.
-  void write_task(std::uint32_t token, std::uint64_t task_id, const KernelSpec& kernel, TimeNs store_ns);
+  // AICPU MMIO store of a task descriptor that lands at `store_ns` (now or later: the AICPU
+  // publishes a batch after building its payloads). The AICPU only writes a core whose previous
+  // task it has seen finish.
+  void write_task(const TaskDescriptor& descriptor, TimeNs store_ns);
   CondRegister read_cond() const { return cond_; }
   bool executing() const { return has_task_; }
   // When an AICPU poll will first see FIN of the current (or last) task. The kernel's duration
@@ -86,6 +94,7 @@ class AiCore {
   simcore::DecisionSource& decisions_;
   simcore::EventLog& events_;
   simcore::ThreadClock& clock_;
+  GlobalMemory& memory_;
   simcore::StreamId duration_stream_;
   // Polling the register for a task, for the whole run (a cost only where polls are simulated;
   // nothing reads its count).
@@ -102,6 +111,7 @@ class AiCore {
   TimeNs finish_ns_ = 0;
   TimeNs busy_ns_ = 0;  // kernels that have finished
   CondRegister cond_;
+  TaskDescriptor descriptor_;  // of the current task: its GM views are logged when it ends
 };
 
 }  // namespace ptosim::hwmodel

@@ -368,6 +368,21 @@ simcore::Detail detail_from_json(const Json& json) {
 
 }  // namespace
 
+Json mismatch_to_json(const runtime::TensorMismatch& mismatch) {
+  Json j;
+  j["tensor"] = mismatch.tensor;
+  j["elements"] = mismatch.elements;
+  j["mismatched_elements"] = mismatch.mismatched_elements;
+  // Two decimals, computed from the integer counts: the report's "fails ~7%".
+  const std::int64_t hundredths =
+      mismatch.elements == 0 ? 0 : (mismatch.mismatched_elements * 10000 + mismatch.elements / 2) / mismatch.elements;
+  j["mismatch_percent"] = static_cast<double>(hundredths) / 100.0;
+  Json ranges = Json::array();
+  for (const hwmodel::ElementRange& range : mismatch.first_ranges) ranges.push_back(Json::array({range.begin, range.end}));
+  j["first_ranges"] = std::move(ranges);
+  return j;
+}
+
 Json finding_to_json(const simcore::Finding& finding) {
   Json j;
   j["kind"] = simcore::to_string(finding.kind);
@@ -445,6 +460,11 @@ Json result_to_json(const RunResult& result, bool with_snapshot) {
   Json findings = Json::array();
   for (const simcore::Finding& finding : result.findings) findings.push_back(finding_to_json(finding));
   j["findings"] = std::move(findings);
+  if (result.data_checked) {
+    Json mismatches = Json::array();
+    for (const runtime::TensorMismatch& mismatch : result.mismatches) mismatches.push_back(mismatch_to_json(mismatch));
+    j["mismatches"] = std::move(mismatches);
+  }
   if (result.report) j["runtime_error"] = report_to_json(*result.report);
   if (!result.wait_chain.empty()) j["wait_chain"] = result.wait_chain;
   if (result.timing) j["timing"] = timing_to_json(*result.timing);
@@ -488,6 +508,22 @@ RunResult result_from_json(const Json& json) {
         finding.details.set(it.key(), detail_from_json(it.value()));
       }
       result.findings.push_back(std::move(finding));
+    }
+  }
+  if (r.has("mismatches")) {
+    result.data_checked = true;
+    Reader mismatches = r.at("mismatches");
+    for (std::size_t i = 0; i < mismatches.size(); ++i) {
+      Reader item = mismatches.at(i);
+      runtime::TensorMismatch mismatch;
+      mismatch.tensor = item.at("tensor").str();
+      mismatch.elements = item.at("elements").i64();
+      mismatch.mismatched_elements = item.at("mismatched_elements").i64();
+      Reader ranges = item.at("first_ranges");
+      for (std::size_t k = 0; k < ranges.size(); ++k) {
+        mismatch.first_ranges.push_back(hwmodel::ElementRange{ranges.at(k).at(0).i64(), ranges.at(k).at(1).i64()});
+      }
+      result.mismatches.push_back(std::move(mismatch));
     }
   }
   if (r.has("runtime_error")) result.report = report_from_json(r.at("runtime_error"));

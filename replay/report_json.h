@@ -40,6 +40,8 @@ std::string hex64(std::uint64_t value);
 bool parse_hex64(const std::string& text, std::uint64_t& out);
 
 Json detail_to_json(const simcore::Detail& detail);
+// {"tensor", "elements", "mismatched_elements", "mismatch_percent", "first_ranges": [[begin, end), ...]}
+Json mismatch_to_json(const runtime::TensorMismatch& mismatch);
 // {"kind": ..., "summary": ..., <the finding's detail fields>}
 Json finding_to_json(const simcore::Finding& finding);
 Json result_to_json(const RunResult& result, bool with_snapshot);

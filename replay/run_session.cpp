@@ -30,6 +30,12 @@ simcore::StrategySpec resolve_strategy(const simcore::StrategySpec& spec, const 
 
 RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, const RunOptions& options,
                        RunArtifacts* artifacts) {
+  const ScenarioAnalysis* analysis = options.analysis;
+  std::unique_ptr<ScenarioAnalysis> own_analysis;
+  if (analysis == nullptr) {
+    own_analysis = analyse_scenario(scenario);
+    analysis = own_analysis.get();
+  }
   std::unique_ptr<simcore::ExplorationStrategy> strategy;
   const simcore::StrategySpec spec = resolve_strategy(options.strategy, scenario);
   if (!options.replay_log) {
@@ -56,7 +62,17 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, 
   result.report = output.verdict.report;
   result.snapshot = output.verdict.snapshot;
   result.wait_chain = output.verdict.wait_chain;
-  result.findings = output.findings;
+  result.findings = analysis->races.findings;
+  result.findings.insert(result.findings.end(), output.findings.begin(), output.findings.end());
+  if (result.outcome == simcore::Outcome::pass) {
+    runtime::DataVerdict data = analysis->reference->judge(output.gm_accesses, output.sim_time_ns);
+    result.data_checked = true;
+    result.mismatches = std::move(data.tensors);
+    if (data.wrong) {
+      result.outcome = simcore::Outcome::wrong_values;
+      result.summary = data.summary;
+    }
+  }
   result.timing = output.timing;
   if (artifacts != nullptr) {
     artifacts->decisions = std::move(output.decisions);
@@ -140,8 +156,29 @@ void ensure_directory(const std::string& dir, const char* flag) {
 
 }  // namespace
 
+bool finding_matches(const scenarios::FindingPattern& pattern, const simcore::Finding& finding) {
+  if (finding.kind != pattern.kind) return false;
+  auto text_field = [&finding](std::string_view key, std::string_view inner) -> std::string {
+    const simcore::Detail* value = finding.details.find(key);
+    if (value != nullptr && !inner.empty()) value = value->find(inner);
+    return value != nullptr && value->type() == simcore::Detail::Type::text ? value->as_text() : std::string();
+  };
+  if (!pattern.hazard.empty() && text_field("hazard", "") != pattern.hazard) return false;
+  if (!pattern.first.empty() && text_field("first", "name") != pattern.first) return false;
+  if (!pattern.second.empty() && text_field("second", "name") != pattern.second) return false;
+  return true;
+}
+
 SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& options) {
   SweepSummary summary;
+  std::vector<const scenarios::FindingPattern*> patterns;
+  if (scenario.expect) {
+    for (const auto& pattern : scenario.expect->findings_always) patterns.push_back(&pattern);
+    for (const auto& pattern : scenario.expect->findings_never) patterns.push_back(&pattern);
+  }
+  summary.pattern_counts.assign(patterns.size(), 0);
+  // Seed-independent work, done once before the children fork.
+  const std::unique_ptr<ScenarioAnalysis> analysis = analyse_scenario(scenario);
   const std::uint64_t total = options.seeds.count();
   summary.total = total;
   const int jobs = options.jobs < 1 ? 1 : options.jobs;
@@ -153,6 +190,7 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
   if (options.keep_seed_status) summary.seed_status.assign(total, 0);
   ChildJob job;
   job.options.strategy = options.strategy;
+  job.options.analysis = analysis.get();
   job.want_snapshot = !options.snapshot_dir.empty() || !options.record_dir.empty();
   job.log = options.record_dir.empty() ? ChildJob::Log::never : ChildJob::Log::when_failing;
 
@@ -182,6 +220,16 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
     bool seen[simcore::FINDING_KIND_COUNT] = {};
     for (const simcore::Finding& finding : result.findings) seen[static_cast<int>(finding.kind)] = true;
     for (int k = 0; k < simcore::FINDING_KIND_COUNT; ++k) summary.finding_counts[static_cast<std::size_t>(k)] += seen[k] ? 1 : 0;
+    for (std::size_t p = 0; p < patterns.size(); ++p) {
+      for (const simcore::Finding& finding : result.findings) {
+        if (!finding_matches(*patterns[p], finding)) continue;
+        ++summary.pattern_counts[p];
+        break;
+      }
+    }
+    for (const runtime::TensorMismatch& mismatch : result.mismatches) {
+      summary.tensor_wrong_seeds[mismatch.tensor] += mismatch.mismatched_elements > 0 ? 1 : 0;
+    }
     if (!result.failure.empty()) {
       ++summary.failed_runs;
     } else {
@@ -295,6 +343,39 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
     for (simcore::Outcome wanted : expect->sometimes) {
       if (summary.outcome_counts[static_cast<std::size_t>(wanted)] == 0) {
         violation(std::string("outcome ") + simcore::to_string(wanted) + " never appeared, expected at least once");
+      }
+    }
+    // Rates are shares of the seeds that ran to an outcome, in whole percent, compared exactly.
+    const std::uint64_t ran = summary.runs - summary.failed_runs;
+    for (const scenarios::OutcomeRate& rate : expect->rates) {
+      const std::uint64_t count = summary.outcome_counts[static_cast<std::size_t>(rate.outcome)];
+      const auto min = static_cast<std::uint64_t>(rate.min_percent);
+      const auto max = static_cast<std::uint64_t>(rate.max_percent);
+      if (count * 100 < min * ran || count * 100 > max * ran) {
+        violation(std::string("outcome ") + simcore::to_string(rate.outcome) + " on " + std::to_string(count) + " of " +
+                  std::to_string(ran) + " seeds, expected between " + std::to_string(min) + "% and " +
+                  std::to_string(max) + "%");
+      }
+    }
+    for (const std::string& tensor : expect->correct_tensors) {
+      auto wrong = summary.tensor_wrong_seeds.find(tensor);
+      if (wrong != summary.tensor_wrong_seeds.end() && wrong->second > 0) {
+        violation("tensor " + tensor + " ended with wrong contents on " + std::to_string(wrong->second) +
+                  " seeds, expected correct on every seed");
+      }
+    }
+    const std::size_t always_count = expect->findings_always.size();
+    for (std::size_t p = 0; p < summary.pattern_counts.size(); ++p) {
+      const bool required = p < always_count;
+      const scenarios::FindingPattern& pattern =
+          required ? expect->findings_always[p] : expect->findings_never[p - always_count];
+      const std::uint64_t seen = summary.pattern_counts[p];
+      if (required && seen != summary.runs) {
+        violation("finding " + scenarios::to_string(pattern) + " reported on " + std::to_string(seen) + " of " +
+                  std::to_string(summary.runs) + " seeds, expected on every seed");
+      } else if (!required && seen != 0) {
+        violation("finding " + scenarios::to_string(pattern) + " reported on " + std::to_string(seen) +
+                  " seeds, expected on none");
       }
     }
   }

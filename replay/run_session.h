@@ -2,6 +2,8 @@
 // allows one engine per process, so every seed of a sweep runs in its own fork).
 #pragma once
 
+#include "replay/scenario_analysis.h"
+#include "runtime/data_oracle.h"
 #include "runtime/runtime_model.h"
 #include "scenarios/scenario.h"
 #include "simcore/decision_source.h"
@@ -10,6 +12,7 @@
 #include <csignal>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +39,10 @@ struct RunResult {
   std::vector<std::string> wait_chain;
   // What the oracles found (races, visibility hazards, flag protocol errors), beside the outcome.
   std::vector<simcore::Finding> findings;
+  // The data oracle judged the run (it completed): final contents of every external tensor the
+  // program writes, against the sequential program.
+  bool data_checked = false;
+  std::vector<runtime::TensorMismatch> mismatches;
   // Where the simulated time went (run and replay; sweeps drop it).
   std::optional<runtime::TimingReport> timing;
   // Set instead of an outcome when the run could not complete (child crash, replay divergence).
@@ -59,6 +66,9 @@ struct RunOptions {
   simcore::StrategySpec strategy;  // used when there is no replay log; pct steps resolved
   std::optional<simcore::DecisionLog> replay_log;
   ReplayMode mode = ReplayMode::strict;
+  // The scenario's seed-independent analysis (task graph, races, data reference); computed by the
+  // run when null. A sweep computes it once before its children fork.
+  const ScenarioAnalysis* analysis = nullptr;
 };
 
 // PCT places its change points over the decisions a run is expected to make. Estimated from the
@@ -70,7 +80,9 @@ std::uint64_t estimate_pct_steps(const scenarios::Scenario& scenario);
 simcore::StrategySpec resolve_strategy(const simcore::StrategySpec& spec, const scenarios::Scenario& scenario);
 
 // Runs once in this process (at most once per process). With a replay log, decisions come from
-// the log; in strict mode a mismatch throws simcore::DecisionDivergence.
+// the log; in strict mode a mismatch throws simcore::DecisionDivergence. A completed run is judged
+// by the data oracle: a read that observed another version than the sequential program turns
+// `pass` into `wrong_values`.
 RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, const RunOptions& options,
                        RunArtifacts* artifacts = nullptr);
 RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
@@ -123,6 +135,11 @@ struct SweepSummary {
   std::vector<std::uint64_t> outcome_counts = std::vector<std::uint64_t>(simcore::OUTCOME_COUNT, 0);
   // Seeds on which each finding kind was reported at least once.
   std::vector<std::uint64_t> finding_counts = std::vector<std::uint64_t>(simcore::FINDING_KIND_COUNT, 0);
+  // Seeds on which the scenario's expected finding patterns were reported (findings_always, then
+  // findings_never, in the order of the expectations).
+  std::vector<std::uint64_t> pattern_counts;
+  // Per external tensor the data oracle reported on: seeds whose final contents were wrong.
+  std::map<std::string, std::uint64_t> tensor_wrong_seeds;
   std::uint64_t failed_runs = 0;     // runs that ended with RunResult::failure
   std::uint64_t failing = 0;         // seeds that failed (is_failing)
   std::optional<std::uint64_t> first_failing_seed;
@@ -145,6 +162,9 @@ struct FailureRate {
 FailureRate failure_rate(std::uint64_t failing, std::uint64_t runs);
 
 SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& options);
+
+// Whether a finding matches an expectation's pattern (kind, and for races hazard and task names).
+bool finding_matches(const scenarios::FindingPattern& pattern, const simcore::Finding& finding);
 
 struct ExpectationCheck {
   bool holds = true;

@@ -166,6 +166,11 @@ Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const Exp
     findings[simcore::to_string(static_cast<simcore::FindingKind>(i))] = summary.finding_counts[static_cast<std::size_t>(i)];
   }
   out["findings"] = findings;  // seeds on which each kind was reported
+  // Seeds on which each pattern of expect.findings_always, then findings_never, was reported.
+  out["expected_findings"] = summary.pattern_counts;
+  Json wrong_tensors = Json::object();
+  for (const auto& [tensor, seeds] : summary.tensor_wrong_seeds) wrong_tensors[tensor] = seeds;
+  out["wrong_tensors"] = wrong_tensors;  // per external tensor written: seeds with wrong final contents
   out["failed_runs"] = summary.failed_runs;
   out["failing"] = summary.failing;
   const FailureRate rate = failure_rate(summary.failing, summary.runs);
@@ -275,6 +280,16 @@ SweepDocument sweep_from_json(const Json& json, const std::string& file) {
   for (int i = 0; i < simcore::FINDING_KIND_COUNT; ++i) {
     const char* name = simcore::to_string(static_cast<simcore::FindingKind>(i));
     summary.finding_counts[static_cast<std::size_t>(i)] = r.u64(r.at(findings, "/findings", name), std::string("/findings/") + name);
+  }
+  const Json& patterns = r.at(json, "", "expected_findings");
+  if (!patterns.is_array()) r.fail("/expected_findings", "expected a list of counts");
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    summary.pattern_counts.push_back(r.u64(patterns[i], "/expected_findings/" + std::to_string(i)));
+  }
+  const Json& wrong_tensors = r.at(json, "", "wrong_tensors");
+  if (!wrong_tensors.is_object()) r.fail("/wrong_tensors", "expected an object of seed counts");
+  for (const auto& [tensor, seeds] : wrong_tensors.items()) {
+    summary.tensor_wrong_seeds[tensor] = r.u64(seeds, "/wrong_tensors/" + tensor);
   }
   summary.failed_runs = r.u64(r.at(json, "", "failed_runs"), "/failed_runs");
   summary.failing = r.u64(r.at(json, "", "failing"), "/failing");
@@ -386,6 +401,10 @@ SweepDocument merge_sweeps(const std::vector<SweepDocument>& shards, const std::
     total.runs += s.runs;
     for (std::size_t i = 0; i < total.outcome_counts.size(); ++i) total.outcome_counts[i] += s.outcome_counts[i];
     for (std::size_t i = 0; i < total.finding_counts.size(); ++i) total.finding_counts[i] += s.finding_counts[i];
+    // Same scenario hash, so the same expected patterns in the same order.
+    if (total.pattern_counts.size() < s.pattern_counts.size()) total.pattern_counts.resize(s.pattern_counts.size(), 0);
+    for (std::size_t i = 0; i < s.pattern_counts.size(); ++i) total.pattern_counts[i] += s.pattern_counts[i];
+    for (const auto& [tensor, seeds] : s.tensor_wrong_seeds) total.tensor_wrong_seeds[tensor] += seeds;
     total.failed_runs += s.failed_runs;
     total.failing += s.failing;
     if (s.first_failing_seed && (!total.first_failing_seed || *s.first_failing_seed < *total.first_failing_seed)) {

@@ -15,56 +15,56 @@ void add_edge(std::vector<FaninEdge>& edges, std::uint32_t producer, bool retain
   edges.push_back(FaninEdge{producer, true, retain, source});
 }
 
+bool inserts(const ResolvedArg& arg) {
+  return (arg.kind == ArgKind::inout || arg.kind == ArgKind::output_existing) && !arg.layout.manual_dep;
+}
+
 }  // namespace
 
 FaninResult compute_fanin(const std::vector<ResolvedArg>& args, const std::vector<ExplicitDep>& deps, bool in_manual,
-                          TensorMap& map, const ProducerView& producers, bool dry_run) {
+                          std::uint32_t task_ordinal, TensorMap& map) {
   FaninResult result;
   for (const ExplicitDep& dep : deps) {
-    ProducerStatus status = producers.status(dep.task);
-    if (status == ProducerStatus::unknown) {
+    if (dep.task >= task_ordinal) {
       result.error = "explicit dependency on unknown task ordinal " + std::to_string(dep.task);
       return result;
     }
-    if (status != ProducerStatus::live) continue;  // retired: skipped; consumed: "gone"
     add_edge(result.edges, dep.task, dep.flavor == DepFlavor::wait_retain, EdgeSource::explicit_dep);
   }
   if (in_manual) return result;  // MANUAL bypasses creator retention and the TensorMap
 
   for (const ResolvedArg& arg : args) {
     if (arg.kind == ArgKind::output) continue;
-    if (arg.owner != NO_INDEX && producers.status(arg.owner) == ProducerStatus::live) {
-      add_edge(result.edges, arg.owner, true, EdgeSource::creator);
-    }
+    if (arg.owner != NO_INDEX) add_edge(result.edges, arg.owner, true, EdgeSource::creator);
     const bool looks_up = (arg.kind == ArgKind::input || arg.kind == ArgKind::inout) && !arg.layout.manual_dep;
     if (!looks_up) continue;
     ++result.lookups;
-    map.lookup(arg.buffer, arg.layout, arg.kind == ArgKind::inout && !dry_run, producers.retired,
-               [&](const TensorMapEntry& entry, Overlap) {
-                 if (producers.status(entry.producer) == ProducerStatus::live) {
-                   add_edge(result.edges, entry.producer, false, EdgeSource::tensormap);
-                 }
-               });
+    map.lookup(arg.buffer, arg.layout, arg.kind == ArgKind::inout, [&](const TensorMapEntry& entry, Overlap) {
+      add_edge(result.edges, entry.producer, false, EdgeSource::tensormap);
+    });
   }
-  for (const ResolvedArg& arg : args) {
-    if ((arg.kind == ArgKind::inout || arg.kind == ArgKind::output_existing) && !arg.layout.manual_dep) {
-      ++result.inserts;
-    }
-  }
+  for (const ResolvedArg& arg : args) result.inserts += inserts(arg) ? 1 : 0;
   return result;
 }
 
 std::uint32_t register_outputs(const std::vector<ResolvedArg>& args, bool in_manual, TensorMap& map,
-                               std::uint32_t task_ordinal, std::uint8_t ring, std::uint32_t local_id) {
+                               std::uint32_t task_ordinal) {
   if (in_manual) return 0;
-  std::uint32_t inserts = 0;
+  std::uint32_t count = 0;
   for (const ResolvedArg& arg : args) {
-    if ((arg.kind == ArgKind::inout || arg.kind == ArgKind::output_existing) && !arg.layout.manual_dep) {
-      map.insert(TensorMapEntry{arg.buffer, task_ordinal, ring, local_id, arg.layout});
-      ++inserts;
-    }
+    if (!inserts(arg)) continue;
+    map.insert(TensorMapEntry{arg.buffer, task_ordinal, arg.layout});
+    ++count;
   }
-  return inserts;
+  return count;
+}
+
+void live_fanin(const std::vector<FaninEdge>& graph_edges, const std::function<ProducerStatus(std::uint32_t)>& status,
+                std::vector<FaninEdge>& out) {
+  out.clear();
+  for (const FaninEdge& edge : graph_edges) {
+    if (status(edge.producer) == ProducerStatus::live) out.push_back(edge);
+  }
 }
 
 }  // namespace ptosim::runtime

@@ -1,13 +1,19 @@
 // Dependency computation for one submit (submit_task_common STEP 1, 3 and 4), as pure code over a
-// TensorMap and a view of producer states, so every rule is unit-testable:
+// TensorMap, so every rule is unit-testable:
 //
-// STEP 1  explicit deps first: unknown id -> INVALID_ARGS; retired producer -> skipped;
-//         CONSUMED producer -> no edge; else WAIT|RETAIN (add_dep) or WAIT (add_dep_wait).
+// STEP 1  explicit deps first: a task not submitted yet -> INVALID_ARGS; else WAIT|RETAIN
+//         (add_dep) or WAIT (add_dep_wait).
 // STEP 3  (AUTO scopes only) per non-OUTPUT arg: creator edge WAIT|RETAIN to the tensor's owner;
-//         for INPUT/INOUT without manual_dep a TensorMap lookup, WAIT edge per overlapping live
+//         for INPUT/INOUT without manual_dep a TensorMap lookup, WAIT edge per overlapping
 //         writer; COVERED under INOUT removes the entry.
 // STEP 4  (AUTO scopes only) insert INOUT and OUTPUT_EXISTING args without manual_dep.
 // One edge per producer; flags OR-accumulate. WAR is not tracked: readers are never inserted.
+//
+// These rules give the edges of the timing-free task graph: every producer they name is an edge,
+// whatever state it is in when a run submits. A run then keeps only the producers still live at
+// that moment (live_fanin): the runtime skips an explicit dep or TensorMap entry whose producer
+// retired, and a CONSUMED producer is "gone"; both finished before the submit, so the edge was
+// satisfied at submit and nothing waits on it.
 #pragma once
 
 #include "runtime/program.h"
@@ -21,19 +27,12 @@
 
 namespace ptosim::runtime {
 
-// An argument with its tensor resolved to a buffer address and owner task.
+// An argument with its tensor resolved to a logical buffer and owner task.
 struct ResolvedArg {
   ArgKind kind = ArgKind::input;
-  std::uint64_t buffer = 0;
+  std::uint64_t buffer = 0;        // logical buffer key (logical_buffer_key)
   std::uint32_t owner = NO_INDEX;  // creator task ordinal; NO_INDEX for external tensors
   TensorLayout layout;
-};
-
-enum class ProducerStatus : std::uint8_t { live, consumed, retired, unknown };
-
-struct ProducerView {
-  std::function<ProducerStatus(std::uint32_t ordinal)> status;
-  std::function<bool(std::uint8_t ring, std::uint32_t local_id)> retired;
 };
 
 struct FaninResult {
@@ -43,12 +42,18 @@ struct FaninResult {
   std::string error;  // non-empty: INVALID_ARGS with this detail
 };
 
-// With `dry_run` the TensorMap is not modified (used to price a submit before it happens).
+// STEP 1 and 3 for task `task_ordinal`. Explicit deps may only name earlier tasks.
 FaninResult compute_fanin(const std::vector<ResolvedArg>& args, const std::vector<ExplicitDep>& deps, bool in_manual,
-                          TensorMap& map, const ProducerView& producers, bool dry_run);
+                          std::uint32_t task_ordinal, TensorMap& map);
 
 // STEP 4: registers this task's writes. Returns the number of inserts.
 std::uint32_t register_outputs(const std::vector<ResolvedArg>& args, bool in_manual, TensorMap& map,
-                               std::uint32_t task_ordinal, std::uint8_t ring, std::uint32_t local_id);
+                               std::uint32_t task_ordinal);
+
+enum class ProducerStatus : std::uint8_t { live, consumed, retired, unknown };
+
+// The fanin a run wires now: the graph edges whose producer is live (in graph order).
+void live_fanin(const std::vector<FaninEdge>& graph_edges, const std::function<ProducerStatus(std::uint32_t)>& status,
+                std::vector<FaninEdge>& out);
 
 }  // namespace ptosim::runtime

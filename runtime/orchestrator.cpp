@@ -21,10 +21,10 @@ std::uint64_t packed_output_bytes(const ProgramOp& op) {
 // What the orchestrator consumes from the dependency computation, checked here so that the check
 // survives any rewrite of that computation: every edge waits on an earlier, allocated task, and
 // names each producer once.
-void check_fanin(const FaninResult& fanin, const TaskRecord& task, const std::vector<TaskRecord>& tasks) {
+void check_fanin(const std::vector<FaninEdge>& fanin, const TaskRecord& task, const std::vector<TaskRecord>& tasks) {
   std::vector<std::uint32_t> producers;
-  producers.reserve(fanin.edges.size());
-  for (const FaninEdge& edge : fanin.edges) {
+  producers.reserve(fanin.size());
+  for (const FaninEdge& edge : fanin) {
     PTOSIM_ASSERT(edge.producer < task.ordinal, "task " + std::to_string(task.ordinal) + " has an edge to task " +
                                                     std::to_string(edge.producer) + ", which is not earlier");
     PTOSIM_ASSERT(tasks[edge.producer].allocated, "edge to task " + std::to_string(edge.producer) + ", never allocated");
@@ -52,10 +52,9 @@ Orchestrator::Orchestrator(RuntimeState& state, RunMonitor& monitor, simcore::Th
       monitor_(monitor),
       clock_(clock),
       lane_(state.lanes().orchestrator),
-      heap_synced_at_(MAX_RING_DEPTH, 0) {
-  producers_.status = [this](std::uint32_t ordinal) { return state_.producer_status(ordinal); };
-  producers_.retired = [this](std::uint8_t ring, std::uint32_t local) { return state_.is_retired(ring, local); };
-}
+      heap_synced_at_(MAX_RING_DEPTH, 0),
+      graph_(state.program()),
+      producer_status_([this](std::uint32_t ordinal) { return state_.producer_status(ordinal); }) {}
 
 void Orchestrator::run() {
   // The executor wraps the whole orchestration function in one AUTO scope (depth 0, ring 0).
@@ -217,15 +216,13 @@ TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32
 }
 
 void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
-  // Price the submit first (argument copy, lookups, inserts, edges) from a dry run of the
-  // dependency computation against the current TensorMap.
+  // Price the submit first (argument copy, lookups, inserts, edges): the task graph gives the
+  // lookups, inserts and edges; the edges priced are those to producers still live now.
   const OrchestratorCosts& costs = state_.config().orchestrator;
-  TaskRecord probe;
-  std::vector<ResolvedArg> args = resolve_args(op, probe);
-  const bool manual = state_.in_manual_scope();
-  FaninResult priced = compute_fanin(args, op.deps, manual, state_.tensor_map(), producers_, true);
-  spend(add_ns(add_ns(costs.submit_ns, mul_ns(priced.lookups, costs.tensormap_lookup_ns)),
-               add_ns(mul_ns(priced.inserts, costs.tensormap_insert_ns), mul_ns(priced.edges.size(), costs.edge_ns))));
+  const GraphTask& node = graph_.add(op, state_.in_manual_scope());
+  live_fanin(node.edges, producer_status_, fanin_);
+  spend(add_ns(add_ns(costs.submit_ns, mul_ns(node.lookups, costs.tensormap_lookup_ns)),
+               add_ns(mul_ns(node.inserts, costs.tensormap_insert_ns), mul_ns(fanin_.size(), costs.edge_ns))));
 
   TaskRecord& task = create(op, op.kind == OpKind::dummy ? TaskKind::dummy : TaskKind::kernel, op.kernel);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
@@ -239,46 +236,26 @@ void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
 
 void Orchestrator::alloc_tensors(const ProgramOp& op) {
   spend(state_.config().orchestrator.alloc_tensors_ns);
+  graph_.add(op, state_.in_manual_scope());  // outputs only: a node without edges
   TaskRecord& task = create(op, TaskKind::alloc, NO_INDEX);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
   state_.complete_inline(task);
 }
 
-std::vector<ResolvedArg> Orchestrator::resolve_args(const ProgramOp& op, const TaskRecord& task) const {
-  std::vector<ResolvedArg> resolved;
-  resolved.reserve(op.args.size());
-  std::size_t output_index = 0;
-  for (const ArgSpec& spec : op.args) {
-    ResolvedArg arg;
-    arg.kind = spec.kind;
-    arg.layout = spec.layout;
-    if (spec.kind == ArgKind::output) {
-      if (output_index < task.output_addresses.size()) arg.buffer = task.output_addresses[output_index];
-      ++output_index;
-      arg.owner = task.ordinal;
-    } else if (spec.source.external != NO_INDEX) {
-      arg.buffer = state_.program().externals.at(spec.source.external).address;
-    } else {
-      const TaskRecord& creator = state_.tasks().at(spec.source.task);
-      arg.buffer = creator.output_addresses.at(spec.source.output);
-      arg.owner = creator.ordinal;
-    }
-    resolved.push_back(arg);
-  }
-  return resolved;
-}
-
 void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
   RingState& ring = state_.ring(task.ring);
-  std::vector<ResolvedArg> args = resolve_args(op, task);
-  FaninResult fanin = compute_fanin(args, op.deps, task.manual, state_.tensor_map(), producers_, false);
-  if (!fanin.error.empty()) invalid_args(fanin.error, op.origin);
+  const GraphTask& node = graph_.task(task.ordinal);
+  if (!node.error.empty()) invalid_args(node.error, op.origin);
+  // The producers that retired or were CONSUMED since the graph named them finished before this
+  // wiring: their edges were satisfied at submit and are not wired.
+  std::vector<FaninEdge>& fanin = fanin_;
+  live_fanin(node.edges, producer_status_, fanin);
   check_fanin(fanin, task, state_.tasks());
   PTOSIM_ASSERT(!task.published && task.fanin_count == 1 && task.producers.empty(), "task wired twice");
   // Every edge claims its producer first: the pin keeps the producer from CONSUMED while the
   // orchestrator may wait for dep-list entries (one per producer still running).
   std::uint32_t entries = 0;
-  for (const FaninEdge& edge : fanin.edges) {
+  for (const FaninEdge& edge : fanin) {
     TaskRecord& producer = state_.task(edge.producer);
     ++producer.consumers_claimed;
     if (producer.state == StoredState::pending) ++entries;
@@ -287,7 +264,7 @@ void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
   note_occupancy(ring);
 
   std::uint32_t completed_producers = 0;
-  for (const FaninEdge& edge : fanin.edges) {
+  for (const FaninEdge& edge : fanin) {
     TaskRecord& producer = state_.task(edge.producer);
     task.producers.push_back(edge);
     ++task.fanin_count;
@@ -299,13 +276,12 @@ void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
   }
   task.dep_pool_mark = ring.dep_pool.top();
   // WAIT-only pins are released at wiring; RETAIN pins when this task is released.
-  for (const FaninEdge& edge : fanin.edges) {
+  for (const FaninEdge& edge : fanin) {
     if (!edge.retain) state_.release_pin(state_.task(edge.producer));
   }
-  register_outputs(args, task.manual, state_.tensor_map(), task.ordinal, task.ring, task.local_id);
   task.fanin_refcount += completed_producers;
   // Fanin: one per edge plus the wiring guard, which publish() releases.
-  PTOSIM_ASSERT(task.fanin_count == fanin.edges.size() + 1, "fanin count differs from the edges wired");
+  PTOSIM_ASSERT(task.fanin_count == fanin.size() + 1, "fanin count differs from the edges wired");
   PTOSIM_ASSERT(task.fanin_refcount < task.fanin_count, "fanin satisfied before the wiring guard was released");
   state_.publish(task);
 }
@@ -319,10 +295,6 @@ void Orchestrator::sync_heap_tail(RingState& ring) {
   if (ring.last_task_alive == heap_synced_at_[ring.id] || ring.last_task_alive == 0) return;
   heap_synced_at_[ring.id] = ring.last_task_alive;
   ring.heap.reclaim_to(state_.task(ring.ordinals[ring.last_task_alive - 1]).packed_end);
-  if (ring.last_task_alive - ring.tensormap_cleaned_at >= TENSORMAP_CLEANUP_INTERVAL) {
-    state_.tensor_map().cleanup_retired(ring.id, ring.last_task_alive);
-    ring.tensormap_cleaned_at = ring.last_task_alive;
-  }
 }
 
 std::uint64_t Orchestrator::allocate(RingState& ring, std::uint64_t bytes, std::uint32_t ordinal) {

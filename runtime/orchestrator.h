@@ -7,12 +7,14 @@
 #pragma once
 
 #include "runtime/dependency_builder.h"
+#include "runtime/task_graph.h"
 #include "runtime/run_monitor.h"
 #include "runtime/runtime_messages.h"
 #include "runtime/runtime_state.h"
 #include "simcore/thread_clock.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,7 +44,6 @@ class Orchestrator {
   bool scope_precheck_fails(const RingState& ring) const;
 
   TaskRecord& create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel);
-  std::vector<ResolvedArg> resolve_args(const ProgramOp& op, const TaskRecord& task) const;
   void wire_and_publish(TaskRecord& task, const ProgramOp& op);
   void sync_heap_tail(RingState& ring);
   void note_occupancy(const RingState& ring);
@@ -54,9 +55,12 @@ class Orchestrator {
   RuntimeState& state_;
   RunMonitor& monitor_;
   simcore::ThreadClock& clock_;
-  ProducerView producers_;
   std::uint32_t lane_;
   std::vector<std::uint32_t> heap_synced_at_;
+  // The timing-free graph, built as the program is submitted; the run wires its live edges.
+  TaskGraphBuilder graph_;
+  std::function<ProducerStatus(std::uint32_t)> producer_status_;
+  std::vector<FaninEdge> fanin_;  // reused between submits
   std::string phase_ = "starting";
   TimeNs owed_ns_ = 0;
 };

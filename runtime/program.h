@@ -34,11 +34,27 @@ struct TensorSource {
   std::uint32_t output = 0;
 };
 
+// A buffer named independently of timing: an external tensor, or output `output` of task
+// `task`. Runtime-allocated addresses depend on heap reuse, hence on timing; these keys do not.
+inline constexpr std::uint64_t TASK_OUTPUT_KEY_BIT = 1ULL << 63;
+inline std::uint64_t external_buffer_key(std::uint32_t external) { return external; }
+inline std::uint64_t output_buffer_key(std::uint32_t task, std::uint32_t output) {
+  return TASK_OUTPUT_KEY_BIT | (static_cast<std::uint64_t>(task) << 8) | output;
+}
+inline std::uint64_t logical_buffer_key(const TensorSource& source) {
+  return source.external != NO_INDEX ? external_buffer_key(source.external) : output_buffer_key(source.task, source.output);
+}
+
 struct ArgSpec {
   ArgKind kind = ArgKind::input;
   TensorSource source;    // unused for OUTPUT
   TensorLayout layout;    // the (view) layout this task accesses
   std::uint64_t bytes = 0;  // OUTPUT only: buffer size before alignment
+  // The rows of dimension 0 the kernel actually touches (a gather or scatter through index
+  // data): an index into Program::row_lists, NO_INDEX for every row. The runtime still sees the
+  // whole view; only the GM accesses narrow.
+  std::uint32_t rows = NO_INDEX;
+  std::uint32_t name = NO_INDEX;  // OUTPUT only: the tensor's name, an index into Program::tensor_names
 };
 
 struct ExplicitDep {
@@ -69,8 +85,30 @@ struct Program {
   std::vector<ProgramOp> ops;
   std::vector<ExternalTensor> externals;
   std::vector<std::string> task_names;  // per task ordinal
+  std::vector<std::string> task_loops;  // per task ordinal: its loop indices, "b=2 k=5" (may be empty)
   std::vector<std::string> origins;     // JSON pointers of the statements that produced ops
+  std::vector<std::string> tensor_names;           // names of runtime-created tensors
+  std::vector<std::vector<std::int64_t>> row_lists;  // selected rows (ArgSpec::rows)
   std::uint32_t task_count = 0;
 };
+
+// How a kernel touches an argument of this kind. NO_DEP: the runtime does not track it, the
+// kernel reads it.
+inline hwmodel::GmAccess access_of(ArgKind kind) {
+  switch (kind) {
+    case ArgKind::input: return hwmodel::GmAccess::read;
+    case ArgKind::output: return hwmodel::GmAccess::write;
+    case ArgKind::inout: return hwmodel::GmAccess::read_write;
+    case ArgKind::output_existing: return hwmodel::GmAccess::write;
+    case ArgKind::no_dep: return hwmodel::GmAccess::read;
+  }
+  return hwmodel::GmAccess::read;
+}
+
+// Task ordinal -> index of the op that creates the task.
+std::vector<std::uint32_t> task_op_index(const Program& program);
+// The name a scenario gave the tensor of an argument of task `task` ("x_out", "oi", ...).
+std::string tensor_name_of(const Program& program, const std::vector<std::uint32_t>& task_ops, std::uint32_t task,
+                           std::size_t arg);
 
 }  // namespace ptosim::runtime

@@ -16,7 +16,6 @@ inline constexpr int MAX_SCOPE_DEPTH = 64;
 inline constexpr std::uint64_t PACKED_OUTPUT_ALIGN = 1024;  // each OUTPUT buffer
 inline constexpr std::uint64_t HEAP_ALIGN = 64;             // a task's packed outputs
 inline constexpr std::uint32_t DEP_POOL_CLEANUP_INTERVAL = 64;  // watermark moves between reclaims
-inline constexpr std::uint32_t TENSORMAP_CLEANUP_INTERVAL = 64;
 
 struct RingConfig {
   std::uint32_t task_window = 16384;               // power of two; max in flight = window - 1

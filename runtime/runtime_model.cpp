@@ -51,12 +51,13 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   RuntimeState state(input.runtime, input.program, input.kernels, topology, decisions, events, lanes);
   RunMonitor monitor(state, sim);
 
+  hwmodel::GlobalMemory memory;
   std::vector<std::unique_ptr<hwmodel::AiCore>> cores;
   std::vector<hwmodel::AiCore*> core_ptrs;
   for (int c = 0; c < topology.core_count(); ++c) {
     cores.push_back(std::make_unique<hwmodel::AiCore>(c, topology.kind_of(c), lanes.first_core + static_cast<std::uint32_t>(c),
                                                       input.platform.core_timing, decisions, events,
-                                                      *core_clocks[static_cast<std::size_t>(c)]));
+                                                      *core_clocks[static_cast<std::size_t>(c)], memory));
     core_ptrs.push_back(cores.back().get());
   }
   std::vector<std::unique_ptr<SchedulerThread>> threads;
@@ -144,6 +145,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   for (const TaskRecord& task : state.tasks()) {
     output.tasks.push_back(TaskSummary{task.ring, task.local_id, task.allocated, task.producers});
   }
+  output.gm_accesses = memory.take_log();
   return output;
 }
 

@@ -44,6 +44,7 @@ struct ModelOutput {
   std::vector<simcore::Event> events;
   std::vector<Lane> lanes;
   std::vector<TaskSummary> tasks;  // per task ordinal
+  hwmodel::GmAccessLog gm_accesses;  // every task's GM views with their times, for the data oracle
   TimingReport timing;
 };
 

@@ -73,6 +73,30 @@ RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
                                                  RING_HEAP_BASE + RING_HEAP_STRIDE * static_cast<std::uint64_t>(r)));
     timing_.ring_capacity(r, config.rings[r].task_window, config.rings[r].heap_bytes, config.rings[r].dep_pool_entries);
   }
+  task_op_ = task_op_index(program);
+}
+
+void RuntimeState::describe_task(const TaskRecord& task, std::uint32_t token, hwmodel::TaskDescriptor& out) const {
+  const ProgramOp& op = program_.ops[task_op_.at(task.ordinal)];
+  out.token = token;
+  out.task = task.ordinal;
+  out.kernel = &kernels_.at(task.kernel);
+  out.views.clear();
+  std::size_t output_index = 0;
+  for (const ArgSpec& spec : op.args) {
+    hwmodel::GmView view;
+    view.layout = &spec.layout;
+    view.access = access_of(spec.kind);
+    if (spec.rows != NO_INDEX) view.rows = &program_.row_lists.at(spec.rows);
+    if (spec.kind == ArgKind::output) {
+      view.buffer_address = task.output_addresses.at(output_index++);
+    } else if (spec.source.external != NO_INDEX) {
+      view.buffer_address = program_.externals.at(spec.source.external).address;
+    } else {
+      view.buffer_address = tasks_.at(spec.source.task).output_addresses.at(spec.source.output);
+    }
+    out.views.push_back(view);
+  }
 }
 
 bool RuntimeState::in_manual_scope() const {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "hwmodel/ai_core.h"
+#include "hwmodel/task_descriptor.h"
 #include "hwmodel/topology.h"
 #include "runtime/program.h"
 #include "runtime/dependency_builder.h"
@@ -17,7 +18,6 @@
 #include "runtime/run_timing.h"
 #include "runtime/runtime_config.h"
 #include "runtime/task_record.h"
-#include "runtime/tensor_map.h"
 #include "simcore/decision_source.h"
 #include "simcore/event_log.h"
 #include "simcore/sim_engine.h"
@@ -44,7 +44,6 @@ struct RingState {
   HeapRing heap;
   DepPool dep_pool;
   std::uint32_t dep_pool_reclaimed_at = 0;  // watermark at the last dep-pool reclaim
-  std::uint32_t tensormap_cleaned_at = 0;   // watermark at the last TensorMap cleanup
   std::uint64_t heap_base_address;
   simcore::WaitSignal progress;  // notified whenever last_task_alive advances
 
@@ -148,7 +147,6 @@ class RuntimeState {
   std::uint32_t tasks_allocated() const { return tasks_allocated_; }
   RingState& ring(int id) { return *rings_.at(id); }
   const RingState& ring(int id) const { return *rings_.at(id); }
-  TensorMap& tensor_map() { return tensor_map_; }
 
   // --- scopes ---
   std::vector<ScopeFrame>& scope_stack() { return scope_stack_; }
@@ -194,6 +192,9 @@ class RuntimeState {
   const BlockedWait& blocked() const { return blocked_; }
 
   std::uint32_t next_dispatch_token() { return ++dispatch_token_; }
+  // The descriptor a scheduler writes for `task`: its tensor arguments resolved to GM views
+  // (external tensors at their address, runtime outputs where the heap put them).
+  void describe_task(const TaskRecord& task, std::uint32_t token, hwmodel::TaskDescriptor& out) const;
 
   // The time breakdown the actors report to (observing only).
   RunTiming& timing() { return timing_; }
@@ -218,7 +219,6 @@ class RuntimeState {
   std::uint32_t tasks_allocated_ = 0;
   std::uint32_t completed_tasks_ = 0;
   std::vector<std::unique_ptr<RingState>> rings_;
-  TensorMap tensor_map_;
   std::vector<ScopeFrame> scope_stack_;
   std::vector<std::uint32_t> scope_tasks_;
   std::uint32_t scope_serial_ = 0;
@@ -228,6 +228,7 @@ class RuntimeState {
   bool orchestration_done_ = false;
   BlockedWait blocked_;
   std::uint32_t dispatch_token_ = 0;
+  std::vector<std::uint32_t> task_op_;  // task ordinal -> index of the op that creates it
   RunTiming timing_;
 };
 

@@ -232,13 +232,14 @@ bool SchedulerThread::iterate() {
   state_.timing().thread_busy(index_, now, busy_until_ns_);
   for (const Assignment& assignment : assignments) {
     const TaskRecord& task = state_.task(assignment.task);
-    const hwmodel::KernelSpec& kernel = state_.kernels().at(task.kernel);
     for (std::size_t slot_index : assignment.slots) {
       CoreSlot& slot = cores_[slot_index];
       state_.events().record_at(simcore::EventKind::dispatch, busy_until_ns_, task.ordinal,
                                 state_.lanes().first_core + static_cast<std::uint32_t>(slot.core->id()),
                                 static_cast<std::int64_t>(lane_));
-      slot.core->write_task(slot.token, task.ordinal, kernel, busy_until_ns_);
+      state_.describe_task(task, slot.token, descriptor_);
+      descriptor_.logs_accesses = slot_index == assignment.slots.front();
+      slot.core->write_task(descriptor_, busy_until_ns_);
     }
   }
   return progress;

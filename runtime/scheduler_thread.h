@@ -94,6 +94,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   std::vector<CoreSlot> cores_;
   std::vector<SchedulerThread*> peers_;
   std::vector<std::uint32_t> deferred_release_;
+  hwmodel::TaskDescriptor descriptor_;  // reused for every dispatch
   simcore::WaitSignal wake_;
   simcore::StreamId core_stream_;
   simcore::StreamId ready_stream_;

@@ -8,57 +8,61 @@
 namespace ptosim::runtime {
 
 void TensorMap::lookup(std::uint64_t buffer, const TensorLayout& input, bool remove_covered,
-                       const std::function<bool(std::uint8_t, std::uint32_t)>& retired,
                        const std::function<void(const TensorMapEntry&, Overlap)>& on_hit) {
   auto it = chains_.find(buffer);
   if (it == chains_.end()) return;
-  std::vector<TensorMapEntry>& chain = it->second;
-  for (std::size_t i = chain.size(); i-- > 0;) {
-    const TensorMapEntry& entry = chain[i];
-    PTOSIM_ASSERT(entry.buffer == buffer, "TensorMap entry filed under another buffer");
-    if (retired(entry.ring, entry.local_id)) continue;
-    Overlap overlap = check_overlap(input, entry.layout);
+  Chain& chain = it->second;
+  candidates_.clear();
+  if (input.version > 0) {
+    for (std::uint32_t i = 0; i < chain.entries.size(); ++i) {
+      if (!chain.removed[i]) candidates_.push_back(i);
+    }
+  } else {
+    // Entries whose range [start, start + extent) meets [input.start, input.start + extent).
+    const std::int64_t input_begin = input.start_offset;
+    const std::int64_t input_end = input.start_offset + input.extent();
+    for (auto s = chain.starts.upper_bound(input_begin - chain.max_extent); s != chain.starts.end() && s->first < input_end;
+         ++s) {
+      const TensorLayout& entry = chain.entries[s->second].layout;
+      if (entry.start_offset + entry.extent() > input_begin) candidates_.push_back(s->second);
+    }
+  }
+  // Newest first, as the real chain (new entries at the head) is walked.
+  std::sort(candidates_.begin(), candidates_.end(), [](std::uint32_t a, std::uint32_t b) { return a > b; });
+  for (std::uint32_t index : candidates_) {
+    const TensorMapEntry& entry = chain.entries[index];
+    const Overlap overlap = check_overlap(input, entry.layout);
     if (overlap == Overlap::no_overlap) continue;
     on_hit(entry, overlap);
     if (remove_covered && overlap == Overlap::covered) {
-      PTOSIM_ASSERT(live_entries_ > 0, "TensorMap entry count underflow");
-      chain.erase(chain.begin() + static_cast<std::ptrdiff_t>(i));
-      --live_entries_;
+      chain.removed[index] = true;
+      auto [first, last] = chain.starts.equal_range(entry.layout.start_offset);
+      for (auto s = first; s != last; ++s) {
+        if (s->second != index) continue;
+        chain.starts.erase(s);
+        break;
+      }
+      PTOSIM_ASSERT(chain.live > 0 && entries_ > 0, "TensorMap entry count underflow");
+      --chain.live;
+      --entries_;
     }
   }
-  if (chain.empty()) chains_.erase(it);
+  if (chain.live == 0) chains_.erase(it);
 }
 
 void TensorMap::insert(const TensorMapEntry& entry) {
-  // A ring allocates local ids in order, so its inserts arrive in order: cleanup relies on it.
-  auto& order = inserted_[entry.ring];
-  PTOSIM_ASSERT(order.empty() || order.back().first <= entry.local_id,
-                "TensorMap insert of ring " + std::to_string(entry.ring) + " local id " + std::to_string(entry.local_id) +
-                    " after local id " + std::to_string(order.back().first));
-  chains_[entry.buffer].push_back(entry);
-  inserted_[entry.ring].emplace_back(entry.local_id, entry.buffer);
-  ++live_entries_;
-}
-
-void TensorMap::cleanup_retired(std::uint8_t ring, std::uint32_t last_alive) {
-  auto records = inserted_.find(ring);
-  if (records == inserted_.end()) return;
-  while (!records->second.empty() && records->second.front().first < last_alive) {
-    auto [local_id, buffer] = records->second.front();
-    records->second.pop_front();
-    auto chain = chains_.find(buffer);
-    if (chain == chains_.end()) continue;  // already removed by a COVERED INOUT
-    auto& entries = chain->second;
-    auto pos = std::find_if(entries.begin(), entries.end(), [&](const TensorMapEntry& e) {
-      return e.ring == ring && e.local_id == local_id;
-    });
-    if (pos != entries.end()) {
-      PTOSIM_ASSERT(live_entries_ > 0, "TensorMap entry count underflow");
-      entries.erase(pos);
-      --live_entries_;
-    }
-    if (entries.empty()) chains_.erase(chain);
-  }
+  Chain& chain = chains_[entry.buffer];
+  // Tasks insert in submission order, so "newest first" is "highest index first": check it.
+  PTOSIM_ASSERT(chain.entries.empty() || chain.entries.back().producer <= entry.producer,
+                "TensorMap insert of task " + std::to_string(entry.producer) + " after task " +
+                    (chain.entries.empty() ? std::string() : std::to_string(chain.entries.back().producer)));
+  const auto index = static_cast<std::uint32_t>(chain.entries.size());
+  chain.entries.push_back(entry);
+  chain.removed.push_back(false);
+  chain.starts.emplace(entry.layout.start_offset, index);
+  chain.max_extent = std::max(chain.max_extent, entry.layout.extent());
+  ++chain.live;
+  ++entries_;
 }
 
 }  // namespace ptosim::runtime

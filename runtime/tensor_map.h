@@ -1,7 +1,19 @@
-// The TensorMap: for every buffer address, the chain of earlier writers' views (INOUT and
-// OUTPUT_EXISTING inserts). Lookups walk the chain newest first, skip entries whose producer has
-// retired (lazy invalidation) and report the overlap class of each live entry; cleanup removes
-// retired entries in batches, as sync_tensormap does every 64 watermark moves.
+// The TensorMap: for every buffer, the chain of earlier writers' views (INOUT and OUTPUT_EXISTING
+// inserts). Lookups walk the chain newest first and report the overlap class of each entry;
+// COVERED entries are removed under INOUT.
+//
+// This map belongs to the timing-free task graph (runtime/task_graph.h): buffers are logical
+// (an external tensor, or a task's output) and nothing ever retires in it, so an edge to a writer
+// that the run will find already retired is still an edge of the graph. The runtime's lazy
+// invalidation (skip entries of retired producers, clean them up every 64 watermark moves) is
+// applied by the run when it filters the graph's edges by producer state (live_fanin): a retired
+// writer is "satisfied at submit", never waited on.
+//
+// Since nothing retires, a chain can grow with the program (one buffer written in many disjoint
+// places, e.g. an output row per sequence). A lookup therefore visits only the entries whose 1-D
+// element range meets the input's, through an index by start offset: the others are NO_OVERLAP
+// by the cascade's first range test, so the hits and their order are exactly those of a walk of
+// the whole chain. (An input of a newer version overlaps every entry and walks the whole chain.)
 //
 // Left out: the fixed entry pool and its back-pressure (TENSORMAP_OVERFLOW, code 11).
 #pragma once
@@ -9,7 +21,6 @@
 #include "runtime/tensor_view.h"
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <vector>
@@ -17,32 +28,32 @@
 namespace ptosim::runtime {
 
 struct TensorMapEntry {
-  std::uint64_t buffer = 0;
+  std::uint64_t buffer = 0;    // logical buffer key (program.h: logical_buffer_key)
   std::uint32_t producer = 0;  // task ordinal
-  std::uint8_t ring = 0;
-  std::uint32_t local_id = 0;
   TensorLayout layout;
 };
 
 class TensorMap {
  public:
-  // Reports every live overlapping entry of `buffer` (newest first). With `remove_covered`, an
-  // entry the input COVERS is removed after being reported (INOUT semantics).
-  // `retired(ring, local_id)` tells whether an entry's producer has been reclaimed.
+  // Reports every overlapping entry of `buffer` (newest first). With `remove_covered`, an entry
+  // the input COVERS is removed after being reported (INOUT semantics).
   void lookup(std::uint64_t buffer, const TensorLayout& input, bool remove_covered,
-              const std::function<bool(std::uint8_t, std::uint32_t)>& retired,
               const std::function<void(const TensorMapEntry&, Overlap)>& on_hit);
   void insert(const TensorMapEntry& entry);
-  // Drops entries of `ring` whose producer local id is below `last_alive`.
-  void cleanup_retired(std::uint8_t ring, std::uint32_t last_alive);
 
-  std::size_t size() const { return live_entries_; }
+  std::size_t size() const { return entries_; }
 
  private:
-  std::map<std::uint64_t, std::vector<TensorMapEntry>> chains_;  // oldest first within a chain
-  std::size_t live_entries_ = 0;
-  // Insertion order per ring, so cleanup touches only the chains that hold retired entries.
-  std::map<std::uint8_t, std::deque<std::pair<std::uint32_t, std::uint64_t>>> inserted_;
+  struct Chain {
+    std::vector<TensorMapEntry> entries;                // in insertion order, removed ones too
+    std::vector<bool> removed;
+    std::multimap<std::int64_t, std::uint32_t> starts;  // start offset -> index of a live entry
+    std::int64_t max_extent = 0;                        // of every entry inserted
+    std::size_t live = 0;
+  };
+  std::map<std::uint64_t, Chain> chains_;
+  std::size_t entries_ = 0;
+  std::vector<std::uint32_t> candidates_;  // reused by lookups
 };
 
 }  // namespace ptosim::runtime

@@ -36,13 +36,34 @@ std::string parse_seed_range(const std::string& text, SeedRange& out);
 // Parses a decimal integer in 0..2^64-1 (digits only).
 bool parse_u64(const std::string& text, std::uint64_t& out);
 
-// What a sweep over `seeds` must show. Every listed outcome constraint must hold.
+// A finding a sweep looks for: a kind and, for races, optionally the hazard and the two tasks
+// (by name, as the finding's `first` and `second` name them). Empty fields match anything.
+struct FindingPattern {
+  simcore::FindingKind kind = simcore::FindingKind::race;
+  std::string hazard;  // "RAW", "WAR" or "WAW"
+  std::string first;   // task name of the earlier access
+  std::string second;  // task name of the later access
+};
+std::string to_string(const FindingPattern& pattern);
+
+// The share of seeds that must end in `outcome`, in whole percent of the seeds that ran.
+struct OutcomeRate {
+  simcore::Outcome outcome = simcore::Outcome::pass;
+  std::int64_t min_percent = 0;
+  std::int64_t max_percent = 100;
+};
+
+// What a sweep over `seeds` must show. Every listed constraint must hold.
 struct Expectations {
   SeedRange seeds;
   std::vector<simcore::Outcome> always;     // every seed ends in one of these
   std::vector<simcore::Outcome> sometimes;  // each of these appears at least once
   std::vector<simcore::Outcome> never;      // none of these appears
   std::optional<int> error_code;            // every seed with a runtime report carries this code
+  std::vector<OutcomeRate> rates;           // bounds on the share of seeds per outcome
+  std::vector<FindingPattern> findings_always;  // reported on every seed
+  std::vector<FindingPattern> findings_never;   // reported on no seed
+  std::vector<std::string> correct_tensors;     // external tensors whose final contents always match
 };
 
 struct Scenario {

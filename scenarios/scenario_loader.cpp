@@ -37,6 +37,8 @@ constexpr std::uint64_t EXTERNAL_BASE = 0x2000'0000'0000ULL;
 constexpr std::int64_t MAX_DURATION_NS = 1'000'000'000'000LL;  // 1000 s
 constexpr std::int64_t MAX_DIM = 1LL << 40;
 constexpr int MAX_STATEMENT_DEPTH = 100;  // bounds the loader's recursion (scopes stop at 64)
+constexpr std::size_t MAX_SELECTED_ROWS = 1 << 20;  // rows a gather or scatter may select
+constexpr std::int64_t MAX_ARG_RUNS = 1 << 20;      // contiguous element runs of one argument
 // A detector's window is a product of valid fields (a spin limit times a spin length); it must
 // fit the simulated clock with room to spare: at most 10^15 ns (about 11.6 days), far beyond
 // any run's time budget and below 2^53, where the engine's clock stays exact.
@@ -605,7 +607,8 @@ class Loader {
     for (const auto& [name, value] : field->items()) {
       const Field kernel = child(field, name);
       if (!is_identifier(name)) fail_raw(kernel, "kernel name '" + name + "' is not an identifier");
-      check_object(kernel, {"core", "duration_ns", "host_compute_ns", "description"}, {"core", "duration_ns"});
+      check_object(kernel, {"core", "duration_ns", "host_compute_ns", "description", "reads", "writes", "data_flow"},
+                   {"core", "duration_ns"});
       hwmodel::KernelSpec spec;
       spec.name = name;
       const Field core = child(kernel, "core");
@@ -632,6 +635,33 @@ class Loader {
       spec.min_duration_ns = range.min_ns;
       spec.max_duration_ns = range.max_ns;
       if (has(kernel, "description")) string(child(kernel, "description"));
+      if (has(kernel, "reads")) {
+        const Field reads = child(kernel, "reads");
+        const std::string timing = string(reads);
+        if (timing == "sweep") {
+          spec.reads = hwmodel::ReadTiming::sweep;
+        } else if (timing != "start") {
+          fail(reads, "\"start\" (every read when the kernel starts) or \"sweep\" (row by row across its duration), found \"" + timing + "\"");
+        }
+      }
+      if (has(kernel, "writes")) {
+        const Field writes = child(kernel, "writes");
+        const std::string timing = string(writes);
+        if (timing == "sweep") {
+          spec.writes = hwmodel::WriteTiming::sweep;
+        } else if (timing != "end") {
+          fail(writes, "\"end\" (every write when the kernel ends) or \"sweep\" (row by row across its duration), found \"" + timing + "\"");
+        }
+      }
+      if (has(kernel, "data_flow")) {
+        const Field flow = child(kernel, "data_flow");
+        const std::string granularity = string(flow);
+        if (granularity == "row") {
+          spec.data_flow = hwmodel::DataFlow::row;
+        } else if (granularity != "task") {
+          fail(flow, "\"task\" (a wrong input taints every later write) or \"row\" (input row i feeds output row i), found \"" + granularity + "\"");
+        }
+      }
       kernel_index_[name] = static_cast<std::uint32_t>(kernels.size());
       kernels.push_back(spec);
     }
@@ -691,32 +721,102 @@ class Loader {
   }
 
   Expectations load_expect(const Field& field) {
-    check_object(field, {"seeds", "always", "sometimes", "never", "error_code"}, {"seeds"});
+    check_object(field, {"seeds", "always", "sometimes", "never", "error_code", "rates", "findings", "correct_tensors"},
+                 {"seeds"});
     Expectations expect;
     const Field seeds = child(field, "seeds");
     std::string problem = parse_seed_range(string(seeds), expect.seeds);
     if (!problem.empty()) fail(seeds, problem);
-    auto outcomes = [this, &field](const char* key, std::vector<simcore::Outcome>& out) {
+    auto outcome_name = [this](const Field& item) {
+      simcore::Outcome outcome{};
+      if (!simcore::parse_outcome(string(item), outcome)) {
+        fail(item, "an outcome: pass, wrong_values, hang, deadlock_true, deadlock_false, runtime_error or sim_limit");
+      }
+      return outcome;
+    };
+    auto outcomes = [&](const char* key, std::vector<simcore::Outcome>& out) {
       if (!has(field, key)) return;
       const Field list = child(field, key);
       if (!list->is_array() || list->empty()) fail(list, "a non-empty array of outcome names");
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        const Field item = child(list, i);
-        simcore::Outcome outcome{};
-        if (!simcore::parse_outcome(string(item), outcome)) {
-          fail(item, "an outcome: pass, wrong_values, hang, deadlock_true, deadlock_false, runtime_error or sim_limit");
-        }
-        out.push_back(outcome);
-      }
+      for (std::size_t i = 0; i < list->size(); ++i) out.push_back(outcome_name(child(list, i)));
     };
     outcomes("always", expect.always);
     outcomes("sometimes", expect.sometimes);
     outcomes("never", expect.never);
     if (has(field, "error_code")) expect.error_code = static_cast<int>(integer(child(field, "error_code"), 1, 1000));
-    if (expect.always.empty() && expect.sometimes.empty() && expect.never.empty() && !expect.error_code) {
-      fail(field, "at least one of always, sometimes, never or error_code");
+    if (has(field, "rates")) {
+      const Field rates = child(field, "rates");
+      if (!rates->is_object() || rates->empty()) fail(rates, "an object of outcome rates, e.g. {\"wrong_values\": {\"min_percent\": 1, \"max_percent\": 20}}");
+      for (const auto& [name, value] : rates->items()) {
+        const Field rate = child(rates, name);
+        OutcomeRate bound;
+        Field key_field{rate.value, &rates, name, 0, false};
+        simcore::Outcome outcome{};
+        if (!simcore::parse_outcome(name, outcome)) fail_raw(key_field, "unknown outcome '" + name + "' in rates");
+        bound.outcome = outcome;
+        check_object(rate, {"min_percent", "max_percent"}, {});
+        if (has(rate, "min_percent")) bound.min_percent = integer(child(rate, "min_percent"), 0, 100);
+        if (has(rate, "max_percent")) bound.max_percent = integer(child(rate, "max_percent"), 0, 100);
+        if (bound.max_percent < bound.min_percent) fail(child(rate, "max_percent"), "max_percent >= min_percent");
+        expect.rates.push_back(bound);
+      }
+    }
+    if (has(field, "findings")) {
+      const Field findings = child(field, "findings");
+      check_object(findings, {"always", "never"}, {});
+      auto patterns = [&](const char* key, std::vector<FindingPattern>& out) {
+        if (!has(findings, key)) return;
+        const Field list = child(findings, key);
+        if (!list->is_array() || list->empty()) fail(list, "a non-empty array of finding kinds or patterns");
+        for (std::size_t i = 0; i < list->size(); ++i) out.push_back(finding_pattern(child(list, i)));
+      };
+      patterns("always", expect.findings_always);
+      patterns("never", expect.findings_never);
+    }
+    if (has(field, "correct_tensors")) {
+      const Field list = child(field, "correct_tensors");
+      if (!list->is_array() || list->empty()) fail(list, "a non-empty array of external tensor names");
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const Field item = child(list, i);
+        const std::string name = string(item);
+        bool written = false;
+        for (std::uint32_t e = 0; e < externals_.size(); ++e) {
+          if (externals_[e].name == name) written = written_externals_.count(e) != 0;
+        }
+        if (!written) fail_raw(item, "'" + name + "' is not an external tensor that the program writes");
+        expect.correct_tensors.push_back(name);
+      }
+    }
+    if (expect.always.empty() && expect.sometimes.empty() && expect.never.empty() && !expect.error_code &&
+        expect.rates.empty() && expect.findings_always.empty() && expect.findings_never.empty() &&
+        expect.correct_tensors.empty()) {
+      fail(field, "at least one of always, sometimes, never, error_code, rates, findings or correct_tensors");
     }
     return expect;
+  }
+
+  FindingPattern finding_pattern(const Field& field) {
+    FindingPattern pattern;
+    if (field->is_object()) check_object(field, {"kind", "hazard", "first", "second"}, {"kind"});
+    const Field kind = field->is_object() ? child(field, "kind") : field;
+    if (field->is_object()) {
+      if (has(field, "hazard")) {
+        const Field hazard = child(field, "hazard");
+        pattern.hazard = string(hazard);
+        if (pattern.hazard != "RAW" && pattern.hazard != "WAR" && pattern.hazard != "WAW") {
+          fail(hazard, "\"RAW\", \"WAR\" or \"WAW\", found \"" + pattern.hazard + "\"");
+        }
+      }
+      if (has(field, "first")) pattern.first = string(child(field, "first"));
+      if (has(field, "second")) pattern.second = string(child(field, "second"));
+    } else if (!field->is_string()) {
+      fail(field, std::string("a finding kind or {\"kind\": ..., \"hazard\": ..., \"first\": ..., \"second\": ...}, found ") +
+                      type_name(*field));
+    }
+    if (!simcore::parse_finding_kind(string(kind), pattern.kind)) {
+      fail(kind, "a finding kind: race, visibility_hazard or flag_protocol");
+    }
+    return pattern;
   }
 
   // ---------------------------------------------------------------- program expansion
@@ -962,12 +1062,18 @@ class Loader {
       }
     }
     if (has(stmt, "deps")) op.deps = dependencies(child(stmt, "deps"));
+    if (kind == OpKind::submit) check_row_flow(stmt, op);
     // The task's name and outputs become visible to later statements only now, so a task that
     // names itself in deps refers to the previous task of that name.
     ++scope_task_counts_.back();
     task_by_name_[name] = op.task;
     for (auto& [tensor, binding] : new_outputs) tensors_[tensor] = binding;
     program_.task_names.push_back(std::move(name));
+    std::string loops;
+    for (const std::string& var : loop_vars_) {
+      loops += (loops.empty() ? "" : " ") + var + "=" + std::to_string(*env_.find(var));
+    }
+    program_.task_loops.push_back(std::move(loops));
     ++program_.task_count;
     push_op(std::move(op));
   }
@@ -983,6 +1089,12 @@ class Loader {
     ArgSpec arg;
     arg.kind = ArgKind::output;
     arg.layout = tensor_shape(spec, "dtype");
+    auto named = tensor_name_index_.find(name);
+    if (named == tensor_name_index_.end()) {
+      named = tensor_name_index_.emplace(name, static_cast<std::uint32_t>(program_.tensor_names.size())).first;
+      program_.tensor_names.push_back(name);
+    }
+    arg.name = named->second;
     arg.bytes = static_cast<std::uint64_t>(arg.layout.element_count()) * runtime::dtype_bytes(arg.layout.dtype);
     TensorBinding binding;
     binding.task = task;
@@ -1012,7 +1124,7 @@ class Loader {
       check_object(field, {"output", "shape", "dtype", "manual_dep"}, {"output", "shape"});
       return output_arg(field, child(field, "output"), task, new_outputs);
     }
-    check_object(field, {key, "view", "reshape", "slice", "views"}, {key});
+    check_object(field, {key, "view", "reshape", "slice", "views", "rows"}, {key});
     const Field tensor_field = child(field, key);
     const std::string tensor = string(tensor_field);
     auto it = tensors_.find(tensor);
@@ -1028,6 +1140,9 @@ class Loader {
     arg.source.task = it->second.task;
     arg.source.output = it->second.output;
     arg.layout = it->second.layout;
+    if (kind == ArgKind::inout || kind == ArgKind::output_existing) {
+      if (it->second.external != NO_INDEX) written_externals_.insert(it->second.external);
+    }
     int transforms = 0;
     for (const char* transform : {"view", "reshape", "slice", "views"}) transforms += has(field, transform) ? 1 : 0;
     if (transforms > 1) fail(field, "at most one of view, reshape, slice, views (use views for a chain)");
@@ -1044,7 +1159,83 @@ class Loader {
     } else {
       apply_transform(field, arg.layout);
     }
+    if (has(field, "rows")) arg.rows = row_list(child(field, "rows"), arg.layout);
+    check_runs(field, arg);
     return arg;
+  }
+
+  // The rows of dimension 0 a kernel touches: a list of row indices (integers or expressions),
+  // or {"var": "r", "count": N, "row": "expression of r"}.
+  std::uint32_t row_list(const Field& field, const runtime::TensorLayout& layout) {
+    std::vector<std::int64_t> rows;
+    const std::int64_t extent = layout.shapes[0];
+    auto add = [&](const Field& where, std::int64_t row) {
+      if (row < 0 || row >= extent) {
+        fail(where, "a row of dimension 0 of the view, in [0, " + std::to_string(extent) + "), got " + std::to_string(row));
+      }
+      rows.push_back(row);
+    };
+    if (field->is_array()) {
+      if (field->empty() || field->size() > MAX_SELECTED_ROWS) fail(field, "a list of 1 to 1048576 rows");
+      for (std::size_t i = 0; i < field->size(); ++i) {
+        const Field item = child(field, i);
+        add(item, int_expr(item, INT64_MIN, INT64_MAX));
+      }
+    } else if (field->is_object()) {
+      check_object(field, {"var", "count", "row"}, {"var", "count", "row"});
+      const Field var = child(field, "var");
+      const std::string name = string(var);
+      if (!is_identifier(name)) fail(var, "a variable name (an identifier)");
+      if (env_.contains(name)) fail_raw(var, "row variable '" + name + "' shadows a parameter or a loop variable");
+      const std::int64_t count = int_expr(child(field, "count"), 1, static_cast<std::int64_t>(MAX_SELECTED_ROWS));
+      const Field row = child(field, "row");
+      env_.push(name, 0);
+      for (std::int64_t i = 0; i < count; ++i) {
+        env_.set_top(i);
+        add(row, int_expr(row, INT64_MIN, INT64_MAX));
+      }
+      env_.pop();
+    } else {
+      fail(field, std::string("a list of rows or {\"var\", \"count\", \"row\"}, found ") + type_name(*field));
+    }
+    program_.row_lists.push_back(std::move(rows));
+    return static_cast<std::uint32_t>(program_.row_lists.size() - 1);
+  }
+
+  // GM keeps versions per contiguous run of elements: bound how many runs one argument spans.
+  void check_runs(const Field& field, const ArgSpec& arg) {
+    std::int64_t runs = 0;
+    if (arg.rows == NO_INDEX) {
+      runs = hwmodel::run_count(arg.layout);
+    } else {
+      const std::int64_t per_row = hwmodel::run_count(hwmodel::select_row(arg.layout, 0));
+      const auto selected = static_cast<std::int64_t>(program_.row_lists[arg.rows].size());
+      if (__builtin_mul_overflow(per_row, selected, &runs)) runs = INT64_MAX;
+    }
+    if (runs > MAX_ARG_RUNS) {
+      fail_raw(field, "the view splits into " + std::to_string(runs) +
+                          " separate runs of contiguous elements; GM versions are kept per run and one argument may "
+                          "span at most " + std::to_string(MAX_ARG_RUNS));
+    }
+  }
+
+  // A kernel with row-to-row data flow feeds output row i from input row i: every argument must
+  // have the same number of rows.
+  void check_row_flow(const Field& stmt, const ProgramOp& op) {
+    if (op.kernel == NO_INDEX || model_->kernels[op.kernel].data_flow != hwmodel::DataFlow::row) return;
+    std::int64_t expected = -1;
+    for (std::size_t i = 0; i < op.args.size(); ++i) {
+      const ArgSpec& arg = op.args[i];
+      const std::int64_t rows = arg.rows != NO_INDEX ? static_cast<std::int64_t>(program_.row_lists[arg.rows].size())
+                                                     : arg.layout.shapes[0];
+      if (expected < 0) expected = rows;
+      if (rows != expected) {
+        fail_raw(child(child(stmt, "args"), i), "kernel '" + model_->kernels[op.kernel].name +
+                                                     "' has data_flow \"row\", so every argument needs the same number "
+                                                     "of rows: the first has " + std::to_string(expected) + ", this one " +
+                                                     std::to_string(rows));
+      }
+    }
   }
 
   void apply_transform(const Field& holder, runtime::TensorLayout& layout) {
@@ -1128,6 +1319,8 @@ class Loader {
   std::unordered_map<std::string, std::uint32_t> kernel_index_;
   std::unordered_map<std::string, TensorBinding> tensors_;
   std::unordered_map<std::string, std::uint32_t> task_by_name_;
+  std::unordered_map<std::string, std::uint32_t> tensor_name_index_;
+  std::set<std::uint32_t> written_externals_;  // external tensors some task writes
   std::set<std::string> declared_tasks_;
   std::set<std::string> declared_tensors_;
   // Caches keyed by JSON node (lookups only, never iterated).
@@ -1145,6 +1338,16 @@ ScenarioError::ScenarioError(std::string file, std::string pointer, std::string 
       file_(std::move(file)),
       pointer_(std::move(pointer)),
       problem_(std::move(problem)) {}
+
+std::string to_string(const FindingPattern& pattern) {
+  std::string text = simcore::to_string(pattern.kind);
+  if (!pattern.hazard.empty()) text += " " + pattern.hazard;
+  if (!pattern.first.empty() || !pattern.second.empty()) {
+    text += " (" + (pattern.first.empty() ? std::string("*") : pattern.first) + " -> " +
+            (pattern.second.empty() ? std::string("*") : pattern.second) + ")";
+  }
+  return text;
+}
 
 bool parse_u64(const std::string& text, std::uint64_t& out) {
   if (text.empty()) return false;

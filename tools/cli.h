@@ -24,6 +24,7 @@ enum ExitCode : int {
   EXIT_REPLAY_MISMATCH = 4,
   EXIT_EXPECTATIONS = 5,
   EXIT_OUTPUT = 6,
+  EXIT_FINDINGS = 7,  // `check`: the task graph has findings (races)
   // A sweep stopped by SIGINT or SIGTERM: 128 + the signal number, as a shell reports it.
   EXIT_INTERRUPTED_BASE = 128,
 };
@@ -145,7 +146,7 @@ struct ShrinkArgs {
   bool json = false;
 };
 int cmd_shrink(const ShrinkArgs& args);
-int cmd_check(const ScenarioArgs& args, bool json);
+int cmd_check(const ScenarioArgs& args, bool json, bool dot);
 int cmd_inspect(const std::string& path, bool dot, bool json, bool all_tasks);
 
 }  // namespace ptosim::cli

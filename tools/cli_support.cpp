@@ -134,6 +134,21 @@ void print_result(std::ostream& out, const replay::RunResult& result) {
       out << "  - " << simcore::to_string(finding.kind) << ": " << finding.summary << "\n";
     }
   }
+  if (result.data_checked && !result.mismatches.empty()) {
+    out << "\ntensors written by the program, against the sequential program:\n";
+    for (const runtime::TensorMismatch& mismatch : result.mismatches) {
+      out << "  " << mismatch.tensor << ": ";
+      if (mismatch.mismatched_elements == 0) {
+        out << "correct (" << mismatch.elements << " elements)\n";
+        continue;
+      }
+      const replay::Json j = replay::mismatch_to_json(mismatch);
+      out << mismatch.mismatched_elements << " of " << mismatch.elements << " elements wrong ("
+                << replay::json_text(j["mismatch_percent"]) << "%), first";
+      for (const hwmodel::ElementRange& range : mismatch.first_ranges) out << " [" << range.begin << ", " << range.end << ")";
+      out << "\n";
+    }
+  }
   if (!result.wait_chain.empty()) {
     out << "\nwhy no progress was possible:\n";
     for (const std::string& step : result.wait_chain) out << "  - " << step << "\n";

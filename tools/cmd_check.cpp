@@ -1,4 +1,7 @@
-// `ptosim check` and `ptosim inspect`: a scenario without running it, and a snapshot file.
+// `ptosim check` and `ptosim inspect`: a scenario without running it (its task graph, exactly as
+// the runtime would build it, and the races in it), and a snapshot file.
+#include "replay/graph_report.h"
+#include "replay/scenario_analysis.h"
 #include "replay/snapshot_render.h"
 #include "simcore/plural.h"
 #include "replay/sweep_report.h"
@@ -8,9 +11,38 @@
 
 namespace ptosim::cli {
 
-int cmd_check(const ScenarioArgs& args, bool json) {
+namespace {
+
+std::string path_names(const runtime::Program& program, const std::vector<std::uint32_t>& path) {
+  std::string text;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (i == 3 && path.size() > 6) {
+      text += " -> ... (" + std::to_string(path.size() - 6) + " more)";
+      i = path.size() - 3;
+    }
+    text += (text.empty() ? "" : " -> ") + program.task_names[path[i]];
+  }
+  return text;
+}
+
+}  // namespace
+
+int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
   scenarios::Scenario scenario = args.load();
   const runtime::Program& program = scenario.model.program;
+  const std::unique_ptr<replay::ScenarioAnalysis> analysis = replay::analyse_scenario(scenario, false);
+  const replay::RaceReport& races = analysis->races;
+  const replay::GraphStats stats = replay::graph_stats(program, scenario.model.kernels, analysis->graph);
+  const int code = races.findings.empty() ? EXIT_PASS : EXIT_FINDINGS;
+  const std::string& rejection = analysis->graph.rejection;
+  const std::string rejected_at = analysis->graph.rejection_origin < program.origins.size()
+                                      ? program.origins[analysis->graph.rejection_origin]
+                                      : std::string();
+  if (dot) {
+    print_warnings(scenario);
+    std::cout << replay::render_graph_dot(program, analysis->graph, races);
+    return code;
+  }
   if (json) {
     replay::Json out;
     out["scenario"] = scenario.name;
@@ -27,15 +59,56 @@ int cmd_check(const ScenarioArgs& args, bool json) {
     out["expect"] = scenario.expect ? replay::expectations_to_json(*scenario.expect) : replay::Json(nullptr);
     out["expects_failures"] = scenario.expect && replay::expects_failures(*scenario.expect);
     out["warnings"] = scenario.warnings;
+    replay::Json critical;
+    critical["tasks"] = stats.critical_path.size();
+    critical["length_ns"] = stats.critical_path_ns;
+    replay::Json names = replay::Json::array();
+    for (std::uint32_t task : stats.critical_path) names.push_back(program.task_names[task]);
+    critical["path"] = names;
+    out["graph"] = {{"tasks", stats.tasks},
+                    {"edges", stats.edges},
+                    {"edges_by_source",
+                     {{"explicit", stats.explicit_edges}, {"creator", stats.creator_edges}, {"tensormap", stats.tensormap_edges}}},
+                    {"depth", stats.depth},
+                    {"max_width", stats.max_width},
+                    {"critical_path", critical}};
+    // The runtime would reject the program here (INVALID_ARGS); the graph stops there. An
+    // explicit dependency on a task not submitted before it can never be satisfied.
+    out["rejected"] = rejection.empty() ? replay::Json(nullptr) : replay::Json{{"reason", rejection}, {"at", rejected_at}};
+    replay::Json unsatisfiable = replay::Json::array();
+    if (rejection.rfind("explicit dependency", 0) == 0) unsatisfiable.push_back({{"reason", rejection}, {"at", rejected_at}});
+    out["unsatisfiable_deps"] = unsatisfiable;
+    out["races"] = races.races;
+    replay::Json findings = replay::Json::array();
+    for (const simcore::Finding& finding : races.findings) findings.push_back(replay::finding_to_json(finding));
+    out["findings"] = findings;
     std::cout << replay::json_text(out, 2) << "\n";
-  } else {
-    std::cout << scenario.path << ": valid scenario '" << scenario.name << "': " << simcore::count_noun(program.task_count, "task")
-              << ", " << simcore::count_noun(program.ops.size(), "runtime call") << ", "
-              << simcore::count_noun(scenario.model.kernels.size(), "kernel") << ", "
-              << simcore::count_noun(program.externals.size(), "external tensor") << "\n";
-    print_warnings(scenario);
+    return code;
   }
-  return EXIT_PASS;
+  std::cout << scenario.path << ": valid scenario '" << scenario.name << "': " << simcore::count_noun(program.task_count, "task")
+            << ", " << simcore::count_noun(program.ops.size(), "runtime call") << ", "
+            << simcore::count_noun(scenario.model.kernels.size(), "kernel") << ", "
+            << simcore::count_noun(program.externals.size(), "external tensor") << "\n";
+  print_warnings(scenario);
+  std::cout << "task graph: " << stats.tasks << " tasks, " << stats.edges << " edges (" << stats.explicit_edges
+            << " explicit, " << stats.creator_edges << " creator, " << stats.tensormap_edges << " tensormap), depth "
+            << stats.depth << ", max width " << stats.max_width << "\n";
+  std::cout << "critical path: " << stats.critical_path.size() << " tasks, " << stats.critical_path_ns
+            << " ns of mean kernel time: " << path_names(program, stats.critical_path) << "\n";
+  if (!rejection.empty()) std::cout << "the runtime rejects the program at " << rejected_at << ": " << rejection << "\n";
+  if (races.races == 0) {
+    std::cout << "races: none\n";
+    return code;
+  }
+  std::cout << "races: " << races.races << (races.races > races.findings.size() ? " (first " + std::to_string(races.findings.size()) + " listed)" : "")
+            << "\n";
+  for (const simcore::Finding& finding : races.findings) {
+    std::cout << "  - " << finding.summary << "\n";
+    if (const simcore::Detail* remedies = finding.details.find("remedies")) {
+      for (const simcore::Detail& remedy : remedies->items()) std::cout << "      remedy: " << remedy.as_text() << "\n";
+    }
+  }
+  return code;
 }
 
 int cmd_inspect(const std::string& path, bool dot, bool json, bool all_tasks) {

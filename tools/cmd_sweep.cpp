@@ -106,6 +106,11 @@ void print_summary(std::ostream& out, const replay::SweepSummary& summary, const
     any_finding = true;
   }
   if (any_finding) out << "\n";
+  if (!summary.tensor_wrong_seeds.empty()) {
+    out << "tensors (seeds with wrong final contents):";
+    for (const auto& [tensor, seeds] : summary.tensor_wrong_seeds) out << " " << tensor << "=" << seeds;
+    out << "\n";
+  }
   const replay::FailureRate rate = replay::failure_rate(summary.failing, summary.runs);
   out << "failing " << summary.failing << "/" << summary.runs << " = " << percent(rate.value)
             << " (95% Wilson interval " << percent(rate.low) << " .. " << percent(rate.high) << ")";

@@ -91,8 +91,8 @@ int main(int argc, char** argv) {
   CLI::App app{"ptosim: deterministic simulator of the PTO2 tensormap_and_ringbuffer runtime and its AI cores.\n"
                "Exit codes: 0 pass; 10 wrong_values, 11 hang, 12 deadlock_true, 13 deadlock_false, 14 runtime_error,\n"
                "15 sim_limit; 1 internal error, 2 usage, 3 invalid input, 4 replay mismatch, 5 sweep expectations\n"
-               "not met, 6 cannot write an output file, 130/143 sweep stopped by SIGINT/SIGTERM. See\n"
-               "docs/exit-codes.md.",
+               "not met, 6 cannot write an output file, 7 check found races, 130/143 sweep stopped by\n"
+               "SIGINT/SIGTERM. See docs/exit-codes.md.",
                "ptosim"};
   app.set_version_flag("--version", std::string("ptosim ") + replay::TOOL_VERSION);
   app.require_subcommand(1);
@@ -186,9 +186,17 @@ int main(int argc, char** argv) {
 
   ScenarioArgs check_args;
   bool check_json = false;
-  CLI::App* chk = app.add_subcommand("check", "Validate a scenario and print its size and warnings without running it");
+  bool check_dot = false;
+  CLI::App* chk = app.add_subcommand(
+      "check",
+      "Validate a scenario and analyse its task graph without running it: size, width, critical path, races "
+      "(exit 7 when there are findings)");
   add_scenario_flags(chk, check_args, false);
-  chk->add_flag("--json", check_json, "Print one JSON object instead of text");
+  auto* check_json_flag = chk->add_flag("--json", check_json, "Print one JSON object instead of text");
+  chk->add_flag("--dot", check_dot,
+                "Print the task graph as DOT, each race's missing edge drawn in red with its remedy (big graphs: the "
+                "neighbourhood of each race)")
+      ->excludes(check_json_flag);
 
   std::string inspect_path;
   bool inspect_dot = false;
@@ -244,7 +252,7 @@ int main(int argc, char** argv) {
     if (swp->parsed()) return cmd_sweep(sweep_args);
     if (mrg->parsed()) return cmd_merge(merge_files, merge_json);
     if (shr->parsed()) return cmd_shrink(shrink_args);
-    if (chk->parsed()) return cmd_check(check_args, check_json);
+    if (chk->parsed()) return cmd_check(check_args, check_json, check_dot);
     if (ins->parsed()) return cmd_inspect(inspect_path, inspect_dot, inspect_json, inspect_all);
   } catch (const CLI::ValidationError& e) {
     return report_error(json, "usage", e.what(), EXIT_USAGE);

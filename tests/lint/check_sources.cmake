@@ -2,6 +2,10 @@
 #   CHECK=banned   no wall clocks, std::rand, <random> engines/distributions or getenv on the
 #                  simulation path (simcore/ hwmodel/ runtime/ replay/).
 #   CHECK=simgrid  only simcore/ includes SimGrid headers.
+#   CHECK=layering dependencies point down only: simcore < hwmodel < runtime < scenarios < replay
+#                  < tools. A layer includes nothing from a layer above it, and Boost.Graph is
+#                  included only in replay/. LAYER=<folder> restricts the check to one layer's
+#                  rule (each rule has its own planted violation).
 #   CHECK=json     JSON output is serialized only by replay::json_text (report_json.cpp), which
 #                  never throws on strings that are not valid UTF-8 (and by the --set overrides of
 #                  scenarios/scenario_overrides.cpp, which sit below replay, with the same handler).
@@ -19,6 +23,40 @@ if(CHECK STREQUAL "banned")
     "uniform_int_distribution|uniform_real_distribution|bernoulli_distribution|normal_distribution|discrete_distribution"
     "#include <random>"
     "getenv|secure_getenv")
+elseif(CHECK STREQUAL "layering")
+  # For each layer: the folders above it, whose headers it must not include.
+  set(layers simcore hwmodel runtime scenarios replay)
+  set(above_simcore hwmodel runtime scenarios replay tools)
+  set(above_hwmodel runtime scenarios replay tools)
+  set(above_runtime scenarios replay tools)
+  set(above_scenarios replay tools)
+  set(above_replay tools)
+  if(LAYER)
+    set(layers ${LAYER})
+  endif()
+  foreach(layer IN LISTS layers)
+    file(GLOB_RECURSE files "${SOURCE_DIR}/${layer}/*.h" "${SOURCE_DIR}/${layer}/*.hpp" "${SOURCE_DIR}/${layer}/*.cpp")
+    set(patterns "")
+    foreach(upper IN LISTS above_${layer})
+      list(APPEND patterns "#include [<\"]${upper}/")
+    endforeach()
+    if(NOT layer STREQUAL "replay")
+      list(APPEND patterns "#include [<\"]boost/graph")
+    endif()
+    foreach(file IN LISTS files)
+      file(STRINGS "${file}" lines)
+      set(number 0)
+      foreach(line IN LISTS lines)
+        math(EXPR number "${number} + 1")
+        foreach(pattern IN LISTS patterns)
+          if(line MATCHES "${pattern}")
+            list(APPEND violations "${file}:${number}: ${layer}/ must not match '${pattern}': ${line}")
+          endif()
+        endforeach()
+      endforeach()
+    endforeach()
+  endforeach()
+  set(dirs "")
 elseif(CHECK STREQUAL "simgrid")
   set(dirs hwmodel runtime scenarios replay tools tests)
   set(patterns "#include [<\"]simgrid" "simgrid::" "xbt/")

@@ -2,6 +2,7 @@
 // an internal error (exception, assertion, crash) of the model is a bug.
 #include "sim_harness.h"
 
+#include "replay/run_session.h"
 #include "simcore/decision_source.h"
 
 #include <catch2/catch.hpp>
@@ -44,7 +45,11 @@ TEST_CASE("mutated scenarios that validate always run to an outcome", "[robustne
         continue;
       }
       ++accepted_here;
-      const Json result = run(scenario, static_cast<std::uint64_t>(round));
+      // The whole pipeline: the simulation, then the race detector and the data oracle.
+      const Json result = in_child([&] {
+        const replay::RunResult run = replay::run_scenario(scenario, static_cast<std::uint64_t>(round));
+        return Json{{"outcome", simcore::to_string(run.outcome)}};
+      });
       INFO(entry.path().filename().string() << " round " << round << ": " << doc.dump().substr(0, 400));
       CHECK_FALSE(result.contains("error"));
       CHECK(result.contains("outcome"));

@@ -1,6 +1,8 @@
 // The edge rules of one submit, per argument kind x scope mode x manual_dep (runtime-model.md
-// §2.2): creator edges, TensorMap lookups and inserts, explicit deps first, no WAR tracking.
+// §2.2): creator edges, TensorMap lookups and inserts, explicit deps first, no WAR tracking; the
+// timing-free graph keeps every producer and a run wires only the live ones.
 #include "runtime/dependency_builder.h"
+#include "runtime/task_graph.h"
 
 #include <catch2/catch.hpp>
 
@@ -13,6 +15,7 @@ namespace {
 constexpr std::uint32_t CREATOR = 0;   // created the tensor (owner)
 constexpr std::uint32_t WRITER = 1;    // wrote it through INOUT (TensorMap entry)
 constexpr std::uint32_t EXPLICIT = 2;  // named by add_dep
+constexpr std::uint32_t SUBMITTED = 3;  // the task being submitted
 constexpr std::uint64_t BUFFER = 0xABC000;
 
 struct Outcome {
@@ -24,10 +27,7 @@ struct Outcome {
 Outcome submit(ArgKind kind, bool manual_scope, bool manual_dep, std::vector<ExplicitDep> deps = {}) {
   TensorMap map;
   TensorLayout layout = make_contiguous({16, 16}, DType::f32);
-  map.insert(TensorMapEntry{BUFFER, WRITER, 0, WRITER, layout});
-  ProducerView producers;
-  producers.status = [](std::uint32_t ordinal) { return ordinal <= EXPLICIT ? ProducerStatus::live : ProducerStatus::unknown; };
-  producers.retired = [](std::uint8_t, std::uint32_t) { return false; };
+  map.insert(TensorMapEntry{BUFFER, WRITER, layout});
 
   ResolvedArg arg;
   arg.kind = kind;
@@ -35,12 +35,12 @@ Outcome submit(ArgKind kind, bool manual_scope, bool manual_dep, std::vector<Exp
   arg.owner = kind == ArgKind::output ? 3 : CREATOR;
   arg.layout = layout;
   arg.layout.manual_dep = manual_dep;
-  FaninResult result = compute_fanin({arg}, deps, manual_scope, map, producers, false);
+  FaninResult result = compute_fanin({arg}, deps, manual_scope, SUBMITTED, map);
   REQUIRE(result.error.empty());
   Outcome out;
   for (const FaninEdge& edge : result.edges) out.edges[edge.producer] = {edge.wait, edge.retain};
   out.lookups = result.lookups;
-  out.inserts = register_outputs({arg}, manual_scope, map, 3, 0, 3);
+  out.inserts = register_outputs({arg}, manual_scope, map, SUBMITTED);
   CHECK(out.inserts == result.inserts);
   return out;
 }
@@ -125,46 +125,99 @@ TEST_CASE("flags of a repeated producer are OR-accumulated into one edge", "[dep
   CHECK(o.edges.at(WRITER) == WAIT_ONLY);
 }
 
-TEST_CASE("retired, consumed and unknown producers", "[deps]") {
+TEST_CASE("the graph keeps retired and consumed producers; a run wires only live ones", "[deps]") {
   TensorMap map;
-  ProducerView producers;
-  producers.status = [](std::uint32_t ordinal) {
+  FaninResult graph =
+      compute_fanin({}, {{0, DepFlavor::wait_retain}, {1, DepFlavor::wait_retain}, {2, DepFlavor::wait_retain}}, false,
+                    SUBMITTED, map);
+  REQUIRE(graph.error.empty());
+  CHECK(graph.edges.size() == 3);
+  auto status = [](std::uint32_t ordinal) {
     switch (ordinal) {
       case 0: return ProducerStatus::retired;
       case 1: return ProducerStatus::consumed;
-      case 2: return ProducerStatus::live;
-      default: return ProducerStatus::unknown;
+      default: return ProducerStatus::live;
     }
   };
-  producers.retired = [](std::uint8_t, std::uint32_t) { return false; };
-  FaninResult skipped = compute_fanin({}, {{0, DepFlavor::wait_retain}, {1, DepFlavor::wait_retain}, {2, DepFlavor::wait_retain}},
-                                      false, map, producers, false);
-  REQUIRE(skipped.error.empty());
-  REQUIRE(skipped.edges.size() == 1);
-  CHECK(skipped.edges[0].producer == 2);
-  FaninResult invalid = compute_fanin({}, {{7, DepFlavor::wait_retain}}, true, map, producers, false);
+  std::vector<FaninEdge> wired;
+  live_fanin(graph.edges, status, wired);
+  REQUIRE(wired.size() == 1);
+  CHECK(wired[0].producer == 2);
+  FaninResult invalid = compute_fanin({}, {{7, DepFlavor::wait_retain}}, true, SUBMITTED, map);
   CHECK_THAT(invalid.error, Catch::Contains("unknown task"));
+}
+
+TEST_CASE("the graph builder names buffers logically and records edge sources", "[deps]") {
+  // t0 writes an output, t1 reads it (creator edge), t2 updates an external (insert),
+  // t3 reads the external (TensorMap edge) and names t0 explicitly.
+  Program program;
+  program.externals.push_back(ExternalTensor{"ext", 0x2000, 64 * 4, make_contiguous({8, 8}, DType::f32)});
+  program.task_count = 4;
+  auto op = [](std::uint32_t task) {
+    ProgramOp o;
+    o.task = task;
+    o.kernel = 0;
+    return o;
+  };
+  ProgramOp t0 = op(0);
+  t0.args.push_back(ArgSpec{ArgKind::output, {}, make_contiguous({8, 8}, DType::f32), 256});
+  ProgramOp t1 = op(1);
+  t1.args.push_back(ArgSpec{ArgKind::input, TensorSource{NO_INDEX, 0, 0}, make_contiguous({8, 8}, DType::f32), 0});
+  ProgramOp t2 = op(2);
+  t2.args.push_back(ArgSpec{ArgKind::inout, TensorSource{0, NO_INDEX, 0}, make_contiguous({8, 8}, DType::f32), 0});
+  ProgramOp t3 = op(3);
+  t3.args.push_back(ArgSpec{ArgKind::input, TensorSource{0, NO_INDEX, 0}, make_contiguous({8, 8}, DType::f32), 0});
+  t3.deps.push_back(ExplicitDep{0, DepFlavor::wait_only});
+  program.ops = {t0, t1, t2, t3};
+  TaskGraph graph = build_task_graph(program);
+  REQUIRE(graph.rejection.empty());
+  REQUIRE(graph.tasks.size() == 4);
+  CHECK(graph.tasks[0].edges.empty());
+  REQUIRE(graph.tasks[1].edges.size() == 1);
+  CHECK(graph.tasks[1].edges[0].source == EdgeSource::creator);
+  CHECK(graph.tasks[2].inserts == 1);
+  REQUIRE(graph.tasks[3].edges.size() == 2);
+  CHECK(graph.tasks[3].edges[0].producer == 0);
+  CHECK(graph.tasks[3].edges[0].source == EdgeSource::explicit_dep);
+  CHECK(graph.tasks[3].edges[1].producer == 2);
+  CHECK(graph.tasks[3].edges[1].source == EdgeSource::tensormap);
+  CHECK(graph.edge_count() == 3);
+}
+
+TEST_CASE("the graph builder stops where the runtime rejects the program", "[deps]") {
+  Program program;
+  program.task_count = 1;
+  ProgramOp manual;
+  manual.kind = OpKind::scope_begin;
+  manual.mode = ScopeMode::manual;
+  ProgramOp automatic = manual;
+  automatic.mode = ScopeMode::automatic;
+  automatic.origin = 7;
+  ProgramOp task;
+  task.task = 0;
+  program.ops = {manual, automatic, task};
+  TaskGraph graph = build_task_graph(program);
+  CHECK_THAT(graph.rejection, Catch::Contains("AUTO scope"));
+  CHECK(graph.rejection_origin == 7);
+  CHECK_FALSE(graph.tasks[0].added);
 }
 
 TEST_CASE("no WAR edge: a reader leaves nothing for a later OUTPUT_EXISTING writer", "[deps]") {
   // seeds/002: gather reads view A (INPUT), writeback writes view B (OUTPUT_EXISTING) of one
   // external buffer; the writeback gets no edge to the gather.
   TensorMap map;
-  ProducerView producers;
-  producers.status = [](std::uint32_t) { return ProducerStatus::live; };
-  producers.retired = [](std::uint8_t, std::uint32_t) { return false; };
   TensorLayout cache = make_contiguous({32, 16}, DType::bf16);
   ResolvedArg gather{ArgKind::input, BUFFER, NO_INDEX, cache};
-  FaninResult first = compute_fanin({gather}, {}, false, map, producers, false);
-  register_outputs({gather}, false, map, 10, 0, 10);
+  FaninResult first = compute_fanin({gather}, {}, false, 10, map);
+  register_outputs({gather}, false, map, 10);
   ResolvedArg writeback{ArgKind::output_existing, BUFFER, NO_INDEX, cache};
-  FaninResult second = compute_fanin({writeback}, {}, false, map, producers, false);
+  FaninResult second = compute_fanin({writeback}, {}, false, 11, map);
   CHECK(first.edges.empty());
   CHECK(second.edges.empty());
   // Making both INOUT (the self-copy workaround) orders them.
-  register_outputs({writeback}, false, map, 11, 0, 11);
+  register_outputs({writeback}, false, map, 11);
   ResolvedArg third{ArgKind::inout, BUFFER, NO_INDEX, cache};
-  FaninResult chained = compute_fanin({third}, {}, false, map, producers, false);
+  FaninResult chained = compute_fanin({third}, {}, false, 12, map);
   REQUIRE(chained.edges.size() == 1);
   CHECK(chained.edges[0].producer == 11);
 }

@@ -218,8 +218,8 @@ TEST_CASE("rings and the TensorMap assert their invariants", "[hardening][invari
   runtime::TensorMap map;
   runtime::TensorMapEntry entry;
   entry.buffer = 0x1000;
-  entry.local_id = 7;
+  entry.producer = 7;
   map.insert(entry);
-  entry.local_id = 3;
-  CHECK_THROWS_WITH(map.insert(entry), Catch::Contains("after local id 7"));
+  entry.producer = 3;
+  CHECK_THROWS_WITH(map.insert(entry), Catch::Contains("after task 7"));
 }

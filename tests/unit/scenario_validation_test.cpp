@@ -133,6 +133,34 @@ TEST_CASE("bad scenarios are rejected with the JSON pointer of the field", "[val
        "/program/body/0/body/1/args/0/output", "would hide the external tensor"},
       {"a parameter using a later one", [](Json& d) { d["program"]["params"] = Json{{"M", "N + 1"}, {"N", 3}}; },
        "/program/params/M", "'N' comes after this one"},
+      {"an unknown read timing", [](Json& d) { d["kernels"]["k"]["reads"] = "middle"; }, "/kernels/k/reads",
+       "\"start\""},
+      {"an unknown data flow", [](Json& d) { d["kernels"]["k"]["data_flow"] = "element"; }, "/kernels/k/data_flow",
+       "\"task\""},
+      {"a selected row outside the view",
+       [](Json& d) { d["program"]["body"][0]["body"][0]["args"][0]["rows"] = {0, 4}; },
+       "/program/body/0/body/0/args/0/rows/1", "a row of dimension 0 of the view, in [0, 4)"},
+      {"a row expression outside the view",
+       [](Json& d) {
+         d["program"]["body"][0]["body"][0]["args"][0]["rows"] = Json{{"var", "r"}, {"count", 3}, {"row", "r * 2"}};
+       },
+       "/program/body/0/body/0/args/0/rows/row", "got 4"},
+      {"a row variable shadowing a loop variable",
+       [](Json& d) {
+         d["program"]["body"][0]["body"][0]["args"][0]["rows"] = Json{{"var", "i"}, {"count", 1}, {"row", "0"}};
+       },
+       "/program/body/0/body/0/args/0/rows/var", "shadows"},
+      {"rows on a runtime-allocated output",
+       [](Json& d) {
+         d["program"]["body"][0]["body"][1]["args"] = Json::array({Json{{"output", "o"}, {"shape", {4}}, {"rows", {0}}}});
+       },
+       "/program/body/0/body/1/args/0/rows", "unknown key 'rows'"},
+      {"row data flow over arguments of different row counts",
+       [](Json& d) {
+         d["kernels"]["k"]["data_flow"] = "row";
+         d["program"]["body"][0]["body"][0]["args"].push_back(Json{{"output", "o"}, {"shape", {5, 2}}});
+       },
+       "/program/body/0/body/0/args/1", "the first has 4, this one 5"},
       {"a recording given as a scenario", [](Json& d) { d["format"] = "ptosim-recording"; }, "",
        "this is a ptosim recording, not a scenario"},
   };

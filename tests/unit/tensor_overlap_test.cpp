@@ -86,27 +86,22 @@ TEST_CASE("views reject out-of-bounds requests", "[overlap]") {
   CHECK_FALSE(apply_reshape(sliced, {32}).empty());  // not contiguous any more
 }
 
-TEST_CASE("lookup walks newest first, skips retired entries, removes COVERED under INOUT", "[tensormap]") {
+TEST_CASE("lookup walks newest first and removes COVERED entries under INOUT", "[tensormap]") {
   TensorMap map;
   const TensorLayout rows0 = view_of(matrix(64, 64), {16, 64}, {0, 0});
   const TensorLayout rows1 = view_of(matrix(64, 64), {16, 64}, {16, 0});
-  map.insert(TensorMapEntry{0x1000, 1, 0, 1, rows0});
-  map.insert(TensorMapEntry{0x1000, 2, 0, 2, rows1});
-  map.insert(TensorMapEntry{0x1000, 3, 0, 3, rows0});
-  map.insert(TensorMapEntry{0x2000, 4, 0, 4, rows0});
+  map.insert(TensorMapEntry{0x1000, 1, rows0});
+  map.insert(TensorMapEntry{0x1000, 2, rows1});
+  map.insert(TensorMapEntry{0x1000, 3, rows0});
+  map.insert(TensorMapEntry{0x2000, 4, rows0});
   CHECK(map.size() == 4);
 
-  std::uint32_t retired_below = 2;  // local ids < 2 retired
-  auto retired = [&](std::uint8_t, std::uint32_t local) { return local < retired_below; };
   std::vector<std::uint32_t> hits;
-  map.lookup(0x1000, rows0, false, retired, [&](const TensorMapEntry& e, Overlap) { hits.push_back(e.producer); });
-  CHECK(hits == std::vector<std::uint32_t>{3});  // 2 does not overlap, 1 is retired
+  map.lookup(0x1000, rows0, false, [&](const TensorMapEntry& e, Overlap) { hits.push_back(e.producer); });
+  CHECK(hits == std::vector<std::uint32_t>{3, 1});  // 2 does not overlap; nothing retires in the graph's map
 
   hits.clear();
-  map.lookup(0x1000, matrix(64, 64), true, retired, [&](const TensorMapEntry& e, Overlap) { hits.push_back(e.producer); });
-  CHECK(hits == std::vector<std::uint32_t>{3, 2});  // newest first
-  CHECK(map.size() == 2);                            // both COVERED entries removed; retired 1 and 0x2000 stay
-
-  map.cleanup_retired(0, 5);
-  CHECK(map.size() == 0);
+  map.lookup(0x1000, matrix(64, 64), true, [&](const TensorMapEntry& e, Overlap) { hits.push_back(e.producer); });
+  CHECK(hits == std::vector<std::uint32_t>{3, 2, 1});  // newest first
+  CHECK(map.size() == 1);                               // the COVERED entries are removed; 0x2000 stays
 }

@@ -1,0 +1,96 @@
+// Global memory (GM) as versions, not numbers. Every write creates a new version of the bytes it
+// covers; a read observes, per byte range, the version present when it samples. A version is
+// named by its writer (task ordinal and which write of that task) and a taint bit, never by a
+// global counter, so the versions of a run and of a reference execution of the same program can
+// be compared one to one.
+//
+// Versions are kept as byte ranges in an interval map (never one entry per element: a KV cache
+// is millions of elements), and every core logs the GM accesses of the tasks it runs with the
+// simulated time of each: at task level a kernel reads its input views when it starts and
+// writes its output views when it ends, or sweeps them row by row across its duration; a core
+// logs a task's views with its actual start and end when the kernel ends. Nothing in the model
+// waits on a value: the access log is resolved against the versions after the run
+// (runtime/data_oracle.h), in (time, sequence) order.
+//
+// Left out (the hardware issue adds them): bursts that retire and commit later, pipes and flags,
+// the per-core data cache, SPMD blocks.
+#pragma once
+
+#include "hwmodel/task_descriptor.h"
+#include "simcore/sim_time.h"
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+namespace ptosim::hwmodel {
+
+inline constexpr std::uint32_t UNWRITTEN = 0xFFFFFFFFu;
+
+// Which write produced a range of bytes. `writer` UNWRITTEN names the contents GM held before
+// the program ran (an external tensor's input, or whatever a fresh heap buffer holds).
+struct Version {
+  std::uint32_t writer = UNWRITTEN;  // task ordinal
+  std::uint16_t write = 0;           // which write of that task: its argument index at task level
+  bool tainted = false;              // written by a task that had read a wrong value
+  bool operator==(const Version& other) const = default;
+};
+
+// A byte range and the version it holds.
+struct VersionPiece {
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+  Version version;
+};
+
+// Versions of a byte address space: disjoint ranges, anything not covered is UNWRITTEN.
+class VersionMap {
+ public:
+  void write(std::uint64_t begin, std::uint64_t end, Version version);
+  // Appends the pieces of [begin, end) in address order, gaps as UNWRITTEN.
+  void read(std::uint64_t begin, std::uint64_t end, std::vector<VersionPiece>& out) const;
+  std::size_t segments() const { return segments_.size(); }
+
+ private:
+  struct Segment {
+    std::uint64_t end = 0;
+    Version version;
+  };
+  std::map<std::uint64_t, Segment> segments_;  // begin -> segment
+};
+
+// How a kernel spreads its accesses over its duration (declared per kernel in the scenario).
+enum class ReadTiming : std::uint8_t { at_start, sweep };
+enum class WriteTiming : std::uint8_t { at_end, sweep };
+// How wrong inputs propagate inside a kernel: to everything it writes after the bad read
+// (task), or from input row i to output row i only (row).
+enum class DataFlow : std::uint8_t { task, row };
+
+// One task execution as a core logged it; its views are views[first_view, first_view + count).
+struct GmTaskAccess {
+  std::uint32_t task = 0;
+  std::uint32_t core = 0;
+  TimeNs start_ns = 0;
+  TimeNs end_ns = 0;
+  const KernelSpec* kernel = nullptr;
+  std::uint32_t first_view = 0;
+  std::uint32_t view_count = 0;
+};
+
+struct GmAccessLog {
+  std::vector<GmTaskAccess> tasks;  // in the order the kernels ended
+  std::vector<GmView> views;
+};
+
+class GlobalMemory {
+ public:
+  // A core ran `descriptor` over [start_ns, end_ns].
+  void log_task(const TaskDescriptor& descriptor, std::uint32_t core, TimeNs start_ns, TimeNs end_ns);
+  const GmAccessLog& log() const { return log_; }
+  GmAccessLog take_log() { return std::move(log_); }
+
+ private:
+  GmAccessLog log_;
+};
+
+}  // namespace ptosim::hwmodel

@@ -1,0 +1,66 @@
+// The happens-before race detector. Happens-before comes from the timing-free task graph
+// (runtime/task_graph.h): task a happens before task b when a chain of WAIT edges leads from a to
+// b, never from the order in which one run happened to execute them. Two accesses by tasks the
+// graph leaves unordered, to intersecting element sets of one logical buffer, at least one a
+// write, are a race (RAW, WAR or WAW). A race is a property of the program, so it is reported on
+// every seed, including those whose timing hid the damage.
+//
+// Accesses are a task's declared arguments: INPUT and NO_DEP read, OUTPUT and OUTPUT_EXISTING
+// write, INOUT reads then writes; a gather's or scatter's selected rows narrow the element set.
+//
+// It does not compare all pairs. Submission order is a topological order (every edge names an
+// earlier task), so tasks are visited in ordinal order, and each logical buffer keeps, per element
+// range, its last writer and the readers since that write (the shadow state of FastTrack-style
+// detectors). A read is checked against the last writer; a write against those readers and the
+// last writer. When the last writer is ordered before a task, so is everything it was ordered
+// after; an earlier unordered writer was already reported against the later one. Each racy
+// element range is therefore reported at least once, not every pair.
+//
+// Reachability: every task keeps a bitset of its ancestors among the REACH_WINDOW tasks submitted
+// just before it (one shifted OR per edge); a query across a longer distance walks the graph
+// backwards from the later task, pruning tasks submitted before the earlier one and answering
+// from the bitsets as soon as the distance fits the window.
+#pragma once
+
+#include "runtime/program.h"
+#include "runtime/task_graph.h"
+#include "simcore/outcome.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace ptosim::replay {
+
+inline constexpr std::uint32_t REACH_WINDOW = 1024;
+inline constexpr std::size_t MAX_RACE_FINDINGS = 64;  // findings listed; the rest are counted
+
+struct RaceReport {
+  std::vector<simcore::Finding> findings;  // at most MAX_RACE_FINDINGS
+  std::uint64_t races = 0;                 // distinct racy access pairs, listed or not
+  std::uint64_t reachability_queries = 0;
+  std::uint64_t graph_walk_steps = 0;      // nodes visited by queries beyond the window
+};
+
+RaceReport find_races(const runtime::Program& program, const runtime::TaskGraph& graph);
+
+// Happens-before over a task graph, for the detector and for tests.
+class HappensBefore {
+ public:
+  explicit HappensBefore(const runtime::TaskGraph& graph);
+  // Whether a chain of WAIT edges leads from `earlier` to `later` (earlier < later).
+  bool ordered(std::uint32_t earlier, std::uint32_t later);
+  std::uint64_t walk_steps() const { return walk_steps_; }
+
+ private:
+  static constexpr std::uint32_t WORDS = REACH_WINDOW / 64;
+  bool window_bit(std::uint32_t task, std::uint32_t ancestor) const;
+
+  const runtime::TaskGraph& graph_;
+  std::vector<std::uint64_t> ancestors_;  // WORDS per task: bit d-1 = the task d before it
+  std::vector<std::uint32_t> visited_;    // epoch stamps of the backward walk
+  std::uint32_t epoch_ = 0;
+  std::vector<std::uint32_t> stack_;
+  std::uint64_t walk_steps_ = 0;
+};
+
+}  // namespace ptosim::replay

@@ -1,0 +1,28 @@
+// What ptosim knows about a scenario without running it: the timing-free task graph, the races in
+// it, and the data oracle's reference (the program executed sequentially). None of it depends on
+// the seed, so it is computed once per scenario and shared by every run: a sweep computes it
+// before forking its children.
+#pragma once
+
+#include "replay/race_detector.h"
+#include "runtime/data_oracle.h"
+#include "runtime/task_graph.h"
+#include "scenarios/scenario.h"
+#include "simcore/outcome.h"
+
+#include <memory>
+#include <vector>
+
+namespace ptosim::replay {
+
+struct ScenarioAnalysis {
+  runtime::TaskGraph graph;
+  RaceReport races;  // its findings are reported on every run of the scenario
+  std::unique_ptr<runtime::DataReference> reference;
+};
+
+// `with_reference`: also execute the program sequentially for the data oracle (runs need it,
+// `ptosim check` does not).
+std::unique_ptr<ScenarioAnalysis> analyse_scenario(const scenarios::Scenario& scenario, bool with_reference = true);
+
+}  // namespace ptosim::replay

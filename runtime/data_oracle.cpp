@@ -1,0 +1,361 @@
+#include "runtime/data_oracle.h"
+
+#include "simcore/model_assert.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <queue>
+
+namespace ptosim::runtime {
+
+namespace {
+
+using hwmodel::ElementRange;
+using hwmodel::Version;
+using hwmodel::VersionPiece;
+
+std::int64_t row_count(const TensorLayout& layout, const std::vector<std::int64_t>* rows) {
+  return rows != nullptr ? static_cast<std::int64_t>(rows->size()) : layout.shapes[0];
+}
+
+// Reads (writes) are judged row by row when the kernel sweeps them or feeds rows to rows.
+bool per_row_reads(const hwmodel::KernelSpec& kernel) {
+  return kernel.reads == hwmodel::ReadTiming::sweep || kernel.data_flow == hwmodel::DataFlow::row;
+}
+bool per_row_writes(const hwmodel::KernelSpec& kernel) {
+  return kernel.writes == hwmodel::WriteTiming::sweep || kernel.data_flow == hwmodel::DataFlow::row;
+}
+
+// The element runs of one access: row `row` of the view (an index into the selected rows, or
+// into dimension 0), or every row when `row` is -1.
+void segment_runs(const TensorLayout& layout, const std::vector<std::int64_t>* rows, std::int64_t row,
+                  std::vector<ElementRange>& out) {
+  out.clear();
+  if (row >= 0) {
+    hwmodel::append_runs(hwmodel::select_row(layout, rows != nullptr ? (*rows)[static_cast<std::size_t>(row)] : row), out);
+    return;
+  }
+  if (rows == nullptr) {
+    hwmodel::append_runs(layout, out);
+    return;
+  }
+  for (std::int64_t selected : *rows) hwmodel::append_runs(hwmodel::select_row(layout, selected), out);
+  hwmodel::normalize_ranges(out);
+}
+
+std::uint64_t bytes_of(std::int64_t elements, std::uint32_t element_bytes) {
+  return static_cast<std::uint64_t>(elements) * element_bytes;
+}
+
+struct ByteRange {
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+};
+
+// Compares what a run observed with what the reference observed over the same bytes (both lists
+// cover the same byte set, ascending). Returns the mismatched bytes and keeps the first ranges.
+std::uint64_t compare(const std::vector<VersionPiece>& observed, const VersionPiece* expected, std::size_t expected_count,
+                      bool undefined_is_fine, std::vector<ByteRange>* ranges) {
+  std::uint64_t mismatched = 0;
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < observed.size() && j < expected_count) {
+    const VersionPiece& seen = observed[i];
+    const VersionPiece& meant = expected[j];
+    const std::uint64_t lo = std::max(seen.begin, meant.begin);
+    const std::uint64_t hi = std::min(seen.end, meant.end);
+    const bool undefined = undefined_is_fine && meant.version.writer == hwmodel::UNWRITTEN;
+    if (lo < hi && !(seen.version == meant.version) && !undefined) {
+      mismatched += hi - lo;
+      if (ranges != nullptr) {
+        if (!ranges->empty() && ranges->back().end == lo) {
+          ranges->back().end = hi;
+        } else if (ranges->size() < MAX_REPORTED_RANGES) {
+          ranges->push_back(ByteRange{lo, hi});
+        }
+      }
+    }
+    const std::uint64_t seen_end = seen.end;
+    if (seen_end <= meant.end) ++i;
+    if (meant.end <= seen_end) ++j;
+  }
+  return mismatched;
+}
+
+struct Event {
+  TimeNs time_ns = 0;
+  std::uint8_t write = 0;  // reads first at equal times
+  std::uint32_t sequence = 0;  // index in the events vector (below 2^31): the tie-break
+  std::uint32_t record = 0;  // index into the log's tasks
+  std::uint32_t view = 0;
+  std::int64_t row = -1;
+};
+
+std::string percent(std::int64_t part, std::int64_t whole) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.2f%%", whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+  return buffer;
+}
+
+}  // namespace
+
+DataReference::DataReference(const Program& program, const std::vector<hwmodel::KernelSpec>& kernels)
+    : program_(program), kernels_(kernels), task_ops_(task_op_index(program)) {
+  auto next_buffer = static_cast<std::uint32_t>(program.externals.size());
+  output_base_.assign(program.task_count, 0);
+  task_view_base_.assign(program.task_count, 0);
+  for (std::uint32_t task = 0; task < program.task_count; ++task) {
+    output_base_[task] = next_buffer;
+    if (task_ops_[task] == NO_INDEX) continue;
+    for (const ArgSpec& spec : program.ops[task_ops_[task]].args) next_buffer += spec.kind == ArgKind::output ? 1 : 0;
+  }
+  final_.resize(next_buffer);
+
+  std::vector<ElementRange> runs;
+  std::vector<bool> external_written(program.externals.size(), false);
+  for (std::uint32_t task = 0; task < program.task_count; ++task) {
+    task_view_base_[task] = static_cast<std::uint32_t>(view_segments_.size());
+    if (task_ops_[task] == NO_INDEX) continue;
+    const ProgramOp& op = program.ops[task_ops_[task]];
+    view_segments_.insert(view_segments_.end(), op.args.size(), NO_INDEX);
+    if (op.kind != OpKind::submit) continue;  // alloc and dummy tasks touch no GM
+    const hwmodel::KernelSpec& kernel = kernels.at(op.kernel);
+    // Sequential semantics: the task reads what every earlier task wrote, then writes.
+    for (int pass = 0; pass < 2; ++pass) {
+      const bool writing = pass == 1;
+      std::uint32_t output_index = 0;
+      for (std::size_t arg = 0; arg < op.args.size(); ++arg) {
+        const ArgSpec& spec = op.args[arg];
+        const std::uint32_t buffer = buffer_of(task, spec, output_index);
+        output_index += spec.kind == ArgKind::output ? 1 : 0;
+        const hwmodel::GmAccess access = access_of(spec.kind);
+        if (writing ? !hwmodel::writes(access) : !hwmodel::reads(access)) continue;
+        const std::vector<std::int64_t>* rows = spec.rows != NO_INDEX ? &program.row_lists[spec.rows] : nullptr;
+        const bool per_row = writing ? per_row_writes(kernel) : per_row_reads(kernel);
+        const std::int64_t segments = per_row ? row_count(spec.layout, rows) : 1;
+        const std::uint32_t element_bytes = hwmodel::dtype_bytes(spec.layout.dtype);
+        if (!writing) view_segments_[task_view_base_[task] + arg] = static_cast<std::uint32_t>(segment_pieces_.size());
+        if (writing && spec.source.external != NO_INDEX) external_written[spec.source.external] = true;
+        for (std::int64_t segment = 0; segment < segments; ++segment) {
+          segment_runs(spec.layout, rows, per_row ? segment : -1, runs);
+          if (!writing) segment_pieces_.push_back(static_cast<std::uint32_t>(pieces_.size()));
+          for (const ElementRange& run : runs) {
+            const std::uint64_t begin = bytes_of(run.begin, element_bytes);
+            const std::uint64_t end = bytes_of(run.end, element_bytes);
+            if (writing) {
+              final_[buffer].write(begin, end, Version{task, static_cast<std::uint16_t>(arg), false});
+            } else {
+              final_[buffer].read(begin, end, pieces_);
+            }
+          }
+        }
+      }
+    }
+  }
+  segment_pieces_.push_back(static_cast<std::uint32_t>(pieces_.size()));
+  for (std::uint32_t e = 0; e < external_written.size(); ++e) {
+    if (external_written[e]) written_externals_.push_back(e);
+  }
+}
+
+std::uint32_t DataReference::buffer_of(std::uint32_t task, const ArgSpec& spec, std::uint32_t output_index) const {
+  if (spec.kind == ArgKind::output) return output_base_[task] + output_index;
+  if (spec.source.external != NO_INDEX) return spec.source.external;
+  return output_base_[spec.source.task] + spec.source.output;
+}
+
+DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns) const {
+  // Every access of the run, in the order simulated time reached it: (time, reads before
+  // writes, then a fixed order). A core runs one task at a time, so the accesses of each core,
+  // taken task by task, are already in time order; the cores' sequences are then merged.
+  std::vector<std::vector<std::uint32_t>> by_core;
+  for (std::uint32_t record = 0; record < log.tasks.size(); ++record) {
+    const std::uint32_t core = log.tasks[record].core;
+    if (core >= by_core.size()) by_core.resize(core + 1);
+    by_core[core].push_back(record);
+  }
+  std::vector<Event> events;
+  events.reserve(log.views.size() * 2);
+  std::vector<std::pair<std::size_t, std::size_t>> runs_of_cores;  // [first, last) event of each core
+  std::vector<Event> task_events;
+  for (const std::vector<std::uint32_t>& records : by_core) {
+    const std::size_t first = events.size();
+    for (std::uint32_t record : records) {
+      const hwmodel::GmTaskAccess& task = log.tasks[record];
+      const hwmodel::KernelSpec& kernel = *task.kernel;
+      const TimeNs duration_ns = task.end_ns - task.start_ns;
+      task_events.clear();
+      for (std::uint32_t v = 0; v < task.view_count; ++v) {
+        const hwmodel::GmView& view = log.views[task.first_view + v];
+        const std::int64_t rows = row_count(*view.layout, view.rows);
+        if (hwmodel::reads(view.access)) {
+          const bool per_row = per_row_reads(kernel);
+          const bool sweep = kernel.reads == hwmodel::ReadTiming::sweep;
+          for (std::int64_t r = 0; r < (per_row ? rows : 1); ++r) {
+            const TimeNs at = sweep ? task.start_ns + r * duration_ns / rows : task.start_ns;
+            task_events.push_back(Event{at, 0, 0, record, v, per_row ? r : -1});
+          }
+        }
+        if (hwmodel::writes(view.access)) {
+          const bool per_row = per_row_writes(kernel);
+          const bool sweep = kernel.writes == hwmodel::WriteTiming::sweep;
+          for (std::int64_t r = 0; r < (per_row ? rows : 1); ++r) {
+            const TimeNs at = sweep ? task.start_ns + (r + 1) * duration_ns / rows : task.end_ns;
+            task_events.push_back(Event{at, 1, 0, record, v, per_row ? r : -1});
+          }
+        }
+      }
+      // Insertion sort: a task has a handful of accesses (a sweep's are nearly in order already).
+      for (std::size_t i = 1; i < task_events.size(); ++i) {
+        for (std::size_t k = i; k > 0; --k) {
+          const Event& x = task_events[k - 1];
+          const Event& y = task_events[k];
+          if (x.time_ns < y.time_ns || (x.time_ns == y.time_ns && x.write <= y.write)) break;
+          std::swap(task_events[k - 1], task_events[k]);
+        }
+      }
+      for (Event& event : task_events) {
+        PTOSIM_ASSERT(events.size() < (std::size_t{1} << 31), "more GM accesses than the data oracle can order");
+        event.sequence = static_cast<std::uint32_t>(events.size());
+        events.push_back(event);
+      }
+    }
+    if (events.size() > first) runs_of_cores.emplace_back(first, events.size());
+  }
+  using Key = std::pair<TimeNs, std::uint32_t>;  // (time, write << 31 | sequence)
+  auto key_of = [&events](std::size_t index) {
+    const Event& event = events[index];
+    return Key{event.time_ns, (std::uint32_t{event.write} << 31) | event.sequence};
+  };
+  std::priority_queue<std::pair<Key, std::size_t>, std::vector<std::pair<Key, std::size_t>>, std::greater<>> heads;
+  for (std::size_t run = 0; run < runs_of_cores.size(); ++run) heads.emplace(key_of(runs_of_cores[run].first), run);
+  std::vector<std::uint32_t> order;  // event indices in time order
+  order.reserve(events.size());
+  while (!heads.empty()) {
+    const std::size_t run = heads.top().second;
+    heads.pop();
+    std::pair<std::size_t, std::size_t>& span = runs_of_cores[run];
+    order.push_back(static_cast<std::uint32_t>(span.first));
+    if (++span.first < span.second) heads.emplace(key_of(span.first), run);
+  }
+
+  DataVerdict verdict;
+  hwmodel::VersionMap memory;
+  std::vector<bool> task_tainted(log.tasks.size(), false);
+  std::map<std::uint32_t, std::vector<bool>> rows_tainted;  // row data flow: record -> bad input rows
+  std::vector<ElementRange> runs;
+  std::vector<VersionPiece> observed;
+  std::vector<ByteRange> ranges;
+  std::string first_wrong;
+  for (std::uint32_t index : order) {
+    const Event& event = events[index];
+    if (event.time_ns > end_ns) break;
+    const hwmodel::GmTaskAccess& task = log.tasks[event.record];
+    const hwmodel::GmView& view = log.views[task.first_view + event.view];
+    const ArgSpec& spec = program_.ops[task_ops_[task.task]].args[event.view];
+    const std::uint32_t element_bytes = hwmodel::dtype_bytes(view.layout->dtype);
+    segment_runs(*view.layout, view.rows, event.row, runs);
+    const bool row_flow = task.kernel->data_flow == hwmodel::DataFlow::row;
+    if (event.write != 0) {
+      bool tainted = task_tainted[event.record];
+      if (row_flow) {
+        auto bad = rows_tainted.find(event.record);
+        tainted = bad != rows_tainted.end() && bad->second[static_cast<std::size_t>(event.row)];
+      }
+      const Version version{task.task, static_cast<std::uint16_t>(event.view), tainted};
+      for (const ElementRange& run : runs) {
+        memory.write(view.buffer_address + bytes_of(run.begin, element_bytes),
+                     view.buffer_address + bytes_of(run.end, element_bytes), version);
+      }
+      continue;
+    }
+    observed.clear();
+    for (const ElementRange& run : runs) {
+      memory.read(view.buffer_address + bytes_of(run.begin, element_bytes),
+                  view.buffer_address + bytes_of(run.end, element_bytes), observed);
+    }
+    for (VersionPiece& piece : observed) {
+      piece.begin -= view.buffer_address;
+      piece.end -= view.buffer_address;
+    }
+    const std::uint32_t segment =
+        view_segments_[task_view_base_[task.task] + event.view] + static_cast<std::uint32_t>(event.row >= 0 ? event.row : 0);
+    const std::uint32_t first_piece = segment_pieces_[segment];
+    const bool runtime_allocated = spec.kind == ArgKind::output || spec.source.external == NO_INDEX;
+    ranges.clear();
+    const std::uint64_t mismatched =
+        compare(observed, pieces_.data() + first_piece, segment_pieces_[segment + 1] - first_piece, runtime_allocated, &ranges);
+    if (mismatched == 0) continue;
+    ++verdict.wrong_reads;
+    task_tainted[event.record] = true;
+    if (row_flow) {
+      std::vector<bool>& bad = rows_tainted[event.record];
+      bad.resize(static_cast<std::size_t>(row_count(*view.layout, view.rows)), false);
+      bad[static_cast<std::size_t>(event.row)] = true;
+    }
+    if (first_wrong.empty()) {
+      // Name what was seen and what the program means at the first mismatching byte.
+      Version seen;
+      Version meant;
+      for (const VersionPiece& piece : observed) {
+        if (piece.begin <= ranges[0].begin && ranges[0].begin < piece.end) seen = piece.version;
+      }
+      for (std::uint32_t p = first_piece; p < segment_pieces_[segment + 1]; ++p) {
+        if (pieces_[p].begin <= ranges[0].begin && ranges[0].begin < pieces_[p].end) meant = pieces_[p].version;
+      }
+      auto describe = [this](const Version& version) -> std::string {
+        if (version.writer == hwmodel::UNWRITTEN) return "the contents before the program ran";
+        std::string text = "the write of task '" + program_.task_names[version.writer] + "' (ordinal " +
+                           std::to_string(version.writer) + ")";
+        return version.tainted ? "a wrong value from " + text : text;
+      };
+      const std::string& loops = program_.task_loops.size() > task.task ? program_.task_loops[task.task] : std::string();
+      first_wrong = "task '" + program_.task_names[task.task] + "' (ordinal " + std::to_string(task.task) +
+                    (loops.empty() ? "" : ", " + loops) + ") read " + tensor_name_of(program_, task_ops_, task.task, event.view) +
+                    " elements [" + std::to_string(ranges[0].begin / element_bytes) + ", " +
+                    std::to_string(ranges[0].end / element_bytes) + ") at t=" + std::to_string(event.time_ns) +
+                    " ns and saw " + describe(seen) + " where the sequential program sees " + describe(meant);
+    }
+  }
+
+  // The host reads every external tensor the program wrote.
+  std::string tensors;
+  for (std::uint32_t e : written_externals_) {
+    const ExternalTensor& external = program_.externals[e];
+    const std::uint32_t element_bytes = hwmodel::dtype_bytes(external.layout.dtype);
+    observed.clear();
+    memory.read(external.address, external.address + external.bytes, observed);
+    for (VersionPiece& piece : observed) {
+      piece.begin -= external.address;
+      piece.end -= external.address;
+    }
+    std::vector<VersionPiece> expected;
+    final_[e].read(0, external.bytes, expected);
+    ranges.clear();
+    const std::uint64_t mismatched = compare(observed, expected.data(), expected.size(), false, &ranges);
+    TensorMismatch mismatch;
+    mismatch.tensor = external.name;
+    mismatch.elements = external.layout.element_count();
+    mismatch.mismatched_elements = static_cast<std::int64_t>(mismatched / element_bytes);
+    for (const ByteRange& range : ranges) {
+      mismatch.first_ranges.push_back(ElementRange{static_cast<std::int64_t>(range.begin / element_bytes),
+                                                   static_cast<std::int64_t>(range.end / element_bytes)});
+    }
+    tensors += (tensors.empty() ? "" : ", ") + external.name + " " +
+               (mismatched == 0 ? std::string("correct") : percent(mismatch.mismatched_elements, mismatch.elements) + " wrong");
+    verdict.wrong = verdict.wrong || mismatched != 0;
+    verdict.tensors.push_back(std::move(mismatch));
+  }
+  verdict.wrong = verdict.wrong || verdict.wrong_reads != 0;
+  if (verdict.wrong) {
+    verdict.summary = "wrong values: " +
+                      (first_wrong.empty() ? std::string("every read saw the sequential program's data, but the final contents differ")
+                                           : first_wrong) +
+                      (tensors.empty() ? "" : "; " + tensors);
+  }
+  return verdict;
+}
+
+}  // namespace ptosim::runtime

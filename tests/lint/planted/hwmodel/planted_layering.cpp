@@ -1,0 +1,2 @@
+// Planted layering violation: hwmodel includes a runtime header.
+#include "runtime/program.h"

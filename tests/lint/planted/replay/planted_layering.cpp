@@ -1,0 +1,2 @@
+// Planted layering violation: replay includes the CLI.
+#include "tools/cli.h"

@@ -1,0 +1,2 @@
+// Planted layering violation: scenarios includes replay.
+#include "replay/run_session.h"
