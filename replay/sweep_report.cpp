@@ -134,6 +134,11 @@ bool expects_failures(const scenarios::Expectations& expect) {
   for (simcore::Outcome outcome : expect.sometimes) {
     if (outcome != simcore::Outcome::pass) return true;
   }
+  // A minimum rate of a failing outcome, or a finding required on every seed, is a failure too.
+  for (const scenarios::OutcomeRate& rate : expect.rates) {
+    if (rate.outcome != simcore::Outcome::pass && rate.min_percent > 0) return true;
+  }
+  if (!expect.findings_always.empty()) return true;
   if (expect.always.empty()) return false;
   for (simcore::Outcome outcome : expect.always) {
     if (outcome == simcore::Outcome::pass) return false;

@@ -148,4 +148,14 @@ TEST_CASE("bug scenarios are those whose expectations demand a failure", "[sweep
   CHECK(replay::expects_failures(expect));
   expect.always = {Outcome::deadlock_true, Outcome::pass};
   CHECK_FALSE(replay::expects_failures(expect));
+  // A minimum rate of a failing outcome demands failures; a maximum alone does not.
+  expect.always = {Outcome::pass, Outcome::wrong_values};
+  expect.rates = {scenarios::OutcomeRate{Outcome::wrong_values, 0, 20}};
+  CHECK_FALSE(replay::expects_failures(expect));
+  expect.rates = {scenarios::OutcomeRate{Outcome::wrong_values, 1, 20}};
+  CHECK(replay::expects_failures(expect));
+  // So does a finding required on every seed.
+  expect.rates.clear();
+  expect.findings_always = {scenarios::FindingPattern{}};
+  CHECK(replay::expects_failures(expect));
 }
