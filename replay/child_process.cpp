@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <exception>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -63,6 +64,19 @@ void write_all(int fd, const std::string& text) {
   ::_exit(status);
 }
 
+// Every child throws: SimGrid ends each actor by unwinding its stack with an exception. The first
+// exception of a process binds the unwinder's symbols in libstdc++ and libgcc_s (lazily bound
+// there, whatever the executable's -z now says) and sets up the unwinder; thrown once here, before
+// the first fork, that work is inherited instead of repeated by every child.
+void warm_up_exceptions() {
+  try {
+    throw std::runtime_error("warm-up");
+  } catch (const std::runtime_error&) {
+    const std::exception_ptr kept = std::current_exception();  // SimGrid keeps some as exception_ptr
+    (void)kept;
+  }
+}
+
 }  // namespace
 
 void prepare_for_children(const scenarios::Scenario& scenario) {
@@ -70,6 +84,7 @@ void prepare_for_children(const scenarios::Scenario& scenario) {
   if (prepared) return;
   prepared = true;
   runtime::prepare_for_forked_runs(scenario.model);
+  warm_up_exceptions();
 }
 
 ChildRun ChildRun::start(const scenarios::Scenario& scenario, const ChildJob& job) {
