@@ -36,10 +36,12 @@ void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
   has_task_ = true;
   token_ = descriptor.token;
   task_id_ = descriptor.task;
+  block_ = descriptor.block;
   kernel_ = &kernel;
   start_ns_ = add_ns(add_ns(store_ns, timing_.register_visible_ns), timing_.start_latency_ns);
-  // Keyed by task (and block), not by core: moving a task to another core keeps its duration.
-  run_ns_ = decisions_.decide_ns({duration_stream_, descriptor.task, 0}, kernel.min_duration_ns, kernel.max_duration_ns);
+  // Keyed by task and block, not by core: moving a block to another core keeps its duration.
+  run_ns_ = decisions_.decide_ns({duration_stream_, descriptor.task, descriptor.block}, kernel.min_duration_ns,
+                                 kernel.max_duration_ns);
   finish_ns_ = clock_.predict_end(start_ns_, run_ns_);
   cond_ = CondRegister{descriptor.token, false, TIME_NEVER};
   descriptor_ = descriptor;  // the payload stays readable until the kernel ends

@@ -34,6 +34,9 @@ struct KernelSpec {
   ReadTiming reads = ReadTiming::at_start;
   WriteTiming writes = WriteTiming::at_end;
   DataFlow data_flow = DataFlow::task;
+  // SPMD: a task of this kernel runs this many blocks, each on one core of its shape (one
+  // cluster for MIX), with its block index (runtime-model.md §6.4).
+  std::uint32_t block_num = 1;
 };
 
 struct CoreTiming {
@@ -105,6 +108,7 @@ class AiCore {
   bool has_task_ = false;
   std::uint32_t token_ = 0;
   std::uint64_t task_id_ = 0;
+  std::uint32_t block_ = 0;
   const KernelSpec* kernel_ = nullptr;
   TimeNs start_ns_ = 0;
   TimeNs run_ns_ = 0;

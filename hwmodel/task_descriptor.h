@@ -4,7 +4,7 @@
 // the kernel accesses it, and the rows a gather selects). hwmodel defines it so that a core
 // never sees runtime types; the runtime fills it in.
 //
-// Left out: scalars, the fanin metadata of the payload, and the per-block SPMD fields.
+// Left out: scalars and the fanin metadata of the payload.
 #pragma once
 
 #include "hwmodel/gm_layout.h"
@@ -37,6 +37,9 @@ struct TaskDescriptor {
   std::uint32_t task = 0;   // the task's ordinal (the subject of its events and accesses)
   const KernelSpec* kernel = nullptr;
   std::vector<GmView> views;  // one per tensor argument, in argument order
+  // SPMD: which block of the task this core runs (PTO2DispatchPayload block_idx, block_num).
+  std::uint32_t block = 0;
+  std::uint32_t block_num = 1;
   // A MIX task runs on three cores; one of them (the AIC) logs the task's GM accesses.
   bool logs_accesses = true;
 };

@@ -67,7 +67,8 @@ RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
       turns_(decisions),
       tasks_(program.task_count),
       wake_stream_(decisions.stream("ready.wake_thread")),
-      timing_(topology.scheduler_threads(), MAX_RING_DEPTH) {
+      timing_(topology.scheduler_threads(), MAX_RING_DEPTH),
+      core_task_(static_cast<std::size_t>(topology.core_count()), NO_INDEX) {
   for (int r = 0; r < MAX_RING_DEPTH; ++r) {
     rings_.push_back(std::make_unique<RingState>(static_cast<std::uint8_t>(r), config.rings[r],
                                                  RING_HEAP_BASE + RING_HEAP_STRIDE * static_cast<std::uint64_t>(r)));
@@ -127,7 +128,8 @@ TaskRecord& RuntimeState::create_task(std::uint32_t ordinal, std::uint8_t ring_i
   t.dep_pool_mark = r.dep_pool.top();
   if (kind == TaskKind::kernel) {
     t.shape = kernels_.at(kernel).shape;
-    t.subtasks_required = t.shape == hwmodel::TaskShape::mix ? 3 : 1;
+    t.block_num = kernels_.at(kernel).block_num;
+    t.subtasks_required = (t.shape == hwmodel::TaskShape::mix ? 3 : 1) * t.block_num;
   } else {
     t.shape = hwmodel::TaskShape::dummy;
   }
@@ -162,6 +164,14 @@ void RuntimeState::route_if_ready(TaskRecord& task, std::uint32_t lane) {
   events_.record(simcore::EventKind::ready, simcore::now(), task.ordinal, lane);
   ready_[static_cast<int>(task.shape)].push_back(task.ordinal);
   wake_one_for(task.shape, task.ordinal);
+}
+
+std::vector<int> RuntimeState::cores_of(std::uint32_t ordinal) const {
+  std::vector<int> cores;
+  for (std::size_t c = 0; c < core_task_.size(); ++c) {
+    if (core_task_[c] == ordinal) cores.push_back(static_cast<int>(c));
+  }
+  return cores;
 }
 
 void RuntimeState::wake_one_for(hwmodel::TaskShape shape, std::uint32_t task_ordinal) {

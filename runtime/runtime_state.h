@@ -192,6 +192,10 @@ class RuntimeState {
   const BlockedWait& blocked() const { return blocked_; }
 
   std::uint32_t next_dispatch_token() { return ++dispatch_token_; }
+  // Which task each core runs (NO_INDEX: idle), kept by the scheduler threads, so a snapshot or a
+  // stall report can name every core of an SPMD task whichever thread dispatched its blocks.
+  void set_core_task(int core, std::uint32_t ordinal) { core_task_.at(static_cast<std::size_t>(core)) = ordinal; }
+  std::vector<int> cores_of(std::uint32_t ordinal) const;
   // The descriptor a scheduler writes for `task`: its tensor arguments resolved to GM views
   // (external tensors at their address, runtime outputs where the heap put them).
   void describe_task(const TaskRecord& task, std::uint32_t token, hwmodel::TaskDescriptor& out) const;
@@ -230,6 +234,7 @@ class RuntimeState {
   std::uint32_t dispatch_token_ = 0;
   std::vector<std::uint32_t> task_op_;  // task ordinal -> index of the op that creates it
   RunTiming timing_;
+  std::vector<std::uint32_t> core_task_;
 };
 
 }  // namespace ptosim::runtime

@@ -3,6 +3,7 @@
 #include "runtime/runtime_messages.h"
 #include "simcore/model_assert.h"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -155,6 +156,7 @@ bool SchedulerThread::iterate() {
     if (!cond.fin || cond.token != slot.token || cond.fin_visible_ns > now) continue;
     TaskRecord& task = state_.task(slot.task);
     slot.task = NO_INDEX;
+    state_.set_core_task(slot.core->id(), NO_INDEX);
     --running_cores_;
     progress = true;
     if (++task.subtasks_done < task.subtasks_required) continue;
@@ -196,28 +198,46 @@ bool SchedulerThread::iterate() {
       const std::size_t taken = state_.decisions().choose(
           {ready_stream_, static_cast<std::uint64_t>(index_), static_cast<std::uint32_t>(shape)},
           std::span(tied_tasks, tied));
-      placement_cores_.clear();
-      for (const auto& placement : placements) placement_cores_.push_back(cores_[placement.front()].core->id());
-      const std::size_t choice =
-          state_.decisions().choose({core_stream_, queue[taken], 0}, std::span(placement_cores_));
-      Assignment assignment{queue[taken], placements[choice]};
+      const std::uint32_t ordinal = queue[taken];
       queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(taken));
-      TaskRecord& task = state_.task(assignment.task);
-      // A task is dispatched only when published, with its fanin satisfied, and only once.
+      TaskRecord& task = state_.task(ordinal);
+      // A task is dispatched only when published, with its fanin satisfied, and each block once.
       PTOSIM_ASSERT(task.published && task.fanin_refcount == task.fanin_count,
                     "task " + std::to_string(task.ordinal) + " dispatched before it was ready");
-      PTOSIM_ASSERT(!task.running && task.state == StoredState::pending,
+      PTOSIM_ASSERT(task.state == StoredState::pending && task.blocks_claimed < task.block_num,
                     "task " + std::to_string(task.ordinal) + " dispatched twice");
-      task.running = true;
-      task.thread = static_cast<std::uint32_t>(index_);
-      task.core = static_cast<std::uint32_t>(cores_[assignment.slots.front()].core->id());
-      for (std::size_t slot_index : assignment.slots) {
-        cores_[slot_index].task = assignment.task;
-        cores_[slot_index].token = state_.next_dispatch_token();
-        ++running_cores_;
+      // claim_block_range: a contiguous range of blocks, one per free core (cluster for MIX).
+      // Which free placement gets each block is a decision keyed by the task and the block.
+      const std::uint32_t first_block = task.blocks_claimed;
+      const std::uint32_t claimed =
+          std::min<std::uint32_t>(task.block_num - first_block, static_cast<std::uint32_t>(placements.size()));
+      for (std::uint32_t b = 0; b < claimed; ++b) {
+        const std::uint32_t block = first_block + b;
+        placement_cores_.clear();
+        for (const auto& placement : placements) placement_cores_.push_back(cores_[placement.front()].core->id());
+        const std::size_t choice = state_.decisions().choose({core_stream_, ordinal, block}, std::span(placement_cores_));
+        Assignment assignment{ordinal, block, placements[choice]};
+        placements.erase(placements.begin() + static_cast<std::ptrdiff_t>(choice));
+        if (block == 0) {
+          task.running = true;
+          task.thread = static_cast<std::uint32_t>(index_);
+          task.core = static_cast<std::uint32_t>(cores_[assignment.slots.front()].core->id());
+        }
+        for (std::size_t slot_index : assignment.slots) {
+          cores_[slot_index].task = ordinal;
+          cores_[slot_index].token = state_.next_dispatch_token();
+          state_.set_core_task(cores_[slot_index].core->id(), ordinal);
+          ++running_cores_;
+        }
+        cost_ns = add_ns(cost_ns, costs.dispatch_ns);
+        assignments.push_back(std::move(assignment));
       }
-      cost_ns = add_ns(cost_ns, costs.dispatch_ns);
-      assignments.push_back(std::move(assignment));
+      task.blocks_claimed += claimed;
+      // Blocks remain: re-push the task so that other threads take the rest.
+      if (task.blocks_claimed < task.block_num) {
+        queue.push_back(ordinal);
+        state_.wake_one_for(shape, ordinal);
+      }
       progress = true;
     }
   }
@@ -238,6 +258,8 @@ bool SchedulerThread::iterate() {
                                 state_.lanes().first_core + static_cast<std::uint32_t>(slot.core->id()),
                                 static_cast<std::int64_t>(lane_));
       state_.describe_task(task, slot.token, descriptor_);
+      descriptor_.block = assignment.block;
+      descriptor_.block_num = task.block_num;
       descriptor_.logs_accesses = slot_index == assignment.slots.front();
       slot.core->write_task(descriptor_, busy_until_ns_);
     }
@@ -353,11 +375,9 @@ void SchedulerThread::handle_watchdog() {
 
 std::uint64_t SchedulerThread::idle_iterations() { return idle_active_ ? clock_.loop_iterations(idle_loop_) : 0; }
 
-std::string SchedulerThread::core_label(std::size_t slot_index) const {
-  const CoreSlot& slot = cores_[slot_index];
-  std::string kind = slot.kind == CoreKind::aic ? "AIC" : slot.kind == CoreKind::aiv0 ? "AIV0" : "AIV1";
-  return "core=" + std::to_string(slot.core->id()) + "(" + kind + ")";
-}
+namespace {
+const char* core_kind_label(CoreKind kind) { return kind == CoreKind::aic ? "AIC" : kind == CoreKind::aiv0 ? "AIV0" : "AIV1"; }
+}  // namespace
 
 std::string SchedulerThread::cluster_lines(const std::string& prefix) const {
   // CLUSTER cluster_id=N aic=coreX(idle | busy kernel=K task=T cond_reg_state=ack|fin) ...
@@ -420,11 +440,9 @@ std::string SchedulerThread::stall_report(int& sub_class) {
       for (std::size_t i = 0; i < running.size() && i < 8; ++i) {
         out << prefix << " " << stall_task_line(*running[i], "RUNNING") << " running_on=[owner_thread="
             << running[i]->thread << " cores=[";
-        const SchedulerThread* owner = peers_.at(running[i]->thread);
         bool first = true;
-        for (std::size_t c = 0; c < owner->cores_.size(); ++c) {
-          if (owner->cores_[c].task != running[i]->ordinal) continue;
-          out << (first ? "" : " ") << owner->core_label(c);
+        for (int core : state_.cores_of(running[i]->ordinal)) {
+          out << (first ? "" : " ") << "core=" << core << "(" << core_kind_label(state_.topology().kind_of(core)) << ")";
           first = false;
         }
         out << "]]\n";

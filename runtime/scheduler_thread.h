@@ -56,6 +56,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   };
   struct Assignment {
     std::uint32_t task = 0;
+    std::uint32_t block = 0;
     std::vector<std::size_t> slots;
   };
   // What ends an idle stretch as a detector sees it: the legacy iteration count, or the
@@ -83,7 +84,6 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   // TIMEOUT_EXIT, the shutdown snapshot and one [STALL ...] round over every thread.
   std::string stall_report(int& sub_class);
   std::string cluster_lines(const std::string& prefix) const;
-  std::string core_label(std::size_t slot_index) const;
   std::uint64_t idle_iterations();
 
   int index_;

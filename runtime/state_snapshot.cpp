@@ -34,16 +34,9 @@ TaskView describe_task(const RuntimeState& state, const TaskRecord& task) {
   view.scope_depth = task.scope_depth;
   view.kind = kind_name(task.kind);
   if (task.kind == TaskKind::kernel) view.kernel = state.kernels().at(task.kernel).name;
-  if (task.running && task.core != NO_CORE) {
-    const hwmodel::Topology& topo = state.topology();
-    if (task.shape == hwmodel::TaskShape::mix) {
-      int cluster = topo.cluster_of(static_cast<int>(task.core));
-      for (auto kind : {hwmodel::CoreKind::aic, hwmodel::CoreKind::aiv0, hwmodel::CoreKind::aiv1}) {
-        view.cores.push_back(topo.core_name(topo.core_id(cluster, kind)));
-      }
-    } else {
-      view.cores.push_back(topo.core_name(static_cast<int>(task.core)));
-    }
+  if (task.running) {
+    // Every core running one of its blocks (an SPMD task's blocks may sit on several threads).
+    for (int core : state.cores_of(task.ordinal)) view.cores.push_back(state.topology().core_name(core));
   }
   for (const FaninEdge& edge : task.producers) {
     if (edge.wait) view.producers.push_back(edge.producer);

@@ -70,9 +70,13 @@ struct TaskRecord {
   std::vector<std::uint64_t> output_addresses;
   std::uint64_t dep_pool_mark = 0;
 
+  // A task runs block_num blocks (SPMD), each on one core or one cluster (MIX); it completes
+  // when every core of every block has reported FIN.
+  std::uint32_t block_num = 1;
+  std::uint32_t blocks_claimed = 0;  // blocks handed to cores so far (claimed in contiguous ranges)
   std::uint32_t subtasks_required = 0;
   std::uint32_t subtasks_done = 0;
-  std::uint32_t core = NO_CORE;  // first core it runs on
+  std::uint32_t core = NO_CORE;  // first core its first block runs on
   std::uint32_t thread = NO_CORE;
 
   TimeNs ready_ns = -1;

@@ -24,6 +24,7 @@ inline constexpr std::uint64_t MAX_EXPANSION_STEPS = 8'000'000;
 inline constexpr std::size_t MAX_PROGRAM_PARAMS = 1'000;
 // Identifiers (kernels, tensors, parameters, loop variables) and task name templates.
 inline constexpr std::size_t MAX_NAME_LENGTH = 256;
+inline constexpr std::int64_t MAX_BLOCK_NUM = 4096;  // blocks of one SPMD task
 
 struct SeedRange {
   std::uint64_t first = 0;

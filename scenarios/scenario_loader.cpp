@@ -607,8 +607,9 @@ class Loader {
     for (const auto& [name, value] : field->items()) {
       const Field kernel = child(field, name);
       if (!is_identifier(name)) fail_raw(kernel, "kernel name '" + name + "' is not an identifier");
-      check_object(kernel, {"core", "duration_ns", "host_compute_ns", "description", "reads", "writes", "data_flow"},
-                   {"core", "duration_ns"});
+      check_object(kernel, {"core", "duration_ns", "host_compute_ns", "description", "reads", "writes", "data_flow",
+                            "block_num", "program"},
+                   {"core"});
       hwmodel::KernelSpec spec;
       spec.name = name;
       const Field core = child(kernel, "core");
@@ -622,7 +623,13 @@ class Loader {
       } else {
         fail(core, "\"aic\", \"aiv\" or \"mix\", found \"" + core_kind + "\"");
       }
-      runtime::DurationRange range = duration_range(child(kernel, "duration_ns"), 0);
+      if (has(kernel, "block_num")) spec.block_num = static_cast<std::uint32_t>(integer(child(kernel, "block_num"), 1, MAX_BLOCK_NUM));
+      if (!has(kernel, "duration_ns") && !has(kernel, "program")) {
+        Field missing{kernel.value, &kernel, "duration_ns", 0, false};
+        fail_raw(missing, "missing required key 'duration_ns' (a kernel without a program needs one)");
+      }
+      runtime::DurationRange range = has(kernel, "duration_ns") ? duration_range(child(kernel, "duration_ns"), 0)
+                                                                : runtime::DurationRange{0, 0};
       // On the simulator board a kernel is host code: what it costs is its host compute, which
       // needs a host CPU for its whole length. The board ignores it.
       if (has(kernel, "host_compute_ns")) {
