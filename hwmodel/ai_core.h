@@ -6,12 +6,17 @@
 //
 // Modelled: register visibility latency, receive-to-start latency, kernel duration, FIN
 // visibility latency, and the kernel's GM accesses at task level: the core logs the views of the
-// task descriptor with the kernel's start and end (hwmodel/global_memory.h). Left out for now:
-// the dual-slot pending task, early dispatch doorbells, pipe-level kernel micro-programs (a
-// later hardware issue), hardware faults.
+// task descriptor with the kernel's start and end (hwmodel/global_memory.h). A kernel with a
+// micro-program instead runs one block's op list as a schedule of timed operations computed when
+// the task is written (hwmodel/micro_program.h): its end is known in advance, or it never comes
+// (a wedged core never posts FIN), and its GM accesses are logged burst by burst. The core keeps
+// its data cache across tasks. Faults: slow_core scales the core's durations, commit_delay
+// overrides its commit-delay range, mte_hang can wedge it. Left out: the dual-slot pending task,
+// early dispatch doorbells.
 #pragma once
 
 #include "hwmodel/global_memory.h"
+#include "hwmodel/micro_program.h"
 #include "hwmodel/task_descriptor.h"
 #include "hwmodel/topology.h"
 #include "simcore/decision_source.h"
@@ -21,7 +26,9 @@
 #include "simcore/thread_clock.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace ptosim::hwmodel {
 
@@ -37,12 +44,16 @@ struct KernelSpec {
   // SPMD: a task of this kernel runs this many blocks, each on one core of its shape (one
   // cluster for MIX), with its block index (runtime-model.md §6.4).
   std::uint32_t block_num = 1;
+  // A micro-program (one op list per block), or null: the duration model above.
+  std::shared_ptr<const KernelProgram> program;
 };
 
 struct CoreTiming {
   TimeNs register_visible_ns = 140;  // AICPU MMIO store -> AICore sees the new token
   TimeNs start_latency_ns = 349;     // token seen -> kernel starts (payload invalidate, args)
   TimeNs fin_visible_ns = 600;       // kernel ends -> FIN visible to an AICPU COND poll
+  PipeTiming pipes;                  // micro-program operation costs
+  CommitModel commit;                // when GM writes become visible, and when FIN is posted
 };
 
 // The COND register: the token of the last task and whether it has finished.
@@ -67,6 +78,10 @@ class AiCore {
   int id() const { return id_; }
   CoreKind kind() const { return kind_; }
   void set_observer(CoreObserver* observer) { observer_ = observer; }
+  void set_faults(const CoreFaults& faults) { faults_ = faults; }
+  // Why the core stopped making progress, when a fault or an unsatisfiable wait wedged it.
+  bool wedged() const { return wedged_; }
+  const std::string& wedge_reason() const { return wedge_reason_; }
 
   // AICPU MMIO store of a task descriptor that lands at `store_ns` (now or later: the AICPU
   // publishes a batch after building its payloads). The AICPU only writes a core whose previous
@@ -99,6 +114,13 @@ class AiCore {
   simcore::ThreadClock& clock_;
   GlobalMemory& memory_;
   simcore::StreamId duration_stream_;
+  ScheduleKeys schedule_keys_;
+  CoreFaults faults_;
+  DataCache cache_;
+  std::vector<ProgramAccess> program_accesses_;  // of the current block, relative to its start
+  bool wedged_ = false;
+  std::string wedge_reason_;
+  simcore::WaitSignal never_;  // what a wedged core waits for
   // Polling the register for a task, for the whole run (a cost only where polls are simulated;
   // nothing reads its count).
   simcore::WaitLoop polls_;

@@ -12,10 +12,12 @@
 // waits on a value: the access log is resolved against the versions after the run
 // (runtime/data_oracle.h), in (time, sequence) order.
 //
-// Left out (the hardware issue adds them): bursts that retire and commit later, pipes and flags,
-// the per-core data cache, SPMD blocks.
+// Kernels with a micro-program log their GM traffic burst by burst instead (ProgramAccess): loads
+// when they sample, stores when each burst commits, data-cache fills, reads, writes and
+// write-backs; the oracle replays them together with the task-level accesses.
 #pragma once
 
+#include "hwmodel/micro_program.h"
 #include "hwmodel/task_descriptor.h"
 #include "simcore/sim_time.h"
 
@@ -80,12 +82,15 @@ struct GmTaskAccess {
 struct GmAccessLog {
   std::vector<GmTaskAccess> tasks;  // in the order the kernels ended
   std::vector<GmView> views;
+  std::vector<ProgramAccess> program;  // micro-program bursts and cache traffic, in the order logged
 };
 
 class GlobalMemory {
  public:
   // A core ran `descriptor` over [start_ns, end_ns].
   void log_task(const TaskDescriptor& descriptor, std::uint32_t core, TimeNs start_ns, TimeNs end_ns);
+  // One GM access of a micro-program (a burst, a cache fill, a write-back ...).
+  void log_program(const ProgramAccess& access) { log_.program.push_back(access); }
   const GmAccessLog& log() const { return log_; }
   GmAccessLog take_log() { return std::move(log_); }
 

@@ -63,6 +63,7 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, 
   result.snapshot = output.verdict.snapshot;
   result.wait_chain = output.verdict.wait_chain;
   result.findings = analysis->races.findings;
+  result.findings.insert(result.findings.end(), analysis->program_findings.begin(), analysis->program_findings.end());
   result.findings.insert(result.findings.end(), output.findings.begin(), output.findings.end());
   if (result.outcome == simcore::Outcome::pass) {
     runtime::DataVerdict data = analysis->reference->judge(output.gm_accesses, output.sim_time_ns);

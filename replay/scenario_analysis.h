@@ -18,6 +18,7 @@ namespace ptosim::replay {
 struct ScenarioAnalysis {
   runtime::TaskGraph graph;
   RaceReport races;  // its findings are reported on every run of the scenario
+  std::vector<simcore::Finding> program_findings;  // micro-program hazards, on every run too
   std::unique_ptr<runtime::DataReference> reference;
 };
 

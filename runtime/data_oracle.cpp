@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <queue>
+#include <set>
 
 namespace ptosim::runtime {
 
@@ -122,6 +123,10 @@ DataReference::DataReference(const Program& program, const std::vector<hwmodel::
     view_segments_.insert(view_segments_.end(), op.args.size(), NO_INDEX);
     if (op.kind != OpKind::submit) continue;  // alloc and dummy tasks touch no GM
     const hwmodel::KernelSpec& kernel = kernels.at(op.kernel);
+    if (kernel.program) {
+      reference_program(task, op, kernel, external_written);
+      continue;
+    }
     // Sequential semantics: the task reads what every earlier task wrote, then writes.
     for (int pass = 0; pass < 2; ++pass) {
       const bool writing = pass == 1;
@@ -157,6 +162,50 @@ DataReference::DataReference(const Program& program, const std::vector<hwmodel::
   segment_pieces_.push_back(static_cast<std::uint32_t>(pieces_.size()));
   for (std::uint32_t e = 0; e < external_written.size(); ++e) {
     if (external_written[e]) written_externals_.push_back(e);
+  }
+}
+
+std::uint32_t DataReference::arg_buffer(std::uint32_t task, const ProgramOp& op, std::uint32_t arg) const {
+  std::uint32_t output_index = 0;
+  for (std::uint32_t a = 0; a < arg; ++a) output_index += op.args[a].kind == ArgKind::output ? 1 : 0;
+  return buffer_of(task, op.args.at(arg), output_index);
+}
+
+void DataReference::reference_program(std::uint32_t task, const ProgramOp& op, const hwmodel::KernelSpec& kernel,
+                                      std::vector<bool>& external_written) {
+  std::vector<std::vector<ElementRange>> bursts;
+  for (std::uint32_t block = 0; block < kernel.program->blocks.size(); ++block) {
+    std::uint32_t reads = 0;
+    std::uint32_t writes = 0;
+    for (const hwmodel::MicroOp& micro : kernel.program->blocks[block]) {
+      const bool read = micro.kind == hwmodel::MicroOpKind::tload || micro.kind == hwmodel::MicroOpKind::scalar_load;
+      const bool write = micro.kind == hwmodel::MicroOpKind::tstore || micro.kind == hwmodel::MicroOpKind::scalar_store;
+      if (!read && !write) continue;
+      const ArgSpec& spec = op.args.at(micro.gm.arg);
+      const std::uint32_t buffer = arg_buffer(task, op, micro.gm.arg);
+      TensorLayout view;
+      const std::string problem = hwmodel::operand_layout(spec.layout, micro.gm, view);
+      PTOSIM_ASSERT(problem.empty(), "a validated GM operand does not fit: " + problem);
+      hwmodel::burst_ranges(view, bursts);
+      const std::uint32_t element_bytes = hwmodel::dtype_bytes(view.dtype);
+      const std::uint32_t number = read ? reads++ : writes++;
+      if (write && spec.source.external != NO_INDEX) external_written[spec.source.external] = true;
+      for (std::uint32_t b = 0; b < bursts.size(); ++b) {
+        if (read) {
+          program_segments_[{task, block, number, b}] = static_cast<std::uint32_t>(segment_pieces_.size());
+          segment_pieces_.push_back(static_cast<std::uint32_t>(pieces_.size()));
+        }
+        for (const ElementRange& run : bursts[b]) {
+          const std::uint64_t begin = bytes_of(run.begin, element_bytes);
+          const std::uint64_t end = bytes_of(run.end, element_bytes);
+          if (read) {
+            final_[buffer].read(begin, end, pieces_);
+          } else {
+            final_[buffer].write(begin, end, Version{task, static_cast<std::uint16_t>(number), false});
+          }
+        }
+      }
+    }
   }
 }
 
@@ -249,7 +298,115 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
   std::vector<VersionPiece> observed;
   std::vector<ByteRange> ranges;
   std::string first_wrong;
-  for (std::uint32_t index : order) {
+  // Micro-program accesses in time order (reads first at equal times), merged with the above.
+  std::vector<std::uint32_t> program_order(log.program.size());
+  for (std::uint32_t i = 0; i < program_order.size(); ++i) program_order[i] = i;
+  auto program_key = [&log](std::uint32_t i) {
+    return std::pair<TimeNs, std::uint32_t>{log.program[i].time_ns, hwmodel::is_read(log.program[i].kind) ? 0u : 1u};
+  };
+  std::stable_sort(program_order.begin(), program_order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return program_key(a) < program_key(b); });
+  std::map<std::pair<std::uint32_t, std::uint64_t>, hwmodel::VersionMap> cache_lines;  // (core, line) -> contents
+  std::set<std::array<std::uint32_t, 3>> bad_reads;  // (task, block, read number) that saw a wrong version
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::vector<std::uint32_t>>> dependencies;
+  std::vector<VersionPiece> scratch;
+  std::vector<VersionPiece> expected_pieces;
+  auto process_program = [&](const hwmodel::ProgramAccess& access) {
+    const ProgramOp& op = program_.ops[task_ops_[access.task]];
+    const hwmodel::KernelSpec& kernel = kernels_.at(op.kernel);
+    const std::uint64_t line = access.begin / hwmodel::CACHE_LINE_BYTES * hwmodel::CACHE_LINE_BYTES;
+    switch (access.kind) {
+      case hwmodel::ProgramAccessKind::load:
+      case hwmodel::ProgramAccessKind::cache_read: {
+        observed.clear();
+        auto image = cache_lines.find({access.core, line});
+        if (access.kind == hwmodel::ProgramAccessKind::cache_read && image != cache_lines.end()) {
+          image->second.read(access.begin, access.end, observed);
+        } else {
+          memory.read(access.begin, access.end, observed);
+        }
+        for (VersionPiece& piece : observed) {
+          piece.begin -= access.base;
+          piece.end -= access.base;
+        }
+        const std::uint32_t segment = program_segments_.at({access.task, access.block, access.access, access.burst});
+        const std::uint64_t lo = access.begin - access.base;
+        const std::uint64_t hi = access.end - access.base;
+        expected_pieces.clear();
+        for (std::uint32_t p = segment_pieces_[segment]; p < segment_pieces_[segment + 1]; ++p) {
+          VersionPiece piece = pieces_[p];
+          piece.begin = std::max(piece.begin, lo);
+          piece.end = std::min(piece.end, hi);
+          if (piece.begin < piece.end) expected_pieces.push_back(piece);
+        }
+        const ArgSpec& spec = op.args.at(access.arg);
+        const bool runtime_allocated = spec.kind == ArgKind::output || spec.source.external == NO_INDEX;
+        ranges.clear();
+        if (compare(observed, expected_pieces.data(), expected_pieces.size(), runtime_allocated, &ranges) == 0) return;
+        ++verdict.wrong_reads;
+        bad_reads.insert({access.task, access.block, access.access});
+        if (first_wrong.empty()) {
+          const std::uint32_t element_bytes = hwmodel::dtype_bytes(spec.layout.dtype);
+          first_wrong = "task '" + program_.task_names[access.task] + "' (ordinal " + std::to_string(access.task) + ") block " +
+                        std::to_string(access.block) + " read " + tensor_name_of(program_, task_ops_, access.task, access.arg) +
+                        " elements [" + std::to_string(ranges[0].begin / element_bytes) + ", " +
+                        std::to_string(ranges[0].end / element_bytes) + ") at t=" + std::to_string(access.time_ns) +
+                        " ns (" + (access.kind == hwmodel::ProgramAccessKind::load ? "MTE2 load" : "scalar load") +
+                        " of a micro-program) before the write the sequential program sees had reached it";
+        }
+        return;
+      }
+      case hwmodel::ProgramAccessKind::commit:
+      case hwmodel::ProgramAccessKind::cache_write: {
+        auto deps = dependencies.find({op.kernel, access.block});
+        if (deps == dependencies.end()) {
+          deps = dependencies.emplace(std::pair{op.kernel, access.block},
+                                      hwmodel::store_dependencies(kernel.program->blocks.at(access.block))).first;
+        }
+        bool tainted = false;
+        for (std::uint32_t read : deps->second.at(access.access)) tainted = tainted || bad_reads.count({access.task, access.block, read}) != 0;
+        const Version version{access.task, static_cast<std::uint16_t>(access.access), tainted};
+        if (access.kind == hwmodel::ProgramAccessKind::commit) {
+          memory.write(access.begin, access.end, version);
+        } else {
+          cache_lines[{access.core, line}].write(access.begin, access.end, version);
+        }
+        return;
+      }
+      case hwmodel::ProgramAccessKind::cache_fill: {
+        hwmodel::VersionMap image;
+        scratch.clear();
+        memory.read(access.begin, access.end, scratch);
+        for (const VersionPiece& piece : scratch) image.write(piece.begin, piece.end, piece.version);
+        cache_lines[{access.core, line}] = std::move(image);
+        return;
+      }
+      case hwmodel::ProgramAccessKind::writeback: {
+        auto image = cache_lines.find({access.core, line});
+        if (image == cache_lines.end()) return;
+        scratch.clear();
+        image->second.read(access.begin, access.end, scratch);
+        for (const VersionPiece& piece : scratch) memory.write(piece.begin, piece.end, piece.version);
+        cache_lines.erase(image);
+        return;
+      }
+    }
+  };
+  std::size_t next_task_event = 0;
+  std::size_t next_program = 0;
+  while (next_task_event < order.size() || next_program < program_order.size()) {
+    bool take_program = next_task_event == order.size();
+    if (!take_program && next_program < program_order.size()) {
+      const Event& head = events[order[next_task_event]];
+      take_program = program_key(program_order[next_program]) < std::pair<TimeNs, std::uint32_t>{head.time_ns, head.write};
+    }
+    if (take_program) {
+      const hwmodel::ProgramAccess& access = log.program[program_order[next_program++]];
+      if (access.time_ns > end_ns) break;
+      process_program(access);
+      continue;
+    }
+    const std::uint32_t index = order[next_task_event++];
     const Event& event = events[index];
     if (event.time_ns > end_ns) break;
     const hwmodel::GmTaskAccess& task = log.tasks[event.record];

@@ -17,13 +17,21 @@
 // write still is one. The final contents of every external tensor the program writes are
 // compared too: the host reads them after the run.
 //
+// Micro-program kernels are judged burst by burst: the reference executes each block's ops in
+// program order with every store committed before the next op (scalar accesses go straight to
+// GM); the run replays the logged bursts, cache fills, cache reads and writes and write-backs in
+// time order, keeping each core's cache lines as versions. A tile loaded from a mismatched
+// version taints what is computed from it and every store of it (tile granularity).
+//
 // The oracle watches; it never changes what the run did or decided.
 #pragma once
 
 #include "hwmodel/global_memory.h"
 #include "runtime/program.h"
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,6 +64,11 @@ class DataReference {
  private:
   struct Reading;
   std::uint32_t buffer_of(std::uint32_t task, const ArgSpec& spec, std::uint32_t output_index) const;
+  // A micro-program task executed sequentially: blocks in order, ops in program order, every
+  // store committed before the next op.
+  void reference_program(std::uint32_t task, const ProgramOp& op, const hwmodel::KernelSpec& kernel,
+                         std::vector<bool>& external_written);
+  std::uint32_t arg_buffer(std::uint32_t task, const ProgramOp& op, std::uint32_t arg) const;
 
   const Program& program_;
   const std::vector<hwmodel::KernelSpec>& kernels_;
@@ -67,6 +80,8 @@ class DataReference {
   std::vector<std::uint32_t> view_segments_;   // task_view_base_[task] + arg -> first read segment
   std::vector<std::uint32_t> task_view_base_;
   std::vector<hwmodel::VersionMap> final_;     // per logical buffer, after the last task
+  // Micro-program reads of the reference: (task, block, read number, burst) -> first segment.
+  std::map<std::array<std::uint32_t, 4>, std::uint32_t> program_segments_;
   std::vector<std::uint32_t> written_externals_;
 };
 

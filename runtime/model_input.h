@@ -34,6 +34,8 @@ struct ModelInput {
   std::vector<hwmodel::KernelSpec> kernels;
   Program program;
   RunLimits limits;
+  // Per core id: the faults declared for it (empty: none).
+  std::vector<hwmodel::CoreFaults> core_faults;
 };
 
 }  // namespace ptosim::runtime

@@ -91,6 +91,9 @@ void RunMonitor::orchestrator_wait_satisfied() {
 
 void RunMonitor::scheduler_progress(std::uint32_t task_ordinal) {
   if (!fired_ || site_ != DetectorSite::scheduler || settled_false_) return;
+  // The verdict follows the task the watchdog blamed: another task completing elsewhere does
+  // not show that a RUNNING task whose core never reports FIN could make progress.
+  if (report_->stuck_task != NO_INDEX && task_ordinal != report_->stuck_task) return;
   std::ostringstream detail;
   detail << task_label(state_, task_ordinal) << " completed at t=" << simcore::now() << " ns";
   settle_false(detail.str());

@@ -47,6 +47,8 @@ class RunMonitor {
   // the bounded shadow continuation.
   void detector_fired(RuntimeReport report, DetectorSite site);
   bool detectors_silenced() const { return fired_; }
+  // The RUNNING task a scheduler timeout blamed (S1), NO_INDEX otherwise.
+  std::uint32_t blamed_task() const { return report_ ? report_->stuck_task : NO_INDEX; }
 
   // The orchestrator's blocked wait succeeded. After an orchestrator-side firing this settles
   // the verdict (deadlock_false) and ends the run.

@@ -58,6 +58,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
     cores.push_back(std::make_unique<hwmodel::AiCore>(c, topology.kind_of(c), lanes.first_core + static_cast<std::uint32_t>(c),
                                                       input.platform.core_timing, decisions, events,
                                                       *core_clocks[static_cast<std::size_t>(c)], memory));
+    if (!input.core_faults.empty()) cores.back()->set_faults(input.core_faults.at(static_cast<std::size_t>(c)));
     core_ptrs.push_back(cores.back().get());
   }
   std::vector<std::unique_ptr<SchedulerThread>> threads;

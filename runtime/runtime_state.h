@@ -103,6 +103,8 @@ struct RuntimeReport {
   TimeNs time_ns = 0;
   std::string actor;
   int stall_sub_class = 0;  // code 100 only
+  // Code 100, S1 running-stalled: the RUNNING task the watchdog blamed (NO_INDEX otherwise).
+  std::uint32_t stuck_task = NO_INDEX;
   int ring = -1;            // the ring the detector judged, if any
 };
 

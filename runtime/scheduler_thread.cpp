@@ -161,7 +161,7 @@ bool SchedulerThread::iterate() {
     progress = true;
     if (++task.subtasks_done < task.subtasks_required) continue;
     cost_ns = add_ns(cost_ns, complete(task));
-    last_completed = task.ordinal;
+    if (last_completed == NO_INDEX || last_completed != monitor_.blamed_task()) last_completed = task.ordinal;
   }
 
   // 2. Dummy tasks (threads 0..2): completed inline.
@@ -171,7 +171,7 @@ bool SchedulerThread::iterate() {
       TaskRecord& task = state_.task(dummies.front());
       dummies.pop_front();
       cost_ns = add_ns(cost_ns, complete(task));
-      last_completed = task.ordinal;
+      if (last_completed == NO_INDEX || last_completed != monitor_.blamed_task()) last_completed = task.ordinal;
       progress = true;
     }
   }
@@ -369,7 +369,7 @@ void SchedulerThread::handle_watchdog() {
   report.detector = legacy ? "legacy idle-iteration limit" : "scheduler watchdog";
   report.actor = "scheduler thread " + std::to_string(index_);
   report.time_ns = simcore::now();
-  report.message = stall_report(report.stall_sub_class);
+  report.message = stall_report(report.stall_sub_class, report.stuck_task);
   monitor_.detector_fired(std::move(report), DetectorSite::scheduler);
 }
 
@@ -401,7 +401,7 @@ std::string SchedulerThread::cluster_lines(const std::string& prefix) const {
   return out.str();
 }
 
-std::string SchedulerThread::stall_report(int& sub_class) {
+std::string SchedulerThread::stall_report(int& sub_class, std::uint32_t& stuck_task) {
   // Scan the live tasks of every ring: RUNNING > READY > WAIT > orchestrator not done.
   std::vector<const TaskRecord*> running;
   std::vector<const TaskRecord*> ready;
@@ -419,9 +419,14 @@ std::string SchedulerThread::stall_report(int& sub_class) {
   sub_class = !running.empty() ? 1 : !ready.empty() ? 3 : !waiting.empty() ? 4 : !state_.orchestration_done() ? 5 : 99;
   const TaskRecord* stuck = !running.empty() ? running.front() : !ready.empty() ? ready.front()
                                                                   : !waiting.empty() ? waiting.front() : nullptr;
-  const std::string stuck_core =
-      stuck != nullptr && stuck->running ? state_.topology().core_name(static_cast<int>(stuck->core)) : "-";
+  // The core the stuck task still occupies (an SPMD task's finished blocks have left theirs).
+  std::string stuck_core = "-";
+  if (stuck != nullptr && stuck->running) {
+    const std::vector<int> cores = state_.cores_of(stuck->ordinal);
+    stuck_core = state_.topology().core_name(cores.empty() ? static_cast<int>(stuck->core) : cores.front());
+  }
   const std::uint64_t stuck_id = stuck != nullptr ? stuck->task_id() : 0;
+  stuck_task = sub_class == 1 && stuck != nullptr ? stuck->ordinal : NO_INDEX;
   // total_tasks_ is only published when orchestration is done.
   const std::uint32_t total = state_.orchestration_done() ? state_.tasks_allocated() : 0;
   const std::uint64_t iterations = idle_iterations();

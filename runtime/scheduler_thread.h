@@ -82,7 +82,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   std::uint32_t drain_deferred();
   void handle_watchdog();
   // TIMEOUT_EXIT, the shutdown snapshot and one [STALL ...] round over every thread.
-  std::string stall_report(int& sub_class);
+  std::string stall_report(int& sub_class, std::uint32_t& stuck_task);
   std::string cluster_lines(const std::string& prefix) const;
   std::uint64_t idle_iterations();
 

@@ -16,7 +16,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -43,6 +45,7 @@ constexpr std::int64_t MAX_ARG_RUNS = 1 << 20;      // contiguous element runs o
 // fit the simulated clock with room to spare: at most 10^15 ns (about 11.6 days), far beyond
 // any run's time budget and below 2^53, where the engine's clock stays exact.
 constexpr std::int64_t MAX_DETECTOR_WINDOW_NS = 1'000'000'000'000'000LL;
+constexpr std::size_t MAX_BLOCK_OPS = 65'535;       // operations of one block of a micro-program
 
 std::string escape_token(std::string_view token) {
   std::string out;
@@ -160,11 +163,7 @@ class Loader {
     check_scope_fits(program, 0);
     program_.externals = externals_;
     scenario.model.program = std::move(program_);
-    if (has(root, "faults")) {
-      const Field faults = child(root, "faults");
-      if (!faults->is_array()) fail(faults, "an array of faults");
-      if (!faults->empty()) fail(child(faults, std::size_t{0}), "no faults: format v1 defines no fault kinds yet (use [])");
-    }
+    if (has(root, "faults")) load_faults(child(root, "faults"), scenario.model);
     if (has(root, "expect")) scenario.expect = load_expect(child(root, "expect"));
     scenario.warnings = warnings_;
     return scenario;
@@ -356,7 +355,7 @@ class Loader {
   // ---------------------------------------------------------------- sections
   void load_platform(const Field& field, runtime::PlatformConfig& platform) {
     check_object(field, {"kind", "clusters", "scheduler_threads", "core_timing", "host_cpus", "background_threads",
-                         "time_slice_ns", "host_costs"},
+                         "time_slice_ns", "host_costs", "memory"},
                  {"clusters", "scheduler_threads"});
     if (has(field, "kind")) {
       const Field kind = child(field, "kind");
@@ -407,7 +406,9 @@ class Loader {
       }
       platform.host = host;
       // Registers and COND are host memory: a write is there at once, seen at the next poll.
-      platform.core_timing = hwmodel::CoreTiming{0, 0, 0};
+      platform.core_timing.register_visible_ns = 0;
+      platform.core_timing.start_latency_ns = 0;
+      platform.core_timing.fin_visible_ns = 0;
     }
     if (has(field, "core_timing")) {
       const Field timing = child(field, "core_timing");
@@ -416,6 +417,79 @@ class Loader {
       if (has(timing, "register_visible_ns")) t.register_visible_ns = duration(child(timing, "register_visible_ns"));
       if (has(timing, "start_latency_ns")) t.start_latency_ns = duration(child(timing, "start_latency_ns"));
       if (has(timing, "fin_visible_ns")) t.fin_visible_ns = duration(child(timing, "fin_visible_ns"));
+    }
+    if (has(field, "memory")) {
+      // How GM writes become visible: no source gives the commit delay, so each scenario states
+      // the range it chose; and whether a kernel's FIN waits for its bursts to commit.
+      const Field memory = child(field, "memory");
+      check_object(memory, {"commit_delay_ns", "fin_before_commit"}, {});
+      auto& commit = platform.core_timing.commit;
+      if (has(memory, "commit_delay_ns")) {
+        const runtime::DurationRange range = duration_range(child(memory, "commit_delay_ns"), 0);
+        commit.commit_min_ns = range.min_ns;
+        commit.commit_max_ns = range.max_ns;
+      }
+      if (has(memory, "fin_before_commit")) commit.fin_before_commit = boolean(child(memory, "fin_before_commit"));
+    }
+  }
+
+  // Faults, declared as data: mte_hang (a chance per MTE2 read overlapping an in-flight MTE3
+  // write's line), slow_core (a duration multiplier), commit_delay (a range per core).
+  void load_faults(const Field& faults, runtime::ModelInput& model) {
+    if (!faults->is_array()) fail(faults, "an array of faults");
+    if (faults->size() > 1024) fail(faults, "at most 1024 faults");
+    const int cores = 3 * model.platform.clusters;
+    model.core_faults.assign(static_cast<std::size_t>(cores), hwmodel::CoreFaults{});
+    for (std::size_t i = 0; i < faults->size(); ++i) {
+      const Field fault = child(faults, i);
+      if (!fault->is_object() || !has(fault, "kind")) fail(fault, "a fault object with a \"kind\"");
+      const Field kind_field = child(fault, "kind");
+      const std::string kind = string(kind_field);
+      std::vector<std::int64_t> targets;
+      auto target_cores = [&](bool required) {
+        targets.clear();
+        if (!has(fault, "cores")) {
+          if (required) fail_raw(fault, "missing required key 'cores'");
+          for (int c = 0; c < cores; ++c) targets.push_back(c);
+          return;
+        }
+        targets = int_list(child(fault, "cores"), 1, static_cast<std::size_t>(cores), 0, cores - 1);
+      };
+      if (kind == "mte_hang") {
+        check_object(fault, {"kind", "chance", "cores", "description"}, {"kind", "chance"});
+        const Field chance = child(fault, "chance");
+        if (!chance->is_array() || chance->size() != 2) fail(chance, "an integer ratio [num, den]");
+        const auto den = static_cast<std::uint32_t>(integer(child(chance, std::size_t{1}), 1, 1'000'000));
+        const auto num = static_cast<std::uint32_t>(integer(child(chance, std::size_t{0}), 0, den));
+        target_cores(false);
+        for (std::int64_t c : targets) {
+          model.core_faults[static_cast<std::size_t>(c)].hang_num = num;
+          model.core_faults[static_cast<std::size_t>(c)].hang_den = den;
+        }
+      } else if (kind == "slow_core") {
+        check_object(fault, {"kind", "factor", "cores", "description"}, {"kind", "factor", "cores"});
+        const Field factor = child(fault, "factor");
+        if (!factor->is_array() || factor->size() != 2) fail(factor, "an integer ratio [num, den] (2, 1 doubles every duration)");
+        const auto num = static_cast<std::uint32_t>(integer(child(factor, std::size_t{0}), 1, 1000));
+        const auto den = static_cast<std::uint32_t>(integer(child(factor, std::size_t{1}), 1, 1000));
+        target_cores(true);
+        for (std::int64_t c : targets) {
+          model.core_faults[static_cast<std::size_t>(c)].slow_num = num;
+          model.core_faults[static_cast<std::size_t>(c)].slow_den = den;
+        }
+      } else if (kind == "commit_delay") {
+        check_object(fault, {"kind", "commit_delay_ns", "cores", "description"}, {"kind", "commit_delay_ns", "cores"});
+        const runtime::DurationRange range = duration_range(child(fault, "commit_delay_ns"), 0);
+        target_cores(true);
+        for (std::int64_t c : targets) {
+          hwmodel::CoreFaults& f = model.core_faults[static_cast<std::size_t>(c)];
+          f.commit_override = true;
+          f.commit_min_ns = range.min_ns;
+          f.commit_max_ns = range.max_ns;
+        }
+      } else {
+        fail(kind_field, "a fault kind: \"mte_hang\", \"slow_core\" or \"commit_delay\", found \"" + kind + "\"");
+      }
     }
   }
 
@@ -669,8 +743,228 @@ class Loader {
           fail(flow, "\"task\" (a wrong input taints every later write) or \"row\" (input row i feeds output row i), found \"" + granularity + "\"");
         }
       }
+      if (has(kernel, "program")) {
+        if (spec.shape == hwmodel::TaskShape::mix) {
+          fail_raw(child(kernel, "program"), "a micro-program runs on one core: give it to an \"aic\" or \"aiv\" kernel");
+        }
+        spec.program = load_kernel_program(child(kernel, "program"), spec);
+      }
       kernel_index_[name] = static_cast<std::uint32_t>(kernels.size());
       kernels.push_back(spec);
+    }
+  }
+
+  // ---------------------------------------------------------------- kernel micro-programs
+  // A kernel's `program` is expanded once per block index (variables `block` and `block_num`
+  // and its own loop variables; program parameters are not visible here) into a flat op list.
+  std::shared_ptr<const hwmodel::KernelProgram> load_kernel_program(const Field& field, const hwmodel::KernelSpec& spec) {
+    check_object(field, {"tiles", "body"}, {"tiles", "body"});
+    auto program = std::make_shared<hwmodel::KernelProgram>();
+    const Field tiles = child(field, "tiles");
+    if (!tiles->is_array()) fail(tiles, std::string("an array of tile names, found ") + type_name(*tiles));
+    if (tiles->size() >= hwmodel::NO_TILE) fail(tiles, "fewer than 65535 tiles");
+    for (std::size_t i = 0; i < tiles->size(); ++i) {
+      const Field tile = child(tiles, i);
+      const std::string name = string(tile);
+      if (!is_identifier(name)) fail(tile, "a tile name (an identifier)");
+      if (std::find(program->tiles.begin(), program->tiles.end(), name) != program->tiles.end()) {
+        fail_raw(tile, "tile '" + name + "' is declared twice");
+      }
+      program->tiles.push_back(name);
+    }
+    kernel_program_ = program.get();
+    program_core_aic_ = spec.shape == hwmodel::TaskShape::aic;
+    std::uint64_t total = 0;
+    for (std::uint32_t block = 0; block < spec.block_num; ++block) {
+      env_.push("block", block);
+      env_.push("block_num", spec.block_num);
+      program->blocks.emplace_back();
+      block_ops_ = &program->blocks.back();
+      expand_micro_block(child(field, "body"), 0);
+      env_.pop();
+      env_.pop();
+      total += block_ops_->size();
+      if (total > MAX_PROGRAM_OPS) fail(child(field, "body"), "at most " + std::to_string(MAX_PROGRAM_OPS) + " operations over all blocks");
+    }
+    kernel_program_ = nullptr;
+    block_ops_ = nullptr;
+    micro_origins_.clear();
+    return program;
+  }
+
+  void expand_micro_block(const Field& body, int depth) {
+    if (!body->is_array()) fail(body, std::string("an array of program statements, found ") + type_name(*body));
+    if (depth > MAX_STATEMENT_DEPTH) fail_raw(body, "program statements nested more than " + std::to_string(MAX_STATEMENT_DEPTH) + " levels deep");
+    for (std::size_t i = 0; i < body->size(); ++i) {
+      const Field stmt = child(body, i);
+      if (!stmt->is_object()) fail(stmt, std::string("a program statement object, found ") + type_name(*stmt));
+      if (has(stmt, "for")) {
+        check_object(stmt, {"for", "from", "to", "step", "body"}, {"for", "to", "body"});
+        const Field var = child(stmt, "for");
+        const std::string name = string(var);
+        if (!is_identifier(name)) fail(var, "a loop variable name (an identifier)");
+        if (env_.contains(name)) fail_raw(var, "loop variable '" + name + "' shadows block, block_num or an outer loop variable");
+        const std::int64_t from = has(stmt, "from") ? int_expr(child(stmt, "from"), -MAX_DIM, MAX_DIM) : 0;
+        const std::int64_t to = int_expr(child(stmt, "to"), -MAX_DIM, MAX_DIM);
+        const std::int64_t step = has(stmt, "step") ? int_expr(child(stmt, "step"), 1, MAX_DIM) : 1;
+        if (to > from && static_cast<std::uint64_t>((to - from) / step) > MAX_BLOCK_OPS) {
+          fail(child(stmt, "to"), "at most " + std::to_string(MAX_BLOCK_OPS) + " iterations");
+        }
+        env_.push(name, from);
+        loop_vars_.push_back(name);
+        for (std::int64_t v = from; v < to; v += step) {
+          this->step(stmt);
+          env_.set_top(v);
+          expand_micro_block(child(stmt, "body"), depth + 1);
+        }
+        loop_vars_.pop_back();
+        env_.pop();
+        continue;
+      }
+      this->step(stmt);
+      block_ops_->push_back(micro_op(stmt));
+      if (block_ops_->size() > MAX_BLOCK_OPS) fail(stmt, "at most " + std::to_string(MAX_BLOCK_OPS) + " operations per block");
+    }
+  }
+
+  std::uint16_t tile_index(const Field& field) {
+    const std::string name = string(field);
+    for (std::size_t t = 0; t < kernel_program_->tiles.size(); ++t) {
+      if (kernel_program_->tiles[t] == name) return static_cast<std::uint16_t>(t);
+    }
+    fail_raw(field, "undeclared tile '" + name + "' (declare it under tiles)");
+  }
+
+  hwmodel::Pipe pipe_of(const Field& field, bool allow_all) {
+    const std::string name = string(field);
+    hwmodel::Pipe pipe = hwmodel::Pipe::s;
+    if (!hwmodel::parse_pipe(name, pipe) || (pipe == hwmodel::Pipe::all && !allow_all)) {
+      fail(field, std::string("a pipe: S, V, M, MTE1, MTE2, MTE3, FIX") + (allow_all ? " or ALL" : "") + ", found \"" + name + "\"");
+    }
+    // An AIV has S, V, MTE2, MTE3; an AIC has S, MTE1, MTE2, M, FIX and MTE3.
+    const bool vector_only = pipe == hwmodel::Pipe::v;
+    const bool cube_only = pipe == hwmodel::Pipe::m || pipe == hwmodel::Pipe::mte1 || pipe == hwmodel::Pipe::fix;
+    if ((program_core_aic_ && vector_only) || (!program_core_aic_ && cube_only)) {
+      fail_raw(field, "pipe " + name + " does not exist on an " + (program_core_aic_ ? "AIC" : "AIV") + " core");
+    }
+    return pipe;
+  }
+
+  hwmodel::GmOperand gm_operand(const Field& field) {
+    check_object(field, {"arg", "shape", "offsets"}, {"arg", "shape", "offsets"});
+    hwmodel::GmOperand operand;
+    operand.arg = static_cast<std::uint32_t>(integer(child(field, "arg"), 0, 255));
+    const std::vector<std::int64_t> shape = int_list(child(field, "shape"), 1, runtime::MAX_TENSOR_DIMS, 1, MAX_DIM);
+    const std::vector<std::int64_t> offsets = int_list(child(field, "offsets"), 1, runtime::MAX_TENSOR_DIMS, 0, MAX_DIM);
+    if (offsets.size() != shape.size()) fail(child(field, "offsets"), "one offset per dimension of shape");
+    operand.ndims = static_cast<int>(shape.size());
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      operand.shapes[d] = shape[d];
+      operand.offsets[d] = offsets[d];
+    }
+    return operand;
+  }
+
+  hwmodel::MicroOp micro_op(const Field& stmt) {
+    hwmodel::MicroOp op;
+    auto origin = micro_origins_.find(stmt.value);
+    if (origin == micro_origins_.end()) {
+      origin = micro_origins_.emplace(stmt.value, static_cast<std::uint32_t>(kernel_program_->origins.size())).first;
+      kernel_program_->origins.push_back(stmt.pointer());
+    }
+    op.origin = origin->second;
+    if (!has(stmt, "op")) fail(stmt, "a program statement: an object with \"op\" or \"for\"");
+    const Field kind_field = child(stmt, "op");
+    const std::string kind = string(kind_field);
+    if (kind == "tload" || kind == "tstore") {
+      check_object(stmt, {"op", "tile", "gm", "duration_ns"}, {"op", "tile", "gm"});
+      op.kind = kind == "tload" ? hwmodel::MicroOpKind::tload : hwmodel::MicroOpKind::tstore;
+      op.pipe = kind == "tload" ? hwmodel::Pipe::mte2 : hwmodel::Pipe::mte3;
+      if (kind == "tload") {
+        op.dst_tile = tile_index(child(stmt, "tile"));
+      } else {
+        op.src_tiles[0] = tile_index(child(stmt, "tile"));
+      }
+      op.gm = gm_operand(child(stmt, "gm"));
+      if (has(stmt, "duration_ns")) op.duration_ns = integer(child(stmt, "duration_ns"), 1, MAX_DURATION_NS);
+    } else if (kind == "compute") {
+      check_object(stmt, {"op", "pipe", "dst", "src", "duration_ns"}, {"op", "pipe", "dst", "duration_ns"});
+      op.kind = hwmodel::MicroOpKind::compute;
+      op.pipe = pipe_of(child(stmt, "pipe"), false);
+      if (op.pipe == hwmodel::Pipe::s || op.pipe == hwmodel::Pipe::mte2 || op.pipe == hwmodel::Pipe::mte3) {
+        fail(child(stmt, "pipe"), "a compute pipe (V, M, MTE1 or FIX): GM transfers are tload and tstore, scalar work is scalar_load/scalar_store");
+      }
+      op.dst_tile = tile_index(child(stmt, "dst"));
+      if (has(stmt, "src")) {
+        const Field src = child(stmt, "src");
+        if (!src->is_array() || src->size() > hwmodel::MAX_OP_SOURCES) fail(src, "an array of at most 4 tile names");
+        for (std::size_t t = 0; t < src->size(); ++t) op.src_tiles[t] = tile_index(child(src, t));
+      }
+      op.duration_ns = integer(child(stmt, "duration_ns"), 0, MAX_DURATION_NS);
+    } else if (kind == "scalar_load" || kind == "scalar_store") {
+      check_object(stmt, {"op", "gm", "tile"}, {"op", "gm"});
+      op.kind = kind == "scalar_load" ? hwmodel::MicroOpKind::scalar_load : hwmodel::MicroOpKind::scalar_store;
+      op.pipe = hwmodel::Pipe::s;
+      op.gm = gm_operand(child(stmt, "gm"));
+      if (has(stmt, "tile")) {
+        if (kind == "scalar_load") {
+          op.dst_tile = tile_index(child(stmt, "tile"));
+        } else {
+          op.src_tiles[0] = tile_index(child(stmt, "tile"));
+        }
+      }
+    } else if (kind == "set_flag" || kind == "wait_flag") {
+      check_object(stmt, {"op", "src", "dst", "id"}, {"op", "src", "dst", "id"});
+      op.kind = kind == "set_flag" ? hwmodel::MicroOpKind::set_flag : hwmodel::MicroOpKind::wait_flag;
+      op.pipe = pipe_of(child(stmt, "src"), false);
+      op.flag_dst = pipe_of(child(stmt, "dst"), false);
+      if (op.pipe == op.flag_dst) fail(child(stmt, "dst"), "a pipe other than src (same-pipe order needs pipe_barrier)");
+      op.flag_id = static_cast<std::uint8_t>(integer(child(stmt, "id"), 0, hwmodel::FLAG_IDS - 1));
+    } else if (kind == "pipe_barrier") {
+      check_object(stmt, {"op", "pipe"}, {"op", "pipe"});
+      op.kind = hwmodel::MicroOpKind::pipe_barrier;
+      op.pipe = pipe_of(child(stmt, "pipe"), true);
+      if (op.pipe == hwmodel::Pipe::s) fail_raw(child(stmt, "pipe"), "pipe_barrier(PIPE_S) raises a hardware error: the scalar unit keeps its own order");
+    } else if (kind == "dsb") {
+      check_object(stmt, {"op"}, {"op"});
+      op.kind = hwmodel::MicroOpKind::dsb;
+      op.pipe = hwmodel::Pipe::s;
+    } else if (kind == "dcci") {
+      check_object(stmt, {"op", "gm", "all"}, {"op"});
+      op.kind = hwmodel::MicroOpKind::dcci;
+      op.pipe = hwmodel::Pipe::s;
+      op.whole_cache = has(stmt, "all") && boolean(child(stmt, "all"));
+      if (has(stmt, "gm") == op.whole_cache) fail(stmt, "either \"gm\" (one line) or \"all\": true (the whole data cache)");
+      if (!op.whole_cache) op.gm = gm_operand(child(stmt, "gm"));
+    } else {
+      fail(kind_field, "an operation: tload, tstore, compute, scalar_load, scalar_store, set_flag, wait_flag, pipe_barrier, dsb or dcci; found \"" + kind + "\"");
+    }
+    return op;
+  }
+
+  // Every GM operand of a program kernel must fit the argument it names, in every submit.
+  void check_program_operands(const Field& stmt, const hwmodel::KernelSpec& kernel, const runtime::ProgramOp& op) {
+    for (const auto& block : kernel.program->blocks) {
+      for (const hwmodel::MicroOp& micro : block) {
+        const bool uses_gm = micro.kind == hwmodel::MicroOpKind::tload || micro.kind == hwmodel::MicroOpKind::tstore ||
+                             micro.kind == hwmodel::MicroOpKind::scalar_load || micro.kind == hwmodel::MicroOpKind::scalar_store ||
+                             (micro.kind == hwmodel::MicroOpKind::dcci && !micro.whole_cache);
+        if (!uses_gm) continue;
+        const std::string where = " (kernel '" + kernel.name + "', program statement " + kernel.program->origins[micro.origin] + ")";
+        if (micro.gm.arg >= op.args.size()) {
+          fail_raw(child(stmt, "args"), "the kernel's program uses argument " + std::to_string(micro.gm.arg) + " but the task has " +
+                                            std::to_string(op.args.size()) + where);
+        }
+        const runtime::ArgSpec& arg = op.args[micro.gm.arg];
+        const bool stores = micro.kind == hwmodel::MicroOpKind::tstore || micro.kind == hwmodel::MicroOpKind::scalar_store;
+        if (stores && !hwmodel::writes(runtime::access_of(arg.kind))) {
+          fail_raw(child(child(stmt, "args"), micro.gm.arg), std::string("the kernel's program writes this argument, which is ") +
+                                                                  runtime::to_string(arg.kind) + where);
+        }
+        hwmodel::TensorLayout layout;
+        const std::string problem = hwmodel::operand_layout(arg.layout, micro.gm, layout);
+        if (!problem.empty()) fail_raw(child(child(stmt, "args"), micro.gm.arg), "a GM operand of the kernel's program does not fit this argument: " + problem + where);
+      }
     }
   }
 
@@ -1070,6 +1364,7 @@ class Loader {
     }
     if (has(stmt, "deps")) op.deps = dependencies(child(stmt, "deps"));
     if (kind == OpKind::submit) check_row_flow(stmt, op);
+    if (kind == OpKind::submit && model_->kernels[op.kernel].program) check_program_operands(stmt, model_->kernels[op.kernel], op);
     // The task's name and outputs become visible to later statements only now, so a task that
     // names itself in deps refers to the previous task of that name.
     ++scope_task_counts_.back();
@@ -1312,6 +1607,10 @@ class Loader {
   std::string file_;
   int block_depth_ = 0;
   std::uint64_t steps_ = 0;
+  hwmodel::KernelProgram* kernel_program_ = nullptr;  // the micro-program being expanded
+  std::vector<hwmodel::MicroOp>* block_ops_ = nullptr;
+  bool program_core_aic_ = false;
+  std::map<const json*, std::uint32_t> micro_origins_;
   Environment env_;
   std::vector<std::string> loop_vars_;
   std::vector<std::string> later_params_;            // parameters not defined yet (for hints)

@@ -33,6 +33,8 @@ Json valid_scenario() {
   })");
 }
 
+Json program_with(const Json& op) { return Json{{"tiles", {"t"}}, {"body", Json::array({op})}}; }
+
 struct BadCase {
   const char* what;
   std::function<void(Json&)> breaks;
@@ -111,8 +113,35 @@ TEST_CASE("bad scenarios are rejected with the JSON pointer of the field", "[val
       {"loop variable shadows a parameter", [](Json& d) { d["program"]["body"][0]["for"] = "N"; },
        "/program/body/0/for", "shadows"},
       {"invalid dtype", [](Json& d) { d["tensors"]["x"]["dtype"] = "f128"; }, "/tensors/x/dtype", "a dtype"},
-      {"faults are not defined in format 1", [](Json& d) { d["faults"] = Json::array({Json::object()}); }, "/faults/0",
-       "no fault kinds"},
+      {"a fault without a kind", [](Json& d) { d["faults"] = Json::array({Json::object()}); }, "/faults/0",
+       "a fault object with a \"kind\""},
+      {"an unknown fault kind", [](Json& d) { d["faults"] = Json::array({Json{{"kind", "cosmic_ray"}}}); }, "/faults/0/kind",
+       "mte_hang"},
+      {"a hang chance above one", [](Json& d) { d["faults"] = Json::array({Json{{"kind", "mte_hang"}, {"chance", {3, 2}}}}); },
+       "/faults/0/chance/0", "an integer in [0, 2]"},
+      {"slow_core without cores", [](Json& d) { d["faults"] = Json::array({Json{{"kind", "slow_core"}, {"factor", {2, 1}}}}); },
+       "/faults/0/cores", "missing required key 'cores'"},
+      {"unknown micro-program op", [](Json& d) { d["kernels"]["k"]["program"] = program_with(Json{{"op", "tfoo"}}); },
+       "/kernels/k/program/body/0/op", "an operation"},
+      {"undeclared tile", [](Json& d) { d["kernels"]["k"]["program"] = program_with(Json{{"op", "compute"}, {"pipe", "V"}, {"dst", "nope"}, {"duration_ns", 5}}); },
+       "/kernels/k/program/body/0/dst", "undeclared tile 'nope'"},
+      {"a cube pipe on a vector core", [](Json& d) { d["kernels"]["k"]["program"] = program_with(Json{{"op", "compute"}, {"pipe", "M"}, {"dst", "t"}, {"duration_ns", 5}}); },
+       "/kernels/k/program/body/0/pipe", "does not exist on an AIV core"},
+      {"pipe_barrier(PIPE_S)", [](Json& d) { d["kernels"]["k"]["program"] = program_with(Json{{"op", "pipe_barrier"}, {"pipe", "S"}}); },
+       "/kernels/k/program/body/0/pipe", "hardware error"},
+      {"a flag id beyond 7", [](Json& d) { d["kernels"]["k"]["program"] = program_with(Json{{"op", "set_flag"}, {"src", "MTE3"}, {"dst", "MTE2"}, {"id", 8}}); },
+       "/kernels/k/program/body/0/id", "[0, 7]"},
+      {"a GM operand outside its argument", [](Json& d) {
+         d["kernels"]["p"] = Json{{"core", "aiv"}, {"program", program_with(Json{{"op", "tload"}, {"tile", "t"},
+           {"gm", {{"arg", 0}, {"shape", {32, 16}}, {"offsets", {0, 0}}}}})}};
+         d["program"]["body"].push_back(Json{{"submit", "p"}, {"args", {{{"input", "x"}}}}});
+       }, "/program/body/1/args/0", "does not fit this argument"},
+      {"a program storing into an input", [](Json& d) {
+         d["kernels"]["p"] = Json{{"core", "aiv"}, {"program", program_with(Json{{"op", "tstore"}, {"tile", "t"},
+           {"gm", {{"arg", 0}, {"shape", {4, 16}}, {"offsets", {0, 0}}}}})}};
+         d["program"]["body"].push_back(Json{{"submit", "p"}, {"args", {{{"input", "x"}}}}});
+       }, "/program/body/1/args/0", "writes this argument"},
+      {"SPMD block_num zero", [](Json& d) { d["kernels"]["k"]["block_num"] = 0; }, "/kernels/k/block_num", "[1, 4096]"},
       {"inverted seed range", [](Json& d) { d["expect"]["seeds"] = "5..2"; }, "/expect/seeds", "A <= B"},
       {"unknown outcome name", [](Json& d) { d["expect"]["always"][0] = "passed"; }, "/expect/always/0", "an outcome"},
       {"unknown key inside a view", [](Json& d) { d["program"]["body"][0]["body"][0]["args"][0]["view"]["stride"] = 2; },

@@ -1,0 +1,220 @@
+// Kernel micro-programs: what one block of a kernel does inside an AI core, at the level of its
+// pipes (hardware-sync.md §1-§3, §7). The scenario loader expands a kernel's `program` once per
+// block index into a flat list of operations (loops and expressions gone); a core turns that list
+// into a schedule of timed operations when the block starts, and a static pass reads the same
+// list for the findings. Control flow never depends on a loaded value, so the list is the same in
+// every run and in the data oracle's sequential reference.
+//
+// Modelled: the scalar unit issuing in program order into per-pipe queues (AIV: S, V, MTE2,
+// MTE3; AIC: S, MTE1, MTE2, M, FIX, MTE3); pipes running concurrently; same-pipe operations
+// starting in order and overlapping; 8 one-bit flags per (source, destination) pipe, a set firing
+// once every earlier operation of its source pipe has retired, a wait consuming it and blocking
+// only its pipe, a second set on a set flag lost; pipe_barrier(p) (and ALL) draining pipes, not a
+// GM fence; MTE3 stores issued as one burst per row of the tile, retiring when the last burst is
+// issued, each burst committing after a decided delay (in order within one store); MTE2 loads
+// sampling GM per burst; dsb(DDR) waiting for every earlier store and write-back to commit;
+// scalar GM access through a 64-byte-line write-back data cache, and dcci; the mte_hang fault.
+//
+// Left out: the cross-core semaphores (set_cross_core / wait_flag_dev), atomics, UB/L1 capacity
+// and bank conflicts, a wait matched by a set issued after it in program order (a wait is matched
+// by the sets issued before it; PTOAS keeps sets ahead of their waits), MTE2 reads racing another
+// core's in-flight bursts for the hang fault (only the core's own uncommitted bursts count).
+#pragma once
+
+#include "hwmodel/gm_layout.h"
+#include "hwmodel/task_descriptor.h"
+#include "simcore/decision_source.h"
+#include "simcore/sim_time.h"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ptosim::hwmodel {
+
+// Pipes of one core (PIPE_ALL is only an argument of pipe_barrier).
+enum class Pipe : std::uint8_t { s, v, m, mte1, mte2, mte3, fix, all };
+inline constexpr int PIPE_COUNT = 7;  // without ALL
+const char* to_string(Pipe pipe);
+bool parse_pipe(const std::string& text, Pipe& out);
+inline constexpr int FLAG_IDS = 8;  // per (source, destination) direction
+
+enum class MicroOpKind : std::uint8_t {
+  tload,         // MTE2: GM view -> tile, one burst per row
+  tstore,        // MTE3: tile -> GM view, one burst per row, committed later
+  compute,       // V, M, MTE1 or FIX: tiles -> tile, for a duration
+  scalar_load,   // S: GM elements through the data cache
+  scalar_store,  // S: GM elements into the data cache (write-back)
+  set_flag,
+  wait_flag,
+  pipe_barrier,
+  dsb,   // dsb(DSB_DDR): earlier GM writes of the core have committed
+  dcci,  // clean and invalidate one line (the operand's first element) or the whole cache
+};
+const char* to_string(MicroOpKind kind);
+
+// A GM operand: a sub-view (shape, offsets) of one tensor argument's view.
+struct GmOperand {
+  std::uint32_t arg = 0;
+  int ndims = 0;
+  std::array<std::int64_t, MAX_TENSOR_DIMS> shapes{};
+  std::array<std::int64_t, MAX_TENSOR_DIMS> offsets{};
+};
+
+inline constexpr std::uint16_t NO_TILE = 0xFFFF;
+inline constexpr std::size_t MAX_OP_SOURCES = 4;
+
+struct MicroOp {
+  MicroOpKind kind = MicroOpKind::compute;
+  Pipe pipe = Pipe::v;       // compute and pipe_barrier; set/wait: the source pipe
+  Pipe flag_dst = Pipe::v;   // set/wait: the destination pipe
+  std::uint8_t flag_id = 0;  // set/wait
+  bool whole_cache = false;  // dcci
+  std::uint16_t dst_tile = NO_TILE;                        // tload, compute, scalar_load
+  std::array<std::uint16_t, MAX_OP_SOURCES> src_tiles{NO_TILE, NO_TILE, NO_TILE, NO_TILE};  // tstore, compute
+  GmOperand gm;               // tload, tstore, scalar_*, dcci (one line)
+  TimeNs duration_ns = 0;     // compute; tload/tstore: 0 means the DMA cost model
+  std::uint32_t origin = 0;   // index into KernelProgram::origins (the statement's JSON pointer)
+};
+
+struct KernelProgram {
+  std::vector<std::string> tiles;               // tile names (UB, L1, L0 buffers)
+  std::vector<std::vector<MicroOp>> blocks;     // the expanded op list of each block index
+  std::vector<std::string> origins;             // JSON pointers of the program's statements
+};
+
+// Costs of the core's operations (hardware-sync.md §3, §5). DMA follows the fitted model
+// bw(B) = peak * B / (K + B): cost = (K + B) / peak.
+struct PipeTiming {
+  TimeNs scalar_issue_ns = 2;     // one instruction through the scalar unit
+  TimeNs flag_ns = 10;            // a set reaching the waiting pipe
+  TimeNs dsb_ns = 20;             // the barrier itself, once the writes committed
+  TimeNs scalar_hit_ns = 4;       // a scalar load/store hitting the data cache
+  TimeNs scalar_miss_ns = 200;    // a line fill from GM
+  TimeNs dcci_line_ns = 400;      // dcci of one line (with its write-back)
+  TimeNs dcci_all_ns = 280;       // dcci(ENTIRE_DATA_CACHE), plus dcci_line_ns per dirty line written back
+  std::int64_t gm_to_ub_milli_bytes_per_ns = 265'385;  // 247.16 GiB/s
+  std::int64_t gm_to_ub_k_bytes = 30'643;
+  std::int64_t ub_to_gm_milli_bytes_per_ns = 30'269;   // 28.19 GiB/s
+  std::int64_t ub_to_gm_k_bytes = 1'755;
+};
+
+// How GM writes of a core become visible (the scenario's platform `memory`, and the faults).
+struct CommitModel {
+  TimeNs commit_min_ns = 0;  // a burst commits this long after it was issued, at least ...
+  TimeNs commit_max_ns = 0;  // ... and at most (a decision per burst)
+  bool fin_before_commit = false;  // FIN once the pipes retired, not once the bursts committed
+};
+
+struct CoreFaults {
+  std::uint32_t slow_num = 1;  // durations of this core multiplied by slow_num / slow_den
+  std::uint32_t slow_den = 1;
+  std::uint32_t hang_num = 0;  // mte_hang: chance hang_num / hang_den per overlapping load
+  std::uint32_t hang_den = 1;
+  bool commit_override = false;
+  TimeNs commit_min_ns = 0;
+  TimeNs commit_max_ns = 0;
+};
+
+// One GM access of a micro-program as the core logged it (absolute GM byte addresses).
+enum class ProgramAccessKind : std::uint8_t {
+  load,        // an MTE2 burst sampled GM (judged)
+  commit,      // an MTE3 burst landed in GM
+  cache_fill,  // a data-cache line was filled from GM
+  cache_read,  // a scalar load read the cache (judged)
+  cache_write, // a scalar store wrote the cache
+  writeback,   // a dirty line (all 64 bytes) went back to GM
+};
+inline bool is_read(ProgramAccessKind kind) {
+  return kind == ProgramAccessKind::load || kind == ProgramAccessKind::cache_fill || kind == ProgramAccessKind::cache_read;
+}
+
+struct ProgramAccess {
+  TimeNs time_ns = 0;
+  std::uint32_t task = 0;
+  std::uint32_t core = 0;
+  std::uint32_t block = 0;
+  std::uint32_t access = 0;  // load/store: which load or store of the block (program order); 0 else
+  std::uint32_t burst = 0;   // which burst of that access
+  ProgramAccessKind kind = ProgramAccessKind::load;
+  std::uint32_t arg = 0;     // the tensor argument of the operand (not for write-backs)
+  std::uint64_t base = 0;    // that argument's buffer address
+  std::uint64_t begin = 0;   // GM bytes [begin, end)
+  std::uint64_t end = 0;
+};
+
+inline constexpr std::uint64_t CACHE_LINE_BYTES = 64;
+inline constexpr std::size_t DATA_CACHE_LINES = 256;  // 16 KiB; the oldest line is evicted first
+
+// The core's write-back data cache: which lines it holds and which are dirty. Their contents
+// (versions) are the data oracle's business: it replays the fills, writes and write-backs.
+class DataCache {
+ public:
+  struct Line {
+    bool dirty = false;
+    std::uint64_t filled = 0;  // fill order, for eviction
+  };
+  std::map<std::uint64_t, Line>& lines() { return lines_; }
+  std::uint64_t next_fill() { return fills_++; }
+
+ private:
+  std::map<std::uint64_t, Line> lines_;  // line address -> state
+  std::uint64_t fills_ = 0;
+};
+
+// The schedule of one block: when it ends (FIN), or that it never ends.
+struct BlockSchedule {
+  TimeNs retire_ns = 0;     // every pipe drained
+  TimeNs commit_ns = 0;     // every GM write of the block committed
+  TimeNs end_ns = 0;        // when the kernel ends and FIN can be posted; TIME_NEVER when wedged
+  bool wedged = false;
+  TimeNs wedge_ns = TIME_NEVER;  // when the core stopped making progress
+  std::string wedge_reason;
+};
+
+struct ScheduleKeys {
+  simcore::StreamId commit_stream = 0;  // gm.commit_delay_ns
+  simcore::StreamId hang_stream = 0;    // fault.mte_hang
+};
+
+// Computes the schedule of `ops` (one block) starting at `start_ns` and appends its GM accesses
+// to `accesses`. Decisions: each burst's commit delay, keyed (task << 16 | block, burst number);
+// each mte_hang firing, keyed (task << 16 | block, load number).
+BlockSchedule schedule_block(const std::vector<MicroOp>& ops, const TaskDescriptor& descriptor, std::uint32_t core,
+                             TimeNs start_ns, const PipeTiming& timing, const CommitModel& commit,
+                             const CoreFaults& faults, const ScheduleKeys& keys, simcore::DecisionSource& decisions,
+                             DataCache& cache, std::vector<ProgramAccess>& accesses);
+
+// The sub-view a GM operand names, in the argument's layout; empty string or what is wrong.
+std::string operand_layout(const TensorLayout& arg_layout, const GmOperand& operand, TensorLayout& out);
+
+// Byte ranges (from the buffer base) of each burst of a tile transfer: one burst per row of the
+// sub-view (dimension 0), each the row's contiguous runs.
+void burst_ranges(const TensorLayout& view, std::vector<std::vector<ElementRange>>& bursts);
+
+// For data-flow taint: for each store of the block (program order), the loads (scalar loads
+// count as loads, numbered together with tloads) whose data reaches the stored tile.
+std::vector<std::vector<std::uint32_t>> store_dependencies(const std::vector<MicroOp>& ops);
+
+// --------------------------------------------------------------- static findings
+
+// What the semantic pass found in one block's op list.
+struct ProgramFinding {
+  enum class Kind : std::uint8_t { visibility_hazard, flag_protocol } kind = Kind::visibility_hazard;
+  std::string what;          // "store_load", "double_set", "wait_never_set", "set_at_exit", "unfenced_at_exit"
+  std::uint32_t first_op = 0;   // op index (the store, the first set ...)
+  std::uint32_t second_op = 0;  // op index (the load, the second set ...)
+  std::string detail;
+};
+
+// visibility_hazard: a GM store then a load of intersecting elements with no dsb between them in
+// program order. flag_protocol: a set on a flag that is still set, a wait with no set before it,
+// a flag still set at the end. `arg_layouts`: the view of each tensor argument of one task.
+// `unfenced_stores`: the stores not followed by a dsb before the end (fin_before_commit's case).
+std::vector<ProgramFinding> analyse_block(const std::vector<MicroOp>& ops, const std::vector<const TensorLayout*>& arg_layouts,
+                                          std::vector<std::uint32_t>* unfenced_stores);
+
+}  // namespace ptosim::hwmodel

@@ -1,0 +1,137 @@
+#include "replay/program_findings.h"
+
+#include "hwmodel/micro_program.h"
+
+#include <map>
+#include <tuple>
+
+namespace ptosim::replay {
+
+namespace {
+
+using simcore::Detail;
+
+struct Site {
+  std::uint32_t task = 0;
+  std::string kernel;
+  std::string statement;  // JSON pointer of the program statement
+};
+
+Detail describe(const runtime::Program& program, const Site& site) {
+  Detail out = Detail::object();
+  out.set("name", Detail::text(program.task_names.at(site.task)));
+  out.set("task", Detail::integer(site.task));
+  out.set("kernel", Detail::text(site.kernel));
+  out.set("statement", Detail::text(site.statement));
+  return out;
+}
+
+}  // namespace
+
+std::vector<simcore::Finding> find_program_hazards(const runtime::ModelInput& model) {
+  const runtime::Program& program = model.program;
+  const std::vector<std::uint32_t> task_ops = runtime::task_op_index(program);
+  // (task, kind, hazard, first statement, second statement) -> finding under construction.
+  std::map<std::tuple<std::uint32_t, int, std::string, std::uint32_t, std::uint32_t>, simcore::Finding> found;
+  // Stores left unfenced at a kernel's end: (task, block, op index).
+  struct Unfenced {
+    std::uint32_t task = 0;
+    std::uint32_t block = 0;
+    std::uint32_t op = 0;
+  };
+  std::vector<Unfenced> unfenced_at_end;
+  for (std::uint32_t task = 0; task < program.task_count; ++task) {
+    if (task_ops[task] == runtime::NO_INDEX) continue;
+    const runtime::ProgramOp& op = program.ops[task_ops[task]];
+    if (op.kind != runtime::OpKind::submit) continue;
+    const hwmodel::KernelSpec& kernel = model.kernels.at(op.kernel);
+    if (!kernel.program) continue;
+    std::vector<const hwmodel::TensorLayout*> layouts;
+    for (const runtime::ArgSpec& arg : op.args) layouts.push_back(&arg.layout);
+    for (std::uint32_t block = 0; block < kernel.program->blocks.size(); ++block) {
+      const std::vector<hwmodel::MicroOp>& ops = kernel.program->blocks[block];
+      std::vector<std::uint32_t> unfenced;
+      for (const hwmodel::ProgramFinding& item : hwmodel::analyse_block(ops, layouts, &unfenced)) {
+        const bool visibility = item.kind == hwmodel::ProgramFinding::Kind::visibility_hazard;
+        const std::uint32_t first = ops[item.first_op].origin;
+        const std::uint32_t second = ops[item.second_op].origin;
+        auto key = std::make_tuple(task, static_cast<int>(item.kind), item.what, first, second);
+        auto it = found.find(key);
+        if (it == found.end()) {
+          simcore::Finding finding;
+          finding.kind = visibility ? simcore::FindingKind::visibility_hazard : simcore::FindingKind::flag_protocol;
+          finding.summary = (visibility ? "visibility hazard in kernel '" : "flag protocol violation in kernel '") + kernel.name +
+                            "' (task '" + program.task_names[task] + "'): " + item.detail;
+          finding.details.set("hazard", Detail::text(item.what));
+          finding.details.set("first", describe(program, Site{task, kernel.name, kernel.program->origins.at(first)}));
+          finding.details.set("second", describe(program, Site{task, kernel.name, kernel.program->origins.at(second)}));
+          finding.details.set("detail", Detail::text(item.detail));
+          finding.details.set("blocks", Detail::list());
+          it = found.emplace(key, std::move(finding)).first;
+        }
+        Detail blocks = *it->second.details.find("blocks");
+        const bool listed = !blocks.items().empty() && blocks.items().back().as_integer() == block;
+        if (!listed && blocks.items().size() < 64) it->second.details.set("blocks", blocks.push(Detail::integer(block)));
+      }
+      if (model.platform.core_timing.commit.fin_before_commit) {
+        for (std::uint32_t index : unfenced) {
+          if (ops[index].kind == hwmodel::MicroOpKind::tstore) unfenced_at_end.push_back(Unfenced{task, block, index});
+        }
+      }
+    }
+  }
+  // fin_before_commit: FIN can be seen before the last bursts land; a later task reading those
+  // elements may read them stale whatever the graph orders.
+  for (const Unfenced& store : unfenced_at_end) {
+    const runtime::ProgramOp& op = program.ops[task_ops[store.task]];
+    const hwmodel::KernelSpec& kernel = model.kernels.at(op.kernel);
+    const hwmodel::MicroOp& micro = kernel.program->blocks[store.block][store.op];
+    const runtime::ArgSpec& stored_arg = op.args.at(micro.gm.arg);
+    hwmodel::TensorLayout written;
+    if (!hwmodel::operand_layout(stored_arg.layout, micro.gm, written).empty()) continue;
+    const std::uint64_t buffer = stored_arg.kind == runtime::ArgKind::output
+                                     ? runtime::output_buffer_key(store.task, [&] {
+                                         std::uint32_t output = 0;
+                                         for (std::uint32_t a = 0; a < micro.gm.arg; ++a) output += op.args[a].kind == runtime::ArgKind::output ? 1 : 0;
+                                         return output;
+                                       }())
+                                     : runtime::logical_buffer_key(stored_arg.source);
+    for (std::uint32_t reader = store.task + 1; reader < program.task_count; ++reader) {
+      if (task_ops[reader] == runtime::NO_INDEX) continue;
+      const runtime::ProgramOp& read_op = program.ops[task_ops[reader]];
+      if (read_op.kind != runtime::OpKind::submit) continue;
+      for (std::uint32_t a = 0; a < read_op.args.size(); ++a) {
+        const runtime::ArgSpec& arg = read_op.args[a];
+        if (arg.kind == runtime::ArgKind::output || !hwmodel::reads(runtime::access_of(arg.kind))) continue;
+        if (runtime::logical_buffer_key(arg.source) != buffer) continue;
+        if (!hwmodel::views_intersect(arg.layout, written)) continue;
+        auto key = std::make_tuple(store.task, 0, std::string("fin_before_commit"), micro.origin, reader);
+        auto it = found.find(key);
+        if (it == found.end()) {
+          simcore::Finding finding;
+          finding.kind = simcore::FindingKind::visibility_hazard;
+          finding.summary = "visibility hazard: kernel '" + kernel.name + "' (task '" + program.task_names[store.task] +
+                            "') ends with stores not fenced by dsb(DDR), FIN is posted before they commit "
+                            "(fin_before_commit), and task '" + program.task_names[reader] + "' reads those elements";
+          finding.details.set("hazard", Detail::text("fin_before_commit"));
+          finding.details.set("first", describe(program, Site{store.task, kernel.name, kernel.program->origins.at(micro.origin)}));
+          Detail second = Detail::object();
+          second.set("name", Detail::text(program.task_names[reader]));
+          second.set("task", Detail::integer(reader));
+          second.set("argument", Detail::integer(a));
+          finding.details.set("second", second);
+          finding.details.set("blocks", Detail::list());
+          it = found.emplace(key, std::move(finding)).first;
+        }
+        Detail blocks = *it->second.details.find("blocks");
+        const bool listed = !blocks.items().empty() && blocks.items().back().as_integer() == store.block;
+        if (!listed && blocks.items().size() < 64) it->second.details.set("blocks", blocks.push(Detail::integer(store.block)));
+      }
+    }
+  }
+  std::vector<simcore::Finding> findings;
+  for (auto& [key, finding] : found) findings.push_back(std::move(finding));
+  return findings;
+}
+
+}  // namespace ptosim::replay

@@ -1,0 +1,21 @@
+// The findings of kernel micro-programs, decided from the programs' semantics and the task
+// graph, never from one run's timing, so they are attached to every run of the scenario:
+// - visibility_hazard: a GM store read back on the same core with no dsb(DDR) between them
+//   (ordered only by a pipe flag, or not at all); and, with the platform's fin_before_commit, a
+//   store not fenced before the kernel's end whose elements a later task reads.
+// - flag_protocol: a second set_flag on a flag still set, a wait_flag no set satisfies, a flag
+//   still set when the kernel ends.
+// One finding per (task, kind, statements): the blocks of an SPMD task that share the pattern
+// are listed in it.
+#pragma once
+
+#include "runtime/model_input.h"
+#include "simcore/outcome.h"
+
+#include <vector>
+
+namespace ptosim::replay {
+
+std::vector<simcore::Finding> find_program_hazards(const runtime::ModelInput& model);
+
+}  // namespace ptosim::replay
