@@ -112,6 +112,7 @@ class Scheduler {
     commit_min_ns_ = faults.commit_override ? faults.commit_min_ns : commit.commit_min_ns;
     commit_max_ns_ = faults.commit_override ? faults.commit_max_ns : commit.commit_max_ns;
     fin_before_commit_ = commit.fin_before_commit;
+    drain_bytes_per_us_ = commit.drain_bytes_per_us;
   }
 
   BlockSchedule run(const std::vector<MicroOp>& ops, TimeNs start_ns) {
@@ -294,14 +295,20 @@ class Scheduler {
     const TimeNs cost = op.duration_ns > 0 ? scaled(op.duration_ns)
                                            : dma_ns(bytes_of(bursts_), timing_.ub_to_gm_k_bytes, timing_.ub_to_gm_milli_bytes_per_ns);
     const auto n = static_cast<TimeNs>(bursts_.size());
-    TimeNs previous_commit = 0;
+    // The bursts of one transfer wait in the same write path: one decided delay per store, each
+    // burst committing that long after it was issued (so the tail rows land last). Independent
+    // delays per burst made a clean 64-burst pass vanishingly rare (docs/fidelity.md).
+    const TimeNs delay = decisions_.decide_ns({keys_.commit_stream, subject_, number}, commit_min_ns_, commit_max_ns_);
     for (std::size_t b = 0; b < bursts_.size(); ++b) {
       const TimeNs issued = start + cost * static_cast<TimeNs>(b + 1) / n;
-      // Each burst reaches the point of coherency after its own delay; the write responses of
-      // one DMA transfer come back in order.
-      const TimeNs delay = decisions_.decide_ns({keys_.commit_stream, subject_, bursts_issued_++}, commit_min_ns_, commit_max_ns_);
-      const TimeNs committed = later(issued + delay, previous_commit);
-      previous_commit = committed;
+      TimeNs committed = issued + delay;
+      if (drain_bytes_per_us_ > 0) {
+        // Bursts drain one after another through the write path at its bandwidth.
+        std::int64_t burst_bytes = 0;
+        for (const auto& [begin, end] : bursts_[b]) burst_bytes += static_cast<std::int64_t>(end - begin);
+        committed = later(committed, drained_ns_ + (burst_bytes * 1000 + drain_bytes_per_us_ - 1) / drain_bytes_per_us_);
+        drained_ns_ = committed;
+      }
       commit_ns_ = later(commit_ns_, committed);
       for (const auto& [begin, end] : bursts_[b]) {
         log(committed, number, static_cast<std::uint32_t>(b), ProgramAccessKind::commit, begin, end, &op.gm);
@@ -397,6 +404,8 @@ class Scheduler {
   TimeNs commit_min_ns_ = 0;
   TimeNs commit_max_ns_ = 0;
   bool fin_before_commit_ = false;
+  std::int64_t drain_bytes_per_us_ = 0;
+  TimeNs drained_ns_ = 0;  // the write path is busy until then
 
   TimeNs issue_ns_ = 0;
   std::array<TimeNs, PIPE_COUNT> pipe_start_{};   // the next op of the pipe starts no earlier
@@ -406,7 +415,6 @@ class Scheduler {
   std::vector<InFlight> in_flight_;
   std::uint32_t reads_ = 0;
   std::uint32_t writes_ = 0;
-  std::uint32_t bursts_issued_ = 0;
   TimeNs stuck_since_ns_ = TIME_NEVER;
   std::string stuck_reason_;
   std::vector<std::vector<ElementRange>> element_bursts_;

@@ -11,7 +11,7 @@
 // once every earlier operation of its source pipe has retired, a wait consuming it and blocking
 // only its pipe, a second set on a set flag lost; pipe_barrier(p) (and ALL) draining pipes, not a
 // GM fence; MTE3 stores issued as one burst per row of the tile, retiring when the last burst is
-// issued, each burst committing after a decided delay (in order within one store); MTE2 loads
+// issued, each burst committing a decided delay after its issue (one delay per store); MTE2 loads
 // sampling GM per burst; dsb(DDR) waiting for every earlier store and write-back to commit;
 // scalar GM access through a 64-byte-line write-back data cache, and dcci; the mte_hang fault.
 //
@@ -105,8 +105,11 @@ struct PipeTiming {
 // How GM writes of a core become visible (the scenario's platform `memory`, and the faults).
 struct CommitModel {
   TimeNs commit_min_ns = 0;  // a burst commits this long after it was issued, at least ...
-  TimeNs commit_max_ns = 0;  // ... and at most (a decision per burst)
+  TimeNs commit_max_ns = 0;  // ... and at most (a decision per store, shared by its bursts)
   bool fin_before_commit = false;  // FIN once the pipes retired, not once the bursts committed
+  // The core's write path drains at most this many bytes per microsecond to the point of
+  // coherency (0: unlimited), so a long store's tail lands later than a short one's.
+  std::int64_t drain_bytes_per_us = 0;
 };
 
 struct CoreFaults {
@@ -181,7 +184,7 @@ struct ScheduleKeys {
 };
 
 // Computes the schedule of `ops` (one block) starting at `start_ns` and appends its GM accesses
-// to `accesses`. Decisions: each burst's commit delay, keyed (task << 16 | block, burst number);
+// to `accesses`. Decisions: each store's commit delay, keyed (task << 16 | block, store number);
 // each mte_hang firing, keyed (task << 16 | block, load number).
 BlockSchedule schedule_block(const std::vector<MicroOp>& ops, const TaskDescriptor& descriptor, std::uint32_t core,
                              TimeNs start_ns, const PipeTiming& timing, const CommitModel& commit,

@@ -422,7 +422,7 @@ class Loader {
       // How GM writes become visible: no source gives the commit delay, so each scenario states
       // the range it chose; and whether a kernel's FIN waits for its bursts to commit.
       const Field memory = child(field, "memory");
-      check_object(memory, {"commit_delay_ns", "fin_before_commit"}, {});
+      check_object(memory, {"commit_delay_ns", "fin_before_commit", "drain_bytes_per_us"}, {});
       auto& commit = platform.core_timing.commit;
       if (has(memory, "commit_delay_ns")) {
         const runtime::DurationRange range = duration_range(child(memory, "commit_delay_ns"), 0);
@@ -430,6 +430,7 @@ class Loader {
         commit.commit_max_ns = range.max_ns;
       }
       if (has(memory, "fin_before_commit")) commit.fin_before_commit = boolean(child(memory, "fin_before_commit"));
+      if (has(memory, "drain_bytes_per_us")) commit.drain_bytes_per_us = integer(child(memory, "drain_bytes_per_us"), 1, 1'000'000'000);
     }
   }
 
@@ -1104,8 +1105,14 @@ class Loader {
       if (has(field, "hazard")) {
         const Field hazard = child(field, "hazard");
         pattern.hazard = string(hazard);
-        if (pattern.hazard != "RAW" && pattern.hazard != "WAR" && pattern.hazard != "WAW") {
-          fail(hazard, "\"RAW\", \"WAR\" or \"WAW\", found \"" + pattern.hazard + "\"");
+        // Races name RAW/WAR/WAW; micro-program findings name their pattern.
+        static constexpr const char* HAZARDS[] = {"RAW", "WAR", "WAW", "store_load", "fin_before_commit",
+                                                  "double_set", "wait_never_set", "set_at_exit"};
+        bool known = false;
+        for (const char* name : HAZARDS) known = known || pattern.hazard == name;
+        if (!known) {
+          fail(hazard, "\"RAW\", \"WAR\" or \"WAW\" (race), \"store_load\" or \"fin_before_commit\" (visibility_hazard), "
+                       "\"double_set\", \"wait_never_set\" or \"set_at_exit\" (flag_protocol), found \"" + pattern.hazard + "\"");
         }
       }
       if (has(field, "first")) pattern.first = string(child(field, "first"));
