@@ -57,7 +57,7 @@ struct ByteRange {
 
 // Compares what a run observed with what the reference observed over the same bytes (both lists
 // cover the same byte set, ascending). Returns the mismatched bytes and keeps the first ranges.
-std::uint64_t compare(const std::vector<VersionPiece>& observed, const VersionPiece* expected, std::size_t expected_count,
+[[gnu::always_inline]] inline std::uint64_t compare(const std::vector<VersionPiece>& observed, const VersionPiece* expected, std::size_t expected_count,
                       bool undefined_is_fine, std::vector<ByteRange>* ranges) {
   std::uint64_t mismatched = 0;
   std::size_t i = 0;
@@ -311,7 +311,9 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::vector<std::uint32_t>>> dependencies;
   std::vector<VersionPiece> scratch;
   std::vector<VersionPiece> expected_pieces;
-  auto process_program = [&](const hwmodel::ProgramAccess& access) {
+  // Out of line: it runs only for micro-programs, and inlined it would push the task-level
+  // comparisons out of the hot loop.
+  auto process_program = [&](const hwmodel::ProgramAccess& access) __attribute__((noinline)) {
     const ProgramOp& op = program_.ops[task_ops_[access.task]];
     const hwmodel::KernelSpec& kernel = kernels_.at(op.kernel);
     const std::uint64_t line = access.begin / hwmodel::CACHE_LINE_BYTES * hwmodel::CACHE_LINE_BYTES;

@@ -216,8 +216,9 @@ bool SchedulerThread::iterate() {
         placement_cores_.clear();
         for (const auto& placement : placements) placement_cores_.push_back(cores_[placement.front()].core->id());
         const std::size_t choice = state_.decisions().choose({core_stream_, ordinal, block}, std::span(placement_cores_));
-        Assignment assignment{ordinal, block, placements[choice]};
-        placements.erase(placements.begin() + static_cast<std::ptrdiff_t>(choice));
+        Assignment assignment{ordinal, block, std::move(placements[choice])};
+        // The next block of this claim picks among the placements left.
+        if (b + 1 < claimed) placements.erase(placements.begin() + static_cast<std::ptrdiff_t>(choice));
         if (block == 0) {
           task.running = true;
           task.thread = static_cast<std::uint32_t>(index_);
