@@ -74,10 +74,24 @@ std::string why_detector_was_wrong(const std::string& detector) {
   return "the state it judged hopeless changed later";
 }
 
-void table_header(std::ostringstream& out) {
-  out << "  " << std::left << std::setw(12) << "task" << std::setw(10) << "name" << std::setw(16) << "state"
-      << std::setw(7) << "fanin" << std::setw(11) << "consumers" << std::setw(7) << "scope" << std::setw(8) << "kernel"
-      << "core\n";
+// Column widths of a task table: the name and kernel columns grow with the longest entry, so a
+// long name never runs into the next column.
+struct TableWidths {
+  int name = 10;
+  int kernel = 8;
+};
+
+std::string kernel_column(const TaskView& task) { return task.kernel.empty() ? "(" + task.kind + ")" : task.kernel; }
+
+void widen_for(TableWidths& widths, const TaskView& task) {
+  widths.name = std::max(widths.name, static_cast<int>(task.name.size()) + 2);
+  widths.kernel = std::max(widths.kernel, static_cast<int>(kernel_column(task).size()) + 2);
+}
+
+void table_header(std::ostringstream& out, const TableWidths& widths) {
+  out << "  " << std::left << std::setw(12) << "task" << std::setw(widths.name) << "name" << std::setw(16) << "state"
+      << std::setw(7) << "fanin" << std::setw(11) << "consumers" << std::setw(7) << "scope" << std::setw(widths.kernel)
+      << "kernel" << "core\n";
 }
 
 // A DOT string literal's content: quotes and backslashes escaped, line breaks as \n.
@@ -151,17 +165,17 @@ std::string render_chain_dot(const StateSnapshot& snap, const std::vector<ChainL
   return out.str();
 }
 
-void task_row(std::ostringstream& out, const TaskView& task) {
+void task_row(std::ostringstream& out, const TaskView& task, const TableWidths& widths) {
   std::ostringstream state;
   state << task.state << " (" << task.state_number << ")";
   std::ostringstream fanin;
   fanin << task.fanin_refcount << "/" << task.fanin_count;
   std::ostringstream consumers;
   consumers << task.consumers_released << "/" << task.consumers_claimed;
-  out << "  " << std::left << std::setw(12) << task.task_id << std::setw(10) << task.name << std::setw(16) << state.str()
-      << std::setw(7) << fanin.str() << std::setw(11) << consumers.str() << std::setw(7)
-      << (std::to_string(task.scope_depth) + (task.scope_released ? "" : "*")) << std::setw(8)
-      << (task.kernel.empty() ? "(" + task.kind + ")" : task.kernel) << cores_of(task);
+  out << "  " << std::left << std::setw(12) << task.task_id << std::setw(widths.name) << task.name << std::setw(16)
+      << state.str() << std::setw(7) << fanin.str() << std::setw(11) << consumers.str() << std::setw(7)
+      << (std::to_string(task.scope_depth) + (task.scope_released ? "" : "*")) << std::setw(widths.kernel)
+      << kernel_column(task) << cores_of(task);
   if (task.could_progress) out << "   <--- progress exists here";
   out << "\n";
 }
@@ -251,22 +265,30 @@ std::string render_snapshot_text(const StateSnapshot& snap, bool all_tasks) {
     for (const RingView& ring : snap.rings) {
       out << "Live tasks of ring " << ring.id << " (last_task_alive=" << ring.last_task_alive
           << ", current=" << ring.current_index << "):\n";
-      table_header(out);
-      for (const TaskView& task : ring.tasks) task_row(out, task);
+      TableWidths widths;
+      for (const TaskView& task : ring.tasks) widen_for(widths, task);
+      table_header(out, widths);
+      for (const TaskView& task : ring.tasks) task_row(out, task, widths);
       if (ring.tasks_truncated) out << "  ... the snapshot kept only the first " << ring.tasks.size() << " live tasks\n";
     }
     out << "  fanin = refcount/count; consumers = released/claimed; scope* = scope bit not yet released\n\n";
   } else if (const RingView* ring = head_ring(snap)) {
     out << "Head snapshot (ring " << ring->id << ", last_task_alive=" << ring->last_task_alive
         << ", current=" << ring->current_index << "):\n";
-    out << "  " << std::left << std::setw(12) << "task" << std::setw(10) << "name" << std::setw(16) << "state"
-        << std::setw(7) << "fanin" << std::setw(11) << "consumers" << std::setw(7) << "scope" << std::setw(8) << "kernel"
-        << "core\n";
+    // Widths over the rows shown: the head rows and, when it is elsewhere, the progress task.
+    TableWidths widths;
+    for (std::size_t i = 0; i < ring->tasks.size() && i < HEAD_TABLE_ROWS; ++i) widen_for(widths, ring->tasks[i]);
+    for (const RingView& other : snap.rings) {
+      for (const TaskView& task : other.tasks) {
+        if (snap.progress_task && task.ordinal == *snap.progress_task) widen_for(widths, task);
+      }
+    }
+    table_header(out, widths);
     std::size_t shown = 0;
     bool marker_shown = false;
     for (const TaskView& task : ring->tasks) {
       if (shown >= HEAD_TABLE_ROWS) break;
-      task_row(out, task);
+      task_row(out, task, widths);
       marker_shown = marker_shown || task.could_progress;
       ++shown;
     }
@@ -277,7 +299,7 @@ std::string render_snapshot_text(const StateSnapshot& snap, bool all_tasks) {
         for (const TaskView& task : other.tasks) {
           if (task.ordinal == *snap.progress_task) {
             out << "  (ring " << other.id << ")\n";
-            task_row(out, task);
+            task_row(out, task, widths);
           }
         }
       }
