@@ -2,8 +2,7 @@
 // the file, the JSON pointer of the offending field and what was expected. The program is
 // expanded here, once: loops and expressions are evaluated, task and tensor names resolved to
 // indices and views composed, so the simulation interprets a flat list of runtime calls.
-#include "scenarios/expression.h"
-#include "scenarios/scenario.h"
+#include "scenarios/loader_fields.h"
 
 #include "runtime/ring_buffers.h"
 
@@ -16,19 +15,16 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
-#include <map>
-#include <memory>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 #include <sstream>
 
 namespace ptosim::scenarios {
 
+namespace loader {
+
 namespace {
 
-using json = nlohmann::ordered_json;
 using runtime::ArgKind;
 using runtime::ArgSpec;
 using runtime::NO_INDEX;
@@ -36,86 +32,12 @@ using runtime::OpKind;
 using runtime::ProgramOp;
 
 constexpr std::uint64_t EXTERNAL_BASE = 0x2000'0000'0000ULL;
-constexpr std::int64_t MAX_DURATION_NS = 1'000'000'000'000LL;  // 1000 s
-constexpr std::int64_t MAX_DIM = 1LL << 40;
-constexpr int MAX_STATEMENT_DEPTH = 100;  // bounds the loader's recursion (scopes stop at 64)
 constexpr std::size_t MAX_SELECTED_ROWS = 1 << 20;  // rows a gather or scatter may select
 constexpr std::int64_t MAX_ARG_RUNS = 1 << 20;      // contiguous element runs of one argument
 // A detector's window is a product of valid fields (a spin limit times a spin length); it must
 // fit the simulated clock with room to spare: at most 10^15 ns (about 11.6 days), far beyond
 // any run's time budget and below 2^53, where the engine's clock stays exact.
 constexpr std::int64_t MAX_DETECTOR_WINDOW_NS = 1'000'000'000'000'000LL;
-constexpr std::size_t MAX_BLOCK_OPS = 65'535;       // operations of one block of a micro-program
-
-std::string escape_token(std::string_view token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// A value in the document and how to name it; the pointer string is built only for errors.
-struct Field {
-  const json* value = nullptr;
-  const Field* parent = nullptr;
-  std::string_view key;
-  std::size_t index = 0;
-  bool by_index = false;
-
-  std::string pointer() const {
-    if (parent == nullptr) return "";
-    return parent->pointer() + "/" + (by_index ? std::to_string(index) : escape_token(key));
-  }
-  const json& operator*() const { return *value; }
-  const json* operator->() const { return value; }
-};
-
-// Objects here have a handful of keys: a linear scan comparing lengths first beats building
-// std::string keys for nlohmann's lookups (the loader expands every statement many times).
-const json* find_key(const json& object, std::string_view key) {
-  if (!object.is_object()) return nullptr;
-  for (auto it = object.begin(); it != object.end(); ++it) {
-    if (it.key().size() == key.size() && it.key() == key) return &*it;
-  }
-  return nullptr;
-}
-
-Field child(const Field& parent, std::string_view key) {
-  const json* value = find_key(*parent.value, key);
-  if (value == nullptr) throw std::logic_error("loader asked for a missing key");
-  return Field{value, &parent, key, 0, false};
-}
-Field child(const Field& parent, std::size_t index) { return Field{&(*parent.value)[index], &parent, {}, index, true}; }
-
-const char* type_name(const json& value) {
-  switch (value.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number with a fraction";
-    default: return "an unsupported value";
-  }
-}
-
-bool is_identifier(std::string_view text) {
-  if (text.size() > MAX_NAME_LENGTH) return false;
-  if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_')) return false;
-  for (char c : text) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
-  }
-  return true;
-}
 
 struct TensorBinding {
   std::uint32_t external = NO_INDEX;
@@ -124,9 +46,9 @@ struct TensorBinding {
   runtime::TensorLayout layout;
 };
 
-class Loader {
+class Loader : public FieldReader {
  public:
-  explicit Loader(std::string file) : file_(std::move(file)) {}
+  explicit Loader(std::string file) : FieldReader(std::move(file)) {}
 
   Scenario load(const std::string& text) {
     json doc = parse_strict(text);
@@ -164,7 +86,7 @@ class Loader {
     program_.externals = externals_;
     scenario.model.program = std::move(program_);
     if (has(root, "faults")) load_faults(child(root, "faults"), scenario.model);
-    if (has(root, "expect")) scenario.expect = load_expect(child(root, "expect"));
+    if (has(root, "expect")) scenario.expect = load_expect(*this, child(root, "expect"), externals_, written_externals_);
     scenario.warnings = warnings_;
     return scenario;
   }
@@ -221,136 +143,6 @@ class Loader {
     if (!duplicate.empty()) throw ScenarioError(file_, duplicate, "duplicate key (JSON objects must not repeat a key)");
     return doc;
   }
-
-  // ---------------------------------------------------------------- generic checks
-  [[noreturn]] void fail(const Field& field, const std::string& expected) const {
-    throw ScenarioError(file_, field.pointer(), "expected " + expected + iteration_context());
-  }
-  [[noreturn]] void fail_raw(const Field& field, const std::string& problem) const {
-    throw ScenarioError(file_, field.pointer(), problem + iteration_context());
-  }
-  // " (in iteration b=2, k=5)" while expanding loops, so an error names the failing iteration.
-  std::string iteration_context() const {
-    if (loop_vars_.empty()) return {};
-    std::string out = " (in iteration ";
-    for (std::size_t i = 0; i < loop_vars_.size(); ++i) {
-      out += (i == 0 ? "" : ", ") + loop_vars_[i] + "=" + std::to_string(*env_.find(loop_vars_[i]));
-    }
-    return out + ")";
-  }
-
-  static bool has(const Field& object, const char* key) { return find_key(*object, key) != nullptr; }
-
-  // Keys are static, so an object inside a loop body is checked on its first expansion only.
-  void check_object(const Field& field, std::initializer_list<const char*> allowed,
-                    std::initializer_list<const char*> required) {
-    if (!field->is_object()) fail(field, std::string("an object, found ") + type_name(*field));
-    if (!checked_objects_.insert(field.value).second) return;
-    for (const auto& [key, value] : field->items()) {
-      bool known = false;
-      for (const char* name : allowed) known = known || key == name;
-      if (!known) {
-        std::string list;
-        for (const char* name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
-        fail_raw(child(field, key), "unknown key '" + key + "' (allowed here: " + list + ")");
-      }
-    }
-    for (const char* name : required) {
-      if (!field->contains(name)) {
-        Field missing{field.value, &field, name, 0, false};
-        fail_raw(missing, std::string("missing required key '") + name + "'");
-      }
-    }
-  }
-
-  std::int64_t integer(const Field& field, std::int64_t min, std::int64_t max) const {
-    if (!field->is_number_integer()) fail(field, std::string("an integer, found ") + type_name(*field));
-    if (field->is_number_unsigned() && field->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
-      fail(field, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
-    }
-    const auto value = field->get<std::int64_t>();
-    if (value < min || value > max) {
-      fail(field, "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "], found " +
-                      std::to_string(value));
-    }
-    return value;
-  }
-
-  // Parsed once per JSON node: loop bodies evaluate the same expressions many times.
-  const Expression& expression(const Field& field, const std::string& text) {
-    auto it = expr_cache_.find(field.value);
-    if (it != expr_cache_.end()) return it->second;
-    try {
-      return expr_cache_.emplace(field.value, Expression::parse(text)).first->second;
-    } catch (const ExpressionError& e) {
-      fail_raw(field, e.what());
-    }
-  }
-
-  // An integer literal or an expression string, evaluated in the current environment.
-  std::int64_t int_expr(const Field& field, std::int64_t min, std::int64_t max) {
-    std::int64_t value = 0;
-    if (field->is_string()) {
-      const Expression& expr = expression(field, field->get_ref<const std::string&>());
-      step(field, expr.cost());
-      try {
-        value = expr.evaluate(env_);
-      } catch (const ExpressionError& e) {
-        std::string problem = e.what();
-        for (const std::string& later : later_params_) {
-          if (problem.find("unknown variable '" + later + "'") != std::string::npos) {
-            problem += " (parameters are defined in order: '" + later + "' comes after this one)";
-          }
-        }
-        fail_raw(field, problem);
-      }
-    } else if (field->is_number_integer()) {
-      value = integer(field, INT64_MIN, INT64_MAX);
-    } else {
-      fail(field, std::string("an integer or an expression string, found ") + type_name(*field));
-    }
-    if (value < min || value > max) {
-      fail(field, "a value in [" + std::to_string(min) + ", " + std::to_string(max) + "], got " + std::to_string(value) +
-                      (field->is_string() ? " from \"" + field->get<std::string>() + "\"" : ""));
-    }
-    return value;
-  }
-
-  std::vector<std::int64_t> int_list(const Field& field, std::size_t min_len, std::size_t max_len, std::int64_t min,
-                                     std::int64_t max) {
-    if (!field->is_array()) fail(field, std::string("an array, found ") + type_name(*field));
-    if (field->size() < min_len || field->size() > max_len) {
-      fail(field, "an array of " + std::to_string(min_len) + " to " + std::to_string(max_len) + " values");
-    }
-    std::vector<std::int64_t> values;
-    for (std::size_t i = 0; i < field->size(); ++i) values.push_back(int_expr(child(field, i), min, max));
-    return values;
-  }
-
-  std::string string(const Field& field) const {
-    if (!field->is_string()) fail(field, std::string("a string, found ") + type_name(*field));
-    return field->get<std::string>();
-  }
-
-  bool boolean(const Field& field) const {
-    if (!field->is_boolean()) fail(field, std::string("true or false, found ") + type_name(*field));
-    return field->get<bool>();
-  }
-
-  runtime::DurationRange duration_range(const Field& field, std::int64_t min_value) {
-    runtime::DurationRange range;
-    if (field->is_array()) {
-      if (field->size() != 2) fail(field, "a duration in ns or a [min, max] pair");
-      range.min_ns = integer(child(field, std::size_t{0}), min_value, MAX_DURATION_NS);
-      range.max_ns = integer(child(field, std::size_t{1}), min_value, MAX_DURATION_NS);
-      if (range.max_ns < range.min_ns) fail(child(field, std::size_t{1}), "max >= min");
-    } else {
-      range.min_ns = range.max_ns = integer(field, min_value, MAX_DURATION_NS);
-    }
-    return range;
-  }
-
-  TimeNs duration(const Field& field) { return integer(field, 0, MAX_DURATION_NS); }
 
   // ---------------------------------------------------------------- sections
   void load_platform(const Field& field, runtime::PlatformConfig& platform) {
@@ -748,224 +540,10 @@ class Loader {
         if (spec.shape == hwmodel::TaskShape::mix) {
           fail_raw(child(kernel, "program"), "a micro-program runs on one core: give it to an \"aic\" or \"aiv\" kernel");
         }
-        spec.program = load_kernel_program(child(kernel, "program"), spec);
+        spec.program = load_kernel_program(*this, child(kernel, "program"), spec);
       }
       kernel_index_[name] = static_cast<std::uint32_t>(kernels.size());
       kernels.push_back(spec);
-    }
-  }
-
-  // ---------------------------------------------------------------- kernel micro-programs
-  // A kernel's `program` is expanded once per block index (variables `block` and `block_num`
-  // and its own loop variables; program parameters are not visible here) into a flat op list.
-  std::shared_ptr<const hwmodel::KernelProgram> load_kernel_program(const Field& field, const hwmodel::KernelSpec& spec) {
-    check_object(field, {"tiles", "body"}, {"tiles", "body"});
-    auto program = std::make_shared<hwmodel::KernelProgram>();
-    const Field tiles = child(field, "tiles");
-    if (!tiles->is_array()) fail(tiles, std::string("an array of tile names, found ") + type_name(*tiles));
-    if (tiles->size() >= hwmodel::NO_TILE) fail(tiles, "fewer than 65535 tiles");
-    for (std::size_t i = 0; i < tiles->size(); ++i) {
-      const Field tile = child(tiles, i);
-      const std::string name = string(tile);
-      if (!is_identifier(name)) fail(tile, "a tile name (an identifier)");
-      if (std::find(program->tiles.begin(), program->tiles.end(), name) != program->tiles.end()) {
-        fail_raw(tile, "tile '" + name + "' is declared twice");
-      }
-      program->tiles.push_back(name);
-    }
-    kernel_program_ = program.get();
-    program_core_aic_ = spec.shape == hwmodel::TaskShape::aic;
-    std::uint64_t total = 0;
-    for (std::uint32_t block = 0; block < spec.block_num; ++block) {
-      env_.push("block", block);
-      env_.push("block_num", spec.block_num);
-      program->blocks.emplace_back();
-      block_ops_ = &program->blocks.back();
-      expand_micro_block(child(field, "body"), 0);
-      env_.pop();
-      env_.pop();
-      total += block_ops_->size();
-      if (total > MAX_PROGRAM_OPS) fail(child(field, "body"), "at most " + std::to_string(MAX_PROGRAM_OPS) + " operations over all blocks");
-    }
-    kernel_program_ = nullptr;
-    block_ops_ = nullptr;
-    micro_origins_.clear();
-    return program;
-  }
-
-  void expand_micro_block(const Field& body, int depth) {
-    if (!body->is_array()) fail(body, std::string("an array of program statements, found ") + type_name(*body));
-    if (depth > MAX_STATEMENT_DEPTH) fail_raw(body, "program statements nested more than " + std::to_string(MAX_STATEMENT_DEPTH) + " levels deep");
-    for (std::size_t i = 0; i < body->size(); ++i) {
-      const Field stmt = child(body, i);
-      if (!stmt->is_object()) fail(stmt, std::string("a program statement object, found ") + type_name(*stmt));
-      if (has(stmt, "for")) {
-        check_object(stmt, {"for", "from", "to", "step", "body"}, {"for", "to", "body"});
-        const Field var = child(stmt, "for");
-        const std::string name = string(var);
-        if (!is_identifier(name)) fail(var, "a loop variable name (an identifier)");
-        if (env_.contains(name)) fail_raw(var, "loop variable '" + name + "' shadows block, block_num or an outer loop variable");
-        const std::int64_t from = has(stmt, "from") ? int_expr(child(stmt, "from"), -MAX_DIM, MAX_DIM) : 0;
-        const std::int64_t to = int_expr(child(stmt, "to"), -MAX_DIM, MAX_DIM);
-        const std::int64_t step = has(stmt, "step") ? int_expr(child(stmt, "step"), 1, MAX_DIM) : 1;
-        if (to > from && static_cast<std::uint64_t>((to - from) / step) > MAX_BLOCK_OPS) {
-          fail(child(stmt, "to"), "at most " + std::to_string(MAX_BLOCK_OPS) + " iterations");
-        }
-        env_.push(name, from);
-        loop_vars_.push_back(name);
-        for (std::int64_t v = from; v < to; v += step) {
-          this->step(stmt);
-          env_.set_top(v);
-          expand_micro_block(child(stmt, "body"), depth + 1);
-        }
-        loop_vars_.pop_back();
-        env_.pop();
-        continue;
-      }
-      this->step(stmt);
-      block_ops_->push_back(micro_op(stmt));
-      if (block_ops_->size() > MAX_BLOCK_OPS) fail(stmt, "at most " + std::to_string(MAX_BLOCK_OPS) + " operations per block");
-    }
-  }
-
-  std::uint16_t tile_index(const Field& field) {
-    const std::string name = string(field);
-    for (std::size_t t = 0; t < kernel_program_->tiles.size(); ++t) {
-      if (kernel_program_->tiles[t] == name) return static_cast<std::uint16_t>(t);
-    }
-    fail_raw(field, "undeclared tile '" + name + "' (declare it under tiles)");
-  }
-
-  hwmodel::Pipe pipe_of(const Field& field, bool allow_all) {
-    const std::string name = string(field);
-    hwmodel::Pipe pipe = hwmodel::Pipe::s;
-    if (!hwmodel::parse_pipe(name, pipe) || (pipe == hwmodel::Pipe::all && !allow_all)) {
-      fail(field, std::string("a pipe: S, V, M, MTE1, MTE2, MTE3, FIX") + (allow_all ? " or ALL" : "") + ", found \"" + name + "\"");
-    }
-    // An AIV has S, V, MTE2, MTE3; an AIC has S, MTE1, MTE2, M, FIX and MTE3.
-    const bool vector_only = pipe == hwmodel::Pipe::v;
-    const bool cube_only = pipe == hwmodel::Pipe::m || pipe == hwmodel::Pipe::mte1 || pipe == hwmodel::Pipe::fix;
-    if ((program_core_aic_ && vector_only) || (!program_core_aic_ && cube_only)) {
-      fail_raw(field, "pipe " + name + " does not exist on an " + (program_core_aic_ ? "AIC" : "AIV") + " core");
-    }
-    return pipe;
-  }
-
-  hwmodel::GmOperand gm_operand(const Field& field) {
-    check_object(field, {"arg", "shape", "offsets"}, {"arg", "shape", "offsets"});
-    hwmodel::GmOperand operand;
-    operand.arg = static_cast<std::uint32_t>(integer(child(field, "arg"), 0, 255));
-    const std::vector<std::int64_t> shape = int_list(child(field, "shape"), 1, runtime::MAX_TENSOR_DIMS, 1, MAX_DIM);
-    const std::vector<std::int64_t> offsets = int_list(child(field, "offsets"), 1, runtime::MAX_TENSOR_DIMS, 0, MAX_DIM);
-    if (offsets.size() != shape.size()) fail(child(field, "offsets"), "one offset per dimension of shape");
-    operand.ndims = static_cast<int>(shape.size());
-    for (std::size_t d = 0; d < shape.size(); ++d) {
-      operand.shapes[d] = shape[d];
-      operand.offsets[d] = offsets[d];
-    }
-    return operand;
-  }
-
-  hwmodel::MicroOp micro_op(const Field& stmt) {
-    hwmodel::MicroOp op;
-    auto origin = micro_origins_.find(stmt.value);
-    if (origin == micro_origins_.end()) {
-      origin = micro_origins_.emplace(stmt.value, static_cast<std::uint32_t>(kernel_program_->origins.size())).first;
-      kernel_program_->origins.push_back(stmt.pointer());
-    }
-    op.origin = origin->second;
-    if (!has(stmt, "op")) fail(stmt, "a program statement: an object with \"op\" or \"for\"");
-    const Field kind_field = child(stmt, "op");
-    const std::string kind = string(kind_field);
-    if (kind == "tload" || kind == "tstore") {
-      check_object(stmt, {"op", "tile", "gm", "duration_ns"}, {"op", "tile", "gm"});
-      op.kind = kind == "tload" ? hwmodel::MicroOpKind::tload : hwmodel::MicroOpKind::tstore;
-      op.pipe = kind == "tload" ? hwmodel::Pipe::mte2 : hwmodel::Pipe::mte3;
-      if (kind == "tload") {
-        op.dst_tile = tile_index(child(stmt, "tile"));
-      } else {
-        op.src_tiles[0] = tile_index(child(stmt, "tile"));
-      }
-      op.gm = gm_operand(child(stmt, "gm"));
-      if (has(stmt, "duration_ns")) op.duration_ns = integer(child(stmt, "duration_ns"), 1, MAX_DURATION_NS);
-    } else if (kind == "compute") {
-      check_object(stmt, {"op", "pipe", "dst", "src", "duration_ns"}, {"op", "pipe", "dst", "duration_ns"});
-      op.kind = hwmodel::MicroOpKind::compute;
-      op.pipe = pipe_of(child(stmt, "pipe"), false);
-      if (op.pipe == hwmodel::Pipe::s || op.pipe == hwmodel::Pipe::mte2 || op.pipe == hwmodel::Pipe::mte3) {
-        fail(child(stmt, "pipe"), "a compute pipe (V, M, MTE1 or FIX): GM transfers are tload and tstore, scalar work is scalar_load/scalar_store");
-      }
-      op.dst_tile = tile_index(child(stmt, "dst"));
-      if (has(stmt, "src")) {
-        const Field src = child(stmt, "src");
-        if (!src->is_array() || src->size() > hwmodel::MAX_OP_SOURCES) fail(src, "an array of at most 4 tile names");
-        for (std::size_t t = 0; t < src->size(); ++t) op.src_tiles[t] = tile_index(child(src, t));
-      }
-      op.duration_ns = integer(child(stmt, "duration_ns"), 0, MAX_DURATION_NS);
-    } else if (kind == "scalar_load" || kind == "scalar_store") {
-      check_object(stmt, {"op", "gm", "tile"}, {"op", "gm"});
-      op.kind = kind == "scalar_load" ? hwmodel::MicroOpKind::scalar_load : hwmodel::MicroOpKind::scalar_store;
-      op.pipe = hwmodel::Pipe::s;
-      op.gm = gm_operand(child(stmt, "gm"));
-      if (has(stmt, "tile")) {
-        if (kind == "scalar_load") {
-          op.dst_tile = tile_index(child(stmt, "tile"));
-        } else {
-          op.src_tiles[0] = tile_index(child(stmt, "tile"));
-        }
-      }
-    } else if (kind == "set_flag" || kind == "wait_flag") {
-      check_object(stmt, {"op", "src", "dst", "id"}, {"op", "src", "dst", "id"});
-      op.kind = kind == "set_flag" ? hwmodel::MicroOpKind::set_flag : hwmodel::MicroOpKind::wait_flag;
-      op.pipe = pipe_of(child(stmt, "src"), false);
-      op.flag_dst = pipe_of(child(stmt, "dst"), false);
-      if (op.pipe == op.flag_dst) fail(child(stmt, "dst"), "a pipe other than src (same-pipe order needs pipe_barrier)");
-      op.flag_id = static_cast<std::uint8_t>(integer(child(stmt, "id"), 0, hwmodel::FLAG_IDS - 1));
-    } else if (kind == "pipe_barrier") {
-      check_object(stmt, {"op", "pipe"}, {"op", "pipe"});
-      op.kind = hwmodel::MicroOpKind::pipe_barrier;
-      op.pipe = pipe_of(child(stmt, "pipe"), true);
-      if (op.pipe == hwmodel::Pipe::s) fail_raw(child(stmt, "pipe"), "pipe_barrier(PIPE_S) raises a hardware error: the scalar unit keeps its own order");
-    } else if (kind == "dsb") {
-      check_object(stmt, {"op"}, {"op"});
-      op.kind = hwmodel::MicroOpKind::dsb;
-      op.pipe = hwmodel::Pipe::s;
-    } else if (kind == "dcci") {
-      check_object(stmt, {"op", "gm", "all"}, {"op"});
-      op.kind = hwmodel::MicroOpKind::dcci;
-      op.pipe = hwmodel::Pipe::s;
-      op.whole_cache = has(stmt, "all") && boolean(child(stmt, "all"));
-      if (has(stmt, "gm") == op.whole_cache) fail(stmt, "either \"gm\" (one line) or \"all\": true (the whole data cache)");
-      if (!op.whole_cache) op.gm = gm_operand(child(stmt, "gm"));
-    } else {
-      fail(kind_field, "an operation: tload, tstore, compute, scalar_load, scalar_store, set_flag, wait_flag, pipe_barrier, dsb or dcci; found \"" + kind + "\"");
-    }
-    return op;
-  }
-
-  // Every GM operand of a program kernel must fit the argument it names, in every submit.
-  void check_program_operands(const Field& stmt, const hwmodel::KernelSpec& kernel, const runtime::ProgramOp& op) {
-    for (const auto& block : kernel.program->blocks) {
-      for (const hwmodel::MicroOp& micro : block) {
-        const bool uses_gm = micro.kind == hwmodel::MicroOpKind::tload || micro.kind == hwmodel::MicroOpKind::tstore ||
-                             micro.kind == hwmodel::MicroOpKind::scalar_load || micro.kind == hwmodel::MicroOpKind::scalar_store ||
-                             (micro.kind == hwmodel::MicroOpKind::dcci && !micro.whole_cache);
-        if (!uses_gm) continue;
-        const std::string where = " (kernel '" + kernel.name + "', program statement " + kernel.program->origins[micro.origin] + ")";
-        if (micro.gm.arg >= op.args.size()) {
-          fail_raw(child(stmt, "args"), "the kernel's program uses argument " + std::to_string(micro.gm.arg) + " but the task has " +
-                                            std::to_string(op.args.size()) + where);
-        }
-        const runtime::ArgSpec& arg = op.args[micro.gm.arg];
-        const bool stores = micro.kind == hwmodel::MicroOpKind::tstore || micro.kind == hwmodel::MicroOpKind::scalar_store;
-        if (stores && !hwmodel::writes(runtime::access_of(arg.kind))) {
-          fail_raw(child(child(stmt, "args"), micro.gm.arg), std::string("the kernel's program writes this argument, which is ") +
-                                                                  runtime::to_string(arg.kind) + where);
-        }
-        hwmodel::TensorLayout layout;
-        const std::string problem = hwmodel::operand_layout(arg.layout, micro.gm, layout);
-        if (!problem.empty()) fail_raw(child(child(stmt, "args"), micro.gm.arg), "a GM operand of the kernel's program does not fit this argument: " + problem + where);
-      }
     }
   }
 
@@ -1020,111 +598,6 @@ class Loader {
       tensors_[name] = binding;
       externals_.push_back(std::move(external));
     }
-  }
-
-  Expectations load_expect(const Field& field) {
-    check_object(field, {"seeds", "always", "sometimes", "never", "error_code", "rates", "findings", "correct_tensors"},
-                 {"seeds"});
-    Expectations expect;
-    const Field seeds = child(field, "seeds");
-    std::string problem = parse_seed_range(string(seeds), expect.seeds);
-    if (!problem.empty()) fail(seeds, problem);
-    auto outcome_name = [this](const Field& item) {
-      simcore::Outcome outcome{};
-      if (!simcore::parse_outcome(string(item), outcome)) {
-        fail(item, "an outcome: pass, wrong_values, hang, deadlock_true, deadlock_false, runtime_error or sim_limit");
-      }
-      return outcome;
-    };
-    auto outcomes = [&](const char* key, std::vector<simcore::Outcome>& out) {
-      if (!has(field, key)) return;
-      const Field list = child(field, key);
-      if (!list->is_array() || list->empty()) fail(list, "a non-empty array of outcome names");
-      for (std::size_t i = 0; i < list->size(); ++i) out.push_back(outcome_name(child(list, i)));
-    };
-    outcomes("always", expect.always);
-    outcomes("sometimes", expect.sometimes);
-    outcomes("never", expect.never);
-    if (has(field, "error_code")) expect.error_code = static_cast<int>(integer(child(field, "error_code"), 1, 1000));
-    if (has(field, "rates")) {
-      const Field rates = child(field, "rates");
-      if (!rates->is_object() || rates->empty()) fail(rates, "an object of outcome rates, e.g. {\"wrong_values\": {\"min_percent\": 1, \"max_percent\": 20}}");
-      for (const auto& [name, value] : rates->items()) {
-        const Field rate = child(rates, name);
-        OutcomeRate bound;
-        Field key_field{rate.value, &rates, name, 0, false};
-        simcore::Outcome outcome{};
-        if (!simcore::parse_outcome(name, outcome)) fail_raw(key_field, "unknown outcome '" + name + "' in rates");
-        bound.outcome = outcome;
-        check_object(rate, {"min_percent", "max_percent"}, {});
-        if (has(rate, "min_percent")) bound.min_percent = integer(child(rate, "min_percent"), 0, 100);
-        if (has(rate, "max_percent")) bound.max_percent = integer(child(rate, "max_percent"), 0, 100);
-        if (bound.max_percent < bound.min_percent) fail(child(rate, "max_percent"), "max_percent >= min_percent");
-        expect.rates.push_back(bound);
-      }
-    }
-    if (has(field, "findings")) {
-      const Field findings = child(field, "findings");
-      check_object(findings, {"always", "never"}, {});
-      auto patterns = [&](const char* key, std::vector<FindingPattern>& out) {
-        if (!has(findings, key)) return;
-        const Field list = child(findings, key);
-        if (!list->is_array() || list->empty()) fail(list, "a non-empty array of finding kinds or patterns");
-        for (std::size_t i = 0; i < list->size(); ++i) out.push_back(finding_pattern(child(list, i)));
-      };
-      patterns("always", expect.findings_always);
-      patterns("never", expect.findings_never);
-    }
-    if (has(field, "correct_tensors")) {
-      const Field list = child(field, "correct_tensors");
-      if (!list->is_array() || list->empty()) fail(list, "a non-empty array of external tensor names");
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        const Field item = child(list, i);
-        const std::string name = string(item);
-        bool written = false;
-        for (std::uint32_t e = 0; e < externals_.size(); ++e) {
-          if (externals_[e].name == name) written = written_externals_.count(e) != 0;
-        }
-        if (!written) fail_raw(item, "'" + name + "' is not an external tensor that the program writes");
-        expect.correct_tensors.push_back(name);
-      }
-    }
-    if (expect.always.empty() && expect.sometimes.empty() && expect.never.empty() && !expect.error_code &&
-        expect.rates.empty() && expect.findings_always.empty() && expect.findings_never.empty() &&
-        expect.correct_tensors.empty()) {
-      fail(field, "at least one of always, sometimes, never, error_code, rates, findings or correct_tensors");
-    }
-    return expect;
-  }
-
-  FindingPattern finding_pattern(const Field& field) {
-    FindingPattern pattern;
-    if (field->is_object()) check_object(field, {"kind", "hazard", "first", "second"}, {"kind"});
-    const Field kind = field->is_object() ? child(field, "kind") : field;
-    if (field->is_object()) {
-      if (has(field, "hazard")) {
-        const Field hazard = child(field, "hazard");
-        pattern.hazard = string(hazard);
-        // Races name RAW/WAR/WAW; micro-program findings name their pattern.
-        static constexpr const char* HAZARDS[] = {"RAW", "WAR", "WAW", "store_load", "fin_before_commit",
-                                                  "double_set", "wait_never_set", "set_at_exit"};
-        bool known = false;
-        for (const char* name : HAZARDS) known = known || pattern.hazard == name;
-        if (!known) {
-          fail(hazard, "\"RAW\", \"WAR\" or \"WAW\" (race), \"store_load\" or \"fin_before_commit\" (visibility_hazard), "
-                       "\"double_set\", \"wait_never_set\" or \"set_at_exit\" (flag_protocol), found \"" + pattern.hazard + "\"");
-        }
-      }
-      if (has(field, "first")) pattern.first = string(child(field, "first"));
-      if (has(field, "second")) pattern.second = string(child(field, "second"));
-    } else if (!field->is_string()) {
-      fail(field, std::string("a finding kind or {\"kind\": ..., \"hazard\": ..., \"first\": ..., \"second\": ...}, found ") +
-                      type_name(*field));
-    }
-    if (!simcore::parse_finding_kind(string(kind), pattern.kind)) {
-      fail(kind, "a finding kind: race, visibility_hazard or flag_protocol");
-    }
-    return pattern;
   }
 
   // ---------------------------------------------------------------- program expansion
@@ -1194,16 +667,6 @@ class Loader {
     warnings_.push_back("the scope at " + where + " holds " + std::to_string(tasks) + " tasks" + iteration_context() +
                         ", but ring " + std::to_string(ring) + " keeps at most " + std::to_string(window - 1) +
                         " in flight and a scope's tasks are reclaimed only at its end: SCOPE_DEADLOCK is certain");
-  }
-
-  // One unit of the loader's work; see MAX_EXPANSION_STEPS.
-  void step(const Field& where, std::uint64_t units = 1) {
-    steps_ += units;
-    if (steps_ > MAX_EXPANSION_STEPS) {
-      fail_raw(where, "the program takes more than " + std::to_string(MAX_EXPANSION_STEPS) +
-                          " expansion steps (statements, loop iterations, arguments and dependencies evaluated; "
-                          "the limit of one scenario)");
-    }
   }
 
   void push_op(ProgramOp op) {
@@ -1371,7 +834,7 @@ class Loader {
     }
     if (has(stmt, "deps")) op.deps = dependencies(child(stmt, "deps"));
     if (kind == OpKind::submit) check_row_flow(stmt, op);
-    if (kind == OpKind::submit && model_->kernels[op.kernel].program) check_program_operands(stmt, model_->kernels[op.kernel], op);
+    if (kind == OpKind::submit && model_->kernels[op.kernel].program) check_program_operands(*this, stmt, model_->kernels[op.kernel], op);
     // The task's name and outputs become visible to later statements only now, so a task that
     // names itself in deps refers to the previous task of that name.
     ++scope_task_counts_.back();
@@ -1611,16 +1074,7 @@ class Loader {
     return deps;
   }
 
-  std::string file_;
   int block_depth_ = 0;
-  std::uint64_t steps_ = 0;
-  hwmodel::KernelProgram* kernel_program_ = nullptr;  // the micro-program being expanded
-  std::vector<hwmodel::MicroOp>* block_ops_ = nullptr;
-  bool program_core_aic_ = false;
-  std::map<const json*, std::uint32_t> micro_origins_;
-  Environment env_;
-  std::vector<std::string> loop_vars_;
-  std::vector<std::string> later_params_;            // parameters not defined yet (for hints)
   std::vector<std::uint64_t> scope_task_counts_{0};  // tasks directly in each open scope
   std::set<std::string> warned_scopes_;
   std::vector<std::string> warnings_;
@@ -1637,13 +1091,13 @@ class Loader {
   std::set<std::string> declared_tasks_;
   std::set<std::string> declared_tensors_;
   // Caches keyed by JSON node (lookups only, never iterated).
-  std::unordered_map<const json*, Expression> expr_cache_;
   std::unordered_map<const json*, NameTemplate> name_cache_;
   std::unordered_map<const json*, std::uint32_t> origin_index_;
-  std::unordered_set<const json*> checked_objects_;
 };
 
 }  // namespace
+
+}  // namespace loader
 
 ScenarioError::ScenarioError(std::string file, std::string pointer, std::string problem)
     : std::runtime_error(file + ": " + (pointer.empty() ? std::string("at the document root") : "at " + pointer) +
@@ -1652,42 +1106,8 @@ ScenarioError::ScenarioError(std::string file, std::string pointer, std::string 
       pointer_(std::move(pointer)),
       problem_(std::move(problem)) {}
 
-std::string to_string(const FindingPattern& pattern) {
-  std::string text = simcore::to_string(pattern.kind);
-  if (!pattern.hazard.empty()) text += " " + pattern.hazard;
-  if (!pattern.first.empty() || !pattern.second.empty()) {
-    text += " (" + (pattern.first.empty() ? std::string("*") : pattern.first) + " -> " +
-            (pattern.second.empty() ? std::string("*") : pattern.second) + ")";
-  }
-  return text;
-}
-
-bool parse_u64(const std::string& text, std::uint64_t& out) {
-  if (text.empty()) return false;
-  std::uint64_t value = 0;
-  for (char c : text) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-    if (__builtin_mul_overflow(value, 10, &value) ||
-        __builtin_add_overflow(value, static_cast<std::uint64_t>(c - '0'), &value)) {
-      return false;
-    }
-  }
-  out = value;
-  return true;
-}
-
-std::string parse_seed_range(const std::string& text, SeedRange& out) {
-  const std::size_t dots = text.find("..");
-  if (dots == std::string::npos || !parse_u64(text.substr(0, dots), out.first) ||
-      !parse_u64(text.substr(dots + 2), out.last)) {
-    return "a seed range \"A..B\" of integers in 0..18446744073709551615, found \"" + text + "\"";
-  }
-  if (out.last < out.first) return "a seed range \"A..B\" with A <= B, found \"" + text + "\"";
-  return {};
-}
-
 Scenario load_scenario_text(const std::string& text, const std::string& origin) {
-  Scenario scenario = Loader(origin).load(text);
+  Scenario scenario = loader::Loader(origin).load(text);
   scenario.path = origin;
   return scenario;
 }

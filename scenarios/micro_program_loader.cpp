@@ -1,0 +1,252 @@
+// Kernel micro-programs: a kernel's `program` (tiles, and statements of tload, tstore, compute,
+// scalar loads and stores, flags, barriers and cache operations, in loops) expanded once per
+// block into the flat op lists that hwmodel interprets, and the check that every GM operand fits
+// the task argument it names. Program parameters are not visible here.
+#include "scenarios/loader_fields.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+namespace ptosim::scenarios::loader {
+
+namespace {
+
+constexpr std::size_t MAX_BLOCK_OPS = 65'535;  // operations of one block of a micro-program
+
+class MicroProgramLoader {
+ public:
+  explicit MicroProgramLoader(FieldReader& reader) : reader_(reader), env_(reader.env()), loop_vars_(reader.loop_vars()) {}
+
+  // A kernel's `program` is expanded once per block index (variables `block` and `block_num`
+  // and its own loop variables; program parameters are not visible here) into a flat op list.
+  std::shared_ptr<const hwmodel::KernelProgram> load_kernel_program(const Field& field, const hwmodel::KernelSpec& spec) {
+    reader_.check_object(field, {"tiles", "body"}, {"tiles", "body"});
+    auto program = std::make_shared<hwmodel::KernelProgram>();
+    const Field tiles = child(field, "tiles");
+    if (!tiles->is_array()) reader_.fail(tiles, std::string("an array of tile names, found ") + type_name(*tiles));
+    if (tiles->size() >= hwmodel::NO_TILE) reader_.fail(tiles, "fewer than 65535 tiles");
+    for (std::size_t i = 0; i < tiles->size(); ++i) {
+      const Field tile = child(tiles, i);
+      const std::string name = reader_.string(tile);
+      if (!is_identifier(name)) reader_.fail(tile, "a tile name (an identifier)");
+      if (std::find(program->tiles.begin(), program->tiles.end(), name) != program->tiles.end()) {
+        reader_.fail_raw(tile, "tile '" + name + "' is declared twice");
+      }
+      program->tiles.push_back(name);
+    }
+    kernel_program_ = program.get();
+    program_core_aic_ = spec.shape == hwmodel::TaskShape::aic;
+    std::uint64_t total = 0;
+    for (std::uint32_t block = 0; block < spec.block_num; ++block) {
+      env_.push("block", block);
+      env_.push("block_num", spec.block_num);
+      program->blocks.emplace_back();
+      block_ops_ = &program->blocks.back();
+      expand_micro_block(child(field, "body"), 0);
+      env_.pop();
+      env_.pop();
+      total += block_ops_->size();
+      if (total > MAX_PROGRAM_OPS) reader_.fail(child(field, "body"), "at most " + std::to_string(MAX_PROGRAM_OPS) + " operations over all blocks");
+    }
+    kernel_program_ = nullptr;
+    block_ops_ = nullptr;
+    micro_origins_.clear();
+    return program;
+  }
+
+  void expand_micro_block(const Field& body, int depth) {
+    if (!body->is_array()) reader_.fail(body, std::string("an array of program statements, found ") + type_name(*body));
+    if (depth > MAX_STATEMENT_DEPTH) reader_.fail_raw(body, "program statements nested more than " + std::to_string(MAX_STATEMENT_DEPTH) + " levels deep");
+    for (std::size_t i = 0; i < body->size(); ++i) {
+      const Field stmt = child(body, i);
+      if (!stmt->is_object()) reader_.fail(stmt, std::string("a program statement object, found ") + type_name(*stmt));
+      if (has(stmt, "for")) {
+        reader_.check_object(stmt, {"for", "from", "to", "step", "body"}, {"for", "to", "body"});
+        const Field var = child(stmt, "for");
+        const std::string name = reader_.string(var);
+        if (!is_identifier(name)) reader_.fail(var, "a loop variable name (an identifier)");
+        if (env_.contains(name)) reader_.fail_raw(var, "loop variable '" + name + "' shadows block, block_num or an outer loop variable");
+        const std::int64_t from = has(stmt, "from") ? reader_.int_expr(child(stmt, "from"), -MAX_DIM, MAX_DIM) : 0;
+        const std::int64_t to = reader_.int_expr(child(stmt, "to"), -MAX_DIM, MAX_DIM);
+        const std::int64_t step = has(stmt, "step") ? reader_.int_expr(child(stmt, "step"), 1, MAX_DIM) : 1;
+        if (to > from && static_cast<std::uint64_t>((to - from) / step) > MAX_BLOCK_OPS) {
+          reader_.fail(child(stmt, "to"), "at most " + std::to_string(MAX_BLOCK_OPS) + " iterations");
+        }
+        env_.push(name, from);
+        loop_vars_.push_back(name);
+        for (std::int64_t v = from; v < to; v += step) {
+          reader_.step(stmt);
+          env_.set_top(v);
+          expand_micro_block(child(stmt, "body"), depth + 1);
+        }
+        loop_vars_.pop_back();
+        env_.pop();
+        continue;
+      }
+      reader_.step(stmt);
+      block_ops_->push_back(micro_op(stmt));
+      if (block_ops_->size() > MAX_BLOCK_OPS) reader_.fail(stmt, "at most " + std::to_string(MAX_BLOCK_OPS) + " operations per block");
+    }
+  }
+
+  std::uint16_t tile_index(const Field& field) {
+    const std::string name = reader_.string(field);
+    for (std::size_t t = 0; t < kernel_program_->tiles.size(); ++t) {
+      if (kernel_program_->tiles[t] == name) return static_cast<std::uint16_t>(t);
+    }
+    reader_.fail_raw(field, "undeclared tile '" + name + "' (declare it under tiles)");
+  }
+
+  hwmodel::Pipe pipe_of(const Field& field, bool allow_all) {
+    const std::string name = reader_.string(field);
+    hwmodel::Pipe pipe = hwmodel::Pipe::s;
+    if (!hwmodel::parse_pipe(name, pipe) || (pipe == hwmodel::Pipe::all && !allow_all)) {
+      reader_.fail(field, std::string("a pipe: S, V, M, MTE1, MTE2, MTE3, FIX") + (allow_all ? " or ALL" : "") + ", found \"" + name + "\"");
+    }
+    // An AIV has S, V, MTE2, MTE3; an AIC has S, MTE1, MTE2, M, FIX and MTE3.
+    const bool vector_only = pipe == hwmodel::Pipe::v;
+    const bool cube_only = pipe == hwmodel::Pipe::m || pipe == hwmodel::Pipe::mte1 || pipe == hwmodel::Pipe::fix;
+    if ((program_core_aic_ && vector_only) || (!program_core_aic_ && cube_only)) {
+      reader_.fail_raw(field, "pipe " + name + " does not exist on an " + (program_core_aic_ ? "AIC" : "AIV") + " core");
+    }
+    return pipe;
+  }
+
+  hwmodel::GmOperand gm_operand(const Field& field) {
+    reader_.check_object(field, {"arg", "shape", "offsets"}, {"arg", "shape", "offsets"});
+    hwmodel::GmOperand operand;
+    operand.arg = static_cast<std::uint32_t>(reader_.integer(child(field, "arg"), 0, 255));
+    const std::vector<std::int64_t> shape = reader_.int_list(child(field, "shape"), 1, runtime::MAX_TENSOR_DIMS, 1, MAX_DIM);
+    const std::vector<std::int64_t> offsets = reader_.int_list(child(field, "offsets"), 1, runtime::MAX_TENSOR_DIMS, 0, MAX_DIM);
+    if (offsets.size() != shape.size()) reader_.fail(child(field, "offsets"), "one offset per dimension of shape");
+    operand.ndims = static_cast<int>(shape.size());
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      operand.shapes[d] = shape[d];
+      operand.offsets[d] = offsets[d];
+    }
+    return operand;
+  }
+
+  hwmodel::MicroOp micro_op(const Field& stmt) {
+    hwmodel::MicroOp op;
+    auto origin = micro_origins_.find(stmt.value);
+    if (origin == micro_origins_.end()) {
+      origin = micro_origins_.emplace(stmt.value, static_cast<std::uint32_t>(kernel_program_->origins.size())).first;
+      kernel_program_->origins.push_back(stmt.pointer());
+    }
+    op.origin = origin->second;
+    if (!has(stmt, "op")) reader_.fail(stmt, "a program statement: an object with \"op\" or \"for\"");
+    const Field kind_field = child(stmt, "op");
+    const std::string kind = reader_.string(kind_field);
+    if (kind == "tload" || kind == "tstore") {
+      reader_.check_object(stmt, {"op", "tile", "gm", "duration_ns"}, {"op", "tile", "gm"});
+      op.kind = kind == "tload" ? hwmodel::MicroOpKind::tload : hwmodel::MicroOpKind::tstore;
+      op.pipe = kind == "tload" ? hwmodel::Pipe::mte2 : hwmodel::Pipe::mte3;
+      if (kind == "tload") {
+        op.dst_tile = tile_index(child(stmt, "tile"));
+      } else {
+        op.src_tiles[0] = tile_index(child(stmt, "tile"));
+      }
+      op.gm = gm_operand(child(stmt, "gm"));
+      if (has(stmt, "duration_ns")) op.duration_ns = reader_.integer(child(stmt, "duration_ns"), 1, MAX_DURATION_NS);
+    } else if (kind == "compute") {
+      reader_.check_object(stmt, {"op", "pipe", "dst", "src", "duration_ns"}, {"op", "pipe", "dst", "duration_ns"});
+      op.kind = hwmodel::MicroOpKind::compute;
+      op.pipe = pipe_of(child(stmt, "pipe"), false);
+      if (op.pipe == hwmodel::Pipe::s || op.pipe == hwmodel::Pipe::mte2 || op.pipe == hwmodel::Pipe::mte3) {
+        reader_.fail(child(stmt, "pipe"), "a compute pipe (V, M, MTE1 or FIX): GM transfers are tload and tstore, scalar work is scalar_load/scalar_store");
+      }
+      op.dst_tile = tile_index(child(stmt, "dst"));
+      if (has(stmt, "src")) {
+        const Field src = child(stmt, "src");
+        if (!src->is_array() || src->size() > hwmodel::MAX_OP_SOURCES) reader_.fail(src, "an array of at most 4 tile names");
+        for (std::size_t t = 0; t < src->size(); ++t) op.src_tiles[t] = tile_index(child(src, t));
+      }
+      op.duration_ns = reader_.integer(child(stmt, "duration_ns"), 0, MAX_DURATION_NS);
+    } else if (kind == "scalar_load" || kind == "scalar_store") {
+      reader_.check_object(stmt, {"op", "gm", "tile"}, {"op", "gm"});
+      op.kind = kind == "scalar_load" ? hwmodel::MicroOpKind::scalar_load : hwmodel::MicroOpKind::scalar_store;
+      op.pipe = hwmodel::Pipe::s;
+      op.gm = gm_operand(child(stmt, "gm"));
+      if (has(stmt, "tile")) {
+        if (kind == "scalar_load") {
+          op.dst_tile = tile_index(child(stmt, "tile"));
+        } else {
+          op.src_tiles[0] = tile_index(child(stmt, "tile"));
+        }
+      }
+    } else if (kind == "set_flag" || kind == "wait_flag") {
+      reader_.check_object(stmt, {"op", "src", "dst", "id"}, {"op", "src", "dst", "id"});
+      op.kind = kind == "set_flag" ? hwmodel::MicroOpKind::set_flag : hwmodel::MicroOpKind::wait_flag;
+      op.pipe = pipe_of(child(stmt, "src"), false);
+      op.flag_dst = pipe_of(child(stmt, "dst"), false);
+      if (op.pipe == op.flag_dst) reader_.fail(child(stmt, "dst"), "a pipe other than src (same-pipe order needs pipe_barrier)");
+      op.flag_id = static_cast<std::uint8_t>(reader_.integer(child(stmt, "id"), 0, hwmodel::FLAG_IDS - 1));
+    } else if (kind == "pipe_barrier") {
+      reader_.check_object(stmt, {"op", "pipe"}, {"op", "pipe"});
+      op.kind = hwmodel::MicroOpKind::pipe_barrier;
+      op.pipe = pipe_of(child(stmt, "pipe"), true);
+      if (op.pipe == hwmodel::Pipe::s) reader_.fail_raw(child(stmt, "pipe"), "pipe_barrier(PIPE_S) raises a hardware error: the scalar unit keeps its own order");
+    } else if (kind == "dsb") {
+      reader_.check_object(stmt, {"op"}, {"op"});
+      op.kind = hwmodel::MicroOpKind::dsb;
+      op.pipe = hwmodel::Pipe::s;
+    } else if (kind == "dcci") {
+      reader_.check_object(stmt, {"op", "gm", "all"}, {"op"});
+      op.kind = hwmodel::MicroOpKind::dcci;
+      op.pipe = hwmodel::Pipe::s;
+      op.whole_cache = has(stmt, "all") && reader_.boolean(child(stmt, "all"));
+      if (has(stmt, "gm") == op.whole_cache) reader_.fail(stmt, "either \"gm\" (one line) or \"all\": true (the whole data cache)");
+      if (!op.whole_cache) op.gm = gm_operand(child(stmt, "gm"));
+    } else {
+      reader_.fail(kind_field, "an operation: tload, tstore, compute, scalar_load, scalar_store, set_flag, wait_flag, pipe_barrier, dsb or dcci; found \"" + kind + "\"");
+    }
+    return op;
+  }
+
+ private:
+  FieldReader& reader_;
+  Environment& env_;
+  std::vector<std::string>& loop_vars_;
+  hwmodel::KernelProgram* kernel_program_ = nullptr;  // the micro-program being expanded
+  std::vector<hwmodel::MicroOp>* block_ops_ = nullptr;
+  bool program_core_aic_ = false;
+  std::map<const json*, std::uint32_t> micro_origins_;
+};
+
+}  // namespace
+
+std::shared_ptr<const hwmodel::KernelProgram> load_kernel_program(FieldReader& reader, const Field& field,
+                                                                  const hwmodel::KernelSpec& spec) {
+  return MicroProgramLoader(reader).load_kernel_program(field, spec);
+}
+
+// Every GM operand of a program kernel must fit the argument it names, in every submit.
+void check_program_operands(FieldReader& reader, const Field& stmt, const hwmodel::KernelSpec& kernel,
+                            const runtime::ProgramOp& op) {
+  for (const auto& block : kernel.program->blocks) {
+    for (const hwmodel::MicroOp& micro : block) {
+      const bool uses_gm = micro.kind == hwmodel::MicroOpKind::tload || micro.kind == hwmodel::MicroOpKind::tstore ||
+                           micro.kind == hwmodel::MicroOpKind::scalar_load || micro.kind == hwmodel::MicroOpKind::scalar_store ||
+                           (micro.kind == hwmodel::MicroOpKind::dcci && !micro.whole_cache);
+      if (!uses_gm) continue;
+      const std::string where = " (kernel '" + kernel.name + "', program statement " + kernel.program->origins[micro.origin] + ")";
+      if (micro.gm.arg >= op.args.size()) {
+        reader.fail_raw(child(stmt, "args"), "the kernel's program uses argument " + std::to_string(micro.gm.arg) + " but the task has " +
+                                                 std::to_string(op.args.size()) + where);
+      }
+      const runtime::ArgSpec& arg = op.args[micro.gm.arg];
+      const bool stores = micro.kind == hwmodel::MicroOpKind::tstore || micro.kind == hwmodel::MicroOpKind::scalar_store;
+      if (stores && !hwmodel::writes(runtime::access_of(arg.kind))) {
+        reader.fail_raw(child(child(stmt, "args"), micro.gm.arg), std::string("the kernel's program writes this argument, which is ") +
+                                                                       runtime::to_string(arg.kind) + where);
+      }
+      hwmodel::TensorLayout layout;
+      const std::string problem = hwmodel::operand_layout(arg.layout, micro.gm, layout);
+      if (!problem.empty()) reader.fail_raw(child(child(stmt, "args"), micro.gm.arg), "a GM operand of the kernel's program does not fit this argument: " + problem + where);
+    }
+  }
+}
+
+}  // namespace ptosim::scenarios::loader
