@@ -104,6 +104,8 @@ class ScenarioError : public std::runtime_error {
 };
 
 Scenario load_scenario_file(const std::string& path);
+// The file's bytes; a ScenarioError naming the path when it is a directory or cannot be read.
+std::string read_scenario_file(const std::string& path);
 // The file with overrides applied before validation (the overridden document is the text that is
 // hashed and recorded). A pointer into a missing field or past an array's end is a ScenarioError.
 Scenario load_scenario_file(const std::string& path, const std::vector<Override>& overrides);

@@ -1112,7 +1112,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& origin) 
   return scenario;
 }
 
-Scenario load_scenario_file(const std::string& path) {
+std::string read_scenario_file(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) throw ScenarioError(path, "", "is a directory, not a scenario file");
   std::ifstream in(path, std::ios::binary);
@@ -1120,7 +1120,9 @@ Scenario load_scenario_file(const std::string& path) {
   std::ostringstream buffer;
   buffer << in.rdbuf();
   if (in.bad()) throw ScenarioError(path, "", "cannot read the file");
-  return load_scenario_text(buffer.str(), path);
+  return buffer.str();
 }
+
+Scenario load_scenario_file(const std::string& path) { return load_scenario_text(read_scenario_file(path), path); }
 
 }  // namespace ptosim::scenarios

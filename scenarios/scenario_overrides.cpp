@@ -5,11 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <string>
+#include <vector>
 
 namespace ptosim::scenarios {
 
@@ -126,14 +123,7 @@ std::string apply_overrides(const std::string& text, const std::string& origin, 
 
 Scenario load_scenario_file(const std::string& path, const std::vector<Override>& overrides) {
   if (overrides.empty()) return load_scenario_file(path);
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) throw ScenarioError(path, "", "is a directory, not a scenario file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ScenarioError(path, "", std::string("cannot open the file: ") + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw ScenarioError(path, "", "cannot read the file");
-  Scenario scenario = load_scenario_text(apply_overrides(buffer.str(), path, overrides), path);
+  Scenario scenario = load_scenario_text(apply_overrides(read_scenario_file(path), path, overrides), path);
   for (const Override& item : overrides) scenario.overrides.push_back(item.pointer + "=" + item.value);
   return scenario;
 }
