@@ -15,21 +15,24 @@ namespace sg = simgrid::s4u;
 
 namespace ptosim::simcore {
 
+// Under AddressSanitizer frames are several times larger (redzones) and every actor is a thread.
+#if defined(PTOSIM_SANITIZE)
+#define PTOSIM_ACTOR_STACK_KIB "512"
+#else
+#define PTOSIM_ACTOR_STACK_KIB "64"
+#endif
+
 namespace {
 
 Simulation* g_current = nullptr;
 TimeNs g_now_ns = 0;
 bool g_engine_created = false;
 
-double to_seconds(TimeNs time_ns) { return static_cast<double>(time_ns) * 1e-9; }
-
-// The clock only ever holds whole nanoseconds converted to seconds, so seconds * 1e9 lies within a
-// few ulps of a non-negative integer: adding one half and truncating rounds it exactly as
-// std::llround does (their results differ only below 0.5, where both give 0 here), and costs a
-// fraction of it. now() is called a few million times per large run.
-TimeNs to_ns(double seconds) {
-  return static_cast<TimeNs>(seconds * 1e9 + 0.5);
-}
+// SimGrid's clock counts nanoseconds: one simulated "second" of SimGrid is one ns of ptosim. Every
+// date and delay is then a whole number, exact in a double up to 2^53 ns (104 days), so SimGrid
+// adds and compares them without rounding: two dates that are equal in ns are equal to SimGrid.
+double to_engine_time(TimeNs time_ns) { return static_cast<double>(time_ns); }
+TimeNs from_engine_time(double time) { return static_cast<TimeNs>(time + 0.5); }
 
 }  // namespace
 
@@ -54,15 +57,16 @@ std::unique_ptr<Simulation::Impl> create_engine() {
   static char arg0[] = "ptosim";
   static char arg1[] = "--log=root.thresh:critical";
   static char arg2[] = "--log=root.app:file:/dev/null";
-  static char arg3[] = "--cfg=contexts/stack-size:512";
-  // No guard page below each actor stack: the actors need a few KiB of their 512 KiB, and the
-  // mprotect per actor and run was 5% of a sweep's CPU time.
+  // Actor stacks of 64 KiB, without a guard page. Measured with guard pages: every catalogue
+  // scenario runs in 8 KiB (6 KiB is too little for the error paths), and the test suite in
+  // 16 KiB. SimGrid clears every stack it takes from the heap: a process that runs simulation
+  // after simulation cleared 8 MiB per run with 512 KiB stacks, half its CPU time. A guard page
+  // costs an mprotect per actor (5% of a sweep's CPU time when measured).
+  static char arg3[] = "--cfg=contexts/stack-size:" PTOSIM_ACTOR_STACK_KIB;
   static char arg4[] = "--cfg=contexts/guard-size:0";
-  // SimGrid ends a timed action when less than surf/precision (1e-9 s by default) of it remains,
-  // so an actor sleeping until t could wake up to 1 ns early and read t-1: a kernel then lasted
-  // one ns less than decided, and which of two near events came first depended on it. Timing in
-  // whole nanoseconds needs a precision well below 1 ns; 1 ps stays above the rounding error of
-  // the double clock over any run budget (1e-13 s at 1,000 s).
+  // SimGrid ends a timed action when less than surf/precision of it remains. Dates are whole
+  // nanoseconds (see to_engine_time), so any precision below one unit ends an action exactly
+  // when it is due; this one is far below.
   static char arg5[] = "--cfg=surf/precision:1e-12";
 #if defined(PTOSIM_SANITIZE)
   // Under AddressSanitizer, SimGrid's default contexts switch stacks behind ASan's back (Debian's
@@ -109,8 +113,8 @@ Simulation::Simulation() {
     impl_ = create_engine();
   }
   sg::Engine::on_deadlock_cb([this] { quiescent_ = true; });
-  g_now_ns = to_ns(sg::Engine::get_clock());
-  sg::Engine::on_time_advance_cb([](double) { g_now_ns = to_ns(sg::Engine::get_clock()); });
+  g_now_ns = from_engine_time(sg::Engine::get_clock());
+  sg::Engine::on_time_advance_cb([](double) { g_now_ns = from_engine_time(sg::Engine::get_clock()); });
   g_current = this;
 }
 
@@ -222,13 +226,13 @@ void sleep_until(TimeNs time_ns) {
   if (time_ns > limit_ns) {
     if (limit_ns > now()) {
       if (turn != nullptr) turn->order->end_turn(turn->who, limit_ns);
-      sg::this_actor::sleep_until(to_seconds(limit_ns));
+      sg::this_actor::sleep_until(to_engine_time(limit_ns));
     }
     reach_time_limit();
   }
   if (time_ns <= now()) return;  // no time passes: a contender keeps its turn
   if (turn != nullptr) turn->order->end_turn(turn->who, time_ns);
-  sg::this_actor::sleep_until(to_seconds(time_ns));
+  sg::this_actor::sleep_until(to_engine_time(time_ns));
   if (turn != nullptr) turn->order->arrive(turn->who);
 }
 
@@ -271,7 +275,7 @@ bool WaitSignal::wait_until(TimeNs deadline_ns) {
   if (effective_ns == TIME_NEVER) {
     impl_->semaphore->acquire();
   } else {
-    notified = !impl_->semaphore->acquire_timeout(to_seconds(effective_ns - start_ns));
+    notified = !impl_->semaphore->acquire_timeout(to_engine_time(effective_ns - start_ns));
   }
   --waiters_;
   turn_order_ = nullptr;
