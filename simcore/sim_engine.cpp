@@ -27,12 +27,19 @@ namespace {
 Simulation* g_current = nullptr;
 TimeNs g_now_ns = 0;
 bool g_engine_created = false;
+// The engine's clock when the current run started: runs in sequence in one engine
+// (Simulation::run_in_sequence) each count their time from their own start.
+TimeNs g_epoch_ns = 0;
+bool g_in_sequence = false;
+bool g_callbacks_set = false;
 
 // SimGrid's clock counts nanoseconds: one simulated "second" of SimGrid is one ns of ptosim. Every
 // date and delay is then a whole number, exact in a double up to 2^53 ns (104 days), so SimGrid
-// adds and compares them without rounding: two dates that are equal in ns are equal to SimGrid.
+// adds and compares them without rounding, and a run gives the same events whatever the clock
+// read when it started (runs in sequence start where the previous one ended).
 double to_engine_time(TimeNs time_ns) { return static_cast<double>(time_ns); }
 TimeNs from_engine_time(double time) { return static_cast<TimeNs>(time + 0.5); }
+constexpr TimeNs ENGINE_EXACT_NS = TimeNs{1} << 53;
 
 }  // namespace
 
@@ -104,6 +111,16 @@ void Simulation::prepare(const std::vector<std::string>& host_names) {
 
 void Simulation::skip_teardown_at_exit() { g_teardown_at_exit = false; }
 
+void Simulation::run_in_sequence() {
+  g_in_sequence = true;
+  g_teardown_at_exit = false;
+}
+
+bool Simulation::room_for_run(TimeNs max_sim_time_ns) {
+  const TimeNs clock_ns = g_prepared ? from_engine_time(sg::Engine::get_clock()) : 0;
+  return max_sim_time_ns < ENGINE_EXACT_NS - clock_ns;
+}
+
 Simulation::Simulation() {
   if (g_prepared) {
     impl_ = std::move(g_prepared);
@@ -112,14 +129,25 @@ Simulation::Simulation() {
     g_engine_created = true;
     impl_ = create_engine();
   }
-  sg::Engine::on_deadlock_cb([this] { quiescent_ = true; });
-  g_now_ns = from_engine_time(sg::Engine::get_clock());
-  sg::Engine::on_time_advance_cb([](double) { g_now_ns = from_engine_time(sg::Engine::get_clock()); });
+  // Registered once per engine: SimGrid keeps every callback, across runs in sequence too.
+  if (!g_callbacks_set) {
+    g_callbacks_set = true;
+    sg::Engine::on_deadlock_cb([] {
+      if (g_current != nullptr) g_current->quiescent_ = true;
+    });
+    sg::Engine::on_time_advance_cb([](double) { g_now_ns = from_engine_time(sg::Engine::get_clock()) - g_epoch_ns; });
+  }
+  g_epoch_ns = from_engine_time(sg::Engine::get_clock());
+  g_now_ns = 0;
   g_current = this;
 }
 
 Simulation::~Simulation() {
   g_current = nullptr;
+  if (g_in_sequence) {
+    g_prepared = std::move(impl_);  // the next run starts from this engine
+    return;
+  }
   // A child process that exits right after its run leaves the engine to the exit: destroying
   // every host, model and actor record is work nobody uses.
   if (!g_teardown_at_exit) (void)impl_.release();
@@ -226,13 +254,13 @@ void sleep_until(TimeNs time_ns) {
   if (time_ns > limit_ns) {
     if (limit_ns > now()) {
       if (turn != nullptr) turn->order->end_turn(turn->who, limit_ns);
-      sg::this_actor::sleep_until(to_engine_time(limit_ns));
+      sg::this_actor::sleep_until(to_engine_time(g_epoch_ns + limit_ns));
     }
     reach_time_limit();
   }
   if (time_ns <= now()) return;  // no time passes: a contender keeps its turn
   if (turn != nullptr) turn->order->end_turn(turn->who, time_ns);
-  sg::this_actor::sleep_until(to_engine_time(time_ns));
+  sg::this_actor::sleep_until(to_engine_time(g_epoch_ns + time_ns));
   if (turn != nullptr) turn->order->arrive(turn->who);
 }
 

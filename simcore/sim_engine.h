@@ -2,8 +2,10 @@
 // SimGrid: the runtime and hardware models spawn actors, sleep, wait on signals and read the clock
 // through it, and never learn that they are simulated.
 //
-// One Simulation per process: SimGrid 3.32 keeps global state across Engine instances (a second
-// engine continues the first one's clock), so sweeps run each seed in its own child process.
+// One engine per process: SimGrid 3.32 keeps global state across Engine instances (a second
+// engine continues the first one's clock). A process either runs one Simulation, or, after
+// Simulation::run_in_sequence(), several one after another in the same engine, each with its
+// clock at zero (a sweep's worker processes run their seeds this way).
 #pragma once
 
 #include "simcore/sim_time.h"
@@ -54,6 +56,13 @@ class Simulation {
   static void prepare(const std::vector<std::string>& host_names);
   // The engine is not destroyed with the Simulation: for a child process that exits right after.
   static void skip_teardown_at_exit();
+  // Every Simulation of this process from now on hands the engine to the next one: runs go one
+  // after another in one engine, each starting at time zero and giving the events, outcome and
+  // digest it gives in a fresh process. Every run must use the same platform (host names).
+  static void run_in_sequence();
+  // Whether the engine's clock can still hold a run of `max_sim_time_ns` exactly (its dates are
+  // exact up to 2^53 ns, about 104 days, summed over the runs in sequence).
+  static bool room_for_run(TimeNs max_sim_time_ns);
 
   // A host; one of the prepared hosts when the name matches.
   HostRef add_host(const std::string& name);

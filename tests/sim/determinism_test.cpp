@@ -2,6 +2,8 @@
 // replays to its digest; a log that does not match the run is a divergence.
 #include "sim_harness.h"
 
+#include "simcore/sim_engine.h"
+
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -100,5 +102,34 @@ TEST_CASE("a decision log replays to the recorded digest", "[determinism]") {
     });
     REQUIRE_FALSE(result.contains("error"));
     CHECK(result["outcome"] == "pass");
+  }
+}
+
+TEST_CASE("runs in sequence in one engine give the digests of runs in processes of their own", "[determinism]") {
+  // Sweep workers run seed after seed in one engine (simcore::Simulation::run_in_sequence).
+  // Scenarios whose seeds pass, end in a false or true deadlock, a hang, wrong values or a
+  // runtime error, on the board and on a2a3sim's shared host CPUs.
+  for (const char* file : {"paged_attention_flagship.json", "false_deadlock_deferred_publish.json",
+                           "true_deadlock_scope_exceeds_window.json", "store_load_race_rmsnorm_rope.json",
+                           "false_deadlock_a2a3sim.json", "auto_in_manual_rejected.json"}) {
+    INFO(file);
+    const auto scenario = load_catalog(file);
+    constexpr std::uint64_t SEEDS = 12;
+    const Json in_sequence = in_child([&] {
+      simcore::Simulation::run_in_sequence();
+      Json runs = Json::array();
+      for (std::uint64_t seed = 0; seed < SEEDS; ++seed) {
+        const runtime::ModelOutput out = runtime::simulate(scenario.model, seed, simcore::make_random_strategy(seed));
+        runs.push_back(Json{{"digest", out.digest}, {"outcome", simcore::to_string(out.verdict.outcome)}});
+      }
+      return runs;
+    });
+    REQUIRE(in_sequence.size() == SEEDS);
+    for (std::uint64_t seed = 0; seed < SEEDS; ++seed) {
+      INFO("seed " << seed);
+      const Json alone = run(scenario, seed);
+      CHECK(in_sequence[seed]["digest"] == alone["digest"]);
+      CHECK(in_sequence[seed]["outcome"] == alone["outcome"]);
+    }
   }
 }
