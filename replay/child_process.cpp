@@ -17,8 +17,6 @@
 
 namespace ptosim::replay {
 
-namespace {
-
 void write_all(int fd, const std::string& text) {
   std::size_t written = 0;
   while (written < text.size()) {
@@ -29,17 +27,16 @@ void write_all(int fd, const std::string& text) {
   }
 }
 
-// The child: runs the job, writes {"result": ..., "decisions": [...]} and exits without running
-// destructors (the parent owns every file and buffer it inherited).
-[[noreturn]] void child_main(const scenarios::Scenario& scenario, const ChildJob& job, int fd, pid_t parent) {
+void become_child(pid_t parent) {
   // Die with the parent, and let the parent alone handle SIGINT/SIGTERM (it kills us then).
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(3);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  simcore::Simulation::skip_teardown_at_exit();
-  std::string text;
-  int status = 0;
+}
+
+std::string run_job(const scenarios::Scenario& scenario, const ChildJob& job, bool& threw) {
+  threw = false;
   try {
     RunArtifacts artifacts;
     const bool want_log = job.log != ChildJob::Log::never;
@@ -50,18 +47,47 @@ void write_all(int fd, const std::string& text) {
     if (job.log == ChildJob::Log::always || (job.log == ChildJob::Log::when_failing && is_failing(result))) {
       out["decisions"] = decisions_to_json(artifacts.decisions);
     }
-    text = json_text(out);
+    return json_text(out);
   } catch (const std::exception& e) {
+    threw = true;
     RunResult failed;
     failed.seed = job.seed;
     failed.spec = job.options.strategy;
     failed.failure = e.what();
-    text = json_text(Json{{"result", result_to_json(failed, false)}});
-    status = 1;
+    return json_text(Json{{"result", result_to_json(failed, false)}});
   }
+}
+
+ChildOutput read_child_output(const std::string& text, std::uint64_t seed) {
+  ChildOutput out;
+  try {
+    const Json doc = Json::parse(text);
+    out.result = result_from_json(doc.at("result"));
+    if (doc.contains("decisions")) out.decisions = decisions_from_json(doc.at("decisions"), "<child result>", "/decisions");
+  } catch (const std::exception& e) {
+    out.result = RunResult{};
+    out.result.seed = seed;
+    out.result.failure = "unreadable result from the child process running seed " + std::to_string(seed) + ": " + e.what();
+  }
+  return out;
+}
+
+std::string death_message(std::uint64_t seed, int status) {
+  return "the child process running seed " + std::to_string(seed) + " died with signal " + std::to_string(WTERMSIG(status));
+}
+
+namespace {
+
+// The child: runs the job, writes its result text and exits without running destructors (the
+// parent owns every file and buffer it inherited).
+[[noreturn]] void child_main(const scenarios::Scenario& scenario, const ChildJob& job, int fd, pid_t parent) {
+  become_child(parent);
+  simcore::Simulation::skip_teardown_at_exit();
+  bool threw = false;
+  const std::string text = run_job(scenario, job, threw);
   write_all(fd, text);
   ::close(fd);
-  ::_exit(status);
+  ::_exit(threw ? 1 : 0);
 }
 
 // Every child throws: SimGrid ends each actor by unwinding its stack with an exception. The first
@@ -128,23 +154,13 @@ ChildOutput ChildRun::finish() {
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
-  ChildOutput out;
-  out.result.seed = seed_;
   if (WIFSIGNALED(status)) {
-    out.result.failure = "the child process running seed " + std::to_string(seed_) + " died with signal " +
-                         std::to_string(WTERMSIG(status));
+    ChildOutput out;
+    out.result.seed = seed_;
+    out.result.failure = death_message(seed_, status);
     return out;
   }
-  try {
-    const Json doc = Json::parse(output_);
-    out.result = result_from_json(doc.at("result"));
-    if (doc.contains("decisions")) out.decisions = decisions_from_json(doc.at("decisions"), "<child result>", "/decisions");
-  } catch (const std::exception& e) {
-    out.result = RunResult{};
-    out.result.seed = seed_;
-    out.result.failure = "unreadable result from the child process running seed " + std::to_string(seed_) + ": " + e.what();
-  }
-  return out;
+  return read_child_output(output_, seed_);
 }
 
 void ChildRun::kill() {

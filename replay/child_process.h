@@ -53,6 +53,19 @@ class ChildRun {
 // Runs one job in a child and waits for it.
 ChildOutput run_in_child(const scenarios::Scenario& scenario, const ChildJob& job);
 
+// The pieces of a child shared with the sweep's seed workers (replay/seed_worker.h).
+// In a child: dies with `parent`, leaves SIGINT/SIGTERM to it.
+void become_child(pid_t parent);
+// In a child: writes all of `text` to `fd` (exits the child if it cannot).
+void write_all(int fd, const std::string& text);
+// Runs `job` and returns the text a child sends back: {"result": ..., "decisions": [...]}.
+// `threw` tells whether the run ended in an exception (the result then carries the failure).
+std::string run_job(const scenarios::Scenario& scenario, const ChildJob& job, bool& threw);
+// Parses what a child sent; an unreadable text becomes a failure naming the seed.
+ChildOutput read_child_output(const std::string& text, std::uint64_t seed);
+// The failure of a seed whose child was killed by a signal (`status` from waitpid).
+std::string death_message(std::uint64_t seed, int status);
+
 // Makes forking cheap: builds the simulation engine and the scenario's platform once, before the
 // first fork, so that children start from them. Idempotent; called by ChildRun::start. The
 // process must not run a simulation itself afterwards.

@@ -1,6 +1,7 @@
 #include "replay/run_session.h"
 
 #include "replay/child_process.h"
+#include "replay/seed_worker.h"
 #include "replay/recording.h"
 #include "replay/report_json.h"
 #include "simcore/plural.h"
@@ -11,7 +12,6 @@
 #include <cstdio>
 #include <iostream>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <map>
 #include <poll.h>
@@ -184,7 +184,7 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
   summary.total = total;
   const int jobs = options.jobs < 1 ? 1 : options.jobs;
   std::map<std::uint64_t, RunResult> not_passing;  // by seed, capped
-  std::deque<ChildRun> running;
+  std::vector<SeedWorker> workers;  // each runs one seed at a time
   std::uint64_t next = 0;  // position in the selection of the next seed to launch
   if (!options.snapshot_dir.empty()) ensure_directory(options.snapshot_dir, "--snapshot-dir");
   if (!options.record_dir.empty()) ensure_directory(options.record_dir, "--record-failures");
@@ -255,20 +255,31 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
   };
   auto stop_requested = [&] { return options.stop_signal != nullptr && *options.stop_signal != 0; };
 
-  while ((next < total && !summary.stopped_early) || !running.empty()) {
+  auto more_seeds = [&] { return next < total && !summary.stopped_early; };
+  while (more_seeds() || !workers.empty()) {
     if (stop_requested()) {
-      // Every child dies with the sweep; what finished is the partial summary.
-      for (ChildRun& child : running) child.kill();
-      running.clear();
+      // Every worker dies with the sweep; what finished is the partial summary.
+      for (SeedWorker& worker : workers) worker.kill();
+      workers.clear();
       summary.interrupted_by = static_cast<int>(*options.stop_signal);
       break;
     }
-    while (next < total && !summary.stopped_early && static_cast<int>(running.size()) < jobs) {
-      job.seed = options.seeds.at(next++);
-      running.push_back(ChildRun::start(scenario, job));
+    // Seeds left beyond those the workers are running: start workers up to --jobs.
+    std::uint64_t busy = 0;
+    for (const SeedWorker& worker : workers) busy += worker.ready() ? 0 : 1;
+    while (more_seeds() && static_cast<int>(workers.size()) < jobs && workers.size() - busy < total - next) {
+      workers.push_back(SeedWorker::start(scenario, job));
+    }
+    for (SeedWorker& worker : workers) {
+      if (!worker.ready()) continue;
+      if (more_seeds()) {
+        worker.assign(options.seeds.at(next++));
+      } else {
+        worker.close_input();
+      }
     }
     std::vector<pollfd> fds;
-    for (const ChildRun& child : running) fds.push_back(pollfd{child.fd(), POLLIN, 0});
+    for (const SeedWorker& worker : workers) fds.push_back(pollfd{worker.fd(), POLLIN, 0});
     // A timeout lets progress be reported, and a stop request be seen, while long runs go on.
     const int ready = ::poll(fds.data(), fds.size(), 1000);
     if (ready < 0 && errno != EINTR) throw std::runtime_error(std::string("poll failed: ") + std::strerror(errno));
@@ -276,15 +287,20 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
       report_progress();
       continue;
     }
-    for (std::size_t i = running.size(); i-- > 0;) {
+    for (std::size_t i = workers.size(); i-- > 0;) {
       if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      if (running[i].pump()) continue;
-      ChildOutput output = running[i].finish();
-      running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
-      // A terminal's Ctrl-C reaches the children too: a child that died while the sweep is being
-      // stopped did not fail, it was stopped with it, and is not counted.
-      if (stop_requested() && !output.result.failure.empty()) continue;
-      record(std::move(output));
+      const bool open = workers[i].pump();
+      std::optional<ChildOutput> output = workers[i].take_output();
+      if (!open) {
+        if (!output) output = workers[i].finish();
+        else (void)workers[i].finish();
+        workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+      if (!output) continue;
+      // A terminal's Ctrl-C reaches the workers too: a seed whose worker died while the sweep is
+      // being stopped did not fail, it was stopped with it, and is not counted.
+      if (stop_requested() && !output->result.failure.empty()) continue;
+      record(std::move(*output));
       if (options.stop_after > 0 && summary.failing >= options.stop_after) summary.stopped_early = true;
       report_progress();
     }

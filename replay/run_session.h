@@ -1,5 +1,6 @@
-// Running scenarios: one run in this process, and sweeps of seeds over child processes (SimGrid
-// allows one engine per process, so every seed of a sweep runs in its own fork).
+// Running scenarios: one run in this process, and sweeps of seeds over worker processes (SimGrid
+// allows one engine per process; a sweep's workers each run seed after seed in theirs, see
+// replay/seed_worker.h).
 #pragma once
 
 #include "replay/scenario_analysis.h"

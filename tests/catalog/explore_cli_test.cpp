@@ -414,3 +414,53 @@ TEST_CASE("SIGTERM stops every child, prints the partial summary and exits 143; 
   CHECK_THAT(err, Catch::Contains("/1000 seeds done, "));
   CHECK(err.find('\r') == std::string::npos);  // no live line off a terminal
 }
+
+namespace {
+
+// The pids of `pid`'s children, from /proc.
+std::vector<pid_t> children_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::vector<pid_t> pids;
+  for (pid_t child = 0; in >> child;) pids.push_back(child);
+  return pids;
+}
+
+}  // namespace
+
+TEST_CASE("a worker that dies fails the seed it was running and the sweep goes on with a new worker",
+          "[cli][explore]") {
+  TempDir dir;
+  // A seed of the 50,000-task benchmark runs for most of a second: time to kill its worker.
+  const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/chain_fanout_50k.json";
+  const pid_t pid = spawn({"sweep", bench, "--seeds", "0..2", "--jobs", "1", "--json"}, dir.file("out"), dir.file("err"));
+  std::vector<pid_t> workers;
+  for (int wait_ms = 0; workers.empty() && wait_ms < 20000; wait_ms += 10) {
+    ::usleep(10 * 1000);
+    workers = children_of(pid);
+  }
+  REQUIRE(workers.size() == 1);
+  REQUIRE(::kill(workers[0], SIGKILL) == 0);
+  const int code = wait_exit(pid);
+  CHECK(code != 0);  // a failed run breaks the expectations
+  const Json j = Json::parse(read_file(dir.file("out")));
+  CHECK(j["runs"] == 3);
+  CHECK(j["failed_runs"] == 1);
+  CHECK(j["outcomes"]["pass"] == 2);
+  const std::string text = j.dump();
+  CHECK_THAT(text, Catch::Contains("the child process running seed 0 died with signal 9"));
+}
+
+TEST_CASE("a sweep longer than a worker's run limit gives every seed one run, on either --jobs", "[cli][explore]") {
+  // 1,100 seeds: the worker of --jobs 1 retires after 1,000 runs and a new one takes the rest.
+  const std::string scenario = catalog("missing_war_kv_cache.json");
+  CliResult one = cli({"sweep", scenario, "--seeds", "0..1099", "--jobs", "1", "--json"});
+  CliResult two = cli({"sweep", scenario, "--seeds", "0..1099", "--jobs", "2", "--json"});
+  const Json a = Json::parse(one.out);
+  const Json b = Json::parse(two.out);
+  CHECK(a["runs"] == 1100);
+  CHECK(a["failed_runs"] == 0);
+  CHECK(a["outcomes"] == b["outcomes"]);
+  CHECK(a["findings"] == b["findings"]);
+  CHECK(a["failing_seeds"] == b["failing_seeds"]);
+  CHECK(a["outcomes"]["wrong_values"].get<int>() > 0);
+}

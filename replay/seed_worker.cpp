@@ -1,0 +1,142 @@
+#include "replay/seed_worker.h"
+
+#include "simcore/sim_engine.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace ptosim::replay {
+
+namespace {
+
+// A result frame: the text's length and whether the worker exits after it, then the text.
+struct FrameHeader {
+  std::uint64_t length = 0;
+  std::uint64_t last = 0;
+};
+
+bool read_exact(int fd, void* data, std::size_t size) {
+  auto* bytes = static_cast<char*>(data);
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(fd, bytes + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+[[noreturn]] void worker_main(const scenarios::Scenario& scenario, ChildJob job, int fd, pid_t parent) {
+  become_child(parent);
+  simcore::Simulation::run_in_sequence();
+  for (std::uint64_t runs = 1;; ++runs) {
+    std::uint64_t seed = 0;
+    if (!read_exact(fd, &seed, sizeof seed)) ::_exit(0);  // no more seeds
+    job.seed = seed;
+    bool threw = false;
+    const std::string text = run_job(scenario, job, threw);
+    // After an exception the engine may hold a half-ended run: a fresh worker takes over.
+    const bool last = threw || runs >= SEED_WORKER_MAX_RUNS ||
+                      !simcore::Simulation::room_for_run(scenario.model.limits.max_sim_time_ns);
+    const FrameHeader header{text.size(), last ? 1U : 0U};
+    std::string frame(reinterpret_cast<const char*>(&header), sizeof header);
+    frame += text;
+    write_all(fd, frame);
+    if (last) ::_exit(0);
+  }
+}
+
+}  // namespace
+
+SeedWorker SeedWorker::start(const scenarios::Scenario& scenario, const ChildJob& job) {
+  prepare_for_children(scenario);
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) {
+    throw std::runtime_error(std::string("socketpair failed: ") + std::strerror(errno));
+  }
+  std::cout.flush();
+  std::fflush(nullptr);  // the worker must not inherit (and later flush) buffered output
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int error = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    throw std::runtime_error(std::string("fork failed: ") + std::strerror(error));
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    worker_main(scenario, job, fds[1], parent);
+  }
+  ::close(fds[1]);
+  SeedWorker worker;
+  worker.pid_ = pid;
+  worker.fd_ = fds[0];
+  return worker;
+}
+
+void SeedWorker::assign(std::uint64_t seed) {
+  running_ = true;
+  seed_ = seed;
+  // A worker that died cannot take it: the end of file that follows fails the seed.
+  (void)::send(fd_, &seed, sizeof seed, MSG_NOSIGNAL);
+}
+
+void SeedWorker::close_input() {
+  retiring_ = true;
+  ::shutdown(fd_, SHUT_WR);
+}
+
+bool SeedWorker::pump() {
+  char buffer[65536];
+  const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return false;
+  input_.append(buffer, static_cast<std::size_t>(n));
+  return true;
+}
+
+std::optional<ChildOutput> SeedWorker::take_output() {
+  FrameHeader header;
+  if (!running_ || input_.size() < sizeof header) return std::nullopt;
+  std::memcpy(&header, input_.data(), sizeof header);
+  if (input_.size() - sizeof header < header.length) return std::nullopt;
+  ChildOutput output = read_child_output(input_.substr(sizeof header, header.length), seed_);
+  input_.erase(0, sizeof header + header.length);
+  running_ = false;
+  if (header.last != 0) retiring_ = true;
+  return output;
+}
+
+std::optional<ChildOutput> SeedWorker::finish() {
+  ::close(fd_);
+  fd_ = -1;
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!running_) return std::nullopt;
+  ChildOutput out;
+  out.result.seed = seed_;
+  out.result.failure = WIFSIGNALED(status) ? death_message(seed_, status)
+                                           : "the worker process running seed " + std::to_string(seed_) +
+                                                 " exited without its result";
+  return out;
+}
+
+void SeedWorker::kill() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace ptosim::replay

@@ -1,0 +1,54 @@
+// A sweep's worker process: forked once, it runs seed after seed of one job in one SimGrid engine
+// (simcore::Simulation::run_in_sequence), so a seed costs its run and not a fork, an exit and the
+// page faults in between. A run gives the same result in a worker as in a child of its own.
+//
+// The parent hands a worker one seed at a time over a socket and reads back one result frame per
+// seed. A worker retires (its last frame says so, then it exits) after a run that threw, after
+// SEED_WORKER_MAX_RUNS runs, or when its engine's clock has no room for another run; the sweep
+// then starts a new one. A worker that dies while running a seed fails that seed alone.
+#pragma once
+
+#include "replay/child_process.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+namespace ptosim::replay {
+
+// Runs per worker before it is replaced: bounds what one engine accumulates over its runs.
+inline constexpr std::uint64_t SEED_WORKER_MAX_RUNS = 1000;
+
+class SeedWorker {
+ public:
+  // Forks a worker for `job` (its seed is ignored). Throws std::runtime_error when fork or
+  // socketpair fail.
+  static SeedWorker start(const scenarios::Scenario& scenario, const ChildJob& job);
+
+  int fd() const { return fd_; }
+  // Neither running a seed nor retiring: ready for assign().
+  bool ready() const { return !running_ && !retiring_; }
+  // Hands the worker a seed to run.
+  void assign(std::uint64_t seed);
+  // Tells a ready worker that no seed will come: it exits.
+  void close_input();
+  // Reads what is available; returns false at end of file (the worker exited or died).
+  bool pump();
+  // A result that arrived whole, if any.
+  std::optional<ChildOutput> take_output();
+  // Reaps a worker at end of file; a seed it was still running fails (it died).
+  std::optional<ChildOutput> finish();
+  // Kills the worker (SIGKILL) and reaps it.
+  void kill();
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  bool running_ = false;
+  bool retiring_ = false;
+  std::uint64_t seed_ = 0;
+  std::string input_;  // frames read, not yet taken
+};
+
+}  // namespace ptosim::replay
