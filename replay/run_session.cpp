@@ -292,8 +292,9 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
       const bool open = workers[i].pump();
       std::optional<ChildOutput> output = workers[i].take_output();
       if (!open) {
-        if (!output) output = workers[i].finish();
-        else (void)workers[i].finish();
+        // The worker is gone: retired, or dead while running a seed (which then fails).
+        std::optional<ChildOutput> died = workers[i].finish();
+        if (!output) output = std::move(died);
         workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
       }
       if (!output) continue;
