@@ -139,4 +139,30 @@ void SeedWorker::kill() {
   }
 }
 
+std::vector<ChildOutput> run_in_worker(const scenarios::Scenario& scenario, const ChildJob& job,
+                                       const std::vector<std::uint64_t>& seeds) {
+  SeedWorker worker = SeedWorker::start(scenario, job);
+  std::vector<ChildOutput> outputs;
+  for (std::uint64_t seed : seeds) {
+    if (!worker.ready()) break;  // retired
+    worker.assign(seed);
+    std::optional<ChildOutput> output;
+    bool open = true;
+    while (!output && open) {
+      open = worker.pump();
+      output = worker.take_output();
+    }
+    if (!output) {
+      outputs.push_back(std::move(*worker.finish()));  // died while running `seed`
+      return outputs;
+    }
+    outputs.push_back(std::move(*output));
+  }
+  if (worker.ready()) worker.close_input();
+  while (worker.pump()) {
+  }
+  (void)worker.finish();
+  return outputs;
+}
+
 }  // namespace ptosim::replay

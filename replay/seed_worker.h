@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace ptosim::replay {
 
@@ -50,5 +51,11 @@ class SeedWorker {
   std::uint64_t seed_ = 0;
   std::string input_;  // frames read, not yet taken
 };
+
+// Runs `seeds` of `job` one after another in one worker, the way a sweep does; returns their
+// outputs in order. Fewer outputs than seeds when the worker retired early (after a run that
+// threw) or died (the last output then says so).
+std::vector<ChildOutput> run_in_worker(const scenarios::Scenario& scenario, const ChildJob& job,
+                                       const std::vector<std::uint64_t>& seeds);
 
 }  // namespace ptosim::replay

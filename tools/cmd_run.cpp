@@ -2,6 +2,7 @@
 #include "replay/child_process.h"
 #include "replay/chrome_trace.h"
 #include "replay/recording.h"
+#include "replay/seed_worker.h"
 #include "simcore/plural.h"
 #include "tools/cli.h"
 
@@ -12,8 +13,9 @@ namespace ptosim::cli {
 
 namespace {
 
-// `run --check-determinism`: the seed twice in child processes, then a strict replay of the
-// first run's decision log; returns the first run's result and whether all three agree.
+// `run --check-determinism`: the seed twice in one sweep worker (the second run in the engine the
+// first one left, as a sweep runs its seeds), then a strict replay of the first run's decision
+// log in a child of its own; returns the first run's result and whether all three agree.
 replay::RunResult check_determinism(const scenarios::Scenario& scenario, std::uint64_t seed,
                                     const replay::RunOptions& options, replay::RunArtifacts& artifacts,
                                     std::ostream& out, bool& same) {
@@ -22,8 +24,11 @@ replay::RunResult check_determinism(const scenarios::Scenario& scenario, std::ui
   job.options = options;
   job.want_snapshot = true;
   job.log = replay::ChildJob::Log::always;
-  replay::ChildOutput first = replay::run_in_child(scenario, job);
-  replay::ChildOutput second = replay::run_in_child(scenario, job);
+  std::vector<replay::ChildOutput> runs = replay::run_in_worker(scenario, job, {seed, seed});
+  replay::ChildOutput& first = runs.at(0);
+  if (!first.result.failure.empty()) throw std::runtime_error(first.result.failure);
+  if (runs.size() < 2) throw std::runtime_error("the worker running seed " + std::to_string(seed) + " retired after its first run");
+  replay::ChildOutput& second = runs[1];
   if (!first.result.failure.empty()) throw std::runtime_error(first.result.failure);
   if (!second.result.failure.empty()) throw std::runtime_error(second.result.failure);
   replay::ChildJob replay_job = job;
@@ -36,7 +41,7 @@ replay::RunResult check_determinism(const scenarios::Scenario& scenario, std::ui
   same = first.result.digest == second.result.digest && first.result.outcome == second.result.outcome &&
          replayed.result.failure.empty() && replayed.result.digest == first.result.digest;
   if (same) {
-    out << "deterministic: two runs and the strict replay of the first one's "
+    out << "deterministic: two runs in one engine and the strict replay of the first one's "
         << simcore::count_noun(first.result.decisions, "decision") << " all gave digest " << d1 << "\n";
   } else {
     out << "NOT deterministic: run 1 digest " << d1 << " (" << simcore::to_string(first.result.outcome) << "), run 2 "

@@ -114,8 +114,9 @@ int main(int argc, char** argv) {
   run->add_option("--trace", run_args.trace, "Write a Chrome trace-event JSON file (open it in Perfetto)")->check(OUTPUT_PATH);
   run->add_option("--snapshot", run_args.snapshot, "Write the runtime snapshot taken when a detector fired")->check(OUTPUT_PATH);
   run->add_flag("--check-determinism", run_args.check_determinism,
-                "Run twice in child processes and replay the first run's decision log strictly; all three digests "
-                "must agree (exit 4 when they do not), else the exit code is the outcome's");
+                "Run twice, one after the other in one engine as a sweep's worker does, and replay the first run's "
+                "decision log strictly in a fresh process; all three digests must agree (exit 4 when they do not), "
+                "else the exit code is the outcome's");
 
   std::string replay_path;
   bool replay_json = false;
