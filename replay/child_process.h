@@ -1,7 +1,8 @@
-// Runs in child processes. SimGrid allows one engine per process, so every run of a sweep, every
-// candidate of a shrink and every repeat of a determinism check is a fork of the process that
-// loaded the scenario. A child sends back its result (and its decision log when asked) as JSON
-// through a pipe; it dies with its parent (no orphan outlives a sweep).
+// Runs in child processes. SimGrid allows one engine per process, so every candidate of a shrink
+// and every strict replay of a determinism check is a fork of the process that loaded the
+// scenario (a sweep's seeds go to longer-lived workers, replay/seed_worker.h, built from the
+// pieces below). A child sends back its result (and its decision log when asked) as JSON through
+// a pipe; it dies with its parent (no orphan outlives a sweep).
 #pragma once
 
 #include "replay/run_session.h"

@@ -255,7 +255,8 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
   };
   auto stop_requested = [&] { return options.stop_signal != nullptr && *options.stop_signal != 0; };
 
-  auto more_seeds = [&] { return next < total && !summary.stopped_early; };
+  std::vector<std::uint64_t> returned;  // seeds a worker that had died could not take
+  auto more_seeds = [&] { return (next < total || !returned.empty()) && !summary.stopped_early; };
   while (more_seeds() || !workers.empty()) {
     if (stop_requested()) {
       // Every worker dies with the sweep; what finished is the partial summary.
@@ -267,13 +268,21 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
     // Seeds left beyond those the workers are running: start workers up to --jobs.
     std::uint64_t busy = 0;
     for (const SeedWorker& worker : workers) busy += worker.ready() ? 0 : 1;
-    while (more_seeds() && static_cast<int>(workers.size()) < jobs && workers.size() - busy < total - next) {
+    const std::uint64_t left = total - next + returned.size();
+    while (more_seeds() && static_cast<int>(workers.size()) < jobs && workers.size() - busy < left) {
       workers.push_back(SeedWorker::start(scenario, job));
     }
     for (SeedWorker& worker : workers) {
       if (!worker.ready()) continue;
       if (more_seeds()) {
-        worker.assign(options.seeds.at(next++));
+        std::uint64_t seed = 0;
+        if (!returned.empty()) {
+          seed = returned.back();
+          returned.pop_back();
+        } else {
+          seed = options.seeds.at(next++);
+        }
+        if (!worker.assign(seed)) returned.push_back(seed);
       } else {
         worker.close_input();
       }

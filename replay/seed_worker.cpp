@@ -82,11 +82,14 @@ SeedWorker SeedWorker::start(const scenarios::Scenario& scenario, const ChildJob
   return worker;
 }
 
-void SeedWorker::assign(std::uint64_t seed) {
+bool SeedWorker::assign(std::uint64_t seed) {
+  if (::send(fd_, &seed, sizeof seed, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof seed)) {
+    retiring_ = true;  // gone between two seeds: its end of file follows, with no seed to fail
+    return false;
+  }
   running_ = true;
   seed_ = seed;
-  // A worker that died cannot take it: the end of file that follows fails the seed.
-  (void)::send(fd_, &seed, sizeof seed, MSG_NOSIGNAL);
+  return true;
 }
 
 void SeedWorker::close_input() {
@@ -145,7 +148,7 @@ std::vector<ChildOutput> run_in_worker(const scenarios::Scenario& scenario, cons
   std::vector<ChildOutput> outputs;
   for (std::uint64_t seed : seeds) {
     if (!worker.ready()) break;  // retired
-    worker.assign(seed);
+    if (!worker.assign(seed)) break;  // died between two seeds
     std::optional<ChildOutput> output;
     bool open = true;
     while (!output && open) {

@@ -30,8 +30,9 @@ class SeedWorker {
   int fd() const { return fd_; }
   // Neither running a seed nor retiring: ready for assign().
   bool ready() const { return !running_ && !retiring_; }
-  // Hands the worker a seed to run.
-  void assign(std::uint64_t seed);
+  // Hands the worker a seed to run; false when the worker is gone (it died between two seeds)
+  // and the seed must go to another one.
+  bool assign(std::uint64_t seed);
   // Tells a ready worker that no seed will come: it exits.
   void close_input();
   // Reads what is available; returns false at end of file (the worker exited or died).

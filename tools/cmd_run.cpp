@@ -25,12 +25,12 @@ replay::RunResult check_determinism(const scenarios::Scenario& scenario, std::ui
   job.want_snapshot = true;
   job.log = replay::ChildJob::Log::always;
   std::vector<replay::ChildOutput> runs = replay::run_in_worker(scenario, job, {seed, seed});
-  replay::ChildOutput& first = runs.at(0);
-  if (!first.result.failure.empty()) throw std::runtime_error(first.result.failure);
-  if (runs.size() < 2) throw std::runtime_error("the worker running seed " + std::to_string(seed) + " retired after its first run");
+  for (const replay::ChildOutput& run : runs) {
+    if (!run.result.failure.empty()) throw std::runtime_error(run.result.failure);
+  }
+  if (runs.size() < 2) throw std::runtime_error("the worker for seed " + std::to_string(seed) + " stopped before its second run");
+  replay::ChildOutput& first = runs[0];
   replay::ChildOutput& second = runs[1];
-  if (!first.result.failure.empty()) throw std::runtime_error(first.result.failure);
-  if (!second.result.failure.empty()) throw std::runtime_error(second.result.failure);
   replay::ChildJob replay_job = job;
   replay_job.options.replay_log = first.decisions;
   replay_job.options.mode = replay::ReplayMode::strict;
