@@ -12,6 +12,7 @@
 #include <iostream>
 #include <stdexcept>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -113,14 +114,16 @@ void prepare_for_children(const scenarios::Scenario& scenario) {
   warm_up_exceptions();
 }
 
-ChildRun ChildRun::start(const scenarios::Scenario& scenario, const ChildJob& job) {
+void fork_child(const scenarios::Scenario& scenario, Channel channel,
+                const std::function<void(int fd, pid_t parent)>& body, pid_t& pid, int& fd) {
   prepare_for_children(scenario);
   int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
+  const int made = channel == Channel::pipe ? ::pipe(fds) : ::socketpair(AF_UNIX, SOCK_STREAM, 0, fds);
+  if (made != 0) throw std::runtime_error(std::string(channel == Channel::pipe ? "pipe" : "socketpair") + " failed: " + std::strerror(errno));
   std::cout.flush();
   std::fflush(nullptr);  // the child must not inherit (and later flush) buffered output
   const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
+  pid = ::fork();
   if (pid < 0) {
     const int error = errno;
     ::close(fds[0]);
@@ -129,31 +132,50 @@ ChildRun ChildRun::start(const scenarios::Scenario& scenario, const ChildJob& jo
   }
   if (pid == 0) {
     ::close(fds[0]);
-    child_main(scenario, job, fds[1], parent);
+    body(fds[1], parent);
+    ::_exit(2);  // body returned, which it must not
   }
   ::close(fds[1]);
+  fd = fds[0];
+}
+
+bool read_available(int fd, std::string& into) {
+  char buffer[65536];
+  const ssize_t n = ::read(fd, buffer, sizeof buffer);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return false;
+  into.append(buffer, static_cast<std::size_t>(n));
+  return true;
+}
+
+int close_and_reap(pid_t pid, int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+void kill_and_reap(pid_t pid, int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+  ::kill(pid, SIGKILL);
+  (void)close_and_reap(pid, fd);
+}
+
+ChildRun ChildRun::start(const scenarios::Scenario& scenario, const ChildJob& job) {
   ChildRun run;
-  run.pid_ = pid;
-  run.fd_ = fds[0];
+  fork_child(scenario, Channel::pipe, [&](int fd, pid_t parent) { child_main(scenario, job, fd, parent); }, run.pid_,
+             run.fd_);
   run.seed_ = job.seed;
   return run;
 }
 
-bool ChildRun::pump() {
-  char buffer[65536];
-  const ssize_t n = ::read(fd_, buffer, sizeof buffer);
-  if (n < 0) return errno == EINTR || errno == EAGAIN;
-  if (n == 0) return false;
-  output_.append(buffer, static_cast<std::size_t>(n));
-  return true;
-}
+bool ChildRun::pump() { return read_available(fd_, output_); }
 
 ChildOutput ChildRun::finish() {
-  ::close(fd_);
-  fd_ = -1;
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
+  const int status = close_and_reap(pid_, fd_);
   if (WIFSIGNALED(status)) {
     ChildOutput out;
     out.result.seed = seed_;
@@ -163,14 +185,7 @@ ChildOutput ChildRun::finish() {
   return read_child_output(output_, seed_);
 }
 
-void ChildRun::kill() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-}
+void ChildRun::kill() { kill_and_reap(pid_, fd_); }
 
 ChildOutput run_in_child(const scenarios::Scenario& scenario, const ChildJob& job) {
   ChildRun child = ChildRun::start(scenario, job);

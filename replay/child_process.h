@@ -8,6 +8,7 @@
 #include "replay/run_session.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -54,7 +55,22 @@ class ChildRun {
 // Runs one job in a child and waits for it.
 ChildOutput run_in_child(const scenarios::Scenario& scenario, const ChildJob& job);
 
-// The pieces of a child shared with the sweep's seed workers (replay/seed_worker.h).
+// Process plumbing shared with the sweep's seed workers (replay/seed_worker.h).
+enum class Channel : std::uint8_t { pipe, socket };  // child to parent only, or both ways
+// Prepares this process for children, flushes buffered output (a child must not flush it again)
+// and forks a child that runs `body` with its end of a new channel and this process's pid;
+// `body` must not return. Sets `pid` and `fd` (this process's end). Throws
+// std::runtime_error when the channel or the fork cannot be made.
+void fork_child(const scenarios::Scenario& scenario, Channel channel,
+                const std::function<void(int fd, pid_t parent)>& body, pid_t& pid, int& fd);
+// Appends what `fd` has to `into`; false at end of file.
+bool read_available(int fd, std::string& into);
+// Closes `fd` (set to -1) and waits for `pid` to exit; returns its waitpid status.
+int close_and_reap(pid_t pid, int& fd);
+// Kills `pid` (SIGKILL), closes `fd` and reaps it.
+void kill_and_reap(pid_t pid, int& fd);
+
+// The pieces of a child shared with the sweep's seed workers.
 // In a child: dies with `parent`, leaves SIGINT/SIGTERM to it.
 void become_child(pid_t parent);
 // In a child: writes all of `text` to `fd` (exits the child if it cannot).

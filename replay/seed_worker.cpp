@@ -3,10 +3,7 @@
 #include "simcore/sim_engine.h"
 
 #include <cerrno>
-#include <csignal>
 #include <cstring>
-#include <iostream>
-#include <stdexcept>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,29 +53,9 @@ bool read_exact(int fd, void* data, std::size_t size) {
 }  // namespace
 
 SeedWorker SeedWorker::start(const scenarios::Scenario& scenario, const ChildJob& job) {
-  prepare_for_children(scenario);
-  int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) {
-    throw std::runtime_error(std::string("socketpair failed: ") + std::strerror(errno));
-  }
-  std::cout.flush();
-  std::fflush(nullptr);  // the worker must not inherit (and later flush) buffered output
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    const int error = errno;
-    ::close(fds[0]);
-    ::close(fds[1]);
-    throw std::runtime_error(std::string("fork failed: ") + std::strerror(error));
-  }
-  if (pid == 0) {
-    ::close(fds[0]);
-    worker_main(scenario, job, fds[1], parent);
-  }
-  ::close(fds[1]);
   SeedWorker worker;
-  worker.pid_ = pid;
-  worker.fd_ = fds[0];
+  fork_child(scenario, Channel::socket, [&](int fd, pid_t parent) { worker_main(scenario, job, fd, parent); },
+             worker.pid_, worker.fd_);
   return worker;
 }
 
@@ -97,14 +74,7 @@ void SeedWorker::close_input() {
   ::shutdown(fd_, SHUT_WR);
 }
 
-bool SeedWorker::pump() {
-  char buffer[65536];
-  const ssize_t n = ::read(fd_, buffer, sizeof buffer);
-  if (n < 0) return errno == EINTR || errno == EAGAIN;
-  if (n == 0) return false;
-  input_.append(buffer, static_cast<std::size_t>(n));
-  return true;
-}
+bool SeedWorker::pump() { return read_available(fd_, input_); }
 
 std::optional<ChildOutput> SeedWorker::take_output() {
   FrameHeader header;
@@ -119,11 +89,7 @@ std::optional<ChildOutput> SeedWorker::take_output() {
 }
 
 std::optional<ChildOutput> SeedWorker::finish() {
-  ::close(fd_);
-  fd_ = -1;
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
+  const int status = close_and_reap(pid_, fd_);
   if (!running_) return std::nullopt;
   ChildOutput out;
   out.result.seed = seed_;
@@ -133,14 +99,7 @@ std::optional<ChildOutput> SeedWorker::finish() {
   return out;
 }
 
-void SeedWorker::kill() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-}
+void SeedWorker::kill() { kill_and_reap(pid_, fd_); }
 
 std::vector<ChildOutput> run_in_worker(const scenarios::Scenario& scenario, const ChildJob& job,
                                        const std::vector<std::uint64_t>& seeds) {
