@@ -68,6 +68,7 @@ void RunMonitor::detector_fired(RuntimeReport report, DetectorSite site) {
   report_ = std::move(report);
   sim_.set_time_limit(add_ns(fired_at_ns_, state_.config().truth_budget_ns),
                       "deadlock-truth budget after the detector fired (runtime.truth_budget_ns)");
+  state_.detectors_silenced();
 }
 
 void RunMonitor::settle_false(const std::string& progress_detail) {

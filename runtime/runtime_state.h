@@ -119,6 +119,9 @@ class WorkListener {
   virtual void notice() = 0;
   // The run may be over (orchestration done, all tasks completed): re-check the exit condition.
   virtual void on_shutdown_check() = 0;
+  // A detector fired and every detector is silent from now on: a wait bounded only by a
+  // detector's deadline has no bound any more.
+  virtual void on_detectors_silenced() = 0;
 };
 
 struct RuntimeLanes {
@@ -180,6 +183,9 @@ class RuntimeState {
   // --- ready queues ---
   std::deque<std::uint32_t>& ready_queue(hwmodel::TaskShape shape) { return ready_[static_cast<int>(shape)]; }
   void add_listener(WorkListener* listener) { listeners_.push_back(listener); }
+  void detectors_silenced() {
+    for (WorkListener* listener : listeners_) listener->on_detectors_silenced();
+  }
   // Task `task_ordinal` of `shape` became ready: wake one idle thread that can take it. When
   // several could, which one polls first is a decision keyed by the task.
   void wake_one_for(hwmodel::TaskShape shape, std::uint32_t task_ordinal);

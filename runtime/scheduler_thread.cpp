@@ -496,6 +496,12 @@ void SchedulerThread::notice() {
 
 void SchedulerThread::on_shutdown_check() { wake(); }
 
+void SchedulerThread::on_detectors_silenced() {
+  // An idle wait bounded by a detector (the watchdog, the legacy iteration limit) is re-planned
+  // without it: the thread looks again now and finds the same nothing, minus the detector.
+  wake();
+}
+
 ActorView SchedulerThread::describe() const {
   ActorView view;
   view.name = "scheduler thread " + std::to_string(index_);

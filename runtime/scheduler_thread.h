@@ -45,6 +45,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   void wake() override;
   void notice() override;
   void on_shutdown_check() override;
+  void on_detectors_silenced() override;
 
  private:
   struct CoreSlot {

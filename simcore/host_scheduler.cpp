@@ -1,6 +1,7 @@
 #include "simcore/host_scheduler.h"
 
 #include "simcore/model_assert.h"
+#include "simcore/turn_order.h"
 
 #include <algorithm>
 #include <utility>
@@ -43,9 +44,31 @@ class HostClock final : public ThreadClock {
   void exit() override { host_.exit(thread_); }
   std::string placement() const override { return host_.placement(thread_); }
 
+  void work_then(TimeNs cost_ns, Agenda::Callback then) override { host_.work_then(thread_, cost_ns, std::move(then)); }
+  void loop_then(WaitLoop& loop, WaitSignal& signal, std::uint64_t iteration_limit, TimeNs deadline_ns,
+                 LoopCallback then) override {
+    host_.loop_then(thread_, loop, signal, iteration_limit, deadline_ns, std::move(then));
+  }
+  void work_async(TimeNs cost_ns) override {
+    PTOSIM_ASSERT(turns_ != nullptr, "work_async on a thread that is no machine contender");
+    // The contender waits for nothing the agenda or a signal could end: the host wakes it.
+    turns_->wait(who_, nullptr, TIME_NEVER);
+    host_.work_then(thread_, cost_ns, [turns = turns_, who = who_] { turns->wake_now(who); });
+  }
+  void loop_async(WaitLoop& loop, WaitSignal& signal, std::uint64_t iteration_limit, TimeNs deadline_ns) override {
+    PTOSIM_ASSERT(turns_ != nullptr, "loop_async on a thread that is no machine contender");
+    turns_->wait(who_, nullptr, TIME_NEVER);
+    host_.loop_then(thread_, loop, signal, iteration_limit, deadline_ns, [this](LoopEnd end) {
+      loop_end_ = end;
+      turns_->wake_now(who_);
+    });
+  }
+  LoopEnd loop_end() const override { return loop_end_; }
+
  private:
   HostScheduler& host_;
   std::uint64_t thread_;
+  LoopEnd loop_end_ = LoopEnd::signaled;
 };
 
 }  // namespace
@@ -65,7 +88,6 @@ HostScheduler::HostScheduler(Simulation& sim, DecisionSource& decisions, HostPla
     PTOSIM_ASSERT(spec_.loop_costs[k].range.min_ns >= 1, "a loop iteration on the host must take time");
     cost_streams_[k] = decisions.stream(spec_.loop_costs[k].stream);
   }
-  host_ = sim.add_host("host.scheduler");
   cpus_.resize(static_cast<std::size_t>(spec_.cpus));
   for (int c = 0; c < spec_.cpus; ++c) cpus_[static_cast<std::size_t>(c)].id = c;
 }
@@ -94,7 +116,7 @@ void HostScheduler::start() {
     place(id);
   }
   started_ = true;
-  sim_.spawn("host.scheduler", host_, [this] { run_actor(); }, true);
+  for (Cpu& cpu : cpus_) replan(cpu);
 }
 
 std::vector<HostThreadStats> HostScheduler::stats() {
@@ -316,7 +338,28 @@ void HostScheduler::settle(Cpu& cpu) {
   PTOSIM_ASSERT(result.time_ns == now(), "host CPU " + std::to_string(cpu.id) + " settled an event of '" +
                                              threads_[static_cast<std::size_t>(result.thread)].name + "' at t=" +
                                              std::to_string(result.time_ns) + " late");
-  threads_[static_cast<std::size_t>(result.thread)].wake->notify();
+  thread_event(result.thread);
+}
+
+void HostScheduler::thread_event(int thread_id) {
+  Thread& thread = threads_[static_cast<std::size_t>(thread_id)];
+  if (thread.work_then) {
+    sim_.agenda().schedule(now(), std::move(thread.work_then));
+    thread.work_then = nullptr;
+    return;
+  }
+  if (thread.loop_then) {
+    // The passive loop saw what it waited for: it leaves the signal, and is told how it ended.
+    thread.signal->detach_loop_waiter();
+    thread.loop->iterations_on_cpu = thread.exec.iterations;
+    const LoopEnd end = thread.exec.end;
+    sim_.agenda().schedule(now(), [then = std::move(thread.loop_then), end] { then(end); });
+    thread.loop_then = nullptr;
+    thread.loop = nullptr;
+    thread.signal = nullptr;
+    return;
+  }
+  if (thread.wake) thread.wake->notify();
 }
 
 TimeNs HostScheduler::predict(const Cpu& cpu) {
@@ -363,7 +406,23 @@ void HostScheduler::replan(Cpu& cpu) {
     }
   }
   cpu.wake_ns = predict(cpu);
-  if (cpu.wake_ns < actor_wake_ns_) actor_signal_.notify();
+  if (cpu.wake_ns == cpu.agenda_ns) return;
+  // Another look than the one planned: the planned one is stale now.
+  if (cpu.agenda_ns != TIME_NEVER) sim_.agenda().cancel(cpu.agenda_entry);
+  cpu.agenda_ns = cpu.wake_ns;
+  if (cpu.wake_ns == TIME_NEVER) return;
+  const int id = cpu.id;
+  cpu.agenda_entry = sim_.agenda().schedule(cpu.wake_ns, [this, id] { on_cpu_due(id); });
+}
+
+void HostScheduler::on_cpu_due(int cpu_id) {
+  // A CPU needs a look: a thread's work or loop ends, or it decides a slice or a preemption on
+  // the way to one. CPUs whose threads wait for nothing are left alone, so a run whose threads all
+  // wait forever is quiescent (a true deadlock stays observable).
+  Cpu& cpu = cpus_[static_cast<std::size_t>(cpu_id)];
+  cpu.agenda_ns = TIME_NEVER;
+  settle(cpu);
+  replan(cpu);
 }
 
 void HostScheduler::switch_to(Cpu& cpu, int next) {
@@ -373,9 +432,7 @@ void HostScheduler::switch_to(Cpu& cpu, int next) {
   Thread& thread = threads_[static_cast<std::size_t>(next)];
   thread.cpu = cpu.id;
   ++thread.exec.turns;
-  if (thread.exec.activity == Activity::loop && begin_iteration(cpu, thread.exec, cpu.clock_ns)) {
-    thread.wake->notify();
-  }
+  if (thread.exec.activity == Activity::loop && begin_iteration(cpu, thread.exec, cpu.clock_ns)) thread_event(next);
 }
 
 void HostScheduler::fill_idle(Cpu& cpu) {
@@ -415,6 +472,54 @@ TimeNs HostScheduler::work(std::uint64_t thread_id, TimeNs cost_ns) {
   replan(cpu);
   wait_for_end(thread);
   return now();
+}
+
+void HostScheduler::work_then(std::uint64_t thread_id, TimeNs cost_ns, Agenda::Callback then) {
+  Thread& t = threads_[thread_id];
+  Cpu& cpu = cpus_[static_cast<std::size_t>(t.cpu)];
+  settle(cpu);
+  PTOSIM_ASSERT(t.exec.activity == Activity::busy, "thread '" + t.name + "' asked for work while it was not running");
+  PTOSIM_ASSERT(!t.work_then && !t.loop_then, "thread '" + t.name + "' asked for work twice");
+  if (cost_ns <= 0) {
+    sim_.agenda().schedule(now(), std::move(then));
+    return;
+  }
+  t.exec.activity = Activity::work;
+  t.exec.remaining_ns = cost_ns;
+  t.work_then = std::move(then);
+  replan(cpu);
+}
+
+void HostScheduler::loop_then(std::uint64_t thread_id, WaitLoop& loop, WaitSignal& signal, std::uint64_t iteration_limit,
+                              TimeNs deadline_ns, ThreadClock::LoopCallback then) {
+  const int thread = static_cast<int>(thread_id);
+  Thread& t = threads_[thread_id];
+  Cpu& cpu = cpus_[static_cast<std::size_t>(t.cpu)];
+  settle(cpu);
+  PTOSIM_ASSERT(t.exec.activity == Activity::busy, "thread '" + t.name + "' started a loop while it was not running");
+  PTOSIM_ASSERT(!t.work_then && !t.loop_then, "thread '" + t.name + "' started a loop twice");
+  PTOSIM_ASSERT(loop.iteration_ns >= 1, "a loop iteration on the host must take time");
+  Exec& e = t.exec;
+  e.iteration_ns = loop.iteration_ns;
+  e.iterations = loop.iterations_on_cpu;
+  e.limit = iteration_limit;
+  e.deadline_ns = deadline_ns;
+  e.signaled = false;
+  t.loop_then = std::move(then);
+  t.loop = &loop;
+  t.signal = &signal;
+  signal.attach_loop_waiter(this, thread_id);
+  if (e.iterations >= iteration_limit) {
+    e.end = LoopEnd::limit;
+    thread_event(thread);
+    return;
+  }
+  e.activity = Activity::loop;
+  if (cpu.running == thread && begin_iteration(cpu, e, now())) {
+    thread_event(thread);
+    return;
+  }
+  replan(cpu);
 }
 
 LoopEnd HostScheduler::run_loop(std::uint64_t thread_id, WaitLoop& loop, WaitSignal& signal,
@@ -499,25 +604,6 @@ std::string HostScheduler::placement(std::uint64_t thread_id) {
   if (cpu.running >= 0) add(cpu.running);
   for (int other : cpu.queue) add(other);
   return text;
-}
-
-void HostScheduler::run_actor() {
-  // Wakes when some CPU needs a look: a thread's work or loop ends, or a CPU decides a slice or
-  // a preemption on the way to one. CPUs whose threads wait for nothing are left alone, so a run
-  // whose threads all wait forever is quiescent (a true deadlock stays observable).
-  while (true) {
-    TimeNs next_ns = TIME_NEVER;
-    for (const Cpu& cpu : cpus_) next_ns = std::min(next_ns, cpu.wake_ns);
-    actor_wake_ns_ = next_ns;
-    actor_signal_.wait_until(next_ns);
-    actor_wake_ns_ = TIME_NEVER;
-    const TimeNs now_ns = now();
-    for (Cpu& cpu : cpus_) {
-      if (cpu.wake_ns > now_ns) continue;
-      settle(cpu);
-      replan(cpu);
-    }
-  }
 }
 
 }  // namespace ptosim::simcore

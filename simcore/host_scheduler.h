@@ -16,8 +16,10 @@
 // served). Background threads compute forever.
 //
 // Loops are never simulated iteration by iteration when nothing can happen: the CPUs are advanced
-// lazily, whole rounds of waiting loops at once, and a scheduler actor wakes only when a thread's
-// work ends, a loop sees what it waits for, or a CPU must decide a slice or a preemption.
+// lazily, whole rounds of waiting loops at once, and the agenda (simcore/agenda.h) looks at a CPU
+// only when a thread's work ends, a loop sees what it waits for, or the CPU must decide a slice
+// or a preemption. A thread with an actor blocks in work() and run_loop(); a passive thread (an
+// emulated core, a scheduler thread without an actor) is told through a callback instead.
 //
 // Left out: blocking in the kernel (the modelled code never sleeps), priorities and nice values,
 // periodic load balancing beyond placement and idle pulls, SMT, and the cost of a context switch
@@ -54,7 +56,6 @@ struct HostThreadStats {
 
 class HostScheduler final : public LoopWaiter {
  public:
-  // Adds a simulated host "host.scheduler" for its own actor.
   HostScheduler(Simulation& sim, DecisionSource& decisions, HostPlatformSpec spec);
   ~HostScheduler() override;
   HostScheduler(const HostScheduler&) = delete;
@@ -63,7 +64,7 @@ class HostScheduler final : public LoopWaiter {
   // A simulated thread, placed on a CPU now; its actor must call the clock before time passes.
   // Thread ids are given in order from 0.
   std::unique_ptr<ThreadClock> add_thread(const std::string& name);
-  // Places the background threads and spawns the scheduler's actor. Call once, before the run.
+  // Places the background threads and plans the CPUs. Call once, before the run.
   void start();
 
   std::vector<HostThreadStats> stats();
@@ -78,6 +79,11 @@ class HostScheduler final : public LoopWaiter {
   TimeNs loop_iteration_ns(LoopKind kind, std::uint64_t subject, std::uint32_t part);
   void exit(std::uint64_t thread);
   std::string placement(std::uint64_t thread);
+  // Passive threads: as work() and run_loop(), but `then` runs (an agenda callback at the end)
+  // instead of the caller blocking.
+  void work_then(std::uint64_t thread, TimeNs cost_ns, Agenda::Callback then);
+  void loop_then(std::uint64_t thread, WaitLoop& loop, WaitSignal& signal, std::uint64_t iteration_limit,
+                 TimeNs deadline_ns, ThreadClock::LoopCallback then);
 
  private:
   enum class Activity : std::uint8_t {
@@ -104,7 +110,12 @@ class HostScheduler final : public LoopWaiter {
     std::string name;
     int cpu = -1;
     Exec exec;
-    std::unique_ptr<WaitSignal> wake;  // the actor waits here for its work or loop to end
+    std::unique_ptr<WaitSignal> wake;  // an actor waits here for its work or loop to end
+    // A passive thread is told here instead (one of them, for the work or loop under way).
+    Agenda::Callback work_then;
+    ThreadClock::LoopCallback loop_then;
+    WaitLoop* loop = nullptr;        // the passive loop under way
+    WaitSignal* signal = nullptr;    // and what it waits for
   };
   struct Cpu {
     int id = 0;
@@ -114,7 +125,9 @@ class HostScheduler final : public LoopWaiter {
     TimeNs turn_start_ns = 0;  // when the running thread got the CPU
     TimeNs iteration_start_ns = 0;  // current loop iteration of the running thread
     TimeNs slice_end_ns = TIME_NEVER;  // decided lazily, when others wait
-    TimeNs wake_ns = TIME_NEVER;       // the next instant the scheduler actor must look at it
+    TimeNs wake_ns = TIME_NEVER;       // the next instant the agenda must look at it
+    TimeNs agenda_ns = TIME_NEVER;     // when the agenda will look at it
+    Agenda::Handle agenda_entry;
     int runnable() const { return static_cast<int>(queue.size()) + (running >= 0 ? 1 : 0); }
   };
   enum class Stop : std::uint8_t { reached, event, decision, stuck };
@@ -144,12 +157,13 @@ class HostScheduler final : public LoopWaiter {
   void place(int thread);
   TimeNs decide_slice(int thread);
   void wait_for_end(int thread);
-  void run_actor();
+  // The thread's work or loop ended at this instant: wake its actor, or tell the passive thread.
+  void thread_event(int thread);
+  void on_cpu_due(int cpu);
 
   Simulation& sim_;
   DecisionSource& decisions_;
   HostPlatformSpec spec_;
-  HostRef host_;
   std::vector<Thread> threads_;
   std::vector<Cpu> cpus_;
   StreamId placement_stream_;
@@ -157,8 +171,6 @@ class HostScheduler final : public LoopWaiter {
   StreamId next_stream_;
   StreamId pull_stream_;
   StreamId cost_streams_[LOOP_KIND_COUNT];
-  WaitSignal actor_signal_;
-  TimeNs actor_wake_ns_ = TIME_NEVER;
   bool started_ = false;
 };
 

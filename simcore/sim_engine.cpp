@@ -1,5 +1,6 @@
 #include "simcore/sim_engine.h"
 
+#include "simcore/agenda.h"
 #include "simcore/event_log.h"
 #include "simcore/model_assert.h"
 #include "simcore/turn_order.h"
@@ -41,7 +42,13 @@ double to_engine_time(TimeNs time_ns) { return static_cast<double>(time_ns); }
 TimeNs from_engine_time(double time) { return static_cast<TimeNs>(time + 0.5); }
 constexpr TimeNs ENGINE_EXACT_NS = TimeNs{1} << 53;
 
+// Thrown by stop() and stop_at_limit() inside an agenda callback (there is no actor to exit):
+// the agenda catches it, the run has already ended.
+struct EngineStop {};
+
 }  // namespace
+
+double engine_time_of(TimeNs time_ns) { return to_engine_time(g_epoch_ns + time_ns); }
 
 struct Simulation::Impl {
   std::unique_ptr<sg::Engine> engine;
@@ -140,9 +147,11 @@ Simulation::Simulation() {
   g_epoch_ns = from_engine_time(sg::Engine::get_clock());
   g_now_ns = 0;
   g_current = this;
+  agenda_ = std::make_unique<Agenda>(*this);
 }
 
 Simulation::~Simulation() {
+  agenda_->disarm();  // a timer left in the kernel would fire in the next run of the engine
   g_current = nullptr;
   if (g_in_sequence) {
     g_prepared = std::move(impl_);  // the next run starts from this engine
@@ -177,18 +186,14 @@ void Simulation::spawn(const std::string& name, HostRef host, std::function<void
       body();
     } catch (const RunLimitReached& limit) {
       if (!ending_) {
-        ending_ = true;
-        end_ = RunEnd::limit;
         limit_reason_ = limit.what();
-        sg::Actor::kill_all();
+        end_run(RunEnd::limit);
       }
     } catch (const std::exception&) {
       // The first failure wins; every other actor is killed and run() reports it.
       if (!ending_) {
-        ending_ = true;
         failure_ = std::current_exception();
-        end_ = RunEnd::failed;
-        sg::Actor::kill_all();
+        end_run(RunEnd::failed);
       }
     }
   };
@@ -202,8 +207,12 @@ RunEnd Simulation::run(TimeNs max_sim_time_ns) {
     impl_->sealed = true;
   }
   set_time_limit(max_sim_time_ns, "simulated-time budget (runtime.limits.max_sim_time_ns)");
+  agenda_->arm();
   impl_->engine->run();
-  if (end_ == RunEnd::finished && quiescent_) end_ = RunEnd::quiescent;
+  agenda_->disarm();
+  // The engine also stops when nothing is left to run but contenders without an actor still wait
+  // for something that never comes: that is quiescence too.
+  if (end_ == RunEnd::finished && (quiescent_ || !agenda_->all_contenders_left())) end_ = RunEnd::quiescent;
   return end_;
 }
 
@@ -211,25 +220,43 @@ void Simulation::set_time_limit(TimeNs limit_ns, const std::string& what) {
   if (limit_ns < time_limit_ns_) {
     time_limit_ns_ = limit_ns;
     time_limit_name_ = what;
+    agenda_->arm();  // an entry past the new budget now ends the run at the budget
+  }
+}
+
+void Simulation::end_run(RunEnd end) {
+  if (ending_) return;
+  ending_ = true;
+  end_ = end;
+  agenda_->close();
+  sg::Actor::kill_all();
+}
+
+void Simulation::end_from_engine(std::exception_ptr failure) {
+  if (ending_) return;  // stop() or stop_at_limit() ended it
+  try {
+    std::rethrow_exception(failure);
+  } catch (const RunLimitReached& limit) {
+    limit_reason_ = limit.what();
+    end_run(RunEnd::limit);
+  } catch (...) {
+    failure_ = failure;
+    end_run(RunEnd::failed);
   }
 }
 
 void Simulation::stop_at_limit(const std::string& reason) {
   if (!ending_) {
-    ending_ = true;
-    end_ = RunEnd::limit;
     limit_reason_ = reason;
-    sg::Actor::kill_all();
+    end_run(RunEnd::limit);
   }
+  if (sg::Actor::is_maestro()) throw EngineStop{};
   sg::this_actor::exit();
 }
 
 void Simulation::stop() {
-  if (!ending_) {
-    ending_ = true;
-    end_ = RunEnd::stopped;
-    sg::Actor::kill_all();
-  }
+  end_run(RunEnd::stopped);
+  if (sg::Actor::is_maestro()) throw EngineStop{};
   sg::this_actor::exit();
 }
 
@@ -249,19 +276,21 @@ namespace {
 }  // namespace
 
 void sleep_until(TimeNs time_ns) {
-  const TimeNs limit_ns = Simulation::current().time_limit();
+  PTOSIM_ASSERT(!sg::Actor::is_maestro(), "an agenda callback cannot sleep");
+  if (time_ns <= now()) return;  // no time passes: a contender keeps its turn
   TurnOrder::Binding* turn = TurnOrder::of_current_actor();
+  if (turn != nullptr) {
+    // The agenda wakes it; past the budget the run ends at the budget instead.
+    turn->order->wait(turn->who, nullptr, time_ns);
+    turn->order->block(turn->who);
+    return;
+  }
+  const TimeNs limit_ns = Simulation::current().time_limit();
   if (time_ns > limit_ns) {
-    if (limit_ns > now()) {
-      if (turn != nullptr) turn->order->end_turn(turn->who, limit_ns);
-      sg::this_actor::sleep_until(to_engine_time(g_epoch_ns + limit_ns));
-    }
+    if (limit_ns > now()) sg::this_actor::sleep_until(to_engine_time(g_epoch_ns + limit_ns));
     reach_time_limit();
   }
-  if (time_ns <= now()) return;  // no time passes: a contender keeps its turn
-  if (turn != nullptr) turn->order->end_turn(turn->who, time_ns);
   sg::this_actor::sleep_until(to_engine_time(g_epoch_ns + time_ns));
-  if (turn != nullptr) turn->order->arrive(turn->who);
 }
 
 void sleep_for(TimeNs duration_ns) {
@@ -275,30 +304,33 @@ struct WaitSignal::Impl {
   sg::SemaphorePtr semaphore = sg::Semaphore::create(0);
 };
 
-WaitSignal::WaitSignal() : impl_(std::make_unique<Impl>()) {}
+WaitSignal::WaitSignal() = default;
 WaitSignal::~WaitSignal() = default;
 
 bool WaitSignal::wait_until(TimeNs deadline_ns) {
-  // A wait without deadline is not clamped to the time budget: when every actor waits without a
-  // deadline the run is quiescent, which must stay observable. Timed waits stop at the budget.
+  PTOSIM_ASSERT(!sg::Actor::is_maestro(), "an agenda callback cannot wait");
+  const TimeNs start_ns = now();
+  TurnOrder::Binding* turn = TurnOrder::of_current_actor();
+  if (turn != nullptr) {
+    // A contender waits through its turn order: the agenda holds its deadline (past the budget,
+    // the run ends at the budget) and a notification makes it due now.
+    if (deadline_ns != TIME_NEVER && deadline_ns <= start_ns) return false;
+    turn->order->wait(turn->who, this, deadline_ns);
+    turn->order->block(turn->who);
+    return turn->order->woken_early(turn->who);
+  }
+  // An actor that is no contender waits on a semaphore. A wait without deadline is not clamped to
+  // the time budget: when every actor waits without a deadline the run is quiescent, which must
+  // stay observable. Timed waits stop at the budget.
   const TimeNs limit_ns = Simulation::current().time_limit();
   const bool limited = deadline_ns != TIME_NEVER && deadline_ns > limit_ns;
   const TimeNs effective_ns = limited ? limit_ns : deadline_ns;
-  const TimeNs start_ns = now();
   if (effective_ns != TIME_NEVER && effective_ns <= start_ns) {
     if (limited) reach_time_limit();
     return false;
   }
-  // A contender counts as the waiter before it hands its turn over: the next contender may run
-  // right away (a release is a scheduling point in SimGrid) and notify before this one blocks,
-  // and that notification must be kept.
+  if (!impl_) impl_ = std::make_unique<Impl>();
   ++waiters_;
-  TurnOrder::Binding* turn = TurnOrder::of_current_actor();
-  if (turn != nullptr) {
-    turn_order_ = turn->order;
-    turn_waiter_ = turn->who;
-    turn->order->end_turn(turn->who, effective_ns);
-  }
   bool notified = true;
   if (effective_ns == TIME_NEVER) {
     impl_->semaphore->acquire();
@@ -306,16 +338,8 @@ bool WaitSignal::wait_until(TimeNs deadline_ns) {
     notified = !impl_->semaphore->acquire_timeout(to_engine_time(effective_ns - start_ns));
   }
   --waiters_;
-  turn_order_ = nullptr;
   if (!notified && limited) reach_time_limit();
-  if (turn != nullptr) turn->order->arrive(turn->who);
   return notified;
-}
-
-void WaitSignal::wait_for_turn() {
-  ++waiters_;
-  impl_->semaphore->acquire();
-  --waiters_;
 }
 
 void WaitSignal::notify() {
@@ -323,11 +347,13 @@ void WaitSignal::notify() {
     loop_waiter_->on_signal_notified(loop_thread_);
     return;
   }
-  if (waiters_ > 0 && impl_->semaphore->get_capacity() == 0) {
-    // Before the release: releasing is a scheduling point where the waiter may already run.
-    if (turn_order_ != nullptr) turn_order_->woken(turn_waiter_);
-    impl_->semaphore->release();
+  if (waiter_ != nullptr) {
+    SignalWaiter* waiter = waiter_;
+    waiter_ = nullptr;
+    waiter->on_notified();
+    return;
   }
+  if (waiters_ > 0 && impl_->semaphore->get_capacity() == 0) impl_->semaphore->release();
 }
 
 void WaitSignal::notify_if_polled() {
@@ -342,9 +368,33 @@ void WaitSignal::attach_loop_waiter(LoopWaiter* waiter, std::uint64_t thread) {
 
 void WaitSignal::detach_loop_waiter() { loop_waiter_ = nullptr; }
 
+void WaitSignal::attach_waiter(SignalWaiter* waiter) {
+  PTOSIM_ASSERT(waiter_ == nullptr || waiter_ == waiter, "two waiters on one signal");
+  waiter_ = waiter;
+}
+
+void WaitSignal::detach_waiter(SignalWaiter* waiter) {
+  if (waiter_ == waiter) waiter_ = nullptr;
+}
+
+struct ActorGate::Impl {
+  sg::SemaphorePtr semaphore = sg::Semaphore::create(0);
+};
+
+ActorGate::ActorGate() : impl_(std::make_unique<Impl>()) {}
+ActorGate::~ActorGate() = default;
+
+void ActorGate::pass() { impl_->semaphore->acquire(); }
+
+void ActorGate::open() {
+  if (impl_->semaphore->get_capacity() == 0) impl_->semaphore->release();
+}
+
 void assertion_failed(const char* condition, const std::string& message, const char* file, int line) {
   std::string where = "outside the simulation";
-  if (g_current != nullptr && sg::Actor::self() != nullptr) {
+  if (g_current != nullptr && sg::Actor::is_maestro()) {
+    where = "t=" + std::to_string(now()) + " ns in an agenda callback";
+  } else if (g_current != nullptr && sg::Actor::self() != nullptr) {
     where = "t=" + std::to_string(now()) + " ns in actor '" + sg::Actor::self()->get_name() + "'";
   }
   throw std::logic_error("model assertion failed at " + where + ": " + condition + " (" + file + ":" +

@@ -1,6 +1,6 @@
 // The SimGrid facade. This header and its implementation are the only code in ptosim that sees
-// SimGrid: the runtime and hardware models spawn actors, sleep, wait on signals and read the clock
-// through it, and never learn that they are simulated.
+// SimGrid: the runtime and hardware models spawn actors, sleep, wait on signals, schedule work at
+// a time (the agenda) and read the clock through it, and never learn that they are simulated.
 //
 // One engine per process: SimGrid 3.32 keeps global state across Engine instances (a second
 // engine continues the first one's clock). A process either runs one Simulation, or, after
@@ -20,6 +20,7 @@
 
 namespace ptosim::simcore {
 
+class Agenda;
 class TurnOrder;
 
 // Opaque reference to a simulated host (an AICPU thread or an AI core).
@@ -72,6 +73,9 @@ class Simulation {
   // Runs until the end; `max_sim_time_ns` bounds simulated time.
   RunEnd run(TimeNs max_sim_time_ns);
 
+  // What happens at a time without an actor (simcore/agenda.h).
+  Agenda& agenda() { return *agenda_; }
+
   // Lowers the simulated-time budget (never raises it). An actor that would sleep or wait past
   // the budget ends the run with RunEnd::limit at exactly that time; `what` names the budget in
   // the limit reason.
@@ -79,9 +83,10 @@ class Simulation {
   TimeNs time_limit() const { return time_limit_ns_; }
   const std::string& time_limit_name() const { return time_limit_name_; }
 
-  // Ends the run from inside an actor: every actor is killed, run() returns RunEnd::stopped.
+  // Ends the run from inside an actor or an agenda callback: every actor is killed, run()
+  // returns RunEnd::stopped.
   [[noreturn]] void stop();
-  // Ends the run from inside an actor because a budget ran out.
+  // Ends the run from inside an actor or an agenda callback because a budget ran out.
   [[noreturn]] void stop_at_limit(const std::string& reason);
 
   // The exception thrown by an actor when run() returned RunEnd::failed.
@@ -94,7 +99,14 @@ class Simulation {
   struct Impl;  // SimGrid's engine and platform; opaque outside sim_engine.cpp
 
  private:
+  friend class Agenda;
+  // An agenda callback threw (`failure` null: it ended the run through stop or a budget): the
+  // run ends as an actor's exception would end it.
+  void end_from_engine(std::exception_ptr failure);
+  void end_run(RunEnd end);
+
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Agenda> agenda_;
   std::exception_ptr failure_;
   std::string limit_reason_;
   TimeNs time_limit_ns_ = TIME_NEVER;
@@ -110,6 +122,14 @@ TimeNs now();
 void sleep_until(TimeNs time_ns);
 void sleep_for(TimeNs duration_ns);
 
+// Told when a signal is notified, by a waiter without an actor: a contender of the turn order, a
+// passive thread (simcore/turn_order.h, thread_clock.h).
+class SignalWaiter {
+ public:
+  virtual ~SignalWaiter() = default;
+  virtual void on_notified() = 0;
+};
+
 // Told when a signal that a thread waits on in a simulated loop (on a shared host, see
 // host_scheduler.h) is notified: that thread sees it at its next loop iteration on a CPU.
 class LoopWaiter {
@@ -118,10 +138,11 @@ class LoopWaiter {
   virtual void on_signal_notified(std::uint64_t thread) = 0;
 };
 
-// A point where one actor at a time waits until another actor notifies it or a deadline passes.
-// A notification that arrives while the waiter is on its way into wait_until() is kept, so no
-// wake-up is lost; with no waiter at all, a notification is dropped. Callers re-check their
-// condition after every return (wake-ups may be spurious).
+// A point where one waiter at a time waits until it is notified or a deadline passes. The waiter
+// is an actor (wait_until), a contender of the turn order or a passive thread (attach_waiter), or
+// a thread in a loop simulated on a shared host (attach_loop_waiter). With no waiter at all, a
+// notification is dropped. Callers re-check their condition after every return (wake-ups may be
+// spurious).
 class WaitSignal {
  public:
   WaitSignal();
@@ -131,7 +152,8 @@ class WaitSignal {
 
   // Blocks the calling actor until notify() or `deadline_ns` (TIME_NEVER: no deadline).
   // Returns true when notified, false when the deadline passed. A TurnOrder contender's turn ends
-  // when it blocks and its next turn starts when it returns.
+  // when it blocks and its next turn starts when it returns. For an actor that is no contender,
+  // a notification that arrives while it is on its way into the wait is kept.
   bool wait_until(TimeNs deadline_ns);
   void notify();
   // Notifies only a waiter whose loop is simulated iteration by iteration (a thread sharing host
@@ -142,20 +164,33 @@ class WaitSignal {
   // A thread waiting on this signal in a simulated loop (see LoopWaiter); one at a time.
   void attach_loop_waiter(LoopWaiter* waiter, std::uint64_t thread);
   void detach_loop_waiter();
+  // A waiter without an actor (see SignalWaiter); one at a time. notify() tells it and detaches it.
+  void attach_waiter(SignalWaiter* waiter);
+  void detach_waiter(SignalWaiter* waiter);
 
  private:
-  friend class TurnOrder;
-  // A TurnOrder contender waiting for its turn: no deadline, no turn logic.
-  void wait_for_turn();
-
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;  // the semaphore of an actor that is no contender, made on demand
   int waiters_ = 0;
   LoopWaiter* loop_waiter_ = nullptr;
   std::uint64_t loop_thread_ = 0;
-  // Set while a TurnOrder contender waits here, so a notification marks it due now.
-  TurnOrder* turn_order_ = nullptr;
-  std::size_t turn_waiter_ = 0;
+  SignalWaiter* waiter_ = nullptr;
+};
+
+// Where an actor waits until someone lets it through: pass() blocks the calling actor until
+// open() (an open() before the pass() is kept). The turn order resumes its actors this way.
+class ActorGate {
+ public:
+  ActorGate();
+  ~ActorGate();
+  ActorGate(const ActorGate&) = delete;
+  ActorGate& operator=(const ActorGate&) = delete;
+  void pass();
+  void open();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace ptosim::simcore

@@ -1,6 +1,7 @@
 #include "simcore/thread_clock.h"
 
 #include "simcore/model_assert.h"
+#include "simcore/turn_order.h"
 
 namespace ptosim::simcore {
 
@@ -73,6 +74,60 @@ std::uint64_t DedicatedClock::loop_iterations(const WaitLoop& loop) const {
 
 TimeNs DedicatedClock::predict_loop_end(const WaitLoop& loop, std::uint64_t iteration_limit) const {
   return after_iterations(loop.start_ns, iteration_limit, loop.iteration_ns);
+}
+
+void DedicatedClock::work_then(TimeNs cost_ns, Agenda::Callback then) {
+  Simulation::current().agenda().schedule(add_ns(now(), cost_ns), std::move(then));
+}
+
+void DedicatedClock::loop_then(WaitLoop& loop, WaitSignal& signal, std::uint64_t iteration_limit, TimeNs deadline_ns,
+                               LoopCallback then) {
+  // Passive, as run_loop: the signal or the first instant at which a bound holds ends it.
+  PTOSIM_ASSERT(pending_then_ == nullptr, "a thread runs one loop at a time");
+  const TimeNs limit_ns = after_iterations(loop.start_ns, iteration_limit, loop.iteration_ns);
+  const TimeNs until_ns = limit_ns < deadline_ns ? limit_ns : deadline_ns;
+  pending_then_ = std::move(then);
+  pending_limit_ns_ = limit_ns;
+  pending_signal_ = &signal;
+  pending_loop_.clock = this;
+  signal.attach_waiter(&pending_loop_);
+  pending_bounded_ = until_ns != TIME_NEVER;
+  if (pending_bounded_) {
+    pending_bound_ = Simulation::current().agenda().schedule(until_ns < now() ? now() : until_ns, [this] {
+      pending_bounded_ = false;
+      end_pending_loop(pending_limit_ns_ != TIME_NEVER && now() >= pending_limit_ns_ ? LoopEnd::limit : LoopEnd::deadline);
+    });
+  }
+}
+
+void DedicatedClock::PendingLoop::on_notified() { clock->end_pending_loop(LoopEnd::signaled); }
+
+void DedicatedClock::end_pending_loop(LoopEnd end) {
+  pending_signal_->detach_waiter(&pending_loop_);
+  if (pending_bounded_) Simulation::current().agenda().cancel(pending_bound_);
+  pending_bounded_ = false;
+  LoopCallback then = std::move(pending_then_);
+  pending_then_ = nullptr;
+  then(end);
+}
+
+void DedicatedClock::work_async(TimeNs cost_ns) {
+  PTOSIM_ASSERT(turns_ != nullptr, "work_async on a thread that is no machine contender");
+  turns_->wait(who_, nullptr, add_ns(now(), cost_ns));
+}
+
+void DedicatedClock::loop_async(WaitLoop& loop, WaitSignal& signal, std::uint64_t iteration_limit, TimeNs deadline_ns) {
+  PTOSIM_ASSERT(turns_ != nullptr, "loop_async on a thread that is no machine contender");
+  // As run_loop: the contender waits passively for the signal or the first bound, and its
+  // iterations follow from the elapsed time.
+  async_limit_ns_ = after_iterations(loop.start_ns, iteration_limit, loop.iteration_ns);
+  const TimeNs until_ns = async_limit_ns_ < deadline_ns ? async_limit_ns_ : deadline_ns;
+  turns_->wait(who_, &signal, until_ns < now() ? now() : until_ns);
+}
+
+LoopEnd DedicatedClock::loop_end() const {
+  if (turns_->woken_early(who_)) return LoopEnd::signaled;
+  return async_limit_ns_ != TIME_NEVER && now() >= async_limit_ns_ ? LoopEnd::limit : LoopEnd::deadline;
 }
 
 }  // namespace ptosim::simcore

@@ -13,18 +13,28 @@
 // The model never asks which platform it runs on. The one capability it sees is whether the end
 // of work is known in advance, which lets it schedule the work's effects instead of waking for them.
 //
+// A thread is either an actor, which blocks in work(), perform(), wait_until() and run_loop(), or
+// has no actor (a machine contender of the turn order, a passive AI core) and asks for the same
+// work and loops asynchronously: it is told when they end (work_async/loop_async resume its
+// contender; work_then/loop_then run an agenda callback).
+//
 // Left out: threads that block in the kernel (the modelled code never sleeps; every wait is a loop).
 #pragma once
 
+#include "simcore/agenda.h"
 #include "simcore/decision_source.h"
 #include "simcore/sim_engine.h"
 #include "simcore/sim_time.h"
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 
 namespace ptosim::simcore {
+
+class TurnOrder;
 
 // The waiting loops of the modelled software. On the simulator board each iteration ends with
 // SPIN_WAIT_HINT (pause + sched_yield); on the board the hint is a no-op.
@@ -103,6 +113,33 @@ class ThreadClock {
   // Where the thread runs, for diagnostics: empty on a processor of its own; on a shared host
   // its CPU and who shares it.
   virtual std::string placement() const { return {}; }
+
+  // --- a thread without an actor ---
+  using LoopCallback = std::function<void(LoopEnd)>;
+  // Work of `cost_ns` starting now; `then` runs (an agenda callback) when it has run.
+  virtual void work_then(TimeNs cost_ns, Agenda::Callback then) = 0;
+  // A waiting loop, as run_loop; `then` runs with how it ended (an agenda callback, or inside the
+  // notification that ends it).
+  virtual void loop_then(WaitLoop& loop, WaitSignal& signal, std::uint64_t iteration_limit, TimeNs deadline_ns,
+                         LoopCallback then) = 0;
+
+  // The thread is machine contender `who` of `turns`: work_async and loop_async end its turn and
+  // make it due again when they end.
+  void bind(TurnOrder& turns, std::size_t who) {
+    turns_ = &turns;
+    who_ = who;
+  }
+  // In the bound contender's turn: work of `cost_ns` starting now; its next turn comes when the
+  // work has run (on a processor of its own, at now + cost).
+  virtual void work_async(TimeNs cost_ns) = 0;
+  // In the bound contender's turn: a waiting loop, as run_loop; its next turn comes when the loop
+  // ends, and loop_end() then says how.
+  virtual void loop_async(WaitLoop& loop, WaitSignal& signal, std::uint64_t iteration_limit, TimeNs deadline_ns) = 0;
+  virtual LoopEnd loop_end() const = 0;
+
+ protected:
+  TurnOrder* turns_ = nullptr;
+  std::size_t who_ = 0;
 };
 
 // Every thread has a processor of its own (the a2a3 board). Costs exactly what the model paid
@@ -122,10 +159,32 @@ class DedicatedClock final : public ThreadClock {
   TimeNs predict_loop_end(const WaitLoop& loop, std::uint64_t iteration_limit) const override;
   void exit() override {}
 
+  void work_then(TimeNs cost_ns, Agenda::Callback then) override;
+  void loop_then(WaitLoop& loop, WaitSignal& signal, std::uint64_t iteration_limit, TimeNs deadline_ns,
+                 LoopCallback then) override;
+  void work_async(TimeNs cost_ns) override;
+  void loop_async(WaitLoop& loop, WaitSignal& signal, std::uint64_t iteration_limit, TimeNs deadline_ns) override;
+  LoopEnd loop_end() const override;
+
  private:
+  // A loop_then in progress: ended by the signal or by the agenda at its bound, whichever first.
+  class PendingLoop final : public SignalWaiter {
+   public:
+    void on_notified() override;
+    DedicatedClock* clock = nullptr;
+  };
+  void end_pending_loop(LoopEnd end);
+
   DecisionSource& decisions_;
   StreamId streams_[LOOP_KIND_COUNT];
   NsRange ranges_[LOOP_KIND_COUNT];
+  TimeNs async_limit_ns_ = TIME_NEVER;  // when the current loop_async reaches its limit
+  PendingLoop pending_loop_;
+  LoopCallback pending_then_;
+  WaitSignal* pending_signal_ = nullptr;
+  TimeNs pending_limit_ns_ = TIME_NEVER;
+  Agenda::Handle pending_bound_;  // the agenda's callback at the loop's first bound
+  bool pending_bounded_ = false;
 };
 
 }  // namespace ptosim::simcore
