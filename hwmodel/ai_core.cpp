@@ -20,7 +20,8 @@ AiCore::AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming&
       duration_stream_(decisions.stream("kernel.duration")),
       schedule_keys_{decisions.stream("gm.commit_delay_ns"), decisions.stream("fault.mte_hang")},
       polls_(clock.begin_loop(clock.loop_iteration_ns(simcore::LoopKind::register_poll, static_cast<std::uint64_t>(core_id), 0),
-                              0)) {}
+                              0)),
+      planned_(clock.predict_end(0, 1) != TIME_NEVER) {}
 
 const char* to_string(GmAccess access) {
   switch (access) {
@@ -31,8 +32,15 @@ const char* to_string(GmAccess access) {
   return "?";
 }
 
+void AiCore::start() {
+  if (!planned_) clock_.loop_then(polls_, doorbell_, simcore::NO_ITERATION_LIMIT, TIME_NEVER, [this](simcore::LoopEnd) { on_poll_end(); });
+}
+
 void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
-  PTOSIM_ASSERT(!has_task_, "AICPU wrote a task to core " + std::to_string(id_) + " while it still executes one");
+  PTOSIM_ASSERT(!executing(), "AICPU wrote a task to core " + std::to_string(id_) + " while it still executes one");
+  PTOSIM_ASSERT(store_ns >= simcore::now(), "a register store lands in the past");
+  // The previous task has finished (the AICPU saw its FIN): its time is busy time now.
+  if (planned_ && has_task_) busy_ns_ = add_ns(busy_ns_, finish_ns_ - start_ns_);
   const KernelSpec& kernel = *descriptor.kernel;
   has_task_ = true;
   token_ = descriptor.token;
@@ -55,10 +63,39 @@ void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
                                    kernel.max_duration_ns);
     run_ns_ = run_ns_ * static_cast<TimeNs>(faults_.slow_num) / static_cast<TimeNs>(faults_.slow_den);
   }
-  finish_ns_ = run_ns_ == TIME_NEVER ? TIME_NEVER : clock_.predict_end(start_ns_, run_ns_);
-  cond_ = CondRegister{descriptor.token, false, TIME_NEVER};
   descriptor_ = descriptor;  // the payload stays readable until the kernel ends
-  doorbell_.notify();
+  if (!planned_) {
+    // The emulation thread sees the register at its next poll on a host CPU.
+    finish_ns_ = TIME_NEVER;
+    cond_ = CondRegister{descriptor.token, false, TIME_NEVER};
+    doorbell_.notify();
+    return;
+  }
+  // The board: nothing observes the core between its start and its end, so the whole kernel is
+  // planned now. COND reads FIN from the time (read_cond), and the polling thread already knows
+  // when it becomes visible (fin_visible_ns).
+  finish_ns_ = run_ns_ == TIME_NEVER ? TIME_NEVER : clock_.predict_end(start_ns_, run_ns_);
+  events_.record_at(simcore::EventKind::start, start_ns_, task_id_, lane_);
+  if (kernel.program) log_program_accesses(start_ns_);
+  if (finish_ns_ == TIME_NEVER) return;  // wedged: it never ends and never posts FIN
+  events_.record_at(simcore::EventKind::finish, finish_ns_, task_id_, lane_);
+  if (descriptor_.logs_accesses && !kernel.program) memory_.log_task(descriptor_, static_cast<std::uint32_t>(id_), start_ns_, finish_ns_);
+}
+
+CondRegister AiCore::read_cond() const {
+  if (!planned_ || !has_task_) return cond_;
+  if (finish_ns_ > simcore::now()) return CondRegister{token_, false, TIME_NEVER};
+  return CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns)};
+}
+
+bool AiCore::executing() const {
+  if (!has_task_) return false;
+  return !planned_ || finish_ns_ > simcore::now();
+}
+
+bool AiCore::wedged() const {
+  if (!planned_) return wedged_;
+  return has_task_ && run_ns_ == TIME_NEVER && simcore::now() >= start_ns_;
 }
 
 TimeNs AiCore::busy_ns(TimeNs until_ns) const {
@@ -66,37 +103,45 @@ TimeNs AiCore::busy_ns(TimeNs until_ns) const {
   return add_ns(busy_ns_, (until_ns < finish_ns_ ? until_ns : finish_ns_) - start_ns_);
 }
 
-void AiCore::run() {
-  while (true) {
-    while (!has_task_) clock_.run_loop(polls_, doorbell_, simcore::NO_ITERATION_LIMIT, TIME_NEVER);
-    // Nothing observes the core between start and finish, so it goes straight to the end. A
-    // planned start lies ahead; a core that had to poll for its task starts when it saw it.
-    const TimeNs now_ns = simcore::now();
-    const TimeNs start_ns = start_ns_ > now_ns ? start_ns_ : now_ns;
-    events_.record_at(simcore::EventKind::start, start_ns, task_id_, lane_);
-    if (kernel_->program) {
-      for (ProgramAccess access : program_accesses_) {
-        access.time_ns += start_ns;
-        memory_.log_program(access);
-      }
-    }
-    if (run_ns_ == TIME_NEVER) {
-      // Wedged: the kernel never ends and the core never posts FIN. It waits for nothing that
-      // can come, so a run with nothing else to do ends quiescent.
-      wedged_ = true;
-      finish_ns_ = TIME_NEVER;
-      while (true) clock_.run_loop(polls_, never_, simcore::NO_ITERATION_LIMIT, TIME_NEVER);
-    }
-    finish_ns_ = clock_.perform(start_ns, run_ns_);
-    busy_ns_ = add_ns(busy_ns_, finish_ns_ - start_ns);
-    events_.record(simcore::EventKind::finish, simcore::now(), task_id_, lane_);
-    // The kernel's GM accesses happened between its start and its end (on the simulator board
-    // neither is known before it runs); GM resolves them after the run.
-    if (descriptor_.logs_accesses && !kernel_->program) memory_.log_task(descriptor_, static_cast<std::uint32_t>(id_), start_ns, finish_ns_);
-    has_task_ = false;
-    cond_ = CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns)};
-    if (observer_ != nullptr) observer_->on_fin_posted(id_, cond_.fin_visible_ns);
+void AiCore::log_program_accesses(TimeNs start_ns) {
+  for (ProgramAccess access : program_accesses_) {
+    access.time_ns += start_ns;
+    memory_.log_program(access);
   }
+}
+
+void AiCore::on_poll_end() {
+  if (!has_task_) {
+    start();  // a notification with nothing written: poll on
+    return;
+  }
+  // The emulation thread saw its register: the kernel starts now, as host compute.
+  const TimeNs now_ns = simcore::now();
+  start_ns_ = start_ns_ > now_ns ? start_ns_ : now_ns;
+  PTOSIM_ASSERT(start_ns_ == now_ns, "an emulated core cannot plan a start ahead");
+  events_.record_at(simcore::EventKind::start, start_ns_, task_id_, lane_);
+  if (kernel_->program) log_program_accesses(start_ns_);
+  if (run_ns_ == TIME_NEVER) {
+    // Wedged: the kernel never ends and the core never posts FIN. Its thread polls on, for
+    // nothing that can come, so a run with nothing else to do ends quiescent.
+    wedged_ = true;
+    clock_.loop_then(polls_, never_, simcore::NO_ITERATION_LIMIT, TIME_NEVER, [](simcore::LoopEnd) {});
+    return;
+  }
+  clock_.work_then(run_ns_, [this] { on_kernel_end(); });
+}
+
+void AiCore::on_kernel_end() {
+  finish_ns_ = simcore::now();
+  busy_ns_ = add_ns(busy_ns_, finish_ns_ - start_ns_);
+  events_.record(simcore::EventKind::finish, finish_ns_, task_id_, lane_);
+  // The kernel's GM accesses happened between its start and its end (on the simulator board
+  // neither is known before it runs); GM resolves them after the run.
+  if (descriptor_.logs_accesses && !kernel_->program) memory_.log_task(descriptor_, static_cast<std::uint32_t>(id_), start_ns_, finish_ns_);
+  has_task_ = false;
+  cond_ = CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns)};
+  if (observer_ != nullptr) observer_->on_fin_posted(id_, cond_.fin_visible_ns);
+  start();
 }
 
 }  // namespace ptosim::hwmodel

@@ -4,6 +4,12 @@
 // on the simulator board (a2a3sim) host compute of the thread that emulates the core, which polls
 // its register and needs a host CPU for the whole kernel (its ThreadClock says which).
 //
+// A core is passive: it has no actor. On the board, writing a task to it decides everything at
+// once (its start, its end, when FIN becomes visible) and schedules the start and finish events;
+// the COND register then reads from the time. On the simulator board its emulation thread is a
+// passive thread of the host scheduler, told when its poll sees the register and when the kernel's
+// host compute has run.
+//
 // Modelled: register visibility latency, receive-to-start latency, kernel duration, FIN
 // visibility latency, and the kernel's GM accesses at task level: the core logs the views of the
 // task descriptor with the kernel's start and end (hwmodel/global_memory.h). A kernel with a
@@ -80,15 +86,15 @@ class AiCore {
   void set_observer(CoreObserver* observer) { observer_ = observer; }
   void set_faults(const CoreFaults& faults) { faults_ = faults; }
   // Why the core stopped making progress, when a fault or an unsatisfiable wait wedged it.
-  bool wedged() const { return wedged_; }
+  bool wedged() const;
   const std::string& wedge_reason() const { return wedge_reason_; }
 
   // AICPU MMIO store of a task descriptor that lands at `store_ns` (now or later: the AICPU
   // publishes a batch after building its payloads). The AICPU only writes a core whose previous
   // task it has seen finish.
   void write_task(const TaskDescriptor& descriptor, TimeNs store_ns);
-  CondRegister read_cond() const { return cond_; }
-  bool executing() const { return has_task_; }
+  CondRegister read_cond() const;
+  bool executing() const;
   // When an AICPU poll will first see FIN of the current (or last) task. The kernel's duration
   // is decided when the task is written, so on the board the simulation can wake the polling
   // thread exactly then instead of simulating every poll. TIME_NEVER while the end is not known
@@ -101,10 +107,16 @@ class AiCore {
   // Time spent executing kernels (start to finish) up to `until_ns`.
   TimeNs busy_ns(TimeNs until_ns) const;
 
-  // Actor body; runs until the simulation ends.
-  void run();
+  // Before the run: an emulated core starts polling its register (nothing on the board).
+  void start();
 
  private:
+  // Simulator board: the poll saw the register, or the kernel's host compute has run.
+  void on_poll_end();
+  void on_kernel_end();
+  // The accesses of the kernel that starts at `start_ns`: a micro-program's, at their times.
+  void log_program_accesses(TimeNs start_ns);
+
   int id_;
   CoreKind kind_;
   std::uint32_t lane_;
@@ -126,6 +138,9 @@ class AiCore {
   simcore::WaitLoop polls_;
   CoreObserver* observer_ = nullptr;
   simcore::WaitSignal doorbell_;
+  // Whether the core's clock knows the end of work in advance (the board): the task is planned
+  // when it is written.
+  bool planned_ = false;
 
   bool has_task_ = false;
   std::uint32_t token_ = 0;
@@ -136,7 +151,7 @@ class AiCore {
   TimeNs run_ns_ = 0;
   TimeNs finish_ns_ = 0;
   TimeNs busy_ns_ = 0;  // kernels that have finished
-  CondRegister cond_;
+  CondRegister cond_;  // simulator board: as the emulation thread last posted it
   TaskDescriptor descriptor_;  // of the current task: its GM views are logged when it ends
 };
 

@@ -78,35 +78,22 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   }
 
   // The orchestrator and schedulers overlap (schedulers start before orchestration is done).
-  // A thread that returns leaves its CPU (on the shared host another one may take it).
-  // They share the runtime state and take turns on it: which of them resuming at the same
-  // nanosecond acts first is a decision (simcore/turn_order.h); identities are their lanes.
+  // They share the runtime state and take turns on it: which of them acting at the same
+  // nanosecond goes first is a decision (simcore/turn_order.h); identities are their lanes. The
+  // orchestrator is the one actor of the run (it interprets the program in blocking style); the
+  // scheduler threads and the cores have none.
   simcore::TurnOrder& turns = state.turns();
-  for (int t = 0; t < topology.scheduler_threads(); ++t) {
-    SchedulerThread* thread = thread_ptrs[static_cast<std::size_t>(t)];
-    simcore::ThreadClock* clock = thread_clocks[static_cast<std::size_t>(t)].get();
-    const std::size_t turn = turns.join(lanes.first_scheduler + static_cast<std::uint32_t>(t));
-    sim.spawn("sched" + std::to_string(t), platform.scheduler_host(t), [thread, clock, &turns, turn] {
-      turns.take_turn(turn);
-      thread->run();
-      turns.leave(turn);
-      clock->exit();
-    });
-  }
+  for (SchedulerThread* thread : thread_ptrs) thread->join(turns);
   simcore::ThreadClock* orchestrator_clock_ptr = orchestrator_clock.get();
   const std::size_t orchestrator_turn = turns.join(lanes.orchestrator);
   sim.spawn("orchestrator", platform.orchestrator_host(), [&orchestrator, orchestrator_clock_ptr, &turns, orchestrator_turn] {
     turns.take_turn(orchestrator_turn);
     orchestrator.run();
     turns.leave(orchestrator_turn);
-    orchestrator_clock_ptr->exit();
+    orchestrator_clock_ptr->exit();  // a thread that returns leaves its CPU (on the shared host another one may take it)
   });
-  for (int c = 0; c < topology.core_count(); ++c) {
-    hwmodel::AiCore* core = core_ptrs[static_cast<std::size_t>(c)];
-    const simcore::HostRef host = platform.core_host(topology.cluster_of(c), static_cast<int>(topology.kind_of(c)));
-    sim.spawn(topology.core_name(c), host, [core] { core->run(); }, true);
-  }
   processors.start();
+  for (hwmodel::AiCore* core : core_ptrs) core->start();
 
   const simcore::RunEnd end = sim.run(input.limits.max_sim_time_ns);
   if (end == simcore::RunEnd::failed) std::rethrow_exception(sim.failure());

@@ -39,32 +39,84 @@ SchedulerThread::SchedulerThread(int index, RuntimeState& state, RunMonitor& mon
   idle_base_ns_ = clock_.loop_iteration_ns(simcore::LoopKind::idle_iteration, static_cast<std::uint64_t>(index), 0);
 }
 
-void SchedulerThread::run() {
+void SchedulerThread::join(simcore::TurnOrder& turns) {
+  turns_ = &turns;
+  turn_ = turns.join_machine(lane_, [this] { on_turn(); });
+  clock_.bind(turns, turn_);
+}
+
+void SchedulerThread::on_turn() {
+  switch (await_) {
+    case Await::none:
+    case Await::start:
+    case Await::time: break;
+    case Await::work: finish_work(); break;
+    case Await::idle_loop:
+      waiting_ = false;
+      if (idle_detector_expired(await_detector_)) handle_watchdog();
+      break;
+  }
+  await_ = Await::none;
+  advance();
+}
+
+void SchedulerThread::advance() {
   // Every iteration either changes task state or waits; a long run of iterations at one instant
   // means a model bug, which must surface as an error rather than hang the tool.
-  TimeNs last_ns = -1;
-  std::uint64_t same_instant = 0;
   while (true) {
     const TimeNs now_ns = simcore::now();
-    same_instant = now_ns == last_ns ? same_instant + 1 : 0;
-    last_ns = now_ns;
-    PTOSIM_ASSERT(same_instant <= MAX_ITERATIONS_PER_INSTANT,
-                  "scheduler thread looped " + std::to_string(same_instant) + " times without time passing");
+    guard_iterations_ = now_ns == guard_ns_ ? guard_iterations_ + 1 : 0;
+    guard_ns_ = now_ns;
+    PTOSIM_ASSERT(guard_iterations_ <= MAX_ITERATIONS_PER_INSTANT,
+                  "scheduler thread looped " + std::to_string(guard_iterations_) + " times without time passing");
     if (running_cores_ == 0 && state_.all_done()) {
       drain_deferred();  // loop exit drains the deferred releases
       exited_ = true;
+      clock_.exit();     // it leaves its CPU (on the shared host another thread may take it)
+      turns_->leave(turn_);
       return;
     }
     if (now_ns < busy_until_ns_) {
-      rest();
-    } else if (iterate()) {
+      if (rest()) return;
+      continue;
+    }
+    bool progress = false;
+    const bool waits = iterate(progress);
+    if (progress) {
       idle_active_ = false;
       last_progress_ns_ = now_ns;
       completed_at_progress_ = state_.completed_tasks();
-    } else {
-      idle();
+      if (waits) return;
+      continue;
     }
+    if (idle()) return;
   }
+}
+
+void SchedulerThread::await_time(TimeNs time_ns) {
+  await_ = Await::time;
+  turns_->wait(turn_, nullptr, time_ns);
+}
+
+bool SchedulerThread::begin_work(TimeNs cost_ns) {
+  const TimeNs now_ns = simcore::now();
+  const TimeNs end_ns = clock_.predict_end(now_ns, cost_ns);
+  if (end_ns != TIME_NEVER) {
+    busy_until_ns_ = end_ns;
+    state_.timing().thread_busy(index_, now_ns, end_ns);
+    write_assignments();
+    return false;
+  }
+  work_start_ns_ = now_ns;
+  await_ = Await::work;
+  clock_.work_async(cost_ns);
+  return true;
+}
+
+void SchedulerThread::finish_work() {
+  busy_until_ns_ = simcore::now();
+  state_.timing().thread_busy(index_, work_start_ns_, busy_until_ns_);
+  write_assignments();
 }
 
 void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
@@ -78,19 +130,18 @@ void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
       start_ns);
 }
 
-void SchedulerThread::rest() {
+bool SchedulerThread::rest() {
   // Busy with the work of the last iteration until busy_until_ns_. With work waiting, or
   // releases deferred (only the next iteration can tell whether it is idle and drains them),
   // resume then. Otherwise wait from now on, the idle stretch starting when the work is done, so
-  // a thread that finishes its work and then idles costs one wake-up, not two.
+  // a thread that finishes its work and then idles takes one turn, not two.
   if (has_work() || !deferred_release_.empty()) {
-    clock_.wait_until(busy_until_ns_);
-    return;
+    await_time(busy_until_ns_);
+    return true;
   }
   begin_idle_stretch(busy_until_ns_);
-  const IdleDetector detector = idle_detector();
-  wait_for_work(earliest_pending_fin(), detector);
-  if (idle_detector_expired(detector)) handle_watchdog();
+  wait_for_work(earliest_pending_fin(), idle_detector());
+  return true;
 }
 
 bool SchedulerThread::has_free_core(TaskShape shape) const {
@@ -112,21 +163,27 @@ bool SchedulerThread::has_free_core(TaskShape shape) const {
   return false;
 }
 
-std::vector<std::vector<std::size_t>> SchedulerThread::free_placements(TaskShape shape) const {
-  std::vector<std::vector<std::size_t>> placements;
+void SchedulerThread::collect_free_placements(TaskShape shape) {
+  placements_.clear();
   if (shape == TaskShape::mix) {
     for (std::size_t i = 0; i + 2 < cores_.size(); i += 3) {
       if (cores_[i].task == NO_INDEX && cores_[i + 1].task == NO_INDEX && cores_[i + 2].task == NO_INDEX) {
-        placements.push_back({i, i + 1, i + 2});
+        Placement placement;
+        placement.slots = {static_cast<std::uint16_t>(i), static_cast<std::uint16_t>(i + 1), static_cast<std::uint16_t>(i + 2)};
+        placement.count = 3;
+        placements_.push_back(placement);
       }
     }
-    return placements;
+    return;
   }
   for (std::size_t i = 0; i < cores_.size(); ++i) {
     if (cores_[i].task != NO_INDEX) continue;
-    if ((shape == TaskShape::aic) == (cores_[i].kind == CoreKind::aic)) placements.push_back({i});
+    if ((shape == TaskShape::aic) != (cores_[i].kind == CoreKind::aic)) continue;
+    Placement placement;
+    placement.slots[0] = static_cast<std::uint16_t>(i);
+    placement.count = 1;
+    placements_.push_back(placement);
   }
-  return placements;
 }
 
 bool SchedulerThread::has_work() const {
@@ -142,11 +199,11 @@ bool SchedulerThread::has_work() const {
   return false;
 }
 
-bool SchedulerThread::iterate() {
+bool SchedulerThread::iterate(bool& progress) {
   const SchedulerCosts& costs = state_.config().scheduler;
-  const TimeNs now = simcore::now();
   TimeNs cost_ns = mul_ns(static_cast<std::uint64_t>(running_cores_), costs.poll_per_running_core_ns);
-  bool progress = false;
+  progress = false;
+  const TimeNs now = simcore::now();
 
   // 1. Completion poll of this thread's running cores.
   std::uint32_t last_completed = NO_INDEX;
@@ -177,14 +234,14 @@ bool SchedulerThread::iterate() {
   }
 
   // 3. Dispatch READY tasks to free cores: MIX first, then AIC/AIV alternating with parity.
-  std::vector<Assignment> assignments;
+  PTOSIM_ASSERT(assignments_.empty(), "an iteration began before the last one wrote its registers");
   const TaskShape first = index_ % 2 == 0 ? TaskShape::aic : TaskShape::aiv;
   const TaskShape second = index_ % 2 == 0 ? TaskShape::aiv : TaskShape::aic;
   for (TaskShape shape : {TaskShape::mix, first, second}) {
     auto& queue = state_.ready_queue(shape);
     while (!queue.empty()) {
-      std::vector<std::vector<std::size_t>> placements = free_placements(shape);
-      if (placements.empty()) break;
+      collect_free_placements(shape);
+      if (placements_.empty()) break;
       // Tasks that became ready at the same instant have no order between them in the MPMC
       // queue, so which of them this thread pops is a decision among those tasks; so is which
       // free core (or cluster) gets it, keyed by the task.
@@ -210,28 +267,29 @@ bool SchedulerThread::iterate() {
       // Which free placement gets each block is a decision keyed by the task and the block.
       const std::uint32_t first_block = task.blocks_claimed;
       const std::uint32_t claimed =
-          std::min<std::uint32_t>(task.block_num - first_block, static_cast<std::uint32_t>(placements.size()));
+          std::min<std::uint32_t>(task.block_num - first_block, static_cast<std::uint32_t>(placements_.size()));
       for (std::uint32_t b = 0; b < claimed; ++b) {
         const std::uint32_t block = first_block + b;
         placement_cores_.clear();
-        for (const auto& placement : placements) placement_cores_.push_back(cores_[placement.front()].core->id());
+        for (const Placement& placement : placements_) placement_cores_.push_back(cores_[placement.slots[0]].core->id());
         const std::size_t choice = state_.decisions().choose({core_stream_, ordinal, block}, std::span(placement_cores_));
-        Assignment assignment{ordinal, block, std::move(placements[choice])};
+        Assignment assignment{ordinal, block, placements_[choice]};
         // The next block of this claim picks among the placements left.
-        if (b + 1 < claimed) placements.erase(placements.begin() + static_cast<std::ptrdiff_t>(choice));
+        if (b + 1 < claimed) placements_.erase(placements_.begin() + static_cast<std::ptrdiff_t>(choice));
         if (block == 0) {
           task.running = true;
           task.thread = static_cast<std::uint32_t>(index_);
-          task.core = static_cast<std::uint32_t>(cores_[assignment.slots.front()].core->id());
+          task.core = static_cast<std::uint32_t>(cores_[assignment.placement.slots[0]].core->id());
         }
-        for (std::size_t slot_index : assignment.slots) {
-          cores_[slot_index].task = ordinal;
-          cores_[slot_index].token = state_.next_dispatch_token();
-          state_.set_core_task(cores_[slot_index].core->id(), ordinal);
+        for (std::uint8_t k = 0; k < assignment.placement.count; ++k) {
+          CoreSlot& slot = cores_[assignment.placement.slots[k]];
+          slot.task = ordinal;
+          slot.token = state_.next_dispatch_token();
+          state_.set_core_task(slot.core->id(), ordinal);
           ++running_cores_;
         }
         cost_ns = add_ns(cost_ns, costs.dispatch_ns);
-        assignments.push_back(std::move(assignment));
+        assignments_.push_back(assignment);
       }
       task.blocks_claimed += claimed;
       // Blocks remain: re-push the task so that other threads take the rest.
@@ -249,11 +307,14 @@ bool SchedulerThread::iterate() {
   // The iteration's effects are applied at its start; the thread is then busy for its cost.
   // All handles of one pop are published after one write barrier, at the end of the iteration:
   // the cores see their registers only then.
-  busy_until_ns_ = clock_.work(cost_ns);
-  state_.timing().thread_busy(index_, now, busy_until_ns_);
-  for (const Assignment& assignment : assignments) {
+  return begin_work(cost_ns);
+}
+
+void SchedulerThread::write_assignments() {
+  for (const Assignment& assignment : assignments_) {
     const TaskRecord& task = state_.task(assignment.task);
-    for (std::size_t slot_index : assignment.slots) {
+    for (std::uint8_t k = 0; k < assignment.placement.count; ++k) {
+      const std::size_t slot_index = assignment.placement.slots[k];
       CoreSlot& slot = cores_[slot_index];
       state_.events().record_at(simcore::EventKind::dispatch, busy_until_ns_, task.ordinal,
                                 state_.lanes().first_core + static_cast<std::uint32_t>(slot.core->id()),
@@ -261,11 +322,11 @@ bool SchedulerThread::iterate() {
       state_.describe_task(task, slot.token, descriptor_);
       descriptor_.block = assignment.block;
       descriptor_.block_num = task.block_num;
-      descriptor_.logs_accesses = slot_index == assignment.slots.front();
+      descriptor_.logs_accesses = k == 0;
       slot.core->write_task(descriptor_, busy_until_ns_);
     }
   }
-  return progress;
+  assignments_.clear();
 }
 
 TimeNs SchedulerThread::complete(TaskRecord& task) {
@@ -301,15 +362,17 @@ TimeNs SchedulerThread::earliest_pending_fin() const {
 }
 
 void SchedulerThread::wait_for_work(TimeNs fin_ns, const IdleDetector& detector) {
-  // Idle iterations until work can appear (a FIN, a ready task, shutdown) or a detector bound.
+  // Idle iterations until work can appear (a FIN, a ready task, shutdown) or a detector bound;
+  // the turn that follows checks the detector.
   waiting_ = true;
   const TimeNs deadline_ns = fin_ns < detector.watchdog_ns ? fin_ns : detector.watchdog_ns;
   const TimeNs limit_ns = detector.iteration_limit == simcore::NO_ITERATION_LIMIT
                               ? TIME_NEVER
                               : clock_.predict_loop_end(idle_loop_, detector.iteration_limit);
   wait_deadline_ns_ = deadline_ns < limit_ns ? deadline_ns : limit_ns;
-  clock_.run_loop(idle_loop_, wake_, detector.iteration_limit, deadline_ns);
-  waiting_ = false;
+  await_ = Await::idle_loop;
+  await_detector_ = detector;
+  clock_.loop_async(idle_loop_, wake_, detector.iteration_limit, deadline_ns);
 }
 
 SchedulerThread::IdleDetector SchedulerThread::idle_detector() const {
@@ -332,22 +395,22 @@ bool SchedulerThread::idle_detector_expired(const IdleDetector& detector) const 
   return detector.watchdog_ns != TIME_NEVER && simcore::now() >= detector.watchdog_ns;
 }
 
-void SchedulerThread::idle() {
+bool SchedulerThread::idle() {
   const SchedulerCosts& costs = state_.config().scheduler;
   if (!deferred_release_.empty()) {
     // An iteration without progress releases the deferred consumers (on_task_release).
     const std::uint32_t drained = drain_deferred();
-    busy_until_ns_ = clock_.work(mul_ns(drained, costs.deferred_release_ns));
-    state_.timing().thread_busy(index_, simcore::now(), busy_until_ns_);
-    return;
+    return begin_work(mul_ns(drained, costs.deferred_release_ns));
   }
   begin_idle_stretch(simcore::now());
   const IdleDetector detector = idle_detector();
   if (!has_work() && !(running_cores_ == 0 && state_.all_done())) {
     // Idle until a FIN becomes visible, a ready task is routed here, or a detector bound.
     wait_for_work(earliest_pending_fin(), detector);
+    return true;
   }
   if (idle_detector_expired(detector)) handle_watchdog();
+  return false;
 }
 
 void SchedulerThread::handle_watchdog() {
@@ -499,7 +562,9 @@ void SchedulerThread::on_shutdown_check() { wake(); }
 void SchedulerThread::on_detectors_silenced() {
   // An idle wait bounded by a detector (the watchdog, the legacy iteration limit) is re-planned
   // without it: the thread looks again now and finds the same nothing, minus the detector.
-  wake();
+  const bool detector_bound = await_detector_.watchdog_ns != TIME_NEVER ||
+                              await_detector_.iteration_limit != simcore::NO_ITERATION_LIMIT;
+  if (await_ == Await::idle_loop && waiting_ && detector_bound) wake();
 }
 
 ActorView SchedulerThread::describe() const {

@@ -11,6 +11,10 @@
 // per thread. When several idle threads could take a newly ready task, which one polls first is a
 // decision of the ready queue (RuntimeState::wake_one_for).
 //
+// A thread has no actor: it is a machine contender of the turn order (simcore/turn_order.h). Each
+// turn runs its loop until it would block (for the end of its work, an idle wait, the next
+// iteration), says what it waits for, and returns; the engine gives it its next turn then.
+//
 // Left out: the dual-slot PENDING dispatch, early dispatch, sync_start drains, async completions.
 #pragma once
 
@@ -18,7 +22,9 @@
 #include "runtime/run_monitor.h"
 #include "runtime/runtime_state.h"
 #include "simcore/thread_clock.h"
+#include "simcore/turn_order.h"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,8 +41,8 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
                   simcore::ThreadClock& clock);
 
   void set_peers(const std::vector<SchedulerThread*>& peers) { peers_ = peers; }
-  // Actor body.
-  void run();
+  // Joins `turns` as a machine contender (its lane is its identity), before the run.
+  void join(simcore::TurnOrder& turns);
   ActorView describe() const;
   bool owns_running_task() const { return running_cores_ > 0; }
 
@@ -55,11 +61,18 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
     std::uint32_t task = NO_INDEX;
     std::uint32_t token = 0;
   };
+  // The slots of one block's cores: one AIC or AIV, or a whole cluster for MIX.
+  struct Placement {
+    std::array<std::uint16_t, 3> slots{};
+    std::uint8_t count = 0;
+  };
   struct Assignment {
     std::uint32_t task = 0;
     std::uint32_t block = 0;
-    std::vector<std::size_t> slots;
+    Placement placement;
   };
+  // What the thread waits for between two turns.
+  enum class Await : std::uint8_t { none, start, time, work, idle_loop };
   // What ends an idle stretch as a detector sees it: the legacy iteration count, or the
   // watchdog's wall-clock deadline.
   struct IdleDetector {
@@ -67,14 +80,26 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
     TimeNs watchdog_ns = TIME_NEVER;
   };
 
-  bool iterate();
-  void idle();
-  void rest();
+  // A turn: resumes from what it waited for, then runs the loop until it waits again.
+  void on_turn();
+  void advance();
+  // One loop iteration's parts. Each returns whether the thread now waits (its turn is over).
+  bool iterate(bool& progress);
+  bool idle();
+  bool rest();
+  // Work of `cost_ns` from now (an iteration or a drain): on a processor of its own its end is
+  // known and the pending register writes land then; otherwise the thread waits for it. Returns
+  // whether it waits.
+  bool begin_work(TimeNs cost_ns);
+  void finish_work();
+  void write_assignments();
+  void await_time(TimeNs time_ns);
   void begin_idle_stretch(TimeNs start_ns);
   void wait_for_work(TimeNs fin_ns, const IdleDetector& detector);
   bool has_work() const;
   bool has_free_core(hwmodel::TaskShape shape) const;
-  std::vector<std::vector<std::size_t>> free_placements(hwmodel::TaskShape shape) const;
+  // The free placements for `shape`, into placements_.
+  void collect_free_placements(hwmodel::TaskShape shape);
   TimeNs earliest_pending_fin() const;
   IdleDetector idle_detector() const;
   bool idle_detector_expired(const IdleDetector& detector) const;
@@ -92,10 +117,20 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   RunMonitor& monitor_;
   simcore::ThreadClock& clock_;
   std::uint32_t lane_;
+  simcore::TurnOrder* turns_ = nullptr;
+  std::size_t turn_ = 0;
+  Await await_ = Await::start;
+  IdleDetector await_detector_;  // of the idle wait under way
+  TimeNs work_start_ns_ = 0;     // of the work under way, when its end was not known in advance
+  // Guards against a loop that makes no progress at one instant (a model bug).
+  TimeNs guard_ns_ = -1;
+  std::uint64_t guard_iterations_ = 0;
   std::vector<CoreSlot> cores_;
   std::vector<SchedulerThread*> peers_;
   std::vector<std::uint32_t> deferred_release_;
   hwmodel::TaskDescriptor descriptor_;  // reused for every dispatch
+  std::vector<Assignment> assignments_;  // of the iteration under way, written when its work ends
+  std::vector<Placement> placements_;    // scratch
   simcore::WaitSignal wake_;
   simcore::StreamId core_stream_;
   simcore::StreamId ready_stream_;
