@@ -26,7 +26,8 @@
 // the two (docs/performance.md, "The bare SimGrid program"). tools/bench/bare_vs_ptosim.sh runs
 // both; tools/bench/blocking_calls.cpp counts the SimGrid calls that suspend an actor.
 //
-// Usage: ptosim_bare_case1 [--seed N]   (prints the seed, the task count and sim_time_ns)
+// Usage: ptosim_bare_case1 [--seed N]
+// Prints the seed, the task count, sim_time_ns and its own tally of blocking calls.
 
 #include <simgrid/s4u.hpp>
 
@@ -124,9 +125,33 @@ constexpr std::uint64_t PURPOSE_WAKE = 2;
 // is a whole number, exact in a double.
 TimeNs now() { return static_cast<TimeNs>(sg4::Engine::get_clock() + 0.5); }
 
+// The program's own tally of the SimGrid calls that suspend an actor, by the actor's role: the
+// blocking-call counter (blocking_calls.cpp) must report the same totals, and the split shows
+// where they come from. Every such call of this program goes through the three functions below.
+enum class Role : std::uint8_t { orchestrator, scheduler, core };
+enum class Call : std::uint8_t { sleep_until, acquire, acquire_timeout };
+constexpr std::array<const char*, 3> CALL_NAMES{"this_actor::sleep_until", "Semaphore::acquire",
+                                                "Semaphore::acquire_timeout"};
+std::array<std::array<std::uint64_t, 3>, 3> g_blocking_calls{};  // [call][role]
+
+void tally(Call call, Role role) { ++g_blocking_calls[static_cast<int>(call)][static_cast<int>(role)]; }
+
 // Sleeps only when time must pass (ptosim's simcore::sleep_until does the same).
-void sleep_until(TimeNs time_ns) {
-  if (time_ns > now()) sg4::this_actor::sleep_until(static_cast<double>(time_ns));
+void sleep_until(TimeNs time_ns, Role role) {
+  if (time_ns <= now()) return;
+  tally(Call::sleep_until, role);
+  sg4::this_actor::sleep_until(static_cast<double>(time_ns));
+}
+
+void acquire(sg4::Semaphore& semaphore, Role role) {
+  tally(Call::acquire, role);
+  semaphore.acquire();
+}
+
+void acquire_until(sg4::Semaphore& semaphore, TimeNs deadline_ns, Role role) {
+  if (deadline_ns <= now()) return;
+  tally(Call::acquire_timeout, role);
+  semaphore.acquire_timeout(static_cast<double>(deadline_ns - now()));
 }
 
 const Kernel& kernel_of(std::uint32_t task) { return CHAIN_KERNELS[task % CHAIN_LENGTH]; }
@@ -285,7 +310,7 @@ class SchedulerThread {
   // deferred, resume then; otherwise idle from now on (one wake-up instead of two).
   void rest() {
     if (has_work() || !deferred_.empty()) {
-      sleep_until(busy_until_ns_);
+      sleep_until(busy_until_ns_, Role::scheduler);
       return;
     }
     wait_for_work(earliest_pending_fin());
@@ -330,9 +355,9 @@ class SchedulerThread {
     waiting_ = true;
     wait_deadline_ns_ = fin_ns;
     if (fin_ns == TIME_NEVER) {
-      wake_->acquire();
-    } else if (fin_ns > now()) {
-      wake_->acquire_timeout(static_cast<double>(fin_ns - now()));
+      acquire(*wake_, Role::scheduler);
+    } else {
+      acquire_until(*wake_, fin_ns, Role::scheduler);
     }
     waiting_ = false;
   }
@@ -379,9 +404,9 @@ class SchedulerThread {
 
 void Core::run() {
   while (true) {
-    doorbell_->acquire();
+    acquire(*doorbell_, Role::core);
     // Nothing observes the core between the kernel's start and its end: sleep straight to the end.
-    sleep_until(finish_ns_);
+    sleep_until(finish_ns_, Role::core);
     fin_posted_ = true;
     owner_.on_fin_posted(fin_visible_ns());
   }
@@ -415,12 +440,12 @@ void Run::wake_all() {
 // then 64 chains of four submits. Each submit sleeps its cost, then publishes the task.
 void orchestrate() {
   for (std::uint32_t sequence = 0; sequence < SEQUENCES; ++sequence) {
-    sleep_until(now() + ALLOC_TENSORS_NS);
+    sleep_until(now() + ALLOC_TENSORS_NS, Role::orchestrator);
     ++g_run.completed_alloc_tasks;
     for (std::uint32_t block = 0; block < KV_BLOCKS; ++block) {
       for (std::uint32_t position = 0; position < CHAIN_LENGTH; ++position) {
         const std::uint32_t task = (sequence * KV_BLOCKS + block) * CHAIN_LENGTH + position;
-        sleep_until(now() + SUBMIT_NS);
+        sleep_until(now() + SUBMIT_NS, Role::orchestrator);
         const bool predecessor_done = position == 0 || g_run.tasks[task - 1] == Run::TaskState::done;
         if (predecessor_done) {
           g_run.make_ready(task);
@@ -510,5 +535,15 @@ int main(int argc, char** argv) {
   std::printf("tasks %u (%u kernel tasks in chains of %u, %u alloc submits without a kernel)\n",
               KERNEL_TASKS + ALLOC_TASKS, KERNEL_TASKS, CHAIN_LENGTH, ALLOC_TASKS);
   std::printf("sim_time_ns %lld\n", static_cast<long long>(now()));
+  std::uint64_t total = 0;
+  for (std::size_t call = 0; call < CALL_NAMES.size(); ++call) {
+    const auto& by_role = g_blocking_calls[call];
+    const std::uint64_t sum = by_role[0] + by_role[1] + by_role[2];
+    std::printf("blocking_calls %llu %s (orchestrator %llu, scheduler threads %llu, cores %llu)\n",
+                static_cast<unsigned long long>(sum), CALL_NAMES[call], static_cast<unsigned long long>(by_role[0]),
+                static_cast<unsigned long long>(by_role[1]), static_cast<unsigned long long>(by_role[2]));
+    total += sum;
+  }
+  std::printf("blocking_calls %llu total\n", static_cast<unsigned long long>(total));
   return 0;
 }
