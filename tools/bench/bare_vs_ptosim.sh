@@ -104,7 +104,7 @@ runs = {p: [] for p in programs}
 with open(f"{work}/runs.txt") as f:
     for line in f:
         program, pair, wall, user, system, rss = line.split()
-        runs[program].append({"pair": int(pair), "wall_s": float(wall), "cpu_s": float(user) + float(system),
+        runs[program].append({"pair": int(pair), "wall_s": float(wall), "cpu_s": round(float(user) + float(system), 2),
                               "max_rss_kib": int(rss)})
 facts = {p: {} for p in programs}
 with open(f"{work}/facts.txt") as f:
@@ -140,13 +140,13 @@ for p in programs:
         "sim_time_ns": facts[p]["sim_time_ns"],
         "tasks": tasks,
         "blocking_calls": total,
-        "blocking_calls_per_task": total / tasks,
+        "blocking_calls_per_task": round(total / tasks, 4),
         "blocking_calls_by_function": calls,
     }
-ratios = [a["cpu_s"] / b["cpu_s"] for a, b in zip(runs["ptosim"], runs["bare"]) if b["cpu_s"] > 0]
+ratios = [round(a["cpu_s"] / b["cpu_s"], 3) for a, b in zip(runs["ptosim"], runs["bare"]) if b["cpu_s"] > 0]
 result["cpu_ratio_ptosim_over_bare"] = summary(ratios) if ratios else None
 if result["ptosim"]["instructions"] and result["bare"]["instructions"]:
-    result["instruction_ratio_ptosim_over_bare"] = result["ptosim"]["instructions"] / result["bare"]["instructions"]
+    result["instruction_ratio_ptosim_over_bare"] = round(result["ptosim"]["instructions"] / result["bare"]["instructions"], 4)
 
 if as_json == "1":
     print(json.dumps(result, indent=2))
