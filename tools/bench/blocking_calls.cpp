@@ -3,7 +3,10 @@
 // Load it with LD_PRELOAD (tools/bench/bare_vs_ptosim.sh does); at exit a process that uses
 // SimGrid writes one line per function that was called ("<count> <function>") and a total to the
 // file named by PTOSIM_BLOCKING_CALLS_OUT (overwritten), or to stderr when that is unset. A
-// process that leaves by _exit (a forked run child of ptosim) writes nothing.
+// process that leaves by _exit (a forked run child of ptosim) writes nothing. With
+// PTOSIM_BLOCKING_CALLS_BY_ACTOR=1 it also splits each count by actor ("<count> <function> @
+// <actor>", each run of digits in an actor's name replaced by '#': "sched#" stands for every
+// scheduler thread).
 //
 // What counts as blocking: every s4u entry point whose purpose is to suspend the calling actor
 // until time passes or another actor acts: sleeps, semaphore acquisitions, activity, mailbox and
@@ -36,6 +39,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -125,10 +131,32 @@ static_assert(COUNTED_FUNCTIONS == COUNTED.size());
 std::array<std::uint64_t, COUNTED_FUNCTIONS> g_counts{};
 std::array<void*, COUNTED_FUNCTIONS> g_real{};
 
-// Whether each actor (by pid) is inside a counted call.
-std::vector<bool> g_inside_counted_call;
 using PidFunction = long (*)();
 PidFunction g_current_pid = nullptr;  // SimGrid's sg_actor_self_get_pid
+using NameFunction = const char* (*)();
+NameFunction g_current_name = nullptr;  // SimGrid's sg_actor_self_get_name; null: no split by actor
+
+// What the wrappers keep besides the counts. Allocated by set_up and never freed: the report is
+// written at exit, and a static object of this library could be destroyed before that (its
+// destructor would be registered after set_up's atexit, so it would run first).
+struct State {
+  std::vector<bool> inside_counted_call;  // by actor pid
+  std::map<std::pair<std::size_t, std::string>, std::uint64_t> counts_by_actor;  // (function, actor)
+};
+State* g_state = nullptr;
+
+void count_by_actor(std::size_t index) {
+  std::string actor;
+  for (const char* c = g_current_name(); *c != '\0'; ++c) {
+    const bool digit = *c >= '0' && *c <= '9';
+    if (!digit) {
+      actor += *c;
+    } else if (actor.empty() || actor.back() != '#') {
+      actor += '#';
+    }
+  }
+  ++g_state->counts_by_actor[{index, actor}];
+}
 
 // Address ranges of the loaded segments of an object (libsimgrid, this library).
 struct Segments {
@@ -190,6 +218,10 @@ void write_report() {
     total += g_counts[i];
   }
   std::fprintf(out, "%llu total\n", static_cast<unsigned long long>(total));
+  for (const auto& [key, count] : g_state->counts_by_actor) {
+    std::fprintf(out, "%llu %s @ %s\n", static_cast<unsigned long long>(count), COUNTED[key.first].name,
+                 key.second.c_str());
+  }
   if (out != stderr) std::fclose(out);
 }
 
@@ -204,6 +236,12 @@ __attribute__((constructor)) void set_up() {
   }
   g_current_pid = reinterpret_cast<PidFunction>(dlsym(RTLD_NEXT, "sg_actor_self_get_pid"));
   if (g_current_pid == nullptr) fail("SimGrid 3.32 symbol not found: ", "sg_actor_self_get_pid");
+  const char* by_actor = std::getenv("PTOSIM_BLOCKING_CALLS_BY_ACTOR");
+  if (by_actor != nullptr && std::string(by_actor) == "1") {
+    g_current_name = reinterpret_cast<NameFunction>(dlsym(RTLD_NEXT, "sg_actor_self_get_name"));
+    if (g_current_name == nullptr) fail("SimGrid 3.32 symbol not found: ", "sg_actor_self_get_name");
+  }
+  g_state = new State;
   g_simgrid = segments_of(g_real[SLEEP_FOR]);
   g_self = segments_of(reinterpret_cast<const void*>(&write_report));
   std::atexit(write_report);
@@ -214,19 +252,21 @@ __attribute__((constructor)) void set_up() {
 class CountedCall {
  public:
   CountedCall(Index index, const void* caller) : pid_(static_cast<std::size_t>(g_current_pid())) {
-    if (pid_ >= g_inside_counted_call.size()) g_inside_counted_call.resize(pid_ + 1, false);
+    std::vector<bool>& inside_counted_call = g_state->inside_counted_call;
+    if (pid_ >= inside_counted_call.size()) inside_counted_call.resize(pid_ + 1, false);
     const auto address = reinterpret_cast<std::uintptr_t>(caller);
     const bool called_by_program = !g_simgrid.contains(address) && !g_self.contains(address);
-    const bool inside = g_inside_counted_call[pid_];
+    const bool inside = inside_counted_call[pid_];
     if (!called_by_program && inside) return;  // SimGrid serving the actor's counted call
     ++g_counts[index];
+    if (g_current_name != nullptr) count_by_actor(index);
     if (!inside) {
-      g_inside_counted_call[pid_] = true;
+      inside_counted_call[pid_] = true;
       marks_ = true;
     }
   }
   ~CountedCall() {
-    if (marks_) g_inside_counted_call[pid_] = false;
+    if (marks_) g_state->inside_counted_call[pid_] = false;
   }
   CountedCall(const CountedCall&) = delete;
   CountedCall& operator=(const CountedCall&) = delete;
