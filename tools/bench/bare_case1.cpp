@@ -524,7 +524,7 @@ int main(int argc, char** argv) {
   sg4::Actor::create("orchestrator", orchestrator_host, orchestrate);
   for (std::size_t c = 0; c < cores.size(); ++c) {
     Core* core = &cores[c];
-    sg4::Actor::create("core" + std::to_string(c), core_hosts[c], [core] { core->run(); })->daemonize();
+    sg4::Actor::create(core_hosts[c]->get_name(), core_hosts[c], [core] { core->run(); })->daemonize();
   }
 
   engine.run();

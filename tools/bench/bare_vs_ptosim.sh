@@ -9,8 +9,8 @@
 #   wall, user+sys CPU and max RSS: median of the runs (min..max);
 #   the CPU ratio ptosim / bare of each pair: median (min..max);
 #   instructions (valgrind --tool=callgrind, one run each; repeatable to within 0.1%);
-#   SimGrid calls that suspend an actor, per task and per function (libptosim_blocking_calls.so;
-#   tasks: 65,792 for ptosim, the count the bare program prints for it);
+#   SimGrid calls that suspend an actor, per task, by function and by function and actor
+#   (libptosim_blocking_calls.so; tasks: 65,792 for ptosim, the count the bare program prints);
 #   simulated time.
 # Usage: tools/bench/bare_vs_ptosim.sh [--json] [--no-callgrind] [build-dir]
 #   PAIRS=N  number of interleaved pairs (default 5)
@@ -79,7 +79,8 @@ sed -n 's/^tasks \([0-9]*\).*/bare tasks \1/p' "$work/bare.out" >> "$work/facts.
 # Blocking SimGrid calls, through the counter (one run each).
 for program in ptosim bare; do
   command_var="${program}_command[@]"
-  PTOSIM_BLOCKING_CALLS_OUT="$work/$program.blocking" LD_PRELOAD="$shim" "${!command_var}" > /dev/null
+  PTOSIM_BLOCKING_CALLS_BY_ACTOR=1 PTOSIM_BLOCKING_CALLS_OUT="$work/$program.blocking" LD_PRELOAD="$shim" \
+    "${!command_var}" > /dev/null
 done
 
 # Instructions under callgrind (one run each).
@@ -113,15 +114,17 @@ with open(f"{work}/facts.txt") as f:
         facts[program][key] = int(value)
 
 def blocking(program):
-    calls, total = {}, 0
+    calls, by_actor, total = {}, {}, 0
     with open(f"{work}/{program}.blocking") as f:
         for line in f:
             count, name = line.rstrip("\n").split(" ", 1)
             if name == "total":
                 total = int(count)
+            elif " @ " in name:
+                by_actor[name] = int(count)
             else:
                 calls[name] = int(count)
-    return calls, total
+    return calls, by_actor, total
 
 def summary(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
@@ -129,7 +132,7 @@ def summary(values):
 result = {"pairs": int(pairs), "cores": int(cores), "load_average_before": load_before,
           "load_average_after": load_after, "commands": {"ptosim": ptosim_command, "bare": bare_command}}
 for p in programs:
-    calls, total = blocking(p)
+    calls, by_actor, total = blocking(p)
     tasks = facts[p]["tasks"]
     result[p] = {
         "wall_s": summary([r["wall_s"] for r in runs[p]]),
@@ -142,6 +145,7 @@ for p in programs:
         "blocking_calls": total,
         "blocking_calls_per_task": round(total / tasks, 4),
         "blocking_calls_by_function": calls,
+        "blocking_calls_by_function_and_actor": by_actor,
     }
 ratios = [round(a["cpu_s"] / b["cpu_s"], 3) for a, b in zip(runs["ptosim"], runs["bare"]) if b["cpu_s"] > 0]
 result["cpu_ratio_ptosim_over_bare"] = summary(ratios) if ratios else None
@@ -174,16 +178,21 @@ rows = [
     ("blocking SimGrid calls per task", f"{p['blocking_calls_per_task']:.3f} ({p['blocking_calls']:,})",
      f"{b['blocking_calls_per_task']:.3f} ({b['blocking_calls']:,})"),
 ]
-names = list(dict.fromkeys(list(p["blocking_calls_by_function"]) + list(b["blocking_calls_by_function"])))
-for name in names:
-    row = [f"  {name}"]
-    for r in (p, b):
-        count = r["blocking_calls_by_function"].get(name, 0)
-        row.append(f"{count / r['tasks']:.3f} ({count:,})")
-    rows.append(tuple(row))
+for key, indent in (("blocking_calls_by_function", "  "), ("blocking_calls_by_function_and_actor", "    ")):
+    if indent == "    ":
+        rows.append(("  by actor ('#': any number)", "", ""))
+    names = list(dict.fromkeys(list(p[key]) + list(b[key])))  # the counter's order
+    if indent == "    ":
+        names.sort(key=lambda n: n.split(" @ ")[1])  # grouped by actor, stable
+    for name in names:
+        row = [f"{indent}{name}"]
+        for r in (p, b):
+            count = r[key].get(name, 0)
+            row.append(f"{count / r['tasks']:.3f} ({count:,})" if count else "-")
+        rows.append(tuple(row))
 width = max(len(r[0]) for r in rows)
 for label, a, c in rows:
-    print(f"  {label:<{width}}  {a:<28}  {c}")
+    print(f"  {label:<{width}}  {a:<28}  {c}".rstrip())
 if result["cpu_ratio_ptosim_over_bare"]:
     print(f"  CPU ratio ptosim / bare, per pair: median {spread(result['cpu_ratio_ptosim_over_bare'], lambda v: f'{v:.2f}')}")
 if "instruction_ratio_ptosim_over_bare" in result:
