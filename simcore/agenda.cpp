@@ -29,9 +29,17 @@ Agenda::~Agenda() { disarm(); }
 
 void Agenda::push(Entry entry) {
   entry.sequence = sequence_++;
+  if (heap_.size() >= compact_at_) compact();
   heap_.push_back(entry);
   std::push_heap(heap_.begin(), heap_.end(), Later{});
-  if (!in_engine_ && entry.time_ns < timer_ns_) arm();
+  if (!in_engine_ && entry.time_ns < next_timer_.at_ns) arm();
+}
+
+void Agenda::compact() {
+  heap_.erase(std::remove_if(heap_.begin(), heap_.end(), [this](const Entry& entry) { return stale(entry); }),
+              heap_.end());
+  std::make_heap(heap_.begin(), heap_.end(), Later{});
+  compact_at_ = std::max<std::size_t>(1024, 2 * heap_.size());
 }
 
 Agenda::Handle Agenda::schedule(TimeNs at_ns, Callback callback) {
@@ -77,7 +85,20 @@ void Agenda::schedule_wake(TimeNs at_ns, std::uint32_t who, std::uint32_t genera
 
 void Agenda::look_now() {
   look_now_ = true;
-  if (!in_engine_ && !closed_) arm();
+  if (!in_engine_ && !closed_ && TurnOrder::of_current_actor() == nullptr) arm();
+}
+
+void Agenda::run_here() {
+  if (closed_) return;
+  in_engine_ = true;
+  try {
+    run_instant();
+  } catch (...) {
+    in_engine_ = false;
+    throw;  // the actor ends the run
+  }
+  in_engine_ = false;
+  arm();
 }
 
 void Agenda::close() {
@@ -92,41 +113,41 @@ void Agenda::close() {
 
 bool Agenda::all_contenders_left() const { return turns_ == nullptr || turns_->all_left(); }
 
-void Agenda::set_timer(TimeNs at_ns) {
-  auto* timer = static_cast<simgrid::kernel::timer::Timer*>(timer_);
-  if (timer != nullptr) {
-    if (timer_ns_ == at_ns) return;
-    timer->remove();
-  }
-  timer_ = simgrid::kernel::timer::Timer::set(engine_time_of(at_ns), [this] { on_timer(); });
-  timer_ns_ = at_ns;
+void Agenda::set_timer(Timer& timer, TimeNs at_ns) {
+  if (timer.armed != nullptr && timer.at_ns == at_ns) return;
+  unset_timer(timer);
+  timer.armed = simgrid::kernel::timer::Timer::set(engine_time_of(at_ns), [this, &timer] { on_timer(timer); });
+  timer.at_ns = at_ns;
+}
+
+void Agenda::unset_timer(Timer& timer) {
+  if (timer.armed != nullptr) static_cast<simgrid::kernel::timer::Timer*>(timer.armed)->remove();
+  timer.armed = nullptr;
+  timer.at_ns = TIME_NEVER;
 }
 
 void Agenda::disarm() {
-  auto* timer = static_cast<simgrid::kernel::timer::Timer*>(timer_);
-  if (timer != nullptr) timer->remove();
-  timer_ = nullptr;
-  timer_ns_ = TIME_NEVER;
+  unset_timer(now_timer_);
+  unset_timer(next_timer_);
 }
 
 void Agenda::arm() {
   if (closed_ || in_engine_) return;  // on_timer arms when it is done
   drop_stale_top();
-  TimeNs next_ns = look_now_ ? now() : TIME_NEVER;
-  if (!heap_.empty()) next_ns = std::min(next_ns, heap_.front().time_ns);
-  if (next_ns == TIME_NEVER) {
-    disarm();
-    return;
-  }
   // Past the budget: the run ends at the budget, exactly when an actor sleeping past it would.
-  next_ns = std::min(next_ns, sim_.time_limit());
-  set_timer(next_ns);
+  const TimeNs next_ns = heap_.empty() ? TIME_NEVER : std::min(heap_.front().time_ns, sim_.time_limit());
+  if (next_ns == TIME_NEVER) {
+    unset_timer(next_timer_);
+  } else {
+    set_timer(next_timer_, next_ns);
+  }
+  if (look_now_ && next_ns != now()) set_timer(now_timer_, now());
 }
 
-void Agenda::on_timer() {
+void Agenda::on_timer(Timer& timer) {
   // The kernel deletes the timer that fired once this returns.
-  timer_ = nullptr;
-  timer_ns_ = TIME_NEVER;
+  timer.armed = nullptr;
+  timer.at_ns = TIME_NEVER;
   in_engine_ = true;
   try {
     run_instant();
@@ -138,7 +159,6 @@ void Agenda::on_timer() {
   in_engine_ = false;
   arm();
 }
-
 
 void Agenda::run_instant() {
   const TimeNs now_ns = now();

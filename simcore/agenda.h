@@ -55,7 +55,12 @@ class Agenda {
   // Wakes contender `who` at `at_ns` unless its wait `generation` has ended by then.
   void schedule_wake(TimeNs at_ns, std::uint32_t who, std::uint32_t generation);
   // Something is due now (a notified contender, a turn that ended): look at it at this instant.
+  // An actor contender in its turn looks itself when the turn ends (run_here).
   void look_now();
+  // Runs what is due at this instant right here, in the actor contender whose turn just ended,
+  // instead of waking the engine for it: it returns once an actor holds the turn (this one, at
+  // once, if its wait already ended) or nothing more is due now.
+  void run_here();
   // Every contender has left: the run is over, whatever is still pending never happens.
   void close();
   // Whether no contender of the attached turn order still waits (true without a turn order).
@@ -82,14 +87,23 @@ class Agenda {
   };
 
   void push(Entry entry);
+  // Rebuilds the heap without its stale entries once they may be most of it.
+  void compact();
   // Drops cancelled callbacks and stale wake-ups from the top of the heap.
   void drop_stale_top();
   bool stale(const Entry& entry) const;
+  // An engine timer: one for looks at the current instant, one for the next entry, so that a
+  // look now does not take back the timer of the next entry.
+  struct Timer {
+    void* armed = nullptr;  // SimGrid kernel timer, or null
+    TimeNs at_ns = TIME_NEVER;
+  };
   // The engine's timer fired: runs what is due at this instant, then re-arms.
-  void on_timer();
+  void on_timer(Timer& timer);
   // Runs due entries and grants turns until nothing more can happen at this instant.
   void run_instant();
-  void set_timer(TimeNs at_ns);
+  void set_timer(Timer& timer, TimeNs at_ns);
+  static void unset_timer(Timer& timer);
 
   Simulation& sim_;
   TurnOrder* turns_ = nullptr;
@@ -98,11 +112,12 @@ class Agenda {
   std::vector<std::uint32_t> slot_generations_;  // by slot: bumped when the slot is freed
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t sequence_ = 0;
+  std::size_t compact_at_ = 1024;
   bool look_now_ = false;
   bool in_engine_ = false;   // on_timer is running
   bool closed_ = false;
-  void* timer_ = nullptr;    // the engine's armed timer (SimGrid kernel timer), or null
-  TimeNs timer_ns_ = TIME_NEVER;
+  Timer now_timer_;
+  Timer next_timer_;
 };
 
 }  // namespace ptosim::simcore

@@ -406,11 +406,10 @@ void HostScheduler::replan(Cpu& cpu) {
     }
   }
   cpu.wake_ns = predict(cpu);
-  if (cpu.wake_ns == cpu.agenda_ns) return;
-  // Another look than the one planned: the planned one is stale now.
+  // A look planned earlier than needed stays: it finds nothing to do and plans the next one.
+  if (cpu.wake_ns >= cpu.agenda_ns) return;
   if (cpu.agenda_ns != TIME_NEVER) sim_.agenda().cancel(cpu.agenda_entry);
   cpu.agenda_ns = cpu.wake_ns;
-  if (cpu.wake_ns == TIME_NEVER) return;
   const int id = cpu.id;
   cpu.agenda_entry = sim_.agenda().schedule(cpu.wake_ns, [this, id] { on_cpu_due(id); });
 }

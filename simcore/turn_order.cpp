@@ -81,9 +81,10 @@ void TurnOrder::leave(std::size_t who) {
   ++left_;
   if (all_left()) {
     agenda_.close();
-  } else {
-    agenda_.look_now();
+    return;
   }
+  agenda_.look_now();
+  if (contender.gate) agenda_.run_here();
 }
 
 void TurnOrder::wait(std::size_t who, WaitSignal* signal, TimeNs deadline_ns) {
@@ -129,6 +130,8 @@ void TurnOrder::block(std::size_t who) {
   PTOSIM_ASSERT(contender.gate != nullptr, "a machine contender cannot block");
   PTOSIM_ASSERT(contender.state != State::in_turn,
                 "contender " + std::to_string(contender.identity) + " blocked without saying what it waits for");
+  // What is due now runs here before the actor blocks; it may even give the turn back at once.
+  agenda_.run_here();
   // Bounded: the gate opens only when the turn is granted.
   while (contender.state != State::in_turn) contender.gate->pass();
 }
@@ -152,7 +155,10 @@ bool TurnOrder::grant_next() {
   winner.state = State::in_turn;
   ++turns_granted_;
   if (winner.gate) {
-    winner.gate->open();  // the actor takes its turn next; it hands it back when it blocks
+    // The actor takes its turn next; it hands it back when it blocks. An actor granted its turn
+    // while it looks at the instant itself (Agenda::run_here) simply goes on.
+    const Binding* self = of_current_actor();
+    if (self == nullptr || self->order != this || self->who != holder_) winner.gate->open();
     return false;
   }
   const std::size_t who = holder_;
