@@ -143,6 +143,7 @@ struct TaskStatement {
 struct Loop {
   Failure failure;
   std::string variable;
+  std::uint32_t variable_id = 0;  // in CompiledProgram::loop_variables
   bool has_from = false;
   bool has_step = false;
   IntExpr from, to, step;
@@ -186,6 +187,11 @@ class NameTable {
   std::uint32_t find(std::string_view name) const;  // NO_INDEX when absent
   const std::string& name(std::uint32_t id) const { return names_[id]; }
   std::size_t size() const { return names_.size(); }
+  // The names by index; the table is empty afterwards.
+  std::vector<std::string> take() {
+    index_.clear();
+    return std::move(names_);
+  }
 
  private:
   struct Hash {
@@ -199,8 +205,9 @@ class NameTable {
 struct CompiledProgram {
   std::deque<Field> fields;  // every field a Failure or a statement names (stable addresses)
   Block body;
-  NameTable task_names;    // literal task names; the expander adds evaluated ones
-  NameTable tensor_slots;  // tensor names: external tensors first, in their order
+  NameTable task_names;      // literal task names; the expander adds evaluated ones
+  NameTable tensor_slots;    // tensor names: external tensors first, in their order
+  NameTable loop_variables;  // names of the loop variables
 };
 
 // What the compiler resolves names against.

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -287,8 +288,9 @@ class FieldReader {
 // Kernel micro-programs (micro_program_loader.cpp).
 std::shared_ptr<const hwmodel::KernelProgram> load_kernel_program(FieldReader& reader, const Field& field,
                                                                   const hwmodel::KernelSpec& spec);
+// `args` are those of one submit of the kernel, their layouts in `program`.
 void check_program_operands(FieldReader& reader, const Field& stmt, const hwmodel::KernelSpec& kernel,
-                            const runtime::ProgramOp& op);
+                            const runtime::Program& program, std::span<const runtime::ArgSpec> args);
 
 // The program (program_compiler.cpp, program_expander.cpp): `/program/body` compiled once and
 // expanded into the flat list of runtime calls, with the external tensors some task writes and

@@ -224,6 +224,7 @@ class ProgramCompiler {
       loop.failure = raw(var, "loop variable '" + loop.variable + "' shadows a parameter or an outer loop variable");
       return;
     }
+    loop.variable_id = out_.loop_variables.intern(loop.variable);
     loop.has_from = has(stmt, "from");
     if (loop.has_from) loop.from = int_expr(sub(stmt, "from"), -MAX_DIM, MAX_DIM);
     loop.to = int_expr(sub(stmt, "to"), -MAX_DIM, MAX_DIM);

@@ -7,6 +7,7 @@
 // the same expansion steps at the same places, so a file's first error (its field, its words,
 // its iteration) and the step budget are what they were when every iteration read the document.
 #include "scenarios/compiled_program.h"
+#include "scenarios/layout_table.h"
 
 #include "simcore/model_assert.h"
 
@@ -21,15 +22,14 @@ using runtime::ArgSpec;
 using runtime::NO_INDEX;
 using runtime::OpKind;
 using runtime::ProgramOp;
+using runtime::TensorLayout;
 
 // What a tensor name stands for at this point of the program: an external tensor, or output
 // `output` of task `task`; neither while no statement has created it yet.
 struct TensorBinding {
-  std::uint32_t external = NO_INDEX;
-  std::uint32_t task = NO_INDEX;
-  std::uint32_t output = 0;
-  runtime::TensorLayout layout;
-  bool bound() const { return external != NO_INDEX || task != NO_INDEX; }
+  runtime::TensorSource source;
+  std::uint32_t layout = NO_INDEX;  // in Program::layouts
+  bool bound() const { return source.external != NO_INDEX || source.task != NO_INDEX; }
 };
 
 class ProgramExpander {
@@ -41,11 +41,13 @@ class ProgramExpander {
         loop_vars_(reader.loop_vars()),
         compiled_(compiled),
         model_(model),
+        layouts_(program_.layouts),
         bindings_(compiled.tensor_slots.size()),
-        tensor_names_(compiled.tensor_slots.size(), NO_INDEX) {
+        tensor_names_(compiled.tensor_slots.size(), NO_INDEX),
+        first_loop_slot_(reader.env().size()) {
     for (std::uint32_t i = 0; i < externals.size(); ++i) {
-      bindings_[i].external = i;
-      bindings_[i].layout = externals[i].layout;
+      bindings_[i].source.external = i;
+      bindings_[i].layout = layouts_.intern(externals[i].layout);
     }
   }
 
@@ -53,6 +55,15 @@ class ProgramExpander {
     collect_declared_names(*compiled_.body.field);
     expand_block(compiled_.body);
     check_scope_fits(program_field, 0);
+    program_.names = compiled_.task_names.take();
+    program_.loop_variables = compiled_.loop_variables.take();
+    // The program lives as long as the run: give back what the vectors reserved to grow.
+    program_.ops.shrink_to_fit();
+    program_.arg_pool.shrink_to_fit();
+    program_.dep_pool.shrink_to_fit();
+    program_.layouts.shrink_to_fit();
+    program_.tasks.shrink_to_fit();
+    program_.loop_frames.shrink_to_fit();
     ExpandedProgram out;
     out.program = std::move(program_);
     out.written_externals = std::move(written_externals_);
@@ -143,11 +154,14 @@ class ProgramExpander {
     }
     env_.push(loop.variable, from);
     loop_vars_.push_back(loop.variable);
+    open_loops_.push_back(OpenLoop{loop.variable_id, NO_INDEX});
     for (std::int64_t v = from; v < to; v += stride) {
       env_.set_top(v);
+      open_loops_.back().frame = NO_INDEX;
       reader_.step(*stmt.field);
       expand_block(*loop.body);
     }
+    open_loops_.pop_back();
     loop_vars_.pop_back();
     env_.pop();
   }
@@ -167,7 +181,7 @@ class ProgramExpander {
     begin.kind = OpKind::scope_begin;
     begin.mode = scope.mode;
     begin.origin = origin_of(stmt);
-    push_op(std::move(begin));
+    push_op(begin, {}, {});
     scope_task_counts_.push_back(0);
     expand_block(*scope.body);
     check_scope_fits(*stmt.field, scope_task_counts_.size() - 1);
@@ -175,7 +189,7 @@ class ProgramExpander {
     ProgramOp end;
     end.kind = OpKind::scope_end;
     end.origin = stmt.origin;
-    push_op(std::move(end));
+    push_op(end, {}, {});
   }
 
   std::uint32_t origin_of(const Statement& stmt) {
@@ -199,17 +213,19 @@ class ProgramExpander {
     }
     op.task = program_.task_count;
     new_outputs_.clear();
+    args_.clear();
+    deps_.clear();
     if (task.list_field != nullptr) {
       check(task.list_failure);
       for (const Argument& arg : task.arguments) {
         if (task.kind != OpKind::alloc_tensors) reader_.step(*task.list_field);
-        op.args.push_back(argument(arg, op.task));
+        args_.push_back(argument(arg, op.task));
       }
     }
-    if (task.has_deps) dependencies(task, op.deps);
+    if (task.has_deps) dependencies(task, deps_);
     if (task.kind == OpKind::submit) check_row_flow(task, op);
     if (task.kind == OpKind::submit && model_.kernels[op.kernel].program) {
-      check_program_operands(reader_, *stmt.field, model_.kernels[op.kernel], op);
+      check_program_operands(reader_, *stmt.field, model_.kernels[op.kernel], program_, args_);
     }
     // The task's name and outputs become visible to later statements only now, so a task that
     // names itself in deps refers to the previous task of that name.
@@ -217,29 +233,39 @@ class ProgramExpander {
     if (latest_task_.size() <= name) latest_task_.resize(compiled_.task_names.size(), NO_INDEX);
     latest_task_[name] = op.task;
     for (const auto& [slot, binding] : new_outputs_) bindings_[slot] = binding;
-    program_.task_names.push_back(compiled_.task_names.name(name));
-    std::string loops;
-    for (const std::string& var : loop_vars_) {
-      loops += (loops.empty() ? "" : " ") + var + "=" + std::to_string(*env_.find(var));
-    }
-    program_.task_loops.push_back(std::move(loops));
+    program_.tasks.push_back(runtime::TaskInfo{name, loop_frame()});
     ++program_.task_count;
-    push_op(std::move(op));
+    push_op(op, args_, deps_);
   }
 
-  void push_op(ProgramOp op) {
+  // The innermost loop iteration the task is created in; frames are made for the iterations
+  // that create tasks only.
+  std::uint32_t loop_frame() {
+    for (std::size_t level = 0; level < open_loops_.size(); ++level) {
+      if (open_loops_[level].frame != NO_INDEX) continue;
+      runtime::LoopFrame frame;
+      frame.parent = level == 0 ? NO_INDEX : open_loops_[level - 1].frame;
+      frame.variable = open_loops_[level].variable;
+      frame.value = env_.value(first_loop_slot_ + level);
+      open_loops_[level].frame = static_cast<std::uint32_t>(program_.loop_frames.size());
+      program_.loop_frames.push_back(frame);
+    }
+    return open_loops_.empty() ? NO_INDEX : open_loops_.back().frame;
+  }
+
+  void push_op(const ProgramOp& op, std::span<const ArgSpec> args, std::span<const runtime::ExplicitDep> deps) {
     if (program_.ops.size() >= MAX_PROGRAM_OPS) {
       throw ScenarioError(reader_.file(), "/program", "the program expands to more than " + std::to_string(MAX_PROGRAM_OPS) +
                                                           " runtime calls (the limit of one scenario)");
     }
-    program_.ops.push_back(std::move(op));
+    program_.add_op(op, args, deps);
   }
 
   // ---------------------------------------------------------------- arguments
   ArgSpec argument(const Argument& arg, std::uint32_t task) {
     check(arg.failure);
     if (arg.kind == ArgKind::output) return output(arg.output, task);
-    const TensorBinding& binding = bindings_[arg.slot];
+    const TensorBinding binding = bindings_[arg.slot];
     if (!binding.bound()) {
       if (declared_tensors_.count(arg.tensor) != 0) {
         reader_.fail_raw(*arg.tensor_field, "tensor '" + arg.tensor + "' is not created yet at this point of the program");
@@ -247,27 +273,23 @@ class ProgramExpander {
       reader_.fail_raw(*arg.tensor_field,
                        "undefined tensor '" + arg.tensor + "' (declare it under /tensors or create it with an output)");
     }
-    ArgSpec spec;
-    spec.kind = arg.kind;
-    spec.source.external = binding.external;
-    spec.source.task = binding.task;
-    spec.source.output = binding.output;
-    spec.layout = binding.layout;
     if (arg.kind == ArgKind::inout || arg.kind == ArgKind::output_existing) {
-      if (binding.external != NO_INDEX) written_externals_.insert(binding.external);
+      if (binding.source.external != NO_INDEX) written_externals_.insert(binding.source.external);
     }
     check(arg.transform_failure);
+    TensorLayout layout = program_.layouts[binding.layout];
     if (arg.chain) {
       for (const ViewStep& step : arg.steps) {
         reader_.step(*step.field);
         check(step.failure);
-        apply(step.transform, spec.layout);
+        apply(step.transform, layout);
       }
     } else {
-      apply(arg.transform, spec.layout);
+      apply(arg.transform, layout);
     }
-    if (arg.rows) spec.rows = row_list(*arg.rows, spec.layout);
-    check_runs(*arg.field, spec);
+    ArgSpec spec = ArgSpec::of_tensor(arg.kind, binding.source, layouts_.intern(layout));
+    if (arg.rows) spec.rows = row_list(*arg.rows, layout);
+    check_runs(*arg.field, layout, spec.rows);
     return spec;
   }
 
@@ -279,25 +301,22 @@ class ProgramExpander {
       if (__builtin_mul_overflow(elements, d, &elements) || elements > MAX_DIM) reader_.fail(*out.shape.field, "at most 2^40 elements");
     }
     check(out.type_failure);
-    ArgSpec arg;
-    arg.kind = ArgKind::output;
-    arg.layout = runtime::make_contiguous(dims_, out.dtype);
-    arg.layout.manual_dep = out.manual_dep;
+    TensorLayout layout = runtime::make_contiguous(dims_, out.dtype);
+    layout.manual_dep = out.manual_dep;
     if (tensor_names_[out.slot] == NO_INDEX) {
       tensor_names_[out.slot] = static_cast<std::uint32_t>(program_.tensor_names.size());
       program_.tensor_names.push_back(out.name);
     }
-    arg.name = tensor_names_[out.slot];
-    arg.bytes = static_cast<std::uint64_t>(arg.layout.element_count()) * runtime::dtype_bytes(arg.layout.dtype);
+    const ArgSpec arg = ArgSpec::new_output(layouts_.intern(layout), tensor_names_[out.slot]);
     TensorBinding binding;
-    binding.task = task;
-    binding.output = static_cast<std::uint32_t>(new_outputs_.size());
+    binding.source.task = task;
+    binding.source.output = static_cast<std::uint32_t>(new_outputs_.size());
     binding.layout = arg.layout;
     new_outputs_.emplace_back(out.slot, binding);
     return arg;
   }
 
-  void apply(const Transform& transform, runtime::TensorLayout& layout) {
+  void apply(const Transform& transform, TensorLayout& layout) {
     std::string problem;
     switch (transform.kind) {
       case Transform::Kind::none: return;
@@ -329,7 +348,7 @@ class ProgramExpander {
   }
 
   // The rows of dimension 0 a kernel touches.
-  std::uint32_t row_list(const RowSelection& selection, const runtime::TensorLayout& layout) {
+  std::uint32_t row_list(const RowSelection& selection, const TensorLayout& layout) {
     check(selection.failure);
     std::vector<std::int64_t> rows;
     const std::int64_t extent = layout.shapes[0];
@@ -355,13 +374,13 @@ class ProgramExpander {
   }
 
   // GM keeps versions per contiguous run of elements: bound how many runs one argument spans.
-  void check_runs(const Field& field, const ArgSpec& arg) {
+  void check_runs(const Field& field, const TensorLayout& layout, std::uint32_t rows) {
     std::int64_t runs = 0;
-    if (arg.rows == NO_INDEX) {
-      runs = hwmodel::run_count(arg.layout);
+    if (rows == NO_INDEX) {
+      runs = hwmodel::run_count(layout);
     } else {
-      const std::int64_t per_row = hwmodel::run_count(hwmodel::select_row(arg.layout, 0));
-      const auto selected = static_cast<std::int64_t>(program_.row_lists[arg.rows].size());
+      const std::int64_t per_row = hwmodel::run_count(hwmodel::select_row(layout, 0));
+      const auto selected = static_cast<std::int64_t>(program_.row_lists[rows].size());
       if (__builtin_mul_overflow(per_row, selected, &runs)) runs = INT64_MAX;
     }
     if (runs > MAX_ARG_RUNS) {
@@ -376,10 +395,10 @@ class ProgramExpander {
   void check_row_flow(const TaskStatement& task, const ProgramOp& op) {
     if (op.kernel == NO_INDEX || model_.kernels[op.kernel].data_flow != hwmodel::DataFlow::row) return;
     std::int64_t expected = -1;
-    for (std::size_t i = 0; i < op.args.size(); ++i) {
-      const ArgSpec& arg = op.args[i];
+    for (std::size_t i = 0; i < args_.size(); ++i) {
+      const ArgSpec& arg = args_[i];
       const std::int64_t rows = arg.rows != NO_INDEX ? static_cast<std::int64_t>(program_.row_lists[arg.rows].size())
-                                                     : arg.layout.shapes[0];
+                                                     : program_.layouts[arg.layout].shapes[0];
       if (expected < 0) expected = rows;
       if (rows != expected) {
         reader_.fail_raw(*task.arguments[i].field, "kernel '" + model_.kernels[op.kernel].name +
@@ -477,6 +496,7 @@ class ProgramExpander {
   CompiledProgram& compiled_;
   const runtime::ModelInput& model_;
   runtime::Program program_;
+  LayoutTable layouts_;                       // into program_.layouts
   std::vector<TensorBinding> bindings_;       // per tensor slot
   std::vector<std::uint32_t> tensor_names_;   // per tensor slot: index into Program::tensor_names
   std::vector<std::uint32_t> latest_task_;    // per task name: the last task submitted under it
@@ -487,6 +507,17 @@ class ProgramExpander {
   std::vector<std::uint64_t> scope_task_counts_{0};  // tasks directly in each open scope
   std::set<std::string> warned_scopes_;
   std::vector<std::string> warnings_;
+  // The loops being expanded, outermost first: each one's variable and the frame of its current
+  // iteration (NO_INDEX until a task of the iteration needs it).
+  struct OpenLoop {
+    std::uint32_t variable = 0;
+    std::uint32_t frame = NO_INDEX;
+  };
+  std::vector<OpenLoop> open_loops_;
+  std::size_t first_loop_slot_ = 0;  // Environment slot of the outermost loop's variable
+  // Scratch of the task being expanded.
+  std::vector<ArgSpec> args_;
+  std::vector<runtime::ExplicitDep> deps_;
   std::string name_buffer_;
   std::vector<std::int64_t> dims_;
   std::vector<std::int64_t> offsets_;
