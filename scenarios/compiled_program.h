@@ -47,6 +47,10 @@ struct IntList {
   const Field* field = nullptr;
   Failure failure;  // not an array, or a wrong length
   std::vector<IntExpr> items;
+  // Every item a constant within its range: the values, and the steps the strings among them cost.
+  bool constant = false;
+  std::vector<std::int64_t> values;
+  std::uint64_t cost = 0;
 };
 
 // A task name: the name of a submit's kernel, or a template.
@@ -56,6 +60,16 @@ struct TaskName {
   CompiledName name;
   std::uint32_t id = runtime::NO_INDEX;  // a literal name: its index in the name table
   Failure bad_literal;                   // a literal name with a character names may not hold
+};
+
+// The last result of a view or an output shape: the same input layout and the same evaluated
+// values give the same layout, so a loop that reads one tile at a few offsets computes and
+// interns each of them once.
+struct LayoutMemo {
+  std::uint32_t input = runtime::NO_INDEX;
+  std::vector<std::int64_t> first;   // view shape, reshape shape, slice (dim, start, end, step), output shape
+  std::vector<std::int64_t> second;  // view offset
+  std::uint32_t result = runtime::NO_INDEX;
 };
 
 // One of view, reshape and slice.
@@ -68,6 +82,7 @@ struct Transform {
   bool has_offset = false;
   IntExpr dim, start, end, step;
   bool has_step = false;
+  mutable LayoutMemo memo;  // the transform alone on an argument (not in a `views` chain)
 };
 
 struct ViewStep {
@@ -96,6 +111,7 @@ struct OutputSpec {
   Failure type_failure;  // dtype, manual_dep
   runtime::DType dtype = runtime::DType::f32;
   bool manual_dep = false;
+  mutable LayoutMemo memo;
 };
 
 struct Argument {

@@ -270,6 +270,14 @@ class FieldReader {
     }
   }
 
+  // Takes `units` steps at once when they fit the budget, as step() one by one would without an
+  // error; takes none and returns false when they do not fit.
+  bool try_steps(std::uint64_t units) {
+    if (steps_ + units > MAX_EXPANSION_STEPS) return false;
+    steps_ += units;
+    return true;
+  }
+
   Environment& env() { return env_; }
   std::vector<std::string>& loop_vars() { return loop_vars_; }
   const std::string& file() const { return file_; }

@@ -127,6 +127,14 @@ class ProgramCompiler {
       list.failure = expected(field, "an array of " + std::to_string(min_len) + " to " + std::to_string(max_len) + " values");
     } else {
       for (std::size_t i = 0; i < field->size(); ++i) list.items.push_back(int_expr(sub(field, i), min, max));
+      list.constant = true;
+      for (const IntExpr& item : list.items) {
+        const bool fits = !item.failure && item.expr.is_constant() && item.expr.constant_value() >= min &&
+                          item.expr.constant_value() <= max;
+        list.constant = list.constant && fits;
+        if (fits) list.values.push_back(item.expr.constant_value());
+        if (item.is_string) list.cost += item.expr.cost();
+      }
     }
     return list;
   }

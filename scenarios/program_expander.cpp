@@ -103,6 +103,10 @@ class ProgramExpander {
 
   void values(const IntList& list, std::vector<std::int64_t>& out) {
     check(list.failure);
+    if (list.constant && reader_.try_steps(list.cost)) {
+      out = list.values;
+      return;
+    }
     out.clear();
     for (const IntExpr& item : list.items) out.push_back(value(item));
   }
@@ -277,18 +281,21 @@ class ProgramExpander {
       if (binding.source.external != NO_INDEX) written_externals_.insert(binding.source.external);
     }
     check(arg.transform_failure);
-    TensorLayout layout = program_.layouts[binding.layout];
+    std::uint32_t layout = binding.layout;
     if (arg.chain) {
+      TensorLayout view = program_.layouts[layout];
       for (const ViewStep& step : arg.steps) {
         reader_.step(*step.field);
         check(step.failure);
-        apply(step.transform, layout);
+        evaluate(step.transform);
+        apply(step.transform, view);
       }
-    } else {
-      apply(arg.transform, layout);
+      layout = layouts_.intern(view);
+    } else if (arg.transform.kind != Transform::Kind::none) {
+      layout = transformed(arg.transform, layout);
     }
-    ArgSpec spec = ArgSpec::of_tensor(arg.kind, binding.source, layouts_.intern(layout));
-    if (arg.rows) spec.rows = row_list(*arg.rows, layout);
+    ArgSpec spec = ArgSpec::of_tensor(arg.kind, binding.source, layout);
+    if (arg.rows) spec.rows = row_list(*arg.rows, program_.layouts[layout]);
     check_runs(*arg.field, layout, spec.rows);
     return spec;
   }
@@ -296,18 +303,22 @@ class ProgramExpander {
   ArgSpec output(const OutputSpec& out, std::uint32_t task) {
     check(out.failure);
     values(out.shape, dims_);
-    std::int64_t elements = 1;
-    for (std::int64_t d : dims_) {
-      if (__builtin_mul_overflow(elements, d, &elements) || elements > MAX_DIM) reader_.fail(*out.shape.field, "at most 2^40 elements");
+    if (out.memo.result == NO_INDEX || out.memo.first != dims_) {
+      std::int64_t elements = 1;
+      for (std::int64_t d : dims_) {
+        if (__builtin_mul_overflow(elements, d, &elements) || elements > MAX_DIM) reader_.fail(*out.shape.field, "at most 2^40 elements");
+      }
+      check(out.type_failure);
+      TensorLayout layout = runtime::make_contiguous(dims_, out.dtype);
+      layout.manual_dep = out.manual_dep;
+      out.memo.first = dims_;
+      out.memo.result = layouts_.intern(layout);
     }
-    check(out.type_failure);
-    TensorLayout layout = runtime::make_contiguous(dims_, out.dtype);
-    layout.manual_dep = out.manual_dep;
     if (tensor_names_[out.slot] == NO_INDEX) {
       tensor_names_[out.slot] = static_cast<std::uint32_t>(program_.tensor_names.size());
       program_.tensor_names.push_back(out.name);
     }
-    const ArgSpec arg = ArgSpec::new_output(layouts_.intern(layout), tensor_names_[out.slot]);
+    const ArgSpec arg = ArgSpec::new_output(out.memo.result, tensor_names_[out.slot]);
     TensorBinding binding;
     binding.source.task = task;
     binding.source.output = static_cast<std::uint32_t>(new_outputs_.size());
@@ -316,8 +327,9 @@ class ProgramExpander {
     return arg;
   }
 
-  void apply(const Transform& transform, TensorLayout& layout) {
-    std::string problem;
+  // The transform's values into dims_ and offsets_, in the loader's order: a view's shape, then
+  // its offset (zeros without one); a reshape's shape; a slice's dim, start, end and step.
+  void evaluate(const Transform& transform) {
     switch (transform.kind) {
       case Transform::Kind::none: return;
       case Transform::Kind::view:
@@ -328,23 +340,47 @@ class ProgramExpander {
         } else {
           offsets_.assign(dims_.size(), 0);
         }
-        problem = runtime::apply_view(layout, dims_, offsets_);
-        break;
-      case Transform::Kind::reshape:
-        values(transform.shape, dims_);
-        problem = runtime::apply_reshape(layout, dims_);
-        break;
-      case Transform::Kind::slice: {
+        return;
+      case Transform::Kind::reshape: values(transform.shape, dims_); return;
+      case Transform::Kind::slice:
         check(transform.failure);
-        const auto dim = static_cast<int>(value(transform.dim));
-        const std::int64_t start = value(transform.start);
-        const std::int64_t end = value(transform.end);
-        const std::int64_t step = transform.has_step ? value(transform.step) : 1;
-        problem = runtime::apply_slice(layout, dim, start, end, step);
+        dims_.clear();
+        dims_.push_back(value(transform.dim));
+        dims_.push_back(value(transform.start));
+        dims_.push_back(value(transform.end));
+        dims_.push_back(transform.has_step ? value(transform.step) : 1);
+        return;
+    }
+  }
+
+  // Applies the evaluated transform to `layout`.
+  void apply(const Transform& transform, TensorLayout& layout) {
+    std::string problem;
+    switch (transform.kind) {
+      case Transform::Kind::none: return;
+      case Transform::Kind::view: problem = runtime::apply_view(layout, dims_, offsets_); break;
+      case Transform::Kind::reshape: problem = runtime::apply_reshape(layout, dims_); break;
+      case Transform::Kind::slice:
+        problem = runtime::apply_slice(layout, static_cast<int>(dims_[0]), dims_[1], dims_[2], dims_[3]);
         break;
-      }
     }
     if (!problem.empty()) reader_.fail_raw(*transform.field, problem);
+  }
+
+  // The layout `transform` makes of layout `input`: computed and interned when the input or the
+  // values differ from the last time.
+  std::uint32_t transformed(const Transform& transform, std::uint32_t input) {
+    evaluate(transform);
+    LayoutMemo& memo = transform.memo;
+    const bool offsets_matter = transform.kind == Transform::Kind::view;
+    if (memo.input == input && memo.first == dims_ && (!offsets_matter || memo.second == offsets_)) return memo.result;
+    TensorLayout layout = program_.layouts[input];
+    apply(transform, layout);
+    memo.input = input;
+    memo.first = dims_;
+    if (offsets_matter) memo.second = offsets_;
+    memo.result = layouts_.intern(layout);
+    return memo.result;
   }
 
   // The rows of dimension 0 a kernel touches.
@@ -374,7 +410,9 @@ class ProgramExpander {
   }
 
   // GM keeps versions per contiguous run of elements: bound how many runs one argument spans.
-  void check_runs(const Field& field, const TensorLayout& layout, std::uint32_t rows) {
+  void check_runs(const Field& field, std::uint32_t layout_index, std::uint32_t rows) {
+    if (rows == NO_INDEX && layout_index < runs_fit_.size() && runs_fit_[layout_index]) return;
+    const TensorLayout& layout = program_.layouts[layout_index];
     std::int64_t runs = 0;
     if (rows == NO_INDEX) {
       runs = hwmodel::run_count(layout);
@@ -387,6 +425,10 @@ class ProgramExpander {
       reader_.fail_raw(field, "the view splits into " + std::to_string(runs) +
                                   " separate runs of contiguous elements; GM versions are kept per run and one argument "
                                   "may span at most " + std::to_string(MAX_ARG_RUNS));
+    }
+    if (rows == NO_INDEX) {
+      if (runs_fit_.size() <= layout_index) runs_fit_.resize(program_.layouts.size(), false);
+      runs_fit_[layout_index] = true;
     }
   }
 
@@ -514,6 +556,7 @@ class ProgramExpander {
     std::uint32_t frame = NO_INDEX;
   };
   std::vector<OpenLoop> open_loops_;
+  std::vector<bool> runs_fit_;       // per layout: its runs were counted and are within the bound
   std::size_t first_loop_slot_ = 0;  // Environment slot of the outermost loop's variable
   // Scratch of the task being expanded.
   std::vector<ArgSpec> args_;

@@ -99,3 +99,25 @@ TEST_CASE("the step budget is spent where the interpreter spent it", "[validatio
   CHECK(outcome(Json::array({burn, Json{{"if", "N*2+0"}, {"then", Json::array()}}}))
             .rfind("/program/body/1/if: the program takes more than 8000000 expansion steps", 0) == 0);
 }
+
+TEST_CASE("a view is recomputed when the tensor it applies to changes", "[validation][compiled]") {
+  // The output `t` is rebound in every iteration with a wider row; the same view of it (same
+  // values) must follow the tensor's strides, and fail when the tensor becomes too small.
+  auto program = [](const char* rows) {
+    return Json::array({Json{{"for", "i"},
+                             {"to", "N"},
+                             {"body", Json::array({Json{{"submit", "k"}, {"args", Json::array({Json{{"output", "t"}, {"shape", {rows, "16*(i+1)"}}}})}},
+                                                   Json{{"submit", "k"},
+                                                        {"args", Json::array({Json{{"input", "t"}, {"view", {{"shape", {2, 16}}}}}})}}})}}});
+  };
+  const auto scenario = load_scenario_text(scenario_with(program("4")).dump(), "c.json");
+  const ptosim::runtime::Program& loaded = scenario.model.program;
+  std::vector<std::int64_t> row_strides;
+  for (const auto& op : loaded.ops) {
+    const auto args = loaded.args(op);
+    if (args.size() == 1 && args[0].kind == ptosim::runtime::ArgKind::input) row_strides.push_back(loaded.layout(args[0]).strides[0]);
+  }
+  CHECK(row_strides == std::vector<std::int64_t>{16, 32, 48});
+  CHECK(outcome(program("3 - i")) ==
+        "/program/body/0/body/1/args/0/view: view dimension 0 [0, 2) exceeds the tensor's extent 1 (in iteration i=2)");
+}
