@@ -229,7 +229,6 @@ struct CompiledProgram {
 // What the compiler resolves names against.
 struct ProgramContext {
   const Environment* params = nullptr;  // the program parameters, in slots 0..size-1
-  const std::vector<hwmodel::KernelSpec>* kernels = nullptr;
   const std::unordered_map<std::string, std::uint32_t>* kernel_index = nullptr;
   const std::vector<runtime::ExternalTensor>* externals = nullptr;
 };

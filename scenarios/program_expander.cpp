@@ -55,6 +55,14 @@ class ProgramExpander {
     collect_declared_names(*compiled_.body.field);
     expand_block(compiled_.body);
     check_scope_fits(program_field, 0);
+    // Every loop and scope closed, one task record and one name per task, every op's run
+    // inside its pool.
+    PTOSIM_ASSERT(open_loops_.empty(), "a loop left open after the program");
+    PTOSIM_ASSERT(loop_vars_.empty(), "a loop variable left bound after the program");
+    PTOSIM_ASSERT(scope_task_counts_.size() == 1, "a scope left open after the program");
+    PTOSIM_ASSERT(program_.tasks.size() == program_.task_count, "task records differ from the task count");
+    PTOSIM_ASSERT(program_.ops.empty() || program_.ops.back().first_arg + program_.ops.back().arg_count == program_.arg_pool.size(),
+                  "the last op's arguments end before the pool does");
     program_.names = compiled_.task_names.take();
     program_.loop_variables = compiled_.loop_variables.take();
     // The program lives as long as the run: give back what the vectors reserved to grow.
@@ -237,6 +245,7 @@ class ProgramExpander {
     if (latest_task_.size() <= name) latest_task_.resize(compiled_.task_names.size(), NO_INDEX);
     latest_task_[name] = op.task;
     for (const auto& [slot, binding] : new_outputs_) bindings_[slot] = binding;
+    PTOSIM_ASSERT(program_.tasks.size() == op.task, "task records out of step with task ordinals");
     program_.tasks.push_back(runtime::TaskInfo{name, loop_frame()});
     ++program_.task_count;
     push_op(op, args_, deps_);
@@ -249,6 +258,7 @@ class ProgramExpander {
       if (open_loops_[level].frame != NO_INDEX) continue;
       runtime::LoopFrame frame;
       frame.parent = level == 0 ? NO_INDEX : open_loops_[level - 1].frame;
+      PTOSIM_ASSERT(level == 0 || frame.parent != NO_INDEX, "a loop frame without the frame of its enclosing loop");
       frame.variable = open_loops_[level].variable;
       frame.value = env_.value(first_loop_slot_ + level);
       open_loops_[level].frame = static_cast<std::uint32_t>(program_.loop_frames.size());
@@ -573,7 +583,6 @@ ExpandedProgram expand_program(FieldReader& reader, const Field& program, const 
                                const std::vector<runtime::ExternalTensor>& externals) {
   ProgramContext context;
   context.params = &reader.env();
-  context.kernels = &model.kernels;
   context.kernel_index = &kernel_index;
   context.externals = &externals;
   std::unique_ptr<CompiledProgram> compiled = compile_program(child(program, "body"), context);
