@@ -51,9 +51,9 @@ std::string chrome_trace_json(const RunArtifacts& artifacts, const runtime::Mode
          << ", \"name\": \"thread_name\", \"args\": {\"name\": " << quoted(lanes[lane].name) << "}";
     trace.event(body.str());
   }
-  const auto& names = model.program.task_names;
   auto task_name = [&](std::uint64_t ordinal) {
-    return ordinal < names.size() ? names[ordinal] : "task " + std::to_string(ordinal);
+    return ordinal < model.program.tasks.size() ? model.program.task_name(static_cast<std::uint32_t>(ordinal))
+                                                : "task " + std::to_string(ordinal);
   };
   // args of a task event: the ordinal (submission order) and the runtime's task id (ring << 32 | local id).
   auto task_args = [&](std::uint64_t ordinal) {

@@ -169,8 +169,8 @@ std::string render_graph_dot(const runtime::Program& program, const runtime::Tas
     const std::uint32_t task = members[v];
     const runtime::ProgramOp& op = program.ops[task_ops[task]];
     const char* kind = op.kind == runtime::OpKind::alloc_tensors ? "alloc" : op.kind == runtime::OpKind::dummy ? "dummy" : "";
-    std::string label = program.task_names[task] + "\\n#" + std::to_string(task);
-    if (task < program.task_loops.size() && !program.task_loops[task].empty()) label += " " + program.task_loops[task];
+    std::string label = program.task_name(task) + "\\n#" + std::to_string(task);
+    if (const std::string loops = program.task_loops(task); !loops.empty()) label += " " + loops;
     if (kind[0] != '\0') label += "\\n" + std::string(kind);
     out << "[shape=box, label=" << dot_string(label) << (racy.count(task) != 0 ? ", color=red, penwidth=2" : "")
         << (graph.tasks[task].manual ? ", style=dashed" : "") << "]";

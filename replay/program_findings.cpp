@@ -19,7 +19,7 @@ struct Site {
 
 Detail describe(const runtime::Program& program, const Site& site) {
   Detail out = Detail::object();
-  out.set("name", Detail::text(program.task_names.at(site.task)));
+  out.set("name", Detail::text(program.task_name(site.task)));
   out.set("task", Detail::integer(site.task));
   out.set("kernel", Detail::text(site.kernel));
   out.set("statement", Detail::text(site.statement));
@@ -47,7 +47,7 @@ std::vector<simcore::Finding> find_program_hazards(const runtime::ModelInput& mo
     const hwmodel::KernelSpec& kernel = model.kernels.at(op.kernel);
     if (!kernel.program) continue;
     std::vector<const hwmodel::TensorLayout*> layouts;
-    for (const runtime::ArgSpec& arg : op.args) layouts.push_back(&arg.layout);
+    for (const runtime::ArgSpec& arg : program.args(op)) layouts.push_back(&program.layout(arg));
     for (std::uint32_t block = 0; block < kernel.program->blocks.size(); ++block) {
       const std::vector<hwmodel::MicroOp>& ops = kernel.program->blocks[block];
       std::vector<std::uint32_t> unfenced;
@@ -61,7 +61,7 @@ std::vector<simcore::Finding> find_program_hazards(const runtime::ModelInput& mo
           simcore::Finding finding;
           finding.kind = visibility ? simcore::FindingKind::visibility_hazard : simcore::FindingKind::flag_protocol;
           finding.summary = (visibility ? "visibility hazard in kernel '" : "flag protocol violation in kernel '") + kernel.name +
-                            "' (task '" + program.task_names[task] + "'): " + item.detail;
+                            "' (task '" + program.task_name(task) + "'): " + item.detail;
           finding.details.set("hazard", Detail::text(item.what));
           finding.details.set("first", describe(program, Site{task, kernel.name, kernel.program->origins.at(first)}));
           finding.details.set("second", describe(program, Site{task, kernel.name, kernel.program->origins.at(second)}));
@@ -86,37 +86,37 @@ std::vector<simcore::Finding> find_program_hazards(const runtime::ModelInput& mo
     const runtime::ProgramOp& op = program.ops[task_ops[store.task]];
     const hwmodel::KernelSpec& kernel = model.kernels.at(op.kernel);
     const hwmodel::MicroOp& micro = kernel.program->blocks[store.block][store.op];
-    const runtime::ArgSpec& stored_arg = op.args.at(micro.gm.arg);
+    const runtime::ArgSpec& stored_arg = program.args(op).at(micro.gm.arg);
     hwmodel::TensorLayout written;
-    if (!hwmodel::operand_layout(stored_arg.layout, micro.gm, written).empty()) continue;
+    if (!hwmodel::operand_layout(program.layout(stored_arg), micro.gm, written).empty()) continue;
     const std::uint64_t buffer = stored_arg.kind == runtime::ArgKind::output
                                      ? runtime::output_buffer_key(store.task, [&] {
                                          std::uint32_t output = 0;
-                                         for (std::uint32_t a = 0; a < micro.gm.arg; ++a) output += op.args[a].kind == runtime::ArgKind::output ? 1 : 0;
+                                         for (std::uint32_t a = 0; a < micro.gm.arg; ++a) output += program.args(op)[a].kind == runtime::ArgKind::output ? 1 : 0;
                                          return output;
                                        }())
-                                     : runtime::logical_buffer_key(stored_arg.source);
+                                     : runtime::logical_buffer_key(stored_arg.source());
     for (std::uint32_t reader = store.task + 1; reader < program.task_count; ++reader) {
       if (task_ops[reader] == runtime::NO_INDEX) continue;
       const runtime::ProgramOp& read_op = program.ops[task_ops[reader]];
       if (read_op.kind != runtime::OpKind::submit) continue;
-      for (std::uint32_t a = 0; a < read_op.args.size(); ++a) {
-        const runtime::ArgSpec& arg = read_op.args[a];
+      for (std::uint32_t a = 0; a < program.args(read_op).size(); ++a) {
+        const runtime::ArgSpec& arg = program.args(read_op)[a];
         if (arg.kind == runtime::ArgKind::output || !hwmodel::reads(runtime::access_of(arg.kind))) continue;
-        if (runtime::logical_buffer_key(arg.source) != buffer) continue;
-        if (!hwmodel::views_intersect(arg.layout, written)) continue;
+        if (runtime::logical_buffer_key(arg.source()) != buffer) continue;
+        if (!hwmodel::views_intersect(program.layout(arg), written)) continue;
         auto key = std::make_tuple(store.task, 0, std::string("fin_before_commit"), micro.origin, reader);
         auto it = found.find(key);
         if (it == found.end()) {
           simcore::Finding finding;
           finding.kind = simcore::FindingKind::visibility_hazard;
-          finding.summary = "visibility hazard: kernel '" + kernel.name + "' (task '" + program.task_names[store.task] +
+          finding.summary = "visibility hazard: kernel '" + kernel.name + "' (task '" + program.task_name(store.task) +
                             "') ends with stores not fenced by dsb(DDR), FIN is posted before they commit "
-                            "(fin_before_commit), and task '" + program.task_names[reader] + "' reads those elements";
+                            "(fin_before_commit), and task '" + program.task_name(reader) + "' reads those elements";
           finding.details.set("hazard", Detail::text("fin_before_commit"));
           finding.details.set("first", describe(program, Site{store.task, kernel.name, kernel.program->origins.at(micro.origin)}));
           Detail second = Detail::object();
-          second.set("name", Detail::text(program.task_names[reader]));
+          second.set("name", Detail::text(program.task_name(reader)));
           second.set("task", Detail::integer(reader));
           second.set("argument", Detail::integer(a));
           finding.details.set("second", second);

@@ -96,8 +96,8 @@ class Detector {
       // A task's reads come before its writes (INOUT: read, then write).
       for (int pass = 0; pass < 2; ++pass) {
         std::uint32_t output_index = 0;
-        for (std::uint32_t arg = 0; arg < op.args.size(); ++arg) {
-          const ArgSpec& spec = op.args[arg];
+        for (std::uint32_t arg = 0; arg < program_.args(op).size(); ++arg) {
+          const ArgSpec& spec = program_.args(op)[arg];
           const std::uint32_t buffer = buffer_of(task, spec, output_index);
           output_index += spec.kind == ArgKind::output ? 1 : 0;
           const GmAccess access = runtime::access_of(spec.kind);
@@ -144,7 +144,7 @@ class Detector {
         continue;
       }
       output_base_[op.task] = next;
-      for (const ArgSpec& spec : op.args) next += spec.kind == ArgKind::output ? 1 : 0;
+      for (const ArgSpec& spec : program_.args(op)) next += spec.kind == ArgKind::output ? 1 : 0;
       // Ring by scope depth, local ids in submission order: the runtime's task id, timing-free.
       const std::size_t ring = std::min<std::size_t>(scopes.size() - 1, runtime::MAX_RING_DEPTH - 1);
       task_ids_[op.task] = (static_cast<std::uint64_t>(ring) << 32) | local_ids[ring]++;
@@ -154,17 +154,18 @@ class Detector {
 
   std::uint32_t buffer_of(std::uint32_t task, const ArgSpec& spec, std::uint32_t output_index) const {
     if (spec.kind == ArgKind::output) return output_base_[task] + output_index;
-    if (spec.source.external != NO_INDEX) return spec.source.external;
-    return output_base_[spec.source.task] + spec.source.output;
+    const runtime::TensorSource source = spec.source();
+    if (source.external != NO_INDEX) return source.external;
+    return output_base_[source.task] + source.output;
   }
 
   void element_set(const ArgSpec& spec, std::vector<ElementRange>& runs) const {
     runs.clear();
     if (spec.rows == NO_INDEX) {
-      hwmodel::append_runs(spec.layout, runs);
+      hwmodel::append_runs(program_.layout(spec), runs);
       return;
     }
-    for (std::int64_t row : program_.row_lists[spec.rows]) hwmodel::append_runs(hwmodel::select_row(spec.layout, row), runs);
+    for (std::int64_t row : program_.row_lists[spec.rows]) hwmodel::append_runs(hwmodel::select_row(program_.layout(spec), row), runs);
     hwmodel::normalize_ranges(runs);
   }
 
@@ -232,22 +233,23 @@ class Detector {
 
   Detail describe_access(std::uint32_t access_index) const {
     const Access& access = accesses_[access_index];
-    const ArgSpec& spec = program_.ops[task_ops_[access.task]].args[access.arg];
+    const ArgSpec& spec = program_.args(program_.ops[task_ops_[access.task]])[access.arg];
+    const runtime::TensorLayout& layout = program_.layout(spec);
     Detail task = Detail::object();
-    task.set("name", Detail::text(program_.task_names[access.task]));
+    task.set("name", Detail::text(program_.task_name(access.task)));
     task.set("ordinal", Detail::integer(access.task));
     task.set("task_id", Detail::integer(static_cast<std::int64_t>(task_ids_[access.task])));
-    task.set("loops", Detail::text(access.task < program_.task_loops.size() ? program_.task_loops[access.task] : ""));
+    task.set("loops", Detail::text(program_.task_loops(access.task)));
     task.set("arg", Detail::integer(access.arg));
     task.set("kind", Detail::text(runtime::to_string(spec.kind)));
     Detail view = Detail::object();
     view.set("tensor", Detail::text(runtime::tensor_name_of(program_, task_ops_, access.task, access.arg)));
-    view.set("offset", Detail::integer(spec.layout.start_offset));
+    view.set("offset", Detail::integer(layout.start_offset));
     Detail shape = Detail::list();
     Detail strides = Detail::list();
-    for (int d = 0; d < spec.layout.ndims; ++d) {
-      shape.push(Detail::integer(spec.layout.shapes[d]));
-      strides.push(Detail::integer(spec.layout.strides[d]));
+    for (int d = 0; d < layout.ndims; ++d) {
+      shape.push(Detail::integer(layout.shapes[d]));
+      strides.push(Detail::integer(layout.strides[d]));
     }
     view.set("shape", shape);
     view.set("strides", strides);
@@ -257,15 +259,15 @@ class Detector {
   }
 
   std::string label(std::uint32_t task) const {
-    const std::string& loops = task < program_.task_loops.size() ? program_.task_loops[task] : std::string();
-    return "'" + program_.task_names[task] + "' (ordinal " + std::to_string(task) + (loops.empty() ? "" : ", " + loops) + ")";
+    const std::string loops = program_.task_loops(task);
+    return "'" + program_.task_name(task) + "' (ordinal " + std::to_string(task) + (loops.empty() ? "" : ", " + loops) + ")";
   }
 
   // Both tasks in AUTO scopes and no manual_dep: INOUT on both orders them through the TensorMap.
   bool inout_can_order(const Access& a, const Access& b) const {
     for (const Access* access : {&a, &b}) {
       if (graph_.tasks[access->task].manual) return false;
-      if (program_.ops[task_ops_[access->task]].args[access->arg].layout.manual_dep) return false;
+      if (program_.layout(program_.args(program_.ops[task_ops_[access->task]])[access->arg]).manual_dep) return false;
     }
     return true;
   }
@@ -274,8 +276,8 @@ class Detector {
     const Access& first = accesses_[pair.first];
     const Access& second = accesses_[pair.second];
     const std::string tensor = runtime::tensor_name_of(program_, task_ops_, first.task, first.arg);
-    const std::string& first_name = program_.task_names[first.task];
-    const std::string& second_name = program_.task_names[second.task];
+    const std::string& first_name = program_.task_name(first.task);
+    const std::string& second_name = program_.task_name(second.task);
     Detail remedies = Detail::list();
     remedies.push(Detail::text("deps=[" + first_name + "] on " + second_name + " (add_dep: orders exactly this pair)"));
     if (inout_can_order(first, second)) {

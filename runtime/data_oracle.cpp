@@ -110,7 +110,7 @@ DataReference::DataReference(const Program& program, const std::vector<hwmodel::
   for (std::uint32_t task = 0; task < program.task_count; ++task) {
     output_base_[task] = next_buffer;
     if (task_ops_[task] == NO_INDEX) continue;
-    for (const ArgSpec& spec : program.ops[task_ops_[task]].args) next_buffer += spec.kind == ArgKind::output ? 1 : 0;
+    for (const ArgSpec& spec : program.args(program.ops[task_ops_[task]])) next_buffer += spec.kind == ArgKind::output ? 1 : 0;
   }
   final_.resize(next_buffer);
 
@@ -120,7 +120,7 @@ DataReference::DataReference(const Program& program, const std::vector<hwmodel::
     task_view_base_[task] = static_cast<std::uint32_t>(view_segments_.size());
     if (task_ops_[task] == NO_INDEX) continue;
     const ProgramOp& op = program.ops[task_ops_[task]];
-    view_segments_.insert(view_segments_.end(), op.args.size(), NO_INDEX);
+    view_segments_.insert(view_segments_.end(), program.args(op).size(), NO_INDEX);
     if (op.kind != OpKind::submit) continue;  // alloc and dummy tasks touch no GM
     const hwmodel::KernelSpec& kernel = kernels.at(op.kernel);
     if (kernel.program) {
@@ -131,20 +131,20 @@ DataReference::DataReference(const Program& program, const std::vector<hwmodel::
     for (int pass = 0; pass < 2; ++pass) {
       const bool writing = pass == 1;
       std::uint32_t output_index = 0;
-      for (std::size_t arg = 0; arg < op.args.size(); ++arg) {
-        const ArgSpec& spec = op.args[arg];
+      for (std::size_t arg = 0; arg < program.args(op).size(); ++arg) {
+        const ArgSpec& spec = program.args(op)[arg];
         const std::uint32_t buffer = buffer_of(task, spec, output_index);
         output_index += spec.kind == ArgKind::output ? 1 : 0;
         const hwmodel::GmAccess access = access_of(spec.kind);
         if (writing ? !hwmodel::writes(access) : !hwmodel::reads(access)) continue;
         const std::vector<std::int64_t>* rows = spec.rows != NO_INDEX ? &program.row_lists[spec.rows] : nullptr;
         const bool per_row = writing ? per_row_writes(kernel) : per_row_reads(kernel);
-        const std::int64_t segments = per_row ? row_count(spec.layout, rows) : 1;
-        const std::uint32_t element_bytes = hwmodel::dtype_bytes(spec.layout.dtype);
+        const std::int64_t segments = per_row ? row_count(program.layout(spec), rows) : 1;
+        const std::uint32_t element_bytes = hwmodel::dtype_bytes(program.layout(spec).dtype);
         if (!writing) view_segments_[task_view_base_[task] + arg] = static_cast<std::uint32_t>(segment_pieces_.size());
-        if (writing && spec.source.external != NO_INDEX) external_written[spec.source.external] = true;
+        if (writing && spec.source().external != NO_INDEX) external_written[spec.source().external] = true;
         for (std::int64_t segment = 0; segment < segments; ++segment) {
-          segment_runs(spec.layout, rows, per_row ? segment : -1, runs);
+          segment_runs(program.layout(spec), rows, per_row ? segment : -1, runs);
           if (!writing) segment_pieces_.push_back(static_cast<std::uint32_t>(pieces_.size()));
           for (const ElementRange& run : runs) {
             const std::uint64_t begin = bytes_of(run.begin, element_bytes);
@@ -167,8 +167,8 @@ DataReference::DataReference(const Program& program, const std::vector<hwmodel::
 
 std::uint32_t DataReference::arg_buffer(std::uint32_t task, const ProgramOp& op, std::uint32_t arg) const {
   std::uint32_t output_index = 0;
-  for (std::uint32_t a = 0; a < arg; ++a) output_index += op.args[a].kind == ArgKind::output ? 1 : 0;
-  return buffer_of(task, op.args.at(arg), output_index);
+  for (std::uint32_t a = 0; a < arg; ++a) output_index += program_.args(op)[a].kind == ArgKind::output ? 1 : 0;
+  return buffer_of(task, program_.args(op).at(arg), output_index);
 }
 
 void DataReference::reference_program(std::uint32_t task, const ProgramOp& op, const hwmodel::KernelSpec& kernel,
@@ -181,15 +181,15 @@ void DataReference::reference_program(std::uint32_t task, const ProgramOp& op, c
       const bool read = micro.kind == hwmodel::MicroOpKind::tload || micro.kind == hwmodel::MicroOpKind::scalar_load;
       const bool write = micro.kind == hwmodel::MicroOpKind::tstore || micro.kind == hwmodel::MicroOpKind::scalar_store;
       if (!read && !write) continue;
-      const ArgSpec& spec = op.args.at(micro.gm.arg);
+      const ArgSpec& spec = program_.args(op).at(micro.gm.arg);
       const std::uint32_t buffer = arg_buffer(task, op, micro.gm.arg);
       TensorLayout view;
-      const std::string problem = hwmodel::operand_layout(spec.layout, micro.gm, view);
+      const std::string problem = hwmodel::operand_layout(program_.layout(spec), micro.gm, view);
       PTOSIM_ASSERT(problem.empty(), "a validated GM operand does not fit: " + problem);
       hwmodel::burst_ranges(view, bursts);
       const std::uint32_t element_bytes = hwmodel::dtype_bytes(view.dtype);
       const std::uint32_t number = read ? reads++ : writes++;
-      if (write && spec.source.external != NO_INDEX) external_written[spec.source.external] = true;
+      if (write && spec.source().external != NO_INDEX) external_written[spec.source().external] = true;
       for (std::uint32_t b = 0; b < bursts.size(); ++b) {
         if (read) {
           program_segments_[{task, block, number, b}] = static_cast<std::uint32_t>(segment_pieces_.size());
@@ -211,8 +211,9 @@ void DataReference::reference_program(std::uint32_t task, const ProgramOp& op, c
 
 std::uint32_t DataReference::buffer_of(std::uint32_t task, const ArgSpec& spec, std::uint32_t output_index) const {
   if (spec.kind == ArgKind::output) return output_base_[task] + output_index;
-  if (spec.source.external != NO_INDEX) return spec.source.external;
-  return output_base_[spec.source.task] + spec.source.output;
+  const TensorSource source = spec.source();
+  if (source.external != NO_INDEX) return source.external;
+  return output_base_[source.task] + source.output;
 }
 
 DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns) const {
@@ -341,15 +342,15 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
           piece.end = std::min(piece.end, hi);
           if (piece.begin < piece.end) expected_pieces.push_back(piece);
         }
-        const ArgSpec& spec = op.args.at(access.arg);
-        const bool runtime_allocated = spec.kind == ArgKind::output || spec.source.external == NO_INDEX;
+        const ArgSpec& spec = program_.args(op).at(access.arg);
+        const bool runtime_allocated = spec.kind == ArgKind::output || spec.source().external == NO_INDEX;
         ranges.clear();
         if (compare(observed, expected_pieces.data(), expected_pieces.size(), runtime_allocated, &ranges) == 0) return;
         ++verdict.wrong_reads;
         bad_reads.insert({access.task, access.block, access.access});
         if (first_wrong.empty()) {
-          const std::uint32_t element_bytes = hwmodel::dtype_bytes(spec.layout.dtype);
-          first_wrong = "task '" + program_.task_names[access.task] + "' (ordinal " + std::to_string(access.task) + ") block " +
+          const std::uint32_t element_bytes = hwmodel::dtype_bytes(program_.layout(spec).dtype);
+          first_wrong = "task '" + program_.task_name(access.task) + "' (ordinal " + std::to_string(access.task) + ") block " +
                         std::to_string(access.block) + " read " + tensor_name_of(program_, task_ops_, access.task, access.arg) +
                         " elements [" + std::to_string(ranges[0].begin / element_bytes) + ", " +
                         std::to_string(ranges[0].end / element_bytes) + ") at t=" + std::to_string(access.time_ns) +
@@ -413,7 +414,7 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
     if (event.time_ns > end_ns) break;
     const hwmodel::GmTaskAccess& task = log.tasks[event.record];
     const hwmodel::GmView& view = log.views[task.first_view + event.view];
-    const ArgSpec& spec = program_.ops[task_ops_[task.task]].args[event.view];
+    const ArgSpec& spec = program_.args(program_.ops[task_ops_[task.task]])[event.view];
     const std::uint32_t element_bytes = hwmodel::dtype_bytes(view.layout->dtype);
     segment_runs(*view.layout, view.rows, event.row, runs);
     const bool row_flow = task.kernel->data_flow == hwmodel::DataFlow::row;
@@ -442,7 +443,7 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
     const std::uint32_t segment =
         view_segments_[task_view_base_[task.task] + event.view] + static_cast<std::uint32_t>(event.row >= 0 ? event.row : 0);
     const std::uint32_t first_piece = segment_pieces_[segment];
-    const bool runtime_allocated = spec.kind == ArgKind::output || spec.source.external == NO_INDEX;
+    const bool runtime_allocated = spec.kind == ArgKind::output || spec.source().external == NO_INDEX;
     ranges.clear();
     const std::uint64_t mismatched =
         compare(observed, pieces_.data() + first_piece, segment_pieces_[segment + 1] - first_piece, runtime_allocated, &ranges);
@@ -466,12 +467,12 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
       }
       auto describe = [this](const Version& version) -> std::string {
         if (version.writer == hwmodel::UNWRITTEN) return "the contents before the program ran";
-        std::string text = "the write of task '" + program_.task_names[version.writer] + "' (ordinal " +
+        std::string text = "the write of task '" + program_.task_name(version.writer) + "' (ordinal " +
                            std::to_string(version.writer) + ")";
         return version.tainted ? "a wrong value from " + text : text;
       };
-      const std::string& loops = program_.task_loops.size() > task.task ? program_.task_loops[task.task] : std::string();
-      first_wrong = "task '" + program_.task_names[task.task] + "' (ordinal " + std::to_string(task.task) +
+      const std::string loops = program_.task_loops(task.task);
+      first_wrong = "task '" + program_.task_name(task.task) + "' (ordinal " + std::to_string(task.task) +
                     (loops.empty() ? "" : ", " + loops) + ") read " + tensor_name_of(program_, task_ops_, task.task, event.view) +
                     " elements [" + std::to_string(ranges[0].begin / element_bytes) + ", " +
                     std::to_string(ranges[0].end / element_bytes) + ") at t=" + std::to_string(event.time_ns) +

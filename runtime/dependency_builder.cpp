@@ -21,7 +21,7 @@ bool inserts(const ResolvedArg& arg) {
 
 }  // namespace
 
-FaninResult compute_fanin(const std::vector<ResolvedArg>& args, const std::vector<ExplicitDep>& deps, bool in_manual,
+FaninResult compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, bool in_manual,
                           std::uint32_t task_ordinal, TensorMap& map) {
   FaninResult result;
   for (const ExplicitDep& dep : deps) {

@@ -43,7 +43,7 @@ struct FaninResult {
 };
 
 // STEP 1 and 3 for task `task_ordinal`. Explicit deps may only name earlier tasks.
-FaninResult compute_fanin(const std::vector<ResolvedArg>& args, const std::vector<ExplicitDep>& deps, bool in_manual,
+FaninResult compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, bool in_manual,
                           std::uint32_t task_ordinal, TensorMap& map);
 
 // STEP 4: registers this task's writes. Returns the number of inserts.

@@ -10,10 +10,10 @@ namespace ptosim::runtime {
 
 namespace {
 
-std::uint64_t packed_output_bytes(const ProgramOp& op) {
+std::uint64_t packed_output_bytes(const Program& program, const ProgramOp& op) {
   std::uint64_t total = 0;
-  for (const ArgSpec& arg : op.args) {
-    if (arg.kind == ArgKind::output) total += align_up(arg.bytes, PACKED_OUTPUT_ALIGN);
+  for (const ArgSpec& arg : program.args(op)) {
+    if (arg.kind == ArgKind::output) total += align_up(program.output_bytes(arg), PACKED_OUTPUT_ALIGN);
   }
   return align_up(total, HEAP_ALIGN);
 }
@@ -90,7 +90,7 @@ ActorView Orchestrator::describe() const {
     out << to_string(wait.resource) << " of ring " << static_cast<int>(wait.ring);
     if (wait.resource == WaitResource::heap) out << " (" << wait.requested << " bytes)";
     if (wait.resource == WaitResource::dep_pool) out << " (" << wait.requested << " entries)";
-    out << " for task ordinal " << wait.task << " '" << state_.program().task_names.at(wait.task)
+    out << " for task ordinal " << wait.task << " '" << state_.program().task_name(wait.task)
         << "'; needs last_task_alive to move past " << ring.last_task_alive << " since t=" << wait.since_ns << " ns";
     view.waits_for = out.str();
   } else {
@@ -182,7 +182,7 @@ TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32
     const ScopeFrame& innermost = state_.scope_stack().back();
     const auto in_scope = static_cast<std::uint32_t>(state_.scope_tasks().size() - innermost.first_task);
     phase_ = "allocating a slot on ring " + std::to_string(ring_id) + " for task '" +
-             state_.program().task_names.at(op.task) + "'";
+             state_.program().task_name(op.task) + "'";
     RuntimeReport report;
     report.code = ErrorCode::scope_deadlock;
     report.ring = ring_id;
@@ -197,7 +197,7 @@ TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32
                             "raise PTO2_RING_TASK_WINDOW above the scope's task count, or split the scope");
     monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
   }
-  const std::uint64_t bytes = packed_output_bytes(op);
+  const std::uint64_t bytes = packed_output_bytes(state_.program(), op);
   const std::uint64_t offset = allocate(ring, bytes, op.task);
   PTOSIM_ASSERT(offset + bytes <= ring.heap.capacity(), "task outputs placed outside the ring's heap");
   TaskRecord& task = state_.create_task(op.task, static_cast<std::uint8_t>(ring_id), kind, kernel);
@@ -206,10 +206,10 @@ TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32
   task.manual = state_.in_manual_scope();
   task.scope_depth = state_.scope_stack().back().depth;
   std::uint64_t cursor = ring.heap_base_address + offset;
-  for (const ArgSpec& arg : op.args) {
+  for (const ArgSpec& arg : state_.program().args(op)) {
     if (arg.kind != ArgKind::output) continue;
     task.output_addresses.push_back(cursor);
-    cursor += align_up(arg.bytes, PACKED_OUTPUT_ALIGN);
+    cursor += align_up(state_.program().output_bytes(arg), PACKED_OUTPUT_ALIGN);
   }
   state_.scope_tasks().push_back(task.ordinal);
   return task;

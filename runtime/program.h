@@ -2,12 +2,20 @@
 // (scope_begin/end, submit, alloc_tensors, dummy submit) in program order. The scenario loader
 // expands loops and expressions into this form, resolves every name to an index, and composes
 // tensor views, so the simulation itself never evaluates the scenario language.
+//
+// The program lives as long as the run and holds every task, so it is kept compact: arguments
+// and dependencies sit in two pools that ops address by (first, count), each distinct layout is
+// stored once, a task's name is an index into a table of names and its loop text is rebuilt on
+// demand from loop frames. Read it through the accessors (args, deps, layout, task_name,
+// task_loops).
 #pragma once
 
 #include "hwmodel/ai_core.h"
 #include "runtime/tensor_view.h"
 
 #include <cstdint>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -45,16 +53,45 @@ inline std::uint64_t logical_buffer_key(const TensorSource& source) {
   return source.external != NO_INDEX ? external_buffer_key(source.external) : output_buffer_key(source.task, source.output);
 }
 
+// One tensor argument of a task, 20 bytes: the program keeps every argument of every task, so
+// the layout is an index into Program::layouts (views repeat; each distinct one is stored once)
+// and the fields that only one kind uses share a slot. Build with of_tensor() or new_output().
 struct ArgSpec {
-  ArgKind kind = ArgKind::input;
-  TensorSource source;    // unused for OUTPUT
-  TensorLayout layout;    // the (view) layout this task accesses
-  std::uint64_t bytes = 0;  // OUTPUT only: buffer size before alignment
+  std::uint32_t layout = NO_INDEX;  // the (view) layout this task accesses: Program::layouts
+  // OUTPUT: the tensor's name, an index into Program::tensor_names. The other kinds: the
+  // external tensor (`external`) or the task that created the tensor.
+  std::uint32_t tensor = NO_INDEX;
+  std::uint32_t output = 0;  // created by a task: which of its outputs
   // The rows of dimension 0 the kernel actually touches (a gather or scatter through index
   // data): an index into Program::row_lists, NO_INDEX for every row. The runtime still sees the
   // whole view; only the GM accesses narrow.
   std::uint32_t rows = NO_INDEX;
-  std::uint32_t name = NO_INDEX;  // OUTPUT only: the tensor's name, an index into Program::tensor_names
+  ArgKind kind = ArgKind::input;
+  bool external = false;
+
+  static ArgSpec of_tensor(ArgKind kind, const TensorSource& source, std::uint32_t layout) {
+    ArgSpec arg;
+    arg.kind = kind;
+    arg.layout = layout;
+    arg.external = source.external != NO_INDEX;
+    arg.tensor = arg.external ? source.external : source.task;
+    arg.output = arg.external ? 0 : source.output;
+    return arg;
+  }
+  static ArgSpec new_output(std::uint32_t layout, std::uint32_t name) {
+    ArgSpec arg;
+    arg.kind = ArgKind::output;
+    arg.layout = layout;
+    arg.tensor = name;
+    return arg;
+  }
+  // Where the tensor comes from; unused (all NO_INDEX) for OUTPUT.
+  TensorSource source() const {
+    if (kind == ArgKind::output) return TensorSource{};
+    return external ? TensorSource{tensor, NO_INDEX, 0} : TensorSource{NO_INDEX, tensor, output};
+  }
+  // OUTPUT only: the tensor's name in Program::tensor_names.
+  std::uint32_t name() const { return kind == ArgKind::output ? tensor : NO_INDEX; }
 };
 
 struct ExplicitDep {
@@ -64,14 +101,18 @@ struct ExplicitDep {
 
 enum class OpKind : std::uint8_t { scope_begin, scope_end, submit, alloc_tensors, dummy };
 
+// A runtime call. Its arguments and explicit dependencies are runs of Program::arg_pool and
+// Program::dep_pool: Program::args(op) and Program::deps(op).
 struct ProgramOp {
   OpKind kind = OpKind::submit;
   ScopeMode mode = ScopeMode::automatic;  // scope_begin
   std::uint32_t kernel = NO_INDEX;        // submit
   std::uint32_t task = NO_INDEX;          // ordinal of the task this op creates
   std::uint32_t origin = 0;               // index into Program::origins
-  std::vector<ArgSpec> args;              // submit, dummy, alloc_tensors (outputs only)
-  std::vector<ExplicitDep> deps;
+  std::uint32_t first_arg = 0;            // submit, dummy, alloc_tensors (outputs only)
+  std::uint32_t arg_count = 0;
+  std::uint32_t first_dep = 0;
+  std::uint32_t dep_count = 0;
 };
 
 struct ExternalTensor {
@@ -81,15 +122,68 @@ struct ExternalTensor {
   TensorLayout layout;
 };
 
+// A loop iteration some task was created in: loop variable `variable` (Program::loop_variables)
+// had `value`, inside the iteration `parent` of the enclosing loop (NO_INDEX: outermost).
+struct LoopFrame {
+  std::uint32_t parent = NO_INDEX;
+  std::uint32_t variable = 0;
+  std::int64_t value = 0;
+};
+
+struct TaskInfo {
+  std::uint32_t name = 0;          // index into Program::names
+  std::uint32_t loops = NO_INDEX;  // innermost loop iteration (Program::loop_frames), NO_INDEX outside loops
+};
+
+// A run of one of the program's pools, viewed in place.
+template <class T>
+class PoolRange {
+ public:
+  PoolRange(const T* first, std::size_t count) : first_(first), count_(count) {}
+  const T* begin() const { return first_; }
+  const T* end() const { return first_ + count_; }
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  const T& operator[](std::size_t i) const { return first_[i]; }
+  const T& at(std::size_t i) const {
+    if (i >= count_) throw std::out_of_range("program pool index " + std::to_string(i) + " of " + std::to_string(count_));
+    return first_[i];
+  }
+
+ private:
+  const T* first_;
+  std::size_t count_;
+};
+
+// The expanded program, about 150 bytes per task: ops, the arguments and dependencies of all
+// ops in two pools, each distinct layout once, and per task the index of its name and of its
+// innermost loop iteration (the loop text is made when asked for).
 struct Program {
   std::vector<ProgramOp> ops;
+  std::vector<ArgSpec> arg_pool;       // ops' arguments, op after op
+  std::vector<ExplicitDep> dep_pool;   // ops' explicit dependencies, op after op
+  std::vector<TensorLayout> layouts;   // ArgSpec::layout
   std::vector<ExternalTensor> externals;
-  std::vector<std::string> task_names;  // per task ordinal
-  std::vector<std::string> task_loops;  // per task ordinal: its loop indices, "b=2 k=5" (may be empty)
-  std::vector<std::string> origins;     // JSON pointers of the statements that produced ops
+  std::vector<TaskInfo> tasks;         // per task ordinal
+  std::vector<std::string> names;      // task names, each once (TaskInfo::name)
+  std::vector<LoopFrame> loop_frames;  // TaskInfo::loops
+  std::vector<std::string> loop_variables;         // LoopFrame::variable
+  std::vector<std::string> origins;                // JSON pointers of the statements that produced ops
   std::vector<std::string> tensor_names;           // names of runtime-created tensors
   std::vector<std::vector<std::int64_t>> row_lists;  // selected rows (ArgSpec::rows)
   std::uint32_t task_count = 0;
+
+  PoolRange<ArgSpec> args(const ProgramOp& op) const { return {arg_pool.data() + op.first_arg, op.arg_count}; }
+  PoolRange<ExplicitDep> deps(const ProgramOp& op) const { return {dep_pool.data() + op.first_dep, op.dep_count}; }
+  const TensorLayout& layout(const ArgSpec& arg) const { return layouts[arg.layout]; }
+  // OUTPUT: the buffer's size before alignment.
+  std::uint64_t output_bytes(const ArgSpec& arg) const;
+  const std::string& task_name(std::uint32_t task) const { return names[tasks.at(task).name]; }
+  // The task's loop indices, "b=2 k=5" (empty outside loops).
+  std::string task_loops(std::uint32_t task) const;
+
+  // Appends an op with its arguments and dependencies (sets the op's pool runs).
+  void add_op(ProgramOp op, std::span<const ArgSpec> args, std::span<const ExplicitDep> deps);
 };
 
 // How a kernel touches an argument of this kind. NO_DEP: the runtime does not track it, the

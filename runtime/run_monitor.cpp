@@ -11,7 +11,7 @@ namespace {
 std::string task_label(const RuntimeState& state, std::uint32_t ordinal) {
   const TaskRecord& task = state.tasks()[ordinal];
   std::ostringstream out;
-  out << "task " << task.task_id() << " '" << state.program().task_names.at(ordinal) << "'";
+  out << "task " << task.task_id() << " '" << state.program().task_name(ordinal) << "'";
   return out.str();
 }
 

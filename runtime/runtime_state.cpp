@@ -84,17 +84,17 @@ void RuntimeState::describe_task(const TaskRecord& task, std::uint32_t token, hw
   out.kernel = &kernels_.at(task.kernel);
   out.views.clear();
   std::size_t output_index = 0;
-  for (const ArgSpec& spec : op.args) {
+  for (const ArgSpec& spec : program_.args(op)) {
     hwmodel::GmView view;
-    view.layout = &spec.layout;
+    view.layout = &program_.layout(spec);
     view.access = access_of(spec.kind);
     if (spec.rows != NO_INDEX) view.rows = &program_.row_lists.at(spec.rows);
     if (spec.kind == ArgKind::output) {
       view.buffer_address = task.output_addresses.at(output_index++);
-    } else if (spec.source.external != NO_INDEX) {
-      view.buffer_address = program_.externals.at(spec.source.external).address;
+    } else if (const TensorSource source = spec.source(); source.external != NO_INDEX) {
+      view.buffer_address = program_.externals.at(source.external).address;
     } else {
-      view.buffer_address = tasks_.at(spec.source.task).output_addresses.at(spec.source.output);
+      view.buffer_address = tasks_.at(source.task).output_addresses.at(source.output);
     }
     out.views.push_back(view);
   }

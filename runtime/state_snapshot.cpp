@@ -19,7 +19,7 @@ TaskView describe_task(const RuntimeState& state, const TaskRecord& task) {
   TaskView view;
   view.task_id = task.task_id();
   view.ordinal = task.ordinal;
-  view.name = state.program().task_names.at(task.ordinal);
+  view.name = state.program().task_name(task.ordinal);
   view.ring = task.ring;
   view.local_id = task.local_id;
   TaskPhase phase = task.phase();

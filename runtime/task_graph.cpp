@@ -9,21 +9,21 @@ TaskGraphBuilder::TaskGraphBuilder(const Program& program) : program_(program), 
 const GraphTask& TaskGraphBuilder::add(const ProgramOp& op, bool in_manual) {
   args_.clear();
   std::uint32_t output_index = 0;
-  for (const ArgSpec& spec : op.args) {
+  for (const ArgSpec& spec : program_.args(op)) {
     ResolvedArg arg;
     arg.kind = spec.kind;
-    arg.layout = spec.layout;
+    arg.layout = program_.layout(spec);
     if (spec.kind == ArgKind::output) {
       arg.buffer = output_buffer_key(op.task, output_index++);
       arg.owner = op.task;
     } else {
-      arg.buffer = logical_buffer_key(spec.source);
-      arg.owner = spec.source.external != NO_INDEX ? NO_INDEX : spec.source.task;
+      arg.buffer = logical_buffer_key(spec.source());
+      arg.owner = spec.source().external != NO_INDEX ? NO_INDEX : spec.source().task;
     }
     args_.push_back(arg);
   }
   GraphTask& task = tasks_.at(op.task);
-  FaninResult fanin = compute_fanin(args_, op.deps, in_manual, op.task, map_);
+  FaninResult fanin = compute_fanin(args_, program_.deps(op), in_manual, op.task, map_);
   task.edges = std::move(fanin.edges);
   task.lookups = fanin.lookups;
   task.inserts = fanin.inserts;

@@ -1,5 +1,7 @@
 #include "scenarios/expression.h"
 
+#include "scenarios/expression_node.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -22,14 +24,6 @@ const std::int64_t* Environment::find(std::string_view name) const {
   }
   return nullptr;
 }
-
-struct Expression::Node {
-  enum class Kind { literal, variable, unary, binary, call } kind = Kind::literal;
-  std::int64_t value = 0;
-  std::string name;  // variable, function or operator
-  std::vector<std::shared_ptr<const Node>> children;
-  mutable std::size_t slot_hint = 0;  // variable: where the environment held it last time
-};
 
 namespace {
 

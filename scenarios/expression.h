@@ -31,6 +31,8 @@ class Environment {
   const std::int64_t* find(std::string_view name, std::size_t& hint) const;
   bool contains(std::string_view name) const { return find(name) != nullptr; }
   std::size_t size() const { return vars_.size(); }
+  // The value in `slot` (0 is the first pushed): compiled expressions resolve names to slots.
+  std::int64_t value(std::size_t slot) const { return vars_[slot].second; }
 
  private:
   std::vector<std::pair<std::string, std::int64_t>> vars_;
@@ -46,7 +48,8 @@ class Expression {
   // Nodes in the syntax tree: what one evaluation costs, for the loader's work budget.
   std::size_t cost() const { return cost_; }
 
-  struct Node;
+  struct Node;  // expression_node.h
+  const Node& root() const { return *root_; }
 
  private:
   std::string text_;
@@ -64,6 +67,9 @@ class NameTemplate {
   bool matches(std::string_view name) const;
   const std::string& text() const { return text_; }
   std::size_t cost() const;
+  // literals()[i] precedes parts()[i]; literals() has one more entry, the tail.
+  const std::vector<std::string>& literals() const { return literals_; }
+  const std::vector<Expression>& parts() const { return parts_; }
 
  private:
   std::string text_;

@@ -16,7 +16,9 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,6 +32,8 @@ using json = nlohmann::ordered_json;
 inline constexpr std::int64_t MAX_DURATION_NS = 1'000'000'000'000LL;  // 1000 s
 inline constexpr std::int64_t MAX_DIM = 1LL << 40;
 inline constexpr int MAX_STATEMENT_DEPTH = 100;  // bounds the loader's recursion (scopes stop at 64)
+inline constexpr std::size_t MAX_SELECTED_ROWS = 1 << 20;  // rows a gather or scatter may select
+inline constexpr std::int64_t MAX_ARG_RUNS = 1 << 20;      // contiguous element runs of one argument
 
 inline std::string escape_token(std::string_view token) {
   std::string out;
@@ -103,6 +107,35 @@ inline bool is_identifier(std::string_view text) {
 
 inline bool has(const Field& object, const char* key) { return find_key(*object, key) != nullptr; }
 
+// A check that failed: the field it names (its parent must outlive the problem) and what is
+// wrong; an `expected` problem reads "expected <text>".
+struct Problem {
+  Field field;
+  std::string text;
+  bool expected = false;
+};
+
+// The first problem of an object's keys: not an object, an unknown key, a missing required key.
+inline std::optional<Problem> object_problem(const Field& field, std::initializer_list<const char*> allowed,
+                                             std::initializer_list<const char*> required) {
+  if (!field->is_object()) return Problem{field, std::string("an object, found ") + type_name(*field), true};
+  for (const auto& [key, value] : field->items()) {
+    bool known = false;
+    for (const char* name : allowed) known = known || key == name;
+    if (!known) {
+      std::string list;
+      for (const char* name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
+      return Problem{child(field, key), "unknown key '" + key + "' (allowed here: " + list + ")", false};
+    }
+  }
+  for (const char* name : required) {
+    if (!field->contains(name)) {
+      return Problem{Field{field.value, &field, name, 0, false}, std::string("missing required key '") + name + "'", false};
+    }
+  }
+  return std::nullopt;
+}
+
 // Reads typed values out of fields and reports bad ones, naming the loop iteration being
 // expanded. Integer fields may be expressions, evaluated in the environment of the moment.
 class FieldReader {
@@ -125,26 +158,17 @@ class FieldReader {
     return out + ")";
   }
 
+  [[noreturn]] void raise(const Problem& problem) const {
+    if (problem.expected) fail(problem.field, problem.text);
+    fail_raw(problem.field, problem.text);
+  }
+
   // Keys are static, so an object inside a loop body is checked on its first expansion only.
   void check_object(const Field& field, std::initializer_list<const char*> allowed,
                     std::initializer_list<const char*> required) {
     if (!field->is_object()) fail(field, std::string("an object, found ") + type_name(*field));
     if (!checked_objects_.insert(field.value).second) return;
-    for (const auto& [key, value] : field->items()) {
-      bool known = false;
-      for (const char* name : allowed) known = known || key == name;
-      if (!known) {
-        std::string list;
-        for (const char* name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
-        fail_raw(child(field, key), "unknown key '" + key + "' (allowed here: " + list + ")");
-      }
-    }
-    for (const char* name : required) {
-      if (!field->contains(name)) {
-        Field missing{field.value, &field, name, 0, false};
-        fail_raw(missing, std::string("missing required key '") + name + "'");
-      }
-    }
+    if (auto problem = object_problem(field, allowed, required)) raise(*problem);
   }
 
   std::int64_t integer(const Field& field, std::int64_t min, std::int64_t max) const {
@@ -246,8 +270,17 @@ class FieldReader {
     }
   }
 
+  // Takes `units` steps at once when they fit the budget, as step() one by one would without an
+  // error; takes none and returns false when they do not fit.
+  bool try_steps(std::uint64_t units) {
+    if (steps_ + units > MAX_EXPANSION_STEPS) return false;
+    steps_ += units;
+    return true;
+  }
+
   Environment& env() { return env_; }
   std::vector<std::string>& loop_vars() { return loop_vars_; }
+  const std::string& file() const { return file_; }
 
  protected:
   std::string file_;
@@ -263,8 +296,21 @@ class FieldReader {
 // Kernel micro-programs (micro_program_loader.cpp).
 std::shared_ptr<const hwmodel::KernelProgram> load_kernel_program(FieldReader& reader, const Field& field,
                                                                   const hwmodel::KernelSpec& spec);
+// `args` are those of one submit of the kernel, their layouts in `program`.
 void check_program_operands(FieldReader& reader, const Field& stmt, const hwmodel::KernelSpec& kernel,
-                            const runtime::ProgramOp& op);
+                            const runtime::Program& program, std::span<const runtime::ArgSpec> args);
+
+// The program (program_compiler.cpp, program_expander.cpp): `/program/body` compiled once and
+// expanded into the flat list of runtime calls, with the external tensors some task writes and
+// the warnings about scopes that cannot fit their ring.
+struct ExpandedProgram {
+  runtime::Program program;
+  std::set<std::uint32_t> written_externals;
+  std::vector<std::string> warnings;
+};
+ExpandedProgram expand_program(FieldReader& reader, const Field& program, const runtime::ModelInput& model,
+                               const std::unordered_map<std::string, std::uint32_t>& kernel_index,
+                               const std::vector<runtime::ExternalTensor>& externals);
 
 // Expectations (expectations_loader.cpp): `externals` and `written_externals` are the program's,
 // expanded before.

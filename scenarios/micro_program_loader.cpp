@@ -224,7 +224,7 @@ std::shared_ptr<const hwmodel::KernelProgram> load_kernel_program(FieldReader& r
 
 // Every GM operand of a program kernel must fit the argument it names, in every submit.
 void check_program_operands(FieldReader& reader, const Field& stmt, const hwmodel::KernelSpec& kernel,
-                            const runtime::ProgramOp& op) {
+                            const runtime::Program& program, std::span<const runtime::ArgSpec> args) {
   for (const auto& block : kernel.program->blocks) {
     for (const hwmodel::MicroOp& micro : block) {
       const bool uses_gm = micro.kind == hwmodel::MicroOpKind::tload || micro.kind == hwmodel::MicroOpKind::tstore ||
@@ -232,18 +232,18 @@ void check_program_operands(FieldReader& reader, const Field& stmt, const hwmode
                            (micro.kind == hwmodel::MicroOpKind::dcci && !micro.whole_cache);
       if (!uses_gm) continue;
       const std::string where = " (kernel '" + kernel.name + "', program statement " + kernel.program->origins[micro.origin] + ")";
-      if (micro.gm.arg >= op.args.size()) {
+      if (micro.gm.arg >= args.size()) {
         reader.fail_raw(child(stmt, "args"), "the kernel's program uses argument " + std::to_string(micro.gm.arg) + " but the task has " +
-                                                 std::to_string(op.args.size()) + where);
+                                                 std::to_string(args.size()) + where);
       }
-      const runtime::ArgSpec& arg = op.args[micro.gm.arg];
+      const runtime::ArgSpec& arg = args[micro.gm.arg];
       const bool stores = micro.kind == hwmodel::MicroOpKind::tstore || micro.kind == hwmodel::MicroOpKind::scalar_store;
       if (stores && !hwmodel::writes(runtime::access_of(arg.kind))) {
         reader.fail_raw(child(child(stmt, "args"), micro.gm.arg), std::string("the kernel's program writes this argument, which is ") +
                                                                        runtime::to_string(arg.kind) + where);
       }
       hwmodel::TensorLayout layout;
-      const std::string problem = hwmodel::operand_layout(arg.layout, micro.gm, layout);
+      const std::string problem = hwmodel::operand_layout(program.layouts[arg.layout], micro.gm, layout);
       if (!problem.empty()) reader.fail_raw(child(child(stmt, "args"), micro.gm.arg), "a GM operand of the kernel's program does not fit this argument: " + problem + where);
     }
   }

@@ -20,7 +20,7 @@ std::string path_names(const runtime::Program& program, const std::vector<std::u
       text += " -> ... (" + std::to_string(path.size() - 6) + " more)";
       i = path.size() - 3;
     }
-    text += (text.empty() ? "" : " -> ") + program.task_names[path[i]];
+    text += (text.empty() ? "" : " -> ") + program.task_name(path[i]);
   }
   return text;
 }
@@ -63,7 +63,7 @@ int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
     critical["tasks"] = stats.critical_path.size();
     critical["length_ns"] = stats.critical_path_ns;
     replay::Json names = replay::Json::array();
-    for (std::uint32_t task : stats.critical_path) names.push_back(program.task_names[task]);
+    for (std::uint32_t task : stats.critical_path) names.push_back(program.task_name(task));
     critical["path"] = names;
     out["graph"] = {{"tasks", stats.tasks},
                     {"edges", stats.edges},

@@ -128,7 +128,7 @@ TEST_CASE("flags of a repeated producer are OR-accumulated into one edge", "[dep
 TEST_CASE("the graph keeps retired and consumed producers; a run wires only live ones", "[deps]") {
   TensorMap map;
   FaninResult graph =
-      compute_fanin({}, {{0, DepFlavor::wait_retain}, {1, DepFlavor::wait_retain}, {2, DepFlavor::wait_retain}}, false,
+      compute_fanin({}, std::vector<ExplicitDep>{{0, DepFlavor::wait_retain}, {1, DepFlavor::wait_retain}, {2, DepFlavor::wait_retain}}, false,
                     SUBMITTED, map);
   REQUIRE(graph.error.empty());
   CHECK(graph.edges.size() == 3);
@@ -143,7 +143,7 @@ TEST_CASE("the graph keeps retired and consumed producers; a run wires only live
   live_fanin(graph.edges, status, wired);
   REQUIRE(wired.size() == 1);
   CHECK(wired[0].producer == 2);
-  FaninResult invalid = compute_fanin({}, {{7, DepFlavor::wait_retain}}, true, SUBMITTED, map);
+  FaninResult invalid = compute_fanin({}, std::vector<ExplicitDep>{{7, DepFlavor::wait_retain}}, true, SUBMITTED, map);
   CHECK_THAT(invalid.error, Catch::Contains("unknown task"));
 }
 
@@ -152,6 +152,7 @@ TEST_CASE("the graph builder names buffers logically and records edge sources", 
   // t3 reads the external (TensorMap edge) and names t0 explicitly.
   Program program;
   program.externals.push_back(ExternalTensor{"ext", 0x2000, 64 * 4, make_contiguous({8, 8}, DType::f32)});
+  program.layouts.push_back(make_contiguous({8, 8}, DType::f32));  // layout 0, every argument's
   program.task_count = 4;
   auto op = [](std::uint32_t task) {
     ProgramOp o;
@@ -159,16 +160,12 @@ TEST_CASE("the graph builder names buffers logically and records edge sources", 
     o.kernel = 0;
     return o;
   };
-  ProgramOp t0 = op(0);
-  t0.args.push_back(ArgSpec{ArgKind::output, {}, make_contiguous({8, 8}, DType::f32), 256});
-  ProgramOp t1 = op(1);
-  t1.args.push_back(ArgSpec{ArgKind::input, TensorSource{NO_INDEX, 0, 0}, make_contiguous({8, 8}, DType::f32), 0});
-  ProgramOp t2 = op(2);
-  t2.args.push_back(ArgSpec{ArgKind::inout, TensorSource{0, NO_INDEX, 0}, make_contiguous({8, 8}, DType::f32), 0});
-  ProgramOp t3 = op(3);
-  t3.args.push_back(ArgSpec{ArgKind::input, TensorSource{0, NO_INDEX, 0}, make_contiguous({8, 8}, DType::f32), 0});
-  t3.deps.push_back(ExplicitDep{0, DepFlavor::wait_only});
-  program.ops = {t0, t1, t2, t3};
+  const ExplicitDep explicit_dep{0, DepFlavor::wait_only};
+  program.add_op(op(0), std::vector<ArgSpec>{ArgSpec::new_output(0, 0)}, {});
+  program.add_op(op(1), std::vector<ArgSpec>{ArgSpec::of_tensor(ArgKind::input, TensorSource{NO_INDEX, 0, 0}, 0)}, {});
+  program.add_op(op(2), std::vector<ArgSpec>{ArgSpec::of_tensor(ArgKind::inout, TensorSource{0, NO_INDEX, 0}, 0)}, {});
+  program.add_op(op(3), std::vector<ArgSpec>{ArgSpec::of_tensor(ArgKind::input, TensorSource{0, NO_INDEX, 0}, 0)},
+                 std::span<const ExplicitDep>(&explicit_dep, 1));
   TaskGraph graph = build_task_graph(program);
   REQUIRE(graph.rejection.empty());
   REQUIRE(graph.tasks.size() == 4);

@@ -216,12 +216,12 @@ TEST_CASE("names resolve to the latest task of that name", "[validation]") {
   Json doc = valid_scenario();
   // "a" inside the loop always refers to this iteration's a: b's only dependency.
   auto scenario = load_scenario_text(doc.dump(), "base.json");
-  const auto& ops = scenario.model.program.ops;
+  const ptosim::runtime::Program& program = scenario.model.program;
   std::vector<std::uint32_t> b_deps;
-  for (const auto& op : ops) {
-    if (op.task != ptosim::runtime::NO_INDEX && scenario.model.program.task_names[op.task] == "b") {
-      REQUIRE(op.deps.size() == 1);
-      b_deps.push_back(op.deps[0].task);
+  for (const auto& op : program.ops) {
+    if (op.task != ptosim::runtime::NO_INDEX && program.task_name(op.task) == "b") {
+      REQUIRE(program.deps(op).size() == 1);
+      b_deps.push_back(program.deps(op)[0].task);
     }
   }
   CHECK(b_deps == std::vector<std::uint32_t>{0, 2, 4});
