@@ -41,7 +41,9 @@ std::string run_job(const scenarios::Scenario& scenario, const ChildJob& job, bo
   try {
     RunArtifacts artifacts;
     const bool want_log = job.log != ChildJob::Log::never;
-    RunResult result = run_scenario(scenario, job.seed, job.options, want_log ? &artifacts : nullptr);
+    RunOptions options = job.options;
+    options.keep = runtime::OutputPolicy{true, false, false};
+    RunResult result = run_scenario(scenario, job.seed, options, want_log ? &artifacts : nullptr);
     result.timing.reset();  // children report outcomes, not breakdowns
     Json out;
     out["result"] = result_to_json(result, job.want_snapshot && result.outcome != simcore::Outcome::pass);

@@ -49,7 +49,8 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, 
   result.seed = seed;
   result.strategy = std::string(strategy->name());
   result.spec = spec;
-  runtime::ModelOutput output = runtime::simulate(scenario.model, seed, std::move(strategy));
+  const runtime::OutputPolicy keep = artifacts != nullptr ? options.keep : runtime::OutputPolicy{false, false, false};
+  runtime::ModelOutput output = runtime::simulate(scenario.model, seed, std::move(strategy), keep);
   result.outcome = output.verdict.outcome;
   result.summary = output.verdict.summary;
   result.digest = output.digest;
@@ -57,8 +58,8 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, 
   result.tasks = scenario.model.program.task_count;
   result.tasks_submitted = output.tasks_submitted;
   result.tasks_completed = output.tasks_completed;
-  result.events = output.events.size();
-  result.decisions = output.decisions.entries.size();
+  result.events = output.event_count;
+  result.decisions = output.decision_count;
   result.report = output.verdict.report;
   result.snapshot = output.verdict.snapshot;
   result.wait_chain = output.verdict.wait_chain;

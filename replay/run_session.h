@@ -70,6 +70,9 @@ struct RunOptions {
   // The scenario's seed-independent analysis (task graph, races, data reference); computed by the
   // run when null. A sweep computes it once before its children fork.
   const ScenarioAnalysis* analysis = nullptr;
+  // What the run's artifacts keep (when there are artifacts at all): the decision log for a
+  // recording, the events and tasks for a trace.
+  runtime::OutputPolicy keep;
 };
 
 // PCT places its change points over the decisions a run is expected to make. Estimated from the

@@ -15,10 +15,11 @@ void prepare_for_forked_runs(const ModelInput& input) {
   simcore::Simulation::prepare(simcore::Platform::host_names(topology.clusters(), topology.scheduler_threads()));
 }
 
-ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_ptr<simcore::ExplorationStrategy> strategy) {
+ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_ptr<simcore::ExplorationStrategy> strategy,
+                     const OutputPolicy& keep) {
   simcore::Simulation sim;
-  simcore::DecisionSource decisions(seed, std::move(strategy));
-  simcore::EventLog events(input.limits.max_events);
+  simcore::DecisionSource decisions(seed, std::move(strategy), keep.decisions);
+  simcore::EventLog events(input.limits.max_events, keep.events);
   const hwmodel::Topology topology(input.platform.clusters, input.platform.scheduler_threads);
 
   // Lanes: scheduler threads, the orchestrator, then every core.
@@ -127,11 +128,15 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   output.digest = events.digest();
   output.tasks_submitted = state.tasks_allocated();
   output.tasks_completed = state.completed_tasks();
-  output.decisions = decisions.log();
-  output.events = events.events();
-  output.tasks.reserve(state.tasks().size());
-  for (const TaskRecord& task : state.tasks()) {
-    output.tasks.push_back(TaskSummary{task.ring, task.local_id, task.allocated, task.producers});
+  output.event_count = events.size();
+  output.decision_count = decisions.decision_count();
+  output.decisions = decisions.take_log();
+  output.events = events.take_events();
+  if (keep.tasks) {
+    output.tasks.reserve(state.tasks().size());
+    for (const TaskRecord& task : state.tasks()) {
+      output.tasks.push_back(TaskSummary{task.ring, task.local_id, task.allocated, task.producers});
+    }
   }
   output.gm_accesses = memory.take_log();
   return output;

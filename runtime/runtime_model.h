@@ -33,6 +33,14 @@ struct TaskSummary {
   std::vector<FaninEdge> fanin;
 };
 
+// What a run keeps beyond its verdict, digest and counts: on a large program each costs memory
+// per task, and only recordings (decisions) and traces (events, tasks) need them.
+struct OutputPolicy {
+  bool decisions = true;
+  bool events = true;
+  bool tasks = true;
+};
+
 struct ModelOutput {
   Verdict verdict;
   std::vector<simcore::Finding> findings;  // from the oracles, independent of the outcome
@@ -40,10 +48,12 @@ struct ModelOutput {
   std::uint64_t digest = 0;
   std::uint32_t tasks_submitted = 0;  // allocated by the orchestrator before the run ended
   std::uint32_t tasks_completed = 0;
-  simcore::DecisionLog decisions;
-  std::vector<simcore::Event> events;
+  std::uint64_t event_count = 0;
+  std::uint64_t decision_count = 0;
+  simcore::DecisionLog decisions;     // entries only when kept (OutputPolicy)
+  std::vector<simcore::Event> events;  // only when kept
   std::vector<Lane> lanes;
-  std::vector<TaskSummary> tasks;  // per task ordinal
+  std::vector<TaskSummary> tasks;  // per task ordinal, only when kept
   hwmodel::GmAccessLog gm_accesses;  // every task's GM views with their times, for the data oracle
   TimingReport timing;
 };
@@ -55,6 +65,7 @@ void prepare_for_forked_runs(const ModelInput& input);
 
 // Runs the model once in this process. Throws simcore::DecisionDivergence when a replay strategy
 // diverges, and std::exception for internal errors.
-ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_ptr<simcore::ExplorationStrategy> strategy);
+ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_ptr<simcore::ExplorationStrategy> strategy,
+                     const OutputPolicy& keep = {});
 
 }  // namespace ptosim::runtime

@@ -187,12 +187,8 @@ std::uint64_t StreamGenerator::next_in(std::uint64_t lo, std::uint64_t hi) {
   return lo + x % span;
 }
 
-std::size_t DecisionSource::KeyHash::operator()(const DecisionKey& key) const {
-  return static_cast<std::size_t>(mix64(mix64(key.subject ^ (static_cast<std::uint64_t>(key.stream) << 40)) ^ key.part));
-}
-
-DecisionSource::DecisionSource(std::uint64_t seed, std::unique_ptr<ExplorationStrategy> strategy)
-    : seed_(seed), strategy_(std::move(strategy)) {}
+DecisionSource::DecisionSource(std::uint64_t seed, std::unique_ptr<ExplorationStrategy> strategy, bool keep_log)
+    : seed_(seed), strategy_(std::move(strategy)), keep_log_(keep_log) {}
 
 StreamId DecisionSource::stream(std::string_view name) {
   for (StreamId id = 0; id < log_.streams.size(); ++id) {
@@ -204,7 +200,41 @@ StreamId DecisionSource::stream(std::string_view name) {
   return id;
 }
 
-std::uint32_t DecisionSource::next_occurrence(const DecisionKey& key) { return occurrences_[key]++; }
+namespace {
+
+std::uint64_t key_hash(const DecisionKey& key) {
+  return mix64(mix64(key.subject ^ (static_cast<std::uint64_t>(key.stream) << 40)) ^ key.part);
+}
+
+}  // namespace
+
+std::uint32_t DecisionSource::OccurrenceTable::next(const DecisionKey& key) {
+  if (2 * (used_ + 1) > slots_.size()) grow();
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (slot.count == 0) {
+      slot = Slot{key.subject, key.stream, key.part, 1};
+      ++used_;
+      return 0;
+    }
+    if (slot.subject == key.subject && slot.stream == key.stream && slot.part == key.part) return slot.count++;
+  }
+}
+
+void DecisionSource::OccurrenceTable::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 256 : 2 * old.size(), Slot{});
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.count == 0) continue;
+    std::size_t i = key_hash({slot.stream, slot.subject, slot.part}) & mask;
+    while (slots_[i].count != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+std::uint32_t DecisionSource::next_occurrence(const DecisionKey& key) { return occurrences_.next(key); }
 
 std::uint64_t DecisionSource::request(DecisionKey key, DecisionKind kind, std::uint64_t lo, std::uint64_t hi,
                                       std::uint64_t default_value, std::span<const std::uint64_t> candidates) {
@@ -213,7 +243,7 @@ std::uint64_t DecisionSource::request(DecisionKey key, DecisionKind kind, std::u
   request.key = key;
   request.stream_name = log_.streams[key.stream];
   request.occurrence = next_occurrence(key);
-  request.global_index = log_.entries.size();
+  request.global_index = count_;
   request.kind = kind;
   request.lo = lo;
   request.hi = hi;
@@ -221,6 +251,8 @@ std::uint64_t DecisionSource::request(DecisionKey key, DecisionKind kind, std::u
   request.candidates = candidates;
   const std::uint64_t value = strategy_->choose(request);
   if (value < lo || value > hi) throw std::logic_error("strategy returned a value outside the requested range");
+  ++count_;
+  if (!keep_log_) return value;
   DecisionEntry entry;
   entry.stream = key.stream;
   entry.subject = key.subject;
@@ -266,6 +298,6 @@ std::size_t DecisionSource::choose(DecisionKey key, std::span<const std::uint64_
   return static_cast<std::size_t>(request(key, DecisionKind::choice, 0, candidates.size() - 1, default_index, candidates));
 }
 
-void DecisionSource::finish() { strategy_->finish(log_.entries.size()); }
+void DecisionSource::finish() { strategy_->finish(count_); }
 
 }  // namespace ptosim::simcore

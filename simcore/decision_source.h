@@ -26,7 +26,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace ptosim::simcore {
@@ -126,7 +125,8 @@ std::unique_ptr<ExplorationStrategy> make_lenient_replay_strategy(DecisionLog lo
 
 class DecisionSource {
  public:
-  DecisionSource(std::uint64_t seed, std::unique_ptr<ExplorationStrategy> strategy);
+  // Without `keep_log` the decisions are made and counted but not logged (a run nobody records).
+  DecisionSource(std::uint64_t seed, std::unique_ptr<ExplorationStrategy> strategy, bool keep_log = true);
 
   std::uint64_t seed() const { return seed_; }
   std::string_view strategy_name() const { return strategy_->name(); }
@@ -145,8 +145,10 @@ class DecisionSource {
   // default is `default_index`. A single candidate is not a decision and is not logged.
   std::size_t choose(DecisionKey key, std::span<const std::uint64_t> candidates, std::size_t default_index = 0);
 
+  // The log (its entries only when kept).
   const DecisionLog& log() const { return log_; }
-  std::uint64_t decision_count() const { return log_.entries.size(); }
+  DecisionLog take_log() { return std::move(log_); }
+  std::uint64_t decision_count() const { return count_; }
   // Tells the strategy the run is over (strict replay checks the log is used up).
   void finish();
 
@@ -155,20 +157,30 @@ class DecisionSource {
   std::uint64_t request(DecisionKey key, DecisionKind kind, std::uint64_t lo, std::uint64_t hi,
                         std::uint64_t default_value, std::span<const std::uint64_t> candidates);
 
-  struct KeyHash {
-    std::size_t operator()(const DecisionKey& key) const;
-  };
-  struct KeyEqual {
-    bool operator()(const DecisionKey& a, const DecisionKey& b) const {
-      return a.stream == b.stream && a.subject == b.subject && a.part == b.part;
-    }
+  // Occurrences per key so far: an open-addressing table (one allocation, no node per key).
+  // Looked up, never iterated, so its order cannot reach the output.
+  class OccurrenceTable {
+   public:
+    std::uint32_t next(const DecisionKey& key);
+
+   private:
+    struct Slot {
+      std::uint64_t subject = 0;
+      StreamId stream = 0;
+      std::uint32_t part = 0;
+      std::uint32_t count = 0;  // occurrences so far; 0: the slot is free
+    };
+    void grow();
+    std::vector<Slot> slots_;
+    std::size_t used_ = 0;
   };
 
   std::uint64_t seed_;
   std::unique_ptr<ExplorationStrategy> strategy_;
+  bool keep_log_;
+  std::uint64_t count_ = 0;
   DecisionLog log_;
-  // Occurrences per key so far. Looked up, never iterated, so its order cannot reach the output.
-  std::unordered_map<DecisionKey, std::uint32_t, KeyHash, KeyEqual> occurrences_;
+  OccurrenceTable occurrences_;
 };
 
 // The raw keyed generator, exposed for pinned-value tests: a SplitMix64 sequence seeded from

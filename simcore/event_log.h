@@ -2,14 +2,14 @@
 //
 // The digest hashes every event in order (time, kind, subject, lane, detail), so two runs have the
 // same digest exactly when they produced the same observable history. The log is bounded by
-// `max_events`; recording one more event ends the run with outcome `sim_limit`.
+// `max_events`; recording one more event ends the run with outcome `sim_limit`. The events
+// themselves are kept only when asked (a trace draws them): the digest and the count need none.
 #pragma once
 
 #include "simcore/hashing.h"
 #include "simcore/sim_time.h"
 
 #include <cstdint>
-#include <map>
 #include <utility>
 #include <stdexcept>
 #include <string>
@@ -53,7 +53,8 @@ class RunLimitReached : public std::runtime_error {
 
 class EventLog {
  public:
-  explicit EventLog(std::uint64_t max_events = 50'000'000) : max_events_(max_events) {}
+  explicit EventLog(std::uint64_t max_events = 50'000'000, bool keep_events = true)
+      : max_events_(max_events), keep_events_(keep_events) {}
 
   void set_max_events(std::uint64_t max_events) { max_events_ = max_events; }
   std::uint64_t max_events() const { return max_events_; }
@@ -70,17 +71,33 @@ class EventLog {
   bool finish(TimeNs end_ns);
 
   std::uint64_t digest() const { return digest_.value(); }
-  std::size_t size() const { return events_.size(); }
+  // Events logged so far (kept or not).
+  std::uint64_t size() const { return count_; }
+  // The events, when kept (empty otherwise).
   const std::vector<Event>& events() const { return events_; }
+  std::vector<Event> take_events() { return std::move(events_); }
 
  private:
+  struct Scheduled {
+    Event event;
+    std::uint64_t sequence = 0;
+  };
+  // Heap order: the earliest time first, then the first scheduled.
+  struct Later {
+    bool operator()(const Scheduled& a, const Scheduled& b) const {
+      return a.event.time_ns != b.event.time_ns ? a.event.time_ns > b.event.time_ns : a.sequence > b.sequence;
+    }
+  };
   void append(const Event& event);
   void flush_until(TimeNs time_ns);
+  void pop_scheduled();
 
   std::uint64_t max_events_;
+  bool keep_events_;
+  std::uint64_t count_ = 0;
   std::vector<Event> events_;
   Digest digest_;
-  std::map<std::pair<TimeNs, std::uint64_t>, Event> scheduled_;  // (time, sequence) -> event
+  std::vector<Scheduled> scheduled_;  // a heap
   std::uint64_t scheduled_sequence_ = 0;
 };
 

@@ -61,6 +61,8 @@ int cmd_run(const RunArgs& args) {
   print_warnings(scenario);
   replay::RunOptions options;
   options.strategy = args.strategy_spec(scenario);
+  // Keep only what an output asks for: on a large program the logs cost memory per task.
+  options.keep = runtime::OutputPolicy{!args.record.empty(), !args.trace.empty(), !args.trace.empty()};
   if (!args.json) {
     out << "seed " << args.seed << std::endl;
     out << "scenario " << scenario.name << " (" << scenario.path << ")" << std::endl;
@@ -126,8 +128,11 @@ int cmd_replay(const std::string& path, bool json, const std::string& trace, boo
               << simcore::count_noun(rec.decisions.entries.size(), "decision") << ", recorded by ptosim " << rec.tool_version << std::endl;
   }
   replay::RunArtifacts artifacts;
-  replay::RunResult result = replay::run_scenario(scenario, rec.seed, rec.decisions, &artifacts,
-                                                 lenient ? replay::ReplayMode::lenient : replay::ReplayMode::strict);
+  replay::RunOptions options;
+  options.replay_log = rec.decisions;
+  options.mode = lenient ? replay::ReplayMode::lenient : replay::ReplayMode::strict;
+  options.keep = runtime::OutputPolicy{false, !trace.empty(), !trace.empty()};
+  replay::RunResult result = replay::run_scenario(scenario, rec.seed, options, &artifacts);
   const bool matches = result.digest == rec.digest && result.outcome == rec.outcome;
   if (!trace.empty()) outputs.write("trace", trace, replay::chrome_trace_json(artifacts, scenario.model));
   if (json) {

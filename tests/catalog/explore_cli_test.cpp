@@ -430,8 +430,9 @@ std::vector<pid_t> children_of(pid_t pid) {
 TEST_CASE("a worker that dies fails the seed it was running and the sweep goes on with a new worker",
           "[cli][explore]") {
   TempDir dir;
-  // A seed of the 50,000-task benchmark runs for most of a second: time to kill its worker.
-  const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/chain_fanout_50k.json";
+  // A seed of the 65,792-task Case1 benchmark runs for about half a second: time to kill its
+  // worker even on a loaded machine.
+  const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/paged_attention_case1_auto.json";
   const pid_t pid = spawn({"sweep", bench, "--seeds", "0..2", "--jobs", "1", "--json"}, dir.file("out"), dir.file("err"));
   std::vector<pid_t> workers;
   for (int wait_ms = 0; workers.empty() && wait_ms < 20000; wait_ms += 10) {
