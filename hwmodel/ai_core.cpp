@@ -59,8 +59,9 @@ void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
     if (schedule.wedged) wedge_reason_ = schedule.wedge_reason;
   } else {
     // Keyed by task and block, not by core: moving a block to another core keeps its duration.
-    run_ns_ = decisions_.decide_ns({duration_stream_, descriptor.task, descriptor.block}, kernel.min_duration_ns,
-                                   kernel.max_duration_ns);
+    // Each block of a task is written to a core once: its duration is asked for once.
+    run_ns_ = decisions_.decide_ns_once({duration_stream_, descriptor.task, descriptor.block}, kernel.min_duration_ns,
+                                        kernel.max_duration_ns);
     run_ns_ = run_ns_ * static_cast<TimeNs>(faults_.slow_num) / static_cast<TimeNs>(faults_.slow_den);
   }
   descriptor_ = descriptor;  // the payload stays readable until the kernel ends

@@ -272,7 +272,8 @@ bool SchedulerThread::iterate(bool& progress) {
         const std::uint32_t block = first_block + b;
         placement_cores_.clear();
         for (const Placement& placement : placements_) placement_cores_.push_back(cores_[placement.slots[0]].core->id());
-        const std::size_t choice = state_.decisions().choose({core_stream_, ordinal, block}, std::span(placement_cores_));
+        // Each block is claimed once (asserted above): its core is chosen once.
+        const std::size_t choice = state_.decisions().choose_once({core_stream_, ordinal, block}, std::span(placement_cores_));
         Assignment assignment{ordinal, block, placements_[choice]};
         // The next block of this claim picks among the placements left.
         if (b + 1 < claimed) placements_.erase(placements_.begin() + static_cast<std::ptrdiff_t>(choice));

@@ -209,7 +209,7 @@ std::uint64_t key_hash(const DecisionKey& key) {
 }  // namespace
 
 std::uint32_t DecisionSource::OccurrenceTable::next(const DecisionKey& key) {
-  if (2 * (used_ + 1) > slots_.size()) grow();
+  if (4 * (used_ + 1) > 3 * slots_.size()) grow();
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
     Slot& slot = slots_[i];
@@ -237,12 +237,13 @@ void DecisionSource::OccurrenceTable::grow() {
 std::uint32_t DecisionSource::next_occurrence(const DecisionKey& key) { return occurrences_.next(key); }
 
 std::uint64_t DecisionSource::request(DecisionKey key, DecisionKind kind, std::uint64_t lo, std::uint64_t hi,
-                                      std::uint64_t default_value, std::span<const std::uint64_t> candidates) {
+                                      std::uint64_t default_value, std::span<const std::uint64_t> candidates,
+                                      bool once) {
   if (key.stream >= log_.streams.size()) throw std::logic_error("decision on an unregistered stream");
   DecisionRequest request;
   request.key = key;
   request.stream_name = log_.streams[key.stream];
-  request.occurrence = next_occurrence(key);
+  request.occurrence = once ? 0 : next_occurrence(key);
   request.global_index = count_;
   request.kind = kind;
   request.lo = lo;
@@ -296,6 +297,19 @@ std::size_t DecisionSource::choose(DecisionKey key, std::span<const std::uint64_
   if (candidates.empty() || default_index >= candidates.size()) throw std::logic_error("choose: no candidate or bad default");
   if (candidates.size() == 1) return 0;
   return static_cast<std::size_t>(request(key, DecisionKind::choice, 0, candidates.size() - 1, default_index, candidates));
+}
+
+std::int64_t DecisionSource::decide_ns_once(DecisionKey key, std::int64_t lo, std::int64_t hi) {
+  if (lo < 0 || hi < lo) throw std::logic_error("decide_ns_once: invalid range");
+  if (lo == hi) return lo;
+  const auto lo_u = static_cast<std::uint64_t>(lo);
+  return static_cast<std::int64_t>(request(key, DecisionKind::range, lo_u, static_cast<std::uint64_t>(hi), lo_u, {}, true));
+}
+
+std::size_t DecisionSource::choose_once(DecisionKey key, std::span<const std::uint64_t> candidates) {
+  if (candidates.empty()) throw std::logic_error("choose_once: no candidate");
+  if (candidates.size() == 1) return 0;
+  return static_cast<std::size_t>(request(key, DecisionKind::choice, 0, candidates.size() - 1, 0, candidates, true));
 }
 
 void DecisionSource::finish() { strategy_->finish(count_); }

@@ -145,6 +145,12 @@ class DecisionSource {
   // default is `default_index`. A single candidate is not a decision and is not logged.
   std::size_t choose(DecisionKey key, std::span<const std::uint64_t> candidates, std::size_t default_index = 0);
 
+  // As decide_ns and choose, for a key the caller asks for at most once per run (a block's
+  // duration, a block's core): its occurrence is 0 without counting, so the source keeps no
+  // entry for it. Most decisions of a large program are of this kind.
+  std::int64_t decide_ns_once(DecisionKey key, std::int64_t lo, std::int64_t hi);
+  std::size_t choose_once(DecisionKey key, std::span<const std::uint64_t> candidates);
+
   // The log (its entries only when kept).
   const DecisionLog& log() const { return log_; }
   DecisionLog take_log() { return std::move(log_); }
@@ -155,7 +161,7 @@ class DecisionSource {
  private:
   std::uint32_t next_occurrence(const DecisionKey& key);
   std::uint64_t request(DecisionKey key, DecisionKind kind, std::uint64_t lo, std::uint64_t hi,
-                        std::uint64_t default_value, std::span<const std::uint64_t> candidates);
+                        std::uint64_t default_value, std::span<const std::uint64_t> candidates, bool once = false);
 
   // Occurrences per key so far: an open-addressing table (one allocation, no node per key).
   // Looked up, never iterated, so its order cannot reach the output.
