@@ -90,8 +90,10 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   sim.spawn("orchestrator", platform.orchestrator_host(), [&orchestrator, orchestrator_clock_ptr, &turns, orchestrator_turn] {
     turns.take_turn(orchestrator_turn);
     orchestrator.run();
+    // A thread that returns leaves its CPU (on the shared host another one may take it) in its
+    // last turn, at the instant it ends.
+    orchestrator_clock_ptr->exit();
     turns.leave(orchestrator_turn);
-    orchestrator_clock_ptr->exit();  // a thread that returns leaves its CPU (on the shared host another one may take it)
   });
   processors.start();
   for (hwmodel::AiCore* core : core_ptrs) core->start();

@@ -20,8 +20,10 @@ constexpr std::uint64_t MAX_STEPS_PER_INSTANT = 50'000'000;
 
 }  // namespace
 
-// Defined in sim_engine.cpp: the engine's clock for a run time, and back.
+// Defined in sim_engine.cpp: the engine's clock for a run time; the run's clock moved ahead of
+// the engine's (to an instant with nothing for the engine to do).
 double engine_time_of(TimeNs time_ns);
+void advance_clock_to(TimeNs time_ns);
 
 Agenda::Agenda(Simulation& sim) : sim_(sim) {}
 
@@ -92,7 +94,7 @@ void Agenda::run_here() {
   if (closed_) return;
   in_engine_ = true;
   try {
-    run_instant();
+    run_instants();
   } catch (...) {
     in_engine_ = false;
     throw;  // the actor ends the run
@@ -150,7 +152,7 @@ void Agenda::on_timer(Timer& timer) {
   timer.at_ns = TIME_NEVER;
   in_engine_ = true;
   try {
-    run_instant();
+    run_instants();
   } catch (...) {
     in_engine_ = false;
     sim_.end_from_engine(std::current_exception());
@@ -159,6 +161,25 @@ void Agenda::on_timer(Timer& timer) {
   in_engine_ = false;
   arm();
 }
+
+void Agenda::run_instants() {
+  while (true) {
+    run_instant();
+    if (closed_ || turns_ == nullptr || turns_->actor_holds_turn()) return;
+    // Nothing more happens at this instant. When no SimGrid activity but the agenda's can come
+    // between now and the next entry (every actor is a contender and waits here), the next
+    // instant is the next entry's: go on there without waking the engine for it. The engine's
+    // clock then lags behind the run's; it is never ahead of it.
+    if (!may_advance()) return;
+    drop_stale_top();
+    if (heap_.empty() || look_now_) return;
+    const TimeNs next_ns = heap_.front().time_ns;
+    if (next_ns > sim_.time_limit()) return;  // the engine ends the run at the budget
+    advance_clock_to(next_ns);
+  }
+}
+
+bool Agenda::may_advance() const { return turns_ != nullptr && turns_->actor_contenders() == sim_.actors_spawned(); }
 
 void Agenda::run_instant() {
   const TimeNs now_ns = now();

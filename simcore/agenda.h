@@ -57,9 +57,10 @@ class Agenda {
   // Something is due now (a notified contender, a turn that ended): look at it at this instant.
   // An actor contender in its turn looks itself when the turn ends (run_here).
   void look_now();
-  // Runs what is due at this instant right here, in the actor contender whose turn just ended,
-  // instead of waking the engine for it: it returns once an actor holds the turn (this one, at
-  // once, if its wait already ended) or nothing more is due now.
+  // Runs what is due right here, in the actor contender whose turn just ended, instead of waking
+  // the engine for it: it returns once an actor holds the turn (this one, if its wait ended) or
+  // the engine must act (nothing left, or the budget). When every actor is a contender, the
+  // instants that need no actor run here too, one after another.
   void run_here();
   // Every contender has left: the run is over, whatever is still pending never happens.
   void close();
@@ -102,6 +103,10 @@ class Agenda {
   void on_timer(Timer& timer);
   // Runs due entries and grants turns until nothing more can happen at this instant.
   void run_instant();
+  // run_instant, then the following instants as long as the engine has nothing to do before
+  // them, until an actor holds the turn.
+  void run_instants();
+  bool may_advance() const;
   void set_timer(Timer& timer, TimeNs at_ns);
   static void unset_timer(Timer& timer);
 

@@ -408,6 +408,7 @@ void HostScheduler::replan(Cpu& cpu) {
   cpu.wake_ns = predict(cpu);
   // A look planned earlier than needed stays: it finds nothing to do and plans the next one.
   if (cpu.wake_ns >= cpu.agenda_ns) return;
+  PTOSIM_ASSERT(cpu.wake_ns >= now(), "host CPU " + std::to_string(cpu.id) + " planned a look in the past");
   if (cpu.agenda_ns != TIME_NEVER) sim_.agenda().cancel(cpu.agenda_entry);
   cpu.agenda_ns = cpu.wake_ns;
   const int id = cpu.id;

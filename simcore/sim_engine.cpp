@@ -50,6 +50,11 @@ struct EngineStop {};
 
 double engine_time_of(TimeNs time_ns) { return to_engine_time(g_epoch_ns + time_ns); }
 
+void advance_clock_to(TimeNs time_ns) {
+  PTOSIM_ASSERT(time_ns >= g_now_ns, "the clock cannot go back");
+  g_now_ns = time_ns;
+}
+
 struct Simulation::Impl {
   std::unique_ptr<sg::Engine> engine;
   sg::NetZone* zone = nullptr;
@@ -142,7 +147,12 @@ Simulation::Simulation() {
     sg::Engine::on_deadlock_cb([] {
       if (g_current != nullptr) g_current->quiescent_ = true;
     });
-    sg::Engine::on_time_advance_cb([](double) { g_now_ns = from_engine_time(sg::Engine::get_clock()) - g_epoch_ns; });
+    // The run's clock may be ahead of the engine's (the agenda ran instants the engine had nothing
+    // to do at), never behind: the engine only moves to the agenda's next entry or later.
+    sg::Engine::on_time_advance_cb([](double) {
+      const TimeNs engine_ns = from_engine_time(sg::Engine::get_clock()) - g_epoch_ns;
+      if (engine_ns > g_now_ns) g_now_ns = engine_ns;
+    });
   }
   g_epoch_ns = from_engine_time(sg::Engine::get_clock());
   g_now_ns = 0;
@@ -197,6 +207,7 @@ void Simulation::spawn(const std::string& name, HostRef host, std::function<void
       }
     }
   };
+  ++actors_spawned_;
   sg::ActorPtr actor = sg::Actor::create(name, static_cast<sg::Host*>(host.host_), std::move(wrapped));
   if (daemon) actor->daemonize();
 }

@@ -69,6 +69,7 @@ class Simulation {
   HostRef add_host(const std::string& name);
   // Daemon actors are killed once every non-daemon actor has returned (e.g. AI cores).
   void spawn(const std::string& name, HostRef host, std::function<void()> body, bool daemon = false);
+  std::size_t actors_spawned() const { return actors_spawned_; }
 
   // Runs until the end; `max_sim_time_ns` bounds simulated time.
   RunEnd run(TimeNs max_sim_time_ns);
@@ -112,6 +113,7 @@ class Simulation {
   TimeNs time_limit_ns_ = TIME_NEVER;
   std::string time_limit_name_ = "simulated-time budget";
   RunEnd end_ = RunEnd::finished;
+  std::size_t actors_spawned_ = 0;
   bool ending_ = false;
   bool quiescent_ = false;
 };

@@ -42,6 +42,7 @@ std::size_t TurnOrder::join(std::uint64_t identity) {
   Contender& contender = contenders_[who];
   contender.binding = std::make_unique<Binding>(Binding{this, who});
   contender.gate = std::make_unique<ActorGate>();
+  ++actor_contenders_;
   return who;
 }
 

@@ -82,6 +82,10 @@ class TurnOrder {
   std::size_t waiting_for_turn() const;
   // Whether every contender has left.
   bool all_left() const { return left_ == contenders_.size(); }
+  // Contenders with an actor (joined with join()).
+  std::size_t actor_contenders() const { return actor_contenders_; }
+  // Whether an actor contender holds the turn (it runs next, in the engine).
+  bool actor_holds_turn() const { return holder_ != static_cast<std::size_t>(-1); }
   // Turns granted so far (for benchmarks).
   std::uint64_t turns_granted() const { return turns_granted_; }
 
@@ -142,6 +146,7 @@ class TurnOrder {
   std::vector<Contender> contenders_;
   std::size_t holder_;
   std::size_t left_ = 0;
+  std::size_t actor_contenders_ = 0;
   std::uint64_t turns_granted_ = 0;
   std::vector<std::uint64_t> candidate_ids_;    // scratch for decisions
   std::vector<std::size_t> candidate_indices_;  // scratch for decisions
