@@ -205,12 +205,7 @@ TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32
   task.packed_end = offset + bytes;
   task.manual = state_.in_manual_scope();
   task.scope_depth = state_.scope_stack().back().depth;
-  std::uint64_t cursor = ring.heap_base_address + offset;
-  for (const ArgSpec& arg : state_.program().args(op)) {
-    if (arg.kind != ArgKind::output) continue;
-    task.output_addresses.push_back(cursor);
-    cursor += align_up(state_.program().output_bytes(arg), PACKED_OUTPUT_ALIGN);
-  }
+  task.output_base = ring.heap_base_address + offset;  // the outputs follow one another (RuntimeState::output_address)
   state_.scope_tasks().push_back(task.ordinal);
   return task;
 }
@@ -251,7 +246,7 @@ void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
   std::vector<FaninEdge>& fanin = fanin_;
   live_fanin(node.edges, producer_status_, fanin);
   check_fanin(fanin, task, state_.tasks());
-  PTOSIM_ASSERT(!task.published && task.fanin_count == 1 && task.producers.empty(), "task wired twice");
+  PTOSIM_ASSERT(!task.published && task.fanin_count == 1 && task.producer_count == 0, "task wired twice");
   // Every edge claims its producer first: the pin keeps the producer from CONSUMED while the
   // orchestrator may wait for dep-list entries (one per producer still running).
   std::uint32_t entries = 0;
@@ -263,17 +258,14 @@ void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
   ensure_dep_space(ring, entries, task.ordinal);
   note_occupancy(ring);
 
+  // Producers still pending notify this task when they complete; the others completed while we
+  // waited, or before: the fast path.
   std::uint32_t completed_producers = 0;
   for (const FaninEdge& edge : fanin) {
-    TaskRecord& producer = state_.task(edge.producer);
-    task.producers.push_back(edge);
-    ++task.fanin_count;
-    if (producer.state == StoredState::pending) {
-      producer.consumers.push_back(task.ordinal);
-    } else {
-      ++completed_producers;  // completed while we waited, or before: the fast path
-    }
+    if (state_.task(edge.producer).state != StoredState::pending) ++completed_producers;
   }
+  state_.wire_fanin(task, fanin);
+  task.fanin_count += static_cast<std::uint32_t>(fanin.size());
   task.dep_pool_mark = ring.dep_pool.top();
   // WAIT-only pins are released at wiring; RETAIN pins when this task is released.
   for (const FaninEdge& edge : fanin) {

@@ -144,7 +144,7 @@ std::vector<std::string> RunMonitor::explain_blockage(bool& closes_cycle, bool& 
         return chain;
       }
       bool followed = false;
-      for (const FaninEdge& edge : task.producers) {
+      for (const FaninEdge& edge : state_.producers(task)) {
         if (edge.wait && state_.tasks()[edge.producer].state == StoredState::pending) {
           chain.push_back(task_label(state_, current) + " waits for its producer " +
                           task_label_with_state(state_, edge.producer));
@@ -172,7 +172,7 @@ std::vector<std::string> RunMonitor::explain_blockage(bool& closes_cycle, bool& 
       for (std::uint32_t c = 0; c < state_.tasks().size(); ++c) {
         const TaskRecord& consumer = state_.tasks()[c];
         if (!consumer.allocated || consumer.state != StoredState::pending) continue;
-        for (const FaninEdge& edge : consumer.producers) {
+        for (const FaninEdge& edge : state_.producers(consumer)) {
           if (edge.producer == current && edge.retain) {
             chain.push_back(task_label(state_, current) + " is pinned by its consumer " +
                             task_label_with_state(state_, c));

@@ -137,7 +137,8 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   if (keep.tasks) {
     output.tasks.reserve(state.tasks().size());
     for (const TaskRecord& task : state.tasks()) {
-      output.tasks.push_back(TaskSummary{task.ring, task.local_id, task.allocated, task.producers});
+      const std::span<const FaninEdge> fanin = state.producers(task);
+      output.tasks.push_back(TaskSummary{task.ring, task.local_id, task.allocated, {fanin.begin(), fanin.end()}});
     }
   }
   output.gm_accesses = memory.take_log();

@@ -90,14 +90,55 @@ void RuntimeState::describe_task(const TaskRecord& task, std::uint32_t token, hw
     view.access = access_of(spec.kind);
     if (spec.rows != NO_INDEX) view.rows = &program_.row_lists.at(spec.rows);
     if (spec.kind == ArgKind::output) {
-      view.buffer_address = task.output_addresses.at(output_index++);
+      view.buffer_address = output_address(task, static_cast<std::uint32_t>(output_index++));
     } else if (const TensorSource source = spec.source(); source.external != NO_INDEX) {
       view.buffer_address = program_.externals.at(source.external).address;
     } else {
-      view.buffer_address = tasks_.at(source.task).output_addresses.at(source.output);
+      view.buffer_address = output_address(tasks_.at(source.task), source.output);
     }
     out.views.push_back(view);
   }
+}
+
+std::uint64_t RuntimeState::output_address(const TaskRecord& task, std::uint32_t output) const {
+  // The orchestrator packs a task's OUTPUT buffers one after another, each aligned.
+  PTOSIM_ASSERT(task.allocated, "the outputs of task " + std::to_string(task.ordinal) + " have no address yet");
+  std::uint64_t address = task.output_base;
+  std::uint32_t index = 0;
+  for (const ArgSpec& spec : program_.args(program_.ops[task_op_.at(task.ordinal)])) {
+    if (spec.kind != ArgKind::output) continue;
+    if (index++ == output) return address;
+    address += align_up(program_.output_bytes(spec), PACKED_OUTPUT_ALIGN);
+  }
+  PTOSIM_ASSERT(false, "task " + std::to_string(task.ordinal) + " has no output " + std::to_string(output));
+  return 0;
+}
+
+void RuntimeState::wire_fanin(TaskRecord& task, std::span<const FaninEdge> edges) {
+  PTOSIM_ASSERT(task.producer_count == 0, "task " + std::to_string(task.ordinal) + " wired twice");
+  task.first_producer = static_cast<std::uint32_t>(fanin_pool_.size());
+  task.producer_count = static_cast<std::uint32_t>(edges.size());
+  fanin_pool_.insert(fanin_pool_.end(), edges.begin(), edges.end());
+  for (const FaninEdge& edge : edges) {
+    TaskRecord& producer = tasks_[edge.producer];
+    if (producer.state != StoredState::pending) continue;  // completed: nothing to notify
+    const auto link = static_cast<std::uint32_t>(consumer_pool_.size());
+    consumer_pool_.push_back(ConsumerLink{task.ordinal, NO_INDEX});
+    if (producer.last_consumer == NO_INDEX) {
+      producer.first_consumer = link;
+    } else {
+      consumer_pool_[producer.last_consumer].next = link;
+    }
+    producer.last_consumer = link;
+  }
+}
+
+std::vector<std::uint32_t> RuntimeState::consumers(const TaskRecord& task) const {
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t link = task.first_consumer; link != NO_INDEX; link = consumer_pool_[link].next) {
+    out.push_back(consumer_pool_[link].consumer);
+  }
+  return out;
 }
 
 bool RuntimeState::in_manual_scope() const {
@@ -207,8 +248,8 @@ std::uint32_t RuntimeState::complete_task(TaskRecord& task, std::uint32_t lane) 
   ++completed_tasks_;
   events_.record(simcore::EventKind::complete, simcore::now(), task.ordinal, lane);
   std::uint32_t released = 0;
-  for (std::uint32_t consumer_ordinal : task.consumers) {
-    TaskRecord& consumer = tasks_[consumer_ordinal];
+  for (std::uint32_t link = task.first_consumer; link != NO_INDEX; link = consumer_pool_[link].next) {
+    TaskRecord& consumer = tasks_[consumer_pool_[link].consumer];
     ++consumer.fanin_refcount;
     ++released;
     route_if_ready(consumer, lane);
@@ -221,7 +262,7 @@ std::uint32_t RuntimeState::complete_task(TaskRecord& task, std::uint32_t lane) 
 }
 
 void RuntimeState::release_task(TaskRecord& task) {
-  for (const FaninEdge& edge : task.producers) {
+  for (const FaninEdge& edge : producers(task)) {
     if (edge.retain) release_pin(tasks_[edge.producer]);
   }
   release_pin_check(task);

@@ -28,6 +28,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -180,6 +181,18 @@ class RuntimeState {
   // Releases one consumer pin on `producer` (WAIT-only edges at wiring, RETAIN at release).
   void release_pin(TaskRecord& producer);
 
+  // --- a task's edges, kept in pools (no container per task) ---
+  // The fanin edges wired for `task`.
+  std::span<const FaninEdge> producers(const TaskRecord& task) const {
+    return {fanin_pool_.data() + task.first_producer, task.producer_count};
+  }
+  // Wires `task`'s fanin: its edges, and `task` as a consumer of each producer still pending.
+  void wire_fanin(TaskRecord& task, std::span<const FaninEdge> edges);
+  // The WAIT consumers of `task`, in wiring order.
+  std::vector<std::uint32_t> consumers(const TaskRecord& task) const;
+  // GM address of OUTPUT buffer `output` of `task`.
+  std::uint64_t output_address(const TaskRecord& task, std::uint32_t output) const;
+
   // --- ready queues ---
   std::deque<std::uint32_t>& ready_queue(hwmodel::TaskShape shape) { return ready_[static_cast<int>(shape)]; }
   void add_listener(WorkListener* listener) { listeners_.push_back(listener); }
@@ -241,6 +254,12 @@ class RuntimeState {
   BlockedWait blocked_;
   std::uint32_t dispatch_token_ = 0;
   std::vector<std::uint32_t> task_op_;  // task ordinal -> index of the op that creates it
+  std::vector<FaninEdge> fanin_pool_;
+  struct ConsumerLink {
+    std::uint32_t consumer = 0;
+    std::uint32_t next = NO_INDEX;
+  };
+  std::vector<ConsumerLink> consumer_pool_;
   RunTiming timing_;
   std::vector<std::uint32_t> core_task_;
 };

@@ -38,10 +38,10 @@ TaskView describe_task(const RuntimeState& state, const TaskRecord& task) {
     // Every core running one of its blocks (an SPMD task's blocks may sit on several threads).
     for (int core : state.cores_of(task.ordinal)) view.cores.push_back(state.topology().core_name(core));
   }
-  for (const FaninEdge& edge : task.producers) {
+  for (const FaninEdge& edge : state.producers(task)) {
     if (edge.wait) view.producers.push_back(edge.producer);
   }
-  view.consumers = task.consumers;
+  view.consumers = state.consumers(task);
   return view;
 }
 

@@ -11,7 +11,6 @@
 
 #include <cstdint>
 #include <string_view>
-#include <vector>
 
 namespace ptosim::runtime {
 
@@ -63,11 +62,18 @@ struct TaskRecord {
   std::uint32_t consumers_released = 0;
   bool scope_released = false;
 
-  std::vector<std::uint32_t> consumers;  // WAIT consumers to notify on completion (fanout list)
-  std::vector<FaninEdge> producers;      // this task's fanin edges (RETAIN pins released later)
+  // WAIT consumers to notify on completion (the fanout list), in the order they were wired: a
+  // linked list in RuntimeState's consumer pool (RuntimeState::consumers).
+  std::uint32_t first_consumer = NO_INDEX;
+  std::uint32_t last_consumer = NO_INDEX;
+  // This task's fanin edges (RETAIN pins released later): a run of RuntimeState's fanin pool
+  // (RuntimeState::producers), all wired at once.
+  std::uint32_t first_producer = 0;
+  std::uint32_t producer_count = 0;
 
   std::uint64_t packed_end = 0;  // end of the heap allocation of its OUTPUT buffers (heap tail)
-  std::vector<std::uint64_t> output_addresses;
+  // GM address of its first OUTPUT buffer; the others follow, each aligned (RuntimeState::output_address).
+  std::uint64_t output_base = 0;
   std::uint64_t dep_pool_mark = 0;
 
   // A task runs block_num blocks (SPMD), each on one core or one cluster (MIX); it completes
