@@ -51,7 +51,7 @@ Agenda::Handle Agenda::schedule(TimeNs at_ns, Callback callback) {
   if (free_slots_.empty()) {
     slot = static_cast<std::uint32_t>(callbacks_.size());
     callbacks_.push_back(std::move(callback));
-      slot_generations_.push_back(0);
+    slot_generations_.push_back(0);
   } else {
     slot = free_slots_.back();
     free_slots_.pop_back();
