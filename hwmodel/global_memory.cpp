@@ -2,75 +2,59 @@
 
 #include "simcore/model_assert.h"
 
-#include <optional>
 
 namespace ptosim::hwmodel {
 
 void VersionMap::write(std::uint64_t begin, std::uint64_t end, Version version) {
   if (end <= begin) return;
-  auto it = segments_.lower_bound(begin);  // the first segment starting at or after `begin`
-  // A segment starting before `begin` and reaching into the range keeps its head (and its tail
-  // beyond `end`, when it covers the whole range).
-  if (it != segments_.begin()) {
-    auto previous = std::prev(it);
-    if (previous->second.end > begin) {
-      const Segment old = previous->second;
-      previous->second.end = begin;
-      if (old.end > end) segments_.emplace_hint(it, end, Segment{old.end, old.version});
-    }
-  }
-  // Segments starting inside the range go, except the tail of one that reaches beyond it. The
-  // first of them is kept as the node of the new segment: no allocation when a write replaces
-  // what was there.
-  std::optional<decltype(segments_)::node_type> reused;
-  while (it != segments_.end() && it->first < end) {
-    if (it->second.end > end) {
-      const Segment tail = it->second;
-      if (!reused) {
-        reused = segments_.extract(it++);
-      } else {
-        it = segments_.erase(it);
-      }
-      it = segments_.emplace_hint(it, end, tail);
-      break;
-    }
-    if (!reused) {
-      reused = segments_.extract(it++);
-    } else {
-      it = segments_.erase(it);
-    }
-  }
-  // Merge with a left neighbour that ends here and holds the same version (row-by-row writes).
-  auto next = segments_.lower_bound(begin);
-  if (next != segments_.begin()) {
-    auto previous = std::prev(next);
-    if (previous->second.end == begin && previous->second.version == version) {
-      previous->second.end = end;
+  using Range = RangeMap<std::uint64_t, Version>::Range;
+  auto cursor = ranges_.find(begin);  // the first range ending after `begin`
+  // A range starting before `begin` keeps its head, and its tail when it reaches beyond `end`.
+  if (ranges_.valid(cursor) && ranges_[cursor].begin < begin) {
+    Range& head = ranges_[cursor];
+    if (head.payload == version && head.end >= end) return;  // already there
+    if (head.end > end) {
+      const Range tail{end, head.end, head.payload};
+      head.end = begin;
+      cursor = ranges_.insert(ranges_.next(cursor), tail);
+      ranges_.insert(cursor, Range{begin, end, version});
       return;
     }
+    head.end = begin;
+    cursor = ranges_.next(cursor);
   }
-  if (reused) {
-    reused->key() = begin;
-    reused->mapped() = Segment{end, version};
-    segments_.insert(next, std::move(*reused));
+  // Merge with a left neighbour that ends here and holds the same version (row-by-row writes).
+  const bool merge_left = !ranges_.is_first(cursor) && ranges_[ranges_.previous(cursor)].end == begin &&
+                          ranges_[ranges_.previous(cursor)].payload == version;
+  // The first range inside [begin, end) becomes the new one (no block moves when a write replaces
+  // what was there); the others inside go; one reaching beyond `end` keeps its tail.
+  const bool reuse = !merge_left && ranges_.valid(cursor) && ranges_[cursor].begin < end && ranges_[cursor].end <= end;
+  if (reuse) {
+    ranges_[cursor] = Range{begin, end, version};
+    cursor = ranges_.next(cursor);
+  }
+  while (ranges_.valid(cursor) && ranges_[cursor].begin < end && ranges_[cursor].end <= end) cursor = ranges_.erase(cursor);
+  if (ranges_.valid(cursor) && ranges_[cursor].begin < end) ranges_[cursor].begin = end;
+  if (reuse) return;
+  if (merge_left) {
+    ranges_[ranges_.previous(cursor)].end = end;
     return;
   }
-  segments_.emplace_hint(next, begin, Segment{end, version});
+  ranges_.insert(cursor, Range{begin, end, version});
 }
 
 void VersionMap::read(std::uint64_t begin, std::uint64_t end, std::vector<VersionPiece>& out) const {
   if (end <= begin) return;
-  std::uint64_t cursor = begin;
-  auto it = segments_.upper_bound(begin);
-  if (it != segments_.begin() && std::prev(it)->second.end > begin) --it;
-  for (; it != segments_.end() && it->first < end; ++it) {
-    if (it->first > cursor) out.push_back(VersionPiece{cursor, it->first, Version{}});
-    const std::uint64_t piece_begin = it->first > cursor ? it->first : cursor;
-    const std::uint64_t piece_end = it->second.end < end ? it->second.end : end;
-    out.push_back(VersionPiece{piece_begin, piece_end, it->second.version});
-    cursor = piece_end;
+  std::uint64_t cursor_byte = begin;
+  for (auto cursor = ranges_.find(begin); ranges_.valid(cursor) && ranges_[cursor].begin < end; cursor = ranges_.next(cursor)) {
+    const auto& range = ranges_[cursor];
+    if (range.begin > cursor_byte) out.push_back(VersionPiece{cursor_byte, range.begin, Version{}});
+    const std::uint64_t piece_begin = range.begin > cursor_byte ? range.begin : cursor_byte;
+    const std::uint64_t piece_end = range.end < end ? range.end : end;
+    out.push_back(VersionPiece{piece_begin, piece_end, range.payload});
+    cursor_byte = piece_end;
   }
-  if (cursor < end) out.push_back(VersionPiece{cursor, end, Version{}});
+  if (cursor_byte < end) out.push_back(VersionPiece{cursor_byte, end, Version{}});
 }
 
 void GlobalMemory::log_task(const TaskDescriptor& descriptor, std::uint32_t core, TimeNs start_ns, TimeNs end_ns) {

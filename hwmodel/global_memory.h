@@ -18,11 +18,11 @@
 #pragma once
 
 #include "hwmodel/micro_program.h"
+#include "hwmodel/range_map.h"
 #include "hwmodel/task_descriptor.h"
 #include "simcore/sim_time.h"
 
 #include <cstdint>
-#include <map>
 #include <vector>
 
 namespace ptosim::hwmodel {
@@ -45,20 +45,19 @@ struct VersionPiece {
   Version version;
 };
 
-// Versions of a byte address space: disjoint ranges, anything not covered is UNWRITTEN.
+// Versions of a byte address space: disjoint ranges, anything not covered is UNWRITTEN. How the
+// bytes are cut into pieces is not part of the answer: a write merges with a left neighbour of the
+// same version, and callers compare pieces byte by byte.
 class VersionMap {
  public:
   void write(std::uint64_t begin, std::uint64_t end, Version version);
   // Appends the pieces of [begin, end) in address order, gaps as UNWRITTEN.
   void read(std::uint64_t begin, std::uint64_t end, std::vector<VersionPiece>& out) const;
-  std::size_t segments() const { return segments_.size(); }
+  std::size_t segments() const { return ranges_.size(); }
+  void clear() { ranges_.clear(); }
 
  private:
-  struct Segment {
-    std::uint64_t end = 0;
-    Version version;
-  };
-  std::map<std::uint64_t, Segment> segments_;  // begin -> segment
+  RangeMap<std::uint64_t, Version> ranges_;
 };
 
 // How a kernel spreads its accesses over its duration (declared per kernel in the scenario).

@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
+
 using namespace ptosim::hwmodel;
 
 TEST_CASE("the version map agrees with a byte-by-byte model under random writes", "[gm]") {
@@ -35,6 +38,85 @@ TEST_CASE("the version map agrees with a byte-by-byte model under random writes"
     }
     CHECK(map.segments() <= SIZE);
   }
+}
+
+TEST_CASE("the version map agrees with a byte-by-byte model when its ranges fill many blocks", "[gm]") {
+  // Short writes over a long space: thousands of ranges, so blocks split, empty and go.
+  ptosim::simcore::StreamGenerator rng(6, "gm.version_map.blocks");
+  constexpr std::uint64_t SIZE = 20000;
+  for (int round = 0; round < 4; ++round) {
+    VersionMap map;
+    std::vector<Version> bytes(SIZE);
+    std::size_t most = 0;
+    for (int op = 0; op < 6000; ++op) {
+      const std::uint64_t begin = rng.next_in(0, SIZE - 1);
+      // Mostly short writes; now and then a long one that swallows whole blocks.
+      const std::uint64_t length = rng.next_in(0, 99) < 97 ? rng.next_in(1, 6) : rng.next_in(100, 4000);
+      const std::uint64_t end = std::min(SIZE, begin + length);
+      const Version version{static_cast<std::uint32_t>(rng.next_in(0, 40)), static_cast<std::uint16_t>(rng.next_in(0, 1)), false};
+      map.write(begin, end, version);
+      for (std::uint64_t b = begin; b < end; ++b) bytes[b] = version;
+      most = std::max(most, map.segments());
+      if (op % 50 != 0) continue;
+      const std::uint64_t lo = rng.next_in(0, SIZE - 1);
+      const std::uint64_t hi = rng.next_in(lo, std::min(SIZE, lo + 3000));
+      std::vector<VersionPiece> pieces;
+      map.read(lo, hi, pieces);
+      std::uint64_t cursor = lo;
+      for (const VersionPiece& piece : pieces) {
+        REQUIRE(piece.begin == cursor);
+        REQUIRE(piece.end > piece.begin);
+        for (std::uint64_t b = piece.begin; b < piece.end; ++b) REQUIRE(bytes[b] == piece.version);
+        cursor = piece.end;
+      }
+      REQUIRE(cursor == hi);
+    }
+    // The whole space, piece by piece, and the test reached several blocks.
+    std::vector<VersionPiece> pieces;
+    map.read(0, SIZE, pieces);
+    for (const VersionPiece& piece : pieces) {
+      for (std::uint64_t b = piece.begin; b < piece.end; ++b) REQUIRE(bytes[b] == piece.version);
+    }
+    CHECK(most > 4 * RangeMap<std::uint64_t, Version>::BLOCK_RANGES);
+  }
+}
+
+TEST_CASE("a range map inserts, finds and erases like an ordered map", "[gm]") {
+  // Ranges [2k, 2k+1) for random k, inserted and erased at random, against std::map.
+  ptosim::simcore::StreamGenerator rng(7, "gm.range_map");
+  RangeMap<std::int64_t, int> ranges;
+  std::map<std::int64_t, int> model;
+  for (int op = 0; op < 20000; ++op) {
+    const std::int64_t key = 2 * static_cast<std::int64_t>(rng.next_in(0, 1500));
+    auto cursor = ranges.find(key);
+    const bool present = ranges.valid(cursor) && ranges[cursor].begin == key;
+    REQUIRE(present == (model.count(key) == 1));
+    if (present) {
+      REQUIRE(ranges[cursor].payload == model[key]);
+      if (rng.next_in(0, 2) != 0) {
+        cursor = ranges.erase(cursor);
+        model.erase(key);
+        auto after = model.upper_bound(key);
+        REQUIRE(ranges.valid(cursor) == (after != model.end()));
+        if (after != model.end()) REQUIRE(ranges[cursor].begin == after->first);
+      }
+    } else {
+      const int payload = op;
+      cursor = ranges.insert(cursor, {key, key + 1, payload});
+      model[key] = payload;
+      REQUIRE(ranges[cursor].begin == key);
+    }
+    REQUIRE(ranges.size() == model.size());
+  }
+  // A walk visits the model's keys in order; previous() steps back across blocks.
+  auto expected = model.begin();
+  for (auto cursor = ranges.begin_cursor(); ranges.valid(cursor); cursor = ranges.next(cursor), ++expected) {
+    REQUIRE(expected != model.end());
+    REQUIRE(ranges[cursor].begin == expected->first);
+    if (!ranges.is_first(cursor)) REQUIRE(ranges[ranges.previous(cursor)].begin == std::prev(expected)->first);
+  }
+  CHECK(expected == model.end());
+  CHECK(model.size() > 4 * RangeMap<std::int64_t, int>::BLOCK_RANGES);
 }
 
 TEST_CASE("unwritten bytes read as the contents before the program ran", "[gm]") {
