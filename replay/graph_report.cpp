@@ -23,9 +23,9 @@ using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirection
 
 // Tasks as vertices (by ordinal), fanin edges producer -> consumer.
 Graph to_boost(const runtime::TaskGraph& graph) {
-  Graph g(graph.tasks.size());
-  for (std::uint32_t task = 0; task < graph.tasks.size(); ++task) {
-    for (const runtime::FaninEdge& edge : graph.tasks[task].edges) {
+  Graph g(graph.size());
+  for (std::uint32_t task = 0; task < graph.size(); ++task) {
+    for (const runtime::FaninEdge& edge : graph.edges(task)) {
       boost::add_edge(edge.producer, task, EdgeInfo{edge.source, false, {}}, g);
     }
   }
@@ -54,9 +54,9 @@ GraphStats graph_stats(const runtime::Program& program, const std::vector<hwmode
   GraphStats stats;
   const Graph g = to_boost(graph);
   const std::vector<std::uint32_t> task_ops = runtime::task_op_index(program);
-  std::vector<bool> in_graph(graph.tasks.size(), false);
-  for (std::uint32_t task = 0; task < graph.tasks.size(); ++task) {
-    in_graph[task] = graph.tasks[task].added;
+  std::vector<bool> in_graph(graph.size(), false);
+  for (std::uint32_t task = 0; task < graph.size(); ++task) {
+    in_graph[task] = graph.added(task);
     stats.tasks += in_graph[task] ? 1 : 0;
   }
   boost::graph_traits<Graph>::edge_iterator e;
@@ -72,9 +72,9 @@ GraphStats graph_stats(const runtime::Program& program, const std::vector<hwmode
   // Submission order is topological; Boost's sort checks it (and would throw on a cycle).
   std::vector<std::size_t> reversed;
   boost::topological_sort(g, std::back_inserter(reversed));
-  std::vector<std::uint32_t> level(graph.tasks.size(), 0);
-  std::vector<TimeNs> finish(graph.tasks.size(), 0);
-  std::vector<std::uint32_t> via(graph.tasks.size(), runtime::NO_INDEX);
+  std::vector<std::uint32_t> level(graph.size(), 0);
+  std::vector<TimeNs> finish(graph.size(), 0);
+  std::vector<std::uint32_t> via(graph.size(), runtime::NO_INDEX);
   std::map<std::uint32_t, std::uint32_t> width;
   std::uint32_t heaviest = runtime::NO_INDEX;
   for (auto it = reversed.rbegin(); it != reversed.rend(); ++it) {
@@ -125,9 +125,9 @@ std::string render_graph_dot(const runtime::Program& program, const runtime::Tas
     remedy = remedy.substr(0, remedy.find(" ("));
     missing_labels.push_back("missing " + (hazard != nullptr ? hazard->as_text() : std::string("race")) + " edge\\n" + remedy);
   }
-  const bool whole_graph = graph.tasks.size() <= DOT_WHOLE_GRAPH_TASKS;
-  for (std::uint32_t task = 0; task < graph.tasks.size(); ++task) {
-    if (whole_graph && graph.tasks[task].added) drawn.insert(task);
+  const bool whole_graph = graph.size() <= DOT_WHOLE_GRAPH_TASKS;
+  for (std::uint32_t task = 0; task < graph.size(); ++task) {
+    if (whole_graph && graph.added(task)) drawn.insert(task);
   }
   if (!whole_graph) {
     for (const auto& [first, second] : missing) {
@@ -173,7 +173,7 @@ std::string render_graph_dot(const runtime::Program& program, const runtime::Tas
     if (task < program.task_loops.size() && !program.task_loops[task].empty()) label += " " + program.task_loops[task];
     if (kind[0] != '\0') label += "\\n" + std::string(kind);
     out << "[shape=box, label=" << dot_string(label) << (racy.count(task) != 0 ? ", color=red, penwidth=2" : "")
-        << (graph.tasks[task].manual ? ", style=dashed" : "") << "]";
+        << (graph.manual(task) ? ", style=dashed" : "") << "]";
   };
   auto edge_writer = [&](std::ostream& out, const boost::graph_traits<Graph>::edge_descriptor& e) {
     const EdgeInfo& info = shown[e];
@@ -185,7 +185,7 @@ std::string render_graph_dot(const runtime::Program& program, const runtime::Tas
   };
   std::ostringstream out;
   if (!whole_graph) {
-    out << "// " << graph.tasks.size() << " tasks: drawn are the neighbourhoods of " << missing.size()
+    out << "// " << graph.size() << " tasks: drawn are the neighbourhoods of " << missing.size()
         << " race(s) (each race's tasks with their direct producers and consumers)\n";
   }
   boost::write_graphviz(out, shown, vertex_writer, edge_writer);

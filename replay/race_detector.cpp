@@ -101,7 +101,7 @@ class Detector {
   RaceReport run() {
     number_buffers();
     std::vector<ElementRange> runs;
-    for (std::uint32_t task = 0; task < graph_.tasks.size(); ++task) {
+    for (std::uint32_t task = 0; task < graph_.size(); ++task) {
       if (!touches_memory(task)) continue;
       const ProgramOp& op = program_.ops[task_ops_[task]];
       // A task's reads come before its writes (INOUT: read, then write).
@@ -149,7 +149,7 @@ class Detector {
 
  private:
   bool touches_memory(std::uint32_t task) const {
-    if (!graph_.tasks[task].added || task_ops_[task] == NO_INDEX) return false;
+    if (!graph_.added(task) || task_ops_[task] == NO_INDEX) return false;
     return program_.ops[task_ops_[task]].kind == OpKind::submit;  // alloc and dummy tasks touch no memory
   }
 
@@ -164,7 +164,7 @@ class Detector {
     }
     touch_.assign(next, Touch{});
     slot_.assign(next, NO_INDEX);
-    for (std::uint32_t task = 0; task < graph_.tasks.size(); ++task) {
+    for (std::uint32_t task = 0; task < graph_.size(); ++task) {
       if (!touches_memory(task)) continue;
       const ProgramOp& op = program_.ops[task_ops_[task]];
       std::uint32_t output_index = 0;
@@ -326,7 +326,7 @@ class Detector {
   // Both tasks in AUTO scopes and no manual_dep: INOUT on both orders them through the TensorMap.
   bool inout_can_order(const Access& a, const Access& b) const {
     for (const Access* access : {&a, &b}) {
-      if (graph_.tasks[access->task].manual) return false;
+      if (graph_.manual(access->task)) return false;
       if (layout_of(program_.ops[task_ops_[access->task]].args[access->arg]).manual_dep) return false;
     }
     return true;
@@ -384,12 +384,12 @@ HappensBefore::HappensBefore(const runtime::TaskGraph& graph)
     : graph_(graph), window_(static_cast<std::size_t>(REACH_WINDOW) * WORDS, 0) {}
 
 void HappensBefore::advance_to(std::uint32_t task) {
-  PTOSIM_ASSERT(task < graph_.tasks.size(), "happens-before query on a task outside the graph");
+  PTOSIM_ASSERT(task < graph_.size(), "happens-before query on a task outside the graph");
   for (; computed_ <= task; ++computed_) {
     const std::uint32_t current = computed_;
     std::uint64_t* mine = &window_[static_cast<std::size_t>(current % REACH_WINDOW) * WORDS];
     std::fill(mine, mine + WORDS, 0);
-    for (const runtime::FaninEdge& edge : graph_.tasks[current].edges) {
+    for (const runtime::FaninEdge& edge : graph_.edges(current)) {
       if (!edge.wait || edge.producer >= current) continue;
       const std::uint32_t distance = current - edge.producer;
       if (distance > REACH_WINDOW) continue;  // beyond the window: found by the backward walk
@@ -411,7 +411,7 @@ bool HappensBefore::ordered(std::uint32_t earlier, std::uint32_t later) {
   advance_to(later);
   if (later - earlier <= REACH_WINDOW) return window_bit(later, earlier);
   // Walk backwards from `later`; every path to `earlier` stays between the two ordinals.
-  if (visited_.empty()) visited_.assign(graph_.tasks.size(), 0);
+  if (visited_.empty()) visited_.assign(graph_.size(), 0);
   if (++epoch_ == 0) {
     std::fill(visited_.begin(), visited_.end(), 0);
     epoch_ = 1;
@@ -421,7 +421,7 @@ bool HappensBefore::ordered(std::uint32_t earlier, std::uint32_t later) {
   while (!stack_.empty()) {
     const std::uint32_t task = stack_.back();
     stack_.pop_back();
-    for (const runtime::FaninEdge& edge : graph_.tasks[task].edges) {
+    for (const runtime::FaninEdge& edge : graph_.edges(task)) {
       const std::uint32_t producer = edge.producer;
       if (!edge.wait || producer < earlier || visited_[producer] == epoch_) continue;
       if (producer == earlier) return true;

@@ -11,9 +11,11 @@
 //
 // Since nothing retires, a chain can grow with the program (one buffer written in many disjoint
 // places, e.g. an output row per sequence). A lookup therefore visits only the entries whose 1-D
-// element range meets the input's, through an index by start offset: the others are NO_OVERLAP
-// by the cascade's first range test, so the hits and their order are exactly those of a walk of
-// the whole chain. (An input of a newer version overlaps every entry and walks the whole chain.)
+// element range meets the input's: the others are NO_OVERLAP by the cascade's first range test,
+// so the hits and their order are exactly those of a walk of the whole chain. A short chain is
+// scanned; one with more than INDEX_FROM live entries gets an index by start offset. (An input of
+// a newer version overlaps every entry and walks the whole chain.) A chain whose entries were all
+// removed is emptied but kept, and removed entries are dropped once they outnumber the live ones.
 //
 // Left out: the fixed entry pool and its back-pressure (TENSORMAP_OVERFLOW, code 11).
 #pragma once
@@ -23,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <vector>
 
 namespace ptosim::runtime {
@@ -44,14 +47,19 @@ class TensorMap {
   std::size_t size() const { return entries_; }
 
  private:
+  static constexpr std::size_t INDEX_FROM = 16;
   struct Chain {
-    std::vector<TensorMapEntry> entries;                // in insertion order, removed ones too
-    std::vector<bool> removed;
-    std::multimap<std::int64_t, std::uint32_t> starts;  // start offset -> index of a live entry
-    std::int64_t max_extent = 0;                        // of every entry inserted
+    std::vector<TensorMapEntry> entries;   // in insertion order, removed ones too (until compacted)
+    std::vector<std::uint8_t> removed;
+    std::multimap<std::int64_t, std::uint32_t> starts;  // start offset -> index of a live entry, when indexed
+    bool indexed = false;
+    std::int64_t max_extent = 0;           // of every entry inserted since the chain was last empty
     std::size_t live = 0;
   };
-  std::map<std::uint64_t, Chain> chains_;
+  void remove(Chain& chain, std::uint32_t index);
+  void compact(Chain& chain);
+
+  std::unordered_map<std::uint64_t, Chain> chains_;
   std::size_t entries_ = 0;
   std::vector<std::uint32_t> candidates_;  // reused by lookups
 };
