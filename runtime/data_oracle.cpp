@@ -17,6 +17,9 @@ using hwmodel::ElementRange;
 using hwmodel::Version;
 using hwmodel::VersionPiece;
 
+// The layout an argument accesses (one place to change when arguments stop embedding it).
+const TensorLayout& layout_of(const ArgSpec& spec) { return spec.layout; }
+
 std::int64_t row_count(const TensorLayout& layout, const std::vector<std::int64_t>* rows) {
   return rows != nullptr ? static_cast<std::int64_t>(rows->size()) : layout.shapes[0];
 }
@@ -102,32 +105,147 @@ std::string percent(std::int64_t part, std::int64_t whole) {
 
 }  // namespace
 
-DataReference::DataReference(const Program& program, const std::vector<hwmodel::KernelSpec>& kernels)
-    : program_(program), kernels_(kernels), task_ops_(task_op_index(program)) {
-  auto next_buffer = static_cast<std::uint32_t>(program.externals.size());
-  output_base_.assign(program.task_count, 0);
-  task_view_base_.assign(program.task_count, 0);
-  for (std::uint32_t task = 0; task < program.task_count; ++task) {
-    output_base_[task] = next_buffer;
-    if (task_ops_[task] == NO_INDEX) continue;
-    for (const ArgSpec& spec : program.ops[task_ops_[task]].args) next_buffer += spec.kind == ArgKind::output ? 1 : 0;
-  }
-  final_.resize(next_buffer);
+// The program executed sequentially on logical buffers: what the reference's constructor does.
+class SequentialExecution {
+ public:
+  SequentialExecution(DataReference& reference, const Program& program, const std::vector<hwmodel::KernelSpec>& kernels)
+      : ref_(reference), program_(program), kernels_(kernels) {}
 
-  std::vector<ElementRange> runs;
-  std::vector<bool> external_written(program.externals.size(), false);
-  for (std::uint32_t task = 0; task < program.task_count; ++task) {
-    task_view_base_[task] = static_cast<std::uint32_t>(view_segments_.size());
-    if (task_ops_[task] == NO_INDEX) continue;
-    const ProgramOp& op = program.ops[task_ops_[task]];
-    view_segments_.insert(view_segments_.end(), op.args.size(), NO_INDEX);
-    if (op.kind != OpKind::submit) continue;  // alloc and dummy tasks touch no GM
-    const hwmodel::KernelSpec& kernel = kernels.at(op.kernel);
-    if (kernel.program) {
-      reference_program(task, op, kernel, external_written);
-      continue;
+  void run() {
+    number_buffers();
+    std::vector<bool> external_written(program_.externals.size(), false);
+    ref_.task_reads_.assign(program_.task_count + 1, 0);
+    for (std::uint32_t task = 0; task < program_.task_count; ++task) {
+      ref_.task_reads_[task] = static_cast<std::uint32_t>(ref_.reads_.size());
+      if (ref_.task_ops_[task] == NO_INDEX) continue;
+      const ProgramOp& op = program_.ops[ref_.task_ops_[task]];
+      if (op.kind != OpKind::submit) continue;  // alloc and dummy tasks touch no GM
+      const hwmodel::KernelSpec& kernel = kernels_.at(op.kernel);
+      if (kernel.program) {
+        micro_program(task, op, kernel, external_written);
+      } else {
+        task_level(task, op, kernel, external_written);
+      }
     }
-    // Sequential semantics: the task reads what every earlier task wrote, then writes.
+    ref_.task_reads_[program_.task_count] = static_cast<std::uint32_t>(ref_.reads_.size());
+    // The host reads every external tensor the program wrote.
+    for (std::uint32_t e = 0; e < external_written.size(); ++e) {
+      if (!external_written[e]) continue;
+      std::vector<VersionPiece> pieces;
+      read(e, 0, program_.externals[e].bytes, pieces);
+      ref_.finals_.emplace_back(e, std::move(pieces));
+    }
+  }
+
+ private:
+  // Versions of one logical buffer: one piece [begin, end) (nothing written when empty) until a
+  // write leaves it in several, then ranges of its own in spill_.
+  struct BufferState {
+    std::uint64_t begin = 0;
+    std::uint64_t end = 0;
+    Version version;
+    std::uint32_t spilled = NO_INDEX;
+  };
+  // A spilled buffer's bytes in spill_: its spill number above SPILL_SHIFT bits of offset.
+  static constexpr int SPILL_SHIFT = 40;
+  static std::uint64_t spill_key(std::uint32_t spilled, std::uint64_t offset) {
+    return (static_cast<std::uint64_t>(spilled) << SPILL_SHIFT) | offset;
+  }
+
+  void number_buffers() {
+    auto next = static_cast<std::uint32_t>(program_.externals.size());
+    output_base_.assign(program_.task_count, 0);
+    for (std::uint32_t task = 0; task < program_.task_count; ++task) {
+      output_base_[task] = next;
+      if (ref_.task_ops_[task] == NO_INDEX) continue;
+      for (const ArgSpec& spec : program_.ops[ref_.task_ops_[task]].args) next += spec.kind == ArgKind::output ? 1 : 0;
+    }
+    buffers_.assign(next, BufferState{});
+  }
+
+  std::uint32_t buffer_of(std::uint32_t task, const ArgSpec& spec, std::uint32_t output_index) const {
+    if (spec.kind == ArgKind::output) return output_base_[task] + output_index;
+    if (spec.source.external != NO_INDEX) return spec.source.external;
+    return output_base_[spec.source.task] + spec.source.output;
+  }
+
+  std::uint32_t arg_buffer(std::uint32_t task, const ProgramOp& op, std::uint32_t arg) const {
+    std::uint32_t output_index = 0;
+    for (std::uint32_t a = 0; a < arg; ++a) output_index += op.args[a].kind == ArgKind::output ? 1 : 0;
+    return buffer_of(task, op.args.at(arg), output_index);
+  }
+
+  void write(std::uint32_t buffer, std::uint64_t begin, std::uint64_t end, Version version) {
+    if (end <= begin) return;
+    BufferState& state = buffers_[buffer];
+    if (state.spilled == NO_INDEX) {
+      // Nothing written yet, or the write covers the piece: it is the new piece.
+      if (state.begin == state.end || (begin <= state.begin && state.end <= end)) {
+        state = BufferState{begin, end, version, NO_INDEX};
+        return;
+      }
+      // The same version meeting the piece (a task writing row after row) extends it.
+      if (state.version == version && begin <= state.end && state.begin <= end) {
+        state.begin = std::min(state.begin, begin);
+        state.end = std::max(state.end, end);
+        return;
+      }
+      PTOSIM_ASSERT(next_spill_ < (1U << (64 - SPILL_SHIFT)), "the reference split more buffers than it can number");
+      state.spilled = next_spill_++;
+      PTOSIM_ASSERT(state.end < (std::uint64_t{1} << SPILL_SHIFT), "a buffer larger than the reference can address");
+      spill_.write(spill_key(state.spilled, state.begin), spill_key(state.spilled, state.end), state.version);
+    }
+    PTOSIM_ASSERT(end < (std::uint64_t{1} << SPILL_SHIFT), "a buffer larger than the reference can address");
+    spill_.write(spill_key(state.spilled, begin), spill_key(state.spilled, end), version);
+  }
+
+  // Appends the pieces of [begin, end) of a buffer, byte offsets from its base, gaps UNWRITTEN.
+  void read(std::uint32_t buffer, std::uint64_t begin, std::uint64_t end, std::vector<VersionPiece>& out) const {
+    if (end <= begin) return;
+    const BufferState& state = buffers_[buffer];
+    if (state.spilled == NO_INDEX) {
+      const std::uint64_t lo = std::max(begin, state.begin);
+      const std::uint64_t hi = std::min(end, state.end);
+      if (lo >= hi) {
+        out.push_back(VersionPiece{begin, end, Version{}});
+        return;
+      }
+      if (begin < lo) out.push_back(VersionPiece{begin, lo, Version{}});
+      out.push_back(VersionPiece{lo, hi, state.version});
+      if (hi < end) out.push_back(VersionPiece{hi, end, Version{}});
+      return;
+    }
+    const std::size_t first = out.size();
+    spill_.read(spill_key(state.spilled, begin), spill_key(state.spilled, end), out);
+    const std::uint64_t base = spill_key(state.spilled, 0);
+    for (std::size_t p = first; p < out.size(); ++p) {
+      out[p].begin -= base;
+      out[p].end -= base;
+    }
+  }
+
+  // Keeps what one read saw: its version when it saw one, else its pieces.
+  void record_read(const std::vector<VersionPiece>& pieces) {
+    bool single = true;
+    for (const VersionPiece& piece : pieces) single = single && piece.version == pieces.front().version;
+    DataReference::ExpectedRead read;
+    if (single) {
+      const Version version = pieces.empty() ? Version{} : pieces.front().version;
+      PTOSIM_ASSERT(!version.tainted, "the reference never taints");
+      read.first = version.writer;
+      read.count = version.write;
+    } else {
+      PTOSIM_ASSERT(ref_.pieces_.size() + pieces.size() < DataReference::ExpectedRead::PIECES, "too many reference pieces");
+      read.first = static_cast<std::uint32_t>(ref_.pieces_.size());
+      read.count = DataReference::ExpectedRead::PIECES | static_cast<std::uint32_t>(pieces.size());
+      ref_.pieces_.insert(ref_.pieces_.end(), pieces.begin(), pieces.end());
+    }
+    PTOSIM_ASSERT(ref_.reads_.size() < NO_INDEX, "more reads than the reference can number");
+    ref_.reads_.push_back(read);
+  }
+
+  // Sequential semantics: the task reads what every earlier task wrote, then writes.
+  void task_level(std::uint32_t task, const ProgramOp& op, const hwmodel::KernelSpec& kernel, std::vector<bool>& external_written) {
     for (int pass = 0; pass < 2; ++pass) {
       const bool writing = pass == 1;
       std::uint32_t output_index = 0;
@@ -137,82 +255,128 @@ DataReference::DataReference(const Program& program, const std::vector<hwmodel::
         output_index += spec.kind == ArgKind::output ? 1 : 0;
         const hwmodel::GmAccess access = access_of(spec.kind);
         if (writing ? !hwmodel::writes(access) : !hwmodel::reads(access)) continue;
-        const std::vector<std::int64_t>* rows = spec.rows != NO_INDEX ? &program.row_lists[spec.rows] : nullptr;
-        const bool per_row = writing ? per_row_writes(kernel) : per_row_reads(kernel);
-        const std::int64_t segments = per_row ? row_count(spec.layout, rows) : 1;
-        const std::uint32_t element_bytes = hwmodel::dtype_bytes(spec.layout.dtype);
-        if (!writing) view_segments_[task_view_base_[task] + arg] = static_cast<std::uint32_t>(segment_pieces_.size());
-        if (writing && spec.source.external != NO_INDEX) external_written[spec.source.external] = true;
+        const TensorLayout& layout = layout_of(spec);
+        const std::vector<std::int64_t>* rows = spec.rows != NO_INDEX ? &program_.row_lists[spec.rows] : nullptr;
+        const std::uint32_t element_bytes = hwmodel::dtype_bytes(layout.dtype);
+        if (writing) {
+          // Every row gets the same version: the whole element set at once.
+          if (spec.source.external != NO_INDEX) external_written[spec.source.external] = true;
+          segment_runs(layout, rows, -1, runs_);
+          const Version version{task, static_cast<std::uint16_t>(arg), false};
+          for (const ElementRange& run : runs_) write(buffer, bytes_of(run.begin, element_bytes), bytes_of(run.end, element_bytes), version);
+          continue;
+        }
+        const bool per_row = per_row_reads(kernel);
+        const std::int64_t segments = per_row ? row_count(layout, rows) : 1;
         for (std::int64_t segment = 0; segment < segments; ++segment) {
-          segment_runs(spec.layout, rows, per_row ? segment : -1, runs);
-          if (!writing) segment_pieces_.push_back(static_cast<std::uint32_t>(pieces_.size()));
-          for (const ElementRange& run : runs) {
+          segment_runs(layout, rows, per_row ? segment : -1, runs_);
+          pieces_.clear();
+          for (const ElementRange& run : runs_) read(buffer, bytes_of(run.begin, element_bytes), bytes_of(run.end, element_bytes), pieces_);
+          record_read(pieces_);
+        }
+      }
+    }
+  }
+
+  // A micro-program task executed sequentially: blocks in order, ops in program order, every
+  // store committed before the next op.
+  void micro_program(std::uint32_t task, const ProgramOp& op, const hwmodel::KernelSpec& kernel, std::vector<bool>& external_written) {
+    std::vector<std::vector<ElementRange>> bursts;
+    for (std::uint32_t block = 0; block < kernel.program->blocks.size(); ++block) {
+      std::uint32_t reads = 0;
+      std::uint32_t writes = 0;
+      for (const hwmodel::MicroOp& micro : kernel.program->blocks[block]) {
+        const bool is_read = micro.kind == hwmodel::MicroOpKind::tload || micro.kind == hwmodel::MicroOpKind::scalar_load;
+        const bool is_write = micro.kind == hwmodel::MicroOpKind::tstore || micro.kind == hwmodel::MicroOpKind::scalar_store;
+        if (!is_read && !is_write) continue;
+        const ArgSpec& spec = op.args.at(micro.gm.arg);
+        const std::uint32_t buffer = arg_buffer(task, op, micro.gm.arg);
+        TensorLayout view;
+        const std::string problem = hwmodel::operand_layout(layout_of(spec), micro.gm, view);
+        PTOSIM_ASSERT(problem.empty(), "a validated GM operand does not fit: " + problem);
+        hwmodel::burst_ranges(view, bursts);
+        const std::uint32_t element_bytes = hwmodel::dtype_bytes(view.dtype);
+        const std::uint32_t number = is_read ? reads++ : writes++;
+        if (is_write && spec.source.external != NO_INDEX) external_written[spec.source.external] = true;
+        for (std::uint32_t b = 0; b < bursts.size(); ++b) {
+          if (is_read) pieces_.clear();
+          for (const ElementRange& run : bursts[b]) {
             const std::uint64_t begin = bytes_of(run.begin, element_bytes);
             const std::uint64_t end = bytes_of(run.end, element_bytes);
-            if (writing) {
-              final_[buffer].write(begin, end, Version{task, static_cast<std::uint16_t>(arg), false});
+            if (is_read) {
+              read(buffer, begin, end, pieces_);
             } else {
-              final_[buffer].read(begin, end, pieces_);
+              write(buffer, begin, end, Version{task, static_cast<std::uint16_t>(number), false});
             }
           }
+          if (!is_read) continue;
+          ref_.program_reads_[{task, block, number, b}] = static_cast<std::uint32_t>(ref_.reads_.size());
+          record_read(pieces_);
         }
       }
     }
   }
-  segment_pieces_.push_back(static_cast<std::uint32_t>(pieces_.size()));
-  for (std::uint32_t e = 0; e < external_written.size(); ++e) {
-    if (external_written[e]) written_externals_.push_back(e);
+
+  DataReference& ref_;
+  const Program& program_;
+  const std::vector<hwmodel::KernelSpec>& kernels_;
+  std::vector<std::uint32_t> output_base_;  // per task: its first output's logical buffer
+  std::vector<BufferState> buffers_;        // per logical buffer: the externals, then every task's outputs
+  hwmodel::VersionMap spill_;               // the buffers written in several pieces
+  std::uint32_t next_spill_ = 0;
+  std::vector<ElementRange> runs_;
+  std::vector<VersionPiece> pieces_;
+};
+
+DataReference::DataReference(const Program& program, const std::vector<hwmodel::KernelSpec>& kernels)
+    : program_(program), kernels_(kernels), task_ops_(task_op_index(program)) {
+  SequentialExecution(*this, program, kernels).run();
+}
+
+std::size_t DataReference::kept_bytes() const {
+  std::size_t bytes = task_ops_.capacity() * sizeof(std::uint32_t) + task_reads_.capacity() * sizeof(std::uint32_t) +
+                      reads_.capacity() * sizeof(ExpectedRead) + pieces_.capacity() * sizeof(VersionPiece);
+  for (const auto& final : finals_) bytes += final.second.capacity() * sizeof(VersionPiece);
+  return bytes + program_reads_.size() * 64;  // a map node and its key
+}
+
+namespace {
+
+Version version_at(const VersionPiece* pieces, std::size_t count, std::uint64_t offset) {
+  for (std::size_t p = 0; p < count; ++p) {
+    if (pieces[p].begin <= offset && offset < pieces[p].end) return pieces[p].version;
   }
+  PTOSIM_ASSERT(false, "no reference piece holds byte " + std::to_string(offset));
+  return Version{};
 }
 
-std::uint32_t DataReference::arg_buffer(std::uint32_t task, const ProgramOp& op, std::uint32_t arg) const {
-  std::uint32_t output_index = 0;
-  for (std::uint32_t a = 0; a < arg; ++a) output_index += op.args[a].kind == ArgKind::output ? 1 : 0;
-  return buffer_of(task, op.args.at(arg), output_index);
+}  // namespace
+
+Version DataReference::expected_version(std::uint32_t task, std::uint32_t arg, std::uint32_t row, std::uint64_t offset) const {
+  const ExpectedRead& read = reads_.at(read_index(task, arg) + row);
+  if (read.single()) return read.version();
+  return version_at(pieces_of(read), read.count & ~ExpectedRead::PIECES, offset);
 }
 
-void DataReference::reference_program(std::uint32_t task, const ProgramOp& op, const hwmodel::KernelSpec& kernel,
-                                      std::vector<bool>& external_written) {
-  std::vector<std::vector<ElementRange>> bursts;
-  for (std::uint32_t block = 0; block < kernel.program->blocks.size(); ++block) {
-    std::uint32_t reads = 0;
-    std::uint32_t writes = 0;
-    for (const hwmodel::MicroOp& micro : kernel.program->blocks[block]) {
-      const bool read = micro.kind == hwmodel::MicroOpKind::tload || micro.kind == hwmodel::MicroOpKind::scalar_load;
-      const bool write = micro.kind == hwmodel::MicroOpKind::tstore || micro.kind == hwmodel::MicroOpKind::scalar_store;
-      if (!read && !write) continue;
-      const ArgSpec& spec = op.args.at(micro.gm.arg);
-      const std::uint32_t buffer = arg_buffer(task, op, micro.gm.arg);
-      TensorLayout view;
-      const std::string problem = hwmodel::operand_layout(spec.layout, micro.gm, view);
-      PTOSIM_ASSERT(problem.empty(), "a validated GM operand does not fit: " + problem);
-      hwmodel::burst_ranges(view, bursts);
-      const std::uint32_t element_bytes = hwmodel::dtype_bytes(view.dtype);
-      const std::uint32_t number = read ? reads++ : writes++;
-      if (write && spec.source.external != NO_INDEX) external_written[spec.source.external] = true;
-      for (std::uint32_t b = 0; b < bursts.size(); ++b) {
-        if (read) {
-          program_segments_[{task, block, number, b}] = static_cast<std::uint32_t>(segment_pieces_.size());
-          segment_pieces_.push_back(static_cast<std::uint32_t>(pieces_.size()));
-        }
-        for (const ElementRange& run : bursts[b]) {
-          const std::uint64_t begin = bytes_of(run.begin, element_bytes);
-          const std::uint64_t end = bytes_of(run.end, element_bytes);
-          if (read) {
-            final_[buffer].read(begin, end, pieces_);
-          } else {
-            final_[buffer].write(begin, end, Version{task, static_cast<std::uint16_t>(number), false});
-          }
-        }
-      }
-    }
+Version DataReference::final_version(std::uint32_t external, std::uint64_t offset) const {
+  for (const auto& [e, pieces] : finals_) {
+    if (e == external) return version_at(pieces.data(), pieces.size(), offset);
   }
+  PTOSIM_ASSERT(false, "the program does not write external tensor " + std::to_string(external));
+  return Version{};
 }
 
-std::uint32_t DataReference::buffer_of(std::uint32_t task, const ArgSpec& spec, std::uint32_t output_index) const {
-  if (spec.kind == ArgKind::output) return output_base_[task] + output_index;
-  if (spec.source.external != NO_INDEX) return spec.source.external;
-  return output_base_[spec.source.task] + spec.source.output;
+std::uint32_t DataReference::read_index(std::uint32_t task, std::uint32_t arg) const {
+  const ProgramOp& op = program_.ops[task_ops_[task]];
+  const hwmodel::KernelSpec& kernel = kernels_.at(op.kernel);
+  std::uint32_t index = task_reads_[task];
+  for (std::uint32_t a = 0; a < arg; ++a) {
+    const ArgSpec& spec = op.args[a];
+    if (!hwmodel::reads(access_of(spec.kind))) continue;
+    const std::vector<std::int64_t>* rows = spec.rows != NO_INDEX ? &program_.row_lists[spec.rows] : nullptr;
+    index += per_row_reads(kernel) ? static_cast<std::uint32_t>(row_count(layout_of(spec), rows)) : 1;
+  }
+  return index;
 }
 
 DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns) const {
@@ -331,12 +495,15 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
           piece.begin -= access.base;
           piece.end -= access.base;
         }
-        const std::uint32_t segment = program_segments_.at({access.task, access.block, access.access, access.burst});
+        const ExpectedRead& expected = reads_[program_reads_.at({access.task, access.block, access.access, access.burst})];
         const std::uint64_t lo = access.begin - access.base;
         const std::uint64_t hi = access.end - access.base;
         expected_pieces.clear();
-        for (std::uint32_t p = segment_pieces_[segment]; p < segment_pieces_[segment + 1]; ++p) {
-          VersionPiece piece = pieces_[p];
+        const VersionPiece whole{0, UINT64_MAX, expected.version()};
+        const VersionPiece* first_piece = expected.single() ? &whole : pieces_of(expected);
+        const std::uint32_t piece_count = expected.single() ? 1 : expected.count & ~ExpectedRead::PIECES;
+        for (std::uint32_t p = 0; p < piece_count; ++p) {
+          VersionPiece piece = first_piece[p];
           piece.begin = std::max(piece.begin, lo);
           piece.end = std::min(piece.end, hi);
           if (piece.begin < piece.end) expected_pieces.push_back(piece);
@@ -439,13 +606,14 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
       piece.begin -= view.buffer_address;
       piece.end -= view.buffer_address;
     }
-    const std::uint32_t segment =
-        view_segments_[task_view_base_[task.task] + event.view] + static_cast<std::uint32_t>(event.row >= 0 ? event.row : 0);
-    const std::uint32_t first_piece = segment_pieces_[segment];
+    const ExpectedRead& expected = reads_[read_index(task.task, event.view) + static_cast<std::uint32_t>(event.row >= 0 ? event.row : 0)];
+    // One version over the whole read compares as one piece covering every byte.
+    const VersionPiece whole{0, UINT64_MAX, expected.version()};
+    const VersionPiece* first_piece = expected.single() ? &whole : pieces_of(expected);
+    const std::uint32_t piece_count = expected.single() ? 1 : expected.count & ~ExpectedRead::PIECES;
     const bool runtime_allocated = spec.kind == ArgKind::output || spec.source.external == NO_INDEX;
     ranges.clear();
-    const std::uint64_t mismatched =
-        compare(observed, pieces_.data() + first_piece, segment_pieces_[segment + 1] - first_piece, runtime_allocated, &ranges);
+    const std::uint64_t mismatched = compare(observed, first_piece, piece_count, runtime_allocated, &ranges);
     if (mismatched == 0) continue;
     ++verdict.wrong_reads;
     task_tainted[event.record] = true;
@@ -461,8 +629,8 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
       for (const VersionPiece& piece : observed) {
         if (piece.begin <= ranges[0].begin && ranges[0].begin < piece.end) seen = piece.version;
       }
-      for (std::uint32_t p = first_piece; p < segment_pieces_[segment + 1]; ++p) {
-        if (pieces_[p].begin <= ranges[0].begin && ranges[0].begin < pieces_[p].end) meant = pieces_[p].version;
+      for (std::uint32_t p = 0; p < piece_count; ++p) {
+        if (first_piece[p].begin <= ranges[0].begin && ranges[0].begin < first_piece[p].end) meant = first_piece[p].version;
       }
       auto describe = [this](const Version& version) -> std::string {
         if (version.writer == hwmodel::UNWRITTEN) return "the contents before the program ran";
@@ -481,7 +649,7 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
 
   // The host reads every external tensor the program wrote.
   std::string tensors;
-  for (std::uint32_t e : written_externals_) {
+  for (const auto& [e, expected] : finals_) {
     const ExternalTensor& external = program_.externals[e];
     const std::uint32_t element_bytes = hwmodel::dtype_bytes(external.layout.dtype);
     observed.clear();
@@ -490,8 +658,6 @@ DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns)
       piece.begin -= external.address;
       piece.end -= external.address;
     }
-    std::vector<VersionPiece> expected;
-    final_[e].read(0, external.bytes, expected);
     ranges.clear();
     const std::uint64_t mismatched = compare(observed, expected.data(), expected.size(), false, &ranges);
     TensorMismatch mismatch;
