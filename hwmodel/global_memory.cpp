@@ -2,6 +2,9 @@
 
 #include "simcore/model_assert.h"
 
+#include <cstdint>
+#include <string>
+
 
 namespace ptosim::hwmodel {
 
@@ -59,15 +62,18 @@ void VersionMap::read(std::uint64_t begin, std::uint64_t end, std::vector<Versio
 
 void GlobalMemory::log_task(const TaskDescriptor& descriptor, std::uint32_t core, TimeNs start_ns, TimeNs end_ns) {
   PTOSIM_ASSERT(end_ns >= start_ns, "a kernel ends before it starts");
+  PTOSIM_ASSERT(core <= UINT16_MAX, "core " + std::to_string(core) + " beyond the access log's numbering");
+  PTOSIM_ASSERT(descriptor.views.size() <= UINT16_MAX, "a task with more arguments than the access log numbers");
+  PTOSIM_ASSERT(log_.addresses.size() + descriptor.views.size() <= UINT32_MAX, "more logged arguments than the access log numbers");
   GmTaskAccess task;
-  task.task = descriptor.task;
-  task.core = core;
   task.start_ns = start_ns;
   task.end_ns = end_ns;
-  task.kernel = descriptor.kernel;
-  task.first_view = static_cast<std::uint32_t>(log_.views.size());
-  task.view_count = static_cast<std::uint32_t>(descriptor.views.size());
-  log_.views.insert(log_.views.end(), descriptor.views.begin(), descriptor.views.end());
+  task.task = descriptor.task;
+  task.block = descriptor.block;
+  task.first_address = static_cast<std::uint32_t>(log_.addresses.size());
+  task.core = static_cast<std::uint16_t>(core);
+  task.view_count = static_cast<std::uint16_t>(descriptor.views.size());
+  for (const GmView& view : descriptor.views) log_.addresses.push_back(view.buffer_address);
   log_.tasks.push_back(task);
 }
 

@@ -8,9 +8,9 @@
 // is millions of elements), and every core logs the GM accesses of the tasks it runs with the
 // simulated time of each: at task level a kernel reads its input views when it starts and
 // writes its output views when it ends, or sweeps them row by row across its duration; a core
-// logs a task's views with its actual start and end when the kernel ends. Nothing in the model
-// waits on a value: the access log is resolved against the versions after the run
-// (runtime/data_oracle.h), in (time, sequence) order.
+// logs a task's argument addresses with its actual start and end. Nothing in the model waits on
+// a value: the access log is resolved against the versions after the run
+// (runtime/data_oracle.h), in time order.
 //
 // Kernels with a micro-program log their GM traffic burst by burst instead (ProgramAccess): loads
 // when they sample, stores when each burst commits, data-cache fills, reads, writes and
@@ -67,21 +67,28 @@ enum class WriteTiming : std::uint8_t { at_end, sweep };
 // (task), or from input row i to output row i only (row).
 enum class DataFlow : std::uint8_t { task, row };
 
-// One task execution as a core logged it; its views are views[first_view, first_view + count).
+// One task execution as a core logged it: the task, the block and the core, when the kernel
+// started and ended, and the buffer address of each tensor argument,
+// addresses[first_address, first_address + view_count). What each argument is (its layout, how
+// the kernel accesses it, the rows it selects) is the program's, so the log does not copy it:
+// 32 bytes a record and 8 an argument.
 struct GmTaskAccess {
-  std::uint32_t task = 0;
-  std::uint32_t core = 0;
   TimeNs start_ns = 0;
   TimeNs end_ns = 0;
-  const KernelSpec* kernel = nullptr;
-  std::uint32_t first_view = 0;
-  std::uint32_t view_count = 0;
+  std::uint32_t task = 0;
+  std::uint32_t block = 0;
+  std::uint32_t first_address = 0;
+  std::uint16_t core = 0;
+  std::uint16_t view_count = 0;
 };
 
+// Records come in any order (a core may log a task when it is written to it, or when it ends)
+// and may describe kernels that end after the run did: the judge orders them, and takes the
+// run's end to ignore what happens after it.
 struct GmAccessLog {
-  std::vector<GmTaskAccess> tasks;  // in the order the kernels ended
-  std::vector<GmView> views;
-  std::vector<ProgramAccess> program;  // micro-program bursts and cache traffic, in the order logged
+  std::vector<GmTaskAccess> tasks;
+  std::vector<std::uint64_t> addresses;  // buffer addresses of the records' arguments
+  std::vector<ProgramAccess> program;    // micro-program bursts and cache traffic, in the order logged
 };
 
 class GlobalMemory {

@@ -88,15 +88,6 @@ struct ByteRange {
   return mismatched;
 }
 
-struct Event {
-  TimeNs time_ns = 0;
-  std::uint8_t write = 0;  // reads first at equal times
-  std::uint32_t sequence = 0;  // index in the events vector (below 2^31): the tie-break
-  std::uint32_t record = 0;  // index into the log's tasks
-  std::uint32_t view = 0;
-  std::int64_t row = -1;
-};
-
 std::string percent(std::int64_t part, std::int64_t whole) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.2f%%", whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole));
@@ -379,308 +370,410 @@ std::uint32_t DataReference::read_index(std::uint32_t task, std::uint32_t arg) c
   return index;
 }
 
-DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns) const {
-  // Every access of the run, in the order simulated time reached it: (time, reads before
-  // writes, then a fixed order). A core runs one task at a time, so the accesses of each core,
-  // taken task by task, are already in time order; the cores' sequences are then merged.
-  std::vector<std::vector<std::uint32_t>> by_core;
-  for (std::uint32_t record = 0; record < log.tasks.size(); ++record) {
-    const std::uint32_t core = log.tasks[record].core;
-    if (core >= by_core.size()) by_core.resize(core + 1);
-    by_core[core].push_back(record);
-  }
-  std::vector<Event> events;
-  events.reserve(log.views.size() * 2);
-  std::vector<std::pair<std::size_t, std::size_t>> runs_of_cores;  // [first, last) event of each core
-  std::vector<Event> task_events;
-  for (const std::vector<std::uint32_t>& records : by_core) {
-    const std::size_t first = events.size();
-    for (std::uint32_t record : records) {
-      const hwmodel::GmTaskAccess& task = log.tasks[record];
-      const hwmodel::KernelSpec& kernel = *task.kernel;
-      const TimeNs duration_ns = task.end_ns - task.start_ns;
-      task_events.clear();
-      for (std::uint32_t v = 0; v < task.view_count; ++v) {
-        const hwmodel::GmView& view = log.views[task.first_view + v];
-        const std::int64_t rows = row_count(*view.layout, view.rows);
-        if (hwmodel::reads(view.access)) {
-          const bool per_row = per_row_reads(kernel);
-          const bool sweep = kernel.reads == hwmodel::ReadTiming::sweep;
-          for (std::int64_t r = 0; r < (per_row ? rows : 1); ++r) {
-            const TimeNs at = sweep ? task.start_ns + r * duration_ns / rows : task.start_ns;
-            task_events.push_back(Event{at, 0, 0, record, v, per_row ? r : -1});
-          }
-        }
-        if (hwmodel::writes(view.access)) {
-          const bool per_row = per_row_writes(kernel);
-          const bool sweep = kernel.writes == hwmodel::WriteTiming::sweep;
-          for (std::int64_t r = 0; r < (per_row ? rows : 1); ++r) {
-            const TimeNs at = sweep ? task.start_ns + (r + 1) * duration_ns / rows : task.end_ns;
-            task_events.push_back(Event{at, 1, 0, record, v, per_row ? r : -1});
-          }
-        }
-      }
-      // Insertion sort: a task has a handful of accesses (a sweep's are nearly in order already).
-      for (std::size_t i = 1; i < task_events.size(); ++i) {
-        for (std::size_t k = i; k > 0; --k) {
-          const Event& x = task_events[k - 1];
-          const Event& y = task_events[k];
-          if (x.time_ns < y.time_ns || (x.time_ns == y.time_ns && x.write <= y.write)) break;
-          std::swap(task_events[k - 1], task_events[k]);
-        }
-      }
-      for (Event& event : task_events) {
-        PTOSIM_ASSERT(events.size() < (std::size_t{1} << 31), "more GM accesses than the data oracle can order");
-        event.sequence = static_cast<std::uint32_t>(events.size());
-        events.push_back(event);
-      }
+// A completed run's GM access log replayed against versioned GM, in the order simulated time
+// reached each access: what DataReference::judge does.
+//
+// The order: a core runs one task at a time, so its records, sorted by start, give its accesses
+// in time order once each record's accesses are sorted (time, reads before writes, argument
+// order). The cores' sequences are merged by (time, reads before writes, core), each taking its
+// next access only when its previous one went; micro-program accesses (time, reads before writes,
+// order logged) go first at equal keys. A record's accesses are expanded only when its core
+// reaches it, so nothing holds every access of the run.
+class LogReplay {
+ public:
+  LogReplay(const DataReference& reference, const hwmodel::GmAccessLog& log, TimeNs end_ns)
+      : ref_(reference), program_(reference.program_), log_(log), end_ns_(end_ns), task_tainted_(log.tasks.size(), false) {}
+
+  DataVerdict run() {
+    order_records();
+    sort_program_accesses();
+    for (std::uint32_t core = 0; core < streams_.size(); ++core) {
+      if (advance(core)) heads_.push(head_key(core));
     }
-    if (events.size() > first) runs_of_cores.emplace_back(first, events.size());
-  }
-  using Key = std::pair<TimeNs, std::uint32_t>;  // (time, write << 31 | sequence)
-  auto key_of = [&events](std::size_t index) {
-    const Event& event = events[index];
-    return Key{event.time_ns, (std::uint32_t{event.write} << 31) | event.sequence};
-  };
-  std::priority_queue<std::pair<Key, std::size_t>, std::vector<std::pair<Key, std::size_t>>, std::greater<>> heads;
-  for (std::size_t run = 0; run < runs_of_cores.size(); ++run) heads.emplace(key_of(runs_of_cores[run].first), run);
-  std::vector<std::uint32_t> order;  // event indices in time order
-  order.reserve(events.size());
-  while (!heads.empty()) {
-    const std::size_t run = heads.top().second;
-    heads.pop();
-    std::pair<std::size_t, std::size_t>& span = runs_of_cores[run];
-    order.push_back(static_cast<std::uint32_t>(span.first));
-    if (++span.first < span.second) heads.emplace(key_of(span.first), run);
+    std::size_t next_program = 0;
+    while (!heads_.empty() || next_program < program_order_.size()) {
+      bool take_program = heads_.empty();
+      if (!take_program && next_program < program_order_.size()) {
+        const HeadKey& head = heads_.top();
+        take_program = program_key(program_order_[next_program]) < std::pair<TimeNs, std::uint32_t>{head.time_ns, head.write};
+      }
+      if (take_program) {
+        const hwmodel::ProgramAccess& access = log_.program[program_order_[next_program++]];
+        if (access.time_ns > end_ns_) break;
+        process_program(access);
+        continue;
+      }
+      const std::uint32_t core = heads_.top().core;
+      heads_.pop();
+      Stream& stream = streams_[core];
+      const Event& event = stream.events[stream.next_event];
+      if (event.time_ns > end_ns_) break;
+      process_task_event(stream, event);
+      ++stream.next_event;
+      if (advance(core)) heads_.push(head_key(core));
+    }
+    judge_externals();
+    return std::move(verdict_);
   }
 
-  DataVerdict verdict;
-  hwmodel::VersionMap memory;
-  std::vector<bool> task_tainted(log.tasks.size(), false);
-  std::map<std::uint32_t, std::vector<bool>> rows_tainted;  // row data flow: record -> bad input rows
-  std::vector<ElementRange> runs;
-  std::vector<VersionPiece> observed;
-  std::vector<ByteRange> ranges;
-  std::string first_wrong;
-  // Micro-program accesses in time order (reads first at equal times), merged with the above.
-  std::vector<std::uint32_t> program_order(log.program.size());
-  for (std::uint32_t i = 0; i < program_order.size(); ++i) program_order[i] = i;
-  auto program_key = [&log](std::uint32_t i) {
-    return std::pair<TimeNs, std::uint32_t>{log.program[i].time_ns, hwmodel::is_read(log.program[i].kind) ? 0u : 1u};
+ private:
+  using ExpectedRead = DataReference::ExpectedRead;
+  // One access of a logged record: an argument (or one row of it) read or written.
+  struct Event {
+    TimeNs time_ns = 0;
+    std::uint32_t view = 0;
+    std::int32_t row = -1;  // -1: the whole argument
+    std::uint8_t write = 0;  // reads first at equal times
   };
-  std::stable_sort(program_order.begin(), program_order.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return program_key(a) < program_key(b); });
-  std::map<std::pair<std::uint32_t, std::uint64_t>, hwmodel::VersionMap> cache_lines;  // (core, line) -> contents
-  std::set<std::array<std::uint32_t, 3>> bad_reads;  // (task, block, read number) that saw a wrong version
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::vector<std::uint32_t>>> dependencies;
-  std::vector<VersionPiece> scratch;
-  std::vector<VersionPiece> expected_pieces;
-  // Out of line: it runs only for micro-programs, and inlined it would push the task-level
-  // comparisons out of the hot loop.
-  auto process_program = [&](const hwmodel::ProgramAccess& access) __attribute__((noinline)) {
-    const ProgramOp& op = program_.ops[task_ops_[access.task]];
-    const hwmodel::KernelSpec& kernel = kernels_.at(op.kernel);
+  // A core's records in time order and the accesses of the one it is at.
+  struct Stream {
+    std::uint32_t next_record = 0;  // position in order_
+    std::uint32_t end_record = 0;
+    std::uint32_t record = NO_INDEX;  // the record being replayed
+    std::vector<Event> events;
+    std::size_t next_event = 0;
+    std::vector<std::uint32_t> read_base;  // per argument of the record: its first read in the reference
+  };
+  struct HeadKey {
+    TimeNs time_ns = 0;
+    std::uint8_t write = 0;
+    std::uint32_t core = 0;
+    // The smallest key on top of the priority queue.
+    bool operator<(const HeadKey& other) const {
+      if (time_ns != other.time_ns) return time_ns > other.time_ns;
+      if (write != other.write) return write > other.write;
+      return core > other.core;
+    }
+  };
+
+  HeadKey head_key(std::uint32_t core) const {
+    const Stream& stream = streams_[core];
+    const Event& event = stream.events[stream.next_event];
+    return HeadKey{event.time_ns, event.write, core};
+  }
+
+  // Groups the records by core, each core's sorted by (start, end, position in the log).
+  void order_records() {
+    std::uint32_t cores = 0;
+    for (const hwmodel::GmTaskAccess& task : log_.tasks) cores = std::max<std::uint32_t>(cores, task.core + 1U);
+    std::vector<std::uint32_t> first(cores + 1, 0);
+    for (const hwmodel::GmTaskAccess& task : log_.tasks) ++first[task.core + 1U];
+    for (std::uint32_t core = 0; core < cores; ++core) first[core + 1] += first[core];
+    order_.resize(log_.tasks.size());
+    std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
+    for (std::uint32_t record = 0; record < log_.tasks.size(); ++record) order_[fill[log_.tasks[record].core]++] = record;
+    auto earlier = [this](std::uint32_t a, std::uint32_t b) {
+      const hwmodel::GmTaskAccess& x = log_.tasks[a];
+      const hwmodel::GmTaskAccess& y = log_.tasks[b];
+      if (x.start_ns != y.start_ns) return x.start_ns < y.start_ns;
+      if (x.end_ns != y.end_ns) return x.end_ns < y.end_ns;
+      return a < b;
+    };
+    streams_.resize(cores);
+    for (std::uint32_t core = 0; core < cores; ++core) {
+      const auto from = order_.begin() + first[core];
+      const auto to = order_.begin() + first[core + 1];
+      if (!std::is_sorted(from, to, earlier)) std::sort(from, to, earlier);
+      for (auto it = from; it != to && it + 1 != to; ++it) {
+        PTOSIM_ASSERT(log_.tasks[*(it + 1)].start_ns >= log_.tasks[*it].end_ns,
+                      "core " + std::to_string(core) + " logged two kernels that overlap in time");
+      }
+      streams_[core].next_record = first[core];
+      streams_[core].end_record = first[core + 1];
+    }
+  }
+
+  // Micro-program accesses in time order (reads first at equal times), in the order logged.
+  void sort_program_accesses() {
+    program_order_.resize(log_.program.size());
+    for (std::uint32_t i = 0; i < program_order_.size(); ++i) program_order_[i] = i;
+    std::stable_sort(program_order_.begin(), program_order_.end(),
+                     [this](std::uint32_t a, std::uint32_t b) { return program_key(a) < program_key(b); });
+  }
+  std::pair<TimeNs, std::uint32_t> program_key(std::uint32_t i) const {
+    return {log_.program[i].time_ns, hwmodel::is_read(log_.program[i].kind) ? 0U : 1U};
+  }
+
+  // Makes the core's next access current: false when the core has none left.
+  bool advance(std::uint32_t core) {
+    Stream& stream = streams_[core];
+    while (stream.next_event >= stream.events.size()) {
+      if (stream.next_record == stream.end_record) return false;
+      expand(stream, order_[stream.next_record++]);
+    }
+    return true;
+  }
+
+  // The accesses of one record, in time order: reads when the kernel starts (or row by row
+  // across its duration), writes when it ends (or row by row).
+  void expand(Stream& stream, std::uint32_t record) {
+    const hwmodel::GmTaskAccess& task = log_.tasks[record];
+    const ProgramOp& op = program_.ops[ref_.task_ops_[task.task]];
+    const hwmodel::KernelSpec& kernel = ref_.kernels_.at(op.kernel);
+    PTOSIM_ASSERT(task.view_count == op.args.size(), "a logged task has another number of arguments than its op");
+    stream.record = record;
+    stream.events.clear();
+    stream.next_event = 0;
+    stream.read_base.clear();
+    const TimeNs duration_ns = task.end_ns - task.start_ns;
+    std::uint32_t next_read = ref_.task_reads_[task.task];
+    for (std::uint32_t v = 0; v < op.args.size(); ++v) {
+      const ArgSpec& spec = op.args[v];
+      const hwmodel::GmAccess access = access_of(spec.kind);
+      const std::int64_t rows = row_count(layout_of(spec), rows_of(spec));
+      PTOSIM_ASSERT(rows < INT32_MAX, "more rows than the data oracle numbers");
+      stream.read_base.push_back(next_read);
+      if (hwmodel::reads(access)) {
+        const bool per_row = per_row_reads(kernel);
+        const bool sweep = kernel.reads == hwmodel::ReadTiming::sweep;
+        for (std::int64_t r = 0; r < (per_row ? rows : 1); ++r) {
+          const TimeNs at = sweep ? task.start_ns + r * duration_ns / rows : task.start_ns;
+          stream.events.push_back(Event{at, v, per_row ? static_cast<std::int32_t>(r) : -1, 0});
+        }
+        next_read += per_row ? static_cast<std::uint32_t>(rows) : 1;
+      }
+      if (hwmodel::writes(access)) {
+        const bool per_row = per_row_writes(kernel);
+        const bool sweep = kernel.writes == hwmodel::WriteTiming::sweep;
+        for (std::int64_t r = 0; r < (per_row ? rows : 1); ++r) {
+          const TimeNs at = sweep ? task.start_ns + (r + 1) * duration_ns / rows : task.end_ns;
+          stream.events.push_back(Event{at, v, per_row ? static_cast<std::int32_t>(r) : -1, 1});
+        }
+      }
+    }
+    PTOSIM_ASSERT(next_read == ref_.task_reads_[task.task + 1], "a logged task reads other arguments than the reference's");
+    // Stable: at equal keys the argument order stays (a sweep's accesses are nearly sorted).
+    std::stable_sort(stream.events.begin(), stream.events.end(), [](const Event& x, const Event& y) {
+      return x.time_ns < y.time_ns || (x.time_ns == y.time_ns && x.write < y.write);
+    });
+  }
+
+  const std::vector<std::int64_t>* rows_of(const ArgSpec& spec) const {
+    return spec.rows != NO_INDEX ? &program_.row_lists[spec.rows] : nullptr;
+  }
+
+  void process_task_event(const Stream& stream, const Event& event) {
+    const std::uint32_t record = stream.record;
+    const hwmodel::GmTaskAccess& task = log_.tasks[record];
+    const ProgramOp& op = program_.ops[ref_.task_ops_[task.task]];
+    const ArgSpec& spec = op.args[event.view];
+    const std::uint64_t address = log_.addresses[task.first_address + event.view];
+    const std::uint32_t element_bytes = hwmodel::dtype_bytes(layout_of(spec).dtype);
+    const bool row_flow = ref_.kernels_.at(op.kernel).data_flow == hwmodel::DataFlow::row;
+    if (event.write != 0) {
+      bool tainted = task_tainted_[record];
+      if (row_flow) {
+        auto bad = rows_tainted_.find(record);
+        tainted = bad != rows_tainted_.end() && bad->second[static_cast<std::size_t>(event.row)];
+      }
+      const Version version{task.task, static_cast<std::uint16_t>(event.view), tainted};
+      segment_runs(layout_of(spec), rows_of(spec), event.row, runs_);
+      for (const ElementRange& run : runs_) {
+        memory_.write(address + bytes_of(run.begin, element_bytes), address + bytes_of(run.end, element_bytes), version);
+      }
+      return;
+    }
+    const ExpectedRead& expected = ref_.reads_[stream.read_base[event.view] + static_cast<std::uint32_t>(event.row >= 0 ? event.row : 0)];
+    // A buffer the runtime allocated holds undefined contents until the program writes it: a
+    // read the reference sees before any write cannot be wrong, so GM need not be read.
+    const bool runtime_allocated = spec.kind == ArgKind::output || spec.source.external == NO_INDEX;
+    if (runtime_allocated && expected.single() && expected.first == hwmodel::UNWRITTEN) return;
+    segment_runs(layout_of(spec), rows_of(spec), event.row, runs_);
+    observed_.clear();
+    for (const ElementRange& run : runs_) {
+      memory_.read(address + bytes_of(run.begin, element_bytes), address + bytes_of(run.end, element_bytes), observed_);
+    }
+    for (VersionPiece& piece : observed_) {
+      piece.begin -= address;
+      piece.end -= address;
+    }
+    // One version over the whole read compares as one piece covering every byte.
+    const VersionPiece whole{0, UINT64_MAX, expected.version()};
+    const VersionPiece* first_piece = expected.single() ? &whole : ref_.pieces_of(expected);
+    const std::uint32_t piece_count = expected.single() ? 1 : expected.count & ~ExpectedRead::PIECES;
+    ranges_.clear();
+    if (compare(observed_, first_piece, piece_count, runtime_allocated, &ranges_) == 0) return;
+    ++verdict_.wrong_reads;
+    task_tainted_[record] = true;
+    if (row_flow) {
+      std::vector<bool>& bad = rows_tainted_[record];
+      bad.resize(static_cast<std::size_t>(row_count(layout_of(spec), rows_of(spec))), false);
+      bad[static_cast<std::size_t>(event.row)] = true;
+    }
+    if (first_wrong_.empty()) describe_first_wrong(task, event, element_bytes, first_piece, piece_count);
+  }
+
+  // Names what was seen and what the program means at the first mismatching byte.
+  void describe_first_wrong(const hwmodel::GmTaskAccess& task, const Event& event, std::uint32_t element_bytes,
+                            const VersionPiece* expected, std::uint32_t expected_count) {
+    Version seen;
+    Version meant;
+    for (const VersionPiece& piece : observed_) {
+      if (piece.begin <= ranges_[0].begin && ranges_[0].begin < piece.end) seen = piece.version;
+    }
+    for (std::uint32_t p = 0; p < expected_count; ++p) {
+      if (expected[p].begin <= ranges_[0].begin && ranges_[0].begin < expected[p].end) meant = expected[p].version;
+    }
+    auto describe = [this](const Version& version) -> std::string {
+      if (version.writer == hwmodel::UNWRITTEN) return "the contents before the program ran";
+      std::string text = "the write of task '" + program_.task_names[version.writer] + "' (ordinal " + std::to_string(version.writer) + ")";
+      return version.tainted ? "a wrong value from " + text : text;
+    };
+    const std::string& loops = program_.task_loops.size() > task.task ? program_.task_loops[task.task] : std::string();
+    first_wrong_ = "task '" + program_.task_names[task.task] + "' (ordinal " + std::to_string(task.task) +
+                   (loops.empty() ? "" : ", " + loops) + ") read " + tensor_name_of(program_, ref_.task_ops_, task.task, event.view) +
+                   " elements [" + std::to_string(ranges_[0].begin / element_bytes) + ", " +
+                   std::to_string(ranges_[0].end / element_bytes) + ") at t=" + std::to_string(event.time_ns) + " ns and saw " +
+                   describe(seen) + " where the sequential program sees " + describe(meant);
+  }
+
+  // Out of line: it runs only for micro-programs.
+  [[gnu::noinline]] void process_program(const hwmodel::ProgramAccess& access) {
     const std::uint64_t line = access.begin / hwmodel::CACHE_LINE_BYTES * hwmodel::CACHE_LINE_BYTES;
     switch (access.kind) {
       case hwmodel::ProgramAccessKind::load:
-      case hwmodel::ProgramAccessKind::cache_read: {
-        observed.clear();
-        auto image = cache_lines.find({access.core, line});
-        if (access.kind == hwmodel::ProgramAccessKind::cache_read && image != cache_lines.end()) {
-          image->second.read(access.begin, access.end, observed);
-        } else {
-          memory.read(access.begin, access.end, observed);
-        }
-        for (VersionPiece& piece : observed) {
-          piece.begin -= access.base;
-          piece.end -= access.base;
-        }
-        const ExpectedRead& expected = reads_[program_reads_.at({access.task, access.block, access.access, access.burst})];
-        const std::uint64_t lo = access.begin - access.base;
-        const std::uint64_t hi = access.end - access.base;
-        expected_pieces.clear();
-        const VersionPiece whole{0, UINT64_MAX, expected.version()};
-        const VersionPiece* first_piece = expected.single() ? &whole : pieces_of(expected);
-        const std::uint32_t piece_count = expected.single() ? 1 : expected.count & ~ExpectedRead::PIECES;
-        for (std::uint32_t p = 0; p < piece_count; ++p) {
-          VersionPiece piece = first_piece[p];
-          piece.begin = std::max(piece.begin, lo);
-          piece.end = std::min(piece.end, hi);
-          if (piece.begin < piece.end) expected_pieces.push_back(piece);
-        }
-        const ArgSpec& spec = op.args.at(access.arg);
-        const bool runtime_allocated = spec.kind == ArgKind::output || spec.source.external == NO_INDEX;
-        ranges.clear();
-        if (compare(observed, expected_pieces.data(), expected_pieces.size(), runtime_allocated, &ranges) == 0) return;
-        ++verdict.wrong_reads;
-        bad_reads.insert({access.task, access.block, access.access});
-        if (first_wrong.empty()) {
-          const std::uint32_t element_bytes = hwmodel::dtype_bytes(spec.layout.dtype);
-          first_wrong = "task '" + program_.task_names[access.task] + "' (ordinal " + std::to_string(access.task) + ") block " +
-                        std::to_string(access.block) + " read " + tensor_name_of(program_, task_ops_, access.task, access.arg) +
-                        " elements [" + std::to_string(ranges[0].begin / element_bytes) + ", " +
-                        std::to_string(ranges[0].end / element_bytes) + ") at t=" + std::to_string(access.time_ns) +
-                        " ns (" + (access.kind == hwmodel::ProgramAccessKind::load ? "MTE2 load" : "scalar load") +
-                        " of a micro-program) before the write the sequential program sees had reached it";
-        }
-        return;
-      }
+      case hwmodel::ProgramAccessKind::cache_read: program_read(access, line); return;
       case hwmodel::ProgramAccessKind::commit:
       case hwmodel::ProgramAccessKind::cache_write: {
-        auto deps = dependencies.find({op.kernel, access.block});
-        if (deps == dependencies.end()) {
-          deps = dependencies.emplace(std::pair{op.kernel, access.block},
-                                      hwmodel::store_dependencies(kernel.program->blocks.at(access.block))).first;
+        const ProgramOp& op = program_.ops[ref_.task_ops_[access.task]];
+        auto deps = dependencies_.find({op.kernel, access.block});
+        if (deps == dependencies_.end()) {
+          const hwmodel::KernelSpec& kernel = ref_.kernels_.at(op.kernel);
+          deps = dependencies_.emplace(std::pair{op.kernel, access.block}, hwmodel::store_dependencies(kernel.program->blocks.at(access.block))).first;
         }
         bool tainted = false;
-        for (std::uint32_t read : deps->second.at(access.access)) tainted = tainted || bad_reads.count({access.task, access.block, read}) != 0;
+        for (std::uint32_t read : deps->second.at(access.access)) tainted = tainted || bad_reads_.count({access.task, access.block, read}) != 0;
         const Version version{access.task, static_cast<std::uint16_t>(access.access), tainted};
         if (access.kind == hwmodel::ProgramAccessKind::commit) {
-          memory.write(access.begin, access.end, version);
+          memory_.write(access.begin, access.end, version);
         } else {
-          cache_lines[{access.core, line}].write(access.begin, access.end, version);
+          cache_lines_[{access.core, line}].write(access.begin, access.end, version);
         }
         return;
       }
       case hwmodel::ProgramAccessKind::cache_fill: {
         hwmodel::VersionMap image;
-        scratch.clear();
-        memory.read(access.begin, access.end, scratch);
-        for (const VersionPiece& piece : scratch) image.write(piece.begin, piece.end, piece.version);
-        cache_lines[{access.core, line}] = std::move(image);
+        scratch_.clear();
+        memory_.read(access.begin, access.end, scratch_);
+        for (const VersionPiece& piece : scratch_) image.write(piece.begin, piece.end, piece.version);
+        cache_lines_[{access.core, line}] = std::move(image);
         return;
       }
       case hwmodel::ProgramAccessKind::writeback: {
-        auto image = cache_lines.find({access.core, line});
-        if (image == cache_lines.end()) return;
-        scratch.clear();
-        image->second.read(access.begin, access.end, scratch);
-        for (const VersionPiece& piece : scratch) memory.write(piece.begin, piece.end, piece.version);
-        cache_lines.erase(image);
+        auto image = cache_lines_.find({access.core, line});
+        if (image == cache_lines_.end()) return;
+        scratch_.clear();
+        image->second.read(access.begin, access.end, scratch_);
+        for (const VersionPiece& piece : scratch_) memory_.write(piece.begin, piece.end, piece.version);
+        cache_lines_.erase(image);
         return;
       }
     }
-  };
-  std::size_t next_task_event = 0;
-  std::size_t next_program = 0;
-  while (next_task_event < order.size() || next_program < program_order.size()) {
-    bool take_program = next_task_event == order.size();
-    if (!take_program && next_program < program_order.size()) {
-      const Event& head = events[order[next_task_event]];
-      take_program = program_key(program_order[next_program]) < std::pair<TimeNs, std::uint32_t>{head.time_ns, head.write};
+  }
+
+  // A micro-program load or cache read, against the reference's read of the same burst.
+  void program_read(const hwmodel::ProgramAccess& access, std::uint64_t line) {
+    const ProgramOp& op = program_.ops[ref_.task_ops_[access.task]];
+    observed_.clear();
+    auto image = cache_lines_.find({access.core, line});
+    if (access.kind == hwmodel::ProgramAccessKind::cache_read && image != cache_lines_.end()) {
+      image->second.read(access.begin, access.end, observed_);
+    } else {
+      memory_.read(access.begin, access.end, observed_);
     }
-    if (take_program) {
-      const hwmodel::ProgramAccess& access = log.program[program_order[next_program++]];
-      if (access.time_ns > end_ns) break;
-      process_program(access);
-      continue;
+    for (VersionPiece& piece : observed_) {
+      piece.begin -= access.base;
+      piece.end -= access.base;
     }
-    const std::uint32_t index = order[next_task_event++];
-    const Event& event = events[index];
-    if (event.time_ns > end_ns) break;
-    const hwmodel::GmTaskAccess& task = log.tasks[event.record];
-    const hwmodel::GmView& view = log.views[task.first_view + event.view];
-    const ArgSpec& spec = program_.ops[task_ops_[task.task]].args[event.view];
-    const std::uint32_t element_bytes = hwmodel::dtype_bytes(view.layout->dtype);
-    segment_runs(*view.layout, view.rows, event.row, runs);
-    const bool row_flow = task.kernel->data_flow == hwmodel::DataFlow::row;
-    if (event.write != 0) {
-      bool tainted = task_tainted[event.record];
-      if (row_flow) {
-        auto bad = rows_tainted.find(event.record);
-        tainted = bad != rows_tainted.end() && bad->second[static_cast<std::size_t>(event.row)];
-      }
-      const Version version{task.task, static_cast<std::uint16_t>(event.view), tainted};
-      for (const ElementRange& run : runs) {
-        memory.write(view.buffer_address + bytes_of(run.begin, element_bytes),
-                     view.buffer_address + bytes_of(run.end, element_bytes), version);
-      }
-      continue;
-    }
-    observed.clear();
-    for (const ElementRange& run : runs) {
-      memory.read(view.buffer_address + bytes_of(run.begin, element_bytes),
-                  view.buffer_address + bytes_of(run.end, element_bytes), observed);
-    }
-    for (VersionPiece& piece : observed) {
-      piece.begin -= view.buffer_address;
-      piece.end -= view.buffer_address;
-    }
-    const ExpectedRead& expected = reads_[read_index(task.task, event.view) + static_cast<std::uint32_t>(event.row >= 0 ? event.row : 0)];
-    // One version over the whole read compares as one piece covering every byte.
+    const ExpectedRead& expected = ref_.reads_[ref_.program_reads_.at({access.task, access.block, access.access, access.burst})];
+    const std::uint64_t lo = access.begin - access.base;
+    const std::uint64_t hi = access.end - access.base;
+    expected_pieces_.clear();
     const VersionPiece whole{0, UINT64_MAX, expected.version()};
-    const VersionPiece* first_piece = expected.single() ? &whole : pieces_of(expected);
+    const VersionPiece* first_piece = expected.single() ? &whole : ref_.pieces_of(expected);
     const std::uint32_t piece_count = expected.single() ? 1 : expected.count & ~ExpectedRead::PIECES;
+    for (std::uint32_t p = 0; p < piece_count; ++p) {
+      VersionPiece piece = first_piece[p];
+      piece.begin = std::max(piece.begin, lo);
+      piece.end = std::min(piece.end, hi);
+      if (piece.begin < piece.end) expected_pieces_.push_back(piece);
+    }
+    const ArgSpec& spec = op.args.at(access.arg);
     const bool runtime_allocated = spec.kind == ArgKind::output || spec.source.external == NO_INDEX;
-    ranges.clear();
-    const std::uint64_t mismatched = compare(observed, first_piece, piece_count, runtime_allocated, &ranges);
-    if (mismatched == 0) continue;
-    ++verdict.wrong_reads;
-    task_tainted[event.record] = true;
-    if (row_flow) {
-      std::vector<bool>& bad = rows_tainted[event.record];
-      bad.resize(static_cast<std::size_t>(row_count(*view.layout, view.rows)), false);
-      bad[static_cast<std::size_t>(event.row)] = true;
-    }
-    if (first_wrong.empty()) {
-      // Name what was seen and what the program means at the first mismatching byte.
-      Version seen;
-      Version meant;
-      for (const VersionPiece& piece : observed) {
-        if (piece.begin <= ranges[0].begin && ranges[0].begin < piece.end) seen = piece.version;
-      }
-      for (std::uint32_t p = 0; p < piece_count; ++p) {
-        if (first_piece[p].begin <= ranges[0].begin && ranges[0].begin < first_piece[p].end) meant = first_piece[p].version;
-      }
-      auto describe = [this](const Version& version) -> std::string {
-        if (version.writer == hwmodel::UNWRITTEN) return "the contents before the program ran";
-        std::string text = "the write of task '" + program_.task_names[version.writer] + "' (ordinal " +
-                           std::to_string(version.writer) + ")";
-        return version.tainted ? "a wrong value from " + text : text;
-      };
-      const std::string& loops = program_.task_loops.size() > task.task ? program_.task_loops[task.task] : std::string();
-      first_wrong = "task '" + program_.task_names[task.task] + "' (ordinal " + std::to_string(task.task) +
-                    (loops.empty() ? "" : ", " + loops) + ") read " + tensor_name_of(program_, task_ops_, task.task, event.view) +
-                    " elements [" + std::to_string(ranges[0].begin / element_bytes) + ", " +
-                    std::to_string(ranges[0].end / element_bytes) + ") at t=" + std::to_string(event.time_ns) +
-                    " ns and saw " + describe(seen) + " where the sequential program sees " + describe(meant);
-    }
+    ranges_.clear();
+    if (compare(observed_, expected_pieces_.data(), expected_pieces_.size(), runtime_allocated, &ranges_) == 0) return;
+    ++verdict_.wrong_reads;
+    bad_reads_.insert({access.task, access.block, access.access});
+    if (!first_wrong_.empty()) return;
+    const std::uint32_t element_bytes = hwmodel::dtype_bytes(layout_of(spec).dtype);
+    first_wrong_ = "task '" + program_.task_names[access.task] + "' (ordinal " + std::to_string(access.task) + ") block " +
+                   std::to_string(access.block) + " read " + tensor_name_of(program_, ref_.task_ops_, access.task, access.arg) +
+                   " elements [" + std::to_string(ranges_[0].begin / element_bytes) + ", " +
+                   std::to_string(ranges_[0].end / element_bytes) + ") at t=" + std::to_string(access.time_ns) + " ns (" +
+                   (access.kind == hwmodel::ProgramAccessKind::load ? "MTE2 load" : "scalar load") +
+                   " of a micro-program) before the write the sequential program sees had reached it";
   }
 
   // The host reads every external tensor the program wrote.
-  std::string tensors;
-  for (const auto& [e, expected] : finals_) {
-    const ExternalTensor& external = program_.externals[e];
-    const std::uint32_t element_bytes = hwmodel::dtype_bytes(external.layout.dtype);
-    observed.clear();
-    memory.read(external.address, external.address + external.bytes, observed);
-    for (VersionPiece& piece : observed) {
-      piece.begin -= external.address;
-      piece.end -= external.address;
+  void judge_externals() {
+    std::string tensors;
+    for (const auto& [e, expected] : ref_.finals_) {
+      const ExternalTensor& external = program_.externals[e];
+      const std::uint32_t element_bytes = hwmodel::dtype_bytes(external.layout.dtype);
+      observed_.clear();
+      memory_.read(external.address, external.address + external.bytes, observed_);
+      for (VersionPiece& piece : observed_) {
+        piece.begin -= external.address;
+        piece.end -= external.address;
+      }
+      ranges_.clear();
+      const std::uint64_t mismatched = compare(observed_, expected.data(), expected.size(), false, &ranges_);
+      TensorMismatch mismatch;
+      mismatch.tensor = external.name;
+      mismatch.elements = external.layout.element_count();
+      mismatch.mismatched_elements = static_cast<std::int64_t>(mismatched / element_bytes);
+      for (const ByteRange& range : ranges_) {
+        mismatch.first_ranges.push_back(ElementRange{static_cast<std::int64_t>(range.begin / element_bytes),
+                                                     static_cast<std::int64_t>(range.end / element_bytes)});
+      }
+      tensors += (tensors.empty() ? "" : ", ") + external.name + " " +
+                 (mismatched == 0 ? std::string("correct") : percent(mismatch.mismatched_elements, mismatch.elements) + " wrong");
+      verdict_.wrong = verdict_.wrong || mismatched != 0;
+      verdict_.tensors.push_back(std::move(mismatch));
     }
-    ranges.clear();
-    const std::uint64_t mismatched = compare(observed, expected.data(), expected.size(), false, &ranges);
-    TensorMismatch mismatch;
-    mismatch.tensor = external.name;
-    mismatch.elements = external.layout.element_count();
-    mismatch.mismatched_elements = static_cast<std::int64_t>(mismatched / element_bytes);
-    for (const ByteRange& range : ranges) {
-      mismatch.first_ranges.push_back(ElementRange{static_cast<std::int64_t>(range.begin / element_bytes),
-                                                   static_cast<std::int64_t>(range.end / element_bytes)});
-    }
-    tensors += (tensors.empty() ? "" : ", ") + external.name + " " +
-               (mismatched == 0 ? std::string("correct") : percent(mismatch.mismatched_elements, mismatch.elements) + " wrong");
-    verdict.wrong = verdict.wrong || mismatched != 0;
-    verdict.tensors.push_back(std::move(mismatch));
+    verdict_.wrong = verdict_.wrong || verdict_.wrong_reads != 0;
+    if (!verdict_.wrong) return;
+    verdict_.summary = "wrong values: " +
+                       (first_wrong_.empty() ? std::string("every read saw the sequential program's data, but the final contents differ")
+                                             : first_wrong_) +
+                       (tensors.empty() ? "" : "; " + tensors);
   }
-  verdict.wrong = verdict.wrong || verdict.wrong_reads != 0;
-  if (verdict.wrong) {
-    verdict.summary = "wrong values: " +
-                      (first_wrong.empty() ? std::string("every read saw the sequential program's data, but the final contents differ")
-                                           : first_wrong) +
-                      (tensors.empty() ? "" : "; " + tensors);
-  }
-  return verdict;
+
+  const DataReference& ref_;
+  const Program& program_;
+  const hwmodel::GmAccessLog& log_;
+  const TimeNs end_ns_;
+  std::vector<std::uint32_t> order_;  // record indices, core by core, each core's in time order
+  std::vector<Stream> streams_;       // per core
+  std::priority_queue<HeadKey> heads_;  // the current access of every core with one left
+  std::vector<std::uint32_t> program_order_;
+  DataVerdict verdict_;
+  hwmodel::VersionMap memory_;
+  std::vector<bool> task_tainted_;                          // per record
+  std::map<std::uint32_t, std::vector<bool>> rows_tainted_;  // row data flow: record -> bad input rows
+  std::vector<ElementRange> runs_;
+  std::vector<VersionPiece> observed_;
+  std::vector<ByteRange> ranges_;
+  std::string first_wrong_;
+  std::map<std::pair<std::uint32_t, std::uint64_t>, hwmodel::VersionMap> cache_lines_;  // (core, line) -> contents
+  std::set<std::array<std::uint32_t, 3>> bad_reads_;  // (task, block, read number) that saw a wrong version
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::vector<std::uint32_t>>> dependencies_;
+  std::vector<VersionPiece> scratch_;
+  std::vector<VersionPiece> expected_pieces_;
+};
+
+DataVerdict DataReference::judge(const hwmodel::GmAccessLog& log, TimeNs end_ns) const {
+  return LogReplay(*this, log, end_ns).run();
 }
 
 }  // namespace ptosim::runtime

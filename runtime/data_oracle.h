@@ -87,8 +87,8 @@ class DataReference {
   };
 
  private:
-  struct Reading;
   friend class SequentialExecution;
+  friend class LogReplay;
   // Where the reads of argument `arg` of `task` start in reads_.
   std::uint32_t read_index(std::uint32_t task, std::uint32_t arg) const;
   // The pieces of a read with several versions.

@@ -131,7 +131,7 @@ TEST_CASE("unwritten bytes read as the contents before the program ran", "[gm]")
   CHECK(pieces[2].version.writer == UNWRITTEN);
 }
 
-TEST_CASE("a core's access log keeps every view with the kernel's start and end", "[gm]") {
+TEST_CASE("a core's access log keeps every argument's address with the kernel's start and end", "[gm]") {
   GlobalMemory memory;
   const TensorLayout layout = make_contiguous({4, 8}, DType::f32);
   KernelSpec kernel;
@@ -139,14 +139,21 @@ TEST_CASE("a core's access log keeps every view with the kernel's start and end"
   descriptor.task = 7;
   descriptor.kernel = &kernel;
   descriptor.views = {GmView{0x1000, &layout, GmAccess::read, nullptr}, GmView{0x2000, &layout, GmAccess::write, nullptr}};
+  descriptor.block = 2;
   memory.log_task(descriptor, 3, 100, 250);
+  descriptor.task = 8;
+  descriptor.views.pop_back();
+  memory.log_task(descriptor, 1, 50, 60);  // logged later, ran earlier: the log keeps any order
   const GmAccessLog& log = memory.log();
-  REQUIRE(log.tasks.size() == 1);
+  REQUIRE(log.tasks.size() == 2);
   CHECK(log.tasks[0].task == 7);
+  CHECK(log.tasks[0].block == 2);
   CHECK(log.tasks[0].core == 3);
   CHECK(log.tasks[0].start_ns == 100);
   CHECK(log.tasks[0].end_ns == 250);
   REQUIRE(log.tasks[0].view_count == 2);
-  CHECK(log.views[1].buffer_address == 0x2000);
-  CHECK(log.views[1].access == GmAccess::write);
+  CHECK(log.addresses[log.tasks[0].first_address + 1] == 0x2000);
+  CHECK(log.tasks[1].view_count == 1);
+  CHECK(log.addresses[log.tasks[1].first_address] == 0x1000);
+  CHECK(sizeof(GmTaskAccess) == 32);
 }
