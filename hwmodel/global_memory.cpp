@@ -8,56 +8,115 @@
 
 namespace ptosim::hwmodel {
 
+const VersionMap::Page* VersionMap::find_page(std::uint64_t page_number) const {
+  const std::uint64_t key = page_number + 1;
+  if (key == last_key_) return &pages_[last_page_];
+  const std::uint32_t found = page_index_.find(page_number);
+  if (found == simcore::KeyIndex::ABSENT) return nullptr;
+  last_key_ = key;
+  last_page_ = found;
+  return &pages_[found];
+}
+
+VersionMap::Page& VersionMap::page(std::uint64_t page_number) {
+  const std::uint64_t key = page_number + 1;
+  if (key != last_key_) {
+    last_page_ = page_index_.insert(page_number);
+    last_key_ = key;
+    if (last_page_ == pages_.size()) pages_.emplace_back();
+  }
+  return pages_[last_page_];
+}
+
+std::size_t VersionMap::segments() const {
+  std::size_t count = 0;
+  for (const Page& ranges : pages_) count += ranges.size();
+  return count;
+}
+
+void VersionMap::clear() {
+  pages_.clear();
+  page_index_.clear();
+  last_key_ = 0;
+}
+
 void VersionMap::write(std::uint64_t begin, std::uint64_t end, Version version) {
-  if (end <= begin) return;
-  using Range = RangeMap<std::uint64_t, Version>::Range;
-  auto cursor = ranges_.find(begin);  // the first range ending after `begin`
+  while (begin < end) {
+    const std::uint64_t page_number = begin >> PAGE_SHIFT;
+    const std::uint64_t page_end = (page_number + 1) << PAGE_SHIFT;
+    const std::uint64_t piece_end = end < page_end || page_end == 0 ? end : page_end;
+    write_in_page(page(page_number), begin, piece_end, version);
+    begin = piece_end;
+  }
+}
+
+void VersionMap::write_in_page(Page& ranges, std::uint64_t begin, std::uint64_t end, Version version) {
+  using Range = Page::Range;
+  auto cursor = ranges.find(begin);  // the first range ending after `begin`
   // A range starting before `begin` keeps its head, and its tail when it reaches beyond `end`.
-  if (ranges_.valid(cursor) && ranges_[cursor].begin < begin) {
-    Range& head = ranges_[cursor];
+  if (ranges.valid(cursor) && ranges[cursor].begin < begin) {
+    Range& head = ranges[cursor];
     if (head.payload == version && head.end >= end) return;  // already there
     if (head.end > end) {
       const Range tail{end, head.end, head.payload};
       head.end = begin;
-      cursor = ranges_.insert(ranges_.next(cursor), tail);
-      ranges_.insert(cursor, Range{begin, end, version});
+      cursor = ranges.insert(ranges.next(cursor), tail);
+      ranges.insert(cursor, Range{begin, end, version});
       return;
     }
     head.end = begin;
-    cursor = ranges_.next(cursor);
+    cursor = ranges.next(cursor);
   }
   // Merge with a left neighbour that ends here and holds the same version (row-by-row writes).
-  const bool merge_left = !ranges_.is_first(cursor) && ranges_[ranges_.previous(cursor)].end == begin &&
-                          ranges_[ranges_.previous(cursor)].payload == version;
+  const bool merge_left = !ranges.is_first(cursor) && ranges[ranges.previous(cursor)].end == begin &&
+                          ranges[ranges.previous(cursor)].payload == version;
   // The first range inside [begin, end) becomes the new one (no block moves when a write replaces
   // what was there); the others inside go; one reaching beyond `end` keeps its tail.
-  const bool reuse = !merge_left && ranges_.valid(cursor) && ranges_[cursor].begin < end && ranges_[cursor].end <= end;
+  const bool reuse = !merge_left && ranges.valid(cursor) && ranges[cursor].begin < end && ranges[cursor].end <= end;
   if (reuse) {
-    ranges_[cursor] = Range{begin, end, version};
-    cursor = ranges_.next(cursor);
+    ranges[cursor] = Range{begin, end, version};
+    cursor = ranges.next(cursor);
   }
-  while (ranges_.valid(cursor) && ranges_[cursor].begin < end && ranges_[cursor].end <= end) cursor = ranges_.erase(cursor);
-  if (ranges_.valid(cursor) && ranges_[cursor].begin < end) ranges_[cursor].begin = end;
+  while (ranges.valid(cursor) && ranges[cursor].begin < end && ranges[cursor].end <= end) cursor = ranges.erase(cursor);
+  if (ranges.valid(cursor) && ranges[cursor].begin < end) ranges[cursor].begin = end;
   if (reuse) return;
   if (merge_left) {
-    ranges_[ranges_.previous(cursor)].end = end;
+    ranges[ranges.previous(cursor)].end = end;
     return;
   }
-  ranges_.insert(cursor, Range{begin, end, version});
+  ranges.insert(cursor, Range{begin, end, version});
 }
 
 void VersionMap::read(std::uint64_t begin, std::uint64_t end, std::vector<VersionPiece>& out) const {
-  if (end <= begin) return;
-  std::uint64_t cursor_byte = begin;
-  for (auto cursor = ranges_.find(begin); ranges_.valid(cursor) && ranges_[cursor].begin < end; cursor = ranges_.next(cursor)) {
-    const auto& range = ranges_[cursor];
-    if (range.begin > cursor_byte) out.push_back(VersionPiece{cursor_byte, range.begin, Version{}});
-    const std::uint64_t piece_begin = range.begin > cursor_byte ? range.begin : cursor_byte;
-    const std::uint64_t piece_end = range.end < end ? range.end : end;
-    out.push_back(VersionPiece{piece_begin, piece_end, range.payload});
-    cursor_byte = piece_end;
+  // Pieces this call appends merge with one another, never with what the caller had appended.
+  const std::size_t first = out.size();
+  auto emit = [&out, first](std::uint64_t piece_begin, std::uint64_t piece_end, Version version) {
+    if (out.size() > first && out.back().end == piece_begin && out.back().version == version) {
+      out.back().end = piece_end;
+      return;
+    }
+    out.push_back(VersionPiece{piece_begin, piece_end, version});
+  };
+  while (begin < end) {
+    const std::uint64_t page_number = begin >> PAGE_SHIFT;
+    const std::uint64_t page_end = (page_number + 1) << PAGE_SHIFT;
+    const std::uint64_t piece_end = end < page_end || page_end == 0 ? end : page_end;
+    const Page* ranges = find_page(page_number);
+    std::uint64_t cursor_byte = begin;
+    if (ranges != nullptr) {
+      for (auto cursor = ranges->find(begin); ranges->valid(cursor) && (*ranges)[cursor].begin < piece_end;
+           cursor = ranges->next(cursor)) {
+        const auto& range = (*ranges)[cursor];
+        if (range.begin > cursor_byte) emit(cursor_byte, range.begin, Version{});
+        const std::uint64_t piece_begin = range.begin > cursor_byte ? range.begin : cursor_byte;
+        const std::uint64_t piece_stop = range.end < piece_end ? range.end : piece_end;
+        emit(piece_begin, piece_stop, range.payload);
+        cursor_byte = piece_stop;
+      }
+    }
+    if (cursor_byte < piece_end) emit(cursor_byte, piece_end, Version{});
+    begin = piece_end;
   }
-  if (cursor_byte < end) out.push_back(VersionPiece{cursor_byte, end, Version{}});
 }
 
 void GlobalMemory::log_task(const TaskDescriptor& descriptor, std::uint32_t core, TimeNs start_ns, TimeNs end_ns) {

@@ -20,6 +20,7 @@
 #include "hwmodel/micro_program.h"
 #include "hwmodel/range_map.h"
 #include "hwmodel/task_descriptor.h"
+#include "simcore/key_index.h"
 #include "simcore/sim_time.h"
 
 #include <cstdint>
@@ -47,17 +48,34 @@ struct VersionPiece {
 
 // Versions of a byte address space: disjoint ranges, anything not covered is UNWRITTEN. How the
 // bytes are cut into pieces is not part of the answer: a write merges with a left neighbour of the
-// same version, and callers compare pieces byte by byte.
+// same version, ranges are cut at page boundaries, and callers compare pieces byte by byte.
+//
+// The space is cut into pages of PAGE_BYTES, found through a hash table, each page a RangeMap of
+// its own: the judge's GM holds every live version of a run (a ring heap wrapping many times
+// leaves tens of thousands of ranges), and a lookup then searches one page of a few ranges.
 class VersionMap {
  public:
+  static constexpr int PAGE_SHIFT = 16;
+  static constexpr std::uint64_t PAGE_BYTES = std::uint64_t{1} << PAGE_SHIFT;
+
   void write(std::uint64_t begin, std::uint64_t end, Version version);
-  // Appends the pieces of [begin, end) in address order, gaps as UNWRITTEN.
+  // Appends the pieces of [begin, end) in address order, gaps as UNWRITTEN (a piece that
+  // continues the last one appended with the same version extends it).
   void read(std::uint64_t begin, std::uint64_t end, std::vector<VersionPiece>& out) const;
-  std::size_t segments() const { return ranges_.size(); }
-  void clear() { ranges_.clear(); }
+  std::size_t segments() const;
+  void clear();
 
  private:
-  RangeMap<std::uint64_t, Version> ranges_;
+  using Page = RangeMap<std::uint64_t, Version>;
+  // The page holding byte page_number << PAGE_SHIFT, or null.
+  const Page* find_page(std::uint64_t page_number) const;
+  Page& page(std::uint64_t page_number);
+  void write_in_page(Page& ranges, std::uint64_t begin, std::uint64_t end, Version version);
+
+  std::vector<Page> pages_;
+  simcore::KeyIndex page_index_;         // page number -> its page in pages_
+  mutable std::uint64_t last_key_ = 0;   // the last page found (page number + 1), 0: none
+  mutable std::uint32_t last_page_ = 0;
 };
 
 // How a kernel spreads its accesses over its duration (declared per kernel in the scenario).

@@ -35,7 +35,13 @@ class RangeMap {
 
   bool empty() const { return blocks_.empty(); }
   std::size_t size() const { return size_; }
+  // Empties the map; the storage of its first block is kept for the next insert (a map that is
+  // cleared and refilled allocates nothing).
   void clear() {
+    if (!blocks_.empty()) {
+      spare_ = std::move(blocks_.front());
+      spare_.clear();
+    }
     blocks_.clear();
     size_ = 0;
   }
@@ -90,7 +96,9 @@ class RangeMap {
   Cursor insert(Cursor before, const Range& range) {
     PTOSIM_ASSERT(range.begin < range.end, "RangeMap: an empty range");
     if (blocks_.empty()) {
-      blocks_.emplace_back(1, range);
+      blocks_.push_back(std::move(spare_));
+      blocks_.back().assign(1, range);
+      spare_ = std::vector<Range>();
       size_ = 1;
       return Cursor{0, 0};
     }
@@ -127,6 +135,7 @@ class RangeMap {
   Cursor end_cursor() const { return Cursor{static_cast<std::uint32_t>(blocks_.size()), 0}; }
 
   std::vector<std::vector<Range>> blocks_;  // none empty, in order
+  std::vector<Range> spare_;                // storage for the first block of an empty map
   std::size_t size_ = 0;
 };
 

@@ -2,6 +2,7 @@
 #include "hwmodel/ai_core.h"
 #include "hwmodel/global_memory.h"
 #include "simcore/decision_source.h"
+#include "simcore/key_index.h"
 
 #include <catch2/catch.hpp>
 
@@ -81,6 +82,35 @@ TEST_CASE("the version map agrees with a byte-by-byte model when its ranges fill
   }
 }
 
+TEST_CASE("the version map agrees with a byte-by-byte model across page boundaries", "[gm]") {
+  // A window around two page boundaries, writes and reads of every length, merged pieces.
+  ptosim::simcore::StreamGenerator rng(8, "gm.version_map.pages");
+  const std::uint64_t base = 5 * VersionMap::PAGE_BYTES - 700;
+  const std::uint64_t size = VersionMap::PAGE_BYTES + 1400;
+  VersionMap map;
+  std::vector<Version> bytes(size);
+  for (int op = 0; op < 400; ++op) {
+    const std::uint64_t begin = rng.next_in(0, size - 1);
+    const std::uint64_t end = rng.next_in(0, 3) == 0 ? rng.next_in(begin, size) : std::min(size, begin + rng.next_in(1, 900));
+    const Version version{static_cast<std::uint32_t>(rng.next_in(0, 5)), 0, false};
+    map.write(base + begin, base + end, version);
+    for (std::uint64_t b = begin; b < end; ++b) bytes[b] = version;
+    const std::uint64_t lo = rng.next_in(0, size - 1);
+    const std::uint64_t hi = rng.next_in(lo, size);
+    std::vector<VersionPiece> pieces{VersionPiece{0, base + lo, Version{}}};  // read() appends after what is there
+    map.read(base + lo, base + hi, pieces);
+    std::uint64_t cursor = lo;
+    for (std::size_t p = 1; p < pieces.size(); ++p) {
+      REQUIRE(pieces[p].begin == base + cursor);
+      REQUIRE(pieces[p].end > pieces[p].begin);
+      if (p > 1) REQUIRE_FALSE(pieces[p].version == pieces[p - 1].version);  // equal neighbours are merged
+      for (std::uint64_t b = pieces[p].begin - base; b < pieces[p].end - base; ++b) REQUIRE(bytes[b] == pieces[p].version);
+      cursor = pieces[p].end - base;
+    }
+    REQUIRE(cursor == hi);
+  }
+}
+
 TEST_CASE("a range map inserts, finds and erases like an ordered map", "[gm]") {
   // Ranges [2k, 2k+1) for random k, inserted and erased at random, against std::map.
   ptosim::simcore::StreamGenerator rng(7, "gm.range_map");
@@ -156,4 +186,21 @@ TEST_CASE("a core's access log keeps every argument's address with the kernel's 
   CHECK(log.tasks[1].view_count == 1);
   CHECK(log.addresses[log.tasks[1].first_address] == 0x1000);
   CHECK(sizeof(GmTaskAccess) == 32);
+}
+
+TEST_CASE("a key index numbers keys in the order they come and finds them again", "[gm]") {
+  ptosim::simcore::KeyIndex index;
+  std::map<std::uint64_t, std::uint32_t> model;
+  ptosim::simcore::StreamGenerator rng(9, "gm.key_index");
+  for (int op = 0; op < 20000; ++op) {
+    // Keys that collide in their low bits, as page numbers and buffer keys do.
+    const std::uint64_t key = rng.next_in(0, 4000) << 20 | (op % 3 == 0 ? 1ULL << 63 : 0);
+    const std::uint32_t expected = model.count(key) != 0 ? model[key] : static_cast<std::uint32_t>(model.size());
+    REQUIRE(index.insert(key) == expected);
+    model.emplace(key, expected);
+    REQUIRE(index.find(key) == expected);
+    REQUIRE(index.find(key + 1) == (model.count(key + 1) != 0 ? model[key + 1] : ptosim::simcore::KeyIndex::ABSENT));
+  }
+  CHECK(index.size() == model.size());
+  for (const auto& [key, value] : model) REQUIRE(index.find(key) == value);
 }
