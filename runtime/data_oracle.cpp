@@ -49,6 +49,22 @@ void segment_runs(const TensorLayout& layout, const std::vector<std::int64_t>* r
   hwmodel::normalize_ranges(out);
 }
 
+// The common case of segment_runs without building a list: a contiguous view read whole, or one
+// row of it. False when the access is not one run (or is empty).
+bool one_run(const TensorLayout& layout, const std::vector<std::int64_t>* rows, std::int64_t row, ElementRange& out) {
+  if (!layout.is_contiguous()) return false;
+  if (row < 0) {
+    if (rows != nullptr) return false;
+    out = ElementRange{layout.start_offset, layout.start_offset + layout.element_count()};
+    return out.end > out.begin;
+  }
+  const std::int64_t index = rows != nullptr ? (*rows)[static_cast<std::size_t>(row)] : row;
+  const std::int64_t row_elements = layout.element_count() / layout.shapes[0];  // a row exists: shapes[0] > 0
+  out.begin = layout.start_offset + index * layout.strides[0];
+  out.end = out.begin + row_elements;
+  return row_elements > 0;
+}
+
 std::uint64_t bytes_of(std::int64_t elements, std::uint32_t element_bytes) {
   return static_cast<std::uint64_t>(elements) * element_bytes;
 }
@@ -215,6 +231,21 @@ class SequentialExecution {
     }
   }
 
+  // A read of one run of a buffer in one piece that saw nothing written or one version: keeps it
+  // and returns true; else false (the caller reads the pieces).
+  bool read_one_version(std::uint32_t buffer, std::uint64_t begin, std::uint64_t end) {
+    const BufferState& state = buffers_[buffer];
+    if (state.spilled != NO_INDEX) return false;
+    Version version;
+    if (state.begin < state.end && begin < state.end && state.begin < end) {
+      if (begin < state.begin || state.end < end) return false;  // partly written
+      version = state.version;
+    }
+    PTOSIM_ASSERT(ref_.reads_.size() < NO_INDEX, "more reads than the reference can number");
+    ref_.reads_.push_back(DataReference::ExpectedRead{version.writer, version.write});
+    return true;
+  }
+
   // Keeps what one read saw: its version when it saw one, else its pieces.
   void record_read(const std::vector<VersionPiece>& pieces) {
     bool single = true;
@@ -252,17 +283,27 @@ class SequentialExecution {
         if (writing) {
           // Every row gets the same version: the whole element set at once.
           if (spec.source.external != NO_INDEX) external_written[spec.source.external] = true;
-          segment_runs(layout, rows, -1, runs_);
           const Version version{task, static_cast<std::uint16_t>(arg), false};
-          for (const ElementRange& run : runs_) write(buffer, bytes_of(run.begin, element_bytes), bytes_of(run.end, element_bytes), version);
+          ElementRange run;
+          if (one_run(layout, rows, -1, run)) {
+            write(buffer, bytes_of(run.begin, element_bytes), bytes_of(run.end, element_bytes), version);
+            continue;
+          }
+          segment_runs(layout, rows, -1, runs_);
+          for (const ElementRange& piece : runs_) write(buffer, bytes_of(piece.begin, element_bytes), bytes_of(piece.end, element_bytes), version);
           continue;
         }
         const bool per_row = per_row_reads(kernel);
         const std::int64_t segments = per_row ? row_count(layout, rows) : 1;
         for (std::int64_t segment = 0; segment < segments; ++segment) {
+          ElementRange run;
+          if (one_run(layout, rows, per_row ? segment : -1, run) &&
+              read_one_version(buffer, bytes_of(run.begin, element_bytes), bytes_of(run.end, element_bytes))) {
+            continue;
+          }
           segment_runs(layout, rows, per_row ? segment : -1, runs_);
           pieces_.clear();
-          for (const ElementRange& run : runs_) read(buffer, bytes_of(run.begin, element_bytes), bytes_of(run.end, element_bytes), pieces_);
+          for (const ElementRange& piece : runs_) read(buffer, bytes_of(piece.begin, element_bytes), bytes_of(piece.end, element_bytes), pieces_);
           record_read(pieces_);
         }
       }
@@ -405,12 +446,7 @@ class LogReplay {
       }
       const std::uint32_t core = heads_.top().core;
       heads_.pop();
-      Stream& stream = streams_[core];
-      const Event& event = stream.events[stream.next_event];
-      if (event.time_ns > end_ns_) break;
-      process_task_event(stream, event);
-      ++stream.next_event;
-      if (advance(core)) heads_.push(head_key(core));
+      if (!replay_core(core, next_program)) break;
     }
     judge_externals();
     return std::move(verdict_);
@@ -425,6 +461,16 @@ class LogReplay {
     std::int32_t row = -1;  // -1: the whole argument
     std::uint8_t write = 0;  // reads first at equal times
   };
+  // What the accesses to one argument of a record share.
+  struct ViewInfo {
+    std::uint64_t address = 0;     // the buffer's GM address
+    std::uint64_t whole_begin = 0;  // GM bytes of the whole argument when it is one run
+    std::uint64_t whole_end = 0;
+    std::uint32_t read_base = 0;   // its first read in the reference
+    std::uint32_t element_bytes = 0;
+    bool one_run = false;           // a contiguous view without selected rows
+    bool runtime_allocated = false;  // undefined contents until the program writes it
+  };
   // A core's records in time order and the accesses of the one it is at.
   struct Stream {
     std::uint32_t next_record = 0;  // position in order_
@@ -432,7 +478,7 @@ class LogReplay {
     std::uint32_t record = NO_INDEX;  // the record being replayed
     std::vector<Event> events;
     std::size_t next_event = 0;
-    std::vector<std::uint32_t> read_base;  // per argument of the record: its first read in the reference
+    std::vector<ViewInfo> views;  // per argument of the record
   };
   struct HeadKey {
     TimeNs time_ns = 0;
@@ -494,6 +540,27 @@ class LogReplay {
     return {log_.program[i].time_ns, hwmodel::is_read(log_.program[i].kind) ? 0U : 1U};
   }
 
+  // Replays the core's accesses while its next one comes before every other core's and every
+  // micro-program access (no queue operation for a task's accesses at one instant); false when
+  // the run's end is reached.
+  bool replay_core(std::uint32_t core, std::size_t next_program) {
+    Stream& stream = streams_[core];
+    while (true) {
+      const Event& event = stream.events[stream.next_event];
+      if (event.time_ns > end_ns_) return false;
+      process_task_event(stream, event);
+      ++stream.next_event;
+      if (!advance(core)) return true;
+      const HeadKey next = head_key(core);
+      const bool before_cores = heads_.empty() || heads_.top() < next;
+      const bool before_program = next_program == program_order_.size() ||
+                                  std::pair<TimeNs, std::uint32_t>{next.time_ns, next.write} <= program_key(program_order_[next_program]);
+      if (before_cores && before_program) continue;
+      heads_.push(next);
+      return true;
+    }
+  }
+
   // Makes the core's next access current: false when the core has none left.
   bool advance(std::uint32_t core) {
     Stream& stream = streams_[core];
@@ -514,93 +581,139 @@ class LogReplay {
     stream.record = record;
     stream.events.clear();
     stream.next_event = 0;
-    stream.read_base.clear();
+    stream.views.resize(op.args.size());
     const TimeNs duration_ns = task.end_ns - task.start_ns;
+    const bool per_row_read = per_row_reads(kernel);
+    const bool per_row_write = per_row_writes(kernel);
     std::uint32_t next_read = ref_.task_reads_[task.task];
     for (std::uint32_t v = 0; v < op.args.size(); ++v) {
       const ArgSpec& spec = op.args[v];
+      const TensorLayout& layout = layout_of(spec);
       const hwmodel::GmAccess access = access_of(spec.kind);
-      const std::int64_t rows = row_count(layout_of(spec), rows_of(spec));
+      ViewInfo& view = stream.views[v];
+      view.address = log_.addresses[task.first_address + v];
+      view.element_bytes = hwmodel::dtype_bytes(layout.dtype);
+      view.read_base = next_read;
+      view.runtime_allocated = spec.kind == ArgKind::output || spec.source.external == NO_INDEX;
+      view.one_run = spec.rows == NO_INDEX && layout.is_contiguous();
+      if (view.one_run) {
+        view.whole_begin = view.address + bytes_of(layout.start_offset, view.element_bytes);
+        view.whole_end = view.whole_begin + bytes_of(layout.element_count(), view.element_bytes);
+      }
+      const bool row_by_row = (hwmodel::reads(access) && per_row_read) || (hwmodel::writes(access) && per_row_write);
+      const std::int64_t rows = row_by_row ? row_count(layout, rows_of(spec)) : 1;
       PTOSIM_ASSERT(rows < INT32_MAX, "more rows than the data oracle numbers");
-      stream.read_base.push_back(next_read);
       if (hwmodel::reads(access)) {
-        const bool per_row = per_row_reads(kernel);
         const bool sweep = kernel.reads == hwmodel::ReadTiming::sweep;
-        for (std::int64_t r = 0; r < (per_row ? rows : 1); ++r) {
+        for (std::int64_t r = 0; r < (per_row_read ? rows : 1); ++r) {
           const TimeNs at = sweep ? task.start_ns + r * duration_ns / rows : task.start_ns;
-          stream.events.push_back(Event{at, v, per_row ? static_cast<std::int32_t>(r) : -1, 0});
+          stream.events.push_back(Event{at, v, per_row_read ? static_cast<std::int32_t>(r) : -1, 0});
         }
-        next_read += per_row ? static_cast<std::uint32_t>(rows) : 1;
+        next_read += per_row_read ? static_cast<std::uint32_t>(rows) : 1;
       }
       if (hwmodel::writes(access)) {
-        const bool per_row = per_row_writes(kernel);
         const bool sweep = kernel.writes == hwmodel::WriteTiming::sweep;
-        for (std::int64_t r = 0; r < (per_row ? rows : 1); ++r) {
+        for (std::int64_t r = 0; r < (per_row_write ? rows : 1); ++r) {
           const TimeNs at = sweep ? task.start_ns + (r + 1) * duration_ns / rows : task.end_ns;
-          stream.events.push_back(Event{at, v, per_row ? static_cast<std::int32_t>(r) : -1, 1});
+          stream.events.push_back(Event{at, v, per_row_write ? static_cast<std::int32_t>(r) : -1, 1});
         }
       }
     }
     PTOSIM_ASSERT(next_read == ref_.task_reads_[task.task + 1], "a logged task reads other arguments than the reference's");
-    // Stable: at equal keys the argument order stays (a sweep's accesses are nearly sorted).
-    std::stable_sort(stream.events.begin(), stream.events.end(), [](const Event& x, const Event& y) {
+    sort_events(stream.events);
+  }
+
+  // Stable by (time, reads before writes): at equal keys the argument order stays. A task's
+  // accesses are few and nearly sorted (reads at the start, writes at the end, sweeps in order).
+  static void sort_events(std::vector<Event>& events) {
+    auto before = [](const Event& x, const Event& y) {
       return x.time_ns < y.time_ns || (x.time_ns == y.time_ns && x.write < y.write);
-    });
+    };
+    if (events.size() > 64) {
+      std::stable_sort(events.begin(), events.end(), before);
+      return;
+    }
+    for (std::size_t i = 1; i < events.size(); ++i) {
+      const Event moving = events[i];
+      std::size_t k = i;
+      for (; k > 0 && before(moving, events[k - 1]); --k) events[k] = events[k - 1];
+      events[k] = moving;
+    }
   }
 
   const std::vector<std::int64_t>* rows_of(const ArgSpec& spec) const {
     return spec.rows != NO_INDEX ? &program_.row_lists[spec.rows] : nullptr;
   }
 
+  // The GM byte ranges of one access, appended to runs_ as element runs from the buffer base
+  // (one_run: the whole argument's bytes are in the ViewInfo instead).
+  void access_runs(const ArgSpec& spec, const Event& event) { segment_runs(layout_of(spec), rows_of(spec), event.row, runs_); }
+
   void process_task_event(const Stream& stream, const Event& event) {
     const std::uint32_t record = stream.record;
     const hwmodel::GmTaskAccess& task = log_.tasks[record];
-    const ProgramOp& op = program_.ops[ref_.task_ops_[task.task]];
-    const ArgSpec& spec = op.args[event.view];
-    const std::uint64_t address = log_.addresses[task.first_address + event.view];
-    const std::uint32_t element_bytes = hwmodel::dtype_bytes(layout_of(spec).dtype);
-    const bool row_flow = ref_.kernels_.at(op.kernel).data_flow == hwmodel::DataFlow::row;
+    const ViewInfo& view = stream.views[event.view];
+    const bool one_run = view.one_run && event.row < 0;
     if (event.write != 0) {
+      const ProgramOp& op = program_.ops[ref_.task_ops_[task.task]];
       bool tainted = task_tainted_[record];
-      if (row_flow) {
+      if (ref_.kernels_[op.kernel].data_flow == hwmodel::DataFlow::row) {
         auto bad = rows_tainted_.find(record);
         tainted = bad != rows_tainted_.end() && bad->second[static_cast<std::size_t>(event.row)];
       }
       const Version version{task.task, static_cast<std::uint16_t>(event.view), tainted};
-      segment_runs(layout_of(spec), rows_of(spec), event.row, runs_);
+      if (one_run) {
+        memory_.write(view.whole_begin, view.whole_end, version);
+        return;
+      }
+      access_runs(op.args[event.view], event);
       for (const ElementRange& run : runs_) {
-        memory_.write(address + bytes_of(run.begin, element_bytes), address + bytes_of(run.end, element_bytes), version);
+        memory_.write(view.address + bytes_of(run.begin, view.element_bytes), view.address + bytes_of(run.end, view.element_bytes), version);
       }
       return;
     }
-    const ExpectedRead& expected = ref_.reads_[stream.read_base[event.view] + static_cast<std::uint32_t>(event.row >= 0 ? event.row : 0)];
+    const ExpectedRead& expected = ref_.reads_[view.read_base + static_cast<std::uint32_t>(event.row >= 0 ? event.row : 0)];
     // A buffer the runtime allocated holds undefined contents until the program writes it: a
     // read the reference sees before any write cannot be wrong, so GM need not be read.
-    const bool runtime_allocated = spec.kind == ArgKind::output || spec.source.external == NO_INDEX;
-    if (runtime_allocated && expected.single() && expected.first == hwmodel::UNWRITTEN) return;
-    segment_runs(layout_of(spec), rows_of(spec), event.row, runs_);
+    if (view.runtime_allocated && expected.single() && expected.first == hwmodel::UNWRITTEN) return;
     observed_.clear();
-    for (const ElementRange& run : runs_) {
-      memory_.read(address + bytes_of(run.begin, element_bytes), address + bytes_of(run.end, element_bytes), observed_);
+    if (one_run) {
+      memory_.read(view.whole_begin, view.whole_end, observed_);
+    } else {
+      access_runs(program_.ops[ref_.task_ops_[task.task]].args[event.view], event);
+      for (const ElementRange& run : runs_) {
+        memory_.read(view.address + bytes_of(run.begin, view.element_bytes), view.address + bytes_of(run.end, view.element_bytes), observed_);
+      }
     }
+    // The common case: one version seen where the reference saw it.
+    if (expected.single() && observed_.size() == 1 && observed_[0].version == expected.version()) return;
     for (VersionPiece& piece : observed_) {
-      piece.begin -= address;
-      piece.end -= address;
+      piece.begin -= view.address;
+      piece.end -= view.address;
     }
     // One version over the whole read compares as one piece covering every byte.
     const VersionPiece whole{0, UINT64_MAX, expected.version()};
     const VersionPiece* first_piece = expected.single() ? &whole : ref_.pieces_of(expected);
     const std::uint32_t piece_count = expected.single() ? 1 : expected.count & ~ExpectedRead::PIECES;
     ranges_.clear();
-    if (compare(observed_, first_piece, piece_count, runtime_allocated, &ranges_) == 0) return;
+    if (compare(observed_, first_piece, piece_count, view.runtime_allocated, &ranges_) == 0) return;
+    mismatch(stream, event, first_piece, piece_count);
+  }
+
+  // A read that saw another version than the reference's: count it, taint what the task writes.
+  void mismatch(const Stream& stream, const Event& event, const VersionPiece* expected, std::uint32_t expected_count) {
+    const std::uint32_t record = stream.record;
+    const hwmodel::GmTaskAccess& task = log_.tasks[record];
+    const ProgramOp& op = program_.ops[ref_.task_ops_[task.task]];
     ++verdict_.wrong_reads;
     task_tainted_[record] = true;
-    if (row_flow) {
+    if (ref_.kernels_[op.kernel].data_flow == hwmodel::DataFlow::row) {
+      const ArgSpec& spec = op.args[event.view];
       std::vector<bool>& bad = rows_tainted_[record];
       bad.resize(static_cast<std::size_t>(row_count(layout_of(spec), rows_of(spec))), false);
       bad[static_cast<std::size_t>(event.row)] = true;
     }
-    if (first_wrong_.empty()) describe_first_wrong(task, event, element_bytes, first_piece, piece_count);
+    if (first_wrong_.empty()) describe_first_wrong(task, event, stream.views[event.view].element_bytes, expected, expected_count);
   }
 
   // Names what was seen and what the program means at the first mismatching byte.
