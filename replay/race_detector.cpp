@@ -60,15 +60,6 @@ struct ReaderNode {
 };
 using ShadowMap = hwmodel::RangeMap<std::int64_t, Shadow>;
 
-// Makes `at` a range boundary.
-void split(ShadowMap& map, std::int64_t at) {
-  const auto cursor = map.find(at);
-  if (!map.valid(cursor) || map[cursor].begin >= at) return;
-  const ShadowMap::Range tail{at, map[cursor].end, map[cursor].payload};
-  map[cursor].end = at;
-  map.insert(map.next(cursor), tail);
-}
-
 enum class Hazard : std::uint8_t { raw, war, waw };
 const char* to_string(Hazard hazard) {
   switch (hazard) {
@@ -86,11 +77,15 @@ struct RacePair {
   ElementRange elements;  // first range where they meet
 };
 
-// The tasks that touch a buffer: a buffer touched by one task cannot race, and its shadow goes
-// after its last task.
+// The tasks that touch a buffer. Its accesses can race only when some task writes it and two of
+// the tasks touching it are unordered; when each task touching it has a direct edge from the one
+// before (a producer and its consumer, an INOUT accumulator's chain), all are ordered. Its shadow
+// goes after its last task.
 struct Touch {
-  std::uint32_t first = NO_INDEX;
   std::uint32_t last = NO_INDEX;
+  bool written = false;
+  bool chained = true;  // every task touching it has an edge from the previous one
+  bool may_race() const { return written && !chained; }
 };
 
 class Detector {
@@ -114,7 +109,7 @@ class Detector {
           const GmAccess access = runtime::access_of(spec.kind);
           const bool writing = pass == 1;
           if (writing ? !hwmodel::writes(access) : !hwmodel::reads(access)) continue;
-          if (touch_[buffer].first == touch_[buffer].last) continue;  // no other task touches it
+          if (!touch_[buffer].may_race()) continue;
           element_set(spec, runs);
           const Access id{task, static_cast<std::uint16_t>(arg), pass};
           ShadowMap& map = shadow_of(buffer);
@@ -171,10 +166,18 @@ class Detector {
       for (const ArgSpec& spec : op.args) {
         Touch& touch = touch_[buffer_of(task, spec, output_index)];
         output_index += spec.kind == ArgKind::output ? 1 : 0;
-        if (touch.first == NO_INDEX) touch.first = task;
+        if (touch.last != NO_INDEX && touch.last != task) touch.chained = touch.chained && has_edge(touch.last, task);
         touch.last = task;
+        touch.written = touch.written || hwmodel::writes(runtime::access_of(spec.kind));
       }
     }
+  }
+
+  bool has_edge(std::uint32_t producer, std::uint32_t consumer) const {
+    for (const runtime::FaninEdge& edge : graph_.edges(consumer)) {
+      if (edge.wait && edge.producer == producer) return true;
+    }
+    return false;
   }
 
   // The runtime's task id of every reported task: ring by scope depth, local ids in submission
@@ -245,11 +248,19 @@ class Detector {
     pairs_.push_back(RacePair{first, second, hazard, range});
   }
 
+  // Cuts the range at `cursor` at `at` (inside it); returns the cursor of its first part.
+  static ShadowMap::Cursor cut(ShadowMap& map, ShadowMap::Cursor cursor, std::int64_t at) {
+    const ShadowMap::Range tail{at, map[cursor].end, map[cursor].payload};
+    map[cursor].end = at;
+    return map.previous(map.insert(map.next(cursor), tail));
+  }
+
+  // The ranges a read or write meets are cut at its bounds first (the ranges reported are those
+  // pieces), gaps become ranges of their own.
   void read(ShadowMap& map, const Access& id, const ElementRange& range) {
-    split(map, range.begin);
-    split(map, range.end);
-    std::int64_t cursor_element = range.begin;
     auto cursor = map.find(range.begin);
+    if (map.valid(cursor) && map[cursor].begin < range.begin) cursor = map.next(cut(map, cursor, range.begin));
+    std::int64_t cursor_element = range.begin;
     while (cursor_element < range.end) {
       if (!map.valid(cursor) || map[cursor].begin > cursor_element) {
         const std::int64_t gap_end = !map.valid(cursor) ? range.end : std::min(range.end, map[cursor].begin);
@@ -257,6 +268,7 @@ class Detector {
         cursor_element = gap_end;
         continue;
       }
+      if (map[cursor].end > range.end) cursor = cut(map, cursor, range.end);
       Shadow& shadow = map[cursor].payload;
       if (shadow.writer.valid() && unordered(shadow.writer, id)) {
         report(shadow.writer, id, Hazard::raw, ElementRange{map[cursor].begin, map[cursor].end});
@@ -270,9 +282,14 @@ class Detector {
   }
 
   void write(ShadowMap& map, const Access& id, const ElementRange& range) {
-    split(map, range.begin);
-    split(map, range.end);
+    // Cut at the end, then at the start: the loop below only erases, so `kept` stays valid.
+    const auto last = map.find(range.end - 1);
+    if (map.valid(last) && map[last].begin < range.end && map[last].end > range.end) cut(map, last, range.end);
     auto cursor = map.find(range.begin);
+    if (map.valid(cursor) && map[cursor].begin < range.begin) cursor = map.next(cut(map, cursor, range.begin));
+    // The first range met becomes the written one; the others go.
+    ShadowMap::Cursor kept{};
+    bool keeping = false;
     while (map.valid(cursor) && map[cursor].begin < range.end) {
       const ShadowMap::Range& shadow = map[cursor];
       for (std::uint32_t node = shadow.payload.readers; node != NO_INDEX; node = reader_pool_[node].next) {
@@ -282,9 +299,20 @@ class Detector {
       if (shadow.payload.writer.valid() && unordered(shadow.payload.writer, id)) {
         report(shadow.payload.writer, id, Hazard::waw, ElementRange{shadow.begin, shadow.end});
       }
-      cursor = map.erase(cursor);
+      if (keeping) {
+        cursor = map.erase(cursor);
+        continue;
+      }
+      kept = cursor;
+      keeping = true;
+      cursor = map.next(cursor);
     }
-    map.insert(cursor, ShadowMap::Range{range.begin, range.end, Shadow{id, NO_INDEX}});
+    const ShadowMap::Range written{range.begin, range.end, Shadow{id, NO_INDEX}};
+    if (keeping) {
+      map[kept] = written;  // no range lies in [range.begin, range.end) besides it
+    } else {
+      map.insert(cursor, written);
+    }
   }
 
   std::uint32_t push_reader(std::uint32_t head, const Access& access) {
@@ -381,22 +409,35 @@ class Detector {
 }  // namespace
 
 HappensBefore::HappensBefore(const runtime::TaskGraph& graph)
-    : graph_(graph), window_(static_cast<std::size_t>(REACH_WINDOW) * WORDS, 0) {}
+    : graph_(graph),
+      window_(static_cast<std::size_t>(REACH_WINDOW) * WORDS, 0),
+      row_task_(REACH_WINDOW, runtime::NO_INDEX),
+      row_valid_from_(REACH_WINDOW, 0) {}
 
-void HappensBefore::advance_to(std::uint32_t task) {
+void HappensBefore::compute_rows(std::uint32_t task) {
   PTOSIM_ASSERT(task < graph_.size(), "happens-before query on a task outside the graph");
+  if (task < computed_) return;
+  // Rows older than the window of `task` are not needed for its row: a gap starts a new batch.
+  const std::uint32_t oldest = task >= REACH_WINDOW ? task - REACH_WINDOW : 0;
+  if (oldest > computed_) {
+    computed_ = oldest;
+    batch_start_ = oldest;
+  }
   for (; computed_ <= task; ++computed_) {
     const std::uint32_t current = computed_;
-    std::uint64_t* mine = &window_[static_cast<std::size_t>(current % REACH_WINDOW) * WORDS];
+    const std::size_t slot = current % REACH_WINDOW;
+    std::uint64_t* mine = &window_[slot * WORDS];
     std::fill(mine, mine + WORDS, 0);
     for (const runtime::FaninEdge& edge : graph_.edges(current)) {
       if (!edge.wait || edge.producer >= current) continue;
       const std::uint32_t distance = current - edge.producer;
       if (distance > REACH_WINDOW) continue;  // beyond the window: found by the backward walk
       mine[(distance - 1) / 64] |= std::uint64_t{1} << ((distance - 1) % 64);
-      // The producer's row is kept: it is less than REACH_WINDOW tasks back.
-      if (distance < REACH_WINDOW) or_shifted(mine, row(edge.producer), distance, WORDS);
+      // The producer's row is kept when it belongs to this batch: less than REACH_WINDOW back.
+      if (distance < REACH_WINDOW && edge.producer >= batch_start_) or_shifted(mine, row(edge.producer), distance, WORDS);
     }
+    row_task_[slot] = current;
+    row_valid_from_[slot] = batch_start_;
   }
 }
 
@@ -405,11 +446,22 @@ bool HappensBefore::window_bit(std::uint32_t task, std::uint32_t ancestor) const
   return (row(task)[(distance - 1) / 64] >> ((distance - 1) % 64) & 1U) != 0;
 }
 
+bool HappensBefore::row_answers(std::uint32_t task, std::uint32_t ancestor) const {
+  const std::size_t slot = task % REACH_WINDOW;
+  return task - ancestor <= REACH_WINDOW && row_task_[slot] == task && ancestor >= row_valid_from_[slot];
+}
+
 bool HappensBefore::ordered(std::uint32_t earlier, std::uint32_t later) {
   if (earlier >= later) return false;
   PTOSIM_ASSERT(later + REACH_WINDOW >= computed_, "happens-before queries must not go back by more than the window");
-  advance_to(later);
-  if (later - earlier <= REACH_WINDOW) return window_bit(later, earlier);
+  // Most ordered pairs are one edge apart (a consumer and its producer): no bitset needed.
+  for (const runtime::FaninEdge& edge : graph_.edges(later)) {
+    if (edge.wait && edge.producer == earlier) return true;
+  }
+  if (later - earlier <= REACH_WINDOW) {
+    compute_rows(later);
+    if (row_answers(later, earlier)) return window_bit(later, earlier);
+  }
   // Walk backwards from `later`; every path to `earlier` stays between the two ordinals.
   if (visited_.empty()) visited_.assign(graph_.size(), 0);
   if (++epoch_ == 0) {
@@ -428,7 +480,7 @@ bool HappensBefore::ordered(std::uint32_t earlier, std::uint32_t later) {
       visited_[producer] = epoch_;
       ++walk_steps_;
       // Within the window of a bitset still kept: the bitset is the exact answer.
-      if (producer - earlier <= REACH_WINDOW && kept(producer)) {
+      if (row_answers(producer, earlier)) {
         if (window_bit(producer, earlier)) return true;
         continue;
       }

@@ -17,15 +17,16 @@
 // element range is therefore reported at least once, not every pair.
 //
 // Reachability: the detector only ever asks whether an earlier task is an ancestor of the task it
-// visits, so tasks get a bitset of their ancestors among the REACH_WINDOW tasks submitted just
-// before them (one shifted OR per edge) as the visit reaches them, and only the last
-// REACH_WINDOW bitsets are kept (128 KiB, whatever the program's size). A query across a longer
-// distance walks the graph backwards from the later task, pruning tasks submitted before the
-// earlier one and answering from a bitset as soon as the distance fits the window and the bitset
-// is still kept.
+// visits. A direct edge answers most queries. Otherwise the task gets a bitset of its ancestors
+// among the REACH_WINDOW tasks submitted just before it (one shifted OR per edge, computed when a
+// query first needs it, for the tasks since the last one computed and at most a window back),
+// and only the last REACH_WINDOW bitsets are kept (128 KiB, whatever the program's size). A query
+// across a longer distance walks the graph backwards from the later task, pruning tasks
+// submitted before the earlier one and answering from a bitset as soon as the distance fits the
+// window and the bitset is still kept.
 //
-// State is kept only where a race can be: a buffer one task touches alone has no shadow, and a
-// buffer's shadow is dropped after the last task that touches it.
+// State is kept only where a race can be: a buffer that no task writes, or that one task touches
+// alone, has no shadow, and a buffer's shadow is dropped after the last task that touches it.
 #pragma once
 
 #include "runtime/program.h"
@@ -60,16 +61,22 @@ class HappensBefore {
 
  private:
   static constexpr std::uint32_t WORDS = REACH_WINDOW / 64;
-  // Computes the window bitsets of the tasks up to `task`.
-  void advance_to(std::uint32_t task);
+  // Computes the window bitsets up to `task`, starting REACH_WINDOW tasks before it at most.
+  void compute_rows(std::uint32_t task);
   const std::uint64_t* row(std::uint32_t task) const { return &window_[static_cast<std::size_t>(task % REACH_WINDOW) * WORDS]; }
   bool window_bit(std::uint32_t task, std::uint32_t ancestor) const;
-  // Whether the bitset of `task` is still kept.
-  bool kept(std::uint32_t task) const { return task < computed_ && computed_ - task <= REACH_WINDOW; }
+  // Whether the bitset of `task` is kept and answers for `ancestor`.
+  bool row_answers(std::uint32_t task, std::uint32_t ancestor) const;
 
   const runtime::TaskGraph& graph_;
-  std::vector<std::uint64_t> window_;  // REACH_WINDOW rows of WORDS: bit d-1 of a row = the task d before it
-  std::uint32_t computed_ = 0;         // tasks below this have had their row computed
+  // REACH_WINDOW rows of WORDS: bit d-1 of a row = the task d before it. A row is exact for the
+  // ancestors from its batch's first task on: rows are computed in batches of consecutive tasks
+  // when a query needs one, a batch starting at most REACH_WINDOW tasks before its last.
+  std::vector<std::uint64_t> window_;
+  std::vector<std::uint32_t> row_task_;        // per row: its task
+  std::vector<std::uint32_t> row_valid_from_;  // per row: its batch's first task
+  std::uint32_t computed_ = 0;                 // rows are computed below this task
+  std::uint32_t batch_start_ = 0;
   std::vector<std::uint32_t> visited_;  // epoch stamps of the backward walk (sized on the first walk)
   std::uint32_t epoch_ = 0;
   std::vector<std::uint32_t> stack_;
