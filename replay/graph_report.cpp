@@ -20,6 +20,9 @@ struct EdgeInfo {
   std::string label;
 };
 using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property, EdgeInfo>;
+// The same graph for the statistics: an edge carries its source only (no label to construct).
+using StatsGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property, runtime::EdgeSource,
+                                         boost::no_property, boost::vecS>;
 
 // Tasks as vertices (by ordinal), fanin edges producer -> consumer.
 Graph to_boost(const runtime::TaskGraph& graph) {
@@ -28,6 +31,14 @@ Graph to_boost(const runtime::TaskGraph& graph) {
     for (const runtime::FaninEdge& edge : graph.edges(task)) {
       boost::add_edge(edge.producer, task, EdgeInfo{edge.source, false, {}}, g);
     }
+  }
+  return g;
+}
+
+StatsGraph to_stats_graph(const runtime::TaskGraph& graph) {
+  StatsGraph g(graph.size());
+  for (std::uint32_t task = 0; task < graph.size(); ++task) {
+    for (const runtime::FaninEdge& edge : graph.edges(task)) boost::add_edge(edge.producer, task, edge.source, g);
   }
   return g;
 }
@@ -52,18 +63,18 @@ const simcore::Detail* field(const simcore::Finding& finding, const char* key, c
 GraphStats graph_stats(const runtime::Program& program, const std::vector<hwmodel::KernelSpec>& kernels,
                        const runtime::TaskGraph& graph) {
   GraphStats stats;
-  const Graph g = to_boost(graph);
+  const StatsGraph g = to_stats_graph(graph);
   const std::vector<std::uint32_t> task_ops = runtime::task_op_index(program);
   std::vector<bool> in_graph(graph.size(), false);
   for (std::uint32_t task = 0; task < graph.size(); ++task) {
     in_graph[task] = graph.added(task);
     stats.tasks += in_graph[task] ? 1 : 0;
   }
-  boost::graph_traits<Graph>::edge_iterator e;
-  boost::graph_traits<Graph>::edge_iterator e_end;
+  boost::graph_traits<StatsGraph>::edge_iterator e;
+  boost::graph_traits<StatsGraph>::edge_iterator e_end;
   for (boost::tie(e, e_end) = boost::edges(g); e != e_end; ++e) {
     ++stats.edges;
-    switch (g[*e].source) {
+    switch (g[*e]) {
       case runtime::EdgeSource::explicit_dep: ++stats.explicit_edges; break;
       case runtime::EdgeSource::creator: ++stats.creator_edges; break;
       case runtime::EdgeSource::tensormap: ++stats.tensormap_edges; break;
@@ -80,8 +91,8 @@ GraphStats graph_stats(const runtime::Program& program, const std::vector<hwmode
   for (auto it = reversed.rbegin(); it != reversed.rend(); ++it) {
     const auto task = static_cast<std::uint32_t>(*it);
     if (!in_graph[task]) continue;
-    boost::graph_traits<Graph>::in_edge_iterator in;
-    boost::graph_traits<Graph>::in_edge_iterator in_end;
+    boost::graph_traits<StatsGraph>::in_edge_iterator in;
+    boost::graph_traits<StatsGraph>::in_edge_iterator in_end;
     for (boost::tie(in, in_end) = boost::in_edges(task, g); in != in_end; ++in) {
       const auto producer = static_cast<std::uint32_t>(boost::source(*in, g));
       level[task] = std::max(level[task], level[producer] + 1);
