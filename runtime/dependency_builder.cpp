@@ -49,9 +49,8 @@ void compute_fanin(const std::vector<ResolvedArg>& args, const std::vector<Expli
     const bool looks_up = (arg.kind == ArgKind::input || arg.kind == ArgKind::inout) && !arg.layout->manual_dep;
     if (!looks_up) continue;
     ++result.lookups;
-    map.lookup(arg.buffer, *arg.layout, arg.kind == ArgKind::inout, [&](const TensorMapEntry& entry, Overlap) {
-      add_edge(result.edges, entry.producer, false, EdgeSource::tensormap);
-    });
+    map.lookup(arg.buffer, *arg.layout, arg.kind == ArgKind::inout,
+               [&result](const TensorMapEntry& entry, Overlap) { add_edge(result.edges, entry.producer, false, EdgeSource::tensormap); });
   }
   for (const ResolvedArg& arg : args) result.inserts += inserts(arg) ? 1 : 0;
 }

@@ -7,11 +7,7 @@
 
 namespace ptosim::runtime {
 
-void TensorMap::lookup(std::uint64_t buffer, const TensorLayout& input, bool remove_covered,
-                       const std::function<void(const TensorMapEntry&, Overlap)>& on_hit) {
-  auto it = chains_.find(buffer);
-  if (it == chains_.end() || it->second.live == 0) return;
-  Chain& chain = it->second;
+void TensorMap::collect(const Chain& chain, const TensorLayout& input) {
   candidates_.clear();
   const std::int64_t input_begin = input.start_offset;
   const std::int64_t input_end = input.start_offset + input.extent();
@@ -19,7 +15,9 @@ void TensorMap::lookup(std::uint64_t buffer, const TensorLayout& input, bool rem
     for (auto i = static_cast<std::uint32_t>(chain.entries.size()); i-- > 0;) {
       if (chain.removed[i] == 0) candidates_.push_back(i);
     }
-  } else if (!chain.indexed) {
+    return;
+  }
+  if (!chain.indexed) {
     // Entries whose range [start, start + extent) meets [input.start, input.start + extent),
     // newest first, as the real chain (new entries at the head) is walked.
     for (auto i = static_cast<std::uint32_t>(chain.entries.size()); i-- > 0;) {
@@ -27,21 +25,16 @@ void TensorMap::lookup(std::uint64_t buffer, const TensorLayout& input, bool rem
       const TensorLayout& entry = chain.entries[i].layout;
       if (entry.start_offset < input_end && entry.start_offset + entry.extent() > input_begin) candidates_.push_back(i);
     }
-  } else {
-    for (auto s = chain.starts.upper_bound(input_begin - chain.max_extent); s != chain.starts.end() && s->first < input_end;
-         ++s) {
-      const TensorLayout& entry = chain.entries[s->second].layout;
-      if (entry.start_offset + entry.extent() > input_begin) candidates_.push_back(s->second);
-    }
-    std::sort(candidates_.begin(), candidates_.end(), [](std::uint32_t a, std::uint32_t b) { return a > b; });
+    return;
   }
-  for (std::uint32_t index : candidates_) {
-    const TensorMapEntry& entry = chain.entries[index];
-    const Overlap overlap = check_overlap(input, entry.layout);
-    if (overlap == Overlap::no_overlap) continue;
-    on_hit(entry, overlap);
-    if (remove_covered && overlap == Overlap::covered) remove(chain, index);
+  for (auto s = chain.starts.upper_bound(input_begin - chain.max_extent); s != chain.starts.end() && s->first < input_end; ++s) {
+    const TensorLayout& entry = chain.entries[s->second].layout;
+    if (entry.start_offset + entry.extent() > input_begin) candidates_.push_back(s->second);
   }
+  std::sort(candidates_.begin(), candidates_.end(), [](std::uint32_t a, std::uint32_t b) { return a > b; });
+}
+
+void TensorMap::settle(Chain& chain) {
   if (chain.live == 0) {
     chain.entries.clear();
     chain.removed.clear();
@@ -84,7 +77,9 @@ void TensorMap::compact(Chain& chain) {
 }
 
 void TensorMap::insert(const TensorMapEntry& entry) {
-  Chain& chain = chains_[entry.buffer];
+  const std::uint32_t index_of_chain = chain_of_.insert(entry.buffer);
+  if (index_of_chain == chains_.size()) chains_.emplace_back();
+  Chain& chain = chains_[index_of_chain];
   // Tasks insert in submission order, so "newest first" is "highest index first": check it.
   PTOSIM_ASSERT(chain.entries.empty() || chain.entries.back().producer <= entry.producer,
                 "TensorMap insert of task " + std::to_string(entry.producer) + " after task " +

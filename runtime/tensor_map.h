@@ -21,11 +21,10 @@
 #pragma once
 
 #include "runtime/tensor_view.h"
+#include "simcore/key_index.h"
 
 #include <cstdint>
-#include <functional>
 #include <map>
-#include <unordered_map>
 #include <vector>
 
 namespace ptosim::runtime {
@@ -38,10 +37,24 @@ struct TensorMapEntry {
 
 class TensorMap {
  public:
-  // Reports every overlapping entry of `buffer` (newest first). With `remove_covered`, an entry
-  // the input COVERS is removed after being reported (INOUT semantics).
-  void lookup(std::uint64_t buffer, const TensorLayout& input, bool remove_covered,
-              const std::function<void(const TensorMapEntry&, Overlap)>& on_hit);
+  // Reports every overlapping entry of `buffer` (newest first) to on_hit(entry, overlap). With
+  // `remove_covered`, an entry the input COVERS is removed after being reported (INOUT
+  // semantics). on_hit must not change the map.
+  template <class OnHit>
+  void lookup(std::uint64_t buffer, const TensorLayout& input, bool remove_covered, OnHit&& on_hit) {
+    const std::uint32_t found = chain_of_.find(buffer);
+    if (found == simcore::KeyIndex::ABSENT || chains_[found].live == 0) return;
+    Chain& chain = chains_[found];
+    collect(chain, input);
+    for (std::uint32_t index : candidates_) {
+      const TensorMapEntry& entry = chain.entries[index];
+      const Overlap overlap = check_overlap(input, entry.layout);
+      if (overlap == Overlap::no_overlap) continue;
+      on_hit(entry, overlap);
+      if (remove_covered && overlap == Overlap::covered) remove(chain, index);
+    }
+    settle(chain);
+  }
   void insert(const TensorMapEntry& entry);
 
   std::size_t size() const { return entries_; }
@@ -56,10 +69,15 @@ class TensorMap {
     std::int64_t max_extent = 0;           // of every entry inserted since the chain was last empty
     std::size_t live = 0;
   };
+  // The entries of the chain that may overlap `input`, newest first, into candidates_.
+  void collect(const Chain& chain, const TensorLayout& input);
   void remove(Chain& chain, std::uint32_t index);
+  // Empties a chain without live entries, compacts one with more removed entries than live ones.
+  void settle(Chain& chain);
   void compact(Chain& chain);
 
-  std::unordered_map<std::uint64_t, Chain> chains_;
+  simcore::KeyIndex chain_of_;  // buffer -> its chain in chains_
+  std::vector<Chain> chains_;
   std::size_t entries_ = 0;
   std::vector<std::uint32_t> candidates_;  // reused by lookups
 };
