@@ -135,6 +135,9 @@ class SequentialExecution {
       }
     }
     ref_.task_reads_[program_.task_count] = static_cast<std::uint32_t>(ref_.reads_.size());
+    // Kept for every run of the scenario: no growth slack.
+    ref_.reads_.shrink_to_fit();
+    ref_.pieces_.shrink_to_fit();
     // The host reads every external tensor the program wrote.
     for (std::uint32_t e = 0; e < external_written.size(); ++e) {
       if (!external_written[e]) continue;
@@ -435,8 +438,7 @@ class LogReplay {
     while (!heads_.empty() || next_program < program_order_.size()) {
       bool take_program = heads_.empty();
       if (!take_program && next_program < program_order_.size()) {
-        const HeadKey& head = heads_.top();
-        take_program = program_key(program_order_[next_program]) < std::pair<TimeNs, std::uint32_t>{head.time_ns, head.write};
+        take_program = program_key(program_order_[next_program]) < time_and_write(heads_.top());
       }
       if (take_program) {
         const hwmodel::ProgramAccess& access = log_.program[program_order_[next_program++]];
@@ -444,7 +446,7 @@ class LogReplay {
         process_program(access);
         continue;
       }
-      const std::uint32_t core = heads_.top().core;
+      const auto core = static_cast<std::uint32_t>(heads_.top() & CORE_MASK);
       heads_.pop();
       if (!replay_core(core, next_program)) break;
     }
@@ -480,22 +482,18 @@ class LogReplay {
     std::size_t next_event = 0;
     std::vector<ViewInfo> views;  // per argument of the record
   };
-  struct HeadKey {
-    TimeNs time_ns = 0;
-    std::uint8_t write = 0;
-    std::uint32_t core = 0;
-    // The smallest key on top of the priority queue.
-    bool operator<(const HeadKey& other) const {
-      if (time_ns != other.time_ns) return time_ns > other.time_ns;
-      if (write != other.write) return write > other.write;
-      return core > other.core;
-    }
-  };
-
+  // A core's current access as one number, smallest first: (time, reads before writes, core).
+  static constexpr int KEY_SHIFT = 17;
+  static constexpr std::uint64_t CORE_MASK = 0xFFFF;
+  using HeadKey = std::uint64_t;
   HeadKey head_key(std::uint32_t core) const {
     const Stream& stream = streams_[core];
     const Event& event = stream.events[stream.next_event];
-    return HeadKey{event.time_ns, event.write, core};
+    PTOSIM_ASSERT(event.time_ns >= 0 && event.time_ns < (TimeNs{1} << (64 - KEY_SHIFT)), "an access time the data oracle cannot order");
+    return (static_cast<std::uint64_t>(event.time_ns) << KEY_SHIFT) | (std::uint64_t{event.write} << 16) | core;
+  }
+  static std::pair<TimeNs, std::uint32_t> time_and_write(HeadKey key) {
+    return {static_cast<TimeNs>(key >> KEY_SHIFT), static_cast<std::uint32_t>(key >> 16 & 1)};
   }
 
   // Groups the records by core, each core's sorted by (start, end, position in the log).
@@ -552,9 +550,8 @@ class LogReplay {
       ++stream.next_event;
       if (!advance(core)) return true;
       const HeadKey next = head_key(core);
-      const bool before_cores = heads_.empty() || heads_.top() < next;
-      const bool before_program = next_program == program_order_.size() ||
-                                  std::pair<TimeNs, std::uint32_t>{next.time_ns, next.write} <= program_key(program_order_[next_program]);
+      const bool before_cores = heads_.empty() || next < heads_.top();
+      const bool before_program = next_program == program_order_.size() || time_and_write(next) <= program_key(program_order_[next_program]);
       if (before_cores && before_program) continue;
       heads_.push(next);
       return true;
@@ -576,20 +573,18 @@ class LogReplay {
   void expand(Stream& stream, std::uint32_t record) {
     const hwmodel::GmTaskAccess& task = log_.tasks[record];
     const ProgramOp& op = program_.ops[ref_.task_ops_[task.task]];
-    const hwmodel::KernelSpec& kernel = ref_.kernels_.at(op.kernel);
+    const hwmodel::KernelSpec& kernel = ref_.kernels_[op.kernel];
     PTOSIM_ASSERT(task.view_count == op.args.size(), "a logged task has another number of arguments than its op");
     stream.record = record;
     stream.events.clear();
     stream.next_event = 0;
     stream.views.resize(op.args.size());
-    const TimeNs duration_ns = task.end_ns - task.start_ns;
     const bool per_row_read = per_row_reads(kernel);
     const bool per_row_write = per_row_writes(kernel);
     std::uint32_t next_read = ref_.task_reads_[task.task];
     for (std::uint32_t v = 0; v < op.args.size(); ++v) {
       const ArgSpec& spec = op.args[v];
       const TensorLayout& layout = layout_of(spec);
-      const hwmodel::GmAccess access = access_of(spec.kind);
       ViewInfo& view = stream.views[v];
       view.address = log_.addresses[task.first_address + v];
       view.element_bytes = hwmodel::dtype_bytes(layout.dtype);
@@ -600,8 +595,32 @@ class LogReplay {
         view.whole_begin = view.address + bytes_of(layout.start_offset, view.element_bytes);
         view.whole_end = view.whole_begin + bytes_of(layout.element_count(), view.element_bytes);
       }
+      if (hwmodel::reads(access_of(spec.kind))) next_read += per_row_read ? static_cast<std::uint32_t>(row_count(layout, rows_of(spec))) : 1;
+    }
+    PTOSIM_ASSERT(next_read == ref_.task_reads_[task.task + 1], "a logged task reads other arguments than the reference's");
+    if (!per_row_read && !per_row_write) {
+      // Every read when the kernel starts, every write when it ends: already in order.
+      for (std::uint32_t v = 0; v < op.args.size(); ++v) {
+        if (hwmodel::reads(access_of(op.args[v].kind))) stream.events.push_back(Event{task.start_ns, v, -1, 0});
+      }
+      for (std::uint32_t v = 0; v < op.args.size(); ++v) {
+        if (hwmodel::writes(access_of(op.args[v].kind))) stream.events.push_back(Event{task.end_ns, v, -1, 1});
+      }
+      return;
+    }
+    expand_rows(stream, task, op, kernel);
+  }
+
+  // The accesses of a record whose kernel reads or writes row by row.
+  void expand_rows(Stream& stream, const hwmodel::GmTaskAccess& task, const ProgramOp& op, const hwmodel::KernelSpec& kernel) {
+    const TimeNs duration_ns = task.end_ns - task.start_ns;
+    const bool per_row_read = per_row_reads(kernel);
+    const bool per_row_write = per_row_writes(kernel);
+    for (std::uint32_t v = 0; v < op.args.size(); ++v) {
+      const ArgSpec& spec = op.args[v];
+      const hwmodel::GmAccess access = access_of(spec.kind);
       const bool row_by_row = (hwmodel::reads(access) && per_row_read) || (hwmodel::writes(access) && per_row_write);
-      const std::int64_t rows = row_by_row ? row_count(layout, rows_of(spec)) : 1;
+      const std::int64_t rows = row_by_row ? row_count(layout_of(spec), rows_of(spec)) : 1;
       PTOSIM_ASSERT(rows < INT32_MAX, "more rows than the data oracle numbers");
       if (hwmodel::reads(access)) {
         const bool sweep = kernel.reads == hwmodel::ReadTiming::sweep;
@@ -609,7 +628,6 @@ class LogReplay {
           const TimeNs at = sweep ? task.start_ns + r * duration_ns / rows : task.start_ns;
           stream.events.push_back(Event{at, v, per_row_read ? static_cast<std::int32_t>(r) : -1, 0});
         }
-        next_read += per_row_read ? static_cast<std::uint32_t>(rows) : 1;
       }
       if (hwmodel::writes(access)) {
         const bool sweep = kernel.writes == hwmodel::WriteTiming::sweep;
@@ -619,7 +637,6 @@ class LogReplay {
         }
       }
     }
-    PTOSIM_ASSERT(next_read == ref_.task_reads_[task.task + 1], "a logged task reads other arguments than the reference's");
     sort_events(stream.events);
   }
 
@@ -868,7 +885,7 @@ class LogReplay {
   const TimeNs end_ns_;
   std::vector<std::uint32_t> order_;  // record indices, core by core, each core's in time order
   std::vector<Stream> streams_;       // per core
-  std::priority_queue<HeadKey> heads_;  // the current access of every core with one left
+  std::priority_queue<HeadKey, std::vector<HeadKey>, std::greater<>> heads_;  // every core's current access
   std::vector<std::uint32_t> program_order_;
   DataVerdict verdict_;
   hwmodel::VersionMap memory_;
