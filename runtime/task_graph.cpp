@@ -63,7 +63,7 @@ GraphTask TaskGraphBuilder::task(std::uint32_t ordinal) const {
   node.edges = graph_.edges(ordinal);
   node.manual = graph_.manual(ordinal);
   node.added = graph_.added(ordinal);
-  node.error = graph_.error(ordinal);
+  if (graph_.has_errors()) node.error = graph_.error(ordinal);
   return node;
 }
 

@@ -53,6 +53,7 @@ class TaskGraph {
   std::uint32_t edge_count() const { return static_cast<std::uint32_t>(edges_.size()); }
   // The INVALID_ARGS detail of a task (empty for almost every task).
   std::string error(std::uint32_t task) const;
+  bool has_errors() const { return !errors_.empty(); }
 
   // Appends the node of `task`; tasks come in ascending ordinal order, each once.
   void append(std::uint32_t task, std::span<const FaninEdge> edges, bool manual, std::string error);

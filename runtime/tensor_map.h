@@ -46,14 +46,17 @@ class TensorMap {
     if (found == simcore::KeyIndex::ABSENT || chains_[found].live == 0) return;
     Chain& chain = chains_[found];
     collect(chain, input);
+    bool removed = false;
     for (std::uint32_t index : candidates_) {
       const TensorMapEntry& entry = chain.entries[index];
       const Overlap overlap = check_overlap(input, entry.layout);
       if (overlap == Overlap::no_overlap) continue;
       on_hit(entry, overlap);
-      if (remove_covered && overlap == Overlap::covered) remove(chain, index);
+      if (!remove_covered || overlap != Overlap::covered) continue;
+      remove(chain, index);
+      removed = true;
     }
-    settle(chain);
+    if (removed) settle(chain);
   }
   void insert(const TensorMapEntry& entry);
 
