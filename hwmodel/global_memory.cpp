@@ -53,6 +53,11 @@ void VersionMap::write(std::uint64_t begin, std::uint64_t end, Version version) 
 void VersionMap::write_in_page(Page& ranges, std::uint64_t begin, std::uint64_t end, Version version) {
   using Range = Page::Range;
   auto cursor = ranges.find(begin);  // the first range ending after `begin`
+  // The common case: a write of exactly what a range holds (a buffer written again).
+  if (ranges.valid(cursor) && ranges[cursor].begin == begin && ranges[cursor].end == end) {
+    ranges[cursor].payload = version;
+    return;
+  }
   // A range starting before `begin` keeps its head, and its tail when it reaches beyond `end`.
   if (ranges.valid(cursor) && ranges[cursor].begin < begin) {
     Range& head = ranges[cursor];

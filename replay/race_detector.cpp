@@ -99,6 +99,7 @@ class Detector {
     for (std::uint32_t task = 0; task < graph_.size(); ++task) {
       if (!touches_memory(task)) continue;
       const ProgramOp& op = program_.ops[task_ops_[task]];
+      if (!touches_racy_buffer(task, op)) continue;
       // A task's reads come before its writes (INOUT: read, then write).
       for (std::uint8_t pass = 0; pass < 2; ++pass) {
         std::uint32_t output_index = 0;
@@ -171,6 +172,16 @@ class Detector {
         touch.written = touch.written || hwmodel::writes(runtime::access_of(spec.kind));
       }
     }
+  }
+
+  bool touches_racy_buffer(std::uint32_t task, const ProgramOp& op) const {
+    std::uint32_t output_index = 0;
+    for (const ArgSpec& spec : op.args) {
+      const std::uint32_t buffer = buffer_of(task, spec, output_index);
+      output_index += spec.kind == ArgKind::output ? 1 : 0;
+      if (touch_[buffer].may_race()) return true;
+    }
+    return false;
   }
 
   bool has_edge(std::uint32_t producer, std::uint32_t consumer) const {
