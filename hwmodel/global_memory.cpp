@@ -2,88 +2,142 @@
 
 #include "simcore/model_assert.h"
 
-#include <optional>
+#include <cstdint>
+#include <string>
+
 
 namespace ptosim::hwmodel {
 
+const VersionMap::Page* VersionMap::find_page(std::uint64_t page_number) const {
+  const std::uint64_t key = page_number + 1;
+  if (key == last_key_) return &pages_[last_page_];
+  const std::uint32_t found = page_index_.find(page_number);
+  if (found == simcore::KeyIndex::ABSENT) return nullptr;
+  last_key_ = key;
+  last_page_ = found;
+  return &pages_[found];
+}
+
+VersionMap::Page& VersionMap::page(std::uint64_t page_number) {
+  const std::uint64_t key = page_number + 1;
+  if (key != last_key_) {
+    last_page_ = page_index_.insert(page_number);
+    last_key_ = key;
+    if (last_page_ == pages_.size()) pages_.emplace_back();
+  }
+  return pages_[last_page_];
+}
+
+std::size_t VersionMap::segments() const {
+  std::size_t count = 0;
+  for (const Page& ranges : pages_) count += ranges.size();
+  return count;
+}
+
+void VersionMap::clear() {
+  pages_.clear();
+  page_index_.clear();
+  last_key_ = 0;
+}
+
 void VersionMap::write(std::uint64_t begin, std::uint64_t end, Version version) {
-  if (end <= begin) return;
-  auto it = segments_.lower_bound(begin);  // the first segment starting at or after `begin`
-  // A segment starting before `begin` and reaching into the range keeps its head (and its tail
-  // beyond `end`, when it covers the whole range).
-  if (it != segments_.begin()) {
-    auto previous = std::prev(it);
-    if (previous->second.end > begin) {
-      const Segment old = previous->second;
-      previous->second.end = begin;
-      if (old.end > end) segments_.emplace_hint(it, end, Segment{old.end, old.version});
-    }
+  while (begin < end) {
+    const std::uint64_t page_number = begin >> PAGE_SHIFT;
+    const std::uint64_t page_end = (page_number + 1) << PAGE_SHIFT;
+    const std::uint64_t piece_end = end < page_end || page_end == 0 ? end : page_end;
+    write_in_page(page(page_number), begin, piece_end, version);
+    begin = piece_end;
   }
-  // Segments starting inside the range go, except the tail of one that reaches beyond it. The
-  // first of them is kept as the node of the new segment: no allocation when a write replaces
-  // what was there.
-  std::optional<decltype(segments_)::node_type> reused;
-  while (it != segments_.end() && it->first < end) {
-    if (it->second.end > end) {
-      const Segment tail = it->second;
-      if (!reused) {
-        reused = segments_.extract(it++);
-      } else {
-        it = segments_.erase(it);
-      }
-      it = segments_.emplace_hint(it, end, tail);
-      break;
-    }
-    if (!reused) {
-      reused = segments_.extract(it++);
-    } else {
-      it = segments_.erase(it);
-    }
-  }
-  // Merge with a left neighbour that ends here and holds the same version (row-by-row writes).
-  auto next = segments_.lower_bound(begin);
-  if (next != segments_.begin()) {
-    auto previous = std::prev(next);
-    if (previous->second.end == begin && previous->second.version == version) {
-      previous->second.end = end;
-      return;
-    }
-  }
-  if (reused) {
-    reused->key() = begin;
-    reused->mapped() = Segment{end, version};
-    segments_.insert(next, std::move(*reused));
+}
+
+void VersionMap::write_in_page(Page& ranges, std::uint64_t begin, std::uint64_t end, Version version) {
+  using Range = Page::Range;
+  auto cursor = ranges.find(begin);  // the first range ending after `begin`
+  // The common case: a write of exactly what a range holds (a buffer written again).
+  if (ranges.valid(cursor) && ranges[cursor].begin == begin && ranges[cursor].end == end) {
+    ranges[cursor].payload = version;
     return;
   }
-  segments_.emplace_hint(next, begin, Segment{end, version});
+  // A range starting before `begin` keeps its head, and its tail when it reaches beyond `end`.
+  if (ranges.valid(cursor) && ranges[cursor].begin < begin) {
+    Range& head = ranges[cursor];
+    if (head.payload == version && head.end >= end) return;  // already there
+    if (head.end > end) {
+      const Range tail{end, head.end, head.payload};
+      head.end = begin;
+      cursor = ranges.insert(ranges.next(cursor), tail);
+      ranges.insert(cursor, Range{begin, end, version});
+      return;
+    }
+    head.end = begin;
+    cursor = ranges.next(cursor);
+  }
+  // Merge with a left neighbour that ends here and holds the same version (row-by-row writes).
+  const bool merge_left = !ranges.is_first(cursor) && ranges[ranges.previous(cursor)].end == begin &&
+                          ranges[ranges.previous(cursor)].payload == version;
+  // The first range inside [begin, end) becomes the new one (no block moves when a write replaces
+  // what was there); the others inside go; one reaching beyond `end` keeps its tail.
+  const bool reuse = !merge_left && ranges.valid(cursor) && ranges[cursor].begin < end && ranges[cursor].end <= end;
+  if (reuse) {
+    ranges[cursor] = Range{begin, end, version};
+    cursor = ranges.next(cursor);
+  }
+  while (ranges.valid(cursor) && ranges[cursor].begin < end && ranges[cursor].end <= end) cursor = ranges.erase(cursor);
+  if (ranges.valid(cursor) && ranges[cursor].begin < end) ranges[cursor].begin = end;
+  if (reuse) return;
+  if (merge_left) {
+    ranges[ranges.previous(cursor)].end = end;
+    return;
+  }
+  ranges.insert(cursor, Range{begin, end, version});
 }
 
 void VersionMap::read(std::uint64_t begin, std::uint64_t end, std::vector<VersionPiece>& out) const {
-  if (end <= begin) return;
-  std::uint64_t cursor = begin;
-  auto it = segments_.upper_bound(begin);
-  if (it != segments_.begin() && std::prev(it)->second.end > begin) --it;
-  for (; it != segments_.end() && it->first < end; ++it) {
-    if (it->first > cursor) out.push_back(VersionPiece{cursor, it->first, Version{}});
-    const std::uint64_t piece_begin = it->first > cursor ? it->first : cursor;
-    const std::uint64_t piece_end = it->second.end < end ? it->second.end : end;
-    out.push_back(VersionPiece{piece_begin, piece_end, it->second.version});
-    cursor = piece_end;
+  // Pieces this call appends merge with one another, never with what the caller had appended.
+  const std::size_t first = out.size();
+  auto emit = [&out, first](std::uint64_t piece_begin, std::uint64_t piece_end, Version version) {
+    if (out.size() > first && out.back().end == piece_begin && out.back().version == version) {
+      out.back().end = piece_end;
+      return;
+    }
+    out.push_back(VersionPiece{piece_begin, piece_end, version});
+  };
+  while (begin < end) {
+    const std::uint64_t page_number = begin >> PAGE_SHIFT;
+    const std::uint64_t page_end = (page_number + 1) << PAGE_SHIFT;
+    const std::uint64_t piece_end = end < page_end || page_end == 0 ? end : page_end;
+    const Page* ranges = find_page(page_number);
+    std::uint64_t cursor_byte = begin;
+    if (ranges != nullptr) {
+      for (auto cursor = ranges->find(begin); ranges->valid(cursor) && (*ranges)[cursor].begin < piece_end;
+           cursor = ranges->next(cursor)) {
+        const auto& range = (*ranges)[cursor];
+        if (range.begin > cursor_byte) emit(cursor_byte, range.begin, Version{});
+        const std::uint64_t piece_begin = range.begin > cursor_byte ? range.begin : cursor_byte;
+        const std::uint64_t piece_stop = range.end < piece_end ? range.end : piece_end;
+        emit(piece_begin, piece_stop, range.payload);
+        cursor_byte = piece_stop;
+      }
+    }
+    if (cursor_byte < piece_end) emit(cursor_byte, piece_end, Version{});
+    begin = piece_end;
   }
-  if (cursor < end) out.push_back(VersionPiece{cursor, end, Version{}});
 }
 
 void GlobalMemory::log_task(const TaskDescriptor& descriptor, std::uint32_t core, TimeNs start_ns, TimeNs end_ns) {
   PTOSIM_ASSERT(end_ns >= start_ns, "a kernel ends before it starts");
+  PTOSIM_ASSERT(core <= UINT16_MAX, "core " + std::to_string(core) + " beyond the access log's numbering");
+  PTOSIM_ASSERT(descriptor.views.size() <= UINT16_MAX, "a task with more arguments than the access log numbers");
+  PTOSIM_ASSERT(log_.addresses.size() + descriptor.views.size() <= UINT32_MAX, "more logged arguments than the access log numbers");
   GmTaskAccess task;
-  task.task = descriptor.task;
-  task.core = core;
   task.start_ns = start_ns;
   task.end_ns = end_ns;
-  task.kernel = descriptor.kernel;
-  task.first_view = static_cast<std::uint32_t>(log_.views.size());
-  task.view_count = static_cast<std::uint32_t>(descriptor.views.size());
-  log_.views.insert(log_.views.end(), descriptor.views.begin(), descriptor.views.end());
+  task.task = descriptor.task;
+  task.block = descriptor.block;
+  task.first_address = static_cast<std::uint32_t>(log_.addresses.size());
+  task.core = static_cast<std::uint16_t>(core);
+  task.view_count = static_cast<std::uint16_t>(descriptor.views.size());
+  for (const GmView& view : descriptor.views) log_.addresses.push_back(view.buffer_address);
   log_.tasks.push_back(task);
 }
 

@@ -8,9 +8,9 @@
 // is millions of elements), and every core logs the GM accesses of the tasks it runs with the
 // simulated time of each: at task level a kernel reads its input views when it starts and
 // writes its output views when it ends, or sweeps them row by row across its duration; a core
-// logs a task's views with its actual start and end when the kernel ends. Nothing in the model
-// waits on a value: the access log is resolved against the versions after the run
-// (runtime/data_oracle.h), in (time, sequence) order.
+// logs a task's argument addresses with its actual start and end. Nothing in the model waits on
+// a value: the access log is resolved against the versions after the run
+// (runtime/data_oracle.h), in time order.
 //
 // Kernels with a micro-program log their GM traffic burst by burst instead (ProgramAccess): loads
 // when they sample, stores when each burst commits, data-cache fills, reads, writes and
@@ -18,11 +18,12 @@
 #pragma once
 
 #include "hwmodel/micro_program.h"
+#include "hwmodel/range_map.h"
 #include "hwmodel/task_descriptor.h"
+#include "simcore/key_index.h"
 #include "simcore/sim_time.h"
 
 #include <cstdint>
-#include <map>
 #include <vector>
 
 namespace ptosim::hwmodel {
@@ -45,20 +46,36 @@ struct VersionPiece {
   Version version;
 };
 
-// Versions of a byte address space: disjoint ranges, anything not covered is UNWRITTEN.
+// Versions of a byte address space: disjoint ranges, anything not covered is UNWRITTEN. How the
+// bytes are cut into pieces is not part of the answer: a write merges with a left neighbour of the
+// same version, ranges are cut at page boundaries, and callers compare pieces byte by byte.
+//
+// The space is cut into pages of PAGE_BYTES, found through a hash table, each page a RangeMap of
+// its own: the judge's GM holds every live version of a run (a ring heap wrapping many times
+// leaves tens of thousands of ranges), and a lookup then searches one page of a few ranges.
 class VersionMap {
  public:
+  static constexpr int PAGE_SHIFT = 16;
+  static constexpr std::uint64_t PAGE_BYTES = std::uint64_t{1} << PAGE_SHIFT;
+
   void write(std::uint64_t begin, std::uint64_t end, Version version);
-  // Appends the pieces of [begin, end) in address order, gaps as UNWRITTEN.
+  // Appends the pieces of [begin, end) in address order, gaps as UNWRITTEN (a piece that
+  // continues the last one appended with the same version extends it).
   void read(std::uint64_t begin, std::uint64_t end, std::vector<VersionPiece>& out) const;
-  std::size_t segments() const { return segments_.size(); }
+  std::size_t segments() const;
+  void clear();
 
  private:
-  struct Segment {
-    std::uint64_t end = 0;
-    Version version;
-  };
-  std::map<std::uint64_t, Segment> segments_;  // begin -> segment
+  using Page = RangeMap<std::uint64_t, Version>;
+  // The page holding byte page_number << PAGE_SHIFT, or null.
+  const Page* find_page(std::uint64_t page_number) const;
+  Page& page(std::uint64_t page_number);
+  void write_in_page(Page& ranges, std::uint64_t begin, std::uint64_t end, Version version);
+
+  std::vector<Page> pages_;
+  simcore::KeyIndex page_index_;         // page number -> its page in pages_
+  mutable std::uint64_t last_key_ = 0;   // the last page found (page number + 1), 0: none
+  mutable std::uint32_t last_page_ = 0;
 };
 
 // How a kernel spreads its accesses over its duration (declared per kernel in the scenario).
@@ -68,21 +85,28 @@ enum class WriteTiming : std::uint8_t { at_end, sweep };
 // (task), or from input row i to output row i only (row).
 enum class DataFlow : std::uint8_t { task, row };
 
-// One task execution as a core logged it; its views are views[first_view, first_view + count).
+// One task execution as a core logged it: the task, the block and the core, when the kernel
+// started and ended, and the buffer address of each tensor argument,
+// addresses[first_address, first_address + view_count). What each argument is (its layout, how
+// the kernel accesses it, the rows it selects) is the program's, so the log does not copy it:
+// 32 bytes a record and 8 an argument.
 struct GmTaskAccess {
-  std::uint32_t task = 0;
-  std::uint32_t core = 0;
   TimeNs start_ns = 0;
   TimeNs end_ns = 0;
-  const KernelSpec* kernel = nullptr;
-  std::uint32_t first_view = 0;
-  std::uint32_t view_count = 0;
+  std::uint32_t task = 0;
+  std::uint32_t block = 0;
+  std::uint32_t first_address = 0;
+  std::uint16_t core = 0;
+  std::uint16_t view_count = 0;
 };
 
+// Records come in any order (a core may log a task when it is written to it, or when it ends)
+// and may describe kernels that end after the run did: the judge orders them, and takes the
+// run's end to ignore what happens after it.
 struct GmAccessLog {
-  std::vector<GmTaskAccess> tasks;  // in the order the kernels ended
-  std::vector<GmView> views;
-  std::vector<ProgramAccess> program;  // micro-program bursts and cache traffic, in the order logged
+  std::vector<GmTaskAccess> tasks;
+  std::vector<std::uint64_t> addresses;  // buffer addresses of the records' arguments
+  std::vector<ProgramAccess> program;    // micro-program bursts and cache traffic, in the order logged
 };
 
 class GlobalMemory {

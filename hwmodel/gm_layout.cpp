@@ -20,19 +20,6 @@ bool parse_dtype(const std::string& text, DType& out) {
   return false;
 }
 
-std::uint32_t dtype_bytes(DType dtype) {
-  switch (dtype) {
-    case DType::f32: return 4;
-    case DType::f16: return 2;
-    case DType::bf16: return 2;
-    case DType::i32: return 4;
-    case DType::i8: return 1;
-    case DType::u8: return 1;
-    case DType::i64: return 8;
-  }
-  return 1;
-}
-
 const char* to_string(DType dtype) {
   switch (dtype) {
     case DType::f32: return "f32";
@@ -44,30 +31,6 @@ const char* to_string(DType dtype) {
     case DType::i64: return "i64";
   }
   return "?";
-}
-
-std::int64_t TensorLayout::extent() const {
-  std::int64_t span = 1;
-  for (int d = 0; d < ndims; ++d) {
-    if (shapes[d] == 0) return 0;
-    span += (shapes[d] - 1) * strides[d];
-  }
-  return span;
-}
-
-std::int64_t TensorLayout::element_count() const {
-  std::int64_t count = 1;
-  for (int d = 0; d < ndims; ++d) count *= shapes[d];
-  return count;
-}
-
-bool TensorLayout::is_contiguous() const {
-  std::int64_t expected = 1;
-  for (int d = ndims - 1; d >= 0; --d) {
-    if (shapes[d] != 1 && strides[d] != expected) return false;
-    expected *= shapes[d];
-  }
-  return true;
 }
 
 TensorLayout make_contiguous(const std::vector<std::int64_t>& shapes, DType dtype) {

@@ -23,8 +23,20 @@ inline constexpr int MAX_TENSOR_DIMS = 5;
 enum class DType : std::uint8_t { f32, f16, bf16, i32, i8, u8, i64 };
 
 bool parse_dtype(const std::string& text, DType& out);
-std::uint32_t dtype_bytes(DType dtype);
 const char* to_string(DType dtype);
+// Inline: the oracles and the TensorMap ask for every access.
+inline std::uint32_t dtype_bytes(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return 4;
+    case DType::f16: return 2;
+    case DType::bf16: return 2;
+    case DType::i32: return 4;
+    case DType::i8: return 1;
+    case DType::u8: return 1;
+    case DType::i64: return 8;
+  }
+  return 1;
+}
 
 struct TensorLayout {
   std::int64_t start_offset = 0;  // elements from the buffer base
@@ -37,9 +49,27 @@ struct TensorLayout {
   bool manual_dep = false;
 
   // Elements spanned from start_offset: 1 + sum((shape-1) * stride), 0 for an empty view.
-  std::int64_t extent() const;
-  std::int64_t element_count() const;
-  bool is_contiguous() const;
+  std::int64_t extent() const {
+    std::int64_t span = 1;
+    for (int d = 0; d < ndims; ++d) {
+      if (shapes[d] == 0) return 0;
+      span += (shapes[d] - 1) * strides[d];
+    }
+    return span;
+  }
+  std::int64_t element_count() const {
+    std::int64_t count = 1;
+    for (int d = 0; d < ndims; ++d) count *= shapes[d];
+    return count;
+  }
+  bool is_contiguous() const {
+    std::int64_t expected = 1;
+    for (int d = ndims - 1; d >= 0; --d) {
+      if (shapes[d] != 1 && strides[d] != expected) return false;
+      expected *= shapes[d];
+    }
+    return true;
+  }
 };
 
 // A contiguous row-major layout of the given shape.

@@ -20,14 +20,25 @@ struct EdgeInfo {
   std::string label;
 };
 using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property, EdgeInfo>;
+// The same graph for the statistics: an edge carries its source only (no label to construct).
+using StatsGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property, runtime::EdgeSource,
+                                         boost::no_property, boost::vecS>;
 
 // Tasks as vertices (by ordinal), fanin edges producer -> consumer.
 Graph to_boost(const runtime::TaskGraph& graph) {
-  Graph g(graph.tasks.size());
-  for (std::uint32_t task = 0; task < graph.tasks.size(); ++task) {
-    for (const runtime::FaninEdge& edge : graph.tasks[task].edges) {
+  Graph g(graph.size());
+  for (std::uint32_t task = 0; task < graph.size(); ++task) {
+    for (const runtime::FaninEdge& edge : graph.edges(task)) {
       boost::add_edge(edge.producer, task, EdgeInfo{edge.source, false, {}}, g);
     }
+  }
+  return g;
+}
+
+StatsGraph to_stats_graph(const runtime::TaskGraph& graph) {
+  StatsGraph g(graph.size());
+  for (std::uint32_t task = 0; task < graph.size(); ++task) {
+    for (const runtime::FaninEdge& edge : graph.edges(task)) boost::add_edge(edge.producer, task, edge.source, g);
   }
   return g;
 }
@@ -52,18 +63,18 @@ const simcore::Detail* field(const simcore::Finding& finding, const char* key, c
 GraphStats graph_stats(const runtime::Program& program, const std::vector<hwmodel::KernelSpec>& kernels,
                        const runtime::TaskGraph& graph) {
   GraphStats stats;
-  const Graph g = to_boost(graph);
+  const StatsGraph g = to_stats_graph(graph);
   const std::vector<std::uint32_t> task_ops = runtime::task_op_index(program);
-  std::vector<bool> in_graph(graph.tasks.size(), false);
-  for (std::uint32_t task = 0; task < graph.tasks.size(); ++task) {
-    in_graph[task] = graph.tasks[task].added;
+  std::vector<bool> in_graph(graph.size(), false);
+  for (std::uint32_t task = 0; task < graph.size(); ++task) {
+    in_graph[task] = graph.added(task);
     stats.tasks += in_graph[task] ? 1 : 0;
   }
-  boost::graph_traits<Graph>::edge_iterator e;
-  boost::graph_traits<Graph>::edge_iterator e_end;
+  boost::graph_traits<StatsGraph>::edge_iterator e;
+  boost::graph_traits<StatsGraph>::edge_iterator e_end;
   for (boost::tie(e, e_end) = boost::edges(g); e != e_end; ++e) {
     ++stats.edges;
-    switch (g[*e].source) {
+    switch (g[*e]) {
       case runtime::EdgeSource::explicit_dep: ++stats.explicit_edges; break;
       case runtime::EdgeSource::creator: ++stats.creator_edges; break;
       case runtime::EdgeSource::tensormap: ++stats.tensormap_edges; break;
@@ -72,16 +83,16 @@ GraphStats graph_stats(const runtime::Program& program, const std::vector<hwmode
   // Submission order is topological; Boost's sort checks it (and would throw on a cycle).
   std::vector<std::size_t> reversed;
   boost::topological_sort(g, std::back_inserter(reversed));
-  std::vector<std::uint32_t> level(graph.tasks.size(), 0);
-  std::vector<TimeNs> finish(graph.tasks.size(), 0);
-  std::vector<std::uint32_t> via(graph.tasks.size(), runtime::NO_INDEX);
+  std::vector<std::uint32_t> level(graph.size(), 0);
+  std::vector<TimeNs> finish(graph.size(), 0);
+  std::vector<std::uint32_t> via(graph.size(), runtime::NO_INDEX);
   std::map<std::uint32_t, std::uint32_t> width;
   std::uint32_t heaviest = runtime::NO_INDEX;
   for (auto it = reversed.rbegin(); it != reversed.rend(); ++it) {
     const auto task = static_cast<std::uint32_t>(*it);
     if (!in_graph[task]) continue;
-    boost::graph_traits<Graph>::in_edge_iterator in;
-    boost::graph_traits<Graph>::in_edge_iterator in_end;
+    boost::graph_traits<StatsGraph>::in_edge_iterator in;
+    boost::graph_traits<StatsGraph>::in_edge_iterator in_end;
     for (boost::tie(in, in_end) = boost::in_edges(task, g); in != in_end; ++in) {
       const auto producer = static_cast<std::uint32_t>(boost::source(*in, g));
       level[task] = std::max(level[task], level[producer] + 1);
@@ -125,9 +136,9 @@ std::string render_graph_dot(const runtime::Program& program, const runtime::Tas
     remedy = remedy.substr(0, remedy.find(" ("));
     missing_labels.push_back("missing " + (hazard != nullptr ? hazard->as_text() : std::string("race")) + " edge\\n" + remedy);
   }
-  const bool whole_graph = graph.tasks.size() <= DOT_WHOLE_GRAPH_TASKS;
-  for (std::uint32_t task = 0; task < graph.tasks.size(); ++task) {
-    if (whole_graph && graph.tasks[task].added) drawn.insert(task);
+  const bool whole_graph = graph.size() <= DOT_WHOLE_GRAPH_TASKS;
+  for (std::uint32_t task = 0; task < graph.size(); ++task) {
+    if (whole_graph && graph.added(task)) drawn.insert(task);
   }
   if (!whole_graph) {
     for (const auto& [first, second] : missing) {
@@ -173,7 +184,7 @@ std::string render_graph_dot(const runtime::Program& program, const runtime::Tas
     if (const std::string loops = program.task_loops(task); !loops.empty()) label += " " + loops;
     if (kind[0] != '\0') label += "\\n" + std::string(kind);
     out << "[shape=box, label=" << dot_string(label) << (racy.count(task) != 0 ? ", color=red, penwidth=2" : "")
-        << (graph.tasks[task].manual ? ", style=dashed" : "") << "]";
+        << (graph.manual(task) ? ", style=dashed" : "") << "]";
   };
   auto edge_writer = [&](std::ostream& out, const boost::graph_traits<Graph>::edge_descriptor& e) {
     const EdgeInfo& info = shown[e];
@@ -185,7 +196,7 @@ std::string render_graph_dot(const runtime::Program& program, const runtime::Tas
   };
   std::ostringstream out;
   if (!whole_graph) {
-    out << "// " << graph.tasks.size() << " tasks: drawn are the neighbourhoods of " << missing.size()
+    out << "// " << graph.size() << " tasks: drawn are the neighbourhoods of " << missing.size()
         << " race(s) (each race's tasks with their direct producers and consumers)\n";
   }
   boost::write_graphviz(out, shown, vertex_writer, edge_writer);

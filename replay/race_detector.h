@@ -16,10 +16,17 @@
 // after; an earlier unordered writer was already reported against the later one. Each racy
 // element range is therefore reported at least once, not every pair.
 //
-// Reachability: every task keeps a bitset of its ancestors among the REACH_WINDOW tasks submitted
-// just before it (one shifted OR per edge); a query across a longer distance walks the graph
-// backwards from the later task, pruning tasks submitted before the earlier one and answering
-// from the bitsets as soon as the distance fits the window.
+// Reachability: the detector only ever asks whether an earlier task is an ancestor of the task it
+// visits. A direct edge answers most queries. Otherwise the task gets a bitset of its ancestors
+// among the REACH_WINDOW tasks submitted just before it (one shifted OR per edge, computed when a
+// query first needs it, for the tasks since the last one computed and at most a window back),
+// and only the last REACH_WINDOW bitsets are kept (128 KiB, whatever the program's size). A query
+// across a longer distance walks the graph backwards from the later task, pruning tasks
+// submitted before the earlier one and answering from a bitset as soon as the distance fits the
+// window and the bitset is still kept.
+//
+// State is kept only where a race can be: a buffer that no task writes, or that one task touches
+// alone, has no shadow, and a buffer's shadow is dropped after the last task that touches it.
 #pragma once
 
 #include "runtime/program.h"
@@ -43,21 +50,34 @@ struct RaceReport {
 
 RaceReport find_races(const runtime::Program& program, const runtime::TaskGraph& graph);
 
-// Happens-before over a task graph, for the detector and for tests.
+// Happens-before over a task graph, for the detector and for tests. Queries come with `later`
+// never decreasing (the detector asks about the task it visits, in ordinal order).
 class HappensBefore {
  public:
   explicit HappensBefore(const runtime::TaskGraph& graph);
-  // Whether a chain of WAIT edges leads from `earlier` to `later` (earlier < later).
+  // Whether a chain of WAIT edges leads from `earlier` to `later` (false unless earlier < later).
   bool ordered(std::uint32_t earlier, std::uint32_t later);
   std::uint64_t walk_steps() const { return walk_steps_; }
 
  private:
   static constexpr std::uint32_t WORDS = REACH_WINDOW / 64;
+  // Computes the window bitsets up to `task`, starting REACH_WINDOW tasks before it at most.
+  void compute_rows(std::uint32_t task);
+  const std::uint64_t* row(std::uint32_t task) const { return &window_[static_cast<std::size_t>(task % REACH_WINDOW) * WORDS]; }
   bool window_bit(std::uint32_t task, std::uint32_t ancestor) const;
+  // Whether the bitset of `task` is kept and answers for `ancestor`.
+  bool row_answers(std::uint32_t task, std::uint32_t ancestor) const;
 
   const runtime::TaskGraph& graph_;
-  std::vector<std::uint64_t> ancestors_;  // WORDS per task: bit d-1 = the task d before it
-  std::vector<std::uint32_t> visited_;    // epoch stamps of the backward walk
+  // REACH_WINDOW rows of WORDS: bit d-1 of a row = the task d before it. A row is exact for the
+  // ancestors from its batch's first task on: rows are computed in batches of consecutive tasks
+  // when a query needs one, a batch starting at most REACH_WINDOW tasks before its last.
+  std::vector<std::uint64_t> window_;
+  std::vector<std::uint32_t> row_task_;        // per row: its task
+  std::vector<std::uint32_t> row_valid_from_;  // per row: its batch's first task
+  std::uint32_t computed_ = 0;                 // rows are computed below this task
+  std::uint32_t batch_start_ = 0;
+  std::vector<std::uint32_t> visited_;  // epoch stamps of the backward walk (sized on the first walk)
   std::uint32_t epoch_ = 0;
   std::vector<std::uint32_t> stack_;
   std::uint64_t walk_steps_ = 0;

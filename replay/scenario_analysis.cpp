@@ -4,13 +4,20 @@
 
 namespace ptosim::replay {
 
-std::unique_ptr<ScenarioAnalysis> analyse_scenario(const scenarios::Scenario& scenario, bool with_reference) {
+std::unique_ptr<ScenarioAnalysis> analyse_scenario(const scenarios::Scenario& scenario, AnalysisUse use) {
   auto analysis = std::make_unique<ScenarioAnalysis>();
   const runtime::ModelInput& model = scenario.model;
-  analysis->graph = runtime::build_task_graph(model.program);
-  analysis->races = find_races(model.program, analysis->graph);
+  runtime::TaskGraph graph = runtime::build_task_graph(model.program);
+  analysis->races = find_races(model.program, graph);
   analysis->program_findings = find_program_hazards(model);
-  if (with_reference) analysis->reference = std::make_unique<runtime::DataReference>(model.program, model.kernels);
+  if (use == AnalysisUse::check) {
+    analysis->graph = std::move(graph);
+    return analysis;
+  }
+  // The graph goes before the reference is built: a run holds neither it nor the race
+  // detector's state.
+  graph = runtime::TaskGraph();
+  analysis->reference = std::make_unique<runtime::DataReference>(model.program, model.kernels);
   return analysis;
 }
 

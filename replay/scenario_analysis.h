@@ -10,20 +10,23 @@
 #include "scenarios/scenario.h"
 #include "simcore/outcome.h"
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
 namespace ptosim::replay {
 
 struct ScenarioAnalysis {
-  runtime::TaskGraph graph;
+  runtime::TaskGraph graph;  // kept for `ptosim check` only; a run needs just the races
+
   RaceReport races;  // its findings are reported on every run of the scenario
   std::vector<simcore::Finding> program_findings;  // micro-program hazards, on every run too
   std::unique_ptr<runtime::DataReference> reference;
 };
 
-// `with_reference`: also execute the program sequentially for the data oracle (runs need it,
-// `ptosim check` does not).
-std::unique_ptr<ScenarioAnalysis> analyse_scenario(const scenarios::Scenario& scenario, bool with_reference = true);
+// What the analysis is for: a run needs the races and the reference (the program executed
+// sequentially for the data oracle); `ptosim check` needs the races and the task graph.
+enum class AnalysisUse : std::uint8_t { run, check };
+std::unique_ptr<ScenarioAnalysis> analyse_scenario(const scenarios::Scenario& scenario, AnalysisUse use = AnalysisUse::run);
 
 }  // namespace ptosim::replay

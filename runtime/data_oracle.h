@@ -54,6 +54,13 @@ struct DataVerdict {
 };
 
 // The sequential execution of a program, computed once per scenario and shared by every run.
+//
+// What it keeps for the judge is one record of 8 bytes per read (a task's reading argument, or
+// one row of it when the kernel reads row by row): the version the read observed over all its
+// bytes, or, when it saw several, where its pieces are. The versions of the buffers while the
+// program executes are transient: a buffer holds one piece until a partial write splits it, and
+// only then gets a range map; after the last task only the final contents of the external tensors
+// the program writes remain.
 class DataReference {
  public:
   DataReference(const Program& program, const std::vector<hwmodel::KernelSpec>& kernels);
@@ -61,28 +68,42 @@ class DataReference {
   // Judges a completed run from its GM access log; accesses after `end_ns` never happened.
   DataVerdict judge(const hwmodel::GmAccessLog& log, TimeNs end_ns) const;
 
+  // The heap bytes the reference keeps between runs (reads, pieces, finals, indices).
+  std::size_t kept_bytes() const;
+
+  // For tests: the version the reference's read of argument `arg` of `task` saw at byte `offset`
+  // of its buffer (`row`: which row, when the kernel reads row by row; else 0), and the version
+  // an external tensor the program writes ends with at byte `offset`.
+  hwmodel::Version expected_version(std::uint32_t task, std::uint32_t arg, std::uint32_t row, std::uint64_t offset) const;
+  hwmodel::Version final_version(std::uint32_t external, std::uint64_t offset) const;
+
+  // What one read of the reference observed: one version over all its bytes, or pieces.
+  struct ExpectedRead {
+    static constexpr std::uint32_t PIECES = 0x80000000u;
+    std::uint32_t first = hwmodel::UNWRITTEN;  // the writer task, or the first piece in pieces_
+    std::uint32_t count = 0;                   // the write of that task, or PIECES | the piece count
+    bool single() const { return (count & PIECES) == 0; }
+    hwmodel::Version version() const { return hwmodel::Version{first, static_cast<std::uint16_t>(count), false}; }
+  };
+
  private:
-  struct Reading;
-  std::uint32_t buffer_of(std::uint32_t task, const ArgSpec& spec, std::uint32_t output_index) const;
-  // A micro-program task executed sequentially: blocks in order, ops in program order, every
-  // store committed before the next op.
-  void reference_program(std::uint32_t task, const ProgramOp& op, const hwmodel::KernelSpec& kernel,
-                         std::vector<bool>& external_written);
-  std::uint32_t arg_buffer(std::uint32_t task, const ProgramOp& op, std::uint32_t arg) const;
+  friend class SequentialExecution;
+  friend class LogReplay;
+  // Where the reads of argument `arg` of `task` start in reads_.
+  std::uint32_t read_index(std::uint32_t task, std::uint32_t arg) const;
+  // The pieces of a read with several versions.
+  const hwmodel::VersionPiece* pieces_of(const ExpectedRead& read) const { return pieces_.data() + read.first; }
 
   const Program& program_;
   const std::vector<hwmodel::KernelSpec>& kernels_;
   std::vector<std::uint32_t> task_ops_;
-  std::vector<std::uint32_t> output_base_;  // per task: its first output's logical buffer index
-  // What every read of the reference observed: pieces of byte offsets from the buffer's base.
-  std::vector<hwmodel::VersionPiece> pieces_;
-  std::vector<std::uint32_t> segment_pieces_;  // segment -> first piece (one extra at the end)
-  std::vector<std::uint32_t> view_segments_;   // task_view_base_[task] + arg -> first read segment
-  std::vector<std::uint32_t> task_view_base_;
-  std::vector<hwmodel::VersionMap> final_;     // per logical buffer, after the last task
-  // Micro-program reads of the reference: (task, block, read number, burst) -> first segment.
-  std::map<std::array<std::uint32_t, 4>, std::uint32_t> program_segments_;
-  std::vector<std::uint32_t> written_externals_;
+  std::vector<std::uint32_t> task_reads_;  // per task: its first read in reads_, one extra at the end
+  std::vector<ExpectedRead> reads_;        // every read, task by task, argument by argument, row by row
+  std::vector<hwmodel::VersionPiece> pieces_;  // of the reads that saw several versions: byte offsets from the buffer
+  // The final contents of each external tensor the program writes: pieces over [0, bytes).
+  std::vector<std::pair<std::uint32_t, std::vector<hwmodel::VersionPiece>>> finals_;
+  // Micro-program reads of the reference: (task, block, read number, burst) -> its read.
+  std::map<std::array<std::uint32_t, 4>, std::uint32_t> program_reads_;
 };
 
 }  // namespace ptosim::runtime

@@ -16,7 +16,7 @@ void add_edge(std::vector<FaninEdge>& edges, std::uint32_t producer, bool retain
 }
 
 bool inserts(const ResolvedArg& arg) {
-  return (arg.kind == ArgKind::inout || arg.kind == ArgKind::output_existing) && !arg.layout.manual_dep;
+  return (arg.kind == ArgKind::inout || arg.kind == ArgKind::output_existing) && !arg.layout->manual_dep;
 }
 
 }  // namespace
@@ -24,27 +24,35 @@ bool inserts(const ResolvedArg& arg) {
 FaninResult compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, bool in_manual,
                           std::uint32_t task_ordinal, TensorMap& map) {
   FaninResult result;
+  compute_fanin(args, deps, in_manual, task_ordinal, map, result);
+  return result;
+}
+
+void compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, bool in_manual,
+                   std::uint32_t task_ordinal, TensorMap& map, FaninResult& result) {
+  result.edges.clear();
+  result.lookups = 0;
+  result.inserts = 0;
+  result.error.clear();
   for (const ExplicitDep& dep : deps) {
     if (dep.task >= task_ordinal) {
       result.error = "explicit dependency on unknown task ordinal " + std::to_string(dep.task);
-      return result;
+      return;
     }
     add_edge(result.edges, dep.task, dep.flavor == DepFlavor::wait_retain, EdgeSource::explicit_dep);
   }
-  if (in_manual) return result;  // MANUAL bypasses creator retention and the TensorMap
+  if (in_manual) return;  // MANUAL bypasses creator retention and the TensorMap
 
   for (const ResolvedArg& arg : args) {
     if (arg.kind == ArgKind::output) continue;
     if (arg.owner != NO_INDEX) add_edge(result.edges, arg.owner, true, EdgeSource::creator);
-    const bool looks_up = (arg.kind == ArgKind::input || arg.kind == ArgKind::inout) && !arg.layout.manual_dep;
+    const bool looks_up = (arg.kind == ArgKind::input || arg.kind == ArgKind::inout) && !arg.layout->manual_dep;
     if (!looks_up) continue;
     ++result.lookups;
-    map.lookup(arg.buffer, arg.layout, arg.kind == ArgKind::inout, [&](const TensorMapEntry& entry, Overlap) {
-      add_edge(result.edges, entry.producer, false, EdgeSource::tensormap);
-    });
+    map.lookup(arg.buffer, *arg.layout, arg.kind == ArgKind::inout,
+               [&result](const TensorMapEntry& entry, Overlap) { add_edge(result.edges, entry.producer, false, EdgeSource::tensormap); });
   }
   for (const ResolvedArg& arg : args) result.inserts += inserts(arg) ? 1 : 0;
-  return result;
 }
 
 std::uint32_t register_outputs(const std::vector<ResolvedArg>& args, bool in_manual, TensorMap& map,
@@ -53,13 +61,13 @@ std::uint32_t register_outputs(const std::vector<ResolvedArg>& args, bool in_man
   std::uint32_t count = 0;
   for (const ResolvedArg& arg : args) {
     if (!inserts(arg)) continue;
-    map.insert(TensorMapEntry{arg.buffer, task_ordinal, arg.layout});
+    map.insert(TensorMapEntry{arg.buffer, task_ordinal, *arg.layout});
     ++count;
   }
   return count;
 }
 
-void live_fanin(const std::vector<FaninEdge>& graph_edges, const std::function<ProducerStatus(std::uint32_t)>& status,
+void live_fanin(std::span<const FaninEdge> graph_edges, const std::function<ProducerStatus(std::uint32_t)>& status,
                 std::vector<FaninEdge>& out) {
   out.clear();
   for (const FaninEdge& edge : graph_edges) {

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,7 @@ struct ResolvedArg {
   ArgKind kind = ArgKind::input;
   std::uint64_t buffer = 0;        // logical buffer key (logical_buffer_key)
   std::uint32_t owner = NO_INDEX;  // creator task ordinal; NO_INDEX for external tensors
-  TensorLayout layout;
+  const TensorLayout* layout = nullptr;  // the view the task accesses (outlives the call)
 };
 
 struct FaninResult {
@@ -42,9 +43,12 @@ struct FaninResult {
   std::string error;  // non-empty: INVALID_ARGS with this detail
 };
 
-// STEP 1 and 3 for task `task_ordinal`. Explicit deps may only name earlier tasks.
+// STEP 1 and 3 for task `task_ordinal`. Explicit deps may only name earlier tasks. The second form
+// fills `out`, reusing its storage (the graph builder calls it for every task).
 FaninResult compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, bool in_manual,
                           std::uint32_t task_ordinal, TensorMap& map);
+void compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, bool in_manual,
+                   std::uint32_t task_ordinal, TensorMap& map, FaninResult& out);
 
 // STEP 4: registers this task's writes. Returns the number of inserts.
 std::uint32_t register_outputs(const std::vector<ResolvedArg>& args, bool in_manual, TensorMap& map,
@@ -53,7 +57,7 @@ std::uint32_t register_outputs(const std::vector<ResolvedArg>& args, bool in_man
 enum class ProducerStatus : std::uint8_t { live, consumed, retired, unknown };
 
 // The fanin a run wires now: the graph edges whose producer is live (in graph order).
-void live_fanin(const std::vector<FaninEdge>& graph_edges, const std::function<ProducerStatus(std::uint32_t)>& status,
+void live_fanin(std::span<const FaninEdge> graph_edges, const std::function<ProducerStatus(std::uint32_t)>& status,
                 std::vector<FaninEdge>& out);
 
 }  // namespace ptosim::runtime

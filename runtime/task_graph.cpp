@@ -1,18 +1,44 @@
 #include "runtime/task_graph.h"
 
 #include "runtime/runtime_config.h"
+#include "simcore/model_assert.h"
 
 namespace ptosim::runtime {
 
-TaskGraphBuilder::TaskGraphBuilder(const Program& program) : program_(program), tasks_(program.task_count) {}
+namespace {
 
-const GraphTask& TaskGraphBuilder::add(const ProgramOp& op, bool in_manual) {
+// The layout an argument accesses (one place to change when arguments stop embedding it).
+
+}  // namespace
+
+std::string TaskGraph::error(std::uint32_t task) const {
+  for (const auto& [ordinal, detail] : errors_) {
+    if (ordinal == task) return detail;
+  }
+  return {};
+}
+
+void TaskGraph::append(std::uint32_t task, std::span<const FaninEdge> edges, bool manual, std::string error) {
+  PTOSIM_ASSERT(task < size(), "task graph: task ordinal " + std::to_string(task) + " beyond the program");
+  PTOSIM_ASSERT(task >= appended_, "task graph: task " + std::to_string(task) + " added out of submission order");
+  // Tasks skipped on the way have no edges.
+  for (; appended_ < task; ++appended_) first_edge_[appended_ + 1] = first_edge_[appended_];
+  edges_.insert(edges_.end(), edges.begin(), edges.end());
+  first_edge_[task + 1] = static_cast<std::uint32_t>(edges_.size());
+  appended_ = task + 1;
+  flags_[task] = static_cast<std::uint8_t>(ADDED | (manual ? MANUAL : 0));
+  if (!error.empty()) errors_.emplace_back(task, std::move(error));
+}
+
+TaskGraphBuilder::TaskGraphBuilder(const Program& program) : program_(program), graph_(program.task_count) {}
+
+GraphTask TaskGraphBuilder::add(const ProgramOp& op, bool in_manual) {
   args_.clear();
   std::uint32_t output_index = 0;
   for (const ArgSpec& spec : program_.args(op)) {
     ResolvedArg arg;
     arg.kind = spec.kind;
-    arg.layout = program_.layout(spec);
+    arg.layout = &program_.layout(spec);
     if (spec.kind == ArgKind::output) {
       arg.buffer = output_buffer_key(op.task, output_index++);
       arg.owner = op.task;
@@ -22,39 +48,40 @@ const GraphTask& TaskGraphBuilder::add(const ProgramOp& op, bool in_manual) {
     }
     args_.push_back(arg);
   }
-  GraphTask& task = tasks_.at(op.task);
-  FaninResult fanin = compute_fanin(args_, program_.deps(op), in_manual, op.task, map_);
-  task.edges = std::move(fanin.edges);
-  task.lookups = fanin.lookups;
-  task.inserts = fanin.inserts;
-  task.error = std::move(fanin.error);
-  task.manual = in_manual;
-  task.added = true;
-  if (task.error.empty()) register_outputs(args_, in_manual, map_, op.task);
-  return task;
+  compute_fanin(args_, program_.deps(op), in_manual, op.task, map_, fanin_);
+  if (fanin_.error.empty()) register_outputs(args_, in_manual, map_, op.task);
+  graph_.append(op.task, fanin_.edges, in_manual, fanin_.error);
+  GraphTask node = task(op.task);
+  node.lookups = fanin_.lookups;
+  node.inserts = fanin_.inserts;
+  return node;
 }
 
-std::uint32_t TaskGraph::edge_count() const {
-  std::uint32_t count = 0;
-  for (const GraphTask& task : tasks) count += static_cast<std::uint32_t>(task.edges.size());
-  return count;
+GraphTask TaskGraphBuilder::task(std::uint32_t ordinal) const {
+  GraphTask node;
+  node.edges = graph_.edges(ordinal);
+  node.manual = graph_.manual(ordinal);
+  node.added = graph_.added(ordinal);
+  if (graph_.has_errors()) node.error = graph_.error(ordinal);
+  return node;
 }
 
 TaskGraph build_task_graph(const Program& program) {
-  TaskGraph graph;
   TaskGraphBuilder builder(program);
+  std::string rejection;
+  std::uint32_t rejection_origin = NO_INDEX;
   // The executor's own scope (depth 0) is AUTO; a MANUAL scope makes everything inside it manual.
   std::vector<ScopeMode> scopes{ScopeMode::automatic};
   std::uint32_t manual_depth = 0;
   for (const ProgramOp& op : program.ops) {
     if (op.kind == OpKind::scope_begin) {
       if (op.mode == ScopeMode::automatic && manual_depth > 0) {
-        graph.rejection = "AUTO scope opened inside an active MANUAL scope";
+        rejection = "AUTO scope opened inside an active MANUAL scope";
       } else if (scopes.size() >= static_cast<std::size_t>(MAX_SCOPE_DEPTH)) {
-        graph.rejection = "scope depth exceeds PTO2_MAX_SCOPE_DEPTH=64";
+        rejection = "scope depth exceeds PTO2_MAX_SCOPE_DEPTH=64";
       }
-      if (!graph.rejection.empty()) {
-        graph.rejection_origin = op.origin;
+      if (!rejection.empty()) {
+        rejection_origin = op.origin;
         break;
       }
       scopes.push_back(op.mode);
@@ -62,13 +89,15 @@ TaskGraph build_task_graph(const Program& program) {
     } else if (op.kind == OpKind::scope_end) {
       manual_depth -= scopes.back() == ScopeMode::manual ? 1 : 0;
       scopes.pop_back();
-    } else if (const GraphTask& task = builder.add(op, manual_depth > 0); !task.error.empty()) {
-      graph.rejection = task.error;
-      graph.rejection_origin = op.origin;
+    } else if (const GraphTask task = builder.add(op, manual_depth > 0); !task.error.empty()) {
+      rejection = task.error;
+      rejection_origin = op.origin;
       break;
     }
   }
-  graph.tasks = builder.take_tasks();
+  TaskGraph graph = builder.take_graph();
+  graph.rejection = std::move(rejection);
+  graph.rejection_origin = rejection_origin;
   return graph;
 }
 

@@ -18,18 +18,59 @@
 #include "runtime/tensor_map.h"
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ptosim::runtime {
 
+// One task's node as the builder hands it out. A view: its edges stay valid until the next add.
 struct GraphTask {
-  std::vector<FaninEdge> edges;  // explicit first, then per argument: creator, TensorMap hits
-  std::uint32_t lookups = 0;     // TensorMap lookups the submit performs (priced by the run)
-  std::uint32_t inserts = 0;     // TensorMap inserts
-  bool manual = false;           // submitted inside a MANUAL scope
+  std::span<const FaninEdge> edges;  // explicit first, then per argument: creator, TensorMap hits
+  std::uint32_t lookups = 0;         // TensorMap lookups the submit performs (priced by the run)
+  std::uint32_t inserts = 0;         // TensorMap inserts
+  bool manual = false;               // submitted inside a MANUAL scope
   bool added = false;
-  std::string error;             // INVALID_ARGS detail (an explicit dep on a later task)
+  std::string error;                 // INVALID_ARGS detail (an explicit dep on a later task)
+};
+
+// The fanin of every task, in one array of edges with an offset per task (8 bytes an edge, 5 a
+// task), and the runtime's verdict on the program.
+class TaskGraph {
+ public:
+  TaskGraph() = default;
+  explicit TaskGraph(std::uint32_t task_count) : first_edge_(task_count + 1, 0), flags_(task_count, 0) {}
+
+  std::uint32_t size() const { return static_cast<std::uint32_t>(flags_.size()); }
+  // A task not added (after a rejection) has no edges.
+  std::span<const FaninEdge> edges(std::uint32_t task) const {
+    if (task >= appended_) return {};
+    return {edges_.data() + first_edge_[task], edges_.data() + first_edge_[task + 1]};
+  }
+  bool added(std::uint32_t task) const { return (flags_[task] & ADDED) != 0; }
+  bool manual(std::uint32_t task) const { return (flags_[task] & MANUAL) != 0; }
+  std::uint32_t edge_count() const { return static_cast<std::uint32_t>(edges_.size()); }
+  // The INVALID_ARGS detail of a task (empty for almost every task).
+  std::string error(std::uint32_t task) const;
+  bool has_errors() const { return !errors_.empty(); }
+
+  // Appends the node of `task`; tasks come in ascending ordinal order, each once.
+  void append(std::uint32_t task, std::span<const FaninEdge> edges, bool manual, std::string error);
+
+  // The runtime rejects the program (INVALID_ARGS) at this op: an AUTO scope inside a MANUAL one,
+  // or scopes nested deeper than PTO2_MAX_SCOPE_DEPTH. Empty when the whole program is accepted.
+  std::string rejection;
+  std::uint32_t rejection_origin = NO_INDEX;
+
+ private:
+  static constexpr std::uint8_t ADDED = 1;
+  static constexpr std::uint8_t MANUAL = 2;
+  std::vector<std::uint32_t> first_edge_;  // per task, and one past the last: where its edges start
+  std::vector<FaninEdge> edges_;
+  std::vector<std::uint8_t> flags_;
+  std::uint32_t appended_ = 0;  // tasks below this have their edges in place
+  std::vector<std::pair<std::uint32_t, std::string>> errors_;
 };
 
 class TaskGraphBuilder {
@@ -37,24 +78,16 @@ class TaskGraphBuilder {
   explicit TaskGraphBuilder(const Program& program);
 
   // Adds the task that `op` creates (submit, dummy or alloc_tensors), in submission order.
-  const GraphTask& add(const ProgramOp& op, bool in_manual);
-  const GraphTask& task(std::uint32_t ordinal) const { return tasks_[ordinal]; }
-  std::vector<GraphTask> take_tasks() { return std::move(tasks_); }
+  GraphTask add(const ProgramOp& op, bool in_manual);
+  GraphTask task(std::uint32_t ordinal) const;
+  TaskGraph take_graph() { return std::move(graph_); }
 
  private:
   const Program& program_;
   TensorMap map_;
-  std::vector<GraphTask> tasks_;
+  TaskGraph graph_;
   std::vector<ResolvedArg> args_;  // reused between adds
-};
-
-struct TaskGraph {
-  std::vector<GraphTask> tasks;  // per task ordinal; tasks after a rejection are not added
-  // The runtime rejects the program (INVALID_ARGS) at this op: an AUTO scope inside a MANUAL one,
-  // or scopes nested deeper than PTO2_MAX_SCOPE_DEPTH. Empty when the whole program is accepted.
-  std::string rejection;
-  std::uint32_t rejection_origin = NO_INDEX;
-  std::uint32_t edge_count() const;
+  FaninResult fanin_;              // reused between adds
 };
 
 // Builds the graph of the whole program, tracking scopes the way the orchestrator does.

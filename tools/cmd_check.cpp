@@ -30,7 +30,7 @@ std::string path_names(const runtime::Program& program, const std::vector<std::u
 int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
   scenarios::Scenario scenario = args.load();
   const runtime::Program& program = scenario.model.program;
-  const std::unique_ptr<replay::ScenarioAnalysis> analysis = replay::analyse_scenario(scenario, false);
+  const std::unique_ptr<replay::ScenarioAnalysis> analysis = replay::analyse_scenario(scenario, replay::AnalysisUse::check);
   const replay::RaceReport& races = analysis->races;
   const replay::GraphStats stats = replay::graph_stats(program, scenario.model.kernels, analysis->graph);
   const int code = races.findings.empty() ? EXIT_PASS : EXIT_FINDINGS;

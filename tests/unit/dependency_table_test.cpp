@@ -33,8 +33,9 @@ Outcome submit(ArgKind kind, bool manual_scope, bool manual_dep, std::vector<Exp
   arg.kind = kind;
   arg.buffer = BUFFER;
   arg.owner = kind == ArgKind::output ? 3 : CREATOR;
-  arg.layout = layout;
-  arg.layout.manual_dep = manual_dep;
+  TensorLayout view = layout;
+  view.manual_dep = manual_dep;
+  arg.layout = &view;
   FaninResult result = compute_fanin({arg}, deps, manual_scope, SUBMITTED, map);
   REQUIRE(result.error.empty());
   Outcome out;
@@ -166,18 +167,20 @@ TEST_CASE("the graph builder names buffers logically and records edge sources", 
   program.add_op(op(2), std::vector<ArgSpec>{ArgSpec::of_tensor(ArgKind::inout, TensorSource{0, NO_INDEX, 0}, 0)}, {});
   program.add_op(op(3), std::vector<ArgSpec>{ArgSpec::of_tensor(ArgKind::input, TensorSource{0, NO_INDEX, 0}, 0)},
                  std::span<const ExplicitDep>(&explicit_dep, 1));
+  TaskGraphBuilder builder(program);
+  for (const ProgramOp& o : program.ops) CHECK(builder.add(o, false).inserts == (o.task == 2 ? 1U : 0U));
+  CHECK(builder.task(3).edges.size() == 2);
   TaskGraph graph = build_task_graph(program);
   REQUIRE(graph.rejection.empty());
-  REQUIRE(graph.tasks.size() == 4);
-  CHECK(graph.tasks[0].edges.empty());
-  REQUIRE(graph.tasks[1].edges.size() == 1);
-  CHECK(graph.tasks[1].edges[0].source == EdgeSource::creator);
-  CHECK(graph.tasks[2].inserts == 1);
-  REQUIRE(graph.tasks[3].edges.size() == 2);
-  CHECK(graph.tasks[3].edges[0].producer == 0);
-  CHECK(graph.tasks[3].edges[0].source == EdgeSource::explicit_dep);
-  CHECK(graph.tasks[3].edges[1].producer == 2);
-  CHECK(graph.tasks[3].edges[1].source == EdgeSource::tensormap);
+  REQUIRE(graph.size() == 4);
+  CHECK(graph.edges(0).empty());
+  REQUIRE(graph.edges(1).size() == 1);
+  CHECK(graph.edges(1)[0].source == EdgeSource::creator);
+  REQUIRE(graph.edges(3).size() == 2);
+  CHECK(graph.edges(3)[0].producer == 0);
+  CHECK(graph.edges(3)[0].source == EdgeSource::explicit_dep);
+  CHECK(graph.edges(3)[1].producer == 2);
+  CHECK(graph.edges(3)[1].source == EdgeSource::tensormap);
   CHECK(graph.edge_count() == 3);
 }
 
@@ -196,7 +199,8 @@ TEST_CASE("the graph builder stops where the runtime rejects the program", "[dep
   TaskGraph graph = build_task_graph(program);
   CHECK_THAT(graph.rejection, Catch::Contains("AUTO scope"));
   CHECK(graph.rejection_origin == 7);
-  CHECK_FALSE(graph.tasks[0].added);
+  CHECK_FALSE(graph.added(0));
+  CHECK(graph.edges(0).empty());
 }
 
 TEST_CASE("no WAR edge: a reader leaves nothing for a later OUTPUT_EXISTING writer", "[deps]") {
@@ -204,16 +208,16 @@ TEST_CASE("no WAR edge: a reader leaves nothing for a later OUTPUT_EXISTING writ
   // external buffer; the writeback gets no edge to the gather.
   TensorMap map;
   TensorLayout cache = make_contiguous({32, 16}, DType::bf16);
-  ResolvedArg gather{ArgKind::input, BUFFER, NO_INDEX, cache};
+  ResolvedArg gather{ArgKind::input, BUFFER, NO_INDEX, &cache};
   FaninResult first = compute_fanin({gather}, {}, false, 10, map);
   register_outputs({gather}, false, map, 10);
-  ResolvedArg writeback{ArgKind::output_existing, BUFFER, NO_INDEX, cache};
+  ResolvedArg writeback{ArgKind::output_existing, BUFFER, NO_INDEX, &cache};
   FaninResult second = compute_fanin({writeback}, {}, false, 11, map);
   CHECK(first.edges.empty());
   CHECK(second.edges.empty());
   // Making both INOUT (the self-copy workaround) orders them.
   register_outputs({writeback}, false, map, 11);
-  ResolvedArg third{ArgKind::inout, BUFFER, NO_INDEX, cache};
+  ResolvedArg third{ArgKind::inout, BUFFER, NO_INDEX, &cache};
   FaninResult chained = compute_fanin({third}, {}, false, 12, map);
   REQUIRE(chained.edges.size() == 1);
   CHECK(chained.edges[0].producer == 11);
