@@ -14,6 +14,7 @@
 #include "hwmodel/topology.h"
 #include "runtime/program.h"
 #include "runtime/dependency_builder.h"
+#include "runtime/run_report.h"
 #include "runtime/ring_buffers.h"
 #include "runtime/run_timing.h"
 #include "runtime/runtime_config.h"
@@ -63,9 +64,6 @@ struct ScopeFrame {
   std::size_t wired = 0;                   // how many of them scope_end has published so far
 };
 
-enum class WaitResource : std::uint8_t { task_window, heap, dep_pool };
-const char* to_string(WaitResource resource);
-
 // What the orchestrator is blocked on, if anything.
 struct BlockedWait {
   bool active = false;
@@ -74,40 +72,6 @@ struct BlockedWait {
   std::uint64_t requested = 0;  // bytes (heap) or entries (dep pool)
   std::uint32_t task = NO_INDEX;  // ordinal of the task being allocated or wired
   TimeNs since_ns = 0;
-};
-
-// Error codes as the runtime reports them (pto_runtime_status.h). The model raises 1-5 and 100;
-// the others are named so that reports and snapshots can carry them.
-enum class ErrorCode : int {
-  scope_deadlock = 1,
-  heap_ring_deadlock = 2,
-  flow_control_deadlock = 3,
-  dep_pool_overflow = 4,
-  invalid_args = 5,
-  require_sync_start_invalid = 7,
-  tensor_wait_timeout = 8,
-  explicit_orch_fatal = 9,
-  scope_tasks_overflow = 10,
-  tensormap_overflow = 11,
-  scheduler_timeout = 100,
-  async_completion_invalid = 101,
-  async_wait_overflow = 102,
-  async_registration_failed = 103,
-};
-const char* error_name(ErrorCode code);
-// Host-visible CANN code: stream-sync timeout for a scheduler timeout, generic AICPU exception else.
-int host_code_for(ErrorCode code);
-
-struct RuntimeReport {
-  ErrorCode code = ErrorCode::invalid_args;
-  std::string detector;  // which detector or check raised it
-  std::string message;   // the runtime's diagnostic text, in its format
-  TimeNs time_ns = 0;
-  std::string actor;
-  int stall_sub_class = 0;  // code 100 only
-  // Code 100, S1 running-stalled: the RUNNING task the watchdog blamed (NO_INDEX otherwise).
-  std::uint32_t stuck_task = NO_INDEX;
-  int ring = -1;            // the ring the detector judged, if any
 };
 
 // A scheduler thread as the ready queues see it.
