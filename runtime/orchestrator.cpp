@@ -2,6 +2,7 @@
 
 #include "runtime/runtime_messages.h"
 #include "simcore/model_assert.h"
+#include "simcore/marks.h"
 
 #include <algorithm>
 #include <sstream>
@@ -120,9 +121,11 @@ void Orchestrator::invalid_args(const std::string& detail, std::uint32_t origin)
 void Orchestrator::scope_begin(const ProgramOp& op) {
   phase_ = "running";
   if (op.mode == ScopeMode::automatic && state_.in_manual_scope()) {
+    PTOSIM_MARK("auto scope inside manual");
     invalid_args("AUTO scope opened inside an active MANUAL scope", op.origin);
   }
   if (state_.scope_stack().size() >= static_cast<std::size_t>(MAX_SCOPE_DEPTH)) {
+    PTOSIM_MARK("scope stack limit");
     invalid_args("scope depth exceeds PTO2_MAX_SCOPE_DEPTH=64", op.origin);
   }
   const bool deferred = op.mode == ScopeMode::manual && state_.config().manual_publish == ManualPublish::deferred;
@@ -161,6 +164,7 @@ const TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::
   const RingState& ring = state_.ring(ring_id);
   // The scope pre-check (PR #277) predates both detector generations modelled here.
   if (!monitor_.detectors_silenced() && scope_precheck_fails(ring)) {
+    PTOSIM_MARK("scope pre-check");
     const ScopeFrame& innermost = state_.scope_stack().back();
     const auto in_scope = static_cast<std::uint32_t>(state_.scope_tasks().size() - innermost.first_task);
     phase_ = "allocating a slot on ring " + std::to_string(ring_id) + " for task '" +
@@ -252,6 +256,7 @@ std::uint64_t Orchestrator::allocate(int ring_id, std::uint64_t bytes, std::uint
   while (true) {
     state_.sync_heap_tail(ring_id);
     if (!window_has_room(ring.current_index, ring.last_task_alive, ring.config.task_window)) {
+      PTOSIM_MARK("task window full");
       wait_for_reclaim(ring_id, WaitResource::task_window, 0, ordinal);
       waited = true;
       continue;
@@ -260,6 +265,7 @@ std::uint64_t Orchestrator::allocate(int ring_id, std::uint64_t bytes, std::uint
       if (waited) monitor_.orchestrator_wait_satisfied();
       return *offset;
     }
+    PTOSIM_MARK("heap full");
     wait_for_reclaim(ring_id, WaitResource::heap, bytes, ordinal);
     waited = true;
   }
@@ -273,7 +279,11 @@ void Orchestrator::ensure_dep_space(int ring_id, std::uint32_t entries, std::uin
       return;
     }
     // Reclaim only when short, and only after the watermark moved a cleanup interval.
-    if (state_.reclaim_dep_pool(ring_id)) continue;
+    if (state_.reclaim_dep_pool(ring_id)) {
+      PTOSIM_MARK("dep pool reclaim when short");
+      continue;
+    }
+    PTOSIM_MARK("dep pool full");
     wait_for_reclaim(ring_id, WaitResource::dep_pool, entries, ordinal);
     waited = true;
   }
@@ -335,6 +345,7 @@ void Orchestrator::wait_for_reclaim(int ring_id, WaitResource resource, std::uin
     if (legacy) {
       fatal.verdict = ReclaimVerdict::legacy_spins;
       fatal.spins = detectors.orchestrator_spin_limit;
+      PTOSIM_MARK("legacy spin limit");
       fire_reclaim_detector(ring, "legacy spin limit", fatal);
       continue;
     }
@@ -348,6 +359,7 @@ void Orchestrator::wait_for_reclaim(int ring_id, WaitResource resource, std::uin
         const auto& scope_tasks = state_.scope_tasks();
         const std::uint32_t head = ring.ordinals[ring.last_task_alive];
         if (owner.first_task < scope_tasks.size() && scope_tasks[owner.first_task] == head) {
+          PTOSIM_MARK("structural head-of-line");
           fatal.verdict = ReclaimVerdict::structural;
           fatal.scope_depth = owner.depth;
           fire_reclaim_detector(ring, "structural head-of-line check", fatal);
@@ -355,6 +367,7 @@ void Orchestrator::wait_for_reclaim(int ring_id, WaitResource resource, std::uin
       }
       continue;
     }
+    PTOSIM_MARK("reclaim backstop");
     fatal.verdict = ReclaimVerdict::backstop;
     fire_reclaim_detector(ring, "500 ms reclaim backstop", fatal);
   }

@@ -2,6 +2,7 @@
 
 #include "runtime/runtime_messages.h"
 #include "simcore/model_assert.h"
+#include "simcore/marks.h"
 
 #include <algorithm>
 #include <sstream>
@@ -326,6 +327,7 @@ TimeNs SchedulerThread::complete(const TaskRecord& task) {
   TimeNs cost_ns = add_ns(costs.complete_ns, mul_ns(released, costs.release_consumer_ns));
   deferred_release_.push_back(task.ordinal);
   if (deferred_release_.size() >= costs.deferred_release_cap) {
+    PTOSIM_MARK("deferred release cap");
     cost_ns = add_ns(cost_ns, mul_ns(drain_deferred(), costs.deferred_release_ns));
   }
   return cost_ns;
@@ -413,9 +415,15 @@ void SchedulerThread::handle_watchdog() {
     const bool global_stuck =
         state_.orchestration_done() && state_.completed_tasks() < state_.tasks_allocated() && !any_running;
     if (!owns_running_task() && !global_stuck) {
+      PTOSIM_MARK("watchdog ownership gate");
       last_progress_ns_ = simcore::now();
       return;
     }
+  }
+  if (legacy) {
+    PTOSIM_MARK("legacy idle limit");
+  } else {
+    PTOSIM_MARK("scheduler watchdog");
   }
   RuntimeReport report;
   report.code = ErrorCode::scheduler_timeout;
