@@ -242,7 +242,7 @@ void Orchestrator::wire_and_publish(const TaskRecord& task, const ProgramOp& op)
   }
   ensure_dep_space(ring_id, entries, task.ordinal);
   note_occupancy(state_.ring(ring_id));
-  state_.wire_fanin(task.ordinal, fanin);
+  state_.wire_fanin(task.ordinal, fanin, entries);
   state_.publish(task.ordinal);
 }
 

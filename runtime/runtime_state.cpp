@@ -88,7 +88,7 @@ void RuntimeState::claim_producer(std::uint32_t producer) {
   ++t.consumers_claimed;
 }
 
-void RuntimeState::wire_fanin(std::uint32_t ordinal, std::span<const FaninEdge> edges) {
+void RuntimeState::wire_fanin(std::uint32_t ordinal, std::span<const FaninEdge> edges, std::uint32_t dep_entries) {
   TaskRecord& task = tasks_.at(ordinal);
   PTOSIM_ASSERT(task.producer_count == 0, "task " + std::to_string(task.ordinal) + " wired twice");
   PTOSIM_ASSERT(!task.published, "task " + std::to_string(task.ordinal) + " wired after it was published");
@@ -115,7 +115,11 @@ void RuntimeState::wire_fanin(std::uint32_t ordinal, std::span<const FaninEdge> 
     producer.last_consumer = link;
   }
   task.fanin_count += static_cast<std::uint32_t>(edges.size());
-  task.dep_pool_mark = ring(task.ring).dep_pool.top();
+  RingState& own_ring = *rings_.at(task.ring);
+  task.dep_pool_mark = own_ring.dep_pool.top();
+  task.dep_entries = dep_entries;
+  own_ring.dep_pool_live += dep_entries;
+  timing_.dep_pool_live(task.ring, own_ring.dep_pool_live);
   // WAIT-only pins are released at wiring; RETAIN pins when this task is released.
   for (const FaninEdge& edge : edges) {
     if (!edge.retain) release_pin(edge.producer);
@@ -399,8 +403,11 @@ void RuntimeState::release_pin_check(TaskRecord& task) {
   if (task.consumers_released != task.consumers_claimed) return;
   PTOSIM_ASSERT(task.published || task.kind == TaskKind::alloc, "an unpublished task cannot be CONSUMED");
   task.state = StoredState::consumed;
+  RingState& own_ring = *rings_.at(task.ring);
+  PTOSIM_ASSERT(own_ring.dep_pool_live >= task.dep_entries, "dep entries released twice");
+  own_ring.dep_pool_live -= task.dep_entries;
   events_.record(simcore::EventKind::consumed, simcore::now(), task.ordinal, lanes_.orchestrator, task.ring);
-  advance_ring(*rings_.at(task.ring));
+  advance_ring(own_ring);
 }
 
 void RuntimeState::advance_ring(RingState& r) {

@@ -47,6 +47,7 @@ struct RingState {
   DepPool dep_pool;
   std::uint32_t dep_pool_reclaimed_at = 0;  // watermark at the last dep-pool reclaim
   std::uint32_t heap_synced_at = 0;         // watermark at the last heap-tail sync
+  std::uint64_t dep_pool_live = 0;          // entries whose consumer is not yet CONSUMED
   std::uint64_t heap_base_address;
   simcore::WaitSignal progress;  // notified whenever last_task_alive advances
 
@@ -161,8 +162,9 @@ class RuntimeState {
   // Orchestrator, wiring: one consumer claims `producer` (fanout_count++ under its lock).
   void claim_producer(std::uint32_t producer);
   // Wires `task`'s fanin: its edges, `task` as a consumer of each producer still pending, its
-  // fanin count and the producers already completed (the fast path), and its dep-pool mark.
-  void wire_fanin(std::uint32_t task, std::span<const FaninEdge> edges);
+  // fanin count and the producers already completed (the fast path), its dep-pool mark and the
+  // `dep_entries` reserved for it.
+  void wire_fanin(std::uint32_t task, std::span<const FaninEdge> edges, std::uint32_t dep_entries);
   // Publishes a wired task: releases the wiring guard and routes it if ready.
   void publish(std::uint32_t task);
   // Marks an alloc_tensors task COMPLETED inline on the orchestrator.
