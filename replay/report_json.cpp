@@ -433,6 +433,7 @@ Json timing_to_json(const runtime::TimingReport& timing) {
                          {"peak_heap_bytes", ring.peak_heap_bytes},
                          {"heap_bytes", ring.heap_bytes},
                          {"peak_dep_pool_entries", ring.peak_dep_pool_entries},
+                         {"peak_dep_pool_live", ring.peak_dep_pool_live},
                          {"dep_pool_entries", ring.dep_pool_entries}});
   }
   j["rings"] = std::move(rings);

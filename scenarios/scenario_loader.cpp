@@ -8,6 +8,7 @@
 #include "runtime/ring_buffers.h"
 
 #include "simcore/hashing.h"
+#include "simcore/marks.h"
 
 #include <nlohmann/json.hpp>
 
@@ -124,7 +125,10 @@ class Loader : public FieldReader {
       // parse_error, and out_of_range for a number too large for a double (1e400).
       throw ScenarioError(file_, "", std::string("not valid JSON: ") + e.what());
     }
-    if (!duplicate.empty()) throw ScenarioError(file_, duplicate, "duplicate key (JSON objects must not repeat a key)");
+    if (!duplicate.empty()) {
+      PTOSIM_MARK("scenario duplicate key");
+      throw ScenarioError(file_, duplicate, "duplicate key (JSON objects must not repeat a key)");
+    }
     return doc;
   }
 

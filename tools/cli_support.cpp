@@ -110,7 +110,7 @@ void print_timing(std::ostream& out, const runtime::TimingReport& timing) {
     if (ring.peak_tasks_in_flight == 0) continue;
     out << "  ring " << r << ": peak " << ring.peak_tasks_in_flight << "/" << ring.task_window << " tasks in flight, heap "
         << ring.peak_heap_bytes << "/" << ring.heap_bytes << " bytes, dep pool " << ring.peak_dep_pool_entries << "/"
-        << ring.dep_pool_entries << "; orchestrator blocked on task_window " << micros(ring.blocked_ns[0]) << ", heap "
+        << ring.dep_pool_entries << " (live peak " << ring.peak_dep_pool_live << "); orchestrator blocked on task_window " << micros(ring.blocked_ns[0]) << ", heap "
         << micros(ring.blocked_ns[1]) << ", dep_pool " << micros(ring.blocked_ns[2]) << "\n";
   }
 }

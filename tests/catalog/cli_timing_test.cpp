@@ -46,6 +46,7 @@ TEST_CASE("run --json timing: orchestrator, threads, cores and ring peaks agree 
     CHECK(ring["peak_tasks_in_flight"].get<long long>() < ring["task_window"].get<long long>());
     CHECK(ring["peak_heap_bytes"].get<long long>() <= ring["heap_bytes"].get<long long>());
     CHECK(ring["peak_dep_pool_entries"].get<long long>() <= ring["dep_pool_entries"].get<long long>());
+    CHECK(ring["peak_dep_pool_live"].get<long long>() <= ring["peak_dep_pool_entries"].get<long long>());
     some_ring_used = some_ring_used || ring["peak_tasks_in_flight"].get<long long>() > 0;
   }
   CHECK(some_ring_used);
