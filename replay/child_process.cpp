@@ -2,6 +2,7 @@
 
 #include "replay/recording.h"
 #include "replay/report_json.h"
+#include "simcore/platform.h"
 #include "simcore/sim_engine.h"
 
 #include <cerrno>
@@ -106,13 +107,21 @@ void warm_up_exceptions() {
   }
 }
 
+bool g_prepared_for_children = false;
+
 }  // namespace
 
 void prepare_for_children(const scenarios::Scenario& scenario) {
-  static bool prepared = false;
-  if (prepared) return;
-  prepared = true;
+  if (g_prepared_for_children) return;
+  g_prepared_for_children = true;
   runtime::prepare_for_forked_runs(scenario.model);
+  warm_up_exceptions();
+}
+
+void prepare_for_children(int clusters, int scheduler_threads) {
+  if (g_prepared_for_children) return;
+  g_prepared_for_children = true;
+  simcore::Simulation::prepare(simcore::Platform::host_names(clusters, scheduler_threads));
   warm_up_exceptions();
 }
 

@@ -1,6 +1,7 @@
 #include "replay/sweep_report.h"
 
 #include "replay/recording.h"
+#include "replay/sweep_fold.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -398,36 +399,14 @@ SweepDocument merge_sweeps(const std::vector<SweepDocument>& shards, const std::
   merged.meta.seeds.shard_count = 1;
   merged.meta.jobs = 0;
   merged.meta.wall_seconds = 0;
-  SweepSummary& total = merged.summary;
-  std::vector<RunResult> listed;
+  // The fold that counts a sweep's runs counts its shards too.
+  SweepFold fold(expected_patterns(first.expect), 0);
   for (const SweepDocument& shard : shards) {
-    const SweepSummary& s = shard.summary;
-    total.total += s.total;
-    total.runs += s.runs;
-    for (std::size_t i = 0; i < total.outcome_counts.size(); ++i) total.outcome_counts[i] += s.outcome_counts[i];
-    for (std::size_t i = 0; i < total.finding_counts.size(); ++i) total.finding_counts[i] += s.finding_counts[i];
-    // Same scenario hash, so the same expected patterns in the same order.
-    if (total.pattern_counts.size() < s.pattern_counts.size()) total.pattern_counts.resize(s.pattern_counts.size(), 0);
-    for (std::size_t i = 0; i < s.pattern_counts.size(); ++i) total.pattern_counts[i] += s.pattern_counts[i];
-    for (const auto& [tensor, seeds] : s.tensor_wrong_seeds) total.tensor_wrong_seeds[tensor] += seeds;
-    total.failed_runs += s.failed_runs;
-    total.failing += s.failing;
-    if (s.first_failing_seed && (!total.first_failing_seed || *s.first_failing_seed < *total.first_failing_seed)) {
-      total.first_failing_seed = s.first_failing_seed;
-    }
-    listed.insert(listed.end(), s.not_passing.begin(), s.not_passing.end());
-    total.not_passing_unlisted += s.not_passing_unlisted;
-    total.stopped_early = total.stopped_early || s.stopped_early;
-    if (total.interrupted_by == 0) total.interrupted_by = s.interrupted_by;
+    fold.add(shard.summary);
     merged.meta.jobs += shard.meta.jobs;
     merged.meta.wall_seconds = std::max(merged.meta.wall_seconds, shard.meta.wall_seconds);  // shards run side by side
   }
-  std::sort(listed.begin(), listed.end(), [](const RunResult& a, const RunResult& b) { return a.seed < b.seed; });
-  if (listed.size() > SWEEP_MAX_LISTED_RUNS) {
-    total.not_passing_unlisted += listed.size() - SWEEP_MAX_LISTED_RUNS;
-    listed.resize(SWEEP_MAX_LISTED_RUNS);
-  }
-  total.not_passing = std::move(listed);
+  merged.summary = std::move(fold).finish();
   return merged;
 }
 
