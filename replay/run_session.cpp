@@ -242,6 +242,12 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
       }
     }
     const std::size_t always_count = expect->findings_always.size();
+    if (summary.pattern_counts.size() != always_count + expect->findings_never.size()) {
+      // Counts from another scenario's expectations (a merge of mismatched inputs): nothing to judge them by.
+      violation("the sweep counted " + std::to_string(summary.pattern_counts.size()) + " finding patterns, its expectations name " +
+                std::to_string(always_count + expect->findings_never.size()));
+      return check;
+    }
     for (std::size_t p = 0; p < summary.pattern_counts.size(); ++p) {
       const bool required = p < always_count;
       const scenarios::FindingPattern& pattern =

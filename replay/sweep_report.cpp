@@ -128,6 +128,25 @@ Json expectations_to_json(const scenarios::Expectations& expect) {
   j["sometimes"] = outcome_list(expect.sometimes);
   j["never"] = outcome_list(expect.never);
   j["error_code"] = expect.error_code ? Json(*expect.error_code) : Json(nullptr);
+  // The rest of the expectations too, so that merge judges shards exactly as one sweep would.
+  Json rates = Json::object();
+  for (const scenarios::OutcomeRate& rate : expect.rates) {
+    rates[simcore::to_string(rate.outcome)] = Json{{"min_percent", rate.min_percent}, {"max_percent", rate.max_percent}};
+  }
+  j["rates"] = std::move(rates);
+  auto patterns = [](const std::vector<scenarios::FindingPattern>& list) {
+    Json out = Json::array();
+    for (const scenarios::FindingPattern& pattern : list) {
+      Json item{{"kind", simcore::to_string(pattern.kind)}};
+      if (!pattern.hazard.empty()) item["hazard"] = pattern.hazard;
+      if (!pattern.first.empty()) item["first"] = pattern.first;
+      if (!pattern.second.empty()) item["second"] = pattern.second;
+      out.push_back(std::move(item));
+    }
+    return out;
+  };
+  j["findings"] = Json{{"always", patterns(expect.findings_always)}, {"never", patterns(expect.findings_never)}};
+  j["correct_tensors"] = expect.correct_tensors;
   return j;
 }
 
@@ -236,6 +255,45 @@ class SweepReader {
   const Json& doc_;
   const std::string& file_;
 };
+
+// Rates, finding patterns and correct tensors of a sweep's `expect`.
+void read_rest_of_expectations(const SweepReader& r, const Json& expect, scenarios::Expectations& parsed) {
+  const Json& rates = r.at(expect, "/expect", "rates");
+  if (!rates.is_object()) r.fail("/expect/rates", "expected an object of outcome rates");
+  for (const auto& [name, bounds] : rates.items()) {
+    const std::string pointer = "/expect/rates/" + name;
+    scenarios::OutcomeRate rate;
+    rate.outcome = r.outcome(Json(name), pointer);
+    rate.min_percent = static_cast<std::int64_t>(r.u64(r.at(bounds, pointer, "min_percent"), pointer + "/min_percent"));
+    rate.max_percent = static_cast<std::int64_t>(r.u64(r.at(bounds, pointer, "max_percent"), pointer + "/max_percent"));
+    if (rate.min_percent > 100 || rate.max_percent > 100) r.fail(pointer, "expected percentages in 0..100");
+    parsed.rates.push_back(rate);
+  }
+  const Json& findings = r.at(expect, "/expect", "findings");
+  auto patterns = [&](const char* key, std::vector<scenarios::FindingPattern>& into) {
+    const std::string pointer = std::string("/expect/findings/") + key;
+    const Json& list = r.at(findings, "/expect/findings", key);
+    if (!list.is_array()) r.fail(pointer, "expected a list of finding patterns");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string item_pointer = pointer + "/" + std::to_string(i);
+      scenarios::FindingPattern pattern;
+      if (!simcore::parse_finding_kind(r.str(r.at(list[i], item_pointer, "kind"), item_pointer + "/kind"), pattern.kind)) {
+        r.fail(item_pointer + "/kind", "unknown finding kind");
+      }
+      if (list[i].contains("hazard")) pattern.hazard = r.str(list[i].at("hazard"), item_pointer + "/hazard");
+      if (list[i].contains("first")) pattern.first = r.str(list[i].at("first"), item_pointer + "/first");
+      if (list[i].contains("second")) pattern.second = r.str(list[i].at("second"), item_pointer + "/second");
+      into.push_back(std::move(pattern));
+    }
+  };
+  patterns("always", parsed.findings_always);
+  patterns("never", parsed.findings_never);
+  const Json& tensors = r.at(expect, "/expect", "correct_tensors");
+  if (!tensors.is_array()) r.fail("/expect/correct_tensors", "expected a list of tensor names");
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    parsed.correct_tensors.push_back(r.str(tensors[i], "/expect/correct_tensors/" + std::to_string(i)));
+  }
+}
 
 }  // namespace
 
@@ -359,6 +417,7 @@ SweepDocument sweep_from_json(const Json& json, const std::string& file) {
     parsed.never = r.outcomes(r.at(expect, "/expect", "never"), "/expect/never");
     const Json& code = r.at(expect, "/expect", "error_code");
     if (!code.is_null()) parsed.error_code = static_cast<int>(r.u64(code, "/expect/error_code"));
+    read_rest_of_expectations(r, expect, parsed);
     meta.expect = parsed;
   }
   return doc;
