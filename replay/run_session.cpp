@@ -2,6 +2,7 @@
 
 #include "replay/plan_context.h"
 #include "replay/sweep_executor.h"
+#include "replay/sweep_plan.h"
 #include "simcore/plural.h"
 
 #include <algorithm>
@@ -85,8 +86,10 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
   return run_scenario(scenario, seed, options, artifacts);
 }
 
-bool is_failing(const RunResult& result) {
-  return !result.failure.empty() || result.outcome != simcore::Outcome::pass || !result.findings.empty();
+bool is_failing(const RunResult& result) { return is_outcome_failing(result) || !result.findings.empty(); }
+
+bool is_outcome_failing(const RunResult& result) {
+  return !result.failure.empty() || result.outcome != simcore::Outcome::pass;
 }
 
 std::uint64_t SeedSelection::count() const {
@@ -159,6 +162,7 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
   plan.snapshot_dir = options.snapshot_dir;
   plan.record_dir = options.record_dir;
   plan.stop_after = options.stop_after;
+  plan.stop_on = options.stop_on_outcome ? StopOn::outcome : StopOn::any;
   const PlanContext context(plan, &scenario);
   PlanRunOptions run;
   run.jobs = options.jobs;

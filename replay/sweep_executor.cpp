@@ -167,6 +167,7 @@ std::vector<SweepSummary> run_plan(const PlanContext& context, const PlanRunOpti
   };
   std::uint64_t done = 0;
   std::uint64_t failing = 0;
+  std::uint64_t stop_count = 0;  // what --stop-after counts (--stop-on)
   SelectionSource source(plan.seeds, context.cells());
   const std::uint64_t total = source.total();
   auto sink = [&](const Ticket& ticket, ChildOutput output) {
@@ -186,12 +187,13 @@ std::vector<SweepSummary> run_plan(const PlanContext& context, const PlanRunOpti
     }
     ++done;
     failing += is_failing(result) ? 1 : 0;
+    stop_count += (plan.stop_on == StopOn::outcome ? is_outcome_failing(result) : is_failing(result)) ? 1 : 0;
     folds.at(ticket.cell).add(std::move(result));
   };
   ExecutorOptions executor;
   executor.jobs = options.jobs;
   executor.stop_signal = options.stop_signal;
-  executor.stop_launching = [&] { return plan.stop_after > 0 && failing >= plan.stop_after; };
+  executor.stop_launching = [&] { return plan.stop_after > 0 && stop_count >= plan.stop_after; };
   executor.tick = [&] {
     if (options.progress) options.progress(done, total, failing);
   };

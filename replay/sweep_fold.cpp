@@ -69,6 +69,12 @@ void SweepFold::add(RunResult result) {
   }
   if (!failing) return;
   ++summary_.failing;
+  if (is_outcome_failing(result)) {
+    ++summary_.outcome_failing;
+    if (!summary_.first_outcome_failing_seed || result.seed < *summary_.first_outcome_failing_seed) {
+      summary_.first_outcome_failing_seed = result.seed;
+    }
+  }
   if (!summary_.first_failing_seed || result.seed < *summary_.first_failing_seed) {
     summary_.first_failing_seed = result.seed;
   }
@@ -88,8 +94,13 @@ void SweepFold::add(const SweepSummary& other) {
   for (const auto& [tensor, seeds] : other.tensor_wrong_seeds) total.tensor_wrong_seeds[tensor] += seeds;
   total.failed_runs += other.failed_runs;
   total.failing += other.failing;
+  total.outcome_failing += other.outcome_failing;
   if (other.first_failing_seed && (!total.first_failing_seed || *other.first_failing_seed < *total.first_failing_seed)) {
     total.first_failing_seed = other.first_failing_seed;
+  }
+  if (other.first_outcome_failing_seed &&
+      (!total.first_outcome_failing_seed || *other.first_outcome_failing_seed < *total.first_outcome_failing_seed)) {
+    total.first_outcome_failing_seed = other.first_outcome_failing_seed;
   }
   for (const RunResult& run : other.not_passing) list(run);
   total.not_passing_unlisted += other.not_passing_unlisted;
@@ -101,6 +112,7 @@ void SweepFold::add(const SweepSummary& other) {
 
 SweepSummary SweepFold::finish() && {
   PTOSIM_ASSERT(summary_.failing <= summary_.runs, "no more failing runs than runs");
+  PTOSIM_ASSERT(summary_.outcome_failing <= summary_.failing, "a run whose outcome fails is a failing run");
   summary_.not_passing.clear();
   for (auto& [seed, result] : listed_) summary_.not_passing.push_back(std::move(result));
   listed_.clear();

@@ -36,6 +36,7 @@ class SweepFold {
 
   std::uint64_t runs() const { return summary_.runs; }
   std::uint64_t failing() const { return summary_.failing; }
+  std::uint64_t outcome_failing() const { return summary_.outcome_failing; }
 
   // The summary of what was added, failing runs in seed order.
   SweepSummary finish() &&;

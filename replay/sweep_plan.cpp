@@ -58,6 +58,8 @@ std::vector<scenarios::Override> point_from_json(const PlanReader& r, const Json
 
 }  // namespace
 
+const char* to_string(StopOn stop_on) { return stop_on == StopOn::outcome ? "outcome" : "any"; }
+
 Json point_to_json(const std::vector<scenarios::Override>& point) {
   Json object = Json::object();
   for (const scenarios::Override& item : point) {
@@ -94,6 +96,7 @@ Json plan_to_json(const SweepPlan& plan) {
   out["artefacts"] = Json{{"record_failures", optional_text(plan.record_dir)},
                           {"snapshot_dir", optional_text(plan.snapshot_dir)}};
   out["stop_after"] = plan.stop_after > 0 ? Json(plan.stop_after) : Json(nullptr);
+  out["stop_on"] = to_string(plan.stop_on);
   return out;
 }
 
@@ -168,6 +171,9 @@ SweepPlan plan_from_json(const Json& json, const std::string& file) {
   plan.snapshot_dir = r.optional_str(r.at(artefacts, "/artefacts", "snapshot_dir"), "/artefacts/snapshot_dir");
   const Json& stop_after = r.at(json, "", "stop_after");
   if (!stop_after.is_null()) plan.stop_after = r.u64(stop_after, "/stop_after");
+  const std::string stop_on = r.str(r.at(json, "", "stop_on"), "/stop_on");
+  if (stop_on != "any" && stop_on != "outcome") r.fail("/stop_on", "expected \"any\" or \"outcome\"");
+  plan.stop_on = stop_on == "outcome" ? StopOn::outcome : StopOn::any;
   return plan;
 }
 

@@ -31,6 +31,11 @@ struct PlanCell {
   std::vector<scenarios::Override> point;
 };
 
+// What --stop-after counts: seeds that fail in any way (a failing outcome or a finding), or only
+// seeds whose outcome fails.
+enum class StopOn : std::uint8_t { any, outcome };
+const char* to_string(StopOn stop_on);
+
 struct SweepPlan {
   std::string program = "ptosim";  // how to invoke ptosim in repro commands
   std::string scenario_path;
@@ -44,6 +49,7 @@ struct SweepPlan {
   std::string snapshot_dir;       // empty: none
   std::string record_dir;         // empty: none
   std::uint64_t stop_after = 0;   // stop launching runs once this many failed (0: never)
+  StopOn stop_on = StopOn::any;   // what stop_after counts
 
   bool is_map() const { return !vary.empty(); }
 };

@@ -166,6 +166,10 @@ bool expects_failures(const scenarios::Expectations& expect) {
   return true;
 }
 
+Json rate_to_json(const FailureRate& rate) {
+  return Json{{"value", rate.value}, {"wilson95", Json::array({rate.low, rate.high})}};
+}
+
 Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const ExpectationCheck& check) {
   Json out;
   out["scenario"] = meta.scenario_name;
@@ -198,9 +202,12 @@ Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const Exp
   out["wrong_tensors"] = wrong_tensors;  // per external tensor written: seeds with wrong final contents
   out["failed_runs"] = summary.failed_runs;
   out["failing"] = summary.failing;
-  const FailureRate rate = failure_rate(summary.failing, summary.runs);
-  out["failure_rate"] = Json{{"value", rate.value}, {"wilson95", Json::array({rate.low, rate.high})}};
+  out["failure_rate"] = rate_to_json(failure_rate(summary.failing, summary.runs));
+  out["outcome_failing"] = summary.outcome_failing;
+  out["outcome_failure_rate"] = rate_to_json(failure_rate(summary.outcome_failing, summary.runs));
   out["first_failing_seed"] = summary.first_failing_seed ? Json(*summary.first_failing_seed) : Json(nullptr);
+  out["first_outcome_failing_seed"] =
+      summary.first_outcome_failing_seed ? Json(*summary.first_outcome_failing_seed) : Json(nullptr);
   Json failing = Json::array();
   for (const RunResult& run : summary.not_passing) failing.push_back(failing_entry(run, meta));
   out["failing_seeds"] = std::move(failing);
@@ -357,8 +364,12 @@ SweepDocument sweep_from_json(const Json& json, const std::string& file) {
   }
   summary.failed_runs = r.u64(r.at(json, "", "failed_runs"), "/failed_runs");
   summary.failing = r.u64(r.at(json, "", "failing"), "/failing");
+  summary.outcome_failing = r.u64(r.at(json, "", "outcome_failing"), "/outcome_failing");
+  if (summary.outcome_failing > summary.failing) r.fail("/outcome_failing", "more seeds than /failing");
   const Json& first = r.at(json, "", "first_failing_seed");
   if (!first.is_null()) summary.first_failing_seed = r.u64(first, "/first_failing_seed");
+  const Json& first_outcome = r.at(json, "", "first_outcome_failing_seed");
+  if (!first_outcome.is_null()) summary.first_outcome_failing_seed = r.u64(first_outcome, "/first_outcome_failing_seed");
   const Json& failing = r.at(json, "", "failing_seeds");
   if (!failing.is_array()) r.fail("/failing_seeds", "expected a list");
   for (std::size_t i = 0; i < failing.size(); ++i) {
@@ -497,6 +508,10 @@ std::string sweep_to_junit(const SweepSummary& summary, const SweepMeta& meta) {
                                                           std::to_string(meta.strategy.steps)
                                                     : meta.strategy.name);
   for (const std::string& item : meta.overrides) property("set", item);
+  // The rate vocabulary of the sweep JSON: a seed fails on a failing outcome or a finding; its
+  // outcome fails on an outcome other than pass alone.
+  property("failing", std::to_string(summary.failing) + " of " + std::to_string(summary.runs));
+  property("outcome_failing", std::to_string(summary.outcome_failing) + " of " + std::to_string(summary.runs));
   out << "    </properties>\n";
   for (std::uint64_t n = 0; n < summary.seed_status.size(); ++n) {
     const std::uint8_t status = summary.seed_status[n];

@@ -42,6 +42,9 @@ Json expectations_to_json(const scenarios::Expectations& expect);
 // catalogue's bug scenarios by it (`check --json`: expects_failures).
 bool expects_failures(const scenarios::Expectations& expect);
 
+// A rate as the sweep JSON writes it: {"value": v, "wilson95": [low, high]}.
+Json rate_to_json(const FailureRate& rate);
+
 // The sweep's JSON (docs/outputs.md). `check` is the expectations' verdict over this sweep.
 Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const ExpectationCheck& check);
 

@@ -134,6 +134,7 @@ struct SweepArgs : ScenarioArgs {
   std::string junit;
   std::string record_failures;
   std::uint64_t stop_after = 0;
+  std::string stop_on = "any";  // what --stop-after counts: any failing seed, or failing outcomes only
 };
 
 int cmd_sweep(const SweepArgs& args);

@@ -111,26 +111,38 @@ void print_summary(std::ostream& out, const replay::SweepSummary& summary, const
     for (const auto& [tensor, seeds] : summary.tensor_wrong_seeds) out << " " << tensor << "=" << seeds;
     out << "\n";
   }
+  // One vocabulary with the JSON: failing = a failing outcome or a finding (failure_rate);
+  // failing outcome = an outcome other than pass (outcome_failure_rate).
   const replay::FailureRate rate = replay::failure_rate(summary.failing, summary.runs);
   out << "failing " << summary.failing << "/" << summary.runs << " = " << percent(rate.value)
             << " (95% Wilson interval " << percent(rate.low) << " .. " << percent(rate.high) << ")";
   if (summary.first_failing_seed) out << ", first failing seed " << *summary.first_failing_seed;
   out << "\n";
+  const replay::FailureRate outcome_rate = replay::failure_rate(summary.outcome_failing, summary.runs);
+  out << "failing outcome " << summary.outcome_failing << "/" << summary.runs << " = " << percent(outcome_rate.value)
+      << " (95% Wilson interval " << percent(outcome_rate.low) << " .. " << percent(outcome_rate.high) << ")";
+  if (summary.first_outcome_failing_seed) out << ", first " << *summary.first_outcome_failing_seed;
+  out << "\n";
   if (meta.wall_seconds > 0) {
     out << "seeds per second: " << static_cast<std::uint64_t>(static_cast<double>(summary.runs) / meta.wall_seconds)
               << " (" << summary.runs << " seeds in " << static_cast<std::uint64_t>(meta.wall_seconds * 1000) << " ms)\n";
   }
+  // Seeds whose outcome failed first: on a race scenario every seed fails by its finding, and the
+  // seeds the schedule turned into wrong values are the ones worth reading.
   std::size_t listed = 0;
-  for (const replay::RunResult& run : summary.not_passing) {
-    if (listed++ == 0) out << "failing seeds:\n";
-    if (listed > 20) continue;
-    const std::string what = !run.failure.empty() ? "FAILED - " + run.failure
-                                                   : std::string(simcore::to_string(run.outcome)) + " - " + run.summary;
-    out << "  seed " << run.seed << ": " << what << "\n";
-    for (const simcore::Finding& finding : run.findings) {
-      out << "    finding " << simcore::to_string(finding.kind) << ": " << finding.summary << "\n";
+  for (const bool outcome_pass : {false, true}) {
+    for (const replay::RunResult& run : summary.not_passing) {
+      if (replay::is_outcome_failing(run) == outcome_pass) continue;
+      if (listed++ == 0) out << "failing seeds:\n";
+      if (listed > 20) continue;
+      const std::string what = !run.failure.empty() ? "FAILED - " + run.failure
+                                                     : std::string(simcore::to_string(run.outcome)) + " - " + run.summary;
+      out << "  seed " << run.seed << ": " << what << "\n";
+      for (const simcore::Finding& finding : run.findings) {
+        out << "    finding " << simcore::to_string(finding.kind) << ": " << finding.summary << "\n";
+      }
+      out << "    repro: " << replay::repro_command(meta, run.seed) << "\n";
     }
-    out << "    repro: " << replay::repro_command(meta, run.seed) << "\n";
   }
   if (listed > 20) out << "  ... and " << (listed - 20 + summary.not_passing_unlisted) << " more (use --json)\n";
   if (summary.stopped_early) out << "stopped early: --stop-after reached\n";
@@ -170,6 +182,7 @@ int cmd_sweep(const SweepArgs& args) {
   options.snapshot_dir = args.snapshot_dir;
   options.record_dir = args.record_failures;
   options.stop_after = args.stop_after;
+  options.stop_on_outcome = args.stop_on == "outcome";
   options.keep_seed_status = !args.junit.empty();
   options.stop_signal = &g_stop_signal;
   Progress progress(::isatty(STDERR_FILENO) != 0);

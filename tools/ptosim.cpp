@@ -154,8 +154,13 @@ int main(int argc, char** argv) {
           [](const std::string& text) { return text.empty() ? std::string("expected a directory name") : std::string(); },
           "DIR"));
   swp->add_option("--stop-after", sweep_args.stop_after,
-                  "Stop launching seeds once K seeds failed (those already running finish)")
+                  "Stop launching seeds once K seeds failed, as --stop-on counts them (with --jobs above 1, seeds "
+                  "already running finish)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  swp->add_option("--stop-on", sweep_args.stop_on,
+                  "What --stop-after counts: any (default: a seed with a failing outcome or a finding, as "
+                  "failure_rate counts) or outcome (an outcome other than pass, as outcome_failure_rate counts)")
+      ->check(CLI::IsMember({"any", "outcome"}));
   swp->add_flag("--json", sweep_args.json, "Print one JSON object instead of text");
   swp->add_option("--snapshot-dir", sweep_args.snapshot_dir,
                   "Write seed-<N>.snapshot.json here (created if missing) for every seed that did not pass and has a "

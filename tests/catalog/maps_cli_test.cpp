@@ -40,3 +40,38 @@ TEST_CASE("merge judges shards by every expectation the scenario has (findings, 
   CHECK(m["expect"]["rates"]["wrong_values"]["max_percent"] == 20);
   CHECK(counts_of(m) == counts_of(Json::parse(whole.out)));
 }
+
+TEST_CASE("failure_rate counts findings and outcomes, outcome_failure_rate outcomes only; --stop-on says which "
+          "--stop-after counts",
+          "[cli][maps]") {
+  const std::string scenario = catalog("missing_war_kv_cache.json");
+  CliResult all = cli({"sweep", scenario, "--seeds", "0..199", "--jobs", "2", "--json"});
+  REQUIRE(all.exit_code == 0);
+  const Json j = Json::parse(all.out);
+  const double runs = j["runs"].get<double>();
+  const std::uint64_t not_pass = j["runs"].get<std::uint64_t>() - j["outcomes"]["pass"].get<std::uint64_t>();
+  REQUIRE(not_pass > 0);  // the catalogue's rate band keeps some wrong values in 200 seeds
+  CHECK(j["failure_rate"]["value"] == 1.0);  // the race is reported on every seed
+  CHECK(j["outcome_failing"] == not_pass);
+  CHECK(j["outcome_failure_rate"]["value"].get<double>() == Approx(static_cast<double>(not_pass) / runs));
+  CHECK(j["outcome_failure_rate"]["wilson95"][0].get<double>() < j["outcome_failure_rate"]["value"].get<double>());
+  CHECK(j["first_outcome_failing_seed"] > j["first_failing_seed"]);
+  CHECK(j["failing_seeds"].size() == j["runs"]);  // failing_seeds keeps its meaning: every failing seed
+
+  // --stop-on outcome: the sweep stops right after the third run that did not pass.
+  CliResult three = cli({"sweep", scenario, "--seeds", "0..199", "--stop-after", "3", "--stop-on", "outcome",
+                         "--jobs", "1", "--json"});
+  REQUIRE(three.exit_code == 0);
+  const Json t = Json::parse(three.out);
+  CHECK(t["stopped_early"] == true);
+  CHECK(t["outcome_failing"] == 3);
+  std::uint64_t last_wrong = 0;
+  for (const Json& entry : t["failing_seeds"]) {
+    if (entry["outcome"] != "pass") last_wrong = std::max(last_wrong, entry["seed"].get<std::uint64_t>());
+  }
+  CHECK(t["runs"] == last_wrong + 1);
+  // The default (any) counts findings: three seeds, each with the race.
+  CliResult any = cli({"sweep", scenario, "--seeds", "0..199", "--stop-after", "3", "--jobs", "1", "--json"});
+  CHECK(Json::parse(any.out)["runs"] == 3);
+  CHECK(cli({"sweep", scenario, "--stop-on", "findings"}).exit_code == 2);
+}
