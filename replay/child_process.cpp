@@ -5,6 +5,7 @@
 #include "simcore/platform.h"
 #include "simcore/sim_engine.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <exception>
@@ -112,10 +113,9 @@ bool g_prepared_for_children = false;
 }  // namespace
 
 void prepare_for_children(const scenarios::Scenario& scenario) {
-  if (g_prepared_for_children) return;
-  g_prepared_for_children = true;
-  runtime::prepare_for_forked_runs(scenario.model);
-  warm_up_exceptions();
+  // Runs at points of the uncertain region may need more hosts than the nominal platform.
+  prepare_for_children(std::max(scenario.model.platform.clusters, scenario.max_clusters),
+                       std::max(scenario.model.platform.scheduler_threads, scenario.max_scheduler_threads));
 }
 
 void prepare_for_children(int clusters, int scheduler_threads) {

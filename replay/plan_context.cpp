@@ -74,8 +74,9 @@ void PlanContext::prepare() const {
   int clusters = 0;
   int threads = 0;
   for (const Cell& cell : cells_) {
-    clusters = std::max(clusters, cell.scenario->model.platform.clusters);
-    threads = std::max(threads, cell.scenario->model.platform.scheduler_threads);
+    const scenarios::Scenario& scenario = *cell.scenario;
+    clusters = std::max({clusters, scenario.model.platform.clusters, scenario.max_clusters});
+    threads = std::max({threads, scenario.model.platform.scheduler_threads, scenario.max_scheduler_threads});
   }
   prepare_for_children(clusters, threads);
 }

@@ -3,6 +3,9 @@
 #include "replay/plan_context.h"
 #include "replay/sweep_executor.h"
 #include "replay/sweep_plan.h"
+#include "replay/uncertain_point.h"
+#include "scenarios/uncertain.h"
+#include "simcore/model_assert.h"
 #include "simcore/plural.h"
 
 #include <algorithm>
@@ -20,8 +23,12 @@ simcore::StrategySpec resolve_strategy(const simcore::StrategySpec& spec, const 
   return resolved;
 }
 
-RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, const RunOptions& options,
-                       RunArtifacts* artifacts) {
+namespace {
+
+// One run of a scenario without uncertain parameters (or of one re-evaluated at its point).
+RunResult run_model(const scenarios::Scenario& scenario, std::uint64_t seed, const RunOptions& options,
+                    RunArtifacts* artifacts) {
+  PTOSIM_ASSERT(scenario.uncertain.empty(), "a model runs at one point: its uncertain parameters are drawn already");
   const ScenarioAnalysis* analysis = options.analysis;
   std::unique_ptr<ScenarioAnalysis> own_analysis;
   if (analysis == nullptr) {
@@ -74,6 +81,34 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, 
     artifacts->lanes = std::move(output.lanes);
     artifacts->tasks = std::move(output.tasks);
   }
+  return result;
+}
+
+}  // namespace
+
+RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, const RunOptions& options,
+                       RunArtifacts* artifacts) {
+  if (scenario.uncertain.empty()) return run_model(scenario, seed, options, artifacts);
+  // PCT's estimate of a run's decisions comes from the scenario as given, not from its point, so
+  // every seed of a sweep places its change points over the same steps.
+  RunOptions at_options = options;
+  at_options.strategy = resolve_strategy(options.strategy, scenario);
+  at_options.analysis = nullptr;  // the graph and the reference are the point's
+  const bool lenient = options.replay_log && options.mode == ReplayMode::lenient;
+  DrawnPoint point = draw_point(scenario, seed, options.replay_log, lenient);
+  if (options.replay_log) at_options.replay_log = model_part(*options.replay_log);
+  scenarios::Scenario at;
+  try {
+    at = scenarios::load_scenario_text(scenarios::text_at_point(scenario.text, scenario.path, point.values), scenario.path);
+  } catch (const scenarios::ScenarioError& e) {
+    // The region's ends are checked when the scenario loads; a combination of values can still
+    // be invalid (more scheduler threads than clusters).
+    throw scenarios::ScenarioError(e.file(), e.pointer(), e.problem() + " (at the point " + scenarios::point_text(point.values) + ")");
+  }
+  RunResult result = run_model(at, seed, at_options, artifacts);
+  result.point = std::move(point.values);
+  result.decisions += point.log.entries.size();
+  if (artifacts != nullptr) artifacts->decisions = join_logs(point.log, artifacts->decisions);
   return result;
 }
 

@@ -48,6 +48,9 @@ struct RunResult {
   std::optional<runtime::TimingReport> timing;
   // Set instead of an outcome when the run could not complete (child crash, replay divergence).
   std::string failure;
+  // The point of the scenario's uncertain region the run drew (pointer, value), in pointer order;
+  // empty for a scenario without uncertain parameters.
+  std::vector<scenarios::Override> point;
 };
 
 // What a run leaves behind for recordings and traces.

@@ -44,35 +44,9 @@ class PlanReader {
   const std::string& file_;
 };
 
-std::vector<scenarios::Override> point_from_json(const PlanReader& r, const Json& point, const std::string& pointer) {
-  if (!point.is_object()) r.fail(pointer, "expected an object {JSON pointer: value}");
-  std::vector<scenarios::Override> items;
-  for (const auto& [key, value] : point.items()) {
-    scenarios::Override item;
-    const std::string problem = scenarios::parse_override(key + "=" + json_text(value), item);
-    if (!problem.empty()) r.fail(pointer, problem);
-    items.push_back(std::move(item));
-  }
-  return items;
-}
-
 }  // namespace
 
 const char* to_string(StopOn stop_on) { return stop_on == StopOn::outcome ? "outcome" : "any"; }
-
-Json point_to_json(const std::vector<scenarios::Override>& point) {
-  Json object = Json::object();
-  for (const scenarios::Override& item : point) {
-    Json value;
-    try {
-      value = Json::parse(item.value);
-    } catch (const Json::exception&) {
-      value = item.value;  // as --set reads it: a value that is not JSON is a string
-    }
-    object[item.pointer] = std::move(value);
-  }
-  return object;
-}
 
 Json plan_to_json(const SweepPlan& plan) {
   Json out;
@@ -162,7 +136,7 @@ SweepPlan plan_from_json(const Json& json, const std::string& file) {
   for (std::size_t i = 0; i < cells.size(); ++i) {
     const std::string pointer = "/cells/" + std::to_string(i);
     PlanCell cell;
-    cell.point = point_from_json(r, r.at(cells[i], pointer, "point"), pointer + "/point");
+    cell.point = point_from_json(r.at(cells[i], pointer, "point"), file, pointer + "/point");
     plan.cells.push_back(std::move(cell));
   }
   if (plan.vary.empty() && plan.cells.size() != 1) r.fail("/cells", "a plan without varied parameters has one cell");

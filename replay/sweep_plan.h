@@ -61,7 +61,4 @@ SweepPlan plan_from_json(const Json& json, const std::string& file);
 // whether they belong together.
 std::uint64_t plan_hash(const SweepPlan& plan);
 
-// A cell's point as a JSON object {pointer: value}, in the cell's order.
-Json point_to_json(const std::vector<scenarios::Override>& point);
-
 }  // namespace ptosim::replay

@@ -2,6 +2,7 @@
 
 #include "replay/recording.h"
 #include "replay/sweep_fold.h"
+#include "scenarios/uncertain.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -51,7 +52,8 @@ Json failing_entry(const RunResult& run, const SweepMeta& meta) {
     findings.push_back(Json{{"kind", simcore::to_string(finding.kind)}, {"summary", finding.summary}});
   }
   entry["findings"] = std::move(findings);
-  entry["repro"] = repro_command(meta, run.seed);
+  if (meta.uncertain) entry["point"] = point_to_json(run.point);
+  entry["repro"] = repro_command(meta, run.seed, run.point);
   return entry;
 }
 
@@ -104,19 +106,23 @@ SweepMeta sweep_meta_for(const scenarios::Scenario& scenario, const SeedSelectio
   meta.scenario_path = scenario.path;
   meta.scenario_hash = scenario.text_hash;
   meta.overrides = scenario.overrides;
+  meta.nominal = scenario.nominal;
+  meta.uncertain = !scenario.uncertain.empty();
   meta.seeds = seeds;
   meta.strategy = strategy;
   meta.expect = scenario.expect;
   return meta;
 }
 
-std::string repro_command(const SweepMeta& meta, std::uint64_t seed) {
+std::string repro_command(const SweepMeta& meta, std::uint64_t seed, const std::vector<scenarios::Override>& point) {
   std::string command = shell_quote(meta.program) + " run " + shell_quote(meta.scenario_path);
   for (const std::string& item : meta.overrides) command += " --set " + shell_quote(item);
+  if (meta.nominal) command += " --nominal";
+  for (const scenarios::Override& item : point) command += " --set " + shell_quote(item.pointer + "=" + item.value);
   command += " --seed " + std::to_string(seed);
   if (meta.strategy.name == "pct") {
     command += " --strategy pct --depth " + std::to_string(meta.strategy.depth);
-    if (meta.pct_steps_given) command += " --pct-steps " + std::to_string(meta.strategy.steps);
+    if (meta.pct_steps_given || !point.empty()) command += " --pct-steps " + std::to_string(meta.strategy.steps);
   }
   return command;
 }
@@ -150,6 +156,10 @@ Json expectations_to_json(const scenarios::Expectations& expect) {
   return j;
 }
 
+bool is_fixed_twin(const scenarios::Expectations& expect) {
+  return expect.always.size() == 1 && expect.always.front() == simcore::Outcome::pass;
+}
+
 bool expects_failures(const scenarios::Expectations& expect) {
   for (simcore::Outcome outcome : expect.sometimes) {
     if (outcome != simcore::Outcome::pass) return true;
@@ -178,6 +188,8 @@ Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const Exp
   out["scenario_hash"] = hex64(meta.scenario_hash);
   out["tool_version"] = meta.tool_version;
   out["overrides"] = meta.overrides;
+  out["nominal"] = meta.nominal;
+  out["uncertain"] = meta.uncertain;
   out["seeds"] = seeds_text(meta.seeds.range);
   out["shard"] = meta.seeds.sharded() ? Json(meta.seeds.shard_text()) : Json(nullptr);
   out["strategy"] = meta.strategy.name;
@@ -257,6 +269,7 @@ class SweepReader {
     throw InputError(file_, pointer, problem);
   }
   const Json& doc() const { return doc_; }
+  const std::string& file() const { return file_; }
 
  private:
   const Json& doc_;
@@ -324,6 +337,12 @@ SweepDocument sweep_from_json(const Json& json, const std::string& file) {
   for (std::size_t i = 0; i < overrides.size(); ++i) {
     meta.overrides.push_back(r.str(overrides[i], "/overrides/" + std::to_string(i)));
   }
+  const Json& nominal = r.at(json, "", "nominal");
+  const Json& uncertain = r.at(json, "", "uncertain");
+  if (!nominal.is_boolean()) r.fail("/nominal", "expected true or false");
+  if (!uncertain.is_boolean()) r.fail("/uncertain", "expected true or false");
+  meta.nominal = nominal.get<bool>();
+  meta.uncertain = uncertain.get<bool>();
   const std::string problem = scenarios::parse_seed_range(r.str(r.at(json, "", "seeds"), "/seeds"), meta.seeds.range);
   if (!problem.empty()) r.fail("/seeds", "expected " + problem);
   const Json& shard = r.at(json, "", "shard");
@@ -396,6 +415,7 @@ SweepDocument sweep_from_json(const Json& json, const std::string& file) {
       report.code = static_cast<runtime::ErrorCode>(r.u64(code, pointer + "/error_code"));
       run.report = report;
     }
+    if (meta.uncertain) run.point = point_from_json(r.at(entry, pointer, "point"), r.file(), pointer + "/point");
     const Json& kinds = r.at(entry, pointer, "findings");
     if (!kinds.is_array()) r.fail(pointer + "/findings", "expected a list");
     for (std::size_t k = 0; k < kinds.size(); ++k) {
@@ -525,7 +545,7 @@ std::string sweep_to_junit(const SweepSummary& summary, const SweepMeta& meta) {
     }
     out << ">\n";
     auto it = details.find(seed);
-    const std::string repro = repro_command(meta, seed);
+    const std::string repro = it == details.end() ? repro_command(meta, seed) : repro_command(meta, seed, it->second->point);
     if (it == details.end()) {
       out << "      <failure type=\"not_passing\" message=\"did not pass (details not kept: more than "
           << SWEEP_MAX_LISTED_RUNS << " failing seeds)\">" << xml_escape("repro: " + repro) << "</failure>\n";
@@ -535,6 +555,7 @@ std::string sweep_to_junit(const SweepSummary& summary, const SweepMeta& meta) {
     } else {
       const RunResult& run = *it->second;
       std::string body = "outcome: " + std::string(simcore::to_string(run.outcome)) + "\n" + run.summary + "\n";
+      if (!run.point.empty()) body += "point: " + scenarios::point_text(run.point) + "\n";
       if (run.report) body += "runtime error code: " + std::to_string(static_cast<int>(run.report->code)) + "\n";
       for (const simcore::Finding& finding : run.findings) {
         body += "finding " + std::string(simcore::to_string(finding.kind)) + ": " + finding.summary + "\n";

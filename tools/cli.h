@@ -100,6 +100,7 @@ int report_error(bool json, const char* kind, const std::string& message, int co
 struct ScenarioArgs {
   std::string scenario;
   std::vector<std::string> sets;  // --set PATH=VALUE
+  bool nominal = false;           // --nominal: the uncertain parameters at their nominal values
   std::string strategy = "random";
   std::uint32_t depth = 2;
   std::uint64_t pct_steps = 0;  // 0: estimated from the program

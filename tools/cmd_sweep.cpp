@@ -1,6 +1,7 @@
 // `ptosim sweep` and `ptosim merge`: seeds in child processes, their summary, JUnit, recordings of
 // the failing seeds, and the scenario's expectations; shards of one sweep combined into one.
 #include "replay/sweep_report.h"
+#include "scenarios/uncertain.h"
 #include "simcore/plural.h"
 #include "tools/cli.h"
 
@@ -137,11 +138,12 @@ void print_summary(std::ostream& out, const replay::SweepSummary& summary, const
       if (listed > 20) continue;
       const std::string what = !run.failure.empty() ? "FAILED - " + run.failure
                                                      : std::string(simcore::to_string(run.outcome)) + " - " + run.summary;
-      out << "  seed " << run.seed << ": " << what << "\n";
+      out << "  seed " << run.seed << (run.point.empty() ? "" : " at " + scenarios::point_text(run.point)) << ": " << what
+          << "\n";
       for (const simcore::Finding& finding : run.findings) {
         out << "    finding " << simcore::to_string(finding.kind) << ": " << finding.summary << "\n";
       }
-      out << "    repro: " << replay::repro_command(meta, run.seed) << "\n";
+      out << "    repro: " << replay::repro_command(meta, run.seed, run.point) << "\n";
     }
   }
   if (listed > 20) out << "  ... and " << (listed - 20 + summary.not_passing_unlisted) << " more (use --json)\n";
@@ -204,6 +206,9 @@ int cmd_sweep(const SweepArgs& args) {
               << simcore::count_noun(static_cast<std::uint64_t>(options.jobs), "job") << ", strategy " << options.strategy.name;
     if (options.strategy.name == "pct") {
       out << " depth " << options.strategy.depth << " steps " << options.strategy.steps;
+    }
+    if (!scenario.uncertain.empty()) {
+      out << ", each seed at its own point of " << simcore::count_noun(scenario.uncertain.size(), "uncertain parameter");
     }
     out << ")" << std::endl;
   }

@@ -24,7 +24,10 @@ void add_scenario_flags(CLI::App* command, ScenarioArgs& args, bool strategy) {
   command->add_option("--set", args.sets,
                       "Override a scenario field before validation, PATH=VALUE with PATH a JSON pointer "
                       "(--set /platform/clusters=8); VALUE is JSON, or a string when it is not. Repeatable; "
-                      "recordings keep the overridden scenario");
+                      "recordings keep the overridden scenario. A --set of a parameter the scenario declares "
+                      "uncertain pins it");
+  command->add_flag("--nominal", args.nominal,
+                    "Pin every uncertain parameter at its nominal value: the scenario as written, without draws");
   if (!strategy) return;
   command->add_option("--strategy", args.strategy, "random (default) or pct (priority change points)")
       ->check(CLI::IsMember({"random", "pct"}));

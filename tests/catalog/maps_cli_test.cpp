@@ -41,7 +41,7 @@ TEST_CASE("merge judges shards by every expectation the scenario has (findings, 
   CHECK(counts_of(m) == counts_of(Json::parse(whole.out)));
 }
 
-TEST_CASE("failure_rate counts findings and outcomes, outcome_failure_rate outcomes only; --stop-on says which "
+TEST_CASE("failure_rate counts findings and outcomes, outcome_failure_rate outcomes only, --stop-on says which "
           "--stop-after counts",
           "[cli][maps]") {
   const std::string scenario = catalog("missing_war_kv_cache.json");
@@ -74,4 +74,126 @@ TEST_CASE("failure_rate counts findings and outcomes, outcome_failure_rate outco
   CliResult any = cli({"sweep", scenario, "--seeds", "0..199", "--stop-after", "3", "--jobs", "1", "--json"});
   CHECK(Json::parse(any.out)["runs"] == 3);
   CHECK(cli({"sweep", scenario, "--stop-on", "findings"}).exit_code == 2);
+}
+
+namespace {
+
+// Scenario documents keep their key order (parameters refer to those defined before them).
+using OrderedJson = nlohmann::ordered_json;
+
+// missing_war_kv_cache with kv_proj's upper duration and the cluster count uncertain.
+std::string write_uncertain_war(const TempDir& dir) {
+  OrderedJson doc = OrderedJson::parse(read_file(catalog("missing_war_kv_cache.json")));
+  doc.erase("uncertain");
+  doc["expect"].erase("rates");  // this region's rate is its own
+  doc["uncertain"] = {{"/kernels/kv_proj/duration_ns/1", {{"log_range", {2000, 520000}}}},
+                      {"/platform/clusters", {{"list", {1, 2, 4}}}}};
+  const std::string path = dir.file("war_uncertain.json");
+  write_file(path, doc.dump(2));
+  return path;
+}
+
+std::vector<std::string> words(const std::string& command) {
+  std::vector<std::string> out;
+  std::istringstream in(command);
+  for (std::string word; in >> word;) out.push_back(word);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a seed's point is named everywhere, its recording replays to the point and digest, shrink moves it "
+          "back towards nominal",
+          "[cli][maps][uncertain]") {
+  TempDir dir;
+  const std::string scenario = write_uncertain_war(dir);
+  CliResult swept = cli({"sweep", scenario, "--seeds", "0..39", "--jobs", "2", "--json", "--record-failures",
+                         dir.file("rec"), "--junit", dir.file("junit.xml")});
+  REQUIRE(swept.exit_code == 0);
+  const Json j = Json::parse(swept.out);
+  CHECK(j["uncertain"] == true);
+  const Json* wrong = nullptr;
+  for (const Json& entry : j["failing_seeds"]) {
+    if (entry["outcome"] == "wrong_values" && wrong == nullptr) wrong = &entry;
+    REQUIRE(entry["point"].size() == 2);
+  }
+  REQUIRE(wrong != nullptr);
+  const std::string seed = std::to_string((*wrong)["seed"].get<std::uint64_t>());
+  const Json point = (*wrong)["point"];
+  CHECK_THAT((*wrong)["repro"].get<std::string>(), Catch::Contains("--set /platform/clusters=" + point["/platform/clusters"].dump()));
+  CHECK_THAT(read_file(dir.file("junit.xml")), Catch::Contains("point: /kernels/kv_proj/duration_ns/1="));
+
+  // The recording replays strictly to the point and the digest.
+  const std::string recording = dir.file("rec/seed-" + seed + ".recording.json");
+  CliResult replayed = cli({"replay", recording, "--json"});
+  REQUIRE(replayed.exit_code == 10);
+  const Json r = Json::parse(replayed.out);
+  CHECK(r["matches"] == true);
+  CHECK(r["point"] == point);
+  CHECK(r["digest"] == (*wrong)["digest"]);
+  // So does the repro command, which pins the point with --set.
+  std::vector<std::string> repro = words((*wrong)["repro"].get<std::string>());
+  repro.erase(repro.begin());  // the program
+  repro.push_back("--json");
+  CliResult again = cli(repro);
+  CHECK(Json::parse(again.out)["digest"] == (*wrong)["digest"]);
+  CHECK_FALSE(Json::parse(again.out).contains("point"));  // pinned: nothing left to draw
+
+  // Shrinking keeps the failure and ends at a point no farther from nominal.
+  CliResult shrunk = cli({"shrink", recording, "-o", dir.file("small.json"), "--json"});
+  REQUIRE(shrunk.exit_code == 0);
+  CliResult small = cli({"replay", dir.file("small.json"), "--json"});
+  const Json s = Json::parse(small.out);
+  CHECK(s["matches"] == true);
+  CHECK(s["outcome"] == "wrong_values");
+  const std::int64_t nominal_duration = 260000;
+  const std::int64_t before = point["/kernels/kv_proj/duration_ns/1"].get<std::int64_t>();
+  const std::int64_t after = s["point"]["/kernels/kv_proj/duration_ns/1"].get<std::int64_t>();
+  CHECK(std::llabs(after - nominal_duration) <= std::llabs(before - nominal_duration));
+  const Json clusters = s["point"]["/platform/clusters"];
+  CHECK((clusters == point["/platform/clusters"] || clusters == 2));
+}
+
+TEST_CASE("run --nominal runs the scenario as written, --set pins one parameter, a file without uncertain runs as "
+          "before",
+          "[cli][maps][uncertain]") {
+  TempDir dir;
+  const std::string scenario = write_uncertain_war(dir);
+  OrderedJson plain = OrderedJson::parse(read_file(catalog("missing_war_kv_cache.json")));
+  plain.erase("uncertain");
+  write_file(dir.file("plain.json"), plain.dump(2));
+  for (const char* seed : {"0", "16"}) {
+    const Json nominal = Json::parse(cli({"run", scenario, "--nominal", "--seed", seed, "--json"}).out);
+    const Json as_written = Json::parse(cli({"run", dir.file("plain.json"), "--seed", seed, "--json"}).out);
+    CHECK_FALSE(nominal.contains("point"));
+    CHECK(nominal["digest"] == as_written["digest"]);
+    const Json drawn = Json::parse(cli({"run", scenario, "--seed", seed, "--json"}).out);
+    CHECK(drawn["point"].size() == 2);
+    const Json pinned = Json::parse(cli({"run", scenario, "--set", "/platform/clusters=4", "--seed", seed, "--json"}).out);
+    REQUIRE(pinned["point"].size() == 1);
+    // The other parameter draws the same value as when nothing is pinned.
+    CHECK(pinned["point"]["/kernels/kv_proj/duration_ns/1"] == drawn["point"]["/kernels/kv_proj/duration_ns/1"]);
+  }
+  // A sweep at the nominal point is the sweep of the file as written.
+  const Json a = Json::parse(cli({"sweep", scenario, "--nominal", "--seeds", "0..49", "--jobs", "2", "--json"}).out);
+  const Json b = Json::parse(cli({"sweep", dir.file("plain.json"), "--seeds", "0..49", "--jobs", "2", "--json"}).out);
+  CHECK(a["outcomes"] == b["outcomes"]);
+  CHECK(a["nominal"] == true);
+  CHECK_THAT(a["failing_seeds"][0]["repro"].get<std::string>(), Catch::Contains("--nominal"));
+}
+
+TEST_CASE("under pct a point is drawn as under random, and the repro command keeps pct's step estimate",
+          "[cli][maps][uncertain]") {
+  TempDir dir;
+  const std::string scenario = write_uncertain_war(dir);
+  const Json pct = Json::parse(cli({"sweep", scenario, "--seeds", "0..19", "--strategy", "pct", "--depth", "3", "--json"}).out);
+  const Json random = Json::parse(cli({"sweep", scenario, "--seeds", "0..19", "--json"}).out);
+  REQUIRE(pct["failing_seeds"].size() == 20);  // the race: every seed
+  for (std::size_t i = 0; i < 20; ++i) CHECK(pct["failing_seeds"][i]["point"] == random["failing_seeds"][i]["point"]);
+  const std::string repro = pct["failing_seeds"][3]["repro"];
+  CHECK_THAT(repro, Catch::Contains("--pct-steps"));
+  std::vector<std::string> args = words(repro);
+  args.erase(args.begin());
+  args.push_back("--json");
+  CHECK(Json::parse(cli(args).out)["digest"] == pct["failing_seeds"][3]["digest"]);
 }
