@@ -18,6 +18,7 @@ PlanContext::PlanContext(const SweepPlan& plan, const scenarios::Scenario* base)
     if (!loaded) {
       auto scenario = std::make_shared<scenarios::Scenario>(scenarios::load_scenario_text(plan.scenario_text, plan.scenario_path));
       scenario->overrides = plan.overrides;
+      scenario->nominal = plan.nominal;
       loaded = std::move(scenario);
     }
     return loaded;
@@ -31,6 +32,7 @@ PlanContext::PlanContext(const SweepPlan& plan, const scenarios::Scenario* base)
     auto scenario = std::make_shared<scenarios::Scenario>(scenarios::load_scenario_text(
         scenarios::apply_overrides(plan.scenario_text, plan.scenario_path, cell.point), plan.scenario_path));
     scenario->overrides = plan.overrides;
+    scenario->nominal = plan.nominal;
     for (const scenarios::Override& item : cell.point) scenario->overrides.push_back(item.pointer + "=" + item.value);
     add_cell(std::move(scenario), true);
   }

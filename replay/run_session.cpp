@@ -192,6 +192,7 @@ SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& opti
   plan.scenario_path = scenario.path;
   plan.scenario_text = scenario.text;
   plan.overrides = scenario.overrides;
+  plan.nominal = scenario.nominal;
   plan.strategy = options.strategy;
   plan.seeds = options.seeds;
   plan.snapshot_dir = options.snapshot_dir;

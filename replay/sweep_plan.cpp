@@ -58,6 +58,7 @@ Json plan_to_json(const SweepPlan& plan) {
                          {"hash", hex64(fnv1a64(plan.scenario_text))},
                          {"text", plan.scenario_text}};
   out["overrides"] = plan.overrides;
+  out["nominal"] = plan.nominal;
   out["strategy"] = plan.strategy.name;
   out["strategy_params"] = strategy_params_to_json(plan.strategy);
   out["pct_steps_given"] = plan.pct_steps_given;
@@ -101,6 +102,9 @@ SweepPlan plan_from_json(const Json& json, const std::string& file) {
   for (std::size_t i = 0; i < overrides.size(); ++i) {
     plan.overrides.push_back(r.str(overrides[i], "/overrides/" + std::to_string(i)));
   }
+  const Json& nominal = r.at(json, "", "nominal");
+  if (!nominal.is_boolean()) r.fail("/nominal", "expected true or false");
+  plan.nominal = nominal.get<bool>();
   plan.strategy.name = r.str(r.at(json, "", "strategy"), "/strategy");
   if (plan.strategy.name == "pct") {
     const Json& params = r.at(json, "", "strategy_params");

@@ -41,6 +41,7 @@ struct SweepPlan {
   std::string scenario_path;
   std::string scenario_text;  // after --set overrides: what is loaded, hashed and recorded
   std::vector<std::string> overrides;  // --set PATH=VALUE as given
+  bool nominal = false;                // --nominal (the text has no `uncertain` left)
   simcore::StrategySpec strategy;      // resolved (pct steps filled in)
   bool pct_steps_given = false;        // repro commands repeat --pct-steps
   SeedSelection seeds;

@@ -59,7 +59,7 @@ Json failing_entry(const RunResult& run, const SweepMeta& meta) {
 
 // XML text: markup characters escaped, characters XML 1.0 forbids and bytes that are not UTF-8
 // replaced by '?', so the file always parses.
-std::string xml_escape(const std::string& text) {
+std::string xml_escape_text(const std::string& text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
@@ -98,6 +98,8 @@ std::string seconds_text(double seconds) {
 }
 
 }  // namespace
+
+std::string xml_escape(const std::string& text) { return xml_escape_text(text); }
 
 SweepMeta sweep_meta_for(const scenarios::Scenario& scenario, const SeedSelection& seeds,
                          const simcore::StrategySpec& strategy) {
@@ -180,8 +182,7 @@ Json rate_to_json(const FailureRate& rate) {
   return Json{{"value", rate.value}, {"wilson95", Json::array({rate.low, rate.high})}};
 }
 
-Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const ExpectationCheck& check) {
-  Json out;
+void meta_to_json(const SweepMeta& meta, Json& out) {
   out["scenario"] = meta.scenario_name;
   out["program"] = meta.program;
   out["scenario_path"] = meta.scenario_path;
@@ -195,6 +196,9 @@ Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const Exp
   out["strategy"] = meta.strategy.name;
   out["strategy_params"] = strategy_params_to_json(meta.strategy);
   out["jobs"] = meta.jobs;
+}
+
+void counts_to_json(const SweepSummary& summary, const SweepMeta& meta, Json& out, std::size_t max_listed) {
   out["total"] = summary.total;
   out["runs"] = summary.runs;
   Json counts;
@@ -221,9 +225,20 @@ Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const Exp
   out["first_outcome_failing_seed"] =
       summary.first_outcome_failing_seed ? Json(*summary.first_outcome_failing_seed) : Json(nullptr);
   Json failing = Json::array();
-  for (const RunResult& run : summary.not_passing) failing.push_back(failing_entry(run, meta));
+  for (const RunResult& run : summary.not_passing) {
+    if (failing.size() >= max_listed) break;
+    failing.push_back(failing_entry(run, meta));
+  }
+  // The lowest seeds are listed, so the lists of shards merge into the list of the whole.
+  const std::uint64_t listed = failing.size();
   out["failing_seeds"] = std::move(failing);
-  out["failing_seeds_unlisted"] = summary.not_passing_unlisted;
+  out["failing_seeds_unlisted"] = summary.not_passing_unlisted + (summary.not_passing.size() - listed);
+}
+
+Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const ExpectationCheck& check) {
+  Json out;
+  meta_to_json(meta, out);
+  counts_to_json(summary, meta, out);
   out["stopped_early"] = summary.stopped_early;
   out["interrupted_by"] = summary.interrupted_by != 0 ? Json(summary.interrupted_by) : Json(nullptr);
   out["wall_seconds"] = meta.wall_seconds;
@@ -315,16 +330,49 @@ void read_rest_of_expectations(const SweepReader& r, const Json& expect, scenari
   }
 }
 
+// An entry of `failing_seeds`, read back.
+RunResult failing_entry_from_json(const SweepReader& r, const Json& entry, const std::string& pointer, const SweepMeta& meta) {
+  RunResult run;
+  run.seed = r.u64(r.at(entry, pointer, "seed"), pointer + "/seed");
+  run.spec = meta.strategy;
+  run.strategy = meta.strategy.name;
+  const Json& outcome = r.at(entry, pointer, "outcome");
+  const std::string summary_text = r.str(r.at(entry, pointer, "summary"), pointer + "/summary");
+  if (outcome.is_null()) {
+    const std::string prefix = "the run failed to complete: ";
+    run.failure = summary_text.rfind(prefix, 0) == 0 ? summary_text.substr(prefix.size()) : summary_text;
+  } else {
+    run.outcome = r.outcome(outcome, pointer + "/outcome");
+    run.summary = summary_text;
+    const Json& digest = r.at(entry, pointer, "digest");
+    if (!parse_hex64(r.str(digest, pointer + "/digest"), run.digest)) r.fail(pointer + "/digest", "expected a hex digest");
+  }
+  const Json& code = r.at(entry, pointer, "error_code");
+  if (!code.is_null()) {
+    runtime::RuntimeReport report;
+    report.code = static_cast<runtime::ErrorCode>(r.u64(code, pointer + "/error_code"));
+    run.report = report;
+  }
+  if (meta.uncertain) run.point = point_from_json(r.at(entry, pointer, "point"), r.file(), pointer + "/point");
+  const Json& kinds = r.at(entry, pointer, "findings");
+  if (!kinds.is_array()) r.fail(pointer + "/findings", "expected a list");
+  for (std::size_t k = 0; k < kinds.size(); ++k) {
+    const std::string finding_pointer = pointer + "/findings/" + std::to_string(k);
+    simcore::Finding finding;
+    if (!simcore::parse_finding_kind(r.str(r.at(kinds[k], finding_pointer, "kind"), finding_pointer + "/kind"), finding.kind)) {
+      r.fail(finding_pointer + "/kind", "unknown finding kind");
+    }
+    finding.summary = r.str(r.at(kinds[k], finding_pointer, "summary"), finding_pointer + "/summary");
+    run.findings.push_back(std::move(finding));
+  }
+  return run;
+}
+
 }  // namespace
 
-SweepDocument sweep_from_json(const Json& json, const std::string& file) {
+SweepMeta meta_from_json(const Json& json, const std::string& file) {
   SweepReader r(json, file);
-  SweepDocument doc;
-  SweepMeta& meta = doc.meta;
-  SweepSummary& summary = doc.summary;
-  if (!json.is_object() || !json.contains("outcomes") || !json.contains("failing_seeds")) {
-    r.fail("", "not the JSON of a ptosim sweep (write one with `ptosim sweep --json`)");
-  }
+  SweepMeta meta;
   meta.scenario_name = r.str(r.at(json, "", "scenario"), "/scenario");
   meta.program = r.str(r.at(json, "", "program"), "/program");
   meta.scenario_path = r.str(r.at(json, "", "scenario_path"), "/scenario_path");
@@ -359,85 +407,73 @@ SweepDocument sweep_from_json(const Json& json, const std::string& file) {
   const std::string strategy_problem = simcore::validate_strategy(meta.strategy);
   if (!strategy_problem.empty()) r.fail("/strategy", strategy_problem);
   meta.jobs = static_cast<int>(r.u64(r.at(json, "", "jobs"), "/jobs"));
-  summary.total = r.u64(r.at(json, "", "total"), "/total");
-  summary.runs = r.u64(r.at(json, "", "runs"), "/runs");
-  const Json& outcomes = r.at(json, "", "outcomes");
+  const Json& wall = r.at(json, "", "wall_seconds");
+  if (!wall.is_number()) r.fail("/wall_seconds", "expected a number");
+  meta.wall_seconds = wall.get<double>();
+  return meta;
+}
+
+SweepSummary counts_from_json(const Json& object, const std::string& file, const std::string& at, const SweepMeta& meta) {
+  SweepReader r(object, file);
+  SweepSummary summary;
+  auto field = [&](const char* key) -> const Json& { return r.at(object, at, key); };
+  auto pointer = [&](const std::string& rest) { return at + "/" + rest; };
+  summary.total = r.u64(field("total"), pointer("total"));
+  summary.runs = r.u64(field("runs"), pointer("runs"));
+  const Json& outcomes = field("outcomes");
   for (int i = 0; i < simcore::OUTCOME_COUNT; ++i) {
     const char* name = simcore::to_string(static_cast<simcore::Outcome>(i));
-    summary.outcome_counts[static_cast<std::size_t>(i)] = r.u64(r.at(outcomes, "/outcomes", name), std::string("/outcomes/") + name);
+    summary.outcome_counts[static_cast<std::size_t>(i)] = r.u64(r.at(outcomes, pointer("outcomes"), name), pointer("outcomes/") + name);
   }
-  const Json& findings = r.at(json, "", "findings");
+  const Json& findings = field("findings");
   for (int i = 0; i < simcore::FINDING_KIND_COUNT; ++i) {
     const char* name = simcore::to_string(static_cast<simcore::FindingKind>(i));
-    summary.finding_counts[static_cast<std::size_t>(i)] = r.u64(r.at(findings, "/findings", name), std::string("/findings/") + name);
+    summary.finding_counts[static_cast<std::size_t>(i)] = r.u64(r.at(findings, pointer("findings"), name), pointer("findings/") + name);
   }
-  const Json& patterns = r.at(json, "", "expected_findings");
-  if (!patterns.is_array()) r.fail("/expected_findings", "expected a list of counts");
+  const Json& patterns = field("expected_findings");
+  if (!patterns.is_array()) r.fail(pointer("expected_findings"), "expected a list of counts");
   for (std::size_t i = 0; i < patterns.size(); ++i) {
-    summary.pattern_counts.push_back(r.u64(patterns[i], "/expected_findings/" + std::to_string(i)));
+    summary.pattern_counts.push_back(r.u64(patterns[i], pointer("expected_findings/") + std::to_string(i)));
   }
-  const Json& wrong_tensors = r.at(json, "", "wrong_tensors");
-  if (!wrong_tensors.is_object()) r.fail("/wrong_tensors", "expected an object of seed counts");
+  const Json& wrong_tensors = field("wrong_tensors");
+  if (!wrong_tensors.is_object()) r.fail(pointer("wrong_tensors"), "expected an object of seed counts");
   for (const auto& [tensor, seeds] : wrong_tensors.items()) {
-    summary.tensor_wrong_seeds[tensor] = r.u64(seeds, "/wrong_tensors/" + tensor);
+    summary.tensor_wrong_seeds[tensor] = r.u64(seeds, pointer("wrong_tensors/") + tensor);
   }
-  summary.failed_runs = r.u64(r.at(json, "", "failed_runs"), "/failed_runs");
-  summary.failing = r.u64(r.at(json, "", "failing"), "/failing");
-  summary.outcome_failing = r.u64(r.at(json, "", "outcome_failing"), "/outcome_failing");
-  if (summary.outcome_failing > summary.failing) r.fail("/outcome_failing", "more seeds than /failing");
-  const Json& first = r.at(json, "", "first_failing_seed");
-  if (!first.is_null()) summary.first_failing_seed = r.u64(first, "/first_failing_seed");
-  const Json& first_outcome = r.at(json, "", "first_outcome_failing_seed");
-  if (!first_outcome.is_null()) summary.first_outcome_failing_seed = r.u64(first_outcome, "/first_outcome_failing_seed");
-  const Json& failing = r.at(json, "", "failing_seeds");
-  if (!failing.is_array()) r.fail("/failing_seeds", "expected a list");
+  summary.failed_runs = r.u64(field("failed_runs"), pointer("failed_runs"));
+  summary.failing = r.u64(field("failing"), pointer("failing"));
+  summary.outcome_failing = r.u64(field("outcome_failing"), pointer("outcome_failing"));
+  if (summary.failing > summary.runs) r.fail(pointer("failing"), "more seeds than runs");
+  if (summary.outcome_failing > summary.failing) r.fail(pointer("outcome_failing"), "more seeds than failing ones");
+  const Json& first = field("first_failing_seed");
+  if (!first.is_null()) summary.first_failing_seed = r.u64(first, pointer("first_failing_seed"));
+  const Json& first_outcome = field("first_outcome_failing_seed");
+  if (!first_outcome.is_null()) summary.first_outcome_failing_seed = r.u64(first_outcome, pointer("first_outcome_failing_seed"));
+  const Json& failing = field("failing_seeds");
+  if (!failing.is_array()) r.fail(pointer("failing_seeds"), "expected a list");
   for (std::size_t i = 0; i < failing.size(); ++i) {
-    const std::string pointer = "/failing_seeds/" + std::to_string(i);
-    const Json& entry = failing[i];
-    RunResult run;
-    run.seed = r.u64(r.at(entry, pointer, "seed"), pointer + "/seed");
-    run.spec = meta.strategy;
-    run.strategy = meta.strategy.name;
-    const Json& outcome = r.at(entry, pointer, "outcome");
-    const std::string summary_text = r.str(r.at(entry, pointer, "summary"), pointer + "/summary");
-    if (outcome.is_null()) {
-      const std::string prefix = "the run failed to complete: ";
-      run.failure = summary_text.rfind(prefix, 0) == 0 ? summary_text.substr(prefix.size()) : summary_text;
-    } else {
-      run.outcome = r.outcome(outcome, pointer + "/outcome");
-      run.summary = summary_text;
-      const Json& digest = r.at(entry, pointer, "digest");
-      if (!parse_hex64(r.str(digest, pointer + "/digest"), run.digest)) r.fail(pointer + "/digest", "expected a hex digest");
-    }
-    const Json& code = r.at(entry, pointer, "error_code");
-    if (!code.is_null()) {
-      runtime::RuntimeReport report;
-      report.code = static_cast<runtime::ErrorCode>(r.u64(code, pointer + "/error_code"));
-      run.report = report;
-    }
-    if (meta.uncertain) run.point = point_from_json(r.at(entry, pointer, "point"), r.file(), pointer + "/point");
-    const Json& kinds = r.at(entry, pointer, "findings");
-    if (!kinds.is_array()) r.fail(pointer + "/findings", "expected a list");
-    for (std::size_t k = 0; k < kinds.size(); ++k) {
-      const std::string finding_pointer = pointer + "/findings/" + std::to_string(k);
-      simcore::Finding finding;
-      if (!simcore::parse_finding_kind(r.str(r.at(kinds[k], finding_pointer, "kind"), finding_pointer + "/kind"), finding.kind)) {
-        r.fail(finding_pointer + "/kind", "unknown finding kind");
-      }
-      finding.summary = r.str(r.at(kinds[k], finding_pointer, "summary"), finding_pointer + "/summary");
-      run.findings.push_back(std::move(finding));
-    }
-    summary.not_passing.push_back(std::move(run));
+    const std::string entry_pointer = pointer("failing_seeds/") + std::to_string(i);
+    summary.not_passing.push_back(failing_entry_from_json(r, failing[i], entry_pointer, meta));
   }
-  summary.not_passing_unlisted = r.u64(r.at(json, "", "failing_seeds_unlisted"), "/failing_seeds_unlisted");
+  summary.not_passing_unlisted = r.u64(field("failing_seeds_unlisted"), pointer("failing_seeds_unlisted"));
+  return summary;
+}
+
+SweepDocument sweep_from_json(const Json& json, const std::string& file) {
+  SweepReader r(json, file);
+  if (!json.is_object() || !json.contains("outcomes") || !json.contains("failing_seeds")) {
+    r.fail("", "not the JSON of a ptosim sweep (write one with `ptosim sweep --json`)");
+  }
+  SweepDocument doc;
+  doc.meta = meta_from_json(json, file);
+  doc.summary = counts_from_json(json, file, "", doc.meta);
+  SweepMeta& meta = doc.meta;
+  SweepSummary& summary = doc.summary;
   const Json& stopped = r.at(json, "", "stopped_early");
   if (!stopped.is_boolean()) r.fail("/stopped_early", "expected true or false");
   summary.stopped_early = stopped.get<bool>();
   const Json& interrupted = r.at(json, "", "interrupted_by");
   if (!interrupted.is_null()) summary.interrupted_by = static_cast<int>(r.u64(interrupted, "/interrupted_by"));
-  const Json& wall = r.at(json, "", "wall_seconds");
-  if (!wall.is_number()) r.fail("/wall_seconds", "expected a number");
-  meta.wall_seconds = wall.get<double>();
   const Json& expect = r.at(json, "", "expect");
   if (!expect.is_null()) {
     scenarios::Expectations parsed;
@@ -454,12 +490,12 @@ SweepDocument sweep_from_json(const Json& json, const std::string& file) {
   return doc;
 }
 
-SweepDocument merge_sweeps(const std::vector<SweepDocument>& shards, const std::vector<std::string>& files) {
+SweepMeta merged_meta(const std::vector<SweepMeta>& shards, const std::vector<std::string>& files) {
   if (shards.empty()) throw InputError("<merge>", "", "nothing to merge");
-  const SweepMeta& first = shards.front().meta;
+  const SweepMeta& first = shards.front();
   std::set<std::uint32_t> indices;
   for (std::size_t i = 0; i < shards.size(); ++i) {
-    const SweepMeta& meta = shards[i].meta;
+    const SweepMeta& meta = shards[i];
     const std::string& file = files.at(i);
     if (meta.scenario_hash != first.scenario_hash) {
       throw InputError(file, "/scenario_hash", "another scenario (or other --set overrides) than " + files.front());
@@ -483,19 +519,26 @@ SweepDocument merge_sweeps(const std::vector<SweepDocument>& shards, const std::
                            " is missing: merge needs every shard of the range");
     }
   }
-  SweepDocument merged;
-  merged.meta = first;
-  merged.meta.seeds.shard_index = 1;
-  merged.meta.seeds.shard_count = 1;
-  merged.meta.jobs = 0;
-  merged.meta.wall_seconds = 0;
-  // The fold that counts a sweep's runs counts its shards too.
-  SweepFold fold(expected_patterns(first.expect), 0);
-  for (const SweepDocument& shard : shards) {
-    fold.add(shard.summary);
-    merged.meta.jobs += shard.meta.jobs;
-    merged.meta.wall_seconds = std::max(merged.meta.wall_seconds, shard.meta.wall_seconds);  // shards run side by side
+  SweepMeta merged = first;
+  merged.seeds.shard_index = 1;
+  merged.seeds.shard_count = 1;
+  merged.jobs = 0;
+  merged.wall_seconds = 0;
+  for (const SweepMeta& shard : shards) {
+    merged.jobs += shard.jobs;
+    merged.wall_seconds = std::max(merged.wall_seconds, shard.wall_seconds);  // shards run side by side
   }
+  return merged;
+}
+
+SweepDocument merge_sweeps(const std::vector<SweepDocument>& shards, const std::vector<std::string>& files) {
+  std::vector<SweepMeta> metas;
+  for (const SweepDocument& shard : shards) metas.push_back(shard.meta);
+  SweepDocument merged;
+  merged.meta = merged_meta(metas, files);
+  // The fold that counts a sweep's runs counts its shards too.
+  SweepFold fold(expected_patterns(merged.meta.expect), 0);
+  for (const SweepDocument& shard : shards) fold.add(shard.summary);
   merged.summary = std::move(fold).finish();
   return merged;
 }

@@ -53,6 +53,22 @@ bool is_fixed_twin(const scenarios::Expectations& expect);
 // A rate as the sweep JSON writes it: {"value": v, "wilson95": [low, high]}.
 Json rate_to_json(const FailureRate& rate);
 
+// The fields that say what ran (scenario, hash, overrides, seeds, shard, strategy, jobs): the
+// head of a sweep's JSON and of a map's; and back (wall_seconds too).
+void meta_to_json(const SweepMeta& meta, Json& out);
+SweepMeta meta_from_json(const Json& json, const std::string& file);
+// The counts of one sweep or one map cell (total .. failing_seeds_unlisted), listing at most
+// `max_listed` failing seeds (the lowest); and back, `at` the pointer of the object in `file`.
+void counts_to_json(const SweepSummary& summary, const SweepMeta& meta, Json& out,
+                    std::size_t max_listed = SWEEP_MAX_LISTED_RUNS);
+SweepSummary counts_from_json(const Json& object, const std::string& file, const std::string& at, const SweepMeta& meta);
+// What shards of one sweep (or map) have in common, checked: the same scenario hash, strategy,
+// range and split, every shard exactly once (InputError naming the file that does not fit). The
+// result describes their union (jobs summed, the longest wall time).
+SweepMeta merged_meta(const std::vector<SweepMeta>& shards, const std::vector<std::string>& files);
+// XML text: markup escaped, characters XML 1.0 forbids and bytes that are not UTF-8 replaced.
+std::string xml_escape(const std::string& text);
+
 // The sweep's JSON (docs/outputs.md). `check` is the expectations' verdict over this sweep.
 Json sweep_to_json(const SweepSummary& summary, const SweepMeta& meta, const ExpectationCheck& check);
 

@@ -1,14 +1,15 @@
 // `ptosim sweep` and `ptosim merge`: seeds in child processes, their summary, JUnit, recordings of
 // the failing seeds, and the scenario's expectations; shards of one sweep combined into one.
+#include "replay/plan_context.h"
+#include "replay/sweep_executor.h"
 #include "replay/sweep_report.h"
 #include "scenarios/uncertain.h"
 #include "simcore/plural.h"
 #include "tools/cli.h"
+#include "tools/progress.h"
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -17,77 +18,11 @@ namespace ptosim::cli {
 
 namespace {
 
-volatile std::sig_atomic_t g_stop_signal = 0;
-
-extern "C" void on_stop_signal(int signal_number) { g_stop_signal = signal_number; }
-
-// SIGINT/SIGTERM set a flag the sweep loop checks; without SA_RESTART, poll() returns at once.
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;
-    ::sigaction(SIGINT, &action, &old_int_);
-    ::sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopSignals() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
-
-int default_jobs() {
-  const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
-  return cores < 1 ? 1 : cores > 256 ? 256 : static_cast<int>(cores);
-}
-
 std::string percent(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.2f%%", value * 100);
   return buffer;
 }
-
-// Progress on stderr: a live line on a terminal, a line every few seconds otherwise (CI logs).
-class Progress {
- public:
-  explicit Progress(bool terminal) : terminal_(terminal), start_(std::chrono::steady_clock::now()), last_(start_) {}
-
-  void update(std::uint64_t done, std::uint64_t total, std::uint64_t failing) {
-    const auto now = std::chrono::steady_clock::now();
-    if (terminal_) {
-      std::cerr << "\rsweep: " << done << "/" << total << " seeds done, " << failing << " failing" << std::flush;
-      dirty_ = true;
-      return;
-    }
-    if (now - last_ < std::chrono::seconds(5)) return;
-    last_ = now;
-    const double elapsed = std::chrono::duration<double>(now - start_).count();
-    std::cerr << "sweep: " << done << "/" << total << " seeds done, " << failing << " failing, "
-              << static_cast<std::uint64_t>(elapsed > 0 ? static_cast<double>(done) / elapsed : 0) << " seeds/s\n"
-              << std::flush;
-  }
-  void finish() {
-    if (dirty_) std::cerr << "\n";
-    dirty_ = false;
-  }
-  double elapsed_seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
- private:
-  bool terminal_;
-  bool dirty_ = false;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_;
-};
 
 void print_summary(std::ostream& out, const replay::SweepSummary& summary, const replay::SweepMeta& meta,
                    const replay::ExpectationCheck& check) {
@@ -160,52 +95,95 @@ void print_summary(std::ostream& out, const replay::SweepSummary& summary, const
 
 }  // namespace
 
-int cmd_sweep(const SweepArgs& args) {
-  scenarios::Scenario scenario = args.load();
-  print_warnings(scenario);
-  replay::SweepOptions options;
-  if (!args.seeds.empty()) {
-    const std::string problem = scenarios::parse_seed_range(args.seeds, options.seeds.range);
+int default_jobs() {
+  const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return cores < 1 ? 1 : cores > 256 ? 256 : static_cast<int>(cores);
+}
+
+replay::SeedSelection seed_selection(const std::string& seeds, const std::string& shard, const scenarios::Scenario& scenario) {
+  replay::SeedSelection selection;
+  if (!seeds.empty()) {
+    const std::string problem = scenarios::parse_seed_range(seeds, selection.range);
     if (!problem.empty()) throw CLI::ValidationError("--seeds", "expected " + problem);
   } else if (scenario.expect) {
-    options.seeds.range = scenario.expect->seeds;
+    selection.range = scenario.expect->seeds;
   } else {
     throw CLI::ValidationError("--seeds", "the scenario has no expect.seeds: give --seeds A..B");
   }
-  if (options.seeds.range.last - options.seeds.range.first >= replay::SWEEP_MAX_SEEDS) {
+  if (selection.range.last - selection.range.first >= replay::SWEEP_MAX_SEEDS) {
     throw CLI::ValidationError("--seeds", "at most " + std::to_string(replay::SWEEP_MAX_SEEDS) + " seeds per sweep");
   }
-  if (!args.shard.empty()) {
-    const std::string problem = replay::parse_shard(args.shard, options.seeds);
+  if (!shard.empty()) {
+    const std::string problem = replay::parse_shard(shard, selection);
     if (!problem.empty()) throw CLI::ValidationError("--shard", "expected " + problem);
   }
-  options.jobs = args.jobs > 0 ? args.jobs : default_jobs();
-  options.strategy = args.strategy_spec(scenario);
-  options.snapshot_dir = args.snapshot_dir;
-  options.record_dir = args.record_failures;
-  options.stop_after = args.stop_after;
-  options.stop_on_outcome = args.stop_on == "outcome";
+  return selection;
+}
+
+replay::SweepPlan plan_for(const ScenarioArgs& args, const std::string& program, const scenarios::Scenario& scenario,
+                           const replay::SeedSelection& seeds) {
+  replay::SweepPlan plan;
+  plan.program = program;
+  plan.scenario_path = scenario.path;
+  plan.scenario_text = scenario.text;
+  plan.overrides = scenario.overrides;
+  plan.nominal = scenario.nominal;
+  plan.strategy = args.strategy_spec(scenario);
+  plan.pct_steps_given = args.pct_steps > 0;
+  plan.seeds = seeds;
+  return plan;
+}
+
+void write_plan(const replay::SweepPlan& plan, const std::string& path, bool json) {
+  Outputs outputs({&path});
+  outputs.write("plan", path, replay::json_text(replay::plan_to_json(plan), 1) + "\n");
+  if (json) {
+    replay::Json doc{{"plan_hash", replay::hex64(replay::plan_hash(plan))},
+                     {"cells", plan.cells.size()},
+                     {"seeds", std::to_string(plan.seeds.range.first) + ".." + std::to_string(plan.seeds.range.last)}};
+    outputs.add_to(doc);
+    outputs.result_stream() << replay::json_text(doc, 2) << "\n";
+  }
+  outputs.print(json);
+  if (outputs.failed()) throw replay::OutputFileError("the plan could not be written to " + path);
+}
+
+int cmd_sweep(const SweepArgs& args) {
+  scenarios::Scenario scenario = args.load();
+  print_warnings(scenario);
+  replay::SweepPlan plan = plan_for(args, args.program, scenario, seed_selection(args.seeds, args.shard, scenario));
+  plan.snapshot_dir = args.snapshot_dir;
+  plan.record_dir = args.record_failures;
+  plan.stop_after = args.stop_after;
+  plan.stop_on = args.stop_on == "outcome" ? replay::StopOn::outcome : replay::StopOn::any;
+  if (!args.write_plan.empty()) {
+    write_plan(plan, args.write_plan, args.json);
+    return EXIT_PASS;
+  }
+  const int jobs = args.jobs > 0 ? args.jobs : default_jobs();
+  Progress progress(::isatty(STDERR_FILENO) != 0, "sweep", "seeds");
+  replay::PlanRunOptions options;
+  options.jobs = jobs;
   options.keep_seed_status = !args.junit.empty();
   options.stop_signal = &g_stop_signal;
-  Progress progress(::isatty(STDERR_FILENO) != 0);
   options.progress = [&progress](std::uint64_t done, std::uint64_t total, std::uint64_t failing) {
     progress.update(done, total, failing);
   };
 
-  replay::SweepMeta meta = replay::sweep_meta_for(scenario, options.seeds, options.strategy);
+  replay::SweepMeta meta = replay::sweep_meta_for(scenario, plan.seeds, plan.strategy);
   meta.program = args.program;
-  meta.pct_steps_given = args.pct_steps > 0;
-  meta.jobs = options.jobs;
-  meta.judged = !options.seeds.sharded() || args.judge;
+  meta.pct_steps_given = plan.pct_steps_given;
+  meta.jobs = jobs;
+  meta.judged = !plan.seeds.sharded() || args.judge;
   Outputs outputs({&args.junit});
   std::ostream& out = outputs.result_stream();
   if (!args.json) {
-    out << "sweep " << scenario.name << " seeds " << options.seeds.range.first << ".." << options.seeds.range.last;
-    if (options.seeds.sharded()) out << " shard " << options.seeds.shard_text();
-    out << " (" << simcore::count_noun(options.seeds.count(), "run") << ", "
-              << simcore::count_noun(static_cast<std::uint64_t>(options.jobs), "job") << ", strategy " << options.strategy.name;
-    if (options.strategy.name == "pct") {
-      out << " depth " << options.strategy.depth << " steps " << options.strategy.steps;
+    out << "sweep " << scenario.name << " seeds " << plan.seeds.range.first << ".." << plan.seeds.range.last;
+    if (plan.seeds.sharded()) out << " shard " << plan.seeds.shard_text();
+    out << " (" << simcore::count_noun(plan.seeds.count(), "run") << ", "
+              << simcore::count_noun(static_cast<std::uint64_t>(jobs), "job") << ", strategy " << plan.strategy.name;
+    if (plan.strategy.name == "pct") {
+      out << " depth " << plan.strategy.depth << " steps " << plan.strategy.steps;
     }
     if (!scenario.uncertain.empty()) {
       out << ", each seed at its own point of " << simcore::count_noun(scenario.uncertain.size(), "uncertain parameter");
@@ -216,7 +194,8 @@ int cmd_sweep(const SweepArgs& args) {
   replay::SweepSummary summary;
   {
     StopSignals signals;
-    summary = replay::sweep(scenario, options);
+    const replay::PlanContext context(plan, &scenario);
+    summary = std::move(replay::run_plan(context, options).front());
   }
   progress.finish();
   meta.wall_seconds = progress.elapsed_seconds();
@@ -231,14 +210,14 @@ int cmd_sweep(const SweepArgs& args) {
   if (!args.junit.empty()) outputs.write("junit", args.junit, replay::sweep_to_junit(summary, meta));
   if (args.json) {
     replay::Json doc = replay::sweep_to_json(summary, meta, check);
-    if (!options.record_dir.empty()) doc["recordings_written"] = summary.recordings_written;
+    if (!plan.record_dir.empty()) doc["recordings_written"] = summary.recordings_written;
     outputs.add_to(doc);
     out << replay::json_text(doc, 2) << "\n";
   } else {
     print_summary(out, summary, meta, check);
-    if (!options.snapshot_dir.empty() && summary.failing > 0) out << "snapshots written to " << options.snapshot_dir << "\n";
-    if (!options.record_dir.empty()) {
-      out << summary.recordings_written << " recordings of failing seeds written to " << options.record_dir << "\n";
+    if (!plan.snapshot_dir.empty() && summary.failing > 0) out << "snapshots written to " << plan.snapshot_dir << "\n";
+    if (!plan.record_dir.empty()) {
+      out << summary.recordings_written << " recordings of failing seeds written to " << plan.record_dir << "\n";
     }
   }
   outputs.print(args.json);
