@@ -3,6 +3,7 @@
 // in ptosim.cpp only declares flags, dispatches and maps errors to exit codes.
 #pragma once
 
+#include "replay/failure_map.h"
 #include "replay/report_json.h"
 #include "replay/run_session.h"
 #include "replay/sweep_plan.h"
@@ -156,6 +157,7 @@ struct MapArgs : ScenarioArgs {
 struct WorkerArgs {
   std::string plan;
   int jobs = 1;
+  bool counts_only = false;
 };
 
 int cmd_sweep(const SweepArgs& args);
@@ -163,6 +165,10 @@ int cmd_map(const MapArgs& args);
 int cmd_worker(const WorkerArgs& args);
 // Shards of a sweep, shards of a map, or worker outputs of one plan, combined.
 int cmd_merge(const std::vector<std::string>& files, bool json);
+
+// A map as a Markdown table, one row per cell: it pastes into a scenario's description as it is
+// (cmd_map.cpp).
+void print_map_table(std::ostream& out, const replay::MapDocument& map);
 
 // Pieces shared by sweep, map and worker (cmd_sweep.cpp).
 int default_jobs();

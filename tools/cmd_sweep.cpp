@@ -1,5 +1,6 @@
 // `ptosim sweep` and `ptosim merge`: seeds in child processes, their summary, JUnit, recordings of
 // the failing seeds, and the scenario's expectations; shards of one sweep combined into one.
+#include "replay/failure_map.h"
 #include "replay/plan_context.h"
 #include "replay/sweep_executor.h"
 #include "replay/sweep_report.h"
@@ -230,18 +231,47 @@ int cmd_sweep(const SweepArgs& args) {
   return outputs.exit_code(holds ? EXIT_PASS : EXIT_EXPECTATIONS);
 }
 
-int cmd_merge(const std::vector<std::string>& files, bool json) {
-  std::vector<replay::SweepDocument> shards;
-  for (const std::string& file : files) {
-    const std::string text = replay::read_file(file);
-    replay::Json doc;
-    try {
-      doc = replay::Json::parse(text);
-    } catch (const replay::Json::parse_error& e) {
-      throw replay::InputError(file, "", std::string("not valid JSON: ") + e.what());
-    }
-    shards.push_back(replay::sweep_from_json(doc, file));
+namespace {
+
+replay::Json read_json_file(const std::string& file) {
+  const std::string text = replay::read_file(file);
+  try {
+    return replay::Json::parse(text);
+  } catch (const replay::Json::parse_error& e) {
+    throw replay::InputError(file, "", std::string("not valid JSON: ") + e.what());
   }
+}
+
+// Shards of one map, combined cell by cell; a map measures and judges nothing.
+int merge_map_shards(const std::vector<replay::Json>& docs, const std::vector<std::string>& files, bool json) {
+  std::vector<replay::MapDocument> shards;
+  for (std::size_t i = 0; i < docs.size(); ++i) shards.push_back(replay::map_from_json(docs[i], files[i]));
+  const replay::MapDocument merged = replay::merge_maps(shards, files);
+  if (json) {
+    std::cout << replay::json_text(replay::map_to_json(merged), 2) << "\n";
+  } else {
+    const replay::SeedSelection& seeds = merged.meta.seeds;
+    std::cout << "merged " << files.size() << " shards of map " << merged.meta.scenario_name << " seeds " << seeds.range.first
+              << ".." << seeds.range.last << " (" << simcore::count_noun(merged.cells.size(), "cell") << ")\n";
+    print_map_table(std::cout, merged);
+  }
+  for (const replay::SweepSummary& summary : merged.summaries) {
+    if (summary.interrupted_by != 0) {
+      std::cerr << "a shard was interrupted by signal " << summary.interrupted_by << ": the map is partial\n";
+      return EXIT_EXPECTATIONS;
+    }
+  }
+  return EXIT_PASS;
+}
+
+}  // namespace
+
+int cmd_merge(const std::vector<std::string>& files, bool json) {
+  std::vector<replay::Json> docs;
+  for (const std::string& file : files) docs.push_back(read_json_file(file));
+  if (docs.front().is_object() && docs.front().contains("cells")) return merge_map_shards(docs, files, json);
+  std::vector<replay::SweepDocument> shards;
+  for (std::size_t i = 0; i < docs.size(); ++i) shards.push_back(replay::sweep_from_json(docs[i], files[i]));
   replay::SweepDocument merged = replay::merge_sweeps(shards, files);
   merged.meta.judged = true;
   replay::ExpectationCheck check = replay::check_expectations(merged.meta.expect, merged.summary);

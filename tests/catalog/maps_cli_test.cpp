@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -196,4 +198,125 @@ TEST_CASE("under pct a point is drawn as under random, and the repro command kee
   args.erase(args.begin());
   args.push_back("--json");
   CHECK(Json::parse(cli(args).out)["digest"] == pct["failing_seeds"][3]["digest"]);
+}
+
+namespace {
+
+// The cell of a map's JSON at `point`.
+Json cell_at(const Json& map, const Json& point) {
+  for (const Json& cell : map["cells"]) {
+    if (cell["point"] == point) return cell;
+  }
+  FAIL("no cell at " << point.dump());
+  return Json();
+}
+
+// Counts of a sweep or a cell, without repro commands (they name the program and the path).
+Json cell_counts(const Json& doc) {
+  Json out;
+  for (const char* key : {"total", "runs", "outcomes", "findings", "failed_runs", "failing", "failure_rate",
+                          "outcome_failing", "outcome_failure_rate", "first_failing_seed", "first_outcome_failing_seed",
+                          "wrong_tensors", "failing_seeds_unlisted"}) {
+    out[key] = doc[key];
+  }
+  for (const Json& entry : doc["failing_seeds"]) out["failing_seeds"].push_back(Json{{"seed", entry["seed"]}, {"digest", entry["digest"]}});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a map's cells count as sweeps pinned at their points, its shards merge cell by cell, its SVG parses",
+          "[cli][maps]") {
+  TempDir dir;
+  const std::string scenario = catalog("false_deadlock_a2a3sim.json");
+  const std::vector<std::string> grid = {"map", scenario, "--nominal", "--vary", "/platform/host_cpus=16,24",
+                                         "--vary", "/platform/clusters=4,8", "--seeds", "0..29", "--jobs", "2"};
+  std::vector<std::string> whole_args = grid;
+  for (const char* arg : {"--json", "--svg"}) whole_args.push_back(arg);
+  whole_args.push_back(dir.file("map.svg"));
+  CliResult whole = cli(whole_args);
+  REQUIRE(whole.exit_code == 0);
+  const Json m = Json::parse(whole.out);
+  REQUIRE(m["cells"].size() == 4);
+  CHECK(m["mode"] == "grid");
+  std::uint64_t failing_outcomes = 0;
+  for (const Json& cell : m["cells"]) {
+    CHECK(cell["runs"] == 30);
+    failing_outcomes += cell["outcome_failing"].get<std::uint64_t>();
+  }
+  CHECK(failing_outcomes > 0);  // the region holds the bug somewhere
+
+  // Two cells against separate sweeps pinned with --set.
+  for (const auto& [cpus, clusters] : {std::pair{16, 4}, std::pair{24, 8}}) {
+    CliResult swept = cli({"sweep", scenario, "--nominal", "--set", "/platform/host_cpus=" + std::to_string(cpus), "--set",
+                           "/platform/clusters=" + std::to_string(clusters), "--seeds", "0..29", "--jobs", "2", "--json"});
+    const Json cell = cell_at(m, Json{{"/platform/host_cpus", cpus}, {"/platform/clusters", clusters}});
+    CHECK(cell_counts(cell) == cell_counts(Json::parse(swept.out)));
+    if (cell["outcome_failing"] > 0) CHECK_THAT(cell["repro"].get<std::string>(), Catch::Contains("--set /platform/host_cpus="));
+  }
+
+  // Two shards merged are the map.
+  for (const char* shard : {"1/2", "2/2"}) {
+    std::vector<std::string> args = grid;
+    for (const char* arg : {"--json", "--shard", shard}) args.push_back(arg);
+    CliResult part = cli(args);
+    REQUIRE(part.exit_code == 0);
+    write_file(dir.file(std::string("map-") + shard[0] + ".json"), part.out);
+  }
+  CliResult merged = cli({"merge", dir.file("map-2.json"), dir.file("map-1.json"), "--json"});
+  REQUIRE(merged.exit_code == 0);
+  const Json mm = Json::parse(merged.out);
+  REQUIRE(mm["cells"].size() == 4);
+  for (std::size_t c = 0; c < 4; ++c) {
+    CHECK(mm["cells"][c]["point"] == m["cells"][c]["point"]);
+    CHECK(cell_counts(mm["cells"][c]) == cell_counts(m["cells"][c]));
+  }
+  CHECK(cli({"merge", dir.file("map-1.json"), dir.file("map-1.json")}).exit_code == 3);
+
+  // The heatmap: axis labels, a legend, the counts in the cells.
+  const std::string svg = read_file(dir.file("map.svg"));
+  CHECK_THAT(svg, Catch::Contains(">/platform/host_cpus</text>"));
+  CHECK_THAT(svg, Catch::Contains(">/platform/clusters</text>"));
+  CHECK_THAT(svg, Catch::Contains("id=\"legend\""));
+  const Json first = m["cells"][0];
+  CHECK_THAT(svg, Catch::Contains(">" + first["outcome_failing"].dump() + "/30</text>"));
+  const std::string xmllint = PTOSIM_XMLLINT;
+  if (!xmllint.empty()) CHECK(std::system((xmllint + " --noout " + dir.file("map.svg")).c_str()) == 0);
+
+  // CSV: a header and one row per cell, the point first.
+  std::vector<std::string> csv_args = grid;
+  csv_args.push_back("--csv");
+  const std::string csv = cli(csv_args).out;
+  CHECK(csv.rfind("/platform/host_cpus,/platform/clusters,runs,pass,", 0) == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 5);
+}
+
+TEST_CASE("a map over one parameter draws rates with interval bars; bad --vary specs are usage errors", "[cli][maps]") {
+  TempDir dir;
+  const std::string scenario = catalog("missing_war_kv_cache.json");
+  CliResult one = cli({"map", scenario, "--vary", "/kernels/kv_proj/duration_ns/1=log:4000..260000:3", "--seeds", "0..19",
+                       "--jobs", "2", "--svg", dir.file("one.svg"), "--json"});
+  REQUIRE(one.exit_code == 0);
+  const Json m = Json::parse(one.out);
+  REQUIRE(m["cells"].size() == 3);
+  CHECK(m["cells"][0]["point"]["/kernels/kv_proj/duration_ns/1"] == 4000);
+  CHECK(m["cells"][2]["point"]["/kernels/kv_proj/duration_ns/1"] == 260000);
+  for (const Json& cell : m["cells"]) CHECK(cell["failure_rate"]["value"] == 1.0);  // the race, on every seed
+  const std::string svg = read_file(dir.file("one.svg"));
+  CHECK_THAT(svg, Catch::Contains("95% Wilson"));
+  CHECK_THAT(svg, Catch::Contains("id=\"legend\""));
+  const std::string xmllint = PTOSIM_XMLLINT;
+  if (!xmllint.empty()) CHECK(std::system((xmllint + " --noout " + dir.file("one.svg")).c_str()) == 0);
+
+  for (const char* bad : {"/platform/clusters", "platform/clusters=1,2", "/platform/clusters=1..1000",
+                          "/platform/clusters=2..1:3", "/platform/clusters=1,1", "/platform/clusters=log:0..8:3"}) {
+    CHECK(cli({"map", scenario, "--vary", bad, "--seeds", "0..1"}).exit_code == 2);
+  }
+  CHECK(cli({"map", scenario, "--seeds", "0..1"}).exit_code == 2);  // nothing to vary
+  // Random points over three parameters: no picture, but counts for each.
+  CliResult points = cli({"map", scenario, "--vary", "/platform/clusters=1..4", "--vary",
+                          "/kernels/kv_proj/duration_ns/1=log:4000..260000", "--points", "3", "--seeds", "0..4", "--json"});
+  REQUIRE(points.exit_code == 0);
+  CHECK(Json::parse(points.out)["mode"] == "points");
+  CHECK(Json::parse(points.out)["cells"].size() == 3);
 }
