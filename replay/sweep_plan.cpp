@@ -2,6 +2,7 @@
 
 #include "replay/recording.h"
 #include "simcore/hashing.h"
+#include "simcore/model_assert.h"
 
 namespace ptosim::replay {
 
@@ -64,7 +65,11 @@ Json plan_to_json(const SweepPlan& plan) {
   out["pct_steps_given"] = plan.pct_steps_given;
   out["seeds"] = std::to_string(plan.seeds.range.first) + ".." + std::to_string(plan.seeds.range.last);
   out["shard"] = plan.seeds.sharded() ? Json(plan.seeds.shard_text()) : Json(nullptr);
-  out["vary"] = plan.vary;
+  PTOSIM_ASSERT(plan.vary.size() == plan.vary_specs.size(), "a spec for every varied pointer");
+  Json vary = Json::array();
+  for (std::size_t i = 0; i < plan.vary.size(); ++i) vary.push_back(Json{{"pointer", plan.vary[i]}, {"spec", plan.vary_specs[i]}});
+  out["vary"] = std::move(vary);
+  out["map_mode"] = plan.is_map() ? Json(plan.map_mode) : Json(nullptr);
   Json cells = Json::array();
   for (const PlanCell& cell : plan.cells) cells.push_back(Json{{"point", point_to_json(cell.point)}});
   out["cells"] = std::move(cells);
@@ -130,8 +135,19 @@ SweepPlan plan_from_json(const Json& json, const std::string& file) {
     if (!shard_problem.empty()) r.fail("/shard", "expected " + shard_problem);
   }
   const Json& vary = r.at(json, "", "vary");
-  if (!vary.is_array()) r.fail("/vary", "expected a list of JSON pointers");
-  for (std::size_t i = 0; i < vary.size(); ++i) plan.vary.push_back(r.str(vary[i], "/vary/" + std::to_string(i)));
+  if (!vary.is_array()) r.fail("/vary", "expected a list of varied parameters");
+  for (std::size_t i = 0; i < vary.size(); ++i) {
+    const std::string pointer = "/vary/" + std::to_string(i);
+    plan.vary.push_back(r.str(r.at(vary[i], pointer, "pointer"), pointer + "/pointer"));
+    plan.vary_specs.push_back(r.str(r.at(vary[i], pointer, "spec"), pointer + "/spec"));
+  }
+  const Json& mode = r.at(json, "", "map_mode");
+  if (!plan.vary.empty()) {
+    plan.map_mode = r.str(mode, "/map_mode");
+    if (plan.map_mode != "grid" && plan.map_mode != "points") r.fail("/map_mode", "expected \"grid\" or \"points\"");
+  } else if (!mode.is_null()) {
+    r.fail("/map_mode", "a plan without varied parameters has no map mode");
+  }
   const Json& cells = r.at(json, "", "cells");
   if (!cells.is_array() || cells.empty() || cells.size() > PLAN_MAX_CELLS) {
     r.fail("/cells", "expected a list of 1 to " + std::to_string(PLAN_MAX_CELLS) + " cells");

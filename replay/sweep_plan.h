@@ -46,7 +46,9 @@ struct SweepPlan {
   bool pct_steps_given = false;        // repro commands repeat --pct-steps
   SeedSelection seeds;
   std::vector<PlanCell> cells = std::vector<PlanCell>(1);
-  std::vector<std::string> vary;  // a map's varied pointers, in column order; empty for a sweep
+  std::vector<std::string> vary;        // a map's varied pointers, in column order; empty for a sweep
+  std::vector<std::string> vary_specs;  // the spec of each, as given (--vary PTR=SPEC)
+  std::string map_mode;                 // a map's: "grid" or "points"
   std::string snapshot_dir;       // empty: none
   std::string record_dir;         // empty: none
   std::uint64_t stop_after = 0;   // stop launching runs once this many failed (0: never)

@@ -157,7 +157,6 @@ struct MapArgs : ScenarioArgs {
 struct WorkerArgs {
   std::string plan;
   int jobs = 1;
-  bool counts_only = false;
 };
 
 int cmd_sweep(const SweepArgs& args);

@@ -113,7 +113,11 @@ int cmd_map(const MapArgs& args) {
   map.vary = specs;
   replay::SweepPlan plan = plan_for(args, args.program, scenario, seed_selection(args.seeds, args.shard, scenario));
   plan.cells = map.cells;
-  for (const replay::VarySpec& spec : specs) plan.vary.push_back(spec.pointer);
+  for (const replay::VarySpec& spec : specs) {
+    plan.vary.push_back(spec.pointer);
+    plan.vary_specs.push_back(spec.text);
+  }
+  plan.map_mode = map.mode;
   if (!args.write_plan.empty()) {
     write_plan(plan, args.write_plan, args.json);
     return EXIT_PASS;

@@ -2,6 +2,7 @@
 // the failing seeds, and the scenario's expectations; shards of one sweep combined into one.
 #include "replay/failure_map.h"
 #include "replay/plan_context.h"
+#include "replay/plan_worker.h"
 #include "replay/sweep_executor.h"
 #include "replay/sweep_report.h"
 #include "scenarios/uncertain.h"
@@ -233,15 +234,6 @@ int cmd_sweep(const SweepArgs& args) {
 
 namespace {
 
-replay::Json read_json_file(const std::string& file) {
-  const std::string text = replay::read_file(file);
-  try {
-    return replay::Json::parse(text);
-  } catch (const replay::Json::parse_error& e) {
-    throw replay::InputError(file, "", std::string("not valid JSON: ") + e.what());
-  }
-}
-
 // Shards of one map, combined cell by cell; a map measures and judges nothing.
 int merge_map_shards(const std::vector<replay::Json>& docs, const std::vector<std::string>& files, bool json) {
   std::vector<replay::MapDocument> shards;
@@ -264,15 +256,66 @@ int merge_map_shards(const std::vector<replay::Json>& docs, const std::vector<st
   return EXIT_PASS;
 }
 
+// Judges a merged sweep and prints it as merge does.
+int print_merged_sweep(const replay::SweepDocument& merged, const std::string& what, bool json);
+
+// The outputs of the workers of one plan, folded: a sweep's JSON or a map's.
+int merge_worker_outputs(const std::vector<std::string>& texts, const std::vector<std::string>& files, bool json) {
+  replay::PlanResults results = replay::merge_worker_outputs(texts, files);
+  const std::string what = simcore::count_noun(files.size(), "worker output");
+  if (results.plan.is_map()) {
+    replay::MapDocument map;
+    map.meta = results.meta;
+    map.meta.judged = false;
+    map.meta.expect.reset();
+    map.mode = results.plan.map_mode;
+    for (std::size_t i = 0; i < results.plan.vary.size(); ++i) {
+      replay::VarySpec spec;
+      const std::string problem = replay::parse_vary(results.plan.vary[i] + "=" + results.plan.vary_specs[i], spec);
+      if (!problem.empty()) throw replay::InputError(files.front(), "/plan/vary/" + std::to_string(i), problem);
+      map.vary.push_back(std::move(spec));
+    }
+    map.cells = results.plan.cells;
+    map.summaries = std::move(results.summaries);
+    if (json) {
+      std::cout << replay::json_text(replay::map_to_json(map), 2) << "\n";
+    } else {
+      std::cout << "merged " << what << " of map " << map.meta.scenario_name << " seeds " << map.meta.seeds.range.first << ".."
+                << map.meta.seeds.range.last << " (" << simcore::count_noun(map.cells.size(), "cell") << ")\n";
+      print_map_table(std::cout, map);
+    }
+    return EXIT_PASS;
+  }
+  replay::SweepDocument merged;
+  merged.meta = results.meta;
+  merged.summary = std::move(results.summaries.front());
+  return print_merged_sweep(merged, what, json);
+}
+
 }  // namespace
 
 int cmd_merge(const std::vector<std::string>& files, bool json) {
+  std::vector<std::string> texts;
+  for (const std::string& file : files) texts.push_back(replay::read_file(file));
+  if (replay::is_worker_output(texts.front())) return merge_worker_outputs(texts, files, json);
   std::vector<replay::Json> docs;
-  for (const std::string& file : files) docs.push_back(read_json_file(file));
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    try {
+      docs.push_back(replay::Json::parse(texts[i]));
+    } catch (const replay::Json::parse_error& e) {
+      throw replay::InputError(files[i], "", std::string("not valid JSON: ") + e.what());
+    }
+  }
   if (docs.front().is_object() && docs.front().contains("cells")) return merge_map_shards(docs, files, json);
   std::vector<replay::SweepDocument> shards;
   for (std::size_t i = 0; i < docs.size(); ++i) shards.push_back(replay::sweep_from_json(docs[i], files[i]));
-  replay::SweepDocument merged = replay::merge_sweeps(shards, files);
+  return print_merged_sweep(replay::merge_sweeps(shards, files), simcore::count_noun(files.size(), "shard"), json);
+}
+
+namespace {
+
+int print_merged_sweep(const replay::SweepDocument& merged_in, const std::string& what, bool json) {
+  replay::SweepDocument merged = merged_in;
   merged.meta.judged = true;
   replay::ExpectationCheck check = replay::check_expectations(merged.meta.expect, merged.summary);
   if (merged.summary.interrupted_by != 0) {
@@ -286,12 +329,14 @@ int cmd_merge(const std::vector<std::string>& files, bool json) {
     std::cout << replay::json_text(replay::sweep_to_json(merged.summary, merged.meta, check), 2) << "\n";
   } else {
     const replay::SeedSelection& seeds = merged.meta.seeds;
-    std::cout << "merged " << files.size() << " shards of sweep " << merged.meta.scenario_name << " seeds "
+    std::cout << "merged " << what << " of sweep " << merged.meta.scenario_name << " seeds "
               << seeds.range.first << ".." << seeds.range.last << " (" << merged.summary.runs << " runs, strategy "
               << merged.meta.strategy.name << ")\n";
     print_summary(std::cout, merged.summary, merged.meta, check);
   }
   return check.holds ? EXIT_PASS : EXIT_EXPECTATIONS;
 }
+
+}  // namespace
 
 }  // namespace ptosim::cli

@@ -16,7 +16,7 @@ namespace {
 using namespace ptosim;
 using namespace ptosim::cli;
 
-constexpr const char* COMMANDS[] = {"run", "replay", "sweep", "map", "merge", "shrink", "check", "inspect"};
+constexpr const char* COMMANDS[] = {"run", "replay", "sweep", "map", "worker", "merge", "shrink", "check", "inspect"};
 
 // --set and the strategy flags, shared by the commands that run a scenario.
 void add_scenario_flags(CLI::App* command, ScenarioArgs& args, bool strategy) {
@@ -204,6 +204,16 @@ int main(int argc, char** argv) {
   map->add_option("--write-plan", map_args.write_plan, "Write the map's plan as JSON for `ptosim worker --plan` and run nothing")
       ->check(OUTPUT_PATH);
 
+  WorkerArgs worker_args;
+  CLI::App* wrk = app.add_subcommand(
+      "worker",
+      "Run tickets of a plan (written by sweep/map --write-plan) for an external engine: read lines `SEED` or "
+      "`CELL SEED` (or `A..B`, every seed of a range in every cell) on stdin, write one JSON line per finished run on "
+      "stdout between a header line naming the plan and an end line; `ptosim merge` folds the outputs of the workers "
+      "of one plan into the sweep's (or the map's) counts");
+  wrk->add_option("--plan", worker_args.plan, "The plan's JSON file")->required();
+  wrk->add_option("--jobs,-j", worker_args.jobs, "Child processes at once (default 1)")->check(CLI::Range(1, 256));
+
   std::vector<std::string> merge_files;
   bool merge_json = false;
   CLI::App* mrg = app.add_subcommand(
@@ -270,7 +280,7 @@ int main(int argc, char** argv) {
       return report_error(wants_json, "usage",
                           std::string("unknown command '") + argv[1] + "'" +
                               (closest_distance <= 2 ? " (did you mean " + closest + "?)" : std::string()) +
-                              "; commands: run, replay, sweep, map, merge, shrink, check, inspect; see `ptosim --help`",
+                              "; commands: run, replay, sweep, map, worker, merge, shrink, check, inspect; see `ptosim --help`",
                           EXIT_USAGE);
     }
   }
@@ -288,7 +298,7 @@ int main(int argc, char** argv) {
 
   const bool json = (run->parsed() && run_args.json) || (rep->parsed() && replay_json) ||
                     (swp->parsed() && sweep_args.json) || (mrg->parsed() && merge_json) ||
-                    (map->parsed() && map_args.json) ||
+                    (map->parsed() && map_args.json) || wrk->parsed() ||
                     (shr->parsed() && shrink_args.json) || (chk->parsed() && check_json) ||
                     (ins->parsed() && inspect_json);
   try {
@@ -296,6 +306,7 @@ int main(int argc, char** argv) {
     if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace, replay_lenient);
     if (swp->parsed()) return cmd_sweep(sweep_args);
     if (map->parsed()) return cmd_map(map_args);
+    if (wrk->parsed()) return cmd_worker(worker_args);
     if (mrg->parsed()) return cmd_merge(merge_files, merge_json);
     if (shr->parsed()) return cmd_shrink(shrink_args);
     if (chk->parsed()) return cmd_check(check_args, check_json, check_dot);

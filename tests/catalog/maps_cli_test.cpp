@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <sys/wait.h>
 
 using namespace ptosim::testing;
 
@@ -319,4 +320,39 @@ TEST_CASE("a map over one parameter draws rates with interval bars; bad --vary s
   REQUIRE(points.exit_code == 0);
   CHECK(Json::parse(points.out)["mode"] == "points");
   CHECK(Json::parse(points.out)["cells"].size() == 3);
+}
+
+TEST_CASE("worker --plan fed seed lists by a shell loop gives, merged, the counts of sweep; bad inputs are refused",
+          "[cli][maps][worker]") {
+  TempDir dir;
+  const std::string scenario = catalog("missing_war_kv_cache.json");
+  REQUIRE(cli({"sweep", scenario, "--seeds", "0..59", "--write-plan", dir.file("plan.json")}).exit_code == 0);
+  std::vector<std::string> outputs = {"merge"};
+  for (int i = 0; i < 3; ++i) {
+    // Every third seed, as a --shard of 3 would select them.
+    const std::string out = dir.file("worker-" + std::to_string(i) + ".jsonl");
+    const std::string command = "seq " + std::to_string(i) + " 3 59 | " + std::string(PTOSIM_CLI) + " worker --plan " +
+                                dir.file("plan.json") + " --jobs 2 > " + out + " 2>/dev/null";
+    REQUIRE(std::system(command.c_str()) == 0);
+    outputs.push_back(out);
+  }
+  std::vector<std::string> merge_args = outputs;
+  merge_args.push_back("--json");
+  CliResult merged = cli(merge_args);
+  REQUIRE(merged.exit_code == 0);
+  const Json swept = Json::parse(cli({"sweep", scenario, "--seeds", "0..59", "--jobs", "2", "--json"}).out);
+  CHECK(counts_of(Json::parse(merged.out)) == counts_of(swept));
+
+  // Two outputs that ran the same seed, or outputs that miss one, do not merge.
+  CHECK(cli({"merge", outputs[1], outputs[1]}).exit_code == 3);
+  CHECK(cli({"merge", outputs[1], outputs[2]}).exit_code == 3);
+  // A cut output (no end line) does not either.
+  const std::string text = read_file(outputs[3]);
+  write_file(dir.file("cut.jsonl"), text.substr(0, text.rfind("{\"end\"")));
+  CHECK(cli({"merge", outputs[1], outputs[2], dir.file("cut.jsonl")}).exit_code == 3);
+  // A seed outside the plan stops the worker with exit 3 and an end line naming the line.
+  const std::string bad = "printf '1\\n600\\n' | " + std::string(PTOSIM_CLI) + " worker --plan " + dir.file("plan.json") +
+                          " > " + dir.file("bad.jsonl") + " 2>/dev/null";
+  CHECK(WEXITSTATUS(std::system(bad.c_str())) == 3);
+  CHECK_THAT(read_file(dir.file("bad.jsonl")), Catch::Contains("line 2: the seed is not one of the plan's seeds 0..59"));
 }
