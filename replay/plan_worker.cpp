@@ -203,7 +203,7 @@ void read_worker_runs(const std::string& text, const std::string& file, Sink&& s
         throw InputError(file, "", where() + ": the worker stopped on an error: " + end.at("error").get<std::string>());
       }
       if (end.contains("interrupted_by") && !end.at("interrupted_by").is_null()) {
-        throw InputError(file, "", where() + ": the worker was interrupted by signal " + end.at("interrupted_by").dump());
+        throw InputError(file, "", where() + ": the worker was interrupted by signal " + json_text(end.at("interrupted_by")));
       }
       ended = true;
       continue;

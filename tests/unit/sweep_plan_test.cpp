@@ -41,6 +41,8 @@ TEST_CASE("a plan reads back into the same plan, and a damaged one is refused wi
   plan.seeds.range = {5, 104};
   REQUIRE(replay::parse_shard("2/3", plan.seeds).empty());
   plan.vary = {"/platform/clusters"};
+  plan.vary_specs = {"1,2"};
+  plan.map_mode = "grid";
   plan.cells = {replay::PlanCell{{{"/platform/clusters", "1"}}}, replay::PlanCell{{{"/platform/clusters", "2"}}}};
   plan.record_dir = "failures";
   plan.stop_after = 4;
@@ -50,6 +52,8 @@ TEST_CASE("a plan reads back into the same plan, and a damaged one is refused wi
   CHECK(replay::plan_hash(back) == replay::plan_hash(plan));
   CHECK(back.seeds.shard_text() == "2/3");
   CHECK(back.cells.at(1).point.at(0).value == "2");
+  CHECK(back.vary_specs.at(0) == "1,2");
+  CHECK(back.map_mode == "grid");
 
   replay::Json damaged = json;
   damaged["scenario"]["text"] = std::string(TINY) + " ";
@@ -57,6 +61,9 @@ TEST_CASE("a plan reads back into the same plan, and a damaged one is refused wi
   damaged = json;
   damaged["cells"] = replay::Json::array();
   CHECK_THROWS_WITH(replay::plan_from_json(damaged, "plan.json"), Catch::Contains("/cells"));
+  damaged = json;
+  damaged["map_mode"] = "spiral";
+  CHECK_THROWS_WITH(replay::plan_from_json(damaged, "plan.json"), Catch::Contains("/map_mode"));
   damaged = json;
   damaged.erase("stop_after");
   CHECK_THROWS_WITH(replay::plan_from_json(damaged, "plan.json"), Catch::Contains("/stop_after"));
