@@ -40,7 +40,7 @@ TEST_CASE("merge judges shards by every expectation the scenario has (findings, 
   const Json m = Json::parse(merged.out);
   CHECK(m["expectations"]["holds"] == true);
   CHECK(m["expect"]["findings"]["always"][0]["hazard"] == "WAR");
-  CHECK(m["expect"]["rates"]["wrong_values"]["max_percent"] == 20);
+  CHECK(m["expect"]["rates"]["wrong_values"]["max_percent"] == 30);
   CHECK(counts_of(m) == counts_of(Json::parse(whole.out)));
 }
 
