@@ -14,7 +14,7 @@ namespace {
 
 std::string false_deadlock_snapshot(const TempDir& dir) {
   const std::string snap = dir.file("s.json");
-  REQUIRE(cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--snapshot", snap}).exit_code == 13);
+  REQUIRE(cli({"run", catalog("false_deadlock_deferred_publish.json"), "--nominal", "--seed", "4", "--snapshot", snap}).exit_code == 13);
   return snap;
 }
 

@@ -56,7 +56,7 @@ TEST_CASE("run --json timing: orchestrator, threads, cores and ring peaks agree 
 }
 
 TEST_CASE("timing of a false deadlock shows where the orchestrator was blocked", "[cli][timing]") {
-  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--json"});
+  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--nominal", "--seed", "4", "--json"});
   REQUIRE(r.exit_code == 13);
   const Json timing = Json::parse(r.out)["timing"];
   CHECK(timing["orchestration_done"] == false);

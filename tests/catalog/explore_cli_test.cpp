@@ -373,7 +373,7 @@ TEST_CASE("run --set overrides a field; the recording keeps the overridden scena
 }
 
 TEST_CASE("run --check-determinism runs twice, replays, and keeps the outcome's exit code", "[cli][explore]") {
-  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--check-determinism"});
+  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--nominal", "--seed", "4", "--check-determinism"});
   CHECK(r.exit_code == 13);
   CHECK_THAT(r.out, Catch::Contains("deterministic: two runs in one engine and the strict replay"));
   CliResult j = cli({"run", catalog("paged_attention_flagship.json"), "--strategy", "pct", "--check-determinism", "--json"});
