@@ -575,6 +575,13 @@ std::string sweep_to_junit(const SweepSummary& summary, const SweepMeta& meta) {
   // outcome fails on an outcome other than pass alone.
   property("failing", std::to_string(summary.failing) + " of " + std::to_string(summary.runs));
   property("outcome_failing", std::to_string(summary.outcome_failing) + " of " + std::to_string(summary.runs));
+  auto rate_text = [](const FailureRate& rate) {
+    char buffer[96];
+    std::snprintf(buffer, sizeof buffer, "%.4f (wilson95 %.4f..%.4f)", rate.value, rate.low, rate.high);
+    return std::string(buffer);
+  };
+  property("failure_rate", rate_text(failure_rate(summary.failing, summary.runs)));
+  property("outcome_failure_rate", rate_text(failure_rate(summary.outcome_failing, summary.runs)));
   out << "    </properties>\n";
   for (std::uint64_t n = 0; n < summary.seed_status.size(); ++n) {
     const std::uint8_t status = summary.seed_status[n];
