@@ -144,47 +144,57 @@ ExecutorEnd execute(const PlanContext& context, TicketSource& source, const Exec
   return pool.run(sink);
 }
 
-std::vector<SweepSummary> run_plan(const PlanContext& context, const PlanRunOptions& options) {
+ArtefactWriter::ArtefactWriter(const PlanContext& context)
+    : context_(context), errors_(context.cells()), recordings_(context.cells(), 0) {
   const SweepPlan& plan = context.plan();
   if (!plan.snapshot_dir.empty()) ensure_directory(plan.snapshot_dir, "--snapshot-dir");
   if (!plan.record_dir.empty()) ensure_directory(plan.record_dir, "--record-failures");
+}
+
+void ArtefactWriter::write_file(std::uint32_t cell, const std::string& path, const std::string& text, bool recording) {
+  try {
+    write_file_atomically(path, text);
+    if (recording) ++recordings_.at(cell);
+  } catch (const OutputFileError& e) {
+    errors_.at(cell).push_back(e.what());
+  }
+}
+
+void ArtefactWriter::write(const Ticket& ticket, ChildOutput& output) {
+  const SweepPlan& plan = context_.plan();
+  RunResult& result = output.result;
+  const scenarios::Scenario& scenario = context_.scenario(ticket.cell);
+  const std::string stem =
+      "/" + (plan.is_map() ? "cell-" + std::to_string(ticket.cell) + "." : std::string()) + "seed-" + std::to_string(result.seed);
+  if (result.snapshot) {
+    const std::string text = json_text(snapshot_file_json(*result.snapshot, result.seed, scenario.text_hash), 1) + "\n";
+    if (!plan.snapshot_dir.empty()) write_file(ticket.cell, plan.snapshot_dir + stem + ".snapshot.json", text, false);
+    if (!plan.record_dir.empty()) write_file(ticket.cell, plan.record_dir + stem + ".snapshot.json", text, false);
+    result.snapshot.reset();
+  }
+  if (output.decisions && !plan.record_dir.empty()) {
+    write_file(ticket.cell, plan.record_dir + stem + ".recording.json",
+               recording_to_text(make_recording(scenario, result, std::move(*output.decisions))), true);
+  }
+  output.decisions.reset();
+}
+
+std::vector<SweepSummary> run_plan(const PlanContext& context, const PlanRunOptions& options) {
+  const SweepPlan& plan = context.plan();
+  ArtefactWriter artefacts(context);
   std::vector<SweepFold> folds;
   for (std::uint32_t cell = 0; cell < context.cells(); ++cell) {
     folds.emplace_back(expected_patterns(context.scenario(cell).expect), plan.seeds.count());
     if (options.keep_seed_status) folds.back().keep_seed_status(plan.seeds);
   }
-  // Artefacts are written here, in the parent: a file that cannot be written is an output
-  // error of its cell, not a failed run.
-  std::vector<std::vector<std::string>> output_errors(context.cells());
-  std::vector<std::uint64_t> recordings_written(context.cells(), 0);
-  auto write_output = [&](std::uint32_t cell, const std::string& path, const std::string& text, bool recording) {
-    try {
-      write_file_atomically(path, text);
-      if (recording) ++recordings_written[cell];
-    } catch (const OutputFileError& e) {
-      output_errors[cell].push_back(e.what());
-    }
-  };
   std::uint64_t done = 0;
   std::uint64_t failing = 0;
   std::uint64_t stop_count = 0;  // what --stop-after counts (--stop-on)
   SelectionSource source(plan.seeds, context.cells());
   const std::uint64_t total = source.total();
   auto sink = [&](const Ticket& ticket, ChildOutput output) {
+    artefacts.write(ticket, output);
     RunResult& result = output.result;
-    const scenarios::Scenario& scenario = context.scenario(ticket.cell);
-    const std::string stem =
-        "/" + (plan.is_map() ? "cell-" + std::to_string(ticket.cell) + "." : std::string()) + "seed-" + std::to_string(result.seed);
-    if (result.snapshot) {
-      const std::string text = json_text(snapshot_file_json(*result.snapshot, result.seed, scenario.text_hash), 1) + "\n";
-      if (!plan.snapshot_dir.empty()) write_output(ticket.cell, plan.snapshot_dir + stem + ".snapshot.json", text, false);
-      if (!plan.record_dir.empty()) write_output(ticket.cell, plan.record_dir + stem + ".snapshot.json", text, false);
-      result.snapshot.reset();
-    }
-    if (output.decisions && !plan.record_dir.empty()) {
-      write_output(ticket.cell, plan.record_dir + stem + ".recording.json",
-                   recording_to_text(make_recording(scenario, result, std::move(*output.decisions))), true);
-    }
     ++done;
     failing += is_failing(result) ? 1 : 0;
     stop_count += (plan.stop_on == StopOn::outcome ? is_outcome_failing(result) : is_failing(result)) ? 1 : 0;
@@ -201,8 +211,8 @@ std::vector<SweepSummary> run_plan(const PlanContext& context, const PlanRunOpti
   std::vector<SweepSummary> summaries;
   for (std::uint32_t cell = 0; cell < context.cells(); ++cell) {
     SweepSummary summary = std::move(folds[cell]).finish();
-    summary.output_errors = std::move(output_errors[cell]);
-    summary.recordings_written = recordings_written[cell];
+    summary.output_errors = std::move(artefacts.errors(cell));
+    summary.recordings_written = artefacts.recordings(cell);
     summary.stopped_early = end.stopped_early;
     summary.interrupted_by = end.interrupted_by;
     summaries.push_back(std::move(summary));

@@ -69,6 +69,26 @@ struct ExecutorEnd {
 ExecutorEnd execute(const PlanContext& context, TicketSource& source, const ExecutorOptions& options,
                     const std::function<void(const Ticket&, ChildOutput)>& sink);
 
+// The artefacts a plan asks for (snapshots, recordings of failing runs), written in the parent as
+// runs finish: a file that cannot be written is an output error of its cell, not a failed run.
+// Files are named seed-N (cell-C.seed-N in a map) under the plan's directories.
+class ArtefactWriter {
+ public:
+  // Creates the plan's directories; throws OutputFileError when one cannot be used.
+  explicit ArtefactWriter(const PlanContext& context);
+  // Writes what `output` carries and drops its snapshot (and decisions) from it.
+  void write(const Ticket& ticket, ChildOutput& output);
+  std::vector<std::string>& errors(std::uint32_t cell) { return errors_.at(cell); }
+  std::uint64_t recordings(std::uint32_t cell) const { return recordings_.at(cell); }
+
+ private:
+  void write_file(std::uint32_t cell, const std::string& path, const std::string& text, bool recording);
+
+  const PlanContext& context_;
+  std::vector<std::vector<std::string>> errors_;
+  std::vector<std::uint64_t> recordings_;
+};
+
 struct PlanRunOptions {
   int jobs = 1;
   bool keep_seed_status = false;  // per seed pass/fail in each cell's summary (JUnit needs it)

@@ -21,6 +21,7 @@ int cmd_worker(const WorkerArgs& args) {
   const replay::PlanContext context(plan);
   // The header first: an output that names no plan is no worker's.
   std::cout << replay::json_text(replay::worker_header(plan)) << "\n" << std::flush;
+  replay::ArtefactWriter artefacts(context);  // the plan's --record-failures and --snapshot-dir
   replay::LineSource source(STDIN_FILENO, plan.seeds, context.cells());
   replay::ExecutorOptions options;
   options.jobs = args.jobs;
@@ -31,17 +32,29 @@ int cmd_worker(const WorkerArgs& args) {
     StopSignals signals;
     end = replay::execute(context, source, options, [&](const replay::Ticket& ticket, replay::ChildOutput output) {
       ++runs;
+      artefacts.write(ticket, output);
       std::cout << replay::json_text(replay::worker_run_line(ticket, output.result)) << "\n" << std::flush;
     });
   }
   std::cout << replay::json_text(replay::worker_end_line(runs, end.interrupted_by, source.error())) << "\n" << std::flush;
-  std::cerr << "worker: " << runs << " runs of plan " << args.plan << "\n";
+  std::uint64_t recordings = 0;
+  std::uint64_t output_errors = 0;
+  for (std::uint32_t cell = 0; cell < context.cells(); ++cell) {
+    recordings += artefacts.recordings(cell);
+    for (const std::string& message : artefacts.errors(cell)) {
+      std::cerr << "worker: " << message << "\n";
+      ++output_errors;
+    }
+  }
+  std::cerr << "worker: " << runs << " runs of plan " << args.plan;
+  if (!plan.record_dir.empty()) std::cerr << ", " << recordings << " recordings of failing runs written to " << plan.record_dir;
+  std::cerr << "\n";
   if (!source.error().empty()) {
     std::cerr << "worker: invalid input on stdin: " << source.error() << "\n";
     return EXIT_INVALID_INPUT;
   }
   if (end.interrupted_by != 0) return EXIT_INTERRUPTED_BASE + end.interrupted_by;
-  return EXIT_PASS;
+  return output_errors > 0 ? EXIT_OUTPUT : EXIT_PASS;
 }
 
 }  // namespace ptosim::cli

@@ -350,6 +350,14 @@ TEST_CASE("worker --plan fed seed lists by a shell loop gives, merged, the count
   const std::string text = read_file(outputs[3]);
   write_file(dir.file("cut.jsonl"), text.substr(0, text.rfind("{\"end\"")));
   CHECK(cli({"merge", outputs[1], outputs[2], dir.file("cut.jsonl")}).exit_code == 3);
+  // A plan with --record-failures: the worker writes a recording per failing run, which replays.
+  REQUIRE(cli({"sweep", scenario, "--seeds", "0..5", "--record-failures", dir.file("rec"), "--write-plan",
+               dir.file("rec-plan.json")}).exit_code == 0);
+  const std::string recorded = "seq 0 5 | " + std::string(PTOSIM_CLI) + " worker --plan " + dir.file("rec-plan.json") +
+                               " > " + dir.file("rec.jsonl") + " 2>/dev/null";
+  REQUIRE(std::system(recorded.c_str()) == 0);
+  CHECK(cli({"replay", dir.file("rec/seed-3.recording.json")}).exit_code != 4);  // the race: every seed fails
+  CHECK(Json::parse(cli({"replay", dir.file("rec/seed-3.recording.json"), "--json"}).out)["matches"] == true);
   // A seed outside the plan stops the worker with exit 3 and an end line naming the line.
   const std::string bad = "printf '1\\n600\\n' | " + std::string(PTOSIM_CLI) + " worker --plan " + dir.file("plan.json") +
                           " > " + dir.file("bad.jsonl") + " 2>/dev/null";
