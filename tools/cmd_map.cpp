@@ -81,10 +81,10 @@ void print_repros(std::ostream& out, const replay::MapDocument& map) {
 
 }  // namespace
 
-int cmd_map(const MapArgs& args) {
-  if (args.json && args.csv) throw CLI::ValidationError("--csv", "print either --json or --csv");
-  scenarios::Scenario scenario = args.load();
-  print_warnings(scenario);
+namespace {
+
+// The map's parameters and cells from --vary and --points (usage errors for bad ones).
+replay::MapDocument map_layout(const MapArgs& args, const scenarios::Scenario& scenario) {
   std::vector<replay::VarySpec> specs;
   for (const std::string& text : args.vary) {
     replay::VarySpec spec;
@@ -110,7 +110,38 @@ int cmd_map(const MapArgs& args) {
   if (!args.svg.empty() && !(specs.size() == 1 || (specs.size() == 2 && map.mode == "grid"))) {
     throw CLI::ValidationError("--svg", "draws a map over one parameter, or a grid over two");
   }
-  map.vary = specs;
+  map.vary = std::move(specs);
+  return map;
+}
+
+// "map NAME seeds A..B over P x Q (cells, runs, jobs, strategy, what else is drawn)".
+void print_header(std::ostream& out, const replay::MapDocument& map, const replay::SweepPlan& plan,
+                  const scenarios::Scenario& scenario, int jobs) {
+  out << "map " << scenario.name << " seeds " << plan.seeds.range.first << ".." << plan.seeds.range.last;
+  if (plan.seeds.sharded()) out << " shard " << plan.seeds.shard_text();
+  out << " over";
+  for (std::size_t i = 0; i < map.vary.size(); ++i) out << (i == 0 ? " " : " x ") << map.vary[i].pointer;
+  out << " (" << simcore::count_noun(plan.cells.size(), map.mode == "grid" ? "cell" : "random point") << ", "
+      << simcore::count_noun(plan.seeds.count() * plan.cells.size(), "run") << ", "
+      << simcore::count_noun(static_cast<std::uint64_t>(jobs), "job") << ", strategy " << plan.strategy.name;
+  std::size_t drawn = 0;
+  for (const scenarios::UncertainParam& param : scenario.uncertain) {
+    bool varied = false;
+    for (const replay::VarySpec& spec : map.vary) varied = varied || spec.pointer == param.pointer;
+    drawn += varied ? 0 : 1;
+  }
+  if (drawn > 0) out << ", " << simcore::count_noun(drawn, "other uncertain parameter") << " drawn per seed";
+  out << ")" << std::endl;
+}
+
+}  // namespace
+
+int cmd_map(const MapArgs& args) {
+  if (args.json && args.csv) throw CLI::ValidationError("--csv", "print either --json or --csv");
+  scenarios::Scenario scenario = args.load();
+  print_warnings(scenario);
+  replay::MapDocument map = map_layout(args, scenario);
+  const std::vector<replay::VarySpec>& specs = map.vary;
   replay::SweepPlan plan = plan_for(args, args.program, scenario, seed_selection(args.seeds, args.shard, scenario));
   plan.cells = map.cells;
   for (const replay::VarySpec& spec : specs) {
@@ -131,24 +162,7 @@ int cmd_map(const MapArgs& args) {
   map.meta.expect.reset();  // a map measures; it judges no expectation
   Outputs outputs({&args.svg});
   std::ostream& out = outputs.result_stream();
-  const std::uint64_t runs = plan.seeds.count() * plan.cells.size();
-  if (!args.json && !args.csv) {
-    out << "map " << scenario.name << " seeds " << plan.seeds.range.first << ".." << plan.seeds.range.last;
-    if (plan.seeds.sharded()) out << " shard " << plan.seeds.shard_text();
-    out << " over";
-    for (std::size_t i = 0; i < specs.size(); ++i) out << (i == 0 ? " " : " x ") << specs[i].pointer;
-    out << " (" << simcore::count_noun(plan.cells.size(), map.mode == "grid" ? "cell" : "random point") << ", "
-        << simcore::count_noun(runs, "run") << ", " << simcore::count_noun(static_cast<std::uint64_t>(jobs), "job")
-        << ", strategy " << plan.strategy.name;
-    std::size_t drawn = 0;
-    for (const scenarios::UncertainParam& param : scenario.uncertain) {
-      bool varied = false;
-      for (const replay::VarySpec& spec : specs) varied = varied || spec.pointer == param.pointer;
-      drawn += varied ? 0 : 1;
-    }
-    if (drawn > 0) out << ", " << simcore::count_noun(drawn, "other uncertain parameter") << " drawn per seed";
-    out << ")" << std::endl;
-  }
+  if (!args.json && !args.csv) print_header(out, map, plan, scenario, jobs);
   Progress progress(::isatty(STDERR_FILENO) != 0, "map", "runs");
   replay::PlanRunOptions options;
   options.jobs = jobs;
