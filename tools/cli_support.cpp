@@ -1,5 +1,6 @@
 #include "tools/cli.h"
 
+#include "scenarios/uncertain.h"
 #include "simcore/plural.h"
 
 #include <CLI/CLI.hpp>
@@ -18,7 +19,7 @@ scenarios::Scenario ScenarioArgs::load() const {
     if (!problem.empty()) throw CLI::ValidationError("--set", problem);
     overrides.push_back(std::move(item));
   }
-  return scenarios::load_scenario_file(scenario, overrides);
+  return scenarios::load_scenario_file(scenario, overrides, nominal);
 }
 
 simcore::StrategySpec ScenarioArgs::strategy_spec(const scenarios::Scenario& loaded) const {
@@ -118,6 +119,7 @@ void print_timing(std::ostream& out, const runtime::TimingReport& timing) {
 }  // namespace
 
 void print_result(std::ostream& out, const replay::RunResult& result) {
+  if (!result.point.empty()) out << "point " << scenarios::point_text(result.point) << "\n";
   out << "outcome " << simcore::to_string(result.outcome) << ": " << result.summary << "\n";
   out << "digest " << replay::hex64(result.digest) << "\n";
   out << "sim_time_ns " << result.sim_time_ns << "  tasks " << result.tasks << " (" << result.tasks_submitted

@@ -11,7 +11,7 @@ using namespace ptosim::testing;
 TEST_CASE("run --json timing: orchestrator, threads, cores and ring peaks agree with the trace", "[cli][timing]") {
   TempDir dir;
   const std::string trace = dir.file("t.json");
-  CliResult r = cli({"run", catalog("paged_attention_flagship.json"), "--seed", "1", "--json", "--trace", trace});
+  CliResult r = cli({"run", catalog("paged_attention_flagship.json"), "--nominal", "--seed", "1", "--json", "--trace", trace});
   REQUIRE(r.exit_code == 0);
   const Json run = Json::parse(r.out);
   const Json& timing = run["timing"];
@@ -57,7 +57,7 @@ TEST_CASE("run --json timing: orchestrator, threads, cores and ring peaks agree 
 }
 
 TEST_CASE("timing of a false deadlock shows where the orchestrator was blocked", "[cli][timing]") {
-  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--json"});
+  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--nominal", "--seed", "4", "--json"});
   REQUIRE(r.exit_code == 13);
   const Json timing = Json::parse(r.out)["timing"];
   CHECK(timing["orchestration_done"] == false);
