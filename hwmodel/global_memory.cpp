@@ -23,29 +23,86 @@ VersionMap::Page& VersionMap::page(std::uint64_t page_number) {
   if (key != last_key_) {
     last_page_ = page_index_.insert(page_number);
     last_key_ = key;
-    if (last_page_ == pages_.size()) pages_.emplace_back();
+    if (last_page_ == pages_.size()) {
+      pages_.emplace_back();
+      page_numbers_.push_back(page_number);
+    }
   }
   return pages_[last_page_];
+}
+
+std::map<std::uint64_t, VersionMap::Span>::const_iterator VersionMap::span_of(std::uint64_t page_number) const {
+  auto next = spans_.upper_bound(page_number);
+  if (next == spans_.begin()) return spans_.end();
+  auto span = std::prev(next);
+  return span->second.end_page > page_number ? span : spans_.end();
+}
+
+VersionMap::Page& VersionMap::page_for_write(std::uint64_t page_number) {
+  Page& ranges = page(page_number);
+  if (spans_.empty()) return ranges;
+  const auto found = span_of(page_number);
+  if (found == spans_.end()) return ranges;
+  const std::uint64_t first = found->first;
+  const Span span = found->second;
+  spans_.erase(found);
+  if (first < page_number) spans_.emplace(first, Span{page_number, span.version});
+  if (page_number + 1 < span.end_page) spans_.emplace(page_number + 1, Span{span.end_page, span.version});
+  PTOSIM_ASSERT(ranges.size() == 0, "a page inside a span holds ranges of its own");
+  ranges.insert(ranges.find(page_number << PAGE_SHIFT), Page::Range{page_number << PAGE_SHIFT, (page_number + 1) << PAGE_SHIFT, span.version});
+  return ranges;
+}
+
+void VersionMap::write_span(std::uint64_t first_page, std::uint64_t end_page, Version version) {
+  // Pages inside the span lose what they held.
+  for (std::size_t p = 0; p < pages_.size(); ++p) {
+    if (page_numbers_[p] >= first_page && page_numbers_[p] < end_page) pages_[p].clear();
+  }
+  // Spans overlapping it keep only what lies outside.
+  auto cursor = spans_.upper_bound(first_page);
+  if (cursor != spans_.begin() && std::prev(cursor)->second.end_page > first_page) --cursor;
+  while (cursor != spans_.end() && cursor->first < end_page) {
+    const std::uint64_t first = cursor->first;
+    const Span span = cursor->second;
+    cursor = spans_.erase(cursor);
+    if (first < first_page) spans_.emplace(first, Span{first_page, span.version});
+    if (span.end_page > end_page) spans_.emplace(end_page, Span{span.end_page, span.version});
+  }
+  spans_.emplace(first_page, Span{end_page, version});
 }
 
 std::size_t VersionMap::segments() const {
   std::size_t count = 0;
   for (const Page& ranges : pages_) count += ranges.size();
-  return count;
+  return count + spans_.size();
 }
 
 void VersionMap::clear() {
   pages_.clear();
+  page_numbers_.clear();
+  spans_.clear();
   page_index_.clear();
   last_key_ = 0;
 }
 
 void VersionMap::write(std::uint64_t begin, std::uint64_t end, Version version) {
+  const std::uint64_t first_whole = (begin >> PAGE_SHIFT) + ((begin & (PAGE_BYTES - 1)) != 0 ? 1 : 0);
+  const std::uint64_t end_whole = end >> PAGE_SHIFT;
+  if (end_whole > first_whole && end_whole - first_whole >= SPAN_MIN_PAGES) {
+    write_pages(begin, first_whole << PAGE_SHIFT, version);
+    write_span(first_whole, end_whole, version);
+    write_pages(end_whole << PAGE_SHIFT, end, version);
+    return;
+  }
+  write_pages(begin, end, version);
+}
+
+void VersionMap::write_pages(std::uint64_t begin, std::uint64_t end, Version version) {
   while (begin < end) {
     const std::uint64_t page_number = begin >> PAGE_SHIFT;
     const std::uint64_t page_end = (page_number + 1) << PAGE_SHIFT;
     const std::uint64_t piece_end = end < page_end || page_end == 0 ? end : page_end;
-    write_in_page(page(page_number), begin, piece_end, version);
+    write_in_page(page_for_write(page_number), begin, piece_end, version);
     begin = piece_end;
   }
 }
@@ -106,6 +163,16 @@ void VersionMap::read(std::uint64_t begin, std::uint64_t end, std::vector<Versio
     const std::uint64_t page_number = begin >> PAGE_SHIFT;
     const std::uint64_t page_end = (page_number + 1) << PAGE_SHIFT;
     const std::uint64_t piece_end = end < page_end || page_end == 0 ? end : page_end;
+    if (!spans_.empty()) {
+      const auto span = span_of(page_number);
+      if (span != spans_.end()) {
+        const std::uint64_t span_end = span->second.end_page << PAGE_SHIFT;
+        const std::uint64_t stop = end < span_end ? end : span_end;
+        emit(begin, stop, span->second.version);
+        begin = stop;
+        continue;
+      }
+    }
     const Page* ranges = find_page(page_number);
     std::uint64_t cursor_byte = begin;
     if (ranges != nullptr) {

@@ -24,6 +24,7 @@
 #include "simcore/sim_time.h"
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 namespace ptosim::hwmodel {
@@ -67,11 +68,27 @@ class VersionMap {
 
  private:
   using Page = RangeMap<std::uint64_t, Version>;
+  // A write of at least this many whole pages is kept as one span of pages, so that the work and
+  // memory of a write do not grow with its size (a tensor of a TiB is one entry, not 2^24 pages).
+  static constexpr std::uint64_t SPAN_MIN_PAGES = 64;
+  struct Span {
+    std::uint64_t end_page = 0;  // one past the last page
+    Version version;
+  };
   // The page holding byte page_number << PAGE_SHIFT, or null.
   const Page* find_page(std::uint64_t page_number) const;
   Page& page(std::uint64_t page_number);
+  // The page to write into: taken out of the span that holds it first, holding the span's version.
+  Page& page_for_write(std::uint64_t page_number);
+  // The span holding this page, or spans_.end().
+  std::map<std::uint64_t, Span>::const_iterator span_of(std::uint64_t page_number) const;
+  void write_pages(std::uint64_t begin, std::uint64_t end, Version version);
+  void write_span(std::uint64_t first_page, std::uint64_t end_page, Version version);
   void write_in_page(Page& ranges, std::uint64_t begin, std::uint64_t end, Version version);
 
+  // Invariant: a page inside a span is empty (the span says what it holds).
+  std::map<std::uint64_t, Span> spans_;  // first page -> span; ordered, disjoint
+  std::vector<std::uint64_t> page_numbers_;  // per page in pages_
   std::vector<Page> pages_;
   simcore::KeyIndex page_index_;         // page number -> its page in pages_
   mutable std::uint64_t last_key_ = 0;   // the last page found (page number + 1), 0: none

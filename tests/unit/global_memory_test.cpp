@@ -111,6 +111,69 @@ TEST_CASE("the version map agrees with a byte-by-byte model across page boundari
   }
 }
 
+TEST_CASE("the version map agrees with the writes it saw when writes span many pages", "[gm]") {
+  // Writes of whole runs of pages become spans; smaller writes cut into them. The answer for a
+  // byte is the last write that covered it, checked at each piece's first, middle and last byte.
+  ptosim::simcore::StreamGenerator rng(9, "gm.version_map.spans");
+  const std::uint64_t page = VersionMap::PAGE_BYTES;
+  const std::uint64_t size = 300 * page;
+  struct Write {
+    std::uint64_t begin, end;
+    Version version;
+  };
+  std::vector<Write> writes;
+  auto expected = [&writes](std::uint64_t byte) {
+    for (auto w = writes.rbegin(); w != writes.rend(); ++w) {
+      if (w->begin <= byte && byte < w->end) return w->version;
+    }
+    return Version{};
+  };
+  VersionMap map;
+  for (int op = 0; op < 300; ++op) {
+    const std::uint64_t begin = rng.next_in(0, size - 1);
+    const int kind = static_cast<int>(rng.next_in(0, 2));
+    const std::uint64_t length = kind == 0 ? rng.next_in(1, 3 * page) : kind == 1 ? rng.next_in(64 * page, 200 * page) : page * rng.next_in(64, 120);
+    const std::uint64_t end = std::min(size, begin + length);
+    const Version version{static_cast<std::uint32_t>(op), 0, false};
+    map.write(begin, end, version);
+    writes.push_back(Write{begin, end, version});
+    const std::uint64_t lo = rng.next_in(0, size - 1);
+    const std::uint64_t hi = rng.next_in(lo, size);
+    std::vector<VersionPiece> pieces;
+    map.read(lo, hi, pieces);
+    std::uint64_t cursor = lo;
+    for (const VersionPiece& piece : pieces) {
+      REQUIRE(piece.begin == cursor);
+      REQUIRE(piece.end > piece.begin);
+      for (std::uint64_t b : {piece.begin, piece.begin + (piece.end - piece.begin) / 2, piece.end - 1}) {
+        INFO("op " << op << " byte " << b);
+        REQUIRE(expected(b) == piece.version);
+      }
+      cursor = piece.end;
+    }
+    REQUIRE(cursor == hi);
+  }
+}
+
+TEST_CASE("a write of a TiB costs one span, and a small write inside it cuts out one page", "[gm]") {
+  VersionMap map;
+  const std::uint64_t tib = std::uint64_t{1} << 40;
+  map.write(0, tib, Version{1, 0, false});
+  CHECK(map.segments() == 1);
+  map.write(tib / 2 + 10, tib / 2 + 20, Version{2, 0, false});
+  std::vector<VersionPiece> pieces;
+  map.read(tib / 2, tib / 2 + 100, pieces);
+  REQUIRE(pieces.size() == 3);
+  CHECK(pieces[0].version == Version{1, 0, false});
+  CHECK(pieces[1].begin == tib / 2 + 10);
+  CHECK(pieces[1].version == Version{2, 0, false});
+  CHECK(pieces[2].end == tib / 2 + 100);
+  CHECK(map.segments() <= 5);
+  pieces.clear();
+  map.read(0, tib, pieces);
+  CHECK(pieces.size() == 3);
+}
+
 TEST_CASE("a range map inserts, finds and erases like an ordered map", "[gm]") {
   // Ranges [2k, 2k+1) for random k, inserted and erased at random, against std::map.
   ptosim::simcore::StreamGenerator rng(7, "gm.range_map");
