@@ -19,6 +19,7 @@ RingState::RingState(std::uint8_t ring_id, const RingConfig& ring_config, std::u
       config(ring_config),
       heap(ring_config.heap_bytes),
       dep_pool(ring_config.dep_pool_entries),
+      spill_pool(ring_config.spill_pool_capacity()),
       heap_base_address(heap_base) {}
 
 RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
@@ -240,6 +241,15 @@ bool RuntimeState::reclaim_dep_pool(int ring_id) {
   r.dep_pool.reclaim_to(tasks_[r.ordinals[r.last_task_alive - 1]].dep_pool_mark);
   r.dep_pool_reclaimed_at = r.last_task_alive;
   return true;
+}
+
+bool RuntimeState::try_reserve_spill_entries(int ring_id, std::uint32_t local_id, std::uint32_t entries) {
+  return rings_.at(ring_id)->spill_pool.try_reserve(local_id, entries);
+}
+
+bool RuntimeState::reclaim_spill_pool(int ring_id) {
+  RingState& r = *rings_.at(ring_id);
+  return r.spill_pool.reclaim(r.last_task_alive);
 }
 
 void RuntimeState::begin_wait(const BlockedWait& wait) {

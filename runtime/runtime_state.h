@@ -45,6 +45,7 @@ struct RingState {
   std::vector<std::uint32_t> ordinals;  // local id -> task ordinal
   HeapRing heap;
   DepPool dep_pool;
+  FaninSpillPool spill_pool;
   std::uint32_t dep_pool_reclaimed_at = 0;  // watermark at the last dep-pool reclaim
   std::uint32_t heap_synced_at = 0;         // watermark at the last heap-tail sync
   std::uint64_t dep_pool_live = 0;          // entries whose consumer is not yet CONSUMED
@@ -189,6 +190,11 @@ class RuntimeState {
   // Dep-list reclaim, only when short and only after the watermark moved a cleanup interval.
   // Returns whether it reclaimed.
   bool reclaim_dep_pool(int ring_id);
+  // Fanin spill pool: `entries` for the task with local id `local_id` of the ring.
+  bool try_reserve_spill_entries(int ring_id, std::uint32_t local_id, std::uint32_t entries);
+  // Frees the spill entries of the tasks that retired (scan up to last_task_alive). Returns
+  // whether any were freed.
+  bool reclaim_spill_pool(int ring_id);
 
   // --- a task's edges, kept in pools (no container per task) ---
   // The fanin edges wired for `task`.

@@ -299,7 +299,7 @@ class Loader : public FieldReader {
     runtime::RuntimeConfig& config = model.runtime;
     if (has(field, "ring")) {
       const Field ring = child(field, "ring");
-      check_object(ring, {"task_window", "heap_bytes", "dep_pool"}, {});
+      check_object(ring, {"task_window", "heap_bytes", "dep_pool", "fanin_spill_pool"}, {});
       auto none = [](const Field&, auto) {};
       if (has(ring, "task_window")) {
         per_ring(child(ring, "task_window"), config.rings, &runtime::RingConfig::task_window, 4, INT32_MAX,
@@ -312,6 +312,11 @@ class Loader : public FieldReader {
       }
       if (has(ring, "dep_pool")) {
         per_ring(child(ring, "dep_pool"), config.rings, &runtime::RingConfig::dep_pool_entries, 4, INT32_MAX, none);
+      }
+      // The runtime sizes the spill pool with the dep pool's setting; a scenario may size it alone.
+      if (has(ring, "fanin_spill_pool")) {
+        per_ring(child(ring, "fanin_spill_pool"), config.rings, &runtime::RingConfig::fanin_spill_entries, 4, INT32_MAX,
+                 none);
       }
     }
     if (has(field, "manual_publish")) {

@@ -207,3 +207,18 @@ TEST_CASE("marks: the data oracle sees a read of the wrong version", "[marks]") 
   CHECK(result["outcome"] == "wrong_values");
   CHECK(hit(result, "oracle read mismatch"));
 }
+
+TEST_CASE("marks: the fanin spill pool, its reclaim and its backstop", "[marks]") {
+  const Json result = first_seed_hitting(load_catalog("fanin_spill_backpressure.json"), "reclaim backstop", 20);
+  CHECK(hit(result, "fanin spill"));
+  CHECK(hit(result, "fanin spill pool full"));
+  CHECK(hit(result, "reclaim backstop"));
+  CHECK_FALSE(hit(result, "structural head-of-line"));
+  CHECK(hit(result, "truth: deadlock false"));
+  // Seed 0 passes: join1 waited, and a scan of the retired tasks freed join0's entries.
+  const Json passing = run(load_catalog("fanin_spill_backpressure.json"), 0);
+  CHECK(hit(passing, "fanin spill reclaim when short"));
+  const Json sized = run(load_catalog("fanin_spill_pool_sized.json"), 0);
+  CHECK(hit(sized, "fanin spill"));
+  CHECK_FALSE(hit(sized, "fanin spill pool full"));
+}
