@@ -92,7 +92,8 @@ ActorView Orchestrator::describe() const {
     const RingState& ring = state_.ring(wait.ring);
     out << to_string(wait.resource) << " of ring " << static_cast<int>(wait.ring);
     if (wait.resource == WaitResource::heap) out << " (" << wait.requested << " bytes)";
-    if (wait.resource == WaitResource::dep_pool || wait.resource == WaitResource::fanin_spill) {
+    if (wait.resource == WaitResource::dep_pool || wait.resource == WaitResource::fanin_spill ||
+        wait.resource == WaitResource::tensormap) {
       out << " (" << wait.requested << " entries)";
     }
     out << " for task ordinal " << wait.task << " '" << state_.program().task_name(wait.task)
@@ -213,6 +214,13 @@ void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
 
   const TaskRecord& task = create(op, op.kind == OpKind::dummy ? TaskKind::dummy : TaskKind::kernel, op.kernel);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
+  // TensorMap: cleanup of the ring's retired tasks every 64 watermark moves, then room for this
+  // task's inserts before they are registered (STEP 4).
+  state_.sync_tensormap(task.ring);
+  if (node.inserts > 0) {
+    ensure_tensormap_space(task.ring, node.inserts, task.ordinal);
+    state_.insert_tensormap_entries(task.ring, task.local_id, node.inserts);
+  }
   if (state_.scope_stack().back().deferred) {
     state_.hold_until_scope_end(op_index);
     return;
@@ -316,6 +324,56 @@ void Orchestrator::ensure_spill_space(int ring_id, std::uint32_t local_id, std::
     wait_for_reclaim(ring_id, WaitResource::fanin_spill, entries, ordinal);
     waited = true;
   }
+}
+
+void Orchestrator::ensure_tensormap_space(int ring_id, std::uint32_t entries, std::uint32_t ordinal) {
+  if (state_.tensormap_available() >= entries) return;
+  PTOSIM_MARK("tensormap pool full");
+  // Reclaim across all rings, then spin until entries are actually freed; the backstop's clock
+  // restarts whenever some are (ensure_tensormap_capacity).
+  if (state_.reclaim_tensormap_all() > 0 && state_.tensormap_available() >= entries) {
+    PTOSIM_MARK("tensormap reclaim when short");
+    return;
+  }
+  state_.begin_wait(BlockedWait{true, WaitResource::tensormap, static_cast<std::uint8_t>(ring_id), entries, ordinal,
+                                simcore::now()});
+  state_.events().record(simcore::EventKind::blocked, simcore::now(), ordinal, lane_,
+                         static_cast<int>(WaitResource::tensormap));
+  const TimeNs spin_ns = clock_.loop_iteration_ns(simcore::LoopKind::spin, ordinal,
+                                                  static_cast<std::uint32_t>(WaitResource::tensormap));
+  const TimeNs waited_from_ns = simcore::now();
+  simcore::WaitLoop spins = clock_.begin_loop(spin_ns, waited_from_ns);
+  TimeNs progress_ns = waited_from_ns;
+  // Bounded: each pass returns, restarts the clock after freed entries, or fires the backstop
+  // (once per run; afterwards the wait has no bound and ends with the run).
+  while (state_.tensormap_available() < entries) {
+    const TimeNs deadline = monitor_.detectors_silenced()
+                                ? TIME_NEVER
+                                : add_ns(progress_ns, state_.config().detectors.no_reclaim_timeout_ns);
+    const simcore::LoopEnd end = clock_.run_loop(spins, state_.any_ring_progress(), simcore::NO_ITERATION_LIMIT, deadline);
+    if (state_.reclaim_tensormap_all() > 0) {
+      progress_ns = simcore::now();
+      continue;
+    }
+    if (end == simcore::LoopEnd::signaled) continue;
+    PTOSIM_MARK("tensormap backstop");
+    RuntimeReport report;
+    report.code = ErrorCode::tensormap_overflow;
+    report.ring = ring_id;
+    report.detector = "500 ms TensorMap backstop";
+    report.actor = "orchestrator";
+    report.time_ns = simcore::now();
+    const std::string block = format_tensormap_fatal(state_, entries);
+    report.message = block + format_host_failure(report.code, block.substr(0, block.find('\n')),
+                                                 "raise PTO2_TENSORMAP_POOL_SIZE (compile time) or end scopes earlier "
+                                                 "so that their writers retire");
+    monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
+  }
+  state_.end_wait();
+  monitor_.orchestrator_wait_satisfied();
+  state_.timing().orchestrator_blocked(ring_id, static_cast<int>(WaitResource::tensormap), waited_from_ns, simcore::now());
+  state_.events().record(simcore::EventKind::unblocked, simcore::now(), ordinal, lane_,
+                         static_cast<int>(WaitResource::tensormap));
 }
 
 void Orchestrator::fire_reclaim_detector(const RingState& ring, const std::string& detector, const ReclaimFatal& fatal) {

@@ -79,8 +79,12 @@ struct SchedulerCosts {
   std::uint32_t dummy_batch = 8;              // dummy tasks completed per loop (threads 0..2)
 };
 
+inline constexpr std::uint32_t TENSORMAP_CLEANUP_INTERVAL = 64;  // watermark moves between cleanups
+
 struct RuntimeConfig {
   std::array<RingConfig, MAX_RING_DEPTH> rings{};
+  // TensorMap entries shared by all rings (PTO2_TENSORMAP_POOL_SIZE; compile-time in the runtime).
+  std::uint32_t tensormap_pool_entries = 65536;
   ManualPublish manual_publish = ManualPublish::submit;
   DetectorConfig detectors;
   OrchestratorCosts orchestrator;

@@ -106,6 +106,23 @@ std::string format_reclaim_fatal(const RuntimeState& state, const RingState& rin
   return out.str();
 }
 
+std::string format_tensormap_fatal(const RuntimeState& state, std::uint64_t needed) {
+  std::ostringstream out;
+  const std::uint64_t capacity = state.config().tensormap_pool_entries;
+  out << "FATAL: TensorMap Entry Pool Exhausted!\n"
+      << "  TensorMap cannot reclaim entries after ~500 ms (no entry freed).\n"
+      << "  Pool used: " << state.tensormap_used() << " / " << capacity << ", high_water=" << state.tensormap_high_water()
+      << ", needed=" << needed << "\n";
+  for (int r = 0; r < MAX_RING_DEPTH; ++r) {
+    const RingState& ring = state.ring(r);
+    if (ring.current_index == 0) continue;
+    out << "  Ring " << r << ": last_task_alive=" << ring.last_task_alive << ", current_task=" << ring.current_index
+        << ", In-flight tasks=" << ring.active_tasks() << "\n";
+  }
+  out << "  Solution: increase PTO2_TENSORMAP_POOL_SIZE (current: " << capacity << ", compile time)\n";
+  return out.str();
+}
+
 std::string format_scope_fatal(const RuntimeState& state, int ring, std::uint32_t scope_depth,
                                std::uint32_t scope_task_count) {
   std::ostringstream out;

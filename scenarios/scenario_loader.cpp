@@ -293,8 +293,8 @@ class Loader : public FieldReader {
   }
 
   void load_runtime(const Field& field, runtime::ModelInput& model) {
-    check_object(field, {"ring", "manual_publish", "detectors", "orchestrator_costs", "scheduler_costs",
-                         "truth_budget_ns", "limits"},
+    check_object(field, {"ring", "tensormap_pool", "manual_publish", "detectors", "orchestrator_costs",
+                         "scheduler_costs", "truth_budget_ns", "limits"},
                  {});
     runtime::RuntimeConfig& config = model.runtime;
     if (has(field, "ring")) {
@@ -318,6 +318,10 @@ class Loader : public FieldReader {
         per_ring(child(ring, "fanin_spill_pool"), config.rings, &runtime::RingConfig::fanin_spill_entries, 4, INT32_MAX,
                  none);
       }
+    }
+    // PTO2_TENSORMAP_POOL_SIZE is a compile-time constant in the runtime (65536); no range of its own.
+    if (has(field, "tensormap_pool")) {
+      config.tensormap_pool_entries = static_cast<std::uint32_t>(integer(child(field, "tensormap_pool"), 1, INT32_MAX));
     }
     if (has(field, "manual_publish")) {
       const Field policy = child(field, "manual_publish");
