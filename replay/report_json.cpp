@@ -427,7 +427,12 @@ Json timing_to_json(const runtime::TimingReport& timing) {
     const runtime::RingTiming& ring = timing.rings[r];
     rings.push_back(Json{{"ring", r},
                          {"blocked_ns",
-                          {{"task_window", ring.blocked_ns[0]}, {"heap", ring.blocked_ns[1]}, {"dep_pool", ring.blocked_ns[2]}}},
+                          {{"task_window", ring.blocked_ns[0]},
+                           {"heap", ring.blocked_ns[1]},
+                           {"dep_pool", ring.blocked_ns[2]},
+                           {"fanin_spill", ring.blocked_ns[3]},
+                           {"tensormap", ring.blocked_ns[4]},
+                           {"tensor_data", ring.blocked_ns[5]}}},
                          {"peak_tasks_in_flight", ring.peak_tasks_in_flight},
                          {"task_window", ring.task_window},
                          {"peak_heap_bytes", ring.peak_heap_bytes},

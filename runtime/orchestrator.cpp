@@ -42,6 +42,9 @@ ErrorCode code_for(WaitResource resource) {
     case WaitResource::task_window: return ErrorCode::flow_control_deadlock;
     case WaitResource::heap: return ErrorCode::heap_ring_deadlock;
     case WaitResource::dep_pool: return ErrorCode::dep_pool_overflow;
+    case WaitResource::fanin_spill: return ErrorCode::dep_pool_overflow;  // the retired code 6 folded into 4
+    case WaitResource::tensormap: return ErrorCode::tensormap_overflow;
+    case WaitResource::tensor_data: return ErrorCode::tensor_wait_timeout;
   }
   return ErrorCode::flow_control_deadlock;
 }
@@ -89,7 +92,10 @@ ActorView Orchestrator::describe() const {
     const RingState& ring = state_.ring(wait.ring);
     out << to_string(wait.resource) << " of ring " << static_cast<int>(wait.ring);
     if (wait.resource == WaitResource::heap) out << " (" << wait.requested << " bytes)";
-    if (wait.resource == WaitResource::dep_pool) out << " (" << wait.requested << " entries)";
+    if (wait.resource == WaitResource::dep_pool || wait.resource == WaitResource::fanin_spill ||
+        wait.resource == WaitResource::tensormap) {
+      out << " (" << wait.requested << " entries)";
+    }
     out << " for task ordinal " << wait.task << " '" << state_.program().task_name(wait.task)
         << "'; needs last_task_alive to move past " << ring.last_task_alive << " since t=" << wait.since_ns << " ns";
     view.waits_for = out.str();
@@ -208,6 +214,13 @@ void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
 
   const TaskRecord& task = create(op, op.kind == OpKind::dummy ? TaskKind::dummy : TaskKind::kernel, op.kernel);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
+  // TensorMap: cleanup of the ring's retired tasks every 64 watermark moves, then room for this
+  // task's inserts before they are registered (STEP 4).
+  state_.sync_tensormap(task.ring);
+  if (node.inserts > 0) {
+    ensure_tensormap_space(task.ring, node.inserts, task.ordinal);
+    state_.insert_tensormap_entries(task.ring, task.local_id, node.inserts);
+  }
   if (state_.scope_stack().back().deferred) {
     state_.hold_until_scope_end(op_index);
     return;
@@ -240,6 +253,10 @@ void Orchestrator::wire_and_publish(const TaskRecord& task, const ProgramOp& op)
     state_.claim_producer(edge.producer);
     if (state_.task(edge.producer).state == StoredState::pending) ++entries;
   }
+  // Edges beyond the inline capacity go to the ring's spill pool while the fanin is collected,
+  // before the dep-list entries are reserved.
+  const std::uint32_t spilled = spilled_edges(fanin.size());
+  if (spilled > 0) ensure_spill_space(ring_id, task.local_id, spilled, task.ordinal);
   ensure_dep_space(ring_id, entries, task.ordinal);
   note_occupancy(state_.ring(ring_id));
   state_.wire_fanin(task.ordinal, fanin, entries);
@@ -289,6 +306,76 @@ void Orchestrator::ensure_dep_space(int ring_id, std::uint32_t entries, std::uin
   }
 }
 
+void Orchestrator::ensure_spill_space(int ring_id, std::uint32_t local_id, std::uint32_t entries,
+                                      std::uint32_t ordinal) {
+  PTOSIM_MARK("fanin spill");
+  bool waited = false;
+  while (true) {
+    if (state_.try_reserve_spill_entries(ring_id, local_id, entries)) {
+      if (waited) monitor_.orchestrator_wait_satisfied();
+      return;
+    }
+    // Reclaim only when short: scan the tasks that retired since the last scan.
+    if (state_.reclaim_spill_pool(ring_id)) {
+      PTOSIM_MARK("fanin spill reclaim when short");
+      continue;
+    }
+    PTOSIM_MARK("fanin spill pool full");
+    wait_for_reclaim(ring_id, WaitResource::fanin_spill, entries, ordinal);
+    waited = true;
+  }
+}
+
+void Orchestrator::ensure_tensormap_space(int ring_id, std::uint32_t entries, std::uint32_t ordinal) {
+  if (state_.tensormap_available() >= entries) return;
+  PTOSIM_MARK("tensormap pool full");
+  // Reclaim across all rings, then spin until entries are actually freed; the backstop's clock
+  // restarts whenever some are (ensure_tensormap_capacity).
+  if (state_.reclaim_tensormap_all() > 0 && state_.tensormap_available() >= entries) {
+    PTOSIM_MARK("tensormap reclaim when short");
+    return;
+  }
+  state_.begin_wait(BlockedWait{true, WaitResource::tensormap, static_cast<std::uint8_t>(ring_id), entries, ordinal,
+                                simcore::now()});
+  state_.events().record(simcore::EventKind::blocked, simcore::now(), ordinal, lane_,
+                         static_cast<int>(WaitResource::tensormap));
+  const TimeNs spin_ns = clock_.loop_iteration_ns(simcore::LoopKind::spin, ordinal,
+                                                  static_cast<std::uint32_t>(WaitResource::tensormap));
+  const TimeNs waited_from_ns = simcore::now();
+  simcore::WaitLoop spins = clock_.begin_loop(spin_ns, waited_from_ns);
+  TimeNs progress_ns = waited_from_ns;
+  // Bounded: each pass returns, restarts the clock after freed entries, or fires the backstop
+  // (once per run; afterwards the wait has no bound and ends with the run).
+  while (state_.tensormap_available() < entries) {
+    const TimeNs deadline = monitor_.detectors_silenced()
+                                ? TIME_NEVER
+                                : add_ns(progress_ns, state_.config().detectors.no_reclaim_timeout_ns);
+    const simcore::LoopEnd end = clock_.run_loop(spins, state_.any_ring_progress(), simcore::NO_ITERATION_LIMIT, deadline);
+    if (state_.reclaim_tensormap_all() > 0) {
+      progress_ns = simcore::now();
+      continue;
+    }
+    if (end == simcore::LoopEnd::signaled) continue;
+    PTOSIM_MARK("tensormap backstop");
+    RuntimeReport report;
+    report.code = ErrorCode::tensormap_overflow;
+    report.ring = ring_id;
+    report.detector = "500 ms TensorMap backstop";
+    report.actor = "orchestrator";
+    report.time_ns = simcore::now();
+    const std::string block = format_tensormap_fatal(state_, entries);
+    report.message = block + format_host_failure(report.code, block.substr(0, block.find('\n')),
+                                                 "raise PTO2_TENSORMAP_POOL_SIZE (compile time) or end scopes earlier "
+                                                 "so that their writers retire");
+    monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
+  }
+  state_.end_wait();
+  monitor_.orchestrator_wait_satisfied();
+  state_.timing().orchestrator_blocked(ring_id, static_cast<int>(WaitResource::tensormap), waited_from_ns, simcore::now());
+  state_.events().record(simcore::EventKind::unblocked, simcore::now(), ordinal, lane_,
+                         static_cast<int>(WaitResource::tensormap));
+}
+
 void Orchestrator::fire_reclaim_detector(const RingState& ring, const std::string& detector, const ReclaimFatal& fatal) {
   RuntimeReport report;
   report.code = code_for(fatal.resource);
@@ -299,6 +386,8 @@ void Orchestrator::fire_reclaim_detector(const RingState& ring, const std::strin
   const std::string block = format_reclaim_fatal(state_, ring, fatal);
   const char* hint = fatal.resource == WaitResource::heap        ? "raise PTO2_RING_HEAP or release buffers earlier"
                      : fatal.resource == WaitResource::dep_pool ? "raise PTO2_RING_DEP_POOL"
+                     : fatal.resource == WaitResource::fanin_spill
+                         ? "raise PTO2_RING_DEP_POOL (it sizes the fanin spill pool too) or give tasks fewer producers"
                                                                 : "raise PTO2_RING_TASK_WINDOW or end scopes earlier";
   report.message = block + format_host_failure(report.code, block.substr(0, block.find('\n')), hint);
   monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
@@ -318,7 +407,9 @@ void Orchestrator::wait_for_reclaim(int ring_id, WaitResource resource, std::uin
       clock_.loop_iteration_ns(simcore::LoopKind::spin, ordinal, static_cast<std::uint32_t>(resource));
   simcore::WaitLoop spins = clock_.begin_loop(spin_ns, simcore::now());
   const bool legacy = detectors.kind == DetectorKind::legacy;
-  bool structural_pending = true;
+  // The spill pool's wait has no structural check, only the backstop (the runtime's
+  // PTO2FaninPool::ensure_space).
+  bool structural_pending = resource != WaitResource::fanin_spill;
 
   // Bounded: every pass either returns, fires a detector (at most once per run) or retires the
   // structural check; after firing, the wait has no bound and ends with the run.

@@ -39,6 +39,8 @@ class Orchestrator {
   // Reserves `entries` dep-list entries on `ring`, blocking on back-pressure.
   void ensure_dep_space(int ring, std::uint32_t entries, std::uint32_t ordinal);
   // Blocks until the ring's last_task_alive moves, running the detectors meanwhile.
+  void ensure_tensormap_space(int ring, std::uint32_t entries, std::uint32_t ordinal);
+  void ensure_spill_space(int ring, std::uint32_t local_id, std::uint32_t entries, std::uint32_t ordinal);
   void wait_for_reclaim(int ring, WaitResource resource, std::uint64_t requested, std::uint32_t ordinal);
   void fire_reclaim_detector(const RingState& ring, const std::string& detector, const ReclaimFatal& fatal);
   bool scope_precheck_fails(const RingState& ring) const;

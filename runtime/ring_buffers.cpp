@@ -65,4 +65,25 @@ void DepPool::reclaim_to(std::uint64_t mark) {
   if (mark > tail_) tail_ = mark;
 }
 
+bool FaninSpillPool::try_reserve(std::uint32_t local_id, std::uint32_t entries) {
+  PTOSIM_ASSERT(entries > 0, "a spill reservation of no entries");
+  PTOSIM_ASSERT(spills_.empty() || spills_.back().local_id < local_id, "spills out of task order");
+  if (available() < entries) return false;
+  top_ += entries;
+  spills_.push_back(Spill{local_id, top_});
+  if (used() > high_water_) high_water_ = used();
+  PTOSIM_ASSERT(used() <= capacity_, "fanin spill pool holds more entries than its capacity");
+  return true;
+}
+
+bool FaninSpillPool::reclaim(std::uint32_t last_task_alive) {
+  const std::uint64_t before = tail_;
+  while (!spills_.empty() && spills_.front().local_id < last_task_alive) {
+    tail_ = spills_.front().end;
+    spills_.pop_front();
+  }
+  PTOSIM_ASSERT(tail_ <= top_, "fanin spill tail passed its top");
+  return tail_ != before;
+}
+
 }  // namespace ptosim::runtime

@@ -7,6 +7,9 @@ const char* to_string(WaitResource resource) {
     case WaitResource::task_window: return "task_window";
     case WaitResource::heap: return "heap";
     case WaitResource::dep_pool: return "dep_pool";
+    case WaitResource::fanin_spill: return "fanin_spill";
+    case WaitResource::tensormap: return "tensormap";
+    case WaitResource::tensor_data: return "tensor_data";
   }
   return "?";
 }

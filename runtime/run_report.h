@@ -15,10 +15,12 @@
 
 namespace ptosim::runtime {
 
-enum class WaitResource : std::uint8_t { task_window, heap, dep_pool };
+// What the orchestrator waits on: a ring's task window, heap, dep-list or fanin spill pool, the
+// global TensorMap entry pool, or a tensor's writers (get_tensor_data / set_tensor_data).
+enum class WaitResource : std::uint8_t { task_window, heap, dep_pool, fanin_spill, tensormap, tensor_data };
 const char* to_string(WaitResource resource);
 
-// Error codes as the runtime reports them (pto_runtime_status.h). The model raises 1-5 and 100;
+// Error codes as the runtime reports them (pto_runtime_status.h). The model raises 1-5, 11 and 100;
 // the others are named so that reports and snapshots can carry them.
 enum class ErrorCode : int {
   scope_deadlock = 1,

@@ -18,7 +18,9 @@
 
 namespace ptosim::runtime {
 
-inline constexpr int WAIT_RESOURCE_COUNT = 3;  // task_window, heap, dep_pool (WaitResource order)
+// task_window, heap, dep_pool, fanin_spill, tensormap, tensor_data (WaitResource order); the
+// global waits (tensormap, tensor_data) count on the ring of the task being submitted.
+inline constexpr int WAIT_RESOURCE_COUNT = 6;
 
 struct RingTiming {
   std::array<TimeNs, WAIT_RESOURCE_COUNT> blocked_ns{};  // orchestrator blocked on each resource

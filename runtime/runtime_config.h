@@ -21,6 +21,10 @@ struct RingConfig {
   std::uint32_t task_window = 16384;               // power of two; max in flight = window - 1
   std::uint64_t heap_bytes = 256ULL * 1024 * 1024;  // >= 1024
   std::uint32_t dep_pool_entries = 16384;           // >= 4
+  // The fanin spill pool has the dep pool's capacity in the runtime (one setting,
+  // PTO2_RING_DEP_POOL, sizes both); 0 keeps that. A scenario may size it on its own.
+  std::uint32_t fanin_spill_entries = 0;
+  std::uint32_t spill_pool_capacity() const { return fanin_spill_entries != 0 ? fanin_spill_entries : dep_pool_entries; }
 };
 
 // How a MANUAL scope publishes its tasks: at submit (the merged design, PR #568) or as one batch
@@ -75,8 +79,12 @@ struct SchedulerCosts {
   std::uint32_t dummy_batch = 8;              // dummy tasks completed per loop (threads 0..2)
 };
 
+inline constexpr std::uint32_t TENSORMAP_CLEANUP_INTERVAL = 64;  // watermark moves between cleanups
+
 struct RuntimeConfig {
   std::array<RingConfig, MAX_RING_DEPTH> rings{};
+  // TensorMap entries shared by all rings (PTO2_TENSORMAP_POOL_SIZE; compile-time in the runtime).
+  std::uint32_t tensormap_pool_entries = 65536;
   ManualPublish manual_publish = ManualPublish::submit;
   DetectorConfig detectors;
   OrchestratorCosts orchestrator;

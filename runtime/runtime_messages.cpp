@@ -73,6 +73,18 @@ std::string format_reclaim_fatal(const RuntimeState& state, const RingState& rin
         << head_snapshot_line(state, ring) << "  Solution: PTO2_RING_DEP_POOL=" << (2 * pool.high_water()) << "\n";
     return out.str();
   }
+  if (fatal.resource == WaitResource::fanin_spill) {
+    // The spill pool's block has no head snapshot (PTO2FaninPool::ensure_space).
+    const FaninSpillPool& pool = ring.spill_pool;
+    out << "FATAL: Fanin Spill Pool Deadlock Detected!\n"
+        << reason_lines(fatal, head_id, ring_id) << "  Fanin spill pool ring " << ring_id << ": used=" << pool.used()
+        << "/" << pool.capacity() << ", top=" << pool.top() << ", tail=" << pool.tail()
+        << ", high_water=" << pool.high_water() << ", needed=" << fatal.requested << "\n"
+        << "  last_task_alive (stuck here)=" << ring.last_task_alive << ", current_task=" << ring.current_index
+        << ", In-flight tasks=" << ring.active_tasks() << "\n"
+        << "  Solution: PTO2_RING_DEP_POOL=" << (2 * pool.high_water()) << " (sizes the spill pool too)\n";
+    return out.str();
+  }
   const bool heap = fatal.resource == WaitResource::heap;
   if (legacy_era(state)) {
     out << "FATAL: " << (heap ? "Heap Ring Deadlock" : "Flow Control Deadlock") << " - no progress after "
@@ -91,6 +103,23 @@ std::string format_reclaim_fatal(const RuntimeState& state, const RingState& rin
     out << "  Solution: increase PTO2_RING_TASK_WINDOW (ring_task_window) above the largest scope's task count\n"
         << "  Solution: or split the scope so that it fits in the window\n";
   }
+  return out.str();
+}
+
+std::string format_tensormap_fatal(const RuntimeState& state, std::uint64_t needed) {
+  std::ostringstream out;
+  const std::uint64_t capacity = state.config().tensormap_pool_entries;
+  out << "FATAL: TensorMap Entry Pool Exhausted!\n"
+      << "  TensorMap cannot reclaim entries after ~500 ms (no entry freed).\n"
+      << "  Pool used: " << state.tensormap_used() << " / " << capacity << ", high_water=" << state.tensormap_high_water()
+      << ", needed=" << needed << "\n";
+  for (int r = 0; r < MAX_RING_DEPTH; ++r) {
+    const RingState& ring = state.ring(r);
+    if (ring.current_index == 0) continue;
+    out << "  Ring " << r << ": last_task_alive=" << ring.last_task_alive << ", current_task=" << ring.current_index
+        << ", In-flight tasks=" << ring.active_tasks() << "\n";
+  }
+  out << "  Solution: increase PTO2_TENSORMAP_POOL_SIZE (current: " << capacity << ", compile time)\n";
   return out.str();
 }
 

@@ -26,6 +26,9 @@ struct ReclaimFatal {
 
 // The allocator (task window, heap) or dep-pool fatal block for `ring`.
 std::string format_reclaim_fatal(const RuntimeState& state, const RingState& ring, const ReclaimFatal& fatal);
+// The TensorMap pool block (ensure_tensormap_capacity): pool used/capacity, needed, and each
+// ring's watermark, without a head snapshot.
+std::string format_tensormap_fatal(const RuntimeState& state, std::uint64_t needed);
 std::string format_scope_fatal(const RuntimeState& state, int ring, std::uint32_t scope_depth,
                                std::uint32_t scope_task_count);
 

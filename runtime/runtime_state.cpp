@@ -19,6 +19,7 @@ RingState::RingState(std::uint8_t ring_id, const RingConfig& ring_config, std::u
       config(ring_config),
       heap(ring_config.heap_bytes),
       dep_pool(ring_config.dep_pool_entries),
+      spill_pool(ring_config.spill_pool_capacity()),
       heap_base_address(heap_base) {}
 
 RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
@@ -242,6 +243,49 @@ bool RuntimeState::reclaim_dep_pool(int ring_id) {
   return true;
 }
 
+bool RuntimeState::try_reserve_spill_entries(int ring_id, std::uint32_t local_id, std::uint32_t entries) {
+  return rings_.at(ring_id)->spill_pool.try_reserve(local_id, entries);
+}
+
+bool RuntimeState::reclaim_spill_pool(int ring_id) {
+  RingState& r = *rings_.at(ring_id);
+  return r.spill_pool.reclaim(r.last_task_alive);
+}
+
+std::uint64_t RuntimeState::free_retired_tensormap_entries(RingState& r) {
+  std::uint64_t freed = 0;
+  while (!r.tensormap_entries.empty() && r.tensormap_entries.front().local_id < r.last_task_alive) {
+    freed += r.tensormap_entries.front().entries;
+    r.tensormap_entries.pop_front();
+  }
+  PTOSIM_ASSERT(freed <= tensormap_used_, "TensorMap entries freed twice");
+  tensormap_used_ -= freed;
+  r.tensormap_cleaned_at = r.last_task_alive;
+  return freed;
+}
+
+void RuntimeState::sync_tensormap(int ring_id) {
+  RingState& r = *rings_.at(ring_id);
+  if (r.last_task_alive < r.tensormap_cleaned_at + TENSORMAP_CLEANUP_INTERVAL) return;
+  free_retired_tensormap_entries(r);
+}
+
+std::uint64_t RuntimeState::reclaim_tensormap_all() {
+  std::uint64_t freed = 0;
+  for (auto& ring : rings_) freed += free_retired_tensormap_entries(*ring);
+  return freed;
+}
+
+void RuntimeState::insert_tensormap_entries(int ring_id, std::uint32_t local_id, std::uint32_t entries) {
+  PTOSIM_ASSERT(entries <= tensormap_available(), "TensorMap insert beyond its pool");
+  RingState& r = *rings_.at(ring_id);
+  PTOSIM_ASSERT(r.tensormap_entries.empty() || r.tensormap_entries.back().local_id < local_id,
+                "TensorMap entries registered out of task order");
+  r.tensormap_entries.push_back(RingState::TensorMapEntries{local_id, entries});
+  tensormap_used_ += entries;
+  if (tensormap_used_ > tensormap_high_water_) tensormap_high_water_ = tensormap_used_;
+}
+
 void RuntimeState::begin_wait(const BlockedWait& wait) {
   PTOSIM_ASSERT(!blocked_.active, "the orchestrator blocked twice");
   PTOSIM_ASSERT(wait.active, "a wait that is not active");
@@ -418,7 +462,10 @@ void RuntimeState::advance_ring(RingState& r) {
     moved = true;
   }
   PTOSIM_ASSERT(r.last_task_alive <= r.current_index, "watermark passed the current index");
-  if (moved) r.progress.notify();
+  if (moved) {
+    r.progress.notify();
+    any_ring_progress_.notify();
+  }
 }
 
 void RuntimeState::set_orchestration_done() {

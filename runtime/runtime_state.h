@@ -45,8 +45,15 @@ struct RingState {
   std::vector<std::uint32_t> ordinals;  // local id -> task ordinal
   HeapRing heap;
   DepPool dep_pool;
+  FaninSpillPool spill_pool;
   std::uint32_t dep_pool_reclaimed_at = 0;  // watermark at the last dep-pool reclaim
   std::uint32_t heap_synced_at = 0;         // watermark at the last heap-tail sync
+  std::uint32_t tensormap_cleaned_at = 0;   // watermark at the last TensorMap cleanup
+  struct TensorMapEntries {
+    std::uint32_t local_id = 0;
+    std::uint32_t entries = 0;
+  };
+  std::deque<TensorMapEntries> tensormap_entries;  // tasks of this ring holding entries, oldest first
   std::uint64_t dep_pool_live = 0;          // entries whose consumer is not yet CONSUMED
   std::uint64_t heap_base_address;
   simcore::WaitSignal progress;  // notified whenever last_task_alive advances
@@ -189,6 +196,26 @@ class RuntimeState {
   // Dep-list reclaim, only when short and only after the watermark moved a cleanup interval.
   // Returns whether it reclaimed.
   bool reclaim_dep_pool(int ring_id);
+  // Fanin spill pool: `entries` for the task with local id `local_id` of the ring.
+  bool try_reserve_spill_entries(int ring_id, std::uint32_t local_id, std::uint32_t entries);
+  // Frees the spill entries of the tasks that retired (scan up to last_task_alive). Returns
+  // whether any were freed.
+  bool reclaim_spill_pool(int ring_id);
+
+  // --- the TensorMap entry pool (global) ---
+  std::uint64_t tensormap_used() const { return tensormap_used_; }
+  std::uint64_t tensormap_high_water() const { return tensormap_high_water_; }
+  std::uint64_t tensormap_available() const { return config_.tensormap_pool_entries - tensormap_used_; }
+  // sync_tensormap at a submit on `ring_id`: frees the entries of its retired tasks once its
+  // watermark moved a cleanup interval since the last cleanup.
+  void sync_tensormap(int ring_id);
+  // Frees the entries of every retired task of every ring (the reclaim when short). Returns
+  // how many entries it freed.
+  std::uint64_t reclaim_tensormap_all();
+  // Registers `entries` inserted by the task `local_id` of `ring_id` (room already checked).
+  void insert_tensormap_entries(int ring_id, std::uint32_t local_id, std::uint32_t entries);
+  // Notified whenever any ring's last_task_alive advances (TensorMap entries may be freed).
+  simcore::WaitSignal& any_ring_progress() { return any_ring_progress_; }
 
   // --- a task's edges, kept in pools (no container per task) ---
   // The fanin edges wired for `task`.
@@ -278,6 +305,10 @@ class RuntimeState {
   std::vector<ConsumerLink> consumer_pool_;
   RunTiming timing_;
   std::vector<std::uint32_t> core_task_;
+  std::uint64_t tensormap_used_ = 0;
+  std::uint64_t tensormap_high_water_ = 0;
+  simcore::WaitSignal any_ring_progress_;
+  std::uint64_t free_retired_tensormap_entries(RingState& ring);
 };
 
 }  // namespace ptosim::runtime

@@ -295,13 +295,13 @@ class Loader : public FieldReader {
   }
 
   void load_runtime(const Field& field, runtime::ModelInput& model) {
-    check_object(field, {"ring", "manual_publish", "detectors", "orchestrator_costs", "scheduler_costs",
-                         "truth_budget_ns", "limits"},
+    check_object(field, {"ring", "tensormap_pool", "manual_publish", "detectors", "orchestrator_costs",
+                         "scheduler_costs", "truth_budget_ns", "limits"},
                  {});
     runtime::RuntimeConfig& config = model.runtime;
     if (has(field, "ring")) {
       const Field ring = child(field, "ring");
-      check_object(ring, {"task_window", "heap_bytes", "dep_pool"}, {});
+      check_object(ring, {"task_window", "heap_bytes", "dep_pool", "fanin_spill_pool"}, {});
       auto none = [](const Field&, auto) {};
       if (has(ring, "task_window")) {
         per_ring(child(ring, "task_window"), config.rings, &runtime::RingConfig::task_window, 4, INT32_MAX,
@@ -315,6 +315,15 @@ class Loader : public FieldReader {
       if (has(ring, "dep_pool")) {
         per_ring(child(ring, "dep_pool"), config.rings, &runtime::RingConfig::dep_pool_entries, 4, INT32_MAX, none);
       }
+      // The runtime sizes the spill pool with the dep pool's setting; a scenario may size it alone.
+      if (has(ring, "fanin_spill_pool")) {
+        per_ring(child(ring, "fanin_spill_pool"), config.rings, &runtime::RingConfig::fanin_spill_entries, 4, INT32_MAX,
+                 none);
+      }
+    }
+    // PTO2_TENSORMAP_POOL_SIZE is a compile-time constant in the runtime (65536); no range of its own.
+    if (has(field, "tensormap_pool")) {
+      config.tensormap_pool_entries = static_cast<std::uint32_t>(integer(child(field, "tensormap_pool"), 1, INT32_MAX));
     }
     if (has(field, "manual_publish")) {
       const Field policy = child(field, "manual_publish");

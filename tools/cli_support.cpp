@@ -112,7 +112,13 @@ void print_timing(std::ostream& out, const runtime::TimingReport& timing) {
     out << "  ring " << r << ": peak " << ring.peak_tasks_in_flight << "/" << ring.task_window << " tasks in flight, heap "
         << ring.peak_heap_bytes << "/" << ring.heap_bytes << " bytes, dep pool " << ring.peak_dep_pool_entries << "/"
         << ring.dep_pool_entries << " (live peak " << ring.peak_dep_pool_live << "); orchestrator blocked on task_window " << micros(ring.blocked_ns[0]) << ", heap "
-        << micros(ring.blocked_ns[1]) << ", dep_pool " << micros(ring.blocked_ns[2]) << "\n";
+        << micros(ring.blocked_ns[1]) << ", dep_pool " << micros(ring.blocked_ns[2]);
+    // The waits issue 17 added are named only when they happened, so older outputs read the same.
+    const char* later[] = {"fanin_spill", "tensormap", "tensor_data"};
+    for (std::size_t w = 0; w < 3; ++w) {
+      if (ring.blocked_ns[3 + w] != 0) out << ", " << later[w] << " " << micros(ring.blocked_ns[3 + w]);
+    }
+    out << "\n";
   }
 }
 

@@ -207,3 +207,56 @@ TEST_CASE("marks: the data oracle sees a read of the wrong version", "[marks]") 
   CHECK(result["outcome"] == "wrong_values");
   CHECK(hit(result, "oracle read mismatch"));
 }
+
+TEST_CASE("marks: the fanin spill pool, its reclaim and its backstop", "[marks]") {
+  const Json result = first_seed_hitting(load_catalog("fanin_spill_backpressure.json"), "reclaim backstop", 20);
+  CHECK(hit(result, "fanin spill"));
+  CHECK(hit(result, "fanin spill pool full"));
+  CHECK(hit(result, "reclaim backstop"));
+  CHECK_FALSE(hit(result, "structural head-of-line"));
+  CHECK(hit(result, "truth: deadlock false"));
+  // Seed 0 passes: join1 waited, and a scan of the retired tasks freed join0's entries.
+  const Json passing = run(load_catalog("fanin_spill_backpressure.json"), 0);
+  CHECK(hit(passing, "fanin spill reclaim when short"));
+  const Json sized = run(load_catalog("fanin_spill_pool_sized.json"), 0);
+  CHECK(hit(sized, "fanin spill"));
+  CHECK_FALSE(hit(sized, "fanin spill pool full"));
+}
+
+TEST_CASE("marks: the TensorMap entry pool, its reclaim when short and its backstop", "[marks]") {
+  const Json exhausted = run(load_catalog("tensormap_pool_exhausted.json"), 0);
+  CHECK(hit(exhausted, "tensormap pool full"));
+  CHECK(hit(exhausted, "tensormap backstop"));
+  CHECK(hit(exhausted, "truth: deadlock true"));
+  const Json draining = first_seed_hitting(load_catalog("tensormap_pool_backpressure.json"), "tensormap backstop", 20);
+  CHECK(hit(draining, "tensormap backstop"));
+  CHECK(hit(draining, "truth: deadlock false"));
+  const Json sized = run(load_catalog("tensormap_pool_sized.json"), 0);
+  CHECK_FALSE(hit(sized, "tensormap pool full"));
+}
+
+TEST_CASE("marks: the TensorMap pool freed by the reclaim when short", "[marks]") {
+  // Two writers in a scope (ring 1) with a pool of 2, then 100 dummy submits (40 us of
+  // orchestrator time), then a third writer on ring 0: the pool is full, the first two writers
+  // retired meanwhile, and the reclaim across all rings frees their entries without a wait.
+  const auto scenario = load(R"({
+    "format": 1, "name": "tm_reclaim", "description": "two rounds of two writers, pool of 2",
+    "platform": {"clusters": 2, "scheduler_threads": 2},
+    "runtime": {"tensormap_pool": 2},
+    "tensors": {"acc": {"shape": [4, 16]}},
+    "kernels": {"part": {"core": "aiv", "duration_ns": 1000}},
+    "program": {"body": [
+      {"scope": "auto", "body": [
+        {"submit": "part", "name": "a0", "args": [{"output_existing": "acc", "view": {"shape": [1, 16], "offset": [0, 0]}}]},
+        {"submit": "part", "name": "a1", "args": [{"output_existing": "acc", "view": {"shape": [1, 16], "offset": [1, 0]}}]}
+      ]},
+      {"for": "i", "to": 100, "body": [{"dummy": "gap{i}"}]},
+      {"submit": "part", "name": "b0", "args": [{"output_existing": "acc", "view": {"shape": [1, 16], "offset": [2, 0]}}]}
+    ]}
+  })");
+  const Json result = run(scenario, 0);
+  CHECK(hit(result, "tensormap pool full"));
+  CHECK(hit(result, "tensormap reclaim when short"));
+  CHECK_FALSE(hit(result, "tensormap backstop"));
+  CHECK(result["outcome"] == "pass");
+}
