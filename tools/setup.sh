@@ -52,7 +52,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPTOSIM_WERROR="$werror"
 
 if [[ "$mode" == "demo" ]]; then
   cmake --build build -j "$jobs" --target ptosim
-  build/ptosim run scenarios/catalog/paged_attention_flagship.json --seed 1
+  build/ptosim run scenarios/catalog/paged_attention_flagship.json --seed 1 --nominal
 else
   cmake --build build -j "$jobs"
   ctest --test-dir build -j "$jobs" --output-on-failure
