@@ -26,6 +26,30 @@ Detail describe(const runtime::Program& program, const Site& site) {
   return out;
 }
 
+// Where the statements of a finding are, in words.
+std::string statements_text(const std::string& what, const std::string& first, const std::string& second) {
+  if (what == "store_load") return "store " + first + ", load " + second;
+  if (what == "double_set") return "first set " + first + ", second set " + second;
+  return "statement " + first;
+}
+
+// Which fence goes where (hardware-sync.md §3: the #757 release pattern for MTE3 payloads, the
+// #698 writer-side flush for scalar stores), or how to balance the flags (§2).
+std::string fix_text(const std::string& what, const std::string& first, const std::string& second) {
+  if (what == "store_load") {
+    return "insert pipe_barrier(MTE3) + dsb(DDR) after the store " + first + " and before the load " + second +
+           " (after the wait_flag that orders them, if any), so the load runs once every burst of the store committed";
+  }
+  if (what == "fin_before_commit") {
+    return "end the kernel with pipe_barrier(MTE3) + dsb(DDR) after the store " + first +
+           ", so FIN is posted once its bursts committed";
+  }
+  if (what == "double_set") return "consume the flag with a wait_flag between the set " + first + " and the set " + second;
+  if (what == "wait_never_set") return "issue the matching set_flag before the wait " + first + ", or remove the wait";
+  if (what == "set_at_exit") return "consume the flag set at " + first + " with a wait_flag before the kernel ends";
+  return "";
+}
+
 }  // namespace
 
 std::vector<simcore::Finding> find_program_hazards(const runtime::ModelInput& model) {
@@ -60,8 +84,12 @@ std::vector<simcore::Finding> find_program_hazards(const runtime::ModelInput& mo
         if (it == found.end()) {
           simcore::Finding finding;
           finding.kind = visibility ? simcore::FindingKind::visibility_hazard : simcore::FindingKind::flag_protocol;
+          const std::string& first_at = kernel.program->origins.at(first);
+          const std::string& second_at = kernel.program->origins.at(second);
           finding.summary = (visibility ? "visibility hazard in kernel '" : "flag protocol violation in kernel '") + kernel.name +
-                            "' (task '" + program.task_name(task) + "'): " + item.detail;
+                            "' (task '" + program.task_name(task) + "'): " + item.detail + "; " +
+                            statements_text(item.what, first_at, second_at);
+          finding.details.set("fix", Detail::text(fix_text(item.what, first_at, second_at)));
           finding.details.set("hazard", Detail::text(item.what));
           finding.details.set("first", describe(program, Site{task, kernel.name, kernel.program->origins.at(first)}));
           finding.details.set("second", describe(program, Site{task, kernel.name, kernel.program->origins.at(second)}));
@@ -112,7 +140,10 @@ std::vector<simcore::Finding> find_program_hazards(const runtime::ModelInput& mo
           finding.kind = simcore::FindingKind::visibility_hazard;
           finding.summary = "visibility hazard: kernel '" + kernel.name + "' (task '" + program.task_name(store.task) +
                             "') ends with stores not fenced by dsb(DDR), FIN is posted before they commit "
-                            "(fin_before_commit), and task '" + program.task_name(reader) + "' reads those elements";
+                            "(fin_before_commit), and task '" + program.task_name(reader) + "' reads those elements; store " +
+                            kernel.program->origins.at(micro.origin) + ", signal: the kernel's FIN, load: task '" +
+                            program.task_name(reader) + "' argument " + std::to_string(a);
+          finding.details.set("fix", Detail::text(fix_text("fin_before_commit", kernel.program->origins.at(micro.origin), "")));
           finding.details.set("hazard", Detail::text("fin_before_commit"));
           finding.details.set("first", describe(program, Site{store.task, kernel.name, kernel.program->origins.at(micro.origin)}));
           Detail second = Detail::object();
