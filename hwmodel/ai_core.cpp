@@ -52,11 +52,19 @@ void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
     // The block's schedule, relative to its start: its length is the kernel's duration, or it
     // never ends. Its GM accesses are logged once the actual start is known.
     program_accesses_.clear();
-    const BlockSchedule schedule =
-        schedule_block(kernel.program->blocks.at(descriptor.block), descriptor, static_cast<std::uint32_t>(id_), 0,
-                       timing_.pipes, timing_.commit, faults_, schedule_keys_, decisions_, cache_, program_accesses_);
+    program_slices_.clear();
+    fault_.reset();
+    const std::vector<MicroOp>& ops = kernel.program->blocks.at(descriptor.block);
+    const BlockSchedule schedule = schedule_block(ops, descriptor, static_cast<std::uint32_t>(id_), 0, timing_.pipes,
+                                                  timing_.commit, faults_, schedule_keys_, decisions_, cache_,
+                                                  program_accesses_, &program_slices_);
     run_ns_ = schedule.end_ns;
     if (schedule.wedged) wedge_reason_ = schedule.wedge_reason;
+    if (schedule.fault_fired) {
+      PTOSIM_ASSERT(schedule.wedge_op < ops.size(), "a fault fired at no operation");
+      fault_ = FaultFired{"mte_hang", static_cast<std::uint32_t>(id_), schedule.wedge_ns, descriptor.task, descriptor.block,
+                          kernel.program->origins.at(ops[schedule.wedge_op].origin)};
+    }
   } else {
     // Keyed by task and block, not by core: moving a block to another core keeps its duration.
     // Each block of a task is written to a core once: its duration is asked for once.
@@ -106,8 +114,18 @@ TimeNs AiCore::busy_ns(TimeNs until_ns) const {
 
 void AiCore::log_program_accesses(TimeNs start_ns) {
   for (ProgramAccess access : program_accesses_) {
-    access.time_ns += start_ns;
+    access.time_ns = add_ns(access.time_ns, start_ns);
     memory_.log_program(access);
+  }
+  for (PipeSlice slice : program_slices_) {
+    slice.start_ns = add_ns(slice.start_ns, start_ns);
+    slice.end_ns = add_ns(slice.end_ns, start_ns);
+    memory_.log_slice(slice);
+  }
+  if (fault_) {
+    FaultFired fault = *fault_;
+    fault.time_ns = add_ns(fault.time_ns, start_ns);
+    memory_.log_fault(std::move(fault));
   }
 }
 

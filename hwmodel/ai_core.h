@@ -33,6 +33,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -130,6 +131,8 @@ class AiCore {
   CoreFaults faults_;
   DataCache cache_;
   std::vector<ProgramAccess> program_accesses_;  // of the current block, relative to its start
+  std::vector<PipeSlice> program_slices_;        // of the current block, relative to its start
+  std::optional<FaultFired> fault_;              // a fault that fires in the current block, relative to its start
   bool wedged_ = false;
   std::string wedge_reason_;
   simcore::WaitSignal never_;  // what a wedged core waits for

@@ -168,6 +168,34 @@ class DataCache {
   std::uint64_t fills_ = 0;
 };
 
+// What one operation of a block occupied, for traces: its pipe over [start_ns, end_ns) (a wait
+// for a flag or a barrier counts as occupying the pipe it stalls), or one burst of a store from
+// its issue to its commit. Recorded only when asked for (a run that keeps its trace).
+inline constexpr std::uint32_t NO_BURST = 0xFFFFFFFFu;
+inline constexpr std::uint32_t NO_OP = 0xFFFFFFFFu;
+struct PipeSlice {
+  TimeNs start_ns = 0;
+  TimeNs end_ns = 0;                 // TIME_NEVER: the pipe stopped there for good (a wedged core)
+  std::uint32_t task = 0;
+  std::uint32_t core = 0;
+  std::uint32_t block = 0;
+  std::uint32_t op = 0;              // index in the block's op list
+  std::uint32_t burst = NO_BURST;    // a store's burst: issued at start_ns, committed at end_ns
+  std::uint32_t peer = NO_OP;        // a wait_flag: the op index of the set_flag it consumed
+  Pipe pipe = Pipe::s;
+  MicroOpKind kind = MicroOpKind::compute;
+};
+
+// A fault that fired at an instant (mte_hang), for the run's report.
+struct FaultFired {
+  std::string kind;
+  std::uint32_t core = 0;
+  TimeNs time_ns = 0;
+  std::uint32_t task = 0;
+  std::uint32_t block = 0;
+  std::string statement;  // JSON pointer of the program statement it fired on
+};
+
 // The schedule of one block: when it ends (FIN), or that it never ends.
 struct BlockSchedule {
   TimeNs retire_ns = 0;     // every pipe drained
@@ -176,6 +204,8 @@ struct BlockSchedule {
   bool wedged = false;
   TimeNs wedge_ns = TIME_NEVER;  // when the core stopped making progress
   std::string wedge_reason;
+  bool fault_fired = false;      // the wedge is the mte_hang fault
+  std::uint32_t wedge_op = NO_OP;  // the operation the core stopped at
 };
 
 struct ScheduleKeys {
@@ -184,12 +214,14 @@ struct ScheduleKeys {
 };
 
 // Computes the schedule of `ops` (one block) starting at `start_ns` and appends its GM accesses
-// to `accesses`. Decisions: each store's commit delay, keyed (task << 16 | block, store number);
-// each mte_hang firing, keyed (task << 16 | block, load number).
+// to `accesses` (and what each op occupied to `slices`, when given). Decisions: each store's
+// commit delay, keyed (task << 16 | block, store number); each mte_hang firing, keyed
+// (task << 16 | block, load number).
 BlockSchedule schedule_block(const std::vector<MicroOp>& ops, const TaskDescriptor& descriptor, std::uint32_t core,
                              TimeNs start_ns, const PipeTiming& timing, const CommitModel& commit,
                              const CoreFaults& faults, const ScheduleKeys& keys, simcore::DecisionSource& decisions,
-                             DataCache& cache, std::vector<ProgramAccess>& accesses);
+                             DataCache& cache, std::vector<ProgramAccess>& accesses,
+                             std::vector<PipeSlice>* slices = nullptr);
 
 // The sub-view a GM operand names, in the argument's layout; empty string or what is wrong.
 std::string operand_layout(const TensorLayout& arg_layout, const GmOperand& operand, TensorLayout& out);
@@ -201,6 +233,20 @@ void burst_ranges(const TensorLayout& view, std::vector<std::vector<ElementRange
 // For data-flow taint: for each store of the block (program order), the loads (scalar loads
 // count as loads, numbered together with tloads) whose data reaches the stored tile.
 std::vector<std::vector<std::uint32_t>> store_dependencies(const std::vector<MicroOp>& ops);
+
+// One load whose data reaches a store. `rows`: row i of the store is computed from row i of the
+// load only (the same number of rows, and only vector operations between them, which work element
+// by element or row by row), so a stale row of the load makes only that row of the store wrong;
+// otherwise (a matmul, a transfer of another shape) a stale row makes the whole store wrong.
+struct StoreSource {
+  std::uint32_t read = 0;
+  bool rows = false;
+  bool operator==(const StoreSource&) const = default;
+};
+std::vector<std::vector<StoreSource>> store_sources(const std::vector<MicroOp>& ops);
+
+// The rows (bursts) of a GM operand's transfer: its first dimension, or 1 for a 1-D operand.
+std::int64_t operand_rows(const GmOperand& operand);
 
 // --------------------------------------------------------------- static findings
 
