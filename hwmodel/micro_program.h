@@ -263,7 +263,10 @@ struct ProgramFinding {
 // program order. flag_protocol: a set on a flag that is still set, a wait with no set before it,
 // a flag still set at the end. `arg_layouts`: the view of each tensor argument of one task.
 // `unfenced_stores`: the stores not followed by a dsb before the end (fin_before_commit's case).
+// `unflushed_stores`: the scalar stores whose lines no dcci (of their line, or of the whole
+// cache) wrote back before the end: still dirty in the core's data cache at kernel exit (#696).
 std::vector<ProgramFinding> analyse_block(const std::vector<MicroOp>& ops, const std::vector<const TensorLayout*>& arg_layouts,
-                                          std::vector<std::uint32_t>* unfenced_stores);
+                                          std::vector<std::uint32_t>* unfenced_stores,
+                                          std::vector<std::uint32_t>* unflushed_stores = nullptr);
 
 }  // namespace ptosim::hwmodel

@@ -104,12 +104,14 @@ class ExpectationsLoader {
         const Field hazard = child(field, "hazard");
         pattern.hazard = reader_.string(hazard);
         // Races name RAW/WAR/WAW; micro-program findings name their pattern.
-        static constexpr const char* HAZARDS[] = {"RAW", "WAR", "WAW", "store_load", "fin_before_commit",
-                                                  "double_set", "wait_never_set", "set_at_exit"};
+        static constexpr const char* HAZARDS[] = {"RAW",        "WAR",         "WAW",         "spmd_blocks",
+                                                  "store_load", "fin_before_commit", "dirty_at_exit", "double_set",
+                                                  "wait_never_set", "set_at_exit"};
         bool known = false;
         for (const char* name : HAZARDS) known = known || pattern.hazard == name;
         if (!known) {
-          reader_.fail(hazard, "\"RAW\", \"WAR\" or \"WAW\" (race), \"store_load\" or \"fin_before_commit\" (visibility_hazard), "
+          reader_.fail(hazard, "\"RAW\", \"WAR\", \"WAW\" or \"spmd_blocks\" (race), \"store_load\", \"fin_before_commit\" or "
+                               "\"dirty_at_exit\" (visibility_hazard), "
                                "\"double_set\", \"wait_never_set\" or \"set_at_exit\" (flag_protocol), found \"" + pattern.hazard + "\"");
         }
       }
