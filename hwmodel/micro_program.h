@@ -14,6 +14,8 @@
 // issued, each burst committing a decided delay after its issue (one delay per store); MTE2 loads
 // sampling GM per burst; dsb(DDR) waiting for every earlier store and write-back to commit;
 // scalar GM access through a 64-byte-line write-back data cache, and dcci; the mte_hang fault.
+// For traces the schedule records what each operation occupied (PipeSlice) and which set_flag
+// each wait_flag consumed.
 //
 // Left out: the cross-core semaphores (set_cross_core / wait_flag_dev), atomics, UB/L1 capacity
 // and bank conflicts, a wait matched by a set issued after it in program order (a wait is matched
