@@ -2,8 +2,10 @@
 
 #include "replay/recording.h"
 #include "replay/report_json.h"
+#include "simcore/platform.h"
 #include "simcore/sim_engine.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <exception>
@@ -106,13 +108,20 @@ void warm_up_exceptions() {
   }
 }
 
+bool g_prepared_for_children = false;
+
 }  // namespace
 
 void prepare_for_children(const scenarios::Scenario& scenario) {
-  static bool prepared = false;
-  if (prepared) return;
-  prepared = true;
-  runtime::prepare_for_forked_runs(scenario.model);
+  // Runs at points of the uncertain region may need more hosts than the nominal platform.
+  prepare_for_children(std::max(scenario.model.platform.clusters, scenario.max_clusters),
+                       std::max(scenario.model.platform.scheduler_threads, scenario.max_scheduler_threads));
+}
+
+void prepare_for_children(int clusters, int scheduler_threads) {
+  if (g_prepared_for_children) return;
+  g_prepared_for_children = true;
+  simcore::Simulation::prepare(simcore::Platform::host_names(clusters, scheduler_threads));
   warm_up_exceptions();
 }
 

@@ -50,6 +50,9 @@ struct RunResult {
   std::optional<runtime::TimingReport> timing;
   // Set instead of an outcome when the run could not complete (child crash, replay divergence).
   std::string failure;
+  // The point of the scenario's uncertain region the run drew (pointer, value), in pointer order;
+  // empty for a scenario without uncertain parameters.
+  std::vector<scenarios::Override> point;
 };
 
 // What a run leaves behind for recordings and traces.
@@ -103,6 +106,10 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
 // A seed fails when it does not pass: an outcome other than `pass`, a finding, or a run that
 // could not complete.
 bool is_failing(const RunResult& result);
+// A seed's outcome fails: an outcome other than `pass`, or a run that could not complete. A
+// finding alone (a race on every seed) does not: it is a property of the program, and this
+// counts what the schedule did with it.
+bool is_outcome_failing(const RunResult& result);
 
 // The seeds of a sweep: the range, or the I-th of N disjoint shards of it (seed - first = I-1
 // modulo N), whose union is the range.
@@ -127,6 +134,7 @@ struct SweepOptions {
   std::string snapshot_dir;        // empty: no snapshots; created when missing
   std::string record_dir;          // empty: none; else a recording (and snapshot) per failing seed
   std::uint64_t stop_after = 0;    // stop launching seeds once this many failed (0: never)
+  bool stop_on_outcome = false;    // stop_after counts seeds whose outcome failed, not findings
   bool keep_seed_status = false;   // remember pass/fail of every seed (JUnit needs it)
   // Set (to the signal number) by a SIGINT/SIGTERM handler: every child is killed, the sweep
   // returns what finished.
@@ -153,7 +161,9 @@ struct SweepSummary {
   std::map<std::string, std::uint64_t> tensor_wrong_seeds;
   std::uint64_t failed_runs = 0;     // runs that ended with RunResult::failure
   std::uint64_t failing = 0;         // seeds that failed (is_failing)
+  std::uint64_t outcome_failing = 0;  // seeds whose outcome failed (is_outcome_failing)
   std::optional<std::uint64_t> first_failing_seed;
+  std::optional<std::uint64_t> first_outcome_failing_seed;
   std::vector<RunResult> not_passing;  // failing seeds, in seed order, at most SWEEP_MAX_LISTED_RUNS
   std::uint64_t not_passing_unlisted = 0;
   std::vector<std::string> output_errors;  // snapshot or recording files that could not be written

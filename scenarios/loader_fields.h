@@ -317,4 +317,13 @@ ExpandedProgram expand_program(FieldReader& reader, const Field& program, const 
 Expectations load_expect(FieldReader& reader, const Field& field, const std::vector<runtime::ExternalTensor>& externals,
                          const std::set<std::uint32_t>& written_externals);
 
+// A value as compact JSON text (scenario_overrides.cpp, the one serializer of scenarios/, with
+// the replacing error handler).
+std::string compact_text(const json& value);
+
+// Uncertain parameters (uncertain_loader.cpp): `uncertain` checked against the document `doc`
+// it belongs to (every pointer names a value there, and that value, the nominal one, lies in its
+// declared range or list); sorted by pointer.
+std::vector<UncertainParam> load_uncertain(FieldReader& reader, const Field& field, const json& doc);
+
 }  // namespace ptosim::scenarios::loader

@@ -27,6 +27,7 @@
 #pragma once
 
 #include "simcore/decision_source.h"
+#include "simcore/host_platform.h"
 #include "simcore/sim_engine.h"
 #include "simcore/thread_clock.h"
 
@@ -36,14 +37,6 @@
 #include <vector>
 
 namespace ptosim::simcore {
-
-struct HostPlatformSpec {
-  int cpus = 1;
-  int background_threads = 0;
-  NsRange time_slice{1'000'000, 4'000'000};
-  // One iteration of each loop kind on the host, sched_yield included (stream and range).
-  LoopCost loop_costs[LOOP_KIND_COUNT];
-};
 
 // What a thread did on its CPU, for tests and reports.
 struct HostThreadStats {

@@ -3,8 +3,10 @@
 // in ptosim.cpp only declares flags, dispatches and maps errors to exit codes.
 #pragma once
 
+#include "replay/failure_map.h"
 #include "replay/report_json.h"
 #include "replay/run_session.h"
+#include "replay/sweep_plan.h"
 #include "scenarios/scenario.h"
 
 #include <cstdint>
@@ -100,6 +102,7 @@ int report_error(bool json, const char* kind, const std::string& message, int co
 struct ScenarioArgs {
   std::string scenario;
   std::vector<std::string> sets;  // --set PATH=VALUE
+  bool nominal = false;           // --nominal: the uncertain parameters at their nominal values
   std::string strategy = "random";
   std::uint32_t depth = 2;
   std::uint64_t pct_steps = 0;  // 0: estimated from the program
@@ -134,10 +137,47 @@ struct SweepArgs : ScenarioArgs {
   std::string junit;
   std::string record_failures;
   std::uint64_t stop_after = 0;
+  std::string stop_on = "any";  // what --stop-after counts: any failing seed, or failing outcomes only
+  std::string write_plan;       // write the plan here and run nothing
+};
+
+struct MapArgs : ScenarioArgs {
+  std::string program = "ptosim";
+  std::vector<std::string> vary;  // --vary PTR=SPEC
+  std::size_t points = 0;         // --points N: random points instead of a grid
+  std::string seeds;
+  int jobs = 0;
+  bool json = false;
+  bool csv = false;
+  std::string svg;
+  std::string shard;
+  std::string write_plan;
+};
+
+struct WorkerArgs {
+  std::string plan;
+  int jobs = 1;
 };
 
 int cmd_sweep(const SweepArgs& args);
+int cmd_map(const MapArgs& args);
+int cmd_worker(const WorkerArgs& args);
+// Shards of a sweep, shards of a map, or worker outputs of one plan, combined.
 int cmd_merge(const std::vector<std::string>& files, bool json);
+
+// A map as a Markdown table, one row per cell: it pastes into a scenario's description as it is
+// (cmd_map.cpp).
+void print_map_table(std::ostream& out, const replay::MapDocument& map);
+
+// Pieces shared by sweep, map and worker (cmd_sweep.cpp).
+int default_jobs();
+// --seeds (default: the scenario's expect.seeds) and --shard; usage errors for bad ones.
+replay::SeedSelection seed_selection(const std::string& seeds, const std::string& shard, const scenarios::Scenario& scenario);
+// The plan of running `scenario` (loaded with `args`) over `seeds`, one cell.
+replay::SweepPlan plan_for(const ScenarioArgs& args, const std::string& program, const scenarios::Scenario& scenario,
+                           const replay::SeedSelection& seeds);
+// --write-plan FILE: the plan's JSON, atomically (OutputFileError when it cannot be written).
+void write_plan(const replay::SweepPlan& plan, const std::string& path, bool json);
 
 struct ShrinkArgs {
   std::string recording;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -373,7 +374,7 @@ TEST_CASE("run --set overrides a field; the recording keeps the overridden scena
 }
 
 TEST_CASE("run --check-determinism runs twice, replays, and keeps the outcome's exit code", "[cli][explore]") {
-  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--check-determinism"});
+  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--nominal", "--seed", "4", "--check-determinism"});
   CHECK(r.exit_code == 13);
   CHECK_THAT(r.out, Catch::Contains("deterministic: two runs in one engine and the strict replay"));
   CliResult j = cli({"run", catalog("paged_attention_flagship.json"), "--strategy", "pct", "--check-determinism", "--json"});
@@ -425,6 +426,23 @@ std::vector<pid_t> children_of(pid_t pid) {
   return pids;
 }
 
+// CPU time a process has used, in clock ticks (utime + stime of /proc/PID/stat); -1 once it is gone.
+long cpu_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t end = text.rfind(')');  // the command name may hold spaces
+  if (end == std::string::npos) return -1;
+  std::istringstream fields(text.substr(end + 2));
+  std::string field;
+  long utime = 0;
+  long stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return utime + stime;
+}
+
 }  // namespace
 
 TEST_CASE("a worker that dies fails the seed it was running and the sweep goes on with a new worker",
@@ -440,6 +458,11 @@ TEST_CASE("a worker that dies fails the seed it was running and the sweep goes o
     workers = children_of(pid);
   }
   REQUIRE(workers.size() == 1);
+  // Kill it while it runs seed 0, not while it waits for its first ticket (a worker that dies
+  // between tickets hands its ticket back, and nothing fails): a worker uses CPU only on a run.
+  for (int wait_ms = 0; cpu_ticks(workers[0]) >= 0 && cpu_ticks(workers[0]) < 5 && wait_ms < 20000; wait_ms += 5) {
+    ::usleep(5 * 1000);
+  }
   REQUIRE(::kill(workers[0], SIGKILL) == 0);
   const int code = wait_exit(pid);
   CHECK(code != 0);  // a failed run breaks the expectations

@@ -159,3 +159,46 @@ TEST_CASE("bug scenarios are those whose expectations demand a failure", "[sweep
   expect.findings_always = {scenarios::FindingPattern{}};
   CHECK(replay::expects_failures(expect));
 }
+
+TEST_CASE("a sweep's JSON keeps every expectation, so merge judges rates and findings as the sweep does", "[sweep]") {
+  const char* text = R"({
+    "format": 1, "name": "war", "description": "a reader and a writer of one tensor",
+    "platform": {"clusters": 1, "scheduler_threads": 1},
+    "tensors": {"x": {"shape": [4]}},
+    "kernels": {"k": {"core": "aiv", "duration_ns": [100, 200]}},
+    "program": {"body": [{"submit": "k", "name": "r", "args": [{"input": "x"}]},
+                         {"submit": "k", "name": "w", "args": [{"output_existing": "x"}]}]},
+    "expect": {"seeds": "0..3", "always": ["pass", "wrong_values"],
+               "rates": {"wrong_values": {"min_percent": 10, "max_percent": 60}},
+               "findings": {"always": [{"kind": "race", "hazard": "WAR", "first": "r", "second": "w"}],
+                            "never": ["flag_protocol"]},
+               "correct_tensors": ["x"]}
+  })";
+  const scenarios::Scenario scenario = scenarios::load_scenario_text(text, "war.json");
+  replay::SweepSummary summary;
+  summary.total = summary.runs = 4;
+  summary.outcome_counts[static_cast<std::size_t>(Outcome::pass)] = 3;
+  summary.outcome_counts[static_cast<std::size_t>(Outcome::wrong_values)] = 1;
+  summary.pattern_counts = {4, 0};
+  summary.failing = 4;
+  replay::SeedSelection seeds;
+  seeds.range = {0, 3};
+  const replay::SweepMeta meta = replay::sweep_meta_for(scenario, seeds, {});
+  const replay::Json json = replay::sweep_to_json(summary, meta, replay::check_expectations(scenario.expect, summary));
+  const replay::SweepDocument back = replay::sweep_from_json(json, "war-sweep.json");
+  REQUIRE(back.meta.expect);
+  CHECK(back.meta.expect->rates.size() == 1);
+  CHECK(back.meta.expect->findings_always.at(0).second == "w");
+  CHECK(back.meta.expect->findings_never.at(0).kind == FindingKind::flag_protocol);
+  CHECK(back.meta.expect->correct_tensors == std::vector<std::string>{"x"});
+  CHECK(replay::check_expectations(back.meta.expect, back.summary).holds);
+  // The rate bound is judged after the round trip: 1 of 4 is 25%, so a 30% minimum fails.
+  replay::SweepDocument strict = back;
+  strict.meta.expect->rates.at(0).min_percent = 30;
+  const replay::ExpectationCheck check = replay::check_expectations(strict.meta.expect, strict.summary);
+  CHECK_FALSE(check.holds);
+  // Counts of another scenario's patterns are a violation, not an out-of-range read.
+  replay::SweepDocument mismatched = back;
+  mismatched.summary.pattern_counts = {4};
+  CHECK_FALSE(replay::check_expectations(mismatched.meta.expect, mismatched.summary).holds);
+}
