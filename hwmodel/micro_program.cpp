@@ -7,6 +7,7 @@
 #include "simcore/marks.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace ptosim::hwmodel {
 
@@ -46,6 +47,8 @@ const char* to_string(MicroOpKind kind) {
     case MicroOpKind::pipe_barrier: return "pipe_barrier";
     case MicroOpKind::dsb: return "dsb";
     case MicroOpKind::dcci: return "dcci";
+    case MicroOpKind::set_cross_core: return "set_cross_core";
+    case MicroOpKind::wait_flag_dev: return "wait_flag_dev";
   }
   return "?";
 }
@@ -112,12 +115,16 @@ bool same_line(std::uint64_t a_begin, std::uint64_t a_end, std::uint64_t b_begin
   return a_first <= b_last && b_first <= a_last;
 }
 
-class Scheduler {
+}  // namespace
+
+class ResumableSchedule::Impl {
  public:
-  Scheduler(const TaskDescriptor& descriptor, std::uint32_t core, const PipeTiming& timing, const CommitModel& commit,
-            const CoreFaults& faults, const ScheduleKeys& keys, simcore::DecisionSource& decisions, DataCache& cache,
-            std::vector<ProgramAccess>& accesses, std::vector<PipeSlice>* slices)
-      : descriptor_(descriptor),
+  Impl(const std::vector<MicroOp>& ops, const TaskDescriptor& descriptor, std::uint32_t list, std::uint32_t core,
+       const PipeTiming& timing, const CommitModel& commit, const CoreFaults& faults, const ScheduleKeys& keys,
+       simcore::DecisionSource& decisions, DataCache& cache, std::vector<ProgramAccess>& accesses, std::vector<PipeSlice>* slices)
+      : ops_(ops),
+        descriptor_(descriptor),
+        list_(list),
         core_(core),
         timing_(timing),
         faults_(faults),
@@ -126,23 +133,52 @@ class Scheduler {
         cache_(cache),
         accesses_(accesses),
         slices_(slices),
-        subject_((static_cast<std::uint64_t>(descriptor.task) << 16) | descriptor.block) {
+        subject_((static_cast<std::uint64_t>(descriptor.task) << 16) | list) {
     commit_min_ns_ = faults.commit_override ? faults.commit_min_ns : commit.commit_min_ns;
     commit_max_ns_ = faults.commit_override ? faults.commit_max_ns : commit.commit_max_ns;
     fin_before_commit_ = commit.fin_before_commit;
     drain_bytes_per_us_ = commit.drain_bytes_per_us;
   }
 
-  BlockSchedule run(const std::vector<MicroOp>& ops, TimeNs start_ns) {
-    issue_ns_ = start_ns;
-    pipe_start_.fill(start_ns);
-    pipe_retire_.fill(start_ns);
-    commit_ns_ = start_ns;
-    for (op_ = 0; op_ < ops.size(); ++op_) {
+  // Runs until the end (true) or a wait_flag_dev (false: suspended_).
+  bool advance() {
+    PTOSIM_ASSERT(!suspended_, "a suspended schedule advanced before its wait was satisfied");
+    PTOSIM_ASSERT(!finished_, "a finished schedule advanced");
+    for (; op_ < ops_.size(); ++op_) {
       issue_ns_ = plus(issue_ns_, timing_.scalar_issue_ns);
       if (issue_ns_ == TIME_NEVER || schedule.wedged) break;
-      step(ops[op_]);
+      if (ops_[op_].kind == MicroOpKind::wait_flag_dev) {
+        // The whole scalar unit stops here until another core's set satisfies the counter.
+        suspended_ = true;
+        waiting_since_ns_ = issue_ns_;
+        return false;
+      }
+      step(ops_[op_]);
     }
+    finish();
+    return true;
+  }
+
+  void resume(TimeNs satisfied_ns) {
+    PTOSIM_ASSERT(suspended_, "a schedule resumed that waits for nothing");
+    PTOSIM_ASSERT(satisfied_ns >= waiting_since_ns_, "a cross-core wait satisfied before it was issued");
+    const TimeNs consumed = plus(satisfied_ns, timing_.flag_ns);
+    slice(Pipe::s, MicroOpKind::wait_flag_dev, waiting_since_ns_, consumed);
+    issue_ns_ = consumed;
+    suspended_ = false;
+    ++op_;
+  }
+
+  std::uint8_t waiting_id() const {
+    PTOSIM_ASSERT(suspended_, "no cross-core wait pending");
+    return ops_[op_].flag_id;
+  }
+  TimeNs waiting_since_ns() const { return waiting_since_ns_; }
+  std::vector<CrossCoreSet> take_sets() { return std::exchange(sets_, {}); }
+
+ private:
+  void finish() {
+    finished_ = true;
     TimeNs retire = issue_ns_;
     for (int p = 0; p < PIPE_COUNT; ++p) retire = later(retire, later(pipe_start_[p], pipe_retire_[p]));
     schedule.retire_ns = retire;
@@ -156,12 +192,12 @@ class Scheduler {
     }
     // A wedged block never ends; a block that ends has drained every pipe, and committed its
     // writes unless FIN may overtake them.
-    PTOSIM_ASSERT(!schedule.wedged || schedule.wedge_op < ops.size(), "a wedge names no operation");
+    PTOSIM_ASSERT(!schedule.wedged || schedule.wedge_op < ops_.size(), "a wedge names no operation");
     PTOSIM_ASSERT(schedule.wedged || retire != TIME_NEVER, "a block that ends has retired");
     schedule.end_ns = schedule.wedged ? TIME_NEVER : fin_before_commit_ ? retire : later(retire, commit_ns_);
-    return schedule;
   }
 
+ public:
   BlockSchedule schedule;
 
  private:
@@ -183,7 +219,7 @@ class Scheduler {
   void slice(Pipe pipe, MicroOpKind kind, TimeNs start, TimeNs end, std::uint32_t burst = NO_BURST, std::uint32_t peer = NO_OP) {
     if (slices_ == nullptr || start == TIME_NEVER) return;
     PTOSIM_ASSERT(end >= start, "a slice ends before it starts");
-    slices_->push_back(PipeSlice{start, end, descriptor_.task, core_, descriptor_.block, op_, burst, peer, pipe, kind});
+    slices_->push_back(PipeSlice{start, end, descriptor_.task, core_, list_, op_, burst, peer, pipe, kind});
   }
 
   // Element ranges of an operand as absolute GM byte ranges, one list per burst.
@@ -216,7 +252,7 @@ class Scheduler {
            std::uint64_t end, const GmOperand* operand = nullptr) {
     const std::uint32_t arg = operand != nullptr ? operand->arg : 0;
     const std::uint64_t base = operand != nullptr ? descriptor_.views.at(arg).buffer_address : 0;
-    accesses_.push_back(ProgramAccess{at, descriptor_.task, core_, descriptor_.block, access, burst, kind, arg, base, begin, end});
+    accesses_.push_back(ProgramAccess{at, descriptor_.task, core_, list_, access, burst, kind, arg, base, begin, end});
   }
 
   void step(const MicroOp& op) {
@@ -282,6 +318,18 @@ class Scheduler {
       case MicroOpKind::scalar_load:
       case MicroOpKind::scalar_store: return scalar(op);
       case MicroOpKind::dcci: return dcci(op);
+      case MicroOpKind::set_cross_core: {
+        // Queued in its pipe like set_flag: fires once every earlier operation there has retired;
+        // the scalar unit goes on.
+        const int src = index(op.pipe);
+        const TimeNs fire = plus(later(issue_ns_, later(pipe_start_[src], pipe_retire_[src])), timing_.flag_ns);
+        if (fire != TIME_NEVER) sets_.push_back(CrossCoreSet{fire, op.flag_id, op.cross_mode, op_});
+        slice(op.pipe, op.kind, fire, fire);
+        return;
+      }
+      case MicroOpKind::wait_flag_dev:
+        PTOSIM_ASSERT(false, "wait_flag_dev is scheduled by advance and resume");
+        return;
     }
   }
 
@@ -439,7 +487,9 @@ class Scheduler {
 
   static constexpr std::size_t MAX_IN_FLIGHT = 65'536;
 
+  const std::vector<MicroOp>& ops_;
   const TaskDescriptor& descriptor_;
+  std::uint32_t list_;
   std::uint32_t core_;
   const PipeTiming& timing_;
   const CoreFaults& faults_;
@@ -474,16 +524,53 @@ class Scheduler {
   std::uint32_t op_ = 0;  // the op being scheduled
   std::vector<std::vector<ElementRange>> element_bursts_;
   std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> bursts_;
+  std::vector<CrossCoreSet> sets_;  // fired and not yet taken
+  bool suspended_ = false;          // stopped at the wait_flag_dev ops_[op_]
+  bool finished_ = false;
+  TimeNs waiting_since_ns_ = TIME_NEVER;
 };
 
-}  // namespace
+ResumableSchedule::ResumableSchedule(const std::vector<MicroOp>& ops, const TaskDescriptor& descriptor, std::uint32_t list,
+                                     std::uint32_t core, const PipeTiming& timing, const CommitModel& commit,
+                                     const CoreFaults& faults, const ScheduleKeys& keys, simcore::DecisionSource& decisions,
+                                     DataCache& cache, std::vector<ProgramAccess>& accesses, std::vector<PipeSlice>* slices)
+    : impl_(std::make_unique<Impl>(ops, descriptor, list, core, timing, commit, faults, keys, decisions, cache, accesses, slices)) {}
+ResumableSchedule::~ResumableSchedule() = default;
+bool ResumableSchedule::advance() { return impl_->advance(); }
+std::uint8_t ResumableSchedule::waiting_id() const { return impl_->waiting_id(); }
+TimeNs ResumableSchedule::waiting_since_ns() const { return impl_->waiting_since_ns(); }
+void ResumableSchedule::resume(TimeNs satisfied_ns) { impl_->resume(satisfied_ns); }
+std::vector<CrossCoreSet> ResumableSchedule::take_sets() { return impl_->take_sets(); }
+const BlockSchedule& ResumableSchedule::schedule() const { return impl_->schedule; }
 
 BlockSchedule schedule_block(const std::vector<MicroOp>& ops, const TaskDescriptor& descriptor, std::uint32_t core,
                              TimeNs start_ns, const PipeTiming& timing, const CommitModel& commit,
                              const CoreFaults& faults, const ScheduleKeys& keys, simcore::DecisionSource& decisions,
                              DataCache& cache, std::vector<ProgramAccess>& accesses, std::vector<PipeSlice>* slices) {
-  Scheduler scheduler(descriptor, core, timing, commit, faults, keys, decisions, cache, accesses, slices);
-  return scheduler.run(ops, start_ns);
+  // A block on its own: a cross-core wait has no other core to satisfy it and stops the core.
+  // The schedule is computed from zero and shifted to `start_ns`.
+  const std::size_t first_access = accesses.size();
+  const std::size_t first_slice = slices != nullptr ? slices->size() : 0;
+  ResumableSchedule scheduler(ops, descriptor, descriptor.block, core, timing, commit, faults, keys, decisions, cache, accesses,
+                              slices);
+  BlockSchedule out;
+  if (scheduler.advance()) {
+    out = scheduler.schedule();
+  } else {
+    PTOSIM_MARK("core wait never satisfied");
+    out = scheduler.schedule();
+    out.wedged = true;
+    out.wedge_ns = scheduler.waiting_since_ns();
+    out.wedge_reason = "wait_flag_dev with no other core to set it";
+    out.end_ns = TIME_NEVER;
+  }
+  for (TimeNs* at : {&out.retire_ns, &out.commit_ns, &out.end_ns, &out.wedge_ns}) *at = add_ns(*at, start_ns);
+  for (std::size_t i = first_access; i < accesses.size(); ++i) accesses[i].time_ns = add_ns(accesses[i].time_ns, start_ns);
+  for (std::size_t i = first_slice; slices != nullptr && i < slices->size(); ++i) {
+    (*slices)[i].start_ns = add_ns((*slices)[i].start_ns, start_ns);
+    (*slices)[i].end_ns = add_ns((*slices)[i].end_ns, start_ns);
+  }
+  return out;
 }
 
 std::int64_t operand_rows(const GmOperand& operand) { return operand.ndims <= 1 ? 1 : operand.shapes[0]; }

@@ -1,8 +1,10 @@
 #include "replay/program_findings.h"
 
+#include "hwmodel/cross_core.h"
 #include "hwmodel/micro_program.h"
 #include "simcore/model_assert.h"
 
+#include <array>
 #include <map>
 #include <tuple>
 
@@ -32,6 +34,7 @@ std::string statements_text(const std::string& what, const std::string& first, c
   if (what == "store_load") return "store " + first + ", load " + second;
   if (what == "spmd_blocks") return "write " + first + ", access " + second;
   if (what == "double_set") return "first set " + first + ", second set " + second;
+  if (what == "cross_core_signal") return "store " + first + ", load " + second;
   return "statement " + first;
 }
 
@@ -57,6 +60,13 @@ std::string fix_text(const std::string& what, const std::string& first, const st
   if (what == "double_set") return "consume the flag with a wait_flag between the set " + first + " and the set " + second;
   if (what == "wait_never_set") return "issue the matching set_flag before the wait " + first + ", or remove the wait";
   if (what == "set_at_exit") return "consume the flag set at " + first + " with a wait_flag before the kernel ends";
+  if (what == "cross_wait_never_set") return "issue the matching set_cross_core on the other core(s) of the cluster before the wait " + first + ", or remove the wait";
+  if (what == "cross_set_at_exit") return "consume the sets of " + first + " with a wait_flag_dev on the receiving core before the kernel ends";
+  if (what == "cross_overflow") return "wait for the receiver's answer (a wait_flag_dev) before the set " + first + ": a counter holds at most 15 sets";
+  if (what == "cross_core_signal") {
+    return "insert pipe_barrier(MTE3) + dsb(DDR) after the store " + first +
+           " and before the set_cross_core that signals the load " + second + " (the set fires when the store retires, not when it commits)";
+  }
   return "";
 }
 
@@ -142,6 +152,68 @@ class ProgramAnalysis {
       }
       for (std::uint32_t index : unflushed) exit_stores_.push_back(ExitStore{task, block, index, "dirty_at_exit"});
     }
+    const hwmodel::KernelProgram& program = *kernel.program;
+    if (program.roles != 3) return;
+    // The cross-core flags of each cluster running a block of a MIX task.
+    for (std::uint32_t block = 0; block * 3 < program.blocks.size(); ++block) {
+      const std::array<const std::vector<hwmodel::MicroOp>*, 3> lists{&program.blocks[program.list_index(block, 0)],
+                                                                        &program.blocks[program.list_index(block, 1)],
+                                                                        &program.blocks[program.list_index(block, 2)]};
+      for (const hwmodel::ClusterFinding& item : hwmodel::analyse_cluster(lists)) {
+        block_finding(task, program.list_index(block, item.role), kernel, item.finding);
+      }
+    }
+  }
+
+  // Whether a cross-core flag orders op `first` of list `from` before op `second` of list `to`
+  // (two cores of one cluster of a MIX task): a set_cross_core after `first` that reaches `to`'s
+  // core, and a wait_flag_dev on that id before `second`. Returns the set's index, or NO_OP.
+  static std::uint32_t cross_ordered(const hwmodel::KernelProgram& program, std::uint32_t from, std::uint32_t first, std::uint32_t to,
+                                     std::uint32_t second) {
+    if (program.roles != 3 || from / 3 != to / 3 || from == to) return hwmodel::NO_OP;
+    const auto& setter = program.blocks[from];
+    const auto& waiter = program.blocks[to];
+    const std::uint32_t from_role = from % 3;
+    const std::uint32_t to_role = to % 3;
+    for (std::uint32_t s = first + 1; s < setter.size(); ++s) {
+      const hwmodel::MicroOp& set = setter[s];
+      if (set.kind != hwmodel::MicroOpKind::set_cross_core) continue;
+      const bool reaches = from_role == 0 ? to_role != 0 : set.cross_mode == 1 ? (to_role != 0 && to_role != from_role) : to_role == 0;
+      if (!reaches) continue;
+      for (std::uint32_t w = 0; w < second && w < waiter.size(); ++w) {
+        if (waiter[w].kind == hwmodel::MicroOpKind::wait_flag_dev && waiter[w].flag_id == set.flag_id) return s;
+      }
+    }
+    return hwmodel::NO_OP;
+  }
+
+  // A store ordered before a load on another core only by a cross-core set with no dsb(DDR)
+  // between the store and the set: the signal can overtake the store's bursts.
+  void cross_core_signal(std::uint32_t task, const hwmodel::KernelSpec& kernel, std::uint32_t from, std::uint32_t store,
+                         std::uint32_t set, std::uint32_t to, std::uint32_t load) {
+    const auto& ops = kernel.program->blocks[from];
+    for (std::uint32_t i = store + 1; i < set; ++i) {
+      if (ops[i].kind == hwmodel::MicroOpKind::dsb) return;  // fenced
+    }
+    const std::uint32_t first = ops[store].origin;
+    const std::uint32_t second = kernel.program->blocks[to][load].origin;
+    const std::string& first_at = kernel.program->origins.at(first);
+    const std::string& second_at = kernel.program->origins.at(second);
+    const std::string& set_at = kernel.program->origins.at(ops[set].origin);
+    add(std::make_tuple(task, 0, std::string("cross_core_signal"), first, second), from, [&] {
+      simcore::Finding finding;
+      finding.kind = simcore::FindingKind::visibility_hazard;
+      finding.summary = "visibility hazard in kernel '" + kernel.name + "' (task '" + program_.task_name(task) +
+                        "'): the cross-core flag set " + set_at + " can overtake the store " + first_at +
+                        " (no dsb(DDR) between them), and the other core loads those elements after its wait_flag_dev; " +
+                        statements_text("cross_core_signal", first_at, second_at) + ", signal " + set_at;
+      finding.details.set("fix", Detail::text(fix_text("cross_core_signal", first_at, second_at)));
+      finding.details.set("hazard", Detail::text("cross_core_signal"));
+      finding.details.set("first", describe(program_, Site{task, kernel.name, first_at}));
+      finding.details.set("second", describe(program_, Site{task, kernel.name, second_at}));
+      finding.details.set("signal", describe(program_, Site{task, kernel.name, set_at}));
+      return finding;
+    });
   }
 
   void block_finding(std::uint32_t task, std::uint32_t block, const hwmodel::KernelSpec& kernel, const hwmodel::ProgramFinding& item) {
@@ -269,6 +341,17 @@ class ProgramAnalysis {
         if (!hwmodel::views_intersect(a.view, b.view)) continue;
         const Access& writer = a.write ? a : b;
         const Access& other = a.write ? b : a;
+        // Cores of one cluster ordered by a cross-core flag, either way round, do not race; a
+        // store signalled that way without a fence is a visibility hazard instead.
+        const std::uint32_t forward = cross_ordered(*kernel.program, writer.block, writer.op, other.block, other.op);
+        if (forward != hwmodel::NO_OP) {
+          const hwmodel::MicroOp& store = blocks[writer.block][writer.op];
+          if (store.kind == hwmodel::MicroOpKind::tstore && !other.write) {
+            cross_core_signal(task, kernel, writer.block, writer.op, forward, other.block, other.op);
+          }
+          continue;
+        }
+        if (cross_ordered(*kernel.program, other.block, other.op, writer.block, writer.op) != hwmodel::NO_OP) continue;
         spmd_finding(task, kernel, writer.block, writer.op, other.block, other.op);
       }
     }
