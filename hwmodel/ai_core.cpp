@@ -1,8 +1,11 @@
 #include "hwmodel/ai_core.h"
 
+#include "simcore/agenda.h"
 #include "simcore/model_assert.h"
+#include "simcore/sim_engine.h"
 
 #include <stdexcept>
+#include <utility>
 
 namespace ptosim::hwmodel {
 
@@ -47,16 +50,11 @@ void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
   task_id_ = descriptor.task;
   block_ = descriptor.block;
   kernel_ = &kernel;
+  descriptor_ = descriptor;  // the payload stays readable until the kernel ends
   start_ns_ = add_ns(add_ns(store_ns, timing_.register_visible_ns), timing_.start_latency_ns);
+  bool waits = false;  // the schedule stopped at a cross-core wait: its end is not known yet
   if (kernel.program) {
-    // The block's schedule, relative to its start: its length is the kernel's duration, or it
-    // never ends. Its GM accesses are logged once the actual start is known.
-    program_accesses_.clear();
-    const BlockSchedule schedule =
-        schedule_block(kernel.program->blocks.at(descriptor.block), descriptor, static_cast<std::uint32_t>(id_), 0,
-                       timing_.pipes, timing_.commit, faults_, schedule_keys_, decisions_, cache_, program_accesses_);
-    run_ns_ = schedule.end_ns;
-    if (schedule.wedged) wedge_reason_ = schedule.wedge_reason;
+    waits = start_program();
   } else {
     // Keyed by task and block, not by core: moving a block to another core keeps its duration.
     // Each block of a task is written to a core once: its duration is asked for once.
@@ -64,23 +62,110 @@ void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
                                         kernel.max_duration_ns);
     run_ns_ = run_ns_ * static_cast<TimeNs>(faults_.slow_num) / static_cast<TimeNs>(faults_.slow_den);
   }
-  descriptor_ = descriptor;  // the payload stays readable until the kernel ends
   if (!planned_) {
-    // The emulation thread sees the register at its next poll on a host CPU.
+    // The emulation thread sees the register at its next poll on a host CPU. Cross-core flags
+    // need instants planned ahead: on this board a cross-core wait stops the core.
+    if (waits) wedge_reason_ = "wait_flag_dev on the simulator board, whose cores are not planned ahead (not modelled)";
     finish_ns_ = TIME_NEVER;
     cond_ = CondRegister{descriptor.token, false, TIME_NEVER};
     doorbell_.notify();
     return;
   }
   // The board: nothing observes the core between its start and its end, so the whole kernel is
-  // planned now. COND reads FIN from the time (read_cond), and the polling thread already knows
-  // when it becomes visible (fin_visible_ns).
-  finish_ns_ = run_ns_ == TIME_NEVER ? TIME_NEVER : clock_.predict_end(start_ns_, run_ns_);
+  // planned now (up to a cross-core wait). COND reads FIN from the time (read_cond), and the
+  // polling thread already knows when it becomes visible (fin_visible_ns).
   events_.record_at(simcore::EventKind::start, start_ns_, task_id_, lane_);
-  if (kernel.program) log_program_accesses(start_ns_);
+  if (kernel.program) {
+    log_program_accesses(start_ns_);
+    plan_program(waits);
+    if (waits) {
+      finish_ns_ = TIME_NEVER;  // known when the wait is satisfied and the schedule ends
+      return;
+    }
+  }
+  finish_ns_ = run_ns_ == TIME_NEVER ? TIME_NEVER : clock_.predict_end(start_ns_, run_ns_);
   if (finish_ns_ == TIME_NEVER) return;  // wedged: it never ends and never posts FIN
   events_.record_at(simcore::EventKind::finish, finish_ns_, task_id_, lane_);
   if (descriptor_.logs_accesses && !kernel.program) memory_.log_task(descriptor_, static_cast<std::uint32_t>(id_), start_ns_, finish_ns_);
+}
+
+bool AiCore::start_program() {
+  // The block's schedule, relative to its start: its length is the kernel's duration, or it
+  // never ends. Its GM accesses are logged once the actual start is known.
+  program_accesses_.clear();
+  program_slices_.clear();
+  logged_accesses_ = 0;
+  logged_slices_ = 0;
+  fault_.reset();
+  const KernelProgram& program = *kernel_->program;
+  // A MIX kernel has a list per core of the cluster; the core's kind is its role.
+  const std::uint32_t list = program.list_index(descriptor_.block, program.roles == 1 ? 0 : static_cast<std::uint32_t>(kind_));
+  ops_ = &program.blocks.at(list);
+  schedule_ = std::make_unique<ResumableSchedule>(*ops_, descriptor_, list, static_cast<std::uint32_t>(id_), timing_.pipes,
+                                                  timing_.commit, faults_, schedule_keys_, decisions_, cache_, program_accesses_,
+                                                  &program_slices_);
+  if (!schedule_->advance()) {
+    run_ns_ = TIME_NEVER;
+    wedge_reason_ = "wait_flag_dev(" + std::to_string(schedule_->waiting_id()) + ") that no set_cross_core satisfies";
+    return true;
+  }
+  schedule_ended();
+  return false;
+}
+
+void AiCore::schedule_ended() {
+  const BlockSchedule& schedule = schedule_->schedule();
+  run_ns_ = schedule.end_ns;
+  if (schedule.wedged) wedge_reason_ = schedule.wedge_reason;
+  if (schedule.fault_fired) {
+    PTOSIM_ASSERT(schedule.wedge_op < ops_->size(), "a fault fired at no operation");
+    fault_ = FaultFired{"mte_hang", static_cast<std::uint32_t>(id_), schedule.wedge_ns, descriptor_.task, descriptor_.block,
+                        kernel_->program->origins.at((*ops_)[schedule.wedge_op].origin)};
+  }
+}
+
+void AiCore::plan_program(bool waits) {
+  // The sets that fired post to the cluster's counters at their instants.
+  for (const CrossCoreSet& set : schedule_->take_sets()) {
+    if (hub_ == nullptr) continue;
+    const std::uint32_t origin = (*ops_)[set.op].origin;
+    const KernelProgram* program = kernel_->program.get();
+    const std::uint32_t task = descriptor_.task;
+    const std::uint32_t block = descriptor_.block;
+    const TimeNs at = add_ns(start_ns_, set.fire_ns);
+    simcore::Simulation::current().agenda().schedule(at, [this, set, origin, program, task, block, at] {
+      if (hub_->post(id_, set.id, set.mode)) return;
+      memory_.log_fault(FaultFired{"cross_core_overflow", static_cast<std::uint32_t>(id_), at, task, block, program->origins.at(origin)});
+    });
+  }
+  if (!waits) return;
+  // The scalar unit reaches the wait: the counter is read at that instant.
+  const TimeNs at = add_ns(start_ns_, schedule_->waiting_since_ns());
+  simcore::Simulation::current().agenda().schedule(at, [this] {
+    if (hub_ != nullptr && hub_->arrive(id_, schedule_->waiting_id(), this)) on_cross_core_satisfied();
+  });
+}
+
+void AiCore::on_cross_core_satisfied() {
+  PTOSIM_ASSERT(schedule_ != nullptr && planned_, "a cross-core wait satisfied on a core that plans nothing");
+  PTOSIM_ASSERT(simcore::now() >= start_ns_, "a cross-core wait satisfied before its kernel started");
+  schedule_->resume(simcore::now() - start_ns_);
+  const bool ended = schedule_->advance();
+  if (ended) schedule_ended();
+  log_program_accesses(start_ns_);
+  if (!ended) {
+    wedge_reason_ = "wait_flag_dev(" + std::to_string(schedule_->waiting_id()) + ") that no set_cross_core satisfies";
+    plan_program(true);
+    return;
+  }
+  wedge_reason_ = schedule_->schedule().wedged ? schedule_->schedule().wedge_reason : "";
+  plan_program(false);
+  if (run_ns_ == TIME_NEVER) return;  // wedged after the wait
+  // The end is known now: FIN reaches the owning scheduler thread through its observer.
+  finish_ns_ = clock_.predict_end(start_ns_, run_ns_);
+  PTOSIM_ASSERT(finish_ns_ >= simcore::now(), "a kernel finished before its last wait was satisfied");
+  events_.record_at(simcore::EventKind::finish, finish_ns_, task_id_, lane_);
+  if (observer_ != nullptr) observer_->on_fin_posted(id_, add_ns(finish_ns_, timing_.fin_visible_ns));
 }
 
 CondRegister AiCore::read_cond() const {
@@ -105,9 +190,21 @@ TimeNs AiCore::busy_ns(TimeNs until_ns) const {
 }
 
 void AiCore::log_program_accesses(TimeNs start_ns) {
-  for (ProgramAccess access : program_accesses_) {
-    access.time_ns += start_ns;
+  for (; logged_accesses_ < program_accesses_.size(); ++logged_accesses_) {
+    ProgramAccess access = program_accesses_[logged_accesses_];
+    access.time_ns = add_ns(access.time_ns, start_ns);
     memory_.log_program(access);
+  }
+  for (; logged_slices_ < program_slices_.size(); ++logged_slices_) {
+    PipeSlice slice = program_slices_[logged_slices_];
+    slice.start_ns = add_ns(slice.start_ns, start_ns);
+    slice.end_ns = add_ns(slice.end_ns, start_ns);
+    memory_.log_slice(slice);
+  }
+  if (fault_) {
+    FaultFired fault = *std::exchange(fault_, std::nullopt);
+    fault.time_ns = add_ns(fault.time_ns, start_ns);
+    memory_.log_fault(std::move(fault));
   }
 }
 

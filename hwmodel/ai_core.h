@@ -15,12 +15,17 @@
 // task descriptor with the kernel's start and end (hwmodel/global_memory.h). A kernel with a
 // micro-program instead runs one block's op list as a schedule of timed operations computed when
 // the task is written (hwmodel/micro_program.h): its end is known in advance, or it never comes
-// (a wedged core never posts FIN), and its GM accesses are logged burst by burst. The core keeps
+// (a wedged core never posts FIN), and its GM accesses are logged burst by burst. A schedule that
+// reaches a cross-core wait (wait_flag_dev) stops there: the core tells the cluster's counters at
+// the wait's instant (an agenda callback) and goes on when a set satisfies it, in the callback of
+// that set; its FIN is then known only later and reaches the owning scheduler thread through
+// CoreObserver::on_fin_posted. The core keeps
 // its data cache across tasks. Faults: slow_core scales the core's durations, commit_delay
 // overrides its commit-delay range, mte_hang can wedge it. Left out: the dual-slot pending task,
 // early dispatch doorbells.
 #pragma once
 
+#include "hwmodel/cross_core.h"
 #include "hwmodel/global_memory.h"
 #include "hwmodel/kernel_spec.h"
 #include "hwmodel/micro_program.h"
@@ -34,6 +39,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,7 +59,7 @@ class CoreObserver {
   virtual void on_fin_posted(int core_id, TimeNs visible_ns) = 0;
 };
 
-class AiCore {
+class AiCore : public CrossCoreWaiter {
  public:
   AiCore(int core_id, CoreKind kind, std::uint32_t lane, const CoreTiming& timing, simcore::DecisionSource& decisions,
          simcore::EventLog& events, simcore::ThreadClock& clock, GlobalMemory& memory);
@@ -62,6 +68,9 @@ class AiCore {
   CoreKind kind() const { return kind_; }
   void set_observer(CoreObserver* observer) { observer_ = observer; }
   void set_faults(const CoreFaults& faults) { faults_ = faults; }
+  // The cluster counters that set_cross_core / wait_flag_dev of this core's programs use.
+  void set_cross_core_hub(CrossCoreHub* hub) { hub_ = hub; }
+  void on_cross_core_satisfied() override;
   // Why the core stopped making progress, when a fault or an unsatisfiable wait wedged it.
   bool wedged() const;
   const std::string& wedge_reason() const { return wedge_reason_; }
@@ -91,8 +100,16 @@ class AiCore {
   // Simulator board: the poll saw the register, or the kernel's host compute has run.
   void on_poll_end();
   void on_kernel_end();
-  // The accesses of the kernel that starts at `start_ns`: a micro-program's, at their times.
+  // The accesses of the kernel that starts at `start_ns`: a micro-program's, at their times (those
+  // not logged yet).
   void log_program_accesses(TimeNs start_ns);
+  // Starts the block's schedule; true when it stopped at a cross-core wait.
+  bool start_program();
+  // The schedule ended: its end (or wedge) and the fault that fired.
+  void schedule_ended();
+  // Planned board: the sets that fired post to the counters at their instants, and a wait is
+  // looked at when the scalar unit reaches it.
+  void plan_program(bool waits);
 
   int id_;
   CoreKind kind_;
@@ -107,6 +124,13 @@ class AiCore {
   CoreFaults faults_;
   DataCache cache_;
   std::vector<ProgramAccess> program_accesses_;  // of the current block, relative to its start
+  std::vector<PipeSlice> program_slices_;        // of the current block, relative to its start
+  std::optional<FaultFired> fault_;              // a fault that fires in the current block, relative to its start
+  std::unique_ptr<ResumableSchedule> schedule_;  // of the current block, while it runs
+  const std::vector<MicroOp>* ops_ = nullptr;    // the op list it runs
+  std::size_t logged_accesses_ = 0;              // program_accesses_ already in GM's log
+  std::size_t logged_slices_ = 0;
+  CrossCoreHub* hub_ = nullptr;
   bool wedged_ = false;
   std::string wedge_reason_;
   simcore::WaitSignal never_;  // what a wedged core waits for

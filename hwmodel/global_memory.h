@@ -124,6 +124,10 @@ struct GmAccessLog {
   std::vector<GmTaskAccess> tasks;
   std::vector<std::uint64_t> addresses;  // buffer addresses of the records' arguments
   std::vector<ProgramAccess> program;    // micro-program bursts and cache traffic, in the order logged
+  // Not GM traffic, but the cores' own record of their micro-programs, logged the same way: what
+  // each operation occupied (for traces) and the faults that fired (for the report).
+  std::vector<PipeSlice> slices;
+  std::vector<FaultFired> faults;
 };
 
 class GlobalMemory {
@@ -132,6 +136,8 @@ class GlobalMemory {
   void log_task(const TaskDescriptor& descriptor, std::uint32_t core, TimeNs start_ns, TimeNs end_ns);
   // One GM access of a micro-program (a burst, a cache fill, a write-back ...).
   void log_program(const ProgramAccess& access) { log_.program.push_back(access); }
+  void log_slice(const PipeSlice& slice) { log_.slices.push_back(slice); }
+  void log_fault(FaultFired fault) { log_.faults.push_back(std::move(fault)); }
   const GmAccessLog& log() const { return log_; }
   GmAccessLog take_log() { return std::move(log_); }
 

@@ -14,11 +14,31 @@ std::string flag_name(const MicroOp& op) {
   return std::string("(") + to_string(op.pipe) + ", " + to_string(op.flag_dst) + ", EVENT_ID" + std::to_string(op.flag_id) + ")";
 }
 
+// The bytes [first, last) of a view from its buffer's start (the span of its runs).
+std::pair<std::uint64_t, std::uint64_t> byte_span(const TensorLayout& view) {
+  std::vector<ElementRange> runs;
+  append_runs(view, runs);
+  if (runs.empty()) return {0, 0};
+  std::int64_t first = runs.front().begin;
+  std::int64_t last = runs.front().end;
+  for (const ElementRange& run : runs) {
+    first = std::min(first, run.begin);
+    last = std::max(last, run.end);
+  }
+  const std::uint64_t bytes = dtype_bytes(view.dtype);
+  return {static_cast<std::uint64_t>(first) * bytes, static_cast<std::uint64_t>(last) * bytes};
+}
+
 }  // namespace
 
 std::vector<ProgramFinding> analyse_block(const std::vector<MicroOp>& ops, const std::vector<const TensorLayout*>& arg_layouts,
-                                          std::vector<std::uint32_t>* unfenced_stores) {
+                                          std::vector<std::uint32_t>* unfenced_stores,
+                                          std::vector<std::uint32_t>* unflushed_stores) {
   std::vector<ProgramFinding> findings;
+  // Scalar stores still dirty in the data cache (op indices), with the byte range they wrote in
+  // their argument's buffer (buffers are line-aligned, so a line of the buffer is a cache line).
+  std::vector<std::uint32_t> dirty;
+  std::map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>> dirty_bytes;
   // Stores so far that no dsb has fenced yet (op indices), and every store with its sub-view.
   std::vector<std::uint32_t> unfenced;
   std::map<std::uint32_t, TensorLayout> store_views;
@@ -38,7 +58,26 @@ std::vector<ProgramFinding> analyse_block(const std::vector<MicroOp>& ops, const
         if (view_of(op, view)) {
           store_views[i] = view;
           unfenced.push_back(i);
+          if (op.kind == MicroOpKind::scalar_store) {
+            dirty.push_back(i);
+            dirty_bytes[i] = byte_span(view);
+          }
         }
+        break;
+      }
+      case MicroOpKind::dcci: {
+        if (op.whole_cache) {
+          dirty.clear();
+          break;
+        }
+        TensorLayout view;
+        if (!view_of(op, view)) break;
+        // dcci of one line: the line of the operand's first element.
+        const std::uint64_t line = byte_span(view).first / CACHE_LINE_BYTES * CACHE_LINE_BYTES;
+        std::erase_if(dirty, [&](std::uint32_t store) {
+          const auto [begin, end] = dirty_bytes[store];
+          return ops[store].gm.arg == op.gm.arg && begin >= line && end <= line + CACHE_LINE_BYTES;
+        });
         break;
       }
       case MicroOpKind::dsb:
@@ -97,6 +136,7 @@ std::vector<ProgramFinding> analyse_block(const std::vector<MicroOp>& ops, const
                                       "set_flag" + flag_name(ops[index]) + " still set when the kernel ends"});
   }
   if (unfenced_stores != nullptr) *unfenced_stores = unfenced;
+  if (unflushed_stores != nullptr) *unflushed_stores = dirty;
   return findings;
 }
 

@@ -7,6 +7,7 @@
 #include "simcore/marks.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace ptosim::hwmodel {
 
@@ -46,6 +47,8 @@ const char* to_string(MicroOpKind kind) {
     case MicroOpKind::pipe_barrier: return "pipe_barrier";
     case MicroOpKind::dsb: return "dsb";
     case MicroOpKind::dcci: return "dcci";
+    case MicroOpKind::set_cross_core: return "set_cross_core";
+    case MicroOpKind::wait_flag_dev: return "wait_flag_dev";
   }
   return "?";
 }
@@ -73,8 +76,24 @@ void burst_ranges(const TensorLayout& view, std::vector<std::vector<ElementRange
 
 namespace {
 
-TimeNs plus(TimeNs at, TimeNs duration) { return at >= TIME_NEVER - duration ? TIME_NEVER : at + duration; }
+// Overflow-safe time arithmetic: TIME_NEVER absorbs, and nothing wraps.
+TimeNs plus(TimeNs at, TimeNs duration) {
+  PTOSIM_ASSERT(duration >= 0, "a negative duration");
+  return at >= TIME_NEVER - duration ? TIME_NEVER : at + duration;
+}
 TimeNs later(TimeNs a, TimeNs b) { return a > b ? a : b; }
+// duration * num / den without overflowing the product (clamped to TIME_NEVER).
+TimeNs portion(TimeNs duration, std::int64_t num, std::int64_t den) {
+  PTOSIM_ASSERT(den > 0, "a portion of zero parts");
+  PTOSIM_ASSERT(duration >= 0 && num >= 0, "a negative portion");
+  // duration = q * den + r: duration * num / den = q * num + r * num / den, each product checked.
+  const TimeNs q = duration / den;
+  const TimeNs r = duration % den;
+  TimeNs whole = 0;
+  TimeNs part = 0;
+  if (__builtin_mul_overflow(q, num, &whole) || __builtin_mul_overflow(r, num, &part)) return TIME_NEVER;
+  return plus(whole, part / den);
+}
 
 std::uint16_t flag_key(Pipe src, Pipe dst, std::uint8_t id) {
   return static_cast<std::uint16_t>((static_cast<int>(src) * PIPE_COUNT + static_cast<int>(dst)) * FLAG_IDS + id);
@@ -96,12 +115,16 @@ bool same_line(std::uint64_t a_begin, std::uint64_t a_end, std::uint64_t b_begin
   return a_first <= b_last && b_first <= a_last;
 }
 
-class Scheduler {
+}  // namespace
+
+class ResumableSchedule::Impl {
  public:
-  Scheduler(const TaskDescriptor& descriptor, std::uint32_t core, const PipeTiming& timing, const CommitModel& commit,
-            const CoreFaults& faults, const ScheduleKeys& keys, simcore::DecisionSource& decisions, DataCache& cache,
-            std::vector<ProgramAccess>& accesses)
-      : descriptor_(descriptor),
+  Impl(const std::vector<MicroOp>& ops, const TaskDescriptor& descriptor, std::uint32_t list, std::uint32_t core,
+       const PipeTiming& timing, const CommitModel& commit, const CoreFaults& faults, const ScheduleKeys& keys,
+       simcore::DecisionSource& decisions, DataCache& cache, std::vector<ProgramAccess>& accesses, std::vector<PipeSlice>* slices)
+      : ops_(ops),
+        descriptor_(descriptor),
+        list_(list),
         core_(core),
         timing_(timing),
         faults_(faults),
@@ -109,23 +132,53 @@ class Scheduler {
         decisions_(decisions),
         cache_(cache),
         accesses_(accesses),
-        subject_((static_cast<std::uint64_t>(descriptor.task) << 16) | descriptor.block) {
+        slices_(slices),
+        subject_((static_cast<std::uint64_t>(descriptor.task) << 16) | list) {
     commit_min_ns_ = faults.commit_override ? faults.commit_min_ns : commit.commit_min_ns;
     commit_max_ns_ = faults.commit_override ? faults.commit_max_ns : commit.commit_max_ns;
     fin_before_commit_ = commit.fin_before_commit;
     drain_bytes_per_us_ = commit.drain_bytes_per_us;
   }
 
-  BlockSchedule run(const std::vector<MicroOp>& ops, TimeNs start_ns) {
-    issue_ns_ = start_ns;
-    pipe_start_.fill(start_ns);
-    pipe_retire_.fill(start_ns);
-    commit_ns_ = start_ns;
-    for (const MicroOp& op : ops) {
+  // Runs until the end (true) or a wait_flag_dev (false: suspended_).
+  bool advance() {
+    PTOSIM_ASSERT(!suspended_, "a suspended schedule advanced before its wait was satisfied");
+    PTOSIM_ASSERT(!finished_, "a finished schedule advanced");
+    for (; op_ < ops_.size(); ++op_) {
       issue_ns_ = plus(issue_ns_, timing_.scalar_issue_ns);
       if (issue_ns_ == TIME_NEVER || schedule.wedged) break;
-      step(op);
+      if (ops_[op_].kind == MicroOpKind::wait_flag_dev) {
+        // The whole scalar unit stops here until another core's set satisfies the counter.
+        suspended_ = true;
+        waiting_since_ns_ = issue_ns_;
+        return false;
+      }
+      step(ops_[op_]);
     }
+    finish();
+    return true;
+  }
+
+  void resume(TimeNs satisfied_ns) {
+    PTOSIM_ASSERT(suspended_, "a schedule resumed that waits for nothing");
+    PTOSIM_ASSERT(satisfied_ns >= waiting_since_ns_, "a cross-core wait satisfied before it was issued");
+    const TimeNs consumed = plus(satisfied_ns, timing_.flag_ns);
+    slice(Pipe::s, MicroOpKind::wait_flag_dev, waiting_since_ns_, consumed);
+    issue_ns_ = consumed;
+    suspended_ = false;
+    ++op_;
+  }
+
+  std::uint8_t waiting_id() const {
+    PTOSIM_ASSERT(suspended_, "no cross-core wait pending");
+    return ops_[op_].flag_id;
+  }
+  TimeNs waiting_since_ns() const { return waiting_since_ns_; }
+  std::vector<CrossCoreSet> take_sets() { return std::exchange(sets_, {}); }
+
+ private:
+  void finish() {
+    finished_ = true;
     TimeNs retire = issue_ns_;
     for (int p = 0; p < PIPE_COUNT; ++p) retire = later(retire, later(pipe_start_[p], pipe_retire_[p]));
     schedule.retire_ns = retire;
@@ -135,17 +188,20 @@ class Scheduler {
       schedule.wedged = true;
       schedule.wedge_ns = stuck_since_ns_;
       schedule.wedge_reason = stuck_reason_;
+      schedule.wedge_op = stuck_op_;
     }
+    // A wedged block never ends; a block that ends has drained every pipe, and committed its
+    // writes unless FIN may overtake them.
+    PTOSIM_ASSERT(!schedule.wedged || schedule.wedge_op < ops_.size(), "a wedge names no operation");
+    PTOSIM_ASSERT(schedule.wedged || retire != TIME_NEVER, "a block that ends has retired");
     schedule.end_ns = schedule.wedged ? TIME_NEVER : fin_before_commit_ ? retire : later(retire, commit_ns_);
-    return schedule;
   }
 
+ public:
   BlockSchedule schedule;
 
  private:
-  TimeNs scaled(TimeNs duration_ns) const {
-    return duration_ns * static_cast<TimeNs>(faults_.slow_num) / static_cast<TimeNs>(faults_.slow_den);
-  }
+  TimeNs scaled(TimeNs duration_ns) const { return portion(duration_ns, faults_.slow_num, faults_.slow_den); }
   TimeNs dma_ns(std::int64_t bytes, std::int64_t k_bytes, std::int64_t milli_bytes_per_ns) const {
     return scaled(((k_bytes + bytes) * 1000 + milli_bytes_per_ns - 1) / milli_bytes_per_ns);
   }
@@ -155,7 +211,15 @@ class Scheduler {
     if (stuck_since_ns_ == TIME_NEVER) {
       stuck_since_ns_ = issue_ns_;
       stuck_reason_ = reason;
+      stuck_op_ = op_;
     }
+  }
+
+  // What the current op occupied, for traces.
+  void slice(Pipe pipe, MicroOpKind kind, TimeNs start, TimeNs end, std::uint32_t burst = NO_BURST, std::uint32_t peer = NO_OP) {
+    if (slices_ == nullptr || start == TIME_NEVER) return;
+    PTOSIM_ASSERT(end >= start, "a slice ends before it starts");
+    slices_->push_back(PipeSlice{start, end, descriptor_.task, core_, list_, op_, burst, peer, pipe, kind});
   }
 
   // Element ranges of an operand as absolute GM byte ranges, one list per burst.
@@ -188,7 +252,7 @@ class Scheduler {
            std::uint64_t end, const GmOperand* operand = nullptr) {
     const std::uint32_t arg = operand != nullptr ? operand->arg : 0;
     const std::uint64_t base = operand != nullptr ? descriptor_.views.at(arg).buffer_address : 0;
-    accesses_.push_back(ProgramAccess{at, descriptor_.task, core_, descriptor_.block, access, burst, kind, arg, base, begin, end});
+    accesses_.push_back(ProgramAccess{at, descriptor_.task, core_, list_, access, burst, kind, arg, base, begin, end});
   }
 
   void step(const MicroOp& op) {
@@ -198,6 +262,7 @@ class Scheduler {
         const TimeNs start = later(issue_ns_, pipe_start_[p]);
         pipe_start_[p] = start;
         pipe_retire_[p] = later(pipe_retire_[p], plus(start, scaled(op.duration_ns)));
+        slice(op.pipe, op.kind, start, plus(start, scaled(op.duration_ns)));
         return;
       }
       case MicroOpKind::tload: return tload(op);
@@ -206,25 +271,28 @@ class Scheduler {
         const int src = index(op.pipe);
         // Queued in the source pipe: fires once every earlier operation there has retired.
         const TimeNs fire = plus(later(issue_ns_, later(pipe_start_[src], pipe_retire_[src])), timing_.flag_ns);
-        pending_.emplace_back(flag_key(op.pipe, op.flag_dst, op.flag_id), fire);
+        pending_.push_back(Pending{flag_key(op.pipe, op.flag_dst, op.flag_id), fire, op_});
+        slice(op.pipe, op.kind, fire, fire);
         return;
       }
       case MicroOpKind::wait_flag: {
         const int dst = index(op.flag_dst);
         const TimeNs queued = later(issue_ns_, pipe_start_[dst]);
         const std::uint16_t key = flag_key(op.pipe, op.flag_dst, op.flag_id);
-        auto first = std::find_if(pending_.begin(), pending_.end(), [key](const auto& entry) { return entry.first == key; });
+        auto first = std::find_if(pending_.begin(), pending_.end(), [key](const Pending& entry) { return entry.flag == key; });
         if (first == pending_.end()) {
           // Nothing will ever set it: the destination pipe stops here for good.
           block_forever(std::string("wait_flag(") + to_string(op.pipe) + ", " + to_string(op.flag_dst) + ", " +
                         std::to_string(op.flag_id) + ") that no set_flag satisfies");
+          slice(op.flag_dst, op.kind, queued, TIME_NEVER);
           pipe_start_[dst] = TIME_NEVER;
           return;
         }
-        const TimeNs consumed = later(queued, first->second);
+        const TimeNs consumed = later(queued, first->fire_ns);
+        slice(op.flag_dst, op.kind, queued, consumed, NO_BURST, first->op);
         pending_.erase(first);
         // A 1-bit flag: other sets that fired while it was still set were lost.
-        std::erase_if(pending_, [key, consumed](const auto& entry) { return entry.first == key && entry.second <= consumed; });
+        std::erase_if(pending_, [key, consumed](const Pending& entry) { return entry.flag == key && entry.fire_ns <= consumed; });
         pipe_start_[dst] = consumed;
         return;
       }
@@ -236,16 +304,32 @@ class Scheduler {
           drained = later(drained, later(pipe_start_[p], pipe_retire_[p]));
         }
         if (drained == TIME_NEVER) block_forever(std::string("pipe_barrier(") + to_string(op.pipe) + ") on a stopped pipe");
+        slice(Pipe::s, op.kind, issue_ns_, drained);
         issue_ns_ = drained;
         return;
       }
-      case MicroOpKind::dsb:
+      case MicroOpKind::dsb: {
         // dsb(DSB_DDR): every earlier GM write of the core (bursts, write-backs) has committed.
-        issue_ns_ = plus(later(issue_ns_, commit_ns_), timing_.dsb_ns);
+        const TimeNs done = plus(later(issue_ns_, commit_ns_), timing_.dsb_ns);
+        slice(Pipe::s, op.kind, issue_ns_, done);
+        issue_ns_ = done;
         return;
+      }
       case MicroOpKind::scalar_load:
       case MicroOpKind::scalar_store: return scalar(op);
       case MicroOpKind::dcci: return dcci(op);
+      case MicroOpKind::set_cross_core: {
+        // Queued in its pipe like set_flag: fires once every earlier operation there has retired;
+        // the scalar unit goes on.
+        const int src = index(op.pipe);
+        const TimeNs fire = plus(later(issue_ns_, later(pipe_start_[src], pipe_retire_[src])), timing_.flag_ns);
+        if (fire != TIME_NEVER) sets_.push_back(CrossCoreSet{fire, op.flag_id, op.cross_mode, op_});
+        slice(op.pipe, op.kind, fire, fire);
+        return;
+      }
+      case MicroOpKind::wait_flag_dev:
+        PTOSIM_ASSERT(false, "wait_flag_dev is scheduled by advance and resume");
+        return;
     }
   }
 
@@ -260,7 +344,7 @@ class Scheduler {
     const auto n = static_cast<TimeNs>(bursts_.size());
     bool hang_decided = false;
     for (std::size_t b = 0; b < bursts_.size(); ++b) {
-      const TimeNs sample = start + cost * static_cast<TimeNs>(b) / n;
+      const TimeNs sample = plus(start, portion(cost, static_cast<std::int64_t>(b), n));
       // mte_hang: this read overlaps a line of a write of the core still in flight.
       if (faults_.hang_num > 0 && !hang_decided) {
         for (const auto& [begin, end] : bursts_[b]) {
@@ -277,6 +361,9 @@ class Scheduler {
           schedule.wedged = true;
           schedule.wedge_ns = sample;
           schedule.wedge_reason = "MTE2 read of an in-flight MTE3 write's line wedged the MTE engine (fault mte_hang)";
+          schedule.fault_fired = true;
+          schedule.wedge_op = op_;
+          slice(Pipe::mte2, op.kind, start, TIME_NEVER);
           pipe_start_[p] = TIME_NEVER;
           return;
         }
@@ -286,7 +373,8 @@ class Scheduler {
       }
     }
     pipe_start_[p] = start;
-    pipe_retire_[p] = later(pipe_retire_[p], start + cost);
+    pipe_retire_[p] = later(pipe_retire_[p], plus(start, cost));
+    slice(Pipe::mte2, op.kind, start, plus(start, cost));
   }
 
   void tstore(const MicroOp& op) {
@@ -303,23 +391,25 @@ class Scheduler {
     // delays per burst made a clean 64-burst pass vanishingly rare (docs/fidelity.md).
     const TimeNs delay = decisions_.decide_ns({keys_.commit_stream, subject_, number}, commit_min_ns_, commit_max_ns_);
     for (std::size_t b = 0; b < bursts_.size(); ++b) {
-      const TimeNs issued = start + cost * static_cast<TimeNs>(b + 1) / n;
-      TimeNs committed = issued + delay;
+      const TimeNs issued = plus(start, portion(cost, static_cast<std::int64_t>(b + 1), n));
+      TimeNs committed = plus(issued, delay);
       if (drain_bytes_per_us_ > 0) {
         // Bursts drain one after another through the write path at its bandwidth.
         std::int64_t burst_bytes = 0;
         for (const auto& [begin, end] : bursts_[b]) burst_bytes += static_cast<std::int64_t>(end - begin);
-        committed = later(committed, drained_ns_ + (burst_bytes * 1000 + drain_bytes_per_us_ - 1) / drain_bytes_per_us_);
+        committed = later(committed, plus(drained_ns_, (burst_bytes * 1000 + drain_bytes_per_us_ - 1) / drain_bytes_per_us_));
         drained_ns_ = committed;
       }
       commit_ns_ = later(commit_ns_, committed);
+      slice(Pipe::mte3, op.kind, issued, committed, static_cast<std::uint32_t>(b));
       for (const auto& [begin, end] : bursts_[b]) {
         log(committed, number, static_cast<std::uint32_t>(b), ProgramAccessKind::commit, begin, end, &op.gm);
         if (in_flight_.size() < MAX_IN_FLIGHT) in_flight_.push_back(InFlight{issued, committed, begin, end});
       }
     }
     pipe_start_[p] = start;
-    pipe_retire_[p] = later(pipe_retire_[p], start + cost);
+    pipe_retire_[p] = later(pipe_retire_[p], plus(start, cost));
+    slice(Pipe::mte3, op.kind, start, plus(start, cost));
   }
 
   // Makes room for one more line, writing back the oldest one if it is dirty.
@@ -331,7 +421,7 @@ class Scheduler {
       if (it->second.filled < oldest->second.filled) oldest = it;
     }
     if (oldest->second.dirty) {
-      at += scaled(timing_.scalar_miss_ns);
+      at = plus(at, scaled(timing_.scalar_miss_ns));
       log(at, 0, 0, ProgramAccessKind::writeback, oldest->first, oldest->first + CACHE_LINE_BYTES);
       commit_ns_ = later(commit_ns_, at);
     }
@@ -352,11 +442,11 @@ class Scheduler {
           auto it = lines.find(line);
           if (it == lines.end()) {
             evict_if_full(at);
-            at += scaled(timing_.scalar_miss_ns);
+            at = plus(at, scaled(timing_.scalar_miss_ns));
             log(at, number, burst, ProgramAccessKind::cache_fill, line, line + CACHE_LINE_BYTES, &op.gm);
             it = lines.emplace(line, DataCache::Line{false, cache_.next_fill()}).first;
           }
-          at += scaled(timing_.scalar_hit_ns);
+          at = plus(at, scaled(timing_.scalar_hit_ns));
           const std::uint64_t lo = std::max(begin, line);
           const std::uint64_t hi = std::min(end, line + CACHE_LINE_BYTES);
           log(at, number, burst, store ? ProgramAccessKind::cache_write : ProgramAccessKind::cache_read, lo, hi, &op.gm);
@@ -364,6 +454,7 @@ class Scheduler {
         }
       }
     }
+    slice(Pipe::s, op.kind, issue_ns_, at);
     issue_ns_ = at;  // the scalar unit waits for its own loads and stores
   }
 
@@ -372,30 +463,33 @@ class Scheduler {
     TimeNs at = issue_ns_;
     auto write_back = [&](std::map<std::uint64_t, DataCache::Line>::iterator it) {
       if (it->second.dirty) {
-        at += scaled(timing_.dcci_line_ns);
+        at = plus(at, scaled(timing_.dcci_line_ns));
         log(at, 0, 0, ProgramAccessKind::writeback, it->first, it->first + CACHE_LINE_BYTES);
         commit_ns_ = later(commit_ns_, at);
       }
       return lines.erase(it);
     };
     if (op.whole_cache) {
-      at += scaled(timing_.dcci_all_ns);
+      at = plus(at, scaled(timing_.dcci_all_ns));
       for (auto it = lines.begin(); it != lines.end();) it = write_back(it);
     } else {
       operand_bursts(op.gm, bursts_);
-      at += scaled(timing_.scalar_hit_ns);
+      at = plus(at, scaled(timing_.scalar_hit_ns));
       if (!bursts_.empty() && !bursts_.front().empty()) {
         const std::uint64_t line = bursts_.front().front().first / CACHE_LINE_BYTES * CACHE_LINE_BYTES;
         auto it = lines.find(line);
         if (it != lines.end()) write_back(it);
       }
     }
+    slice(Pipe::s, op.kind, issue_ns_, at);
     issue_ns_ = at;
   }
 
   static constexpr std::size_t MAX_IN_FLIGHT = 65'536;
 
+  const std::vector<MicroOp>& ops_;
   const TaskDescriptor& descriptor_;
+  std::uint32_t list_;
   std::uint32_t core_;
   const PipeTiming& timing_;
   const CoreFaults& faults_;
@@ -403,6 +497,7 @@ class Scheduler {
   simcore::DecisionSource& decisions_;
   DataCache& cache_;
   std::vector<ProgramAccess>& accesses_;
+  std::vector<PipeSlice>* slices_;
   std::uint64_t subject_;
   TimeNs commit_min_ns_ = 0;
   TimeNs commit_max_ns_ = 0;
@@ -414,64 +509,132 @@ class Scheduler {
   std::array<TimeNs, PIPE_COUNT> pipe_start_{};   // the next op of the pipe starts no earlier
   std::array<TimeNs, PIPE_COUNT> pipe_retire_{};  // every op of the pipe so far has retired by then
   TimeNs commit_ns_ = 0;                          // every GM write so far has committed by then
-  std::vector<std::pair<std::uint16_t, TimeNs>> pending_;  // flags set and not yet consumed: (flag, fire time)
+  struct Pending {
+    std::uint16_t flag = 0;
+    TimeNs fire_ns = 0;
+    std::uint32_t op = 0;  // the set_flag
+  };
+  std::vector<Pending> pending_;  // flags set and not yet consumed
   std::vector<InFlight> in_flight_;
   std::uint32_t reads_ = 0;
   std::uint32_t writes_ = 0;
   TimeNs stuck_since_ns_ = TIME_NEVER;
   std::string stuck_reason_;
+  std::uint32_t stuck_op_ = NO_OP;
+  std::uint32_t op_ = 0;  // the op being scheduled
   std::vector<std::vector<ElementRange>> element_bursts_;
   std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> bursts_;
+  std::vector<CrossCoreSet> sets_;  // fired and not yet taken
+  bool suspended_ = false;          // stopped at the wait_flag_dev ops_[op_]
+  bool finished_ = false;
+  TimeNs waiting_since_ns_ = TIME_NEVER;
 };
 
-}  // namespace
+ResumableSchedule::ResumableSchedule(const std::vector<MicroOp>& ops, const TaskDescriptor& descriptor, std::uint32_t list,
+                                     std::uint32_t core, const PipeTiming& timing, const CommitModel& commit,
+                                     const CoreFaults& faults, const ScheduleKeys& keys, simcore::DecisionSource& decisions,
+                                     DataCache& cache, std::vector<ProgramAccess>& accesses, std::vector<PipeSlice>* slices)
+    : impl_(std::make_unique<Impl>(ops, descriptor, list, core, timing, commit, faults, keys, decisions, cache, accesses, slices)) {}
+ResumableSchedule::~ResumableSchedule() = default;
+bool ResumableSchedule::advance() { return impl_->advance(); }
+std::uint8_t ResumableSchedule::waiting_id() const { return impl_->waiting_id(); }
+TimeNs ResumableSchedule::waiting_since_ns() const { return impl_->waiting_since_ns(); }
+void ResumableSchedule::resume(TimeNs satisfied_ns) { impl_->resume(satisfied_ns); }
+std::vector<CrossCoreSet> ResumableSchedule::take_sets() { return impl_->take_sets(); }
+const BlockSchedule& ResumableSchedule::schedule() const { return impl_->schedule; }
 
 BlockSchedule schedule_block(const std::vector<MicroOp>& ops, const TaskDescriptor& descriptor, std::uint32_t core,
                              TimeNs start_ns, const PipeTiming& timing, const CommitModel& commit,
                              const CoreFaults& faults, const ScheduleKeys& keys, simcore::DecisionSource& decisions,
-                             DataCache& cache, std::vector<ProgramAccess>& accesses) {
-  Scheduler scheduler(descriptor, core, timing, commit, faults, keys, decisions, cache, accesses);
-  return scheduler.run(ops, start_ns);
+                             DataCache& cache, std::vector<ProgramAccess>& accesses, std::vector<PipeSlice>* slices) {
+  // A block on its own: a cross-core wait has no other core to satisfy it and stops the core.
+  // The schedule is computed from zero and shifted to `start_ns`.
+  const std::size_t first_access = accesses.size();
+  const std::size_t first_slice = slices != nullptr ? slices->size() : 0;
+  ResumableSchedule scheduler(ops, descriptor, descriptor.block, core, timing, commit, faults, keys, decisions, cache, accesses,
+                              slices);
+  BlockSchedule out;
+  if (scheduler.advance()) {
+    out = scheduler.schedule();
+  } else {
+    PTOSIM_MARK("core wait never satisfied");
+    out = scheduler.schedule();
+    out.wedged = true;
+    out.wedge_ns = scheduler.waiting_since_ns();
+    out.wedge_reason = "wait_flag_dev with no other core to set it";
+    out.end_ns = TIME_NEVER;
+  }
+  for (TimeNs* at : {&out.retire_ns, &out.commit_ns, &out.end_ns, &out.wedge_ns}) *at = add_ns(*at, start_ns);
+  for (std::size_t i = first_access; i < accesses.size(); ++i) accesses[i].time_ns = add_ns(accesses[i].time_ns, start_ns);
+  for (std::size_t i = first_slice; slices != nullptr && i < slices->size(); ++i) {
+    (*slices)[i].start_ns = add_ns((*slices)[i].start_ns, start_ns);
+    (*slices)[i].end_ns = add_ns((*slices)[i].end_ns, start_ns);
+  }
+  return out;
 }
 
-std::vector<std::vector<std::uint32_t>> store_dependencies(const std::vector<MicroOp>& ops) {
-  // Which reads feed each tile, following the tiles in program order.
-  std::map<std::uint16_t, std::vector<std::uint32_t>> tile_reads;
-  std::vector<std::vector<std::uint32_t>> stores;
-  std::uint32_t reads = 0;
-  auto merge = [](std::vector<std::uint32_t>& into, const std::vector<std::uint32_t>& from) {
-    for (std::uint32_t read : from) {
-      if (std::find(into.begin(), into.end(), read) == into.end()) into.push_back(read);
+std::int64_t operand_rows(const GmOperand& operand) { return operand.ndims <= 1 ? 1 : operand.shapes[0]; }
+
+std::vector<std::vector<StoreSource>> store_sources(const std::vector<MicroOp>& ops) {
+  // Which reads feed each tile, following the tiles in program order, with the number of rows
+  // of each read.
+  std::map<std::uint16_t, std::vector<StoreSource>> tile_reads;
+  std::vector<std::int64_t> read_rows;
+  std::vector<std::vector<StoreSource>> stores;
+  auto merge = [](std::vector<StoreSource>& into, const StoreSource& source) {
+    auto same = std::find_if(into.begin(), into.end(), [&](const StoreSource& s) { return s.read == source.read; });
+    if (same == into.end()) {
+      into.push_back(source);
+    } else {
+      same->rows = same->rows && source.rows;
     }
   };
   for (const MicroOp& op : ops) {
     switch (op.kind) {
       case MicroOpKind::tload:
       case MicroOpKind::scalar_load: {
-        const std::uint32_t read = reads++;
-        if (op.dst_tile != NO_TILE) tile_reads[op.dst_tile] = {read};
+        const auto read = static_cast<std::uint32_t>(read_rows.size());
+        read_rows.push_back(operand_rows(op.gm));
+        if (op.dst_tile != NO_TILE) tile_reads[op.dst_tile] = {StoreSource{read, true}};
         break;
       }
       case MicroOpKind::compute: {
-        std::vector<std::uint32_t> sources;
+        // Vector operations keep rows apart; a cube (or copy) operation mixes them.
+        const bool row_wise = op.pipe == Pipe::v;
+        std::vector<StoreSource> sources;
         for (std::uint16_t tile : op.src_tiles) {
           if (tile == NO_TILE) continue;
           auto it = tile_reads.find(tile);
-          if (it != tile_reads.end()) merge(sources, it->second);
+          if (it == tile_reads.end()) continue;
+          for (StoreSource source : it->second) {
+            source.rows = source.rows && row_wise;
+            merge(sources, source);
+          }
         }
         if (op.dst_tile != NO_TILE) tile_reads[op.dst_tile] = std::move(sources);
         break;
       }
       case MicroOpKind::tstore:
       case MicroOpKind::scalar_store: {
-        std::vector<std::uint32_t> sources;
+        std::vector<StoreSource> sources;
         auto it = op.src_tiles[0] == NO_TILE ? tile_reads.end() : tile_reads.find(op.src_tiles[0]);
         if (it != tile_reads.end()) sources = it->second;
+        const std::int64_t rows = operand_rows(op.gm);
+        for (StoreSource& source : sources) source.rows = source.rows && read_rows.at(source.read) == rows;
         stores.push_back(std::move(sources));
         break;
       }
       default: break;
     }
+  }
+  return stores;
+}
+
+std::vector<std::vector<std::uint32_t>> store_dependencies(const std::vector<MicroOp>& ops) {
+  std::vector<std::vector<std::uint32_t>> stores;
+  for (const std::vector<StoreSource>& sources : store_sources(ops)) {
+    stores.emplace_back();
+    for (const StoreSource& source : sources) stores.back().push_back(source.read);
   }
   return stores;
 }

@@ -14,8 +14,17 @@
 // issued, each burst committing a decided delay after its issue (one delay per store); MTE2 loads
 // sampling GM per burst; dsb(DDR) waiting for every earlier store and write-back to commit;
 // scalar GM access through a 64-byte-line write-back data cache, and dcci; the mte_hang fault.
+// For traces the schedule records what each operation occupied (PipeSlice) and which set_flag
+// each wait_flag consumed.
 //
-// Left out: the cross-core semaphores (set_cross_core / wait_flag_dev), atomics, UB/L1 capacity
+// Cross-core flags inside a cluster (§2): set_cross_core queues a set in a pipe and, once it
+// fires, bumps a 4-bit counter of another core of the cluster (mode 2: the AIC's set bumps both
+// AIVs, an AIV's set bumps its slot of the AIC, whose wait needs a set from each AIV; mode 1: the
+// two AIVs bump each other); wait_flag_dev stalls the whole scalar unit until its counter holds a
+// set, and consumes it. A block's schedule suspends at every wait_flag_dev and resumes when the
+// counter is satisfied (hwmodel/cross_core.h): the counters are read at their simulated instants.
+//
+// Left out: mode 0 (the barrier of all cores of one type), atomics, UB/L1 capacity
 // and bank conflicts, a wait matched by a set issued after it in program order (a wait is matched
 // by the sets issued before it; PTOAS keeps sets ahead of their waits), MTE2 reads racing another
 // core's in-flight bursts for the hang fault (only the core's own uncommitted bursts count).
@@ -53,7 +62,11 @@ enum class MicroOpKind : std::uint8_t {
   pipe_barrier,
   dsb,   // dsb(DSB_DDR): earlier GM writes of the core have committed
   dcci,  // clean and invalidate one line (the operand's first element) or the whole cache
+  set_cross_core,  // a set of cross-core flag flag_id (mode cross_mode), queued in `pipe`
+  wait_flag_dev,   // the scalar unit waits for cross-core flag flag_id and consumes it
 };
+inline constexpr int CROSS_CORE_FLAG_IDS = 16;     // semaphores per cluster (pto-isa set-cross-core.md)
+inline constexpr int CROSS_CORE_COUNTER_MAX = 15;  // a 4-bit counter
 const char* to_string(MicroOpKind kind);
 
 // A GM operand: a sub-view (shape, offsets) of one tensor argument's view.
@@ -71,7 +84,8 @@ struct MicroOp {
   MicroOpKind kind = MicroOpKind::compute;
   Pipe pipe = Pipe::v;       // compute and pipe_barrier; set/wait: the source pipe
   Pipe flag_dst = Pipe::v;   // set/wait: the destination pipe
-  std::uint8_t flag_id = 0;  // set/wait
+  std::uint8_t flag_id = 0;  // set/wait, set_cross_core/wait_flag_dev
+  std::uint8_t cross_mode = 2;  // set_cross_core: 1 (AIV <-> AIV) or 2 (AIC <-> both AIVs)
   bool whole_cache = false;  // dcci
   std::uint16_t dst_tile = NO_TILE;                        // tload, compute, scalar_load
   std::array<std::uint16_t, MAX_OP_SOURCES> src_tiles{NO_TILE, NO_TILE, NO_TILE, NO_TILE};  // tstore, compute
@@ -82,8 +96,14 @@ struct MicroOp {
 
 struct KernelProgram {
   std::vector<std::string> tiles;               // tile names (UB, L1, L0 buffers)
-  std::vector<std::vector<MicroOp>> blocks;     // the expanded op list of each block index
+  // The expanded op list of each block index; a MIX kernel has one per core of the cluster, in
+  // the order AIC, AIV0, AIV1 (list_index).
+  std::vector<std::vector<MicroOp>> blocks;
   std::vector<std::string> origins;             // JSON pointers of the program's statements
+  std::uint32_t roles = 1;                      // 1, or 3 for a MIX kernel
+
+  // The op list a core of `role` (0 AIC, 1 AIV0, 2 AIV1) runs for `block`.
+  std::uint32_t list_index(std::uint32_t block, std::uint32_t role) const { return roles == 1 ? block : block * roles + role; }
 };
 
 // Costs of the core's operations (hardware-sync.md §3, §5). DMA follows the fitted model
@@ -168,6 +188,34 @@ class DataCache {
   std::uint64_t fills_ = 0;
 };
 
+// What one operation of a block occupied, for traces: its pipe over [start_ns, end_ns) (a wait
+// for a flag or a barrier counts as occupying the pipe it stalls), or one burst of a store from
+// its issue to its commit. Recorded only when asked for (a run that keeps its trace).
+inline constexpr std::uint32_t NO_BURST = 0xFFFFFFFFu;
+inline constexpr std::uint32_t NO_OP = 0xFFFFFFFFu;
+struct PipeSlice {
+  TimeNs start_ns = 0;
+  TimeNs end_ns = 0;                 // TIME_NEVER: the pipe stopped there for good (a wedged core)
+  std::uint32_t task = 0;
+  std::uint32_t core = 0;
+  std::uint32_t block = 0;
+  std::uint32_t op = 0;              // index in the block's op list
+  std::uint32_t burst = NO_BURST;    // a store's burst: issued at start_ns, committed at end_ns
+  std::uint32_t peer = NO_OP;        // a wait_flag: the op index of the set_flag it consumed
+  Pipe pipe = Pipe::s;
+  MicroOpKind kind = MicroOpKind::compute;
+};
+
+// A fault that fired at an instant (mte_hang), for the run's report.
+struct FaultFired {
+  std::string kind;
+  std::uint32_t core = 0;
+  TimeNs time_ns = 0;
+  std::uint32_t task = 0;
+  std::uint32_t block = 0;
+  std::string statement;  // JSON pointer of the program statement it fired on
+};
+
 // The schedule of one block: when it ends (FIN), or that it never ends.
 struct BlockSchedule {
   TimeNs retire_ns = 0;     // every pipe drained
@@ -176,6 +224,8 @@ struct BlockSchedule {
   bool wedged = false;
   TimeNs wedge_ns = TIME_NEVER;  // when the core stopped making progress
   std::string wedge_reason;
+  bool fault_fired = false;      // the wedge is the mte_hang fault
+  std::uint32_t wedge_op = NO_OP;  // the operation the core stopped at
 };
 
 struct ScheduleKeys {
@@ -183,13 +233,53 @@ struct ScheduleKeys {
   simcore::StreamId hang_stream = 0;    // fault.mte_hang
 };
 
+// A set_cross_core that fired, for the cluster's counters (hwmodel/cross_core.h).
+struct CrossCoreSet {
+  TimeNs fire_ns = 0;
+  std::uint8_t id = 0;
+  std::uint8_t mode = 2;
+  std::uint32_t op = 0;  // the set_cross_core's index in the op list
+};
+
+// The schedule of one block that can stop at a wait_flag_dev and go on once another core's set
+// satisfied it: advance() runs until the end or the next cross-core wait, resume() tells it when
+// the wait was satisfied. Times are relative to the block's start. `list` names the op list in
+// the accesses and slices it logs (the block index, or the role's list of a MIX kernel).
+class ResumableSchedule {
+ public:
+  ResumableSchedule(const std::vector<MicroOp>& ops, const TaskDescriptor& descriptor, std::uint32_t list, std::uint32_t core,
+                    const PipeTiming& timing, const CommitModel& commit, const CoreFaults& faults, const ScheduleKeys& keys,
+                    simcore::DecisionSource& decisions, DataCache& cache, std::vector<ProgramAccess>& accesses,
+                    std::vector<PipeSlice>* slices);
+  ~ResumableSchedule();
+  ResumableSchedule(const ResumableSchedule&) = delete;
+  ResumableSchedule& operator=(const ResumableSchedule&) = delete;
+
+  // Schedules operations until the block ends (true: schedule() is final) or stops at a
+  // wait_flag_dev (false: waiting_id() and waiting_since_ns() say which and since when).
+  bool advance();
+  std::uint8_t waiting_id() const;
+  TimeNs waiting_since_ns() const;
+  // The wait is satisfied at `satisfied_ns` (relative, not before waiting_since_ns()).
+  void resume(TimeNs satisfied_ns);
+  // The sets that fired since the last call, in program order.
+  std::vector<CrossCoreSet> take_sets();
+  const BlockSchedule& schedule() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Computes the schedule of `ops` (one block) starting at `start_ns` and appends its GM accesses
-// to `accesses`. Decisions: each store's commit delay, keyed (task << 16 | block, store number);
-// each mte_hang firing, keyed (task << 16 | block, load number).
+// to `accesses` (and what each op occupied to `slices`, when given). Decisions: each store's
+// commit delay, keyed (task << 16 | block, store number); each mte_hang firing, keyed
+// (task << 16 | block, load number).
 BlockSchedule schedule_block(const std::vector<MicroOp>& ops, const TaskDescriptor& descriptor, std::uint32_t core,
                              TimeNs start_ns, const PipeTiming& timing, const CommitModel& commit,
                              const CoreFaults& faults, const ScheduleKeys& keys, simcore::DecisionSource& decisions,
-                             DataCache& cache, std::vector<ProgramAccess>& accesses);
+                             DataCache& cache, std::vector<ProgramAccess>& accesses,
+                             std::vector<PipeSlice>* slices = nullptr);
 
 // The sub-view a GM operand names, in the argument's layout; empty string or what is wrong.
 std::string operand_layout(const TensorLayout& arg_layout, const GmOperand& operand, TensorLayout& out);
@@ -202,12 +292,27 @@ void burst_ranges(const TensorLayout& view, std::vector<std::vector<ElementRange
 // count as loads, numbered together with tloads) whose data reaches the stored tile.
 std::vector<std::vector<std::uint32_t>> store_dependencies(const std::vector<MicroOp>& ops);
 
+// One load whose data reaches a store. `rows`: row i of the store is computed from row i of the
+// load only (the same number of rows, and only vector operations between them, which work element
+// by element or row by row), so a stale row of the load makes only that row of the store wrong;
+// otherwise (a matmul, a transfer of another shape) a stale row makes the whole store wrong.
+struct StoreSource {
+  std::uint32_t read = 0;
+  bool rows = false;
+  bool operator==(const StoreSource&) const = default;
+};
+std::vector<std::vector<StoreSource>> store_sources(const std::vector<MicroOp>& ops);
+
+// The rows (bursts) of a GM operand's transfer: its first dimension, or 1 for a 1-D operand.
+std::int64_t operand_rows(const GmOperand& operand);
+
 // --------------------------------------------------------------- static findings
 
 // What the semantic pass found in one block's op list.
 struct ProgramFinding {
   enum class Kind : std::uint8_t { visibility_hazard, flag_protocol } kind = Kind::visibility_hazard;
-  std::string what;          // "store_load", "double_set", "wait_never_set", "set_at_exit", "unfenced_at_exit"
+  std::string what;          // "store_load", "double_set", "wait_never_set", "set_at_exit", "unfenced_at_exit",
+                             // "cross_wait_never_set", "cross_set_at_exit", "cross_overflow"
   std::uint32_t first_op = 0;   // op index (the store, the first set ...)
   std::uint32_t second_op = 0;  // op index (the load, the second set ...)
   std::string detail;
@@ -217,7 +322,21 @@ struct ProgramFinding {
 // program order. flag_protocol: a set on a flag that is still set, a wait with no set before it,
 // a flag still set at the end. `arg_layouts`: the view of each tensor argument of one task.
 // `unfenced_stores`: the stores not followed by a dsb before the end (fin_before_commit's case).
+// `unflushed_stores`: the scalar stores whose lines no dcci (of their line, or of the whole
+// cache) wrote back before the end: still dirty in the core's data cache at kernel exit (#696).
+// flag_protocol of the cross-core flags of one cluster (a MIX kernel's three op lists of one
+// block, AIC, AIV0, AIV1): a wait_flag_dev that no set_cross_core can satisfy, sets left in a
+// counter at the end, and more than 15 sets to one counter with no wait of the setter between
+// them (the counter can overflow). first_op/second_op index `lists[role]`; `role` in detail's
+// prefix is the list of first_op (ProgramFinding::role).
+struct ClusterFinding {
+  ProgramFinding finding;
+  std::uint32_t role = 0;
+};
+std::vector<ClusterFinding> analyse_cluster(const std::array<const std::vector<MicroOp>*, 3>& lists);
+
 std::vector<ProgramFinding> analyse_block(const std::vector<MicroOp>& ops, const std::vector<const TensorLayout*>& arg_layouts,
-                                          std::vector<std::uint32_t>* unfenced_stores);
+                                          std::vector<std::uint32_t>* unfenced_stores,
+                                          std::vector<std::uint32_t>* unflushed_stores = nullptr);
 
 }  // namespace ptosim::hwmodel

@@ -1,6 +1,9 @@
 // Chrome trace-event JSON of a run (opens in Perfetto and chrome://tracing): one lane per AICPU
 // thread and per core. Kernels are spans on core lanes; completions and dispatches are instants
-// on scheduler lanes; submits, scopes and blocked waits are on the orchestrator lane.
+// on scheduler lanes; submits, scopes and blocked waits are on the orchestrator lane. A core that
+// runs micro-programs also gets a lane per pipe: operations, store bursts with their commits,
+// flow arrows (set_flag -> wait_flag, store -> commit -> load) and the reads found stale; a
+// wedged core's kernel and stopped pipe are slices that never close.
 #pragma once
 
 #include "replay/run_session.h"

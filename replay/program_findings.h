@@ -2,7 +2,11 @@
 // graph, never from one run's timing, so they are attached to every run of the scenario:
 // - visibility_hazard: a GM store read back on the same core with no dsb(DDR) between them
 //   (ordered only by a pipe flag, or not at all); and, with the platform's fin_before_commit, a
-//   store not fenced before the kernel's end whose elements a later task reads.
+//   store not fenced before the kernel's end whose elements a later task reads; and a scalar
+//   store still dirty in the data cache at the kernel's end (no dcci of its line or of the whole
+//   cache after it, PTOAS #696) whose elements a later task or another block of the task reads.
+// - race: two blocks of one SPMD task access the same GM elements, one of them writing (nothing
+//   orders the blocks of a task).
 // - flag_protocol: a second set_flag on a flag still set, a wait_flag no set satisfies, a flag
 //   still set when the kernel ends.
 // One finding per (task, kind, statements): the blocks of an SPMD task that share the pattern

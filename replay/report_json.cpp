@@ -517,6 +517,16 @@ Json result_to_json(const RunResult& result, bool with_snapshot) {
     for (const runtime::TensorMismatch& mismatch : result.mismatches) mismatches.push_back(mismatch_to_json(mismatch));
     j["mismatches"] = std::move(mismatches);
   }
+  Json faults = Json::array();
+  for (const hwmodel::FaultFired& fault : result.faults_fired) {
+    faults.push_back(Json{{"kind", fault.kind},
+                          {"core", fault.core},
+                          {"time_ns", fault.time_ns},
+                          {"task", fault.task},
+                          {"block", fault.block},
+                          {"statement", fault.statement}});
+  }
+  j["faults_fired"] = std::move(faults);
   if (result.report) j["runtime_error"] = report_to_json(*result.report);
   if (!result.wait_chain.empty()) j["wait_chain"] = result.wait_chain;
   if (result.timing) j["timing"] = timing_to_json(*result.timing);
@@ -577,6 +587,15 @@ RunResult result_from_json(const Json& json) {
         mismatch.first_ranges.push_back(hwmodel::ElementRange{ranges.at(k).at(0).i64(), ranges.at(k).at(1).i64()});
       }
       result.mismatches.push_back(std::move(mismatch));
+    }
+  }
+  if (r.has("faults_fired")) {
+    Reader faults = r.at("faults_fired");
+    for (std::size_t i = 0; i < faults.size(); ++i) {
+      Reader item = faults.at(i);
+      result.faults_fired.push_back(hwmodel::FaultFired{item.at("kind").str(), item.at("core").u32(), item.at("time_ns").i64(),
+                                                        item.at("task").u32(), item.at("block").u32(),
+                                                        item.at("statement").str()});
     }
   }
   if (r.has("runtime_error")) result.report = report_from_json(r.at("runtime_error"));

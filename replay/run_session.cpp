@@ -65,10 +65,13 @@ RunResult run_model(const scenarios::Scenario& scenario, std::uint64_t seed, con
   result.findings = analysis->races.findings;
   result.findings.insert(result.findings.end(), analysis->program_findings.begin(), analysis->program_findings.end());
   result.findings.insert(result.findings.end(), output.findings.begin(), output.findings.end());
+  result.faults_fired = output.gm_accesses.faults;
+  std::vector<runtime::StaleRead> stale_reads;
   if (result.outcome == simcore::Outcome::pass) {
     runtime::DataVerdict data = analysis->reference->judge(output.gm_accesses, output.sim_time_ns);
     result.data_checked = true;
     result.mismatches = std::move(data.tensors);
+    stale_reads = std::move(data.stale_reads);
     if (data.wrong) {
       result.outcome = simcore::Outcome::wrong_values;
       result.summary = data.summary;
@@ -80,6 +83,9 @@ RunResult run_model(const scenarios::Scenario& scenario, std::uint64_t seed, con
     artifacts->events = std::move(output.events);
     artifacts->lanes = std::move(output.lanes);
     artifacts->tasks = std::move(output.tasks);
+    artifacts->slices = std::move(output.gm_accesses.slices);
+    artifacts->program_accesses = std::move(output.gm_accesses.program);
+    artifacts->stale_reads = std::move(stale_reads);
   }
   return result;
 }

@@ -44,6 +44,8 @@ struct RunResult {
   // program writes, against the sequential program.
   bool data_checked = false;
   std::vector<runtime::TensorMismatch> mismatches;
+  // Faults that fired at an instant (mte_hang), in the order the cores logged them.
+  std::vector<hwmodel::FaultFired> faults_fired;
   // Where the simulated time went (run and replay; sweeps drop it).
   std::optional<runtime::TimingReport> timing;
   // Set instead of an outcome when the run could not complete (child crash, replay divergence).
@@ -59,6 +61,11 @@ struct RunArtifacts {
   std::vector<simcore::Event> events;
   std::vector<runtime::Lane> lanes;
   std::vector<runtime::TaskSummary> tasks;  // per task ordinal
+  // Micro-programs: what each operation occupied, their GM traffic, and the reads the data
+  // oracle found stale (a judged run only).
+  std::vector<hwmodel::PipeSlice> slices;
+  std::vector<hwmodel::ProgramAccess> program_accesses;
+  std::vector<runtime::StaleRead> stale_reads;
 };
 
 // How a decision log is fed back: strictly in order (a mismatch is a divergence), or leniently

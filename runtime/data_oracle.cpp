@@ -770,10 +770,9 @@ class LogReplay {
         auto deps = dependencies_.find({op.kernel, access.block});
         if (deps == dependencies_.end()) {
           const hwmodel::KernelSpec& kernel = ref_.kernels_.at(op.kernel);
-          deps = dependencies_.emplace(std::pair{op.kernel, access.block}, hwmodel::store_dependencies(kernel.program->blocks.at(access.block))).first;
+          deps = dependencies_.emplace(std::pair{op.kernel, access.block}, hwmodel::store_sources(kernel.program->blocks.at(access.block))).first;
         }
-        bool tainted = false;
-        for (std::uint32_t read : deps->second.at(access.access)) tainted = tainted || bad_reads_.count({access.task, access.block, read}) != 0;
+        const bool tainted = store_tainted(access, deps->second.at(access.access));
         const Version version{access.task, static_cast<std::uint16_t>(access.access), tainted};
         if (access.kind == hwmodel::ProgramAccessKind::commit) {
           memory_.write(access.begin, access.end, version);
@@ -800,6 +799,18 @@ class LogReplay {
         return;
       }
     }
+  }
+
+  // Taint per row: a burst (row) of a store is wrong when a load it is computed from read a stale
+  // row; row by row when the store's rows come from the load's rows one to one, else any stale
+  // row of the load makes every row of the store wrong.
+  bool store_tainted(const hwmodel::ProgramAccess& access, const std::vector<hwmodel::StoreSource>& sources) const {
+    for (const hwmodel::StoreSource& source : sources) {
+      if (bad_reads_.count({access.task, access.block, source.read}) == 0) continue;
+      if (!source.rows) return true;
+      if (bad_rows_.count({access.task, access.block, source.read, access.burst}) != 0) return true;
+    }
+    return false;
   }
 
   // A micro-program load or cache read, against the reference's read of the same burst.
@@ -835,6 +846,10 @@ class LogReplay {
     if (compare(observed_, expected_pieces_.data(), expected_pieces_.size(), runtime_allocated, &ranges_) == 0) return;
     ++verdict_.wrong_reads;
     bad_reads_.insert({access.task, access.block, access.access});
+    bad_rows_.insert({access.task, access.block, access.access, access.burst});
+    if (verdict_.stale_reads.size() < MAX_STALE_READS) {
+      verdict_.stale_reads.push_back(StaleRead{access.time_ns, access.task, access.core, access.block, access.access, access.burst});
+    }
     if (!first_wrong_.empty()) return;
     const std::uint32_t element_bytes = hwmodel::dtype_bytes(program_.layout(spec).dtype);
     first_wrong_ = "task '" + program_.task_name(access.task) + "' (ordinal " + std::to_string(access.task) + ") block " +
@@ -898,7 +913,8 @@ class LogReplay {
   std::string first_wrong_;
   std::map<std::pair<std::uint32_t, std::uint64_t>, hwmodel::VersionMap> cache_lines_;  // (core, line) -> contents
   std::set<std::array<std::uint32_t, 3>> bad_reads_;  // (task, block, read number) that saw a wrong version
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::vector<std::uint32_t>>> dependencies_;
+  std::set<std::array<std::uint32_t, 4>> bad_rows_;   // (task, block, read number, burst) that did
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::vector<hwmodel::StoreSource>>> dependencies_;
   std::vector<VersionPiece> scratch_;
   std::vector<VersionPiece> expected_pieces_;
 };

@@ -21,7 +21,8 @@
 // program order with every store committed before the next op (scalar accesses go straight to
 // GM); the run replays the logged bursts, cache fills, cache reads and writes and write-backs in
 // time order, keeping each core's cache lines as versions. A tile loaded from a mismatched
-// version taints what is computed from it and every store of it (tile granularity).
+// version taints what is computed from it and the stores of it: row by row when a store's rows
+// come from the load's rows through vector operations, else the whole store (hwmodel::store_sources).
 //
 // The oracle watches; it never changes what the run did or decided.
 #pragma once
@@ -46,11 +47,23 @@ struct TensorMismatch {
 };
 inline constexpr std::size_t MAX_REPORTED_RANGES = 4;
 
+// A micro-program read that observed another version than the reference (for traces).
+struct StaleRead {
+  TimeNs time_ns = 0;
+  std::uint32_t task = 0;
+  std::uint32_t core = 0;
+  std::uint32_t block = 0;
+  std::uint32_t read = 0;   // which load of the block (program order)
+  std::uint32_t burst = 0;  // which row of it
+};
+inline constexpr std::size_t MAX_STALE_READS = 1024;
+
 struct DataVerdict {
   bool wrong = false;               // a read, or an external tensor's final contents, differ
   std::string summary;              // one line naming the first wrong read and the tensors
   std::uint64_t wrong_reads = 0;    // reads (segments) that observed another version
   std::vector<TensorMismatch> tensors;  // one per external tensor the program writes
+  std::vector<StaleRead> stale_reads;   // the first MAX_STALE_READS micro-program reads that did
 };
 
 // The sequential execution of a program, computed once per scenario and shared by every run.

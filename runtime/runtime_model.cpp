@@ -53,6 +53,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   RunMonitor monitor(state, sim);
 
   hwmodel::GlobalMemory memory;
+  hwmodel::CrossCoreHub cross_core(topology);  // the clusters' cross-core flags
   std::vector<std::unique_ptr<hwmodel::AiCore>> cores;
   std::vector<hwmodel::AiCore*> core_ptrs;
   for (int c = 0; c < topology.core_count(); ++c) {
@@ -60,6 +61,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
                                                       input.platform.core_timing, decisions, events,
                                                       *core_clocks[static_cast<std::size_t>(c)], memory));
     if (!input.core_faults.empty()) cores.back()->set_faults(input.core_faults.at(static_cast<std::size_t>(c)));
+    cores.back()->set_cross_core_hub(&cross_core);
     core_ptrs.push_back(cores.back().get());
   }
   std::vector<std::unique_ptr<SchedulerThread>> threads;

@@ -104,13 +104,17 @@ class ExpectationsLoader {
         const Field hazard = child(field, "hazard");
         pattern.hazard = reader_.string(hazard);
         // Races name RAW/WAR/WAW; micro-program findings name their pattern.
-        static constexpr const char* HAZARDS[] = {"RAW", "WAR", "WAW", "store_load", "fin_before_commit",
-                                                  "double_set", "wait_never_set", "set_at_exit"};
+        static constexpr const char* HAZARDS[] = {"RAW",        "WAR",         "WAW",         "spmd_blocks",
+                                                  "store_load", "fin_before_commit", "dirty_at_exit", "cross_core_signal", "double_set",
+                                                  "wait_never_set", "set_at_exit", "cross_wait_never_set", "cross_set_at_exit",
+                                                  "cross_overflow"};
         bool known = false;
         for (const char* name : HAZARDS) known = known || pattern.hazard == name;
         if (!known) {
-          reader_.fail(hazard, "\"RAW\", \"WAR\" or \"WAW\" (race), \"store_load\" or \"fin_before_commit\" (visibility_hazard), "
-                               "\"double_set\", \"wait_never_set\" or \"set_at_exit\" (flag_protocol), found \"" + pattern.hazard + "\"");
+          reader_.fail(hazard, "\"RAW\", \"WAR\", \"WAW\" or \"spmd_blocks\" (race), \"store_load\", \"fin_before_commit\" or "
+                               "\"dirty_at_exit\" or \"cross_core_signal\" (visibility_hazard), "
+                               "\"double_set\", \"wait_never_set\", \"set_at_exit\", \"cross_wait_never_set\", \"cross_set_at_exit\" "
+                               "or \"cross_overflow\" (flag_protocol), found \"" + pattern.hazard + "\"");
         }
       }
       if (has(field, "first")) pattern.first = reader_.string(child(field, "first"));

@@ -1,6 +1,6 @@
 // Kernel micro-programs: a kernel's `program` (tiles, and statements of tload, tstore, compute,
-// scalar loads and stores, flags, barriers and cache operations, in loops) expanded once per
-// block into the flat op lists that hwmodel interprets, and the check that every GM operand fits
+// scalar loads and stores, flags, barriers, cache operations and cross-core flags, in loops)
+// expanded once per block (and per core of the cluster for a MIX kernel) into the flat op lists that hwmodel interprets, and the check that every GM operand fits
 // the task argument it names. Program parameters are not visible here.
 #include "scenarios/loader_fields.h"
 
@@ -21,7 +21,14 @@ class MicroProgramLoader {
   // A kernel's `program` is expanded once per block index (variables `block` and `block_num`
   // and its own loop variables; program parameters are not visible here) into a flat op list.
   std::shared_ptr<const hwmodel::KernelProgram> load_kernel_program(const Field& field, const hwmodel::KernelSpec& spec) {
-    reader_.check_object(field, {"tiles", "body"}, {"tiles", "body"});
+    mix_ = spec.shape == hwmodel::TaskShape::mix;
+    // One body for a one-core kernel; a MIX kernel gives the AIC's and the AIVs' (expanded once
+    // per AIV with `sub_block` 0 and 1), the core's role coming from the topology.
+    if (mix_) {
+      reader_.check_object(field, {"tiles", "aic", "aiv"}, {"tiles", "aic", "aiv"});
+    } else {
+      reader_.check_object(field, {"tiles", "body"}, {"tiles", "body"});
+    }
     auto program = std::make_shared<hwmodel::KernelProgram>();
     const Field tiles = child(field, "tiles");
     if (!tiles->is_array()) reader_.fail(tiles, std::string("an array of tile names, found ") + type_name(*tiles));
@@ -36,18 +43,25 @@ class MicroProgramLoader {
       program->tiles.push_back(name);
     }
     kernel_program_ = program.get();
-    program_core_aic_ = spec.shape == hwmodel::TaskShape::aic;
+    program->roles = mix_ ? 3 : 1;
     std::uint64_t total = 0;
     for (std::uint32_t block = 0; block < spec.block_num; ++block) {
       env_.push("block", block);
       env_.push("block_num", spec.block_num);
-      program->blocks.emplace_back();
-      block_ops_ = &program->blocks.back();
-      expand_micro_block(child(field, "body"), 0);
+      for (std::uint32_t role = 0; role < program->roles; ++role) {
+        program_core_aic_ = mix_ ? role == 0 : spec.shape == hwmodel::TaskShape::aic;
+        program_role_ = role;
+        const Field body = !mix_ ? child(field, "body") : role == 0 ? child(field, "aic") : child(field, "aiv");
+        if (mix_ && role > 0) env_.push("sub_block", role - 1);
+        program->blocks.emplace_back();
+        block_ops_ = &program->blocks.back();
+        expand_micro_block(body, 0);
+        if (mix_ && role > 0) env_.pop();
+        total += block_ops_->size();
+        if (total > MAX_PROGRAM_OPS) reader_.fail(body, "at most " + std::to_string(MAX_PROGRAM_OPS) + " operations over all blocks");
+      }
       env_.pop();
       env_.pop();
-      total += block_ops_->size();
-      if (total > MAX_PROGRAM_OPS) reader_.fail(child(field, "body"), "at most " + std::to_string(MAX_PROGRAM_OPS) + " operations over all blocks");
     }
     kernel_program_ = nullptr;
     block_ops_ = nullptr;
@@ -199,13 +213,39 @@ class MicroProgramLoader {
       op.whole_cache = has(stmt, "all") && reader_.boolean(child(stmt, "all"));
       if (has(stmt, "gm") == op.whole_cache) reader_.fail(stmt, "either \"gm\" (one line) or \"all\": true (the whole data cache)");
       if (!op.whole_cache) op.gm = gm_operand(child(stmt, "gm"));
+    } else if (kind == "set_cross_core" || kind == "wait_flag_dev") {
+      cross_core_op(stmt, kind == "set_cross_core", op);
     } else {
-      reader_.fail(kind_field, "an operation: tload, tstore, compute, scalar_load, scalar_store, set_flag, wait_flag, pipe_barrier, dsb or dcci; found \"" + kind + "\"");
+      reader_.fail(kind_field, "an operation: tload, tstore, compute, scalar_load, scalar_store, set_flag, wait_flag, pipe_barrier, dsb, dcci, "
+                               "set_cross_core or wait_flag_dev; found \"" + kind + "\"");
     }
     return op;
   }
 
+  // set_cross_core {pipe, id, mode} / wait_flag_dev {id}: the cross-core flags of one cluster,
+  // so only between the cores of a MIX task (hardware-sync.md §2, pto-isa set-cross-core.md).
+  void cross_core_op(const Field& stmt, bool set, hwmodel::MicroOp& op) {
+    if (set) {
+      reader_.check_object(stmt, {"op", "pipe", "id", "mode"}, {"op", "pipe", "id"});
+    } else {
+      reader_.check_object(stmt, {"op", "id"}, {"op", "id"});
+    }
+    if (!mix_) {
+      reader_.fail_raw(child(stmt, "op"), "cross-core flags connect the cores of one cluster: only a \"mix\" kernel's program can use them");
+    }
+    op.kind = set ? hwmodel::MicroOpKind::set_cross_core : hwmodel::MicroOpKind::wait_flag_dev;
+    op.pipe = set ? pipe_of(child(stmt, "pipe"), false) : hwmodel::Pipe::s;
+    op.flag_id = static_cast<std::uint8_t>(reader_.integer(child(stmt, "id"), 0, hwmodel::CROSS_CORE_FLAG_IDS - 1));
+    if (set && has(stmt, "mode")) {
+      op.cross_mode = static_cast<std::uint8_t>(reader_.integer(child(stmt, "mode"), 0, 2));
+      if (op.cross_mode == 0) reader_.fail_raw(child(stmt, "mode"), "mode 0 (a barrier of all cores of one type) is not modelled; use mode 1 or 2");
+      if (op.cross_mode == 1 && program_role_ == 0) reader_.fail_raw(child(stmt, "mode"), "mode 1 connects the two AIVs of a cluster: the AIC sets in mode 2");
+    }
+  }
+
  private:
+  bool mix_ = false;
+  std::uint32_t program_role_ = 0;  // 0 AIC, 1 AIV0, 2 AIV1 (a MIX kernel's list being expanded)
   FieldReader& reader_;
   Environment& env_;
   std::vector<std::string>& loop_vars_;

@@ -536,9 +536,6 @@ class Loader : public FieldReader {
         }
       }
       if (has(kernel, "program")) {
-        if (spec.shape == hwmodel::TaskShape::mix) {
-          fail_raw(child(kernel, "program"), "a micro-program runs on one core: give it to an \"aic\" or \"aiv\" kernel");
-        }
         spec.program = load_kernel_program(*this, child(kernel, "program"), spec);
       }
       kernel_index_[name] = static_cast<std::uint32_t>(kernels.size());

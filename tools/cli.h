@@ -26,7 +26,7 @@ enum ExitCode : int {
   EXIT_REPLAY_MISMATCH = 4,
   EXIT_EXPECTATIONS = 5,
   EXIT_OUTPUT = 6,
-  EXIT_FINDINGS = 7,  // `check`: the task graph has findings (races)
+  EXIT_FINDINGS = 7,  // `check`: findings (races in the task graph, kernel-program hazards)
   // A sweep stopped by SIGINT or SIGTERM: 128 + the signal number, as a shell reports it.
   EXIT_INTERRUPTED_BASE = 128,
 };

@@ -136,6 +136,13 @@ void print_result(std::ostream& out, const replay::RunResult& result) {
               << result.report->time_ns << " ns):\n"
               << result.report->message;
   }
+  if (!result.faults_fired.empty()) {
+    out << "\nfaults fired:\n";
+    for (const hwmodel::FaultFired& fault : result.faults_fired) {
+      out << "  - " << fault.kind << " on core " << fault.core << " at t=" << fault.time_ns << " ns (task ordinal " << fault.task
+          << ", block " << fault.block << ", statement " << fault.statement << ")\n";
+    }
+  }
   if (!result.findings.empty()) {
     out << "\nfindings:\n";
     for (const simcore::Finding& finding : result.findings) {

@@ -1,5 +1,6 @@
 // `ptosim check` and `ptosim inspect`: a scenario without running it (its task graph, exactly as
-// the runtime would build it, and the races in it), and a snapshot file.
+// the runtime would build it, the races in it and the findings of its kernel micro-programs), and
+// a snapshot file.
 #include "replay/graph_report.h"
 #include "replay/scenario_analysis.h"
 #include "replay/snapshot_render.h"
@@ -25,6 +26,18 @@ std::string path_names(const runtime::Program& program, const std::vector<std::u
   return text;
 }
 
+void print_program_findings(const std::vector<simcore::Finding>& findings) {
+  if (findings.empty()) {
+    std::cout << "kernel programs: no finding\n";
+    return;
+  }
+  std::cout << "kernel programs: " << simcore::count_noun(findings.size(), "finding") << "\n";
+  for (const simcore::Finding& finding : findings) {
+    std::cout << "  - " << simcore::to_string(finding.kind) << ": " << finding.summary << "\n";
+    if (const simcore::Detail* fix = finding.details.find("fix")) std::cout << "      fix: " << fix->as_text() << "\n";
+  }
+}
+
 }  // namespace
 
 int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
@@ -33,7 +46,10 @@ int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
   const std::unique_ptr<replay::ScenarioAnalysis> analysis = replay::analyse_scenario(scenario, replay::AnalysisUse::check);
   const replay::RaceReport& races = analysis->races;
   const replay::GraphStats stats = replay::graph_stats(program, scenario.model.kernels, analysis->graph);
-  const int code = races.findings.empty() ? EXIT_PASS : EXIT_FINDINGS;
+  // The program-level findings (visibility_hazard, flag_protocol) are decided from the programs'
+  // semantics, not from a run, so check reports them exactly as every run does.
+  const std::vector<simcore::Finding>& program_findings = analysis->program_findings;
+  const int code = races.findings.empty() && program_findings.empty() ? EXIT_PASS : EXIT_FINDINGS;
   const std::string& rejection = analysis->graph.rejection;
   const std::string rejected_at = analysis->graph.rejection_origin < program.origins.size()
                                       ? program.origins[analysis->graph.rejection_origin]
@@ -83,6 +99,7 @@ int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
     out["races"] = races.races;
     replay::Json findings = replay::Json::array();
     for (const simcore::Finding& finding : races.findings) findings.push_back(replay::finding_to_json(finding));
+    for (const simcore::Finding& finding : program_findings) findings.push_back(replay::finding_to_json(finding));
     out["findings"] = findings;
     std::cout << replay::json_text(out, 2) << "\n";
     return code;
@@ -110,6 +127,7 @@ int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
   std::cout << "critical path: " << stats.critical_path.size() << " tasks, " << stats.critical_path_ns
             << " ns of mean kernel time: " << path_names(program, stats.critical_path) << "\n";
   if (!rejection.empty()) std::cout << "the runtime rejects the program at " << rejected_at << ": " << rejection << "\n";
+  print_program_findings(program_findings);
   if (races.races == 0) {
     std::cout << "races: none\n";
     return code;

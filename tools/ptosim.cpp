@@ -94,8 +94,8 @@ int main(int argc, char** argv) {
   CLI::App app{"ptosim: deterministic simulator of the PTO2 tensormap_and_ringbuffer runtime and its AI cores.\n"
                "Exit codes: 0 pass; 10 wrong_values, 11 hang, 12 deadlock_true, 13 deadlock_false, 14 runtime_error,\n"
                "15 sim_limit; 1 internal error, 2 usage, 3 invalid input, 4 replay mismatch, 5 sweep expectations\n"
-               "not met, 6 cannot write an output file, 7 check found races, 130/143 sweep stopped by\n"
-               "SIGINT/SIGTERM. See docs/exit-codes.md.",
+               "not met, 6 cannot write an output file, 7 check found races or kernel-program hazards, 130/143 sweep\n"
+               "stopped by SIGINT/SIGTERM. See docs/exit-codes.md.",
                "ptosim"};
   app.set_version_flag("--version", std::string("ptosim ") + replay::TOOL_VERSION);
   app.require_subcommand(1);
@@ -243,8 +243,8 @@ int main(int argc, char** argv) {
   bool check_dot = false;
   CLI::App* chk = app.add_subcommand(
       "check",
-      "Validate a scenario and analyse its task graph without running it: size, width, critical path, races "
-      "(exit 7 when there are findings)");
+      "Validate a scenario and analyse it without running it: task graph size, width, critical path, races, and the "
+      "kernel micro-programs' visibility_hazard and flag_protocol findings (exit 7 when there is any finding)");
   add_scenario_flags(chk, check_args, false);
   auto* check_json_flag = chk->add_flag("--json", check_json, "Print one JSON object instead of text");
   chk->add_flag("--dot", check_dot,

@@ -216,6 +216,54 @@ TEST_CASE("run --trace writes Chrome trace JSON with a lane per core and AICPU t
   CHECK(kernels == 128);                  // every kernel task ran once (alloc tasks do not)
 }
 
+TEST_CASE("the trace of a micro-program run has pipe lanes, bursts, commits, flows and stale reads", "[cli]") {
+  TempDir dir;
+  const std::string trace = dir.file("t.json");
+  // Seed 1 reads tail rows stale (wrong_values; the file's uncertain parameters are drawn per seed).
+  REQUIRE(cli({"run", catalog("store_load_race_rmsnorm_rope.json"), "--seed", "1", "--trace", trace}).exit_code == 10);
+  Json j = Json::parse(read_file(trace));
+  std::set<std::string> lanes;
+  std::size_t bursts = 0;
+  std::size_t commits = 0;
+  std::size_t stale = 0;
+  std::set<std::string> flows;
+  for (const Json& e : j["traceEvents"]) {
+    const std::string name = e.value("name", "");
+    if (name == "thread_name" && e["pid"].get<int>() >= 100) lanes.insert(e["args"]["name"].get<std::string>());
+    if (e["ph"] == "X" && name.find(" burst ") != std::string::npos) ++bursts;
+    if (e["ph"] == "i" && name == "commit") ++commits;
+    if (e["ph"] == "i" && name.rfind("stale read", 0) == 0) ++stale;
+    if (e["ph"] == "f") flows.insert(name);
+  }
+  for (const char* pipe : {"S", "V", "MTE2", "MTE3", "MTE3 bursts"}) CHECK(lanes.count(pipe) == 1);
+  CHECK(bursts == 4 * 9 * 16);  // 4 blocks, 9 stores of 16 rows
+  CHECK(commits == bursts);
+  CHECK(stale >= 1);
+  CHECK(flows == std::set<std::string>{"signal", "store -> commit -> load"});
+}
+
+TEST_CASE("a hang from a fault lists the fault that fired, in text and JSON, and its trace leaves slices open", "[cli]") {
+  TempDir dir;
+  const std::string trace = dir.file("t.json");
+  // Seed 8 wedges one core (the file's uncertain parameters are drawn per seed).
+  CliResult r = cli({"run", catalog("store_load_race_rmsnorm_rope.json"), "--seed", "8", "--json", "--trace", trace});
+  REQUIRE(r.exit_code == 11);
+  Json j = Json::parse(r.out);
+  REQUIRE(j["faults_fired"].size() == 1);
+  CHECK(j["faults_fired"][0]["kind"] == "mte_hang");
+  CHECK(j["faults_fired"][0]["statement"] == "/kernels/rmsnorm_rope/program/body/4");
+  CHECK(j["faults_fired"][0]["time_ns"].get<std::int64_t>() > 0);
+  CHECK_THAT(cli({"run", catalog("store_load_race_rmsnorm_rope.json"), "--seed", "8"}).out,
+             Catch::Contains("faults fired:\n  - mte_hang on core"));
+  std::size_t open = 0;
+  const Json events = Json::parse(read_file(trace));
+  for (const Json& e : events["traceEvents"]) {
+    if (e["ph"] == "B" && e["name"].get<std::string>().find("never finished") != std::string::npos) ++open;
+    if (e["ph"] == "B" && e["name"].get<std::string>().find("stopped for good") != std::string::npos) ++open;
+  }
+  CHECK(open == 2);  // the kernel on its core lane, the MTE2 pipe that wedged
+}
+
 TEST_CASE("an output that cannot be written is its own error and leaves nothing behind", "[cli]") {
   CliResult r = cli({"run", catalog("contended_fanout.json"), "--record", "/nonexistent-dir/r.json"});
   CHECK(r.exit_code == 6);

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <string>
 
 using namespace ptosim;
@@ -259,4 +260,17 @@ TEST_CASE("marks: the TensorMap pool freed by the reclaim when short", "[marks]"
   CHECK(hit(result, "tensormap reclaim when short"));
   CHECK_FALSE(hit(result, "tensormap backstop"));
   CHECK(result["outcome"] == "pass");
+
+TEST_CASE("marks: a cross-core counter pushed past 15 sets overflows", "[marks]") {
+  // The fenced MIX hand-off, with the AIC setting flag 0 seventeen times: each AIV consumes one
+  // set, so its counter is pushed past 15.
+  std::ifstream in(std::string(PTOSIM_SOURCE_DIR) + "/scenarios/catalog/mix_handoff_fenced.json");
+  Json file = Json::parse(in);
+  Json& aic = file["kernels"]["mm_then_vec"]["program"]["aic"];
+  const Json set = aic.back();
+  REQUIRE(set["op"] == "set_cross_core");
+  for (int i = 0; i < 16; ++i) aic.push_back(set);
+  file.erase("expect");
+  const Json result = run(load(file.dump()), 1);
+  CHECK(hit(result, "cross-core counter overflow"));
 }

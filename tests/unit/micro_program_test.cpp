@@ -274,3 +274,51 @@ TEST_CASE("store dependencies follow the tiles from loads through compute to sto
   CHECK(deps[0] == std::vector<std::uint32_t>{0, 1});
   CHECK(deps[1] == std::vector<std::uint32_t>{1});
 }
+
+TEST_CASE("store sources keep rows apart through vector operations only", "[taint]") {
+  MicroOp load = transfer(MicroOpKind::tload, rows(0, 4));
+  load.dst_tile = 0;
+  MicroOp vector_op = compute(Pipe::v, 10);
+  vector_op.dst_tile = 1;
+  vector_op.src_tiles = {0, NO_TILE, NO_TILE, NO_TILE};
+  MicroOp cube_op = compute(Pipe::m, 10);
+  cube_op.dst_tile = 2;
+  cube_op.src_tiles = {1, NO_TILE, NO_TILE, NO_TILE};
+  MicroOp store_rows = transfer(MicroOpKind::tstore, rows(4, 4));
+  store_rows.src_tiles[0] = 1;
+  MicroOp store_mixed = transfer(MicroOpKind::tstore, rows(8, 4));
+  store_mixed.src_tiles[0] = 2;
+  MicroOp store_other_shape = transfer(MicroOpKind::tstore, rows(12, 2));
+  store_other_shape.src_tiles[0] = 1;
+  const auto sources = store_sources({load, vector_op, cube_op, store_rows, store_mixed, store_other_shape});
+  REQUIRE(sources.size() == 3);
+  CHECK(sources[0] == std::vector<StoreSource>{{0, true}});
+  CHECK(sources[1] == std::vector<StoreSource>{{0, false}});
+  CHECK(sources[2] == std::vector<StoreSource>{{0, false}});
+}
+
+TEST_CASE("the schedule records what each operation occupied, bursts from issue to commit", "[trace]") {
+  Bench bench;
+  bench.commit.commit_min_ns = 50;
+  bench.commit.commit_max_ns = 50;
+  MicroOp store = transfer(MicroOpKind::tstore, rows(0, 4));
+  store.src_tiles[0] = 0;
+  MicroOp set = flag(MicroOpKind::set_flag, Pipe::mte3, Pipe::mte2, 1);
+  MicroOp wait = flag(MicroOpKind::wait_flag, Pipe::mte3, Pipe::mte2, 1);
+  std::vector<PipeSlice> slices;
+  bench.accesses.clear();
+  const BlockSchedule schedule = schedule_block({store, set, wait}, bench.descriptor, 0, 1000, bench.timing, bench.commit,
+                                                bench.faults, bench.keys, bench.decisions, bench.cache, bench.accesses, &slices);
+  REQUIRE_FALSE(schedule.wedged);
+  std::size_t bursts = 0;
+  for (const PipeSlice& slice : slices) {
+    if (slice.burst == NO_BURST) continue;
+    ++bursts;
+    CHECK(slice.end_ns - slice.start_ns == 50);  // issued, then committed after the decided delay
+  }
+  CHECK(bursts == 4);
+  auto waited = std::find_if(slices.begin(), slices.end(), [](const PipeSlice& s) { return s.kind == MicroOpKind::wait_flag; });
+  REQUIRE(waited != slices.end());
+  CHECK(waited->peer == 1);  // the set_flag it consumed
+  CHECK(waited->pipe == Pipe::mte2);
+}
