@@ -260,6 +260,7 @@ TEST_CASE("marks: the TensorMap pool freed by the reclaim when short", "[marks]"
   CHECK(hit(result, "tensormap reclaim when short"));
   CHECK_FALSE(hit(result, "tensormap backstop"));
   CHECK(result["outcome"] == "pass");
+}
 
 TEST_CASE("marks: a cross-core counter pushed past 15 sets overflows", "[marks]") {
   // The fenced MIX hand-off, with the AIC setting flag 0 seventeen times: each AIV consumes one
