@@ -4,6 +4,7 @@
 // program_compiler.cpp and program_expander.cpp, which compile it once and expand it into the
 // flat list of runtime calls the simulation interprets.
 #include "scenarios/loader_fields.h"
+#include "scenarios/json_guard.h"
 
 #include "runtime/ring_buffers.h"
 
@@ -67,6 +68,7 @@ class Loader : public FieldReader {
     if (has(root, "tensors")) load_tensors(child(root, "tensors"));
     ExpandedProgram expanded = expand_program(*this, program, scenario.model, kernel_index_, externals_);
     scenario.model.program = std::move(expanded.program);
+    scenario.work = expanded.work;
     if (has(root, "faults")) load_faults(child(root, "faults"), scenario.model);
     if (has(root, "expect")) {
       scenario.expect = load_expect(*this, child(root, "expect"), externals_, expanded.written_externals);
@@ -117,6 +119,8 @@ class Loader : public FieldReader {
       }
       return true;
     };
+    const JsonBoundsProblem bounds = check_json_bounds(text);
+    if (!bounds.ok()) throw ScenarioError(file_, bounds.pointer, bounds.problem);
     json doc;
     try {
       doc = json::parse(text, callback);
