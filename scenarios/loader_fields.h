@@ -278,6 +278,7 @@ class FieldReader {
     return true;
   }
 
+  std::uint64_t steps() const { return steps_; }
   Environment& env() { return env_; }
   std::vector<std::string>& loop_vars() { return loop_vars_; }
   const std::string& file() const { return file_; }
@@ -305,6 +306,7 @@ void check_program_operands(FieldReader& reader, const Field& stmt, const hwmode
 // the warnings about scopes that cannot fit their ring.
 struct ExpandedProgram {
   runtime::Program program;
+  LoaderWork work;
   std::set<std::uint32_t> written_externals;
   std::vector<std::string> warnings;
 };

@@ -59,6 +59,10 @@ int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
     out["expect"] = scenario.expect ? replay::expectations_to_json(*scenario.expect) : replay::Json(nullptr);
     out["expects_failures"] = scenario.expect && replay::expects_failures(*scenario.expect);
     out["warnings"] = scenario.warnings;
+    out["loader_work"] = {{"expansion_steps", scenario.work.expansion_steps},
+                          {"max_expansion_steps", scenarios::MAX_EXPANSION_STEPS},
+                          {"argument_runs", scenario.work.argument_runs},
+                          {"max_argument_runs", scenarios::MAX_TOTAL_ARG_RUNS}};
     replay::Json critical;
     critical["tasks"] = stats.critical_path.size();
     critical["length_ns"] = stats.critical_path_ns;
