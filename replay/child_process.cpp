@@ -29,11 +29,13 @@ void write_all(int fd, const std::string& text) {
 }
 
 void become_child(pid_t parent) {
-  // Die with the parent, and let the parent alone handle SIGINT/SIGTERM (it kills us then).
+  // Die with the parent, and let the parent alone handle SIGINT/SIGTERM/SIGHUP (it kills us then):
+  // the handler the parent installed at the start of main() is not the child's.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(3);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGHUP, SIG_DFL);
 }
 
 std::string run_job(const scenarios::Scenario& scenario, const ChildJob& job, bool& threw) {

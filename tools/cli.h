@@ -7,6 +7,7 @@
 #include "replay/run_session.h"
 #include "scenarios/scenario.h"
 
+#include <csignal>
 #include <cstdint>
 #include <iostream>
 #include <string>
@@ -30,6 +31,19 @@ enum ExitCode : int {
 };
 
 int exit_code_for(simcore::Outcome outcome);
+
+// Stop signals (SIGINT, SIGTERM, SIGHUP) are handled from the first line of main(), before any
+// flag is parsed or file read, so that no signal finds the process without its handler. A command
+// that stops cleanly on a signal (`sweep`: the partial summary, no worker left) is `deferred`: the
+// handler only records the signal, and the command polls stop_signal_flag() and exits 128+signal.
+// Every other command is short and writes its files atomically: the handler records the signal,
+// then dies of it with the default action, as the process would without a handler.
+void install_stop_signals(bool deferred);
+// The first stop signal received, 0 while there is none. The address is stable for the process.
+volatile std::sig_atomic_t* stop_signal_flag();
+// The exit code of a deferred command that returned `code` while `signal_number` was recorded:
+// 128+signal unless the command already reported an interruption (any code of 128 or more).
+int exit_code_after_signal(int code, int signal_number);
 
 // Levenshtein distance, to suggest the command or flag that a misspelt one meant.
 std::size_t edit_distance(const std::string& a, const std::string& b);
