@@ -306,6 +306,22 @@ TEST_CASE("shrink reduces a failing recording towards defaults and strict replay
   CHECK(s["nondefault_after"].get<int>() < s["nondefault_before"].get<int>());
   CHECK(s["outcome"] == "deadlock_false");
   CHECK(s["verified"] == true);
+  // The decisions that remain are listed (stream, subject, value against default), the same ones
+  // the shrunk recording holds off their defaults.
+  const Json& remaining = s["remaining_decisions"];
+  REQUIRE(remaining.size() == s["nondefault_after"].get<std::size_t>());
+  const Json small = Json::parse(read_file(dir.file("small.json")));
+  for (const Json& entry : remaining) {
+    const Json& recorded = small["decisions"][entry["index"].get<std::size_t>()];
+    CHECK(entry["stream"] == recorded["stream"]);
+    CHECK(entry["subject"] == recorded["subject"]);
+    CHECK(entry["default"] == recorded["default"]);
+    CHECK(recorded.value("value", recorded.value("choice", Json())) != recorded["default"]);
+  }
+  CliResult text = cli({"shrink", rec, "-o", dir.file("small2.json")});
+  REQUIRE(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("remaining non-default decisions"));
+  CHECK_THAT(text.out, Catch::Contains("(default "));
   CliResult replayed = cli({"replay", dir.file("small.json"), "--json"});
   CHECK(replayed.exit_code == 13);
   CHECK(Json::parse(replayed.out)["matches"] == true);
