@@ -87,13 +87,13 @@ int cmd_shrink(const ShrinkArgs& args) {
     out["max_runs"] = args.max_runs;
     out["exhausted"] = result.exhausted;
     out["verified"] = result.verified;
-    replay::Json remaining = replay::Json::array();
+    replay::Json listed = replay::Json::array();
     for (std::size_t index : remaining) {
       replay::Json entry = replay::decision_to_json(decisions, decisions.entries[index]);
       entry["index"] = index;
-      remaining.push_back(std::move(entry));
+      listed.push_back(std::move(entry));
     }
-    out["remaining_decisions"] = std::move(remaining);
+    out["remaining_decisions"] = std::move(listed);
     outputs.add_to(out);
     out_stream << replay::json_text(out, 2) << "\n";
   } else {
@@ -101,6 +101,7 @@ int cmd_shrink(const ShrinkArgs& args) {
               << (result.exhausted ? " (--max-runs reached)" : " (1-minimal)") << "\n";
     out_stream << "non-default decisions: " << result.nondefault_before << " -> " << result.nondefault_after
               << " (decisions " << result.decisions_before << " -> " << result.decisions_after << ")\n";
+    if (remaining.empty()) out_stream << "remaining non-default decisions: none (the failure needs every decision at its default)\n";
     if (!remaining.empty()) out_stream << "remaining non-default decisions (index stream subject/part#n: value):\n";
     for (std::size_t i = 0; i < remaining.size() && i < MAX_LISTED_DECISIONS; ++i) {
       out_stream << "  " << describe_decision(decisions, remaining[i]) << "\n";

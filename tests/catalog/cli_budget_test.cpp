@@ -39,7 +39,7 @@ constexpr double WALL_BOUND_S = 15.0;
 
 }  // namespace
 
-TEST_CASE("--set numbers beyond a double are invalid input naming the field", "[cli][budget]") {
+TEST_CASE("numbers beyond a double in --set are invalid input naming the field", "[cli][budget]") {
   const CliResult r = cli({"run", catalog("contended_fanout.json"), "--seed", "1", "--set", "/platform/clusters=1e400", "--json"});
   CHECK(r.exit_code == 3);
   const std::string message = error_message(r);
