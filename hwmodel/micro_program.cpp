@@ -4,6 +4,7 @@
 #include "hwmodel/micro_program.h"
 
 #include "simcore/model_assert.h"
+#include "simcore/marks.h"
 
 #include <algorithm>
 
@@ -130,6 +131,7 @@ class Scheduler {
     schedule.retire_ns = retire;
     schedule.commit_ns = commit_ns_;
     if (retire == TIME_NEVER && !schedule.wedged) {
+      PTOSIM_MARK("core wait never satisfied");
       schedule.wedged = true;
       schedule.wedge_ns = stuck_since_ns_;
       schedule.wedge_reason = stuck_reason_;
@@ -271,6 +273,7 @@ class Scheduler {
           if (hang_decided) break;
         }
         if (hang_decided && decisions_.decide_chance({keys_.hang_stream, subject_, number}, faults_.hang_num, faults_.hang_den)) {
+          PTOSIM_MARK("fault mte_hang");
           schedule.wedged = true;
           schedule.wedge_ns = sample;
           schedule.wedge_reason = "MTE2 read of an in-flight MTE3 write's line wedged the MTE engine (fault mte_hang)";

@@ -2,8 +2,11 @@
 
 #include "replay/recording.h"
 #include "replay/report_json.h"
+#include "scenarios/json_guard.h"
+#include "simcore/platform.h"
 #include "simcore/sim_engine.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <exception>
@@ -66,6 +69,10 @@ std::string run_job(const scenarios::Scenario& scenario, const ChildJob& job, bo
 ChildOutput read_child_output(const std::string& text, std::uint64_t seed) {
   ChildOutput out;
   try {
+    // A child that wrote garbage (a worker killed mid-write, memory gone bad) is bounded like
+    // every JSON input before it is parsed.
+    const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(text);
+    if (!bounds.ok()) throw std::runtime_error("at " + bounds.pointer + ": " + bounds.problem);
     const Json doc = Json::parse(text);
     out.result = result_from_json(doc.at("result"));
     if (doc.contains("decisions")) out.decisions = decisions_from_json(doc.at("decisions"), "<child result>", "/decisions");
@@ -108,13 +115,20 @@ void warm_up_exceptions() {
   }
 }
 
+bool g_prepared_for_children = false;
+
 }  // namespace
 
 void prepare_for_children(const scenarios::Scenario& scenario) {
-  static bool prepared = false;
-  if (prepared) return;
-  prepared = true;
-  runtime::prepare_for_forked_runs(scenario.model);
+  // Runs at points of the uncertain region may need more hosts than the nominal platform.
+  prepare_for_children(std::max(scenario.model.platform.clusters, scenario.max_clusters),
+                       std::max(scenario.model.platform.scheduler_threads, scenario.max_scheduler_threads));
+}
+
+void prepare_for_children(int clusters, int scheduler_threads) {
+  if (g_prepared_for_children) return;
+  g_prepared_for_children = true;
+  simcore::Simulation::prepare(simcore::Platform::host_names(clusters, scheduler_threads));
   warm_up_exceptions();
 }
 

@@ -84,8 +84,11 @@ ChildOutput read_child_output(const std::string& text, std::uint64_t seed);
 std::string death_message(std::uint64_t seed, int status);
 
 // Makes forking cheap: builds the simulation engine and the scenario's platform once, before the
-// first fork, so that children start from them. Idempotent; called by ChildRun::start. The
-// process must not run a simulation itself afterwards.
+// first fork, so that children start from them. Only the first call of a process counts; called
+// by ChildRun::start. The process must not run a simulation itself afterwards.
 void prepare_for_children(const scenarios::Scenario& scenario);
+// The same for the hosts of a platform of `clusters` clusters and `scheduler_threads` threads,
+// which are those of every smaller platform too (a plan whose cells differ in size).
+void prepare_for_children(int clusters, int scheduler_threads);
 
 }  // namespace ptosim::replay

@@ -1,7 +1,7 @@
 #include "replay/chrome_trace.h"
 
 #include "replay/report_json.h"
-#include "runtime/runtime_state.h"
+#include "runtime/run_report.h"
 
 #include <map>
 #include <sstream>

@@ -4,6 +4,7 @@
 #include "hwmodel/range_map.h"
 #include "runtime/runtime_config.h"
 #include "simcore/model_assert.h"
+#include "simcore/marks.h"
 
 #include <algorithm>
 #include <map>
@@ -133,8 +134,12 @@ class Detector {
     RaceReport report;
     report.races = pairs_.size();
     number_tasks();
+    if (!pairs_.empty()) PTOSIM_MARK("race found");
     for (const RacePair& pair : pairs_) {
-      if (report.findings.size() >= MAX_RACE_FINDINGS) break;
+      if (report.findings.size() >= MAX_RACE_FINDINGS) {
+        PTOSIM_MARK("race findings limit");
+        break;
+      }
       report.findings.push_back(describe(pair));
     }
     report.reachability_queries = queries_;

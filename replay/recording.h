@@ -5,7 +5,7 @@
 
 #include "replay/report_json.h"
 #include "replay/run_session.h"
-#include "runtime/run_monitor.h"
+#include "runtime/run_report.h"
 #include "simcore/decision_source.h"
 #include "simcore/strategies.h"
 

@@ -435,10 +435,55 @@ Json timing_to_json(const runtime::TimingReport& timing) {
                          {"peak_heap_bytes", ring.peak_heap_bytes},
                          {"heap_bytes", ring.heap_bytes},
                          {"peak_dep_pool_entries", ring.peak_dep_pool_entries},
+                         {"peak_dep_pool_live", ring.peak_dep_pool_live},
                          {"dep_pool_entries", ring.dep_pool_entries}});
   }
   j["rings"] = std::move(rings);
   return j;
+}
+
+Json point_to_json(const std::vector<scenarios::Override>& point) {
+  Json object = Json::object();
+  for (const scenarios::Override& item : point) {
+    Json value;
+    try {
+      value = Json::parse(item.value);
+    } catch (const Json::exception&) {
+      value = item.value;  // as --set reads it: a value that is not JSON is a string
+    }
+    object[item.pointer] = std::move(value);
+  }
+  return object;
+}
+
+std::vector<scenarios::Override> point_from_json(const Json& object, const std::string& file, const std::string& pointer) {
+  if (!object.is_object()) throw InputError(file, pointer, "expected an object {JSON pointer: value}");
+  std::vector<scenarios::Override> point;
+  for (const auto& [key, value] : object.items()) {
+    scenarios::Override item;
+    const std::string problem = scenarios::parse_override(key + "=" + json_text(value), item);
+    if (!problem.empty()) throw InputError(file, pointer, problem);
+    point.push_back(std::move(item));
+  }
+  return point;
+}
+
+Json uncertain_to_json(const std::vector<scenarios::UncertainParam>& params) {
+  Json list = Json::array();
+  for (const scenarios::UncertainParam& param : params) {
+    Json item{{"pointer", param.pointer}, {"kind", scenarios::to_string(param.kind)}};
+    if (param.kind == scenarios::UncertainKind::list) {
+      Json values = Json::array();
+      for (const std::string& value : param.values) values.push_back(Json::parse(value));
+      item["values"] = std::move(values);
+    } else {
+      item["range"] = Json::array({param.lo, param.hi});
+    }
+    item["nominal"] = Json::parse(param.nominal);
+    item["description"] = param.description;
+    list.push_back(std::move(item));
+  }
+  return list;
 }
 
 Json result_to_json(const RunResult& result, bool with_snapshot) {
@@ -446,6 +491,8 @@ Json result_to_json(const RunResult& result, bool with_snapshot) {
   j["seed"] = result.seed;
   j["strategy"] = result.strategy;
   if (result.spec.name == "pct") j["strategy_params"] = Json{{"depth", result.spec.depth}, {"steps", result.spec.steps}};
+  // The point of the uncertain region the run ran at (a scenario without `uncertain` has none).
+  if (!result.point.empty()) j["point"] = point_to_json(result.point);
   if (!result.failure.empty()) {
     j["failure"] = result.failure;
     return j;
@@ -485,6 +532,7 @@ RunResult result_from_json(const Json& json) {
     result.spec.depth = r.at("strategy_params").at("depth").u32();
     result.spec.steps = r.at("strategy_params").at("steps").u64();
   }
+  if (r.has("point")) result.point = point_from_json(json.at("point"), origin, "/point");
   if (r.has("failure")) {
     result.failure = r.at("failure").str();
     return result;

@@ -45,6 +45,13 @@ Json mismatch_to_json(const runtime::TensorMismatch& mismatch);
 // {"kind": ..., "summary": ..., <the finding's detail fields>}
 Json finding_to_json(const simcore::Finding& finding);
 Json result_to_json(const RunResult& result, bool with_snapshot);
+// A point of the uncertain region (or a map's cell) as a JSON object {pointer: value}, in order;
+// and back (InputError naming `file` and `pointer`).
+Json point_to_json(const std::vector<scenarios::Override>& point);
+std::vector<scenarios::Override> point_from_json(const Json& object, const std::string& file, const std::string& pointer);
+// A scenario's uncertain parameters: [{"pointer", "kind", "range": [lo, hi] | "values": [..],
+// "nominal", "description"}].
+Json uncertain_to_json(const std::vector<scenarios::UncertainParam>& params);
 // The `timing` object of `run --json` (docs/outputs.md).
 Json timing_to_json(const runtime::TimingReport& timing);
 RunResult result_from_json(const Json& json);

@@ -1,20 +1,15 @@
 #include "replay/run_session.h"
 
-#include "replay/child_process.h"
-#include "replay/seed_worker.h"
-#include "replay/recording.h"
-#include "replay/report_json.h"
+#include "replay/plan_context.h"
+#include "replay/sweep_executor.h"
+#include "replay/sweep_plan.h"
+#include "replay/uncertain_point.h"
+#include "scenarios/uncertain.h"
+#include "simcore/model_assert.h"
 #include "simcore/plural.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <iostream>
-#include <cstring>
-#include <filesystem>
-#include <map>
-#include <poll.h>
 
 namespace ptosim::replay {
 
@@ -28,8 +23,12 @@ simcore::StrategySpec resolve_strategy(const simcore::StrategySpec& spec, const 
   return resolved;
 }
 
-RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, const RunOptions& options,
-                       RunArtifacts* artifacts) {
+namespace {
+
+// One run of a scenario without uncertain parameters (or of one re-evaluated at its point).
+RunResult run_model(const scenarios::Scenario& scenario, std::uint64_t seed, const RunOptions& options,
+                    RunArtifacts* artifacts) {
+  PTOSIM_ASSERT(scenario.uncertain.empty(), "a model runs at one point: its uncertain parameters are drawn already");
   const ScenarioAnalysis* analysis = options.analysis;
   std::unique_ptr<ScenarioAnalysis> own_analysis;
   if (analysis == nullptr) {
@@ -85,6 +84,34 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, 
   return result;
 }
 
+}  // namespace
+
+RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed, const RunOptions& options,
+                       RunArtifacts* artifacts) {
+  if (scenario.uncertain.empty()) return run_model(scenario, seed, options, artifacts);
+  // PCT's estimate of a run's decisions comes from the scenario as given, not from its point, so
+  // every seed of a sweep places its change points over the same steps.
+  RunOptions at_options = options;
+  at_options.strategy = resolve_strategy(options.strategy, scenario);
+  at_options.analysis = nullptr;  // the graph and the reference are the point's
+  const bool lenient = options.replay_log && options.mode == ReplayMode::lenient;
+  DrawnPoint point = draw_point(scenario, seed, options.replay_log, lenient);
+  if (options.replay_log) at_options.replay_log = model_part(*options.replay_log);
+  scenarios::Scenario at;
+  try {
+    at = scenarios::load_scenario_text(scenarios::text_at_point(scenario.text, scenario.path, point.values), scenario.path);
+  } catch (const scenarios::ScenarioError& e) {
+    // The region's ends are checked when the scenario loads; a combination of values can still
+    // be invalid (more scheduler threads than clusters).
+    throw scenarios::ScenarioError(e.file(), e.pointer(), e.problem() + " (at the point " + scenarios::point_text(point.values) + ")");
+  }
+  RunResult result = run_model(at, seed, at_options, artifacts);
+  result.point = std::move(point.values);
+  result.decisions += point.log.entries.size();
+  if (artifacts != nullptr) artifacts->decisions = join_logs(point.log, artifacts->decisions);
+  return result;
+}
+
 RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
                        const std::optional<simcore::DecisionLog>& replay_log, RunArtifacts* artifacts,
                        ReplayMode mode) {
@@ -94,8 +121,10 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
   return run_scenario(scenario, seed, options, artifacts);
 }
 
-bool is_failing(const RunResult& result) {
-  return !result.failure.empty() || result.outcome != simcore::Outcome::pass || !result.findings.empty();
+bool is_failing(const RunResult& result) { return is_outcome_failing(result) || !result.findings.empty(); }
+
+bool is_outcome_failing(const RunResult& result) {
+  return !result.failure.empty() || result.outcome != simcore::Outcome::pass;
 }
 
 std::uint64_t SeedSelection::count() const {
@@ -106,6 +135,11 @@ std::uint64_t SeedSelection::count() const {
 
 std::uint64_t SeedSelection::at(std::uint64_t n) const {
   return range.first + (shard_index - 1) + n * shard_count;
+}
+
+bool SeedSelection::contains(std::uint64_t seed) const {
+  if (seed < range.first || seed > range.last) return false;
+  return (seed - range.first) % shard_count == shard_index - 1u;
 }
 
 std::string SeedSelection::shard_text() const { return std::to_string(shard_index) + "/" + std::to_string(shard_count); }
@@ -145,19 +179,6 @@ FailureRate failure_rate(std::uint64_t failing, std::uint64_t runs) {
   return rate;
 }
 
-namespace {
-
-void ensure_directory(const std::string& dir, const char* flag) {
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error || !std::filesystem::is_directory(dir)) {
-    throw OutputFileError(std::string("cannot use ") + flag + " " + dir + ": " +
-                          (error ? error.message() : std::string("not a directory")));
-  }
-}
-
-}  // namespace
-
 bool finding_matches(const scenarios::FindingPattern& pattern, const simcore::Finding& finding) {
   if (finding.kind != pattern.kind) return false;
   auto text_field = [&finding](std::string_view key, std::string_view inner) -> std::string {
@@ -172,152 +193,25 @@ bool finding_matches(const scenarios::FindingPattern& pattern, const simcore::Fi
 }
 
 SweepSummary sweep(const scenarios::Scenario& scenario, const SweepOptions& options) {
-  SweepSummary summary;
-  std::vector<const scenarios::FindingPattern*> patterns;
-  if (scenario.expect) {
-    for (const auto& pattern : scenario.expect->findings_always) patterns.push_back(&pattern);
-    for (const auto& pattern : scenario.expect->findings_never) patterns.push_back(&pattern);
-  }
-  summary.pattern_counts.assign(patterns.size(), 0);
-  // Seed-independent work, done once before the children fork.
-  const std::unique_ptr<ScenarioAnalysis> analysis = analyse_scenario(scenario);
-  const std::uint64_t total = options.seeds.count();
-  summary.total = total;
-  const int jobs = options.jobs < 1 ? 1 : options.jobs;
-  std::map<std::uint64_t, RunResult> not_passing;  // by seed, capped
-  std::vector<SeedWorker> workers;  // each runs one seed at a time
-  std::uint64_t next = 0;  // position in the selection of the next seed to launch
-  if (!options.snapshot_dir.empty()) ensure_directory(options.snapshot_dir, "--snapshot-dir");
-  if (!options.record_dir.empty()) ensure_directory(options.record_dir, "--record-failures");
-  if (options.keep_seed_status) summary.seed_status.assign(total, 0);
-  ChildJob job;
-  job.options.strategy = options.strategy;
-  job.options.analysis = analysis.get();
-  job.want_snapshot = !options.snapshot_dir.empty() || !options.record_dir.empty();
-  job.log = options.record_dir.empty() ? ChildJob::Log::never : ChildJob::Log::when_failing;
-
-  auto write_output = [&](const std::string& path, const std::string& text, bool recording) {
-    try {
-      write_file_atomically(path, text);
-      if (recording) ++summary.recordings_written;
-    } catch (const OutputFileError& e) {
-      summary.output_errors.push_back(e.what());
-    }
-  };
-  auto record = [&](ChildOutput output) {
-    RunResult& result = output.result;
-    ++summary.runs;
-    const std::string stem = "/seed-" + std::to_string(result.seed);
-    // Written here, in the parent: a failure is an output error, not a failed run.
-    if (result.snapshot) {
-      const std::string text = json_text(snapshot_file_json(*result.snapshot, result.seed, scenario.text_hash), 1) + "\n";
-      if (!options.snapshot_dir.empty()) write_output(options.snapshot_dir + stem + ".snapshot.json", text, false);
-      if (!options.record_dir.empty()) write_output(options.record_dir + stem + ".snapshot.json", text, false);
-      result.snapshot.reset();
-    }
-    if (output.decisions && !options.record_dir.empty()) {
-      write_output(options.record_dir + stem + ".recording.json",
-                   recording_to_text(make_recording(scenario, result, std::move(*output.decisions))), true);
-    }
-    bool seen[simcore::FINDING_KIND_COUNT] = {};
-    for (const simcore::Finding& finding : result.findings) seen[static_cast<int>(finding.kind)] = true;
-    for (int k = 0; k < simcore::FINDING_KIND_COUNT; ++k) summary.finding_counts[static_cast<std::size_t>(k)] += seen[k] ? 1 : 0;
-    for (std::size_t p = 0; p < patterns.size(); ++p) {
-      for (const simcore::Finding& finding : result.findings) {
-        if (!finding_matches(*patterns[p], finding)) continue;
-        ++summary.pattern_counts[p];
-        break;
-      }
-    }
-    for (const runtime::TensorMismatch& mismatch : result.mismatches) {
-      summary.tensor_wrong_seeds[mismatch.tensor] += mismatch.mismatched_elements > 0 ? 1 : 0;
-    }
-    if (!result.failure.empty()) {
-      ++summary.failed_runs;
-    } else {
-      ++summary.outcome_counts[static_cast<std::size_t>(result.outcome)];
-    }
-    const bool failing = is_failing(result);
-    if (options.keep_seed_status) {
-      const std::uint64_t position = (result.seed - options.seeds.at(0)) / options.seeds.shard_count;
-      summary.seed_status[position] = failing ? 2 : 1;
-    }
-    if (!failing) return;
-    ++summary.failing;
-    if (!summary.first_failing_seed || result.seed < *summary.first_failing_seed) summary.first_failing_seed = result.seed;
-    not_passing.emplace(result.seed, std::move(result));
-    if (not_passing.size() > SWEEP_MAX_LISTED_RUNS) {
-      not_passing.erase(std::prev(not_passing.end()));
-      ++summary.not_passing_unlisted;
-    }
-  };
-  auto report_progress = [&] {
-    if (options.progress) options.progress(summary.runs, total, summary.failing);
-  };
-  auto stop_requested = [&] { return options.stop_signal != nullptr && *options.stop_signal != 0; };
-
-  std::vector<std::uint64_t> returned;  // seeds a worker that had died could not take
-  auto more_seeds = [&] { return (next < total || !returned.empty()) && !summary.stopped_early; };
-  while (more_seeds() || !workers.empty()) {
-    if (stop_requested()) {
-      // Every worker dies with the sweep; what finished is the partial summary.
-      for (SeedWorker& worker : workers) worker.kill();
-      workers.clear();
-      summary.interrupted_by = static_cast<int>(*options.stop_signal);
-      break;
-    }
-    // Seeds left beyond those the workers are running: start workers up to --jobs.
-    std::uint64_t busy = 0;
-    for (const SeedWorker& worker : workers) busy += worker.ready() ? 0 : 1;
-    const std::uint64_t left = total - next + returned.size();
-    while (more_seeds() && static_cast<int>(workers.size()) < jobs && workers.size() - busy < left) {
-      workers.push_back(SeedWorker::start(scenario, job));
-    }
-    for (SeedWorker& worker : workers) {
-      if (!worker.ready()) continue;
-      if (more_seeds()) {
-        std::uint64_t seed = 0;
-        if (!returned.empty()) {
-          seed = returned.back();
-          returned.pop_back();
-        } else {
-          seed = options.seeds.at(next++);
-        }
-        if (!worker.assign(seed)) returned.push_back(seed);
-      } else {
-        worker.close_input();
-      }
-    }
-    std::vector<pollfd> fds;
-    for (const SeedWorker& worker : workers) fds.push_back(pollfd{worker.fd(), POLLIN, 0});
-    // A timeout lets progress be reported, and a stop request be seen, while long runs go on.
-    const int ready = ::poll(fds.data(), fds.size(), 1000);
-    if (ready < 0 && errno != EINTR) throw std::runtime_error(std::string("poll failed: ") + std::strerror(errno));
-    if (ready <= 0) {
-      report_progress();
-      continue;
-    }
-    for (std::size_t i = workers.size(); i-- > 0;) {
-      if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      const bool open = workers[i].pump();
-      std::optional<ChildOutput> output = workers[i].take_output();
-      if (!open) {
-        // The worker is gone: retired, or dead while running a seed (which then fails).
-        std::optional<ChildOutput> died = workers[i].finish();
-        if (!output) output = std::move(died);
-        workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
-      }
-      if (!output) continue;
-      // A terminal's Ctrl-C reaches the workers too: a seed whose worker died while the sweep is
-      // being stopped did not fail, it was stopped with it, and is not counted.
-      if (stop_requested() && !output->result.failure.empty()) continue;
-      record(std::move(*output));
-      if (options.stop_after > 0 && summary.failing >= options.stop_after) summary.stopped_early = true;
-      report_progress();
-    }
-  }
-  for (auto& [seed, result] : not_passing) summary.not_passing.push_back(std::move(result));
-  return summary;
+  SweepPlan plan;
+  plan.scenario_path = scenario.path;
+  plan.scenario_text = scenario.text;
+  plan.overrides = scenario.overrides;
+  plan.nominal = scenario.nominal;
+  plan.strategy = options.strategy;
+  plan.seeds = options.seeds;
+  plan.snapshot_dir = options.snapshot_dir;
+  plan.record_dir = options.record_dir;
+  plan.stop_after = options.stop_after;
+  plan.stop_on = options.stop_on_outcome ? StopOn::outcome : StopOn::any;
+  const PlanContext context(plan, &scenario);
+  PlanRunOptions run;
+  run.jobs = options.jobs;
+  run.keep_seed_status = options.keep_seed_status;
+  run.stop_signal = options.stop_signal;
+  run.progress = options.progress;
+  std::vector<SweepSummary> cells = run_plan(context, run);
+  return std::move(cells.front());
 }
 
 ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>& expect, const SweepSummary& summary) {
@@ -393,6 +287,12 @@ ExpectationCheck check_expectations(const std::optional<scenarios::Expectations>
       }
     }
     const std::size_t always_count = expect->findings_always.size();
+    if (summary.pattern_counts.size() != always_count + expect->findings_never.size()) {
+      // Counts from another scenario's expectations (a merge of mismatched inputs): nothing to judge them by.
+      violation("the sweep counted " + std::to_string(summary.pattern_counts.size()) + " finding patterns, its expectations name " +
+                std::to_string(always_count + expect->findings_never.size()));
+      return check;
+    }
     for (std::size_t p = 0; p < summary.pattern_counts.size(); ++p) {
       const bool required = p < always_count;
       const scenarios::FindingPattern& pattern =

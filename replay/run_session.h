@@ -48,6 +48,11 @@ struct RunResult {
   std::optional<runtime::TimingReport> timing;
   // Set instead of an outcome when the run could not complete (child crash, replay divergence).
   std::string failure;
+  // The point of the scenario's uncertain region the run drew (pointer, value), in pointer order;
+  // empty for a scenario without uncertain parameters.
+  std::vector<scenarios::Override> point;
+  // Wall time from hand-out to result, measured by the sweep's parent (0 when not measured).
+  std::uint64_t wall_us = 0;
 };
 
 // What a run leaves behind for recordings and traces.
@@ -96,6 +101,10 @@ RunResult run_scenario(const scenarios::Scenario& scenario, std::uint64_t seed,
 // A seed fails when it does not pass: an outcome other than `pass`, a finding, or a run that
 // could not complete.
 bool is_failing(const RunResult& result);
+// A seed's outcome fails: an outcome other than `pass`, or a run that could not complete. A
+// finding alone (a race on every seed) does not: it is a property of the program, and this
+// counts what the schedule did with it.
+bool is_outcome_failing(const RunResult& result);
 
 // The seeds of a sweep: the range, or the I-th of N disjoint shards of it (seed - first = I-1
 // modulo N), whose union is the range.
@@ -108,6 +117,8 @@ struct SeedSelection {
   std::uint64_t count() const;
   // The n-th seed of the selection (n < count()).
   std::uint64_t at(std::uint64_t n) const;
+  // Whether `seed` is one of the selection's.
+  bool contains(std::uint64_t seed) const;
   std::string shard_text() const;  // "I/N"
 };
 // Parses "I/N" (1 <= I <= N <= 100000); returns an empty string on success, else what is wrong.
@@ -120,6 +131,7 @@ struct SweepOptions {
   std::string snapshot_dir;        // empty: no snapshots; created when missing
   std::string record_dir;          // empty: none; else a recording (and snapshot) per failing seed
   std::uint64_t stop_after = 0;    // stop launching seeds once this many failed (0: never)
+  bool stop_on_outcome = false;    // stop_after counts seeds whose outcome failed, not findings
   bool keep_seed_status = false;   // remember pass/fail of every seed (JUnit needs it)
   // Set (to the signal number) by a SIGINT/SIGTERM handler: every child is killed, the sweep
   // returns what finished.
@@ -132,6 +144,19 @@ struct SweepOptions {
 // lowest seeds), so its memory stays bounded whatever the range.
 inline constexpr std::size_t SWEEP_MAX_LISTED_RUNS = 10000;
 inline constexpr std::uint64_t SWEEP_MAX_SEEDS = 10000000;
+
+// What JUnit needs of every seed that ran (kept only when asked: keep_seed_status), to judge each
+// seed against the expectations the way the sweep judges them all.
+struct SeedStatus {
+  enum class State : std::uint8_t { not_run, passed, failing, run_failed };
+  State state = State::not_run;
+  simcore::Outcome outcome = simcore::Outcome::pass;
+  std::uint32_t finding_kinds = 0;  // bit k: a finding of kind k was reported
+  std::uint64_t patterns = 0;       // bit p: expected pattern p (expected_patterns) matched
+  std::int32_t error_code = -1;     // the runtime report's code; -1 without a report
+  std::uint64_t wall_us = 0;        // measured by the parent, from hand-out to result
+  std::vector<std::string> wrong_tensors;  // external tensors whose final contents were wrong
+};
 
 struct SweepSummary {
   std::uint64_t total = 0;  // seeds selected
@@ -146,15 +171,17 @@ struct SweepSummary {
   std::map<std::string, std::uint64_t> tensor_wrong_seeds;
   std::uint64_t failed_runs = 0;     // runs that ended with RunResult::failure
   std::uint64_t failing = 0;         // seeds that failed (is_failing)
+  std::uint64_t outcome_failing = 0;  // seeds whose outcome failed (is_outcome_failing)
   std::optional<std::uint64_t> first_failing_seed;
+  std::optional<std::uint64_t> first_outcome_failing_seed;
   std::vector<RunResult> not_passing;  // failing seeds, in seed order, at most SWEEP_MAX_LISTED_RUNS
   std::uint64_t not_passing_unlisted = 0;
   std::vector<std::string> output_errors;  // snapshot or recording files that could not be written
   std::uint64_t recordings_written = 0;
   bool stopped_early = false;  // --stop-after reached
   int interrupted_by = 0;      // the signal that stopped the sweep, 0 if none
-  // With keep_seed_status: per selected seed (in selection order) 0 not run, 1 passed, 2 failed.
-  std::vector<std::uint8_t> seed_status;
+  // With keep_seed_status: per selected seed, in selection order.
+  std::vector<SeedStatus> seed_status;
 };
 
 // Failure rate with its 95% Wilson score interval.

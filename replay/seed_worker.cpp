@@ -30,18 +30,26 @@ bool read_exact(int fd, void* data, std::size_t size) {
   return true;
 }
 
-[[noreturn]] void worker_main(const scenarios::Scenario& scenario, ChildJob job, int fd, pid_t parent) {
+// What the parent sends for each run: the cell and the seed.
+struct TicketFrame {
+  std::uint64_t cell = 0;
+  std::uint64_t seed = 0;
+};
+
+[[noreturn]] void worker_main(const PlanContext& context, int fd, pid_t parent) {
   become_child(parent);
   simcore::Simulation::run_in_sequence();
   for (std::uint64_t runs = 1;; ++runs) {
-    std::uint64_t seed = 0;
-    if (!read_exact(fd, &seed, sizeof seed)) ::_exit(0);  // no more seeds
-    job.seed = seed;
+    TicketFrame ticket;
+    if (!read_exact(fd, &ticket, sizeof ticket)) ::_exit(0);  // no more tickets
+    if (ticket.cell >= context.cells()) ::_exit(4);  // the parent asked for a cell the plan lacks
+    const auto cell = static_cast<std::uint32_t>(ticket.cell);
+    ChildJob job = context.job(cell);
+    job.seed = ticket.seed;
     bool threw = false;
-    const std::string text = run_job(scenario, job, threw);
+    const std::string text = run_job(context.scenario(cell), job, threw);
     // After an exception the engine may hold a half-ended run: a fresh worker takes over.
-    const bool last = threw || runs >= SEED_WORKER_MAX_RUNS ||
-                      !simcore::Simulation::room_for_run(scenario.model.limits.max_sim_time_ns);
+    const bool last = threw || runs >= SEED_WORKER_MAX_RUNS || !simcore::Simulation::room_for_run(context.max_sim_time_ns());
     const FrameHeader header{text.size(), last ? 1U : 0U};
     std::string frame(reinterpret_cast<const char*>(&header), sizeof header);
     frame += text;
@@ -52,20 +60,22 @@ bool read_exact(int fd, void* data, std::size_t size) {
 
 }  // namespace
 
-SeedWorker SeedWorker::start(const scenarios::Scenario& scenario, const ChildJob& job) {
+SeedWorker SeedWorker::start(const PlanContext& context) {
   SeedWorker worker;
-  fork_child(scenario, Channel::socket, [&](int fd, pid_t parent) { worker_main(scenario, job, fd, parent); },
+  context.prepare();
+  fork_child(context.scenario(0), Channel::socket, [&](int fd, pid_t parent) { worker_main(context, fd, parent); },
              worker.pid_, worker.fd_);
   return worker;
 }
 
-bool SeedWorker::assign(std::uint64_t seed) {
-  if (::send(fd_, &seed, sizeof seed, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof seed)) {
-    retiring_ = true;  // gone between two seeds: its end of file follows, with no seed to fail
+bool SeedWorker::assign(const Ticket& ticket) {
+  const TicketFrame frame{ticket.cell, ticket.seed};
+  if (::send(fd_, &frame, sizeof frame, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof frame)) {
+    retiring_ = true;  // gone between two tickets: its end of file follows, with no seed to fail
     return false;
   }
   running_ = true;
-  seed_ = seed;
+  ticket_ = ticket;
   return true;
 }
 
@@ -81,7 +91,7 @@ std::optional<ChildOutput> SeedWorker::take_output() {
   if (!running_ || input_.size() < sizeof header) return std::nullopt;
   std::memcpy(&header, input_.data(), sizeof header);
   if (input_.size() - sizeof header < header.length) return std::nullopt;
-  ChildOutput output = read_child_output(input_.substr(sizeof header, header.length), seed_);
+  ChildOutput output = read_child_output(input_.substr(sizeof header, header.length), ticket_.seed);
   input_.erase(0, sizeof header + header.length);
   running_ = false;
   if (header.last != 0) retiring_ = true;
@@ -92,9 +102,9 @@ std::optional<ChildOutput> SeedWorker::finish() {
   const int status = close_and_reap(pid_, fd_);
   if (!running_) return std::nullopt;
   ChildOutput out;
-  out.result.seed = seed_;
-  out.result.failure = WIFSIGNALED(status) ? death_message(seed_, status)
-                                           : "the worker process running seed " + std::to_string(seed_) +
+  out.result.seed = ticket_.seed;
+  out.result.failure = WIFSIGNALED(status) ? death_message(ticket_.seed, status)
+                                           : "the worker process running seed " + std::to_string(ticket_.seed) +
                                                  " exited without its result";
   return out;
 }
@@ -103,11 +113,12 @@ void SeedWorker::kill() { kill_and_reap(pid_, fd_); }
 
 std::vector<ChildOutput> run_in_worker(const scenarios::Scenario& scenario, const ChildJob& job,
                                        const std::vector<std::uint64_t>& seeds) {
-  SeedWorker worker = SeedWorker::start(scenario, job);
+  const PlanContext context(scenario, job);
+  SeedWorker worker = SeedWorker::start(context);
   std::vector<ChildOutput> outputs;
   for (std::uint64_t seed : seeds) {
     if (!worker.ready()) break;  // retired
-    if (!worker.assign(seed)) break;  // died between two seeds
+    if (!worker.assign(Ticket{0, seed})) break;  // died between two seeds
     std::optional<ChildOutput> output;
     bool open = true;
     while (!output && open) {

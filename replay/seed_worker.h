@@ -1,14 +1,16 @@
-// A sweep's worker process: forked once, it runs seed after seed of one job in one SimGrid engine
-// (simcore::Simulation::run_in_sequence), so a seed costs its run and not a fork, an exit and the
-// page faults in between. A run gives the same result in a worker as in a child of its own.
+// A sweep's worker process: forked once, it runs ticket after ticket of a plan (a cell and a seed,
+// replay/plan_context.h) in one SimGrid engine (simcore::Simulation::run_in_sequence), so a seed
+// costs its run and not a fork, an exit and the page faults in between. A run gives the same
+// result in a worker as in a child of its own.
 //
-// The parent hands a worker one seed at a time over a socket and reads back one result frame per
-// seed. A worker retires (its last frame says so, then it exits) after a run that threw, after
+// The parent hands a worker one ticket at a time over a socket and reads back one result frame
+// per ticket. A worker retires (its last frame says so, then it exits) after a run that threw, after
 // SEED_WORKER_MAX_RUNS runs, or when its engine's clock has no room for another run; the sweep
 // then starts a new one. A worker that dies while running a seed fails that seed alone.
 #pragma once
 
 #include "replay/child_process.h"
+#include "replay/plan_context.h"
 
 #include <cstdint>
 #include <optional>
@@ -23,17 +25,19 @@ inline constexpr std::uint64_t SEED_WORKER_MAX_RUNS = 1000;
 
 class SeedWorker {
  public:
-  // Forks a worker for `job` (its seed is ignored). Throws std::runtime_error when fork or
-  // socketpair fail.
-  static SeedWorker start(const scenarios::Scenario& scenario, const ChildJob& job);
+  // Forks a worker that runs tickets of `context` (which must outlive it). Throws
+  // std::runtime_error when fork or socketpair fail.
+  static SeedWorker start(const PlanContext& context);
 
   int fd() const { return fd_; }
-  // Neither running a seed nor retiring: ready for assign().
+  // Neither running a ticket nor retiring: ready for assign().
   bool ready() const { return !running_ && !retiring_; }
-  // Hands the worker a seed to run; false when the worker is gone (it died between two seeds)
-  // and the seed must go to another one.
-  bool assign(std::uint64_t seed);
-  // Tells a ready worker that no seed will come: it exits.
+  // Hands the worker a ticket to run; false when the worker is gone (it died between two
+  // tickets) and the ticket must go to another one.
+  bool assign(const Ticket& ticket);
+  // The ticket it runs (valid while it runs one).
+  const Ticket& ticket() const { return ticket_; }
+  // Tells a ready worker that no ticket will come: it exits.
   void close_input();
   // Reads what is available; returns false at end of file (the worker exited or died).
   bool pump();
@@ -49,7 +53,7 @@ class SeedWorker {
   int fd_ = -1;
   bool running_ = false;
   bool retiring_ = false;
-  std::uint64_t seed_ = 0;
+  Ticket ticket_;
   std::string input_;  // frames read, not yet taken
 };
 

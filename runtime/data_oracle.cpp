@@ -1,6 +1,7 @@
 #include "runtime/data_oracle.h"
 
 #include "simcore/model_assert.h"
+#include "simcore/marks.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -718,6 +719,7 @@ class LogReplay {
 
   // A read that saw another version than the reference's: count it, taint what the task writes.
   void mismatch(const Stream& stream, const Event& event, const VersionPiece* expected, std::uint32_t expected_count) {
+    PTOSIM_MARK("oracle read mismatch");
     const std::uint32_t record = stream.record;
     const hwmodel::GmTaskAccess& task = log_.tasks[record];
     const ProgramOp& op = program_.ops[ref_.task_ops_[task.task]];

@@ -2,10 +2,10 @@
 // expanded program and the run's budgets. The scenario loader builds it; runtime::simulate runs it.
 #pragma once
 
-#include "hwmodel/ai_core.h"
+#include "hwmodel/kernel_spec.h"
 #include "runtime/program.h"
 #include "runtime/runtime_config.h"
-#include "simcore/host_scheduler.h"
+#include "simcore/host_platform.h"
 
 #include <cstdint>
 #include <optional>

@@ -2,6 +2,7 @@
 
 #include "runtime/runtime_messages.h"
 #include "simcore/model_assert.h"
+#include "simcore/marks.h"
 
 #include <algorithm>
 #include <sstream>
@@ -52,7 +53,6 @@ Orchestrator::Orchestrator(RuntimeState& state, RunMonitor& monitor, simcore::Th
       monitor_(monitor),
       clock_(clock),
       lane_(state.lanes().orchestrator),
-      heap_synced_at_(MAX_RING_DEPTH, 0),
       graph_(state.program()),
       producer_status_([this](std::uint32_t ordinal) { return state_.producer_status(ordinal); }) {}
 
@@ -120,47 +120,32 @@ void Orchestrator::invalid_args(const std::string& detail, std::uint32_t origin)
 
 void Orchestrator::scope_begin(const ProgramOp& op) {
   phase_ = "running";
-  auto& stack = state_.scope_stack();
   if (op.mode == ScopeMode::automatic && state_.in_manual_scope()) {
+    PTOSIM_MARK("auto scope inside manual");
     invalid_args("AUTO scope opened inside an active MANUAL scope", op.origin);
   }
-  if (stack.size() >= static_cast<std::size_t>(MAX_SCOPE_DEPTH)) {
+  if (state_.scope_stack().size() >= static_cast<std::size_t>(MAX_SCOPE_DEPTH)) {
+    PTOSIM_MARK("scope stack limit");
     invalid_args("scope depth exceeds PTO2_MAX_SCOPE_DEPTH=64", op.origin);
   }
-  ScopeFrame frame;
-  frame.mode = op.mode;
-  frame.depth = static_cast<std::uint32_t>(stack.size());
-  frame.serial = state_.next_scope_serial();
-  frame.first_task = state_.scope_tasks().size();
-  frame.origin = op.origin;
-  frame.deferred = op.mode == ScopeMode::manual && state_.config().manual_publish == ManualPublish::deferred;
-  stack.push_back(std::move(frame));
-  state_.events().record(simcore::EventKind::scope_begin, simcore::now(), stack.back().serial, lane_,
-                         stack.back().depth);
+  const bool deferred = op.mode == ScopeMode::manual && state_.config().manual_publish == ManualPublish::deferred;
+  const ScopeFrame& frame = state_.open_scope(op.mode, op.origin, deferred);
+  state_.events().record(simcore::EventKind::scope_begin, simcore::now(), frame.serial, lane_, frame.depth);
   owed_ns_ = add_ns(owed_ns_, state_.config().orchestrator.scope_begin_ns);
 }
 
 void Orchestrator::scope_end() {
-  auto& stack = state_.scope_stack();
-  PTOSIM_ASSERT(!stack.empty(), "scope_end without an open scope");
-  PTOSIM_ASSERT(stack.back().first_task <= state_.scope_tasks().size(), "scope task list shorter than its scope");
-  if (stack.back().deferred) {
+  PTOSIM_ASSERT(!state_.scope_stack().empty(), "scope_end without an open scope");
+  if (state_.scope_stack().back().deferred) {
     // The draft design: wire and publish the whole scope as one batch at scope_end.
-    while (stack.back().wired < stack.back().unpublished.size()) {
-      const ProgramOp& op = state_.program().ops[stack.back().unpublished[stack.back().wired]];
+    for (std::uint32_t op_index = state_.take_held_op(); op_index != NO_INDEX; op_index = state_.take_held_op()) {
+      const ProgramOp& op = state_.program().ops[op_index];
       wire_and_publish(state_.task(op.task), op);
-      ++stack.back().wired;
     }
   }
-  auto& scope_tasks = state_.scope_tasks();
-  const std::size_t first = stack.back().first_task;
-  const std::size_t count = scope_tasks.size() - first;
-  for (std::size_t i = first; i < scope_tasks.size(); ++i) state_.release_scope_bit(state_.task(scope_tasks[i]));
-  state_.events().record(simcore::EventKind::scope_end, simcore::now(), stack.back().serial, lane_,
-                         stack.back().depth);
-  scope_tasks.resize(first);
-  stack.pop_back();
-  owed_ns_ = add_ns(owed_ns_, mul_ns(count, state_.config().orchestrator.scope_end_per_task_ns));
+  const RuntimeState::ClosedScope closed = state_.close_scope();
+  state_.events().record(simcore::EventKind::scope_end, simcore::now(), closed.serial, lane_, closed.depth);
+  owed_ns_ = add_ns(owed_ns_, mul_ns(closed.task_count, state_.config().orchestrator.scope_end_per_task_ns));
 }
 
 void Orchestrator::spend(TimeNs cost_ns) {
@@ -174,11 +159,12 @@ bool Orchestrator::scope_precheck_fails(const RingState& ring) const {
   return in_scope >= ring.config.task_window - 1;
 }
 
-TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel) {
+const TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel) {
   const int ring_id = state_.current_ring_id();
-  RingState& ring = state_.ring(ring_id);
+  const RingState& ring = state_.ring(ring_id);
   // The scope pre-check (PR #277) predates both detector generations modelled here.
   if (!monitor_.detectors_silenced() && scope_precheck_fails(ring)) {
+    PTOSIM_MARK("scope pre-check");
     const ScopeFrame& innermost = state_.scope_stack().back();
     const auto in_scope = static_cast<std::uint32_t>(state_.scope_tasks().size() - innermost.first_task);
     phase_ = "allocating a slot on ring " + std::to_string(ring_id) + " for task '" +
@@ -198,15 +184,16 @@ TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::uint32
     monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
   }
   const std::uint64_t bytes = packed_output_bytes(state_.program(), op);
-  const std::uint64_t offset = allocate(ring, bytes, op.task);
-  PTOSIM_ASSERT(offset + bytes <= ring.heap.capacity(), "task outputs placed outside the ring's heap");
-  TaskRecord& task = state_.create_task(op.task, static_cast<std::uint8_t>(ring_id), kind, kernel);
+  const std::uint64_t offset = allocate(ring_id, bytes, op.task);
+  RuntimeState::NewTask spec;
+  spec.ordinal = op.task;
+  spec.ring = static_cast<std::uint8_t>(ring_id);
+  spec.kind = kind;
+  spec.kernel = kernel;
+  spec.heap_offset = offset;
+  spec.heap_bytes = bytes;
+  const TaskRecord& task = state_.create_task(spec);
   note_occupancy(ring);
-  task.packed_end = offset + bytes;
-  task.manual = state_.in_manual_scope();
-  task.scope_depth = state_.scope_stack().back().depth;
-  task.output_base = ring.heap_base_address + offset;  // the outputs follow one another (RuntimeState::output_address)
-  state_.scope_tasks().push_back(task.ordinal);
   return task;
 }
 
@@ -219,11 +206,10 @@ void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
   spend(add_ns(add_ns(costs.submit_ns, mul_ns(node.lookups, costs.tensormap_lookup_ns)),
                add_ns(mul_ns(node.inserts, costs.tensormap_insert_ns), mul_ns(fanin_.size(), costs.edge_ns))));
 
-  TaskRecord& task = create(op, op.kind == OpKind::dummy ? TaskKind::dummy : TaskKind::kernel, op.kernel);
+  const TaskRecord& task = create(op, op.kind == OpKind::dummy ? TaskKind::dummy : TaskKind::kernel, op.kernel);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
-  ScopeFrame& frame = state_.scope_stack().back();
-  if (frame.deferred) {
-    frame.unpublished.push_back(op_index);
+  if (state_.scope_stack().back().deferred) {
+    state_.hold_until_scope_end(op_index);
     return;
   }
   wire_and_publish(task, op);
@@ -232,13 +218,13 @@ void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
 void Orchestrator::alloc_tensors(const ProgramOp& op) {
   spend(state_.config().orchestrator.alloc_tensors_ns);
   graph_.add(op, state_.in_manual_scope());  // outputs only: a node without edges
-  TaskRecord& task = create(op, TaskKind::alloc, NO_INDEX);
+  const TaskRecord& task = create(op, TaskKind::alloc, NO_INDEX);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
-  state_.complete_inline(task);
+  state_.complete_inline(task.ordinal);
 }
 
-void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
-  RingState& ring = state_.ring(task.ring);
+void Orchestrator::wire_and_publish(const TaskRecord& task, const ProgramOp& op) {
+  const int ring_id = task.ring;
   const GraphTask& node = graph_.task(task.ordinal);
   if (!node.error.empty()) invalid_args(node.error, op.origin);
   // The producers that retired or were CONSUMED since the graph named them finished before this
@@ -251,81 +237,59 @@ void Orchestrator::wire_and_publish(TaskRecord& task, const ProgramOp& op) {
   // orchestrator may wait for dep-list entries (one per producer still running).
   std::uint32_t entries = 0;
   for (const FaninEdge& edge : fanin) {
-    TaskRecord& producer = state_.task(edge.producer);
-    ++producer.consumers_claimed;
-    if (producer.state == StoredState::pending) ++entries;
+    state_.claim_producer(edge.producer);
+    if (state_.task(edge.producer).state == StoredState::pending) ++entries;
   }
-  ensure_dep_space(ring, entries, task.ordinal);
-  note_occupancy(ring);
-
-  // Producers still pending notify this task when they complete; the others completed while we
-  // waited, or before: the fast path.
-  std::uint32_t completed_producers = 0;
-  for (const FaninEdge& edge : fanin) {
-    if (state_.task(edge.producer).state != StoredState::pending) ++completed_producers;
-  }
-  state_.wire_fanin(task, fanin);
-  task.fanin_count += static_cast<std::uint32_t>(fanin.size());
-  task.dep_pool_mark = ring.dep_pool.top();
-  // WAIT-only pins are released at wiring; RETAIN pins when this task is released.
-  for (const FaninEdge& edge : fanin) {
-    if (!edge.retain) state_.release_pin(state_.task(edge.producer));
-  }
-  task.fanin_refcount += completed_producers;
-  // Fanin: one per edge plus the wiring guard, which publish() releases.
-  PTOSIM_ASSERT(task.fanin_count == fanin.size() + 1, "fanin count differs from the edges wired");
-  PTOSIM_ASSERT(task.fanin_refcount < task.fanin_count, "fanin satisfied before the wiring guard was released");
-  state_.publish(task);
+  ensure_dep_space(ring_id, entries, task.ordinal);
+  note_occupancy(state_.ring(ring_id));
+  state_.wire_fanin(task.ordinal, fanin, entries);
+  state_.publish(task.ordinal);
 }
 
 void Orchestrator::note_occupancy(const RingState& ring) {
   state_.timing().ring_occupancy(ring.id, ring.active_tasks(), ring.heap.used(), ring.dep_pool.used());
 }
 
-void Orchestrator::sync_heap_tail(RingState& ring) {
-  // The heap tail follows the packed_buffer_end of the last retired task (lazily, at alloc).
-  if (ring.last_task_alive == heap_synced_at_[ring.id] || ring.last_task_alive == 0) return;
-  heap_synced_at_[ring.id] = ring.last_task_alive;
-  ring.heap.reclaim_to(state_.task(ring.ordinals[ring.last_task_alive - 1]).packed_end);
-}
-
-std::uint64_t Orchestrator::allocate(RingState& ring, std::uint64_t bytes, std::uint32_t ordinal) {
+std::uint64_t Orchestrator::allocate(int ring_id, std::uint64_t bytes, std::uint32_t ordinal) {
+  const RingState& ring = state_.ring(ring_id);
   bool waited = false;
   while (true) {
-    sync_heap_tail(ring);
+    state_.sync_heap_tail(ring_id);
     if (!window_has_room(ring.current_index, ring.last_task_alive, ring.config.task_window)) {
-      wait_for_reclaim(ring, WaitResource::task_window, 0, ordinal);
+      PTOSIM_MARK("task window full");
+      wait_for_reclaim(ring_id, WaitResource::task_window, 0, ordinal);
       waited = true;
       continue;
     }
-    if (auto offset = ring.heap.try_alloc(bytes)) {
+    if (auto offset = state_.try_alloc_heap(ring_id, bytes)) {
       if (waited) monitor_.orchestrator_wait_satisfied();
       return *offset;
     }
-    wait_for_reclaim(ring, WaitResource::heap, bytes, ordinal);
+    PTOSIM_MARK("heap full");
+    wait_for_reclaim(ring_id, WaitResource::heap, bytes, ordinal);
     waited = true;
   }
 }
 
-void Orchestrator::ensure_dep_space(RingState& ring, std::uint32_t entries, std::uint32_t ordinal) {
+void Orchestrator::ensure_dep_space(int ring_id, std::uint32_t entries, std::uint32_t ordinal) {
   bool waited = false;
   while (true) {
-    if (ring.dep_pool.try_reserve(entries)) {
+    if (state_.try_reserve_dep_entries(ring_id, entries)) {
       if (waited) monitor_.orchestrator_wait_satisfied();
       return;
     }
     // Reclaim only when short, and only after the watermark moved a cleanup interval.
-    if (ring.last_task_alive >= ring.dep_pool_reclaimed_at + DEP_POOL_CLEANUP_INTERVAL) {
-      ring.dep_pool.reclaim_to(state_.task(ring.ordinals[ring.last_task_alive - 1]).dep_pool_mark);
-      ring.dep_pool_reclaimed_at = ring.last_task_alive;
+    if (state_.reclaim_dep_pool(ring_id)) {
+      PTOSIM_MARK("dep pool reclaim when short");
       continue;
     }
-    wait_for_reclaim(ring, WaitResource::dep_pool, entries, ordinal);
+    PTOSIM_MARK("dep pool full");
+    wait_for_reclaim(ring_id, WaitResource::dep_pool, entries, ordinal);
     waited = true;
   }
 }
 
-void Orchestrator::fire_reclaim_detector(RingState& ring, const std::string& detector, const ReclaimFatal& fatal) {
+void Orchestrator::fire_reclaim_detector(const RingState& ring, const std::string& detector, const ReclaimFatal& fatal) {
   RuntimeReport report;
   report.code = code_for(fatal.resource);
   report.ring = ring.id;
@@ -340,10 +304,10 @@ void Orchestrator::fire_reclaim_detector(RingState& ring, const std::string& det
   monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
 }
 
-void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std::uint64_t requested,
+void Orchestrator::wait_for_reclaim(int ring_id, WaitResource resource, std::uint64_t requested,
                                     std::uint32_t ordinal) {
-  BlockedWait& blocked = state_.blocked();
-  blocked = BlockedWait{true, resource, ring.id, requested, ordinal, simcore::now()};
+  const RingState& ring = state_.ring(ring_id);
+  state_.begin_wait(BlockedWait{true, resource, ring.id, requested, ordinal, simcore::now()});
   state_.events().record(simcore::EventKind::blocked, simcore::now(), ordinal, lane_, static_cast<int>(resource));
   const std::uint32_t start_alive = ring.last_task_alive;
   const DetectorConfig& detectors = state_.config().detectors;
@@ -372,7 +336,7 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
         deadline = add_ns(spins.start_ns, detectors.no_reclaim_timeout_ns);
       }
     }
-    const simcore::LoopEnd end = clock_.run_loop(spins, ring.progress, spin_limit, deadline);
+    const simcore::LoopEnd end = clock_.run_loop(spins, state_.ring_progress(ring_id), spin_limit, deadline);
     if (ring.last_task_alive != start_alive) break;
     if (end == simcore::LoopEnd::signaled) continue;
     ReclaimFatal fatal;
@@ -381,6 +345,7 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
     if (legacy) {
       fatal.verdict = ReclaimVerdict::legacy_spins;
       fatal.spins = detectors.orchestrator_spin_limit;
+      PTOSIM_MARK("legacy spin limit");
       fire_reclaim_detector(ring, "legacy spin limit", fatal);
       continue;
     }
@@ -388,13 +353,13 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
       structural_pending = false;
       // Structural head-of-line check: the ring's head is the oldest task of the open scope
       // that owns this ring; that scope cannot end while we wait, so the head never retires.
-      const int ring_id = ring.id;
       const auto& stack = state_.scope_stack();
       if (ring.last_task_alive < ring.current_index && static_cast<std::size_t>(ring_id) < stack.size()) {
         const ScopeFrame& owner = stack[static_cast<std::size_t>(ring_id)];
         const auto& scope_tasks = state_.scope_tasks();
         const std::uint32_t head = ring.ordinals[ring.last_task_alive];
         if (owner.first_task < scope_tasks.size() && scope_tasks[owner.first_task] == head) {
+          PTOSIM_MARK("structural head-of-line");
           fatal.verdict = ReclaimVerdict::structural;
           fatal.scope_depth = owner.depth;
           fire_reclaim_detector(ring, "structural head-of-line check", fatal);
@@ -402,10 +367,11 @@ void Orchestrator::wait_for_reclaim(RingState& ring, WaitResource resource, std:
       }
       continue;
     }
+    PTOSIM_MARK("reclaim backstop");
     fatal.verdict = ReclaimVerdict::backstop;
     fire_reclaim_detector(ring, "500 ms reclaim backstop", fatal);
   }
-  blocked.active = false;
+  state_.end_wait();
   state_.timing().orchestrator_blocked(ring.id, static_cast<int>(resource), spins.start_ns, simcore::now());
   state_.events().record(simcore::EventKind::unblocked, simcore::now(), ordinal, lane_, static_cast<int>(resource));
 }

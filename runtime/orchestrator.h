@@ -35,17 +35,16 @@ class Orchestrator {
   void alloc_tensors(const ProgramOp& op);
 
   // Reserves a task slot and `bytes` of heap on `ring`, blocking on back-pressure.
-  std::uint64_t allocate(RingState& ring, std::uint64_t bytes, std::uint32_t ordinal);
+  std::uint64_t allocate(int ring, std::uint64_t bytes, std::uint32_t ordinal);
   // Reserves `entries` dep-list entries on `ring`, blocking on back-pressure.
-  void ensure_dep_space(RingState& ring, std::uint32_t entries, std::uint32_t ordinal);
+  void ensure_dep_space(int ring, std::uint32_t entries, std::uint32_t ordinal);
   // Blocks until the ring's last_task_alive moves, running the detectors meanwhile.
-  void wait_for_reclaim(RingState& ring, WaitResource resource, std::uint64_t requested, std::uint32_t ordinal);
-  void fire_reclaim_detector(RingState& ring, const std::string& detector, const ReclaimFatal& fatal);
+  void wait_for_reclaim(int ring, WaitResource resource, std::uint64_t requested, std::uint32_t ordinal);
+  void fire_reclaim_detector(const RingState& ring, const std::string& detector, const ReclaimFatal& fatal);
   bool scope_precheck_fails(const RingState& ring) const;
 
-  TaskRecord& create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel);
-  void wire_and_publish(TaskRecord& task, const ProgramOp& op);
-  void sync_heap_tail(RingState& ring);
+  const TaskRecord& create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel);
+  void wire_and_publish(const TaskRecord& task, const ProgramOp& op);
   void note_occupancy(const RingState& ring);
   // Scope bookkeeping costs are owed and paid with the next submit's sleep: one context switch
   // per runtime call instead of three.
@@ -56,7 +55,6 @@ class Orchestrator {
   RunMonitor& monitor_;
   simcore::ThreadClock& clock_;
   std::uint32_t lane_;
-  std::vector<std::uint32_t> heap_synced_at_;
   // The timing-free graph, built as the program is submitted; the run wires its live edges.
   TaskGraphBuilder graph_;
   std::function<ProducerStatus(std::uint32_t)> producer_status_;

@@ -10,7 +10,7 @@
 // task_loops).
 #pragma once
 
-#include "hwmodel/ai_core.h"
+#include "hwmodel/kernel_spec.h"
 #include "runtime/tensor_view.h"
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "runtime/run_monitor.h"
 
 #include "simcore/plural.h"
+#include "simcore/marks.h"
 
 #include <sstream>
 
@@ -225,6 +226,7 @@ Verdict RunMonitor::decide(simcore::RunEnd end) {
     return verdict;
   }
   if (settled_false_) {
+    PTOSIM_MARK("truth: deadlock false");
     verdict.outcome = Outcome::deadlock_false;
     verdict.summary = false_summary_;
     return verdict;
@@ -232,6 +234,7 @@ Verdict RunMonitor::decide(simcore::RunEnd end) {
   switch (end) {
     case simcore::RunEnd::finished:
       if (fired_) {
+        PTOSIM_MARK("truth: deadlock false");
         verdict.outcome = Outcome::deadlock_false;
         verdict.summary = "the " + report_->detector + " detector fired but the program completed";
       } else {
@@ -244,6 +247,11 @@ Verdict RunMonitor::decide(simcore::RunEnd end) {
       bool kernel_stuck = false;
       verdict.wait_chain = explain_blockage(closes_cycle, kernel_stuck);
       verdict.outcome = kernel_stuck ? Outcome::hang : Outcome::deadlock_true;
+      if (kernel_stuck) {
+        PTOSIM_MARK("truth: hang");
+      } else {
+        PTOSIM_MARK("truth: deadlock true");
+      }
       std::ostringstream out;
       if (fired_) {
         out << "the " << report_->detector << " detector fired (" << static_cast<int>(report_->code) << " "

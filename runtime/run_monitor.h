@@ -10,8 +10,9 @@
 // - the budget runs out first                                -> sim_limit (undecided).
 #pragma once
 
+#include "runtime/run_report.h"
 #include "runtime/runtime_state.h"
-#include "runtime/state_snapshot.h"
+#include "runtime/snapshot_capture.h"
 #include "simcore/outcome.h"
 #include "simcore/sim_engine.h"
 
@@ -25,14 +26,6 @@ namespace ptosim::runtime {
 using simcore::Outcome;
 
 enum class DetectorSite : std::uint8_t { orchestrator, scheduler };
-
-struct Verdict {
-  Outcome outcome = Outcome::pass;
-  std::string summary;                 // one line for humans
-  std::optional<RuntimeReport> report;  // the runtime's own error, when it raised one
-  std::optional<StateSnapshot> snapshot;
-  std::vector<std::string> wait_chain;  // deadlock_true: who waits for whom
-};
 
 class RunMonitor {
  public:

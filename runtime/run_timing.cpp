@@ -33,6 +33,11 @@ void RunTiming::ring_occupancy(int ring, std::uint32_t tasks_in_flight, std::uin
   r.peak_dep_pool_entries = std::max(r.peak_dep_pool_entries, dep_pool_entries);
 }
 
+void RunTiming::dep_pool_live(int ring, std::uint64_t live_entries) {
+  RingTiming& r = rings_.at(static_cast<std::size_t>(ring));
+  r.peak_dep_pool_live = std::max(r.peak_dep_pool_live, live_entries);
+}
+
 void RunTiming::ring_capacity(int ring, std::uint32_t task_window, std::uint64_t heap_bytes,
                               std::uint64_t dep_pool_entries) {
   RingTiming& r = rings_.at(static_cast<std::size_t>(ring));

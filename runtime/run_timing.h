@@ -27,7 +27,8 @@ struct RingTiming {
   std::uint64_t heap_bytes = 0;
   std::uint64_t peak_heap_bytes = 0;
   std::uint64_t dep_pool_entries = 0;
-  std::uint64_t peak_dep_pool_entries = 0;
+  std::uint64_t peak_dep_pool_entries = 0;  // allocated: the pool is reclaimed only when short
+  std::uint64_t peak_dep_pool_live = 0;     // entries whose consumer was not yet CONSUMED
 };
 
 struct CoreTimingReport {
@@ -59,6 +60,8 @@ class RunTiming {
   void orchestrator_blocked(int ring, int resource, TimeNs from_ns, TimeNs until_ns);
   // Occupancy of a ring now: tasks in flight, heap bytes and dep-pool entries in use.
   void ring_occupancy(int ring, std::uint32_t tasks_in_flight, std::uint64_t heap_bytes, std::uint64_t dep_pool_entries);
+  // Dep-list entries of a ring whose consumer is not yet CONSUMED, now.
+  void dep_pool_live(int ring, std::uint64_t live_entries);
   void ring_capacity(int ring, std::uint32_t task_window, std::uint64_t heap_bytes, std::uint64_t dep_pool_entries);
 
   // Closes the books at the end of the run: busy stretches past the end are cut, a wait still

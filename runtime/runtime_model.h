@@ -3,10 +3,12 @@
 // decision log. One call per process (see simcore/sim_engine.h).
 #pragma once
 
-#include "hwmodel/ai_core.h"
+#include "hwmodel/global_memory.h"
+#include "hwmodel/kernel_spec.h"
 #include "runtime/model_input.h"
 #include "runtime/program.h"
-#include "runtime/run_monitor.h"
+#include "runtime/run_report.h"
+#include "runtime/run_timing.h"
 #include "runtime/runtime_config.h"
 #include "runtime/task_record.h"
 #include "simcore/decision_source.h"

@@ -14,39 +14,6 @@ constexpr std::uint64_t RING_HEAP_STRIDE = 0x0100'0000'0000ULL;
 
 }  // namespace
 
-const char* to_string(WaitResource resource) {
-  switch (resource) {
-    case WaitResource::task_window: return "task_window";
-    case WaitResource::heap: return "heap";
-    case WaitResource::dep_pool: return "dep_pool";
-  }
-  return "?";
-}
-
-const char* error_name(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::scope_deadlock: return "SCOPE_DEADLOCK";
-    case ErrorCode::heap_ring_deadlock: return "HEAP_RING_DEADLOCK";
-    case ErrorCode::flow_control_deadlock: return "FLOW_CONTROL_DEADLOCK";
-    case ErrorCode::dep_pool_overflow: return "DEP_POOL_OVERFLOW";
-    case ErrorCode::invalid_args: return "INVALID_ARGS";
-    case ErrorCode::require_sync_start_invalid: return "REQUIRE_SYNC_START_INVALID";
-    case ErrorCode::tensor_wait_timeout: return "TENSOR_WAIT_TIMEOUT";
-    case ErrorCode::explicit_orch_fatal: return "EXPLICIT_ORCH_FATAL";
-    case ErrorCode::scope_tasks_overflow: return "SCOPE_TASKS_OVERFLOW";
-    case ErrorCode::tensormap_overflow: return "TENSORMAP_OVERFLOW";
-    case ErrorCode::scheduler_timeout: return "SCHEDULER_TIMEOUT";
-    case ErrorCode::async_completion_invalid: return "ASYNC_COMPLETION_INVALID";
-    case ErrorCode::async_wait_overflow: return "ASYNC_WAIT_OVERFLOW";
-    case ErrorCode::async_registration_failed: return "ASYNC_REGISTRATION_FAILED";
-  }
-  return "UNKNOWN";
-}
-
-// Onboard the host usually sees the generic AICPU exception; a hang that ends in the scheduler
-// timeout surfaced as the stream-sync timeout in the store->load report (seeds/004).
-int host_code_for(ErrorCode code) { return code == ErrorCode::scheduler_timeout ? 507046 : 507018; }
-
 RingState::RingState(std::uint8_t ring_id, const RingConfig& ring_config, std::uint64_t heap_base)
     : id(ring_id),
       config(ring_config),
@@ -114,14 +81,30 @@ std::uint64_t RuntimeState::output_address(const TaskRecord& task, std::uint32_t
   return 0;
 }
 
-void RuntimeState::wire_fanin(TaskRecord& task, std::span<const FaninEdge> edges) {
+void RuntimeState::claim_producer(std::uint32_t producer) {
+  TaskRecord& t = tasks_.at(producer);
+  PTOSIM_ASSERT(t.allocated, "claim of task " + std::to_string(producer) + ", never allocated");
+  PTOSIM_ASSERT(t.state != StoredState::consumed, "claim of CONSUMED task " + std::to_string(producer));
+  ++t.consumers_claimed;
+}
+
+void RuntimeState::wire_fanin(std::uint32_t ordinal, std::span<const FaninEdge> edges, std::uint32_t dep_entries) {
+  TaskRecord& task = tasks_.at(ordinal);
   PTOSIM_ASSERT(task.producer_count == 0, "task " + std::to_string(task.ordinal) + " wired twice");
+  PTOSIM_ASSERT(!task.published, "task " + std::to_string(task.ordinal) + " wired after it was published");
+  PTOSIM_ASSERT(task.fanin_count == 1, "task " + std::to_string(task.ordinal) + " has a fanin before its wiring");
   task.first_producer = static_cast<std::uint32_t>(fanin_pool_.size());
   task.producer_count = static_cast<std::uint32_t>(edges.size());
   fanin_pool_.insert(fanin_pool_.end(), edges.begin(), edges.end());
+  // Producers still pending notify this task when they complete; the others completed while the
+  // orchestrator waited, or before: the fast path seeds the refcount.
+  std::uint32_t completed_producers = 0;
   for (const FaninEdge& edge : edges) {
     TaskRecord& producer = tasks_[edge.producer];
-    if (producer.state != StoredState::pending) continue;  // completed: nothing to notify
+    if (producer.state != StoredState::pending) {
+      ++completed_producers;
+      continue;
+    }
     const auto link = static_cast<std::uint32_t>(consumer_pool_.size());
     consumer_pool_.push_back(ConsumerLink{task.ordinal, NO_INDEX});
     if (producer.last_consumer == NO_INDEX) {
@@ -131,6 +114,20 @@ void RuntimeState::wire_fanin(TaskRecord& task, std::span<const FaninEdge> edges
     }
     producer.last_consumer = link;
   }
+  task.fanin_count += static_cast<std::uint32_t>(edges.size());
+  RingState& own_ring = *rings_.at(task.ring);
+  task.dep_pool_mark = own_ring.dep_pool.top();
+  task.dep_entries = dep_entries;
+  own_ring.dep_pool_live += dep_entries;
+  timing_.dep_pool_live(task.ring, own_ring.dep_pool_live);
+  // WAIT-only pins are released at wiring; RETAIN pins when this task is released.
+  for (const FaninEdge& edge : edges) {
+    if (!edge.retain) release_pin(edge.producer);
+  }
+  task.fanin_refcount += completed_producers;
+  // Fanin: one per edge plus the wiring guard, which publish() releases.
+  PTOSIM_ASSERT(task.fanin_count == edges.size() + 1, "fanin count differs from the edges wired");
+  PTOSIM_ASSERT(task.fanin_refcount < task.fanin_count, "fanin satisfied before the wiring guard was released");
 }
 
 std::vector<std::uint32_t> RuntimeState::consumers(const TaskRecord& task) const {
@@ -154,29 +151,141 @@ int RuntimeState::current_ring_id() const {
   return top < MAX_RING_DEPTH - 1 ? top : MAX_RING_DEPTH - 1;
 }
 
-TaskRecord& RuntimeState::create_task(std::uint32_t ordinal, std::uint8_t ring_id, TaskKind kind,
-                                      std::uint32_t kernel) {
-  RingState& r = ring(ring_id);
-  TaskRecord& t = tasks_.at(ordinal);
-  PTOSIM_ASSERT(!t.allocated, "task ordinal " + std::to_string(ordinal) + " allocated twice");
+const ScopeFrame& RuntimeState::open_scope(ScopeMode mode, std::uint32_t origin, bool deferred) {
+  PTOSIM_ASSERT(!deferred || mode == ScopeMode::manual, "only a MANUAL scope defers its publish");
+  ScopeFrame frame;
+  frame.mode = mode;
+  frame.depth = static_cast<std::uint32_t>(scope_stack_.size());
+  frame.serial = scope_serial_++;
+  frame.first_task = scope_tasks_.size();
+  frame.origin = origin;
+  frame.deferred = deferred;
+  scope_stack_.push_back(std::move(frame));
+  return scope_stack_.back();
+}
+
+void RuntimeState::hold_until_scope_end(std::uint32_t op_index) {
+  PTOSIM_ASSERT(!scope_stack_.empty() && scope_stack_.back().deferred, "only a deferred scope holds tasks back");
+  scope_stack_.back().unpublished.push_back(op_index);
+}
+
+std::uint32_t RuntimeState::take_held_op() {
+  PTOSIM_ASSERT(!scope_stack_.empty(), "no open scope holds tasks back");
+  ScopeFrame& frame = scope_stack_.back();
+  if (frame.wired >= frame.unpublished.size()) return NO_INDEX;
+  return frame.unpublished[frame.wired++];
+}
+
+RuntimeState::ClosedScope RuntimeState::close_scope() {
+  PTOSIM_ASSERT(!scope_stack_.empty(), "scope_end without an open scope");
+  const ScopeFrame& frame = scope_stack_.back();
+  PTOSIM_ASSERT(frame.first_task <= scope_tasks_.size(), "scope task list shorter than its scope");
+  PTOSIM_ASSERT(frame.wired == frame.unpublished.size(), "scope_end before every held task was published");
+  ClosedScope closed{frame.serial, frame.depth, scope_tasks_.size() - frame.first_task};
+  for (std::size_t i = frame.first_task; i < scope_tasks_.size(); ++i) release_scope_bit(tasks_[scope_tasks_[i]]);
+  scope_tasks_.resize(frame.first_task);
+  scope_stack_.pop_back();
+  return closed;
+}
+
+const TaskRecord& RuntimeState::create_task(const NewTask& spec) {
+  RingState& r = *rings_.at(spec.ring);
+  TaskRecord& t = tasks_.at(spec.ordinal);
+  PTOSIM_ASSERT(!t.allocated, "task ordinal " + std::to_string(spec.ordinal) + " allocated twice");
+  PTOSIM_ASSERT(!scope_stack_.empty(), "a task created outside every scope");
   PTOSIM_ASSERT(window_has_room(r.current_index, r.last_task_alive, r.config.task_window), "task window overrun");
-  t.ordinal = ordinal;
-  t.ring = ring_id;
+  PTOSIM_ASSERT(spec.heap_offset + spec.heap_bytes <= r.heap.capacity(), "task outputs placed outside the ring's heap");
+  t.ordinal = spec.ordinal;
+  t.ring = spec.ring;
   t.local_id = r.current_index++;
-  t.kind = kind;
-  t.kernel = kernel;
+  t.kind = spec.kind;
+  t.kernel = spec.kernel;
   t.allocated = true;
   t.dep_pool_mark = r.dep_pool.top();
-  if (kind == TaskKind::kernel) {
-    t.shape = kernels_.at(kernel).shape;
-    t.block_num = kernels_.at(kernel).block_num;
+  if (spec.kind == TaskKind::kernel) {
+    t.shape = kernels_.at(spec.kernel).shape;
+    t.block_num = kernels_.at(spec.kernel).block_num;
     t.subtasks_required = (t.shape == hwmodel::TaskShape::mix ? 3 : 1) * t.block_num;
   } else {
     t.shape = hwmodel::TaskShape::dummy;
   }
-  r.ordinals.push_back(ordinal);
+  t.packed_end = spec.heap_offset + spec.heap_bytes;
+  t.manual = in_manual_scope();
+  t.scope_depth = scope_stack_.back().depth;
+  t.output_base = r.heap_base_address + spec.heap_offset;  // the outputs follow one another (output_address)
+  r.ordinals.push_back(spec.ordinal);
+  scope_tasks_.push_back(spec.ordinal);
   ++tasks_allocated_;
   return t;
+}
+
+void RuntimeState::sync_heap_tail(int ring_id) {
+  RingState& r = *rings_.at(ring_id);
+  if (r.last_task_alive == r.heap_synced_at || r.last_task_alive == 0) return;
+  r.heap_synced_at = r.last_task_alive;
+  r.heap.reclaim_to(tasks_[r.ordinals[r.last_task_alive - 1]].packed_end);
+}
+
+std::optional<std::uint64_t> RuntimeState::try_alloc_heap(int ring_id, std::uint64_t bytes) {
+  return rings_.at(ring_id)->heap.try_alloc(bytes);
+}
+
+bool RuntimeState::try_reserve_dep_entries(int ring_id, std::uint32_t entries) {
+  return rings_.at(ring_id)->dep_pool.try_reserve(entries);
+}
+
+bool RuntimeState::reclaim_dep_pool(int ring_id) {
+  RingState& r = *rings_.at(ring_id);
+  if (r.last_task_alive < r.dep_pool_reclaimed_at + DEP_POOL_CLEANUP_INTERVAL) return false;
+  r.dep_pool.reclaim_to(tasks_[r.ordinals[r.last_task_alive - 1]].dep_pool_mark);
+  r.dep_pool_reclaimed_at = r.last_task_alive;
+  return true;
+}
+
+void RuntimeState::begin_wait(const BlockedWait& wait) {
+  PTOSIM_ASSERT(!blocked_.active, "the orchestrator blocked twice");
+  PTOSIM_ASSERT(wait.active, "a wait that is not active");
+  blocked_ = wait;
+}
+
+std::uint32_t RuntimeState::take_ready(hwmodel::TaskShape shape, std::size_t position) {
+  auto& queue = ready_[static_cast<int>(shape)];
+  PTOSIM_ASSERT(position < queue.size(), "pop beyond the ready queue");
+  const std::uint32_t ordinal = queue[position];
+  queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(position));
+  return ordinal;
+}
+
+void RuntimeState::requeue(hwmodel::TaskShape shape, std::uint32_t ordinal) {
+  const TaskRecord& t = tasks_.at(ordinal);
+  PTOSIM_ASSERT(t.ready_pushed && t.blocks_claimed < t.block_num, "requeue of a task without blocks left");
+  ready_[static_cast<int>(shape)].push_back(ordinal);
+  wake_one_for(shape, ordinal);
+}
+
+std::uint32_t RuntimeState::claim_blocks(std::uint32_t ordinal, std::uint32_t count, std::uint32_t thread,
+                                         std::uint32_t core) {
+  TaskRecord& t = tasks_.at(ordinal);
+  // A task is dispatched only when published, with its fanin satisfied, and each block once.
+  PTOSIM_ASSERT(t.published, "task " + std::to_string(ordinal) + " dispatched before it was published");
+  PTOSIM_ASSERT(t.fanin_refcount == t.fanin_count, "task " + std::to_string(ordinal) + " dispatched before it was ready");
+  PTOSIM_ASSERT(t.state == StoredState::pending, "task " + std::to_string(ordinal) + " dispatched after completion");
+  PTOSIM_ASSERT(count > 0 && t.blocks_claimed + count <= t.block_num,
+                "task " + std::to_string(ordinal) + " dispatched twice");
+  const std::uint32_t first = t.blocks_claimed;
+  if (first == 0) {
+    t.running = true;
+    t.thread = thread;
+    t.core = core;
+  }
+  t.blocks_claimed += count;
+  return first;
+}
+
+bool RuntimeState::finish_subtask(std::uint32_t ordinal) {
+  TaskRecord& t = tasks_.at(ordinal);
+  PTOSIM_ASSERT(t.subtasks_done < t.subtasks_required, "task " + std::to_string(ordinal) + " finished too often");
+  return ++t.subtasks_done == t.subtasks_required;
 }
 
 ProducerStatus RuntimeState::producer_status(std::uint32_t ordinal) const {
@@ -191,7 +300,9 @@ bool RuntimeState::is_retired(std::uint8_t ring_id, std::uint32_t local_id) cons
   return local_id < ring(ring_id).last_task_alive;
 }
 
-void RuntimeState::publish(TaskRecord& task) {
+void RuntimeState::publish(std::uint32_t ordinal) {
+  TaskRecord& task = tasks_.at(ordinal);
+  PTOSIM_ASSERT(task.allocated && !task.published, "task " + std::to_string(ordinal) + " published twice");
   task.published = true;
   events_.record(simcore::EventKind::publish, simcore::now(), task.ordinal, lanes_.orchestrator);
   task.fanin_refcount += 1;  // release the wiring guard
@@ -233,14 +344,17 @@ void RuntimeState::wake_one_for(hwmodel::TaskShape shape, std::uint32_t task_ord
   }
 }
 
-void RuntimeState::complete_inline(TaskRecord& task) {
+void RuntimeState::complete_inline(std::uint32_t ordinal) {
+  TaskRecord& task = tasks_.at(ordinal);
+  PTOSIM_ASSERT(task.kind == TaskKind::alloc && task.state == StoredState::pending, "inline completion of a kernel");
   task.state = StoredState::completed;
   ++completed_tasks_;
   events_.record(simcore::EventKind::complete, simcore::now(), task.ordinal, lanes_.orchestrator);
   for (WorkListener* listener : listeners_) listener->on_shutdown_check();
 }
 
-std::uint32_t RuntimeState::complete_task(TaskRecord& task, std::uint32_t lane) {
+std::uint32_t RuntimeState::complete_task(std::uint32_t ordinal, std::uint32_t lane) {
+  TaskRecord& task = tasks_.at(ordinal);
   PTOSIM_ASSERT(task.state == StoredState::pending, "task " + std::to_string(task.ordinal) + " completed twice");
   PTOSIM_ASSERT(task.fanin_refcount == task.fanin_count, "task completed before its fanin was satisfied");
   task.state = StoredState::completed;
@@ -261,9 +375,11 @@ std::uint32_t RuntimeState::complete_task(TaskRecord& task, std::uint32_t lane) 
   return released;
 }
 
-void RuntimeState::release_task(TaskRecord& task) {
+void RuntimeState::release_task(std::uint32_t ordinal) {
+  TaskRecord& task = tasks_.at(ordinal);
+  PTOSIM_ASSERT(task.state != StoredState::pending, "release of task " + std::to_string(ordinal) + " before completion");
   for (const FaninEdge& edge : producers(task)) {
-    if (edge.retain) release_pin(tasks_[edge.producer]);
+    if (edge.retain) release_pin(edge.producer);
   }
   release_pin_check(task);
 }
@@ -273,7 +389,8 @@ void RuntimeState::release_scope_bit(TaskRecord& task) {
   release_pin_check(task);
 }
 
-void RuntimeState::release_pin(TaskRecord& producer) {
+void RuntimeState::release_pin(std::uint32_t ordinal) {
+  TaskRecord& producer = tasks_.at(ordinal);
   ++producer.consumers_released;
   PTOSIM_ASSERT(producer.consumers_released <= producer.consumers_claimed,
                 "task " + std::to_string(producer.ordinal) + " released more pins than were claimed");
@@ -286,8 +403,11 @@ void RuntimeState::release_pin_check(TaskRecord& task) {
   if (task.consumers_released != task.consumers_claimed) return;
   PTOSIM_ASSERT(task.published || task.kind == TaskKind::alloc, "an unpublished task cannot be CONSUMED");
   task.state = StoredState::consumed;
+  RingState& own_ring = *rings_.at(task.ring);
+  PTOSIM_ASSERT(own_ring.dep_pool_live >= task.dep_entries, "dep entries released twice");
+  own_ring.dep_pool_live -= task.dep_entries;
   events_.record(simcore::EventKind::consumed, simcore::now(), task.ordinal, lanes_.orchestrator, task.ring);
-  advance_ring(ring(task.ring));
+  advance_ring(own_ring);
 }
 
 void RuntimeState::advance_ring(RingState& r) {

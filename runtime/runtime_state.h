@@ -14,6 +14,7 @@
 #include "hwmodel/topology.h"
 #include "runtime/program.h"
 #include "runtime/dependency_builder.h"
+#include "runtime/run_report.h"
 #include "runtime/ring_buffers.h"
 #include "runtime/run_timing.h"
 #include "runtime/runtime_config.h"
@@ -45,6 +46,8 @@ struct RingState {
   HeapRing heap;
   DepPool dep_pool;
   std::uint32_t dep_pool_reclaimed_at = 0;  // watermark at the last dep-pool reclaim
+  std::uint32_t heap_synced_at = 0;         // watermark at the last heap-tail sync
+  std::uint64_t dep_pool_live = 0;          // entries whose consumer is not yet CONSUMED
   std::uint64_t heap_base_address;
   simcore::WaitSignal progress;  // notified whenever last_task_alive advances
 
@@ -62,9 +65,6 @@ struct ScopeFrame {
   std::size_t wired = 0;                   // how many of them scope_end has published so far
 };
 
-enum class WaitResource : std::uint8_t { task_window, heap, dep_pool };
-const char* to_string(WaitResource resource);
-
 // What the orchestrator is blocked on, if anything.
 struct BlockedWait {
   bool active = false;
@@ -73,40 +73,6 @@ struct BlockedWait {
   std::uint64_t requested = 0;  // bytes (heap) or entries (dep pool)
   std::uint32_t task = NO_INDEX;  // ordinal of the task being allocated or wired
   TimeNs since_ns = 0;
-};
-
-// Error codes as the runtime reports them (pto_runtime_status.h). The model raises 1-5 and 100;
-// the others are named so that reports and snapshots can carry them.
-enum class ErrorCode : int {
-  scope_deadlock = 1,
-  heap_ring_deadlock = 2,
-  flow_control_deadlock = 3,
-  dep_pool_overflow = 4,
-  invalid_args = 5,
-  require_sync_start_invalid = 7,
-  tensor_wait_timeout = 8,
-  explicit_orch_fatal = 9,
-  scope_tasks_overflow = 10,
-  tensormap_overflow = 11,
-  scheduler_timeout = 100,
-  async_completion_invalid = 101,
-  async_wait_overflow = 102,
-  async_registration_failed = 103,
-};
-const char* error_name(ErrorCode code);
-// Host-visible CANN code: stream-sync timeout for a scheduler timeout, generic AICPU exception else.
-int host_code_for(ErrorCode code);
-
-struct RuntimeReport {
-  ErrorCode code = ErrorCode::invalid_args;
-  std::string detector;  // which detector or check raised it
-  std::string message;   // the runtime's diagnostic text, in its format
-  TimeNs time_ns = 0;
-  std::string actor;
-  int stall_sub_class = 0;  // code 100 only
-  // Code 100, S1 running-stalled: the RUNNING task the watchdog blamed (NO_INDEX otherwise).
-  std::uint32_t stuck_task = NO_INDEX;
-  int ring = -1;            // the ring the detector judged, if any
 };
 
 // A scheduler thread as the ready queues see it.
@@ -148,53 +114,100 @@ class RuntimeState {
   // the same instant acts first on this shared state is a decision (simcore/turn_order.h).
   simcore::TurnOrder& turns() { return turns_; }
 
-  TaskRecord& task(std::uint32_t ordinal) { return tasks_.at(ordinal); }
+  // Read access. Every change goes through the named operations below, which keep the
+  // invariants in one place; no container of the state is handed out mutably.
+  const TaskRecord& task(std::uint32_t ordinal) const { return tasks_.at(ordinal); }
   const std::vector<TaskRecord>& tasks() const { return tasks_; }
   std::uint32_t tasks_allocated() const { return tasks_allocated_; }
-  RingState& ring(int id) { return *rings_.at(id); }
   const RingState& ring(int id) const { return *rings_.at(id); }
+  // Notified whenever the ring's last_task_alive advances (a blocked orchestrator waits on it).
+  simcore::WaitSignal& ring_progress(int id) { return rings_.at(id)->progress; }
 
   // --- scopes ---
-  std::vector<ScopeFrame>& scope_stack() { return scope_stack_; }
   const std::vector<ScopeFrame>& scope_stack() const { return scope_stack_; }
-  std::vector<std::uint32_t>& scope_tasks() { return scope_tasks_; }
   const std::vector<std::uint32_t>& scope_tasks() const { return scope_tasks_; }
   bool in_manual_scope() const;
   int current_ring_id() const;
-  std::uint32_t next_scope_serial() { return scope_serial_++; }
+  // Pushes a scope frame (scope_begin); returns it.
+  const ScopeFrame& open_scope(ScopeMode mode, std::uint32_t origin, bool deferred);
+  // Deferred publish: the innermost scope holds op `op_index` back until scope_end.
+  void hold_until_scope_end(std::uint32_t op_index);
+  // The next op the innermost (deferred) scope held back and has not published yet, marked as
+  // published; NO_INDEX when none is left.
+  std::uint32_t take_held_op();
+  // scope_end: releases the scope bit of every task of the innermost scope, then pops it.
+  // Returns the popped frame's serial, depth and task count.
+  struct ClosedScope {
+    std::uint32_t serial = 0;
+    std::uint32_t depth = 0;
+    std::size_t task_count = 0;
+  };
+  ClosedScope close_scope();
 
   // --- lifecycle ---
-  // Claims the next slot of `ring` for task `ordinal` (room already checked).
-  TaskRecord& create_task(std::uint32_t ordinal, std::uint8_t ring_id, TaskKind kind, std::uint32_t kernel);
+  // What the orchestrator decided for a new task: its ring, and where its outputs went.
+  struct NewTask {
+    std::uint32_t ordinal = 0;
+    std::uint8_t ring = 0;
+    TaskKind kind = TaskKind::kernel;
+    std::uint32_t kernel = NO_INDEX;
+    std::uint64_t heap_offset = 0;  // of its packed OUTPUT buffers in the ring's heap
+    std::uint64_t heap_bytes = 0;
+  };
+  // Claims the next slot of the ring for the task (room already checked) and registers it in the
+  // innermost scope.
+  const TaskRecord& create_task(const NewTask& spec);
   ProducerStatus producer_status(std::uint32_t ordinal) const;
   bool is_retired(std::uint8_t ring_id, std::uint32_t local_id) const;
+  // Orchestrator, wiring: one consumer claims `producer` (fanout_count++ under its lock).
+  void claim_producer(std::uint32_t producer);
+  // Wires `task`'s fanin: its edges, `task` as a consumer of each producer still pending, its
+  // fanin count and the producers already completed (the fast path), its dep-pool mark and the
+  // `dep_entries` reserved for it.
+  void wire_fanin(std::uint32_t task, std::span<const FaninEdge> edges, std::uint32_t dep_entries);
   // Publishes a wired task: releases the wiring guard and routes it if ready.
-  void publish(TaskRecord& task);
+  void publish(std::uint32_t task);
   // Marks an alloc_tensors task COMPLETED inline on the orchestrator.
-  void complete_inline(TaskRecord& task);
+  void complete_inline(std::uint32_t task);
+  // Scheduler: `count` more blocks of `task` go to cores (the first block's core and thread are
+  // remembered). Returns the first block claimed.
+  std::uint32_t claim_blocks(std::uint32_t task, std::uint32_t count, std::uint32_t thread, std::uint32_t core);
+  // Scheduler: one core of `task` reported FIN. Returns whether it was the last subtask.
+  bool finish_subtask(std::uint32_t task);
   // Scheduler: last subtask observed. Returns how many consumers the fanout walk released.
-  std::uint32_t complete_task(TaskRecord& task, std::uint32_t lane);
+  std::uint32_t complete_task(std::uint32_t task, std::uint32_t lane);
   // Scheduler: deferred on_task_release (RETAIN pins of the producers, then self check).
-  void release_task(TaskRecord& task);
-  // Orchestrator: the owning scope ended.
-  void release_scope_bit(TaskRecord& task);
+  void release_task(std::uint32_t task);
   // Releases one consumer pin on `producer` (WAIT-only edges at wiring, RETAIN at release).
-  void release_pin(TaskRecord& producer);
+  void release_pin(std::uint32_t producer);
+
+  // --- ring resources, on the orchestrator ---
+  // The heap tail follows the packed_buffer_end of the last retired task (lazily, at alloc).
+  void sync_heap_tail(int ring_id);
+  std::optional<std::uint64_t> try_alloc_heap(int ring_id, std::uint64_t bytes);
+  bool try_reserve_dep_entries(int ring_id, std::uint32_t entries);
+  // Dep-list reclaim, only when short and only after the watermark moved a cleanup interval.
+  // Returns whether it reclaimed.
+  bool reclaim_dep_pool(int ring_id);
 
   // --- a task's edges, kept in pools (no container per task) ---
   // The fanin edges wired for `task`.
   std::span<const FaninEdge> producers(const TaskRecord& task) const {
     return {fanin_pool_.data() + task.first_producer, task.producer_count};
   }
-  // Wires `task`'s fanin: its edges, and `task` as a consumer of each producer still pending.
-  void wire_fanin(TaskRecord& task, std::span<const FaninEdge> edges);
   // The WAIT consumers of `task`, in wiring order.
   std::vector<std::uint32_t> consumers(const TaskRecord& task) const;
   // GM address of OUTPUT buffer `output` of `task`.
   std::uint64_t output_address(const TaskRecord& task, std::uint32_t output) const;
 
   // --- ready queues ---
-  std::deque<std::uint32_t>& ready_queue(hwmodel::TaskShape shape) { return ready_[static_cast<int>(shape)]; }
+  const std::deque<std::uint32_t>& ready_queue(hwmodel::TaskShape shape) const {
+    return ready_[static_cast<int>(shape)];
+  }
+  // Pops the task at `position` of the queue of `shape` (a pop among tied tasks).
+  std::uint32_t take_ready(hwmodel::TaskShape shape, std::size_t position);
+  // Pushes a task back whose blocks remain (claim_block_range), and wakes a thread for it.
+  void requeue(hwmodel::TaskShape shape, std::uint32_t task);
   void add_listener(WorkListener* listener) { listeners_.push_back(listener); }
   void detectors_silenced() {
     for (WorkListener* listener : listeners_) listener->on_detectors_silenced();
@@ -209,8 +222,10 @@ class RuntimeState {
   std::uint32_t completed_tasks() const { return completed_tasks_; }
   bool all_done() const { return orchestration_done_ && completed_tasks_ >= tasks_allocated_; }
 
-  BlockedWait& blocked() { return blocked_; }
+  // What the orchestrator is blocked on.
   const BlockedWait& blocked() const { return blocked_; }
+  void begin_wait(const BlockedWait& wait);
+  void end_wait() { blocked_.active = false; }
 
   std::uint32_t next_dispatch_token() { return ++dispatch_token_; }
   // Which task each core runs (NO_INDEX: idle), kept by the scheduler threads, so a snapshot or a
@@ -229,6 +244,7 @@ class RuntimeState {
   void route_if_ready(TaskRecord& task, std::uint32_t lane);
   // CONSUMED check: completed, scope bit released, every claimed pin released.
   void release_pin_check(TaskRecord& task);
+  void release_scope_bit(TaskRecord& task);
   void advance_ring(RingState& ring);
 
   const RuntimeConfig& config_;

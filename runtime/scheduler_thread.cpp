@@ -2,6 +2,7 @@
 
 #include "runtime/runtime_messages.h"
 #include "simcore/model_assert.h"
+#include "simcore/marks.h"
 
 #include <algorithm>
 #include <sstream>
@@ -211,22 +212,21 @@ bool SchedulerThread::iterate(bool& progress) {
     if (slot.task == NO_INDEX) continue;
     hwmodel::CondRegister cond = slot.core->read_cond();
     if (!cond.fin || cond.token != slot.token || cond.fin_visible_ns > now) continue;
-    TaskRecord& task = state_.task(slot.task);
+    const TaskRecord& task = state_.task(slot.task);
     slot.task = NO_INDEX;
     state_.set_core_task(slot.core->id(), NO_INDEX);
     --running_cores_;
     progress = true;
-    if (++task.subtasks_done < task.subtasks_required) continue;
+    if (!state_.finish_subtask(task.ordinal)) continue;
     cost_ns = add_ns(cost_ns, complete(task));
     if (last_completed == NO_INDEX || last_completed != monitor_.blamed_task()) last_completed = task.ordinal;
   }
 
   // 2. Dummy tasks (threads 0..2): completed inline.
   if (index_ < 3) {
-    auto& dummies = state_.ready_queue(TaskShape::dummy);
+    const auto& dummies = state_.ready_queue(TaskShape::dummy);
     for (std::uint32_t n = 0; n < costs.dummy_batch && !dummies.empty(); ++n) {
-      TaskRecord& task = state_.task(dummies.front());
-      dummies.pop_front();
+      const TaskRecord& task = state_.task(state_.take_ready(TaskShape::dummy, 0));
       cost_ns = add_ns(cost_ns, complete(task));
       if (last_completed == NO_INDEX || last_completed != monitor_.blamed_task()) last_completed = task.ordinal;
       progress = true;
@@ -238,7 +238,7 @@ bool SchedulerThread::iterate(bool& progress) {
   const TaskShape first = index_ % 2 == 0 ? TaskShape::aic : TaskShape::aiv;
   const TaskShape second = index_ % 2 == 0 ? TaskShape::aiv : TaskShape::aic;
   for (TaskShape shape : {TaskShape::mix, first, second}) {
-    auto& queue = state_.ready_queue(shape);
+    const auto& queue = state_.ready_queue(shape);
     while (!queue.empty()) {
       collect_free_placements(shape);
       if (placements_.empty()) break;
@@ -255,14 +255,8 @@ bool SchedulerThread::iterate(bool& progress) {
       const std::size_t taken = state_.decisions().choose(
           {ready_stream_, static_cast<std::uint64_t>(index_), static_cast<std::uint32_t>(shape)},
           std::span(tied_tasks, tied));
-      const std::uint32_t ordinal = queue[taken];
-      queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(taken));
-      TaskRecord& task = state_.task(ordinal);
-      // A task is dispatched only when published, with its fanin satisfied, and each block once.
-      PTOSIM_ASSERT(task.published && task.fanin_refcount == task.fanin_count,
-                    "task " + std::to_string(task.ordinal) + " dispatched before it was ready");
-      PTOSIM_ASSERT(task.state == StoredState::pending && task.blocks_claimed < task.block_num,
-                    "task " + std::to_string(task.ordinal) + " dispatched twice");
+      const std::uint32_t ordinal = state_.take_ready(shape, taken);
+      const TaskRecord& task = state_.task(ordinal);
       // claim_block_range: a contiguous range of blocks, one per free core (cluster for MIX).
       // Which free placement gets each block is a decision keyed by the task and the block.
       const std::uint32_t first_block = task.blocks_claimed;
@@ -277,10 +271,9 @@ bool SchedulerThread::iterate(bool& progress) {
         Assignment assignment{ordinal, block, placements_[choice]};
         // The next block of this claim picks among the placements left.
         if (b + 1 < claimed) placements_.erase(placements_.begin() + static_cast<std::ptrdiff_t>(choice));
-        if (block == 0) {
-          task.running = true;
-          task.thread = static_cast<std::uint32_t>(index_);
-          task.core = static_cast<std::uint32_t>(cores_[assignment.placement.slots[0]].core->id());
+        if (b == 0) {
+          state_.claim_blocks(ordinal, claimed, static_cast<std::uint32_t>(index_),
+                              static_cast<std::uint32_t>(cores_[assignment.placement.slots[0]].core->id()));
         }
         for (std::uint8_t k = 0; k < assignment.placement.count; ++k) {
           CoreSlot& slot = cores_[assignment.placement.slots[k]];
@@ -292,12 +285,8 @@ bool SchedulerThread::iterate(bool& progress) {
         cost_ns = add_ns(cost_ns, costs.dispatch_ns);
         assignments_.push_back(assignment);
       }
-      task.blocks_claimed += claimed;
       // Blocks remain: re-push the task so that other threads take the rest.
-      if (task.blocks_claimed < task.block_num) {
-        queue.push_back(ordinal);
-        state_.wake_one_for(shape, ordinal);
-      }
+      if (task.blocks_claimed < task.block_num) state_.requeue(shape, ordinal);
       progress = true;
     }
   }
@@ -330,14 +319,15 @@ void SchedulerThread::write_assignments() {
   assignments_.clear();
 }
 
-TimeNs SchedulerThread::complete(TaskRecord& task) {
+TimeNs SchedulerThread::complete(const TaskRecord& task) {
   // on_task_complete walks the fanout; on_task_release waits in the deferred array until an
   // idle iteration or until the array is full.
   const SchedulerCosts& costs = state_.config().scheduler;
-  const std::uint32_t released = state_.complete_task(task, lane_);
+  const std::uint32_t released = state_.complete_task(task.ordinal, lane_);
   TimeNs cost_ns = add_ns(costs.complete_ns, mul_ns(released, costs.release_consumer_ns));
   deferred_release_.push_back(task.ordinal);
   if (deferred_release_.size() >= costs.deferred_release_cap) {
+    PTOSIM_MARK("deferred release cap");
     cost_ns = add_ns(cost_ns, mul_ns(drain_deferred(), costs.deferred_release_ns));
   }
   return cost_ns;
@@ -345,7 +335,7 @@ TimeNs SchedulerThread::complete(TaskRecord& task) {
 
 std::uint32_t SchedulerThread::drain_deferred() {
   const auto count = static_cast<std::uint32_t>(deferred_release_.size());
-  for (std::uint32_t ordinal : deferred_release_) state_.release_task(state_.task(ordinal));
+  for (std::uint32_t ordinal : deferred_release_) state_.release_task(ordinal);
   deferred_release_.clear();
   return count;
 }
@@ -425,9 +415,15 @@ void SchedulerThread::handle_watchdog() {
     const bool global_stuck =
         state_.orchestration_done() && state_.completed_tasks() < state_.tasks_allocated() && !any_running;
     if (!owns_running_task() && !global_stuck) {
+      PTOSIM_MARK("watchdog ownership gate");
       last_progress_ns_ = simcore::now();
       return;
     }
+  }
+  if (legacy) {
+    PTOSIM_MARK("legacy idle limit");
+  } else {
+    PTOSIM_MARK("scheduler watchdog");
   }
   RuntimeReport report;
   report.code = ErrorCode::scheduler_timeout;

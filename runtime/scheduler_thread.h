@@ -104,7 +104,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   IdleDetector idle_detector() const;
   bool idle_detector_expired(const IdleDetector& detector) const;
   // Completes a task on this thread; returns the cost of the completion.
-  TimeNs complete(TaskRecord& task);
+  TimeNs complete(const TaskRecord& task);
   std::uint32_t drain_deferred();
   void handle_watchdog();
   // TIMEOUT_EXIT, the shutdown snapshot and one [STALL ...] round over every thread.

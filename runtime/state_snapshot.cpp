@@ -1,4 +1,4 @@
-#include "runtime/state_snapshot.h"
+#include "runtime/snapshot_capture.h"
 
 namespace ptosim::runtime {
 

@@ -1,9 +1,10 @@
 // A snapshot of the runtime at the moment a detector or watchdog fired: every live task per ring
 // (state, fanin, fanout pins, scope, kernel and cores), ring counters, the scope stack and what
-// each actor was doing or waiting for. Plain data; replay/ writes and renders it.
+// each actor was doing or waiting for. Plain data; replay/ writes and renders it
+// (runtime/snapshot_capture.h takes it from the live state).
 #pragma once
 
-#include "runtime/runtime_state.h"
+#include "simcore/sim_time.h"
 
 #include <cstdint>
 #include <optional>
@@ -89,14 +90,5 @@ struct StateSnapshot {
 };
 
 inline constexpr std::size_t SNAPSHOT_MAX_TASKS_PER_RING = 20000;
-
-StateSnapshot capture_snapshot(const RuntimeState& state, const std::vector<ActorView>& actors,
-                               std::optional<std::uint32_t> progress_task);
-
-// The task a detector overlooked: the oldest live task that is READY (full fanin), else RUNNING,
-// else COMPLETED with pins still to release. Prefers `ring_hint`.
-std::optional<std::uint32_t> find_progress_task(const RuntimeState& state, int ring_hint);
-
-TaskView describe_task(const RuntimeState& state, const TaskRecord& task);
 
 }  // namespace ptosim::runtime

@@ -75,6 +75,9 @@ struct TaskRecord {
   // GM address of its first OUTPUT buffer; the others follow, each aligned (RuntimeState::output_address).
   std::uint64_t output_base = 0;
   std::uint64_t dep_pool_mark = 0;
+  // Dep-list entries reserved on its ring at its wiring (one per producer still pending then):
+  // live until this task is CONSUMED, whatever the lazy reclaim of the pool says.
+  std::uint32_t dep_entries = 0;
 
   // A task runs block_num blocks (SPMD), each on one core or one cluster (MIX); it completes
   // when every core of every block has reported FIN.

@@ -15,7 +15,10 @@ namespace ptosim::scenarios {
 
 // The deepest nesting of arrays and objects any ptosim input may have. The catalogue's deepest
 // scenario nests 16 levels (program bodies in loops in scopes); recordings and snapshots fewer.
-inline constexpr std::size_t MAX_JSON_DEPTH = 128;
+// A program nests two levels per scope ({"scope": ..., "body": [...]}) and the runtime accepts
+// 64 nested scopes, so a program that reaches the runtime's scope-stack limit nests about 133:
+// the bound leaves room for it, the runtime rejects it, not the reader.
+inline constexpr std::size_t MAX_JSON_DEPTH = 256;
 
 struct JsonBoundsProblem {
   std::string pointer;  // JSON pointer of the offending value (RFC 6901)

@@ -34,6 +34,10 @@ inline constexpr std::int64_t MAX_DIM = 1LL << 40;
 inline constexpr int MAX_STATEMENT_DEPTH = 100;  // bounds the loader's recursion (scopes stop at 64)
 inline constexpr std::size_t MAX_SELECTED_ROWS = 1 << 20;  // rows a gather or scatter may select
 inline constexpr std::int64_t MAX_ARG_RUNS = 1 << 20;      // contiguous element runs of one argument
+// The bytes of all external tensors together: 16 GiB, the HBM of a small Ascend part. The data
+// oracle keeps versions of GM in 64 KiB pages, so a tensor's size is work and memory a run pays
+// (a 1 TiB tensor took 15 s and 4 GB before this bound); the catalogue's largest is far below.
+inline constexpr std::uint64_t MAX_EXTERNAL_BYTES = std::uint64_t{1} << 34;
 
 inline std::string escape_token(std::string_view token) {
   std::string out;
@@ -318,5 +322,14 @@ ExpandedProgram expand_program(FieldReader& reader, const Field& program, const 
 // expanded before.
 Expectations load_expect(FieldReader& reader, const Field& field, const std::vector<runtime::ExternalTensor>& externals,
                          const std::set<std::uint32_t>& written_externals);
+
+// A value as compact JSON text (scenario_overrides.cpp, the one serializer of scenarios/, with
+// the replacing error handler).
+std::string compact_text(const json& value);
+
+// Uncertain parameters (uncertain_loader.cpp): `uncertain` checked against the document `doc`
+// it belongs to (every pointer names a value there, and that value, the nominal one, lies in its
+// declared range or list); sorted by pointer.
+std::vector<UncertainParam> load_uncertain(FieldReader& reader, const Field& field, const json& doc);
 
 }  // namespace ptosim::scenarios::loader

@@ -233,7 +233,8 @@ void check_program_operands(FieldReader& reader, const Field& stmt, const hwmode
       if (!uses_gm) continue;
       const std::string where = " (kernel '" + kernel.name + "', program statement " + kernel.program->origins[micro.origin] + ")";
       if (micro.gm.arg >= args.size()) {
-        reader.fail_raw(child(stmt, "args"), "the kernel's program uses argument " + std::to_string(micro.gm.arg) + " but the task has " +
+        // A submit without `args` has no arguments: the statement itself is at fault.
+        reader.fail_raw(has(stmt, "args") ? child(stmt, "args") : stmt, "the kernel's program uses argument " + std::to_string(micro.gm.arg) + " but the task has " +
                                                  std::to_string(args.size()) + where);
       }
       const runtime::ArgSpec& arg = args[micro.gm.arg];

@@ -10,6 +10,7 @@
 #include "scenarios/layout_table.h"
 
 #include "simcore/model_assert.h"
+#include "simcore/marks.h"
 
 #include <set>
 
@@ -222,6 +223,7 @@ class ProgramExpander {
     op.kernel = task.kernel;
     const std::uint32_t name = name_id(task.name, true);
     if (program_.task_count >= MAX_PROGRAM_TASKS) {
+      PTOSIM_MARK("program task limit");
       reader_.fail_raw(*stmt.field, "the program submits more than " + std::to_string(MAX_PROGRAM_TASKS) +
                                         " tasks (the limit of one scenario)");
     }

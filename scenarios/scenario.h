@@ -80,6 +80,32 @@ struct LoaderWork {
   std::uint64_t argument_runs = 0;    // of MAX_TOTAL_ARG_RUNS
 };
 
+// A parameter the scenario does not know (`uncertain`): a JSON pointer into the file and the
+// values a user could plausibly meet there. Each run draws one value (a keyed decision whose
+// default is the file's own, nominal value) and runs the scenario with it (scenarios/uncertain.h).
+enum class UncertainKind : std::uint8_t {
+  range,      // an integer in [lo, hi], every value equally likely
+  log_range,  // an integer in [lo, hi], every doubling equally likely (1 <= lo)
+  list,       // one of `values`, each equally likely
+};
+const char* to_string(UncertainKind kind);
+
+inline constexpr std::size_t MAX_UNCERTAIN_PARAMS = 64;
+inline constexpr std::size_t MAX_UNCERTAIN_VALUES = 64;  // values of one list
+inline constexpr std::int64_t MAX_UNCERTAIN_VALUE = std::int64_t{1} << 53;
+
+struct UncertainParam {
+  std::string pointer;  // into the scenario, e.g. "/platform/host_cpus"
+  UncertainKind kind = UncertainKind::range;
+  std::int64_t lo = 0;  // range and log_range, inclusive
+  std::int64_t hi = 0;
+  std::vector<std::string> values;  // list: each value as compact JSON text
+  std::string nominal;              // the file's value at `pointer`, as compact JSON text
+  std::uint64_t nominal_index = 0;  // list: the position of the nominal value in `values`
+  std::int64_t nominal_value = 0;   // range and log_range: the nominal value
+  std::string description;          // why this range (optional)
+};
+
 struct Scenario {
   LoaderWork work;
   std::string path;
@@ -94,6 +120,15 @@ struct Scenario {
   // The --set overrides applied to the file ("PATH=VALUE"), so a command can be repeated; `text`
   // already holds the overridden document.
   std::vector<std::string> overrides;
+  // The parameters declared uncertain and not pinned (by --set or --nominal), sorted by pointer.
+  // Empty for a scenario without `uncertain`, which runs exactly as it always did.
+  std::vector<UncertainParam> uncertain;
+  // --nominal: `uncertain` was dropped, the scenario runs as written (repro commands repeat it).
+  bool nominal = false;
+  // The largest platform any point of the uncertain region asks for (a superset of hosts for the
+  // processes that run seeds at different points); the scenario's own without `uncertain`.
+  int max_clusters = 0;
+  int max_scheduler_threads = 0;
 };
 
 // One `--set PATH=VALUE`: PATH is a JSON pointer into the scenario, VALUE is JSON when it parses as
@@ -122,8 +157,13 @@ Scenario load_scenario_file(const std::string& path);
 std::string read_scenario_file(const std::string& path);
 // The file with overrides applied before validation (the overridden document is the text that is
 // hashed and recorded). A pointer into a missing field or past an array's end is a ScenarioError.
-Scenario load_scenario_file(const std::string& path, const std::vector<Override>& overrides);
+// An override of a declared uncertain parameter (its pointer, or a field inside its value) pins
+// it: the parameter leaves `uncertain` and keeps the value given. `nominal` drops `uncertain`
+// altogether: the file as written.
+Scenario load_scenario_file(const std::string& path, const std::vector<Override>& overrides, bool nominal = false);
 std::string apply_overrides(const std::string& text, const std::string& origin, const std::vector<Override>& overrides);
+// The text without its `uncertain` section (the same text when it has none).
+std::string drop_uncertain(const std::string& text, const std::string& origin);
 // Parses "PATH=VALUE"; returns an empty string on success, else what is wrong.
 std::string parse_override(const std::string& text, Override& out);
 // `origin` names the text in error messages (a path, or "<recording>").

@@ -5,10 +5,12 @@
 // flat list of runtime calls the simulation interprets.
 #include "scenarios/loader_fields.h"
 #include "scenarios/json_guard.h"
+#include "scenarios/uncertain.h"
 
 #include "runtime/ring_buffers.h"
 
 #include "simcore/hashing.h"
+#include "simcore/marks.h"
 
 #include <nlohmann/json.hpp>
 
@@ -49,7 +51,7 @@ class Loader : public FieldReader {
     scenario.text = text;
     scenario.text_hash = fnv1a64(text);
     check_object(root, {"format", "name", "description", "platform", "runtime", "tensors", "kernels", "program",
-                        "faults", "expect"},
+                        "faults", "expect", "uncertain"},
                  {"format", "name", "description", "platform", "kernels", "program"});
     const Field format = child(root, "format");
     if (integer(format, 0, 1'000'000) != SCENARIO_FORMAT_VERSION) {
@@ -74,6 +76,7 @@ class Loader : public FieldReader {
       scenario.expect = load_expect(*this, child(root, "expect"), externals_, expanded.written_externals);
     }
     scenario.warnings = std::move(expanded.warnings);
+    if (has(root, "uncertain")) scenario.uncertain = load_uncertain(*this, child(root, "uncertain"), doc);
     return scenario;
   }
 
@@ -128,7 +131,10 @@ class Loader : public FieldReader {
       // parse_error, and out_of_range for a number too large for a double (1e400).
       throw ScenarioError(file_, "", std::string("not valid JSON: ") + e.what());
     }
-    if (!duplicate.empty()) throw ScenarioError(file_, duplicate, "duplicate key (JSON objects must not repeat a key)");
+    if (!duplicate.empty()) {
+      PTOSIM_MARK("scenario duplicate key");
+      throw ScenarioError(file_, duplicate, "duplicate key (JSON objects must not repeat a key)");
+    }
     return doc;
   }
 
@@ -576,7 +582,13 @@ class Loader : public FieldReader {
       runtime::ExternalTensor external;
       external.name = name;
       external.layout = tensor_shape(tensor, "dtype");
-      external.bytes = static_cast<std::uint64_t>(external.layout.element_count()) * runtime::dtype_bytes(external.layout.dtype);
+      const auto elements = static_cast<std::uint64_t>(external.layout.element_count());
+      const std::uint64_t element_bytes = runtime::dtype_bytes(external.layout.dtype);
+      if (elements > MAX_EXTERNAL_BYTES / element_bytes || next - EXTERNAL_BASE > MAX_EXTERNAL_BYTES - elements * element_bytes) {
+        fail(child(tensor, "shape"), "at most " + std::to_string(MAX_EXTERNAL_BYTES >> 30) +
+                                         " GiB of external tensors in all (the data oracle's work and memory grow with their size)");
+      }
+      external.bytes = elements * element_bytes;
       external.address = next;
       next = runtime::align_up(next + external.bytes, 4096);
       if (has(tensor, "description")) string(child(tensor, "description"));
@@ -600,9 +612,44 @@ ScenarioError::ScenarioError(std::string file, std::string pointer, std::string 
       pointer_(std::move(pointer)),
       problem_(std::move(problem)) {}
 
+namespace {
+
+// Every value a parameter can reach at its ends (a range's bounds, each listed value), the others
+// at their nominal values, must give a valid scenario: a sweep must not find a bad file in its
+// middle. The largest platform met on the way is the one every run's hosts must cover.
+void check_uncertain_region(Scenario& scenario, const std::string& origin) {
+  for (const UncertainParam& param : scenario.uncertain) {
+    std::vector<std::string> ends;
+    if (param.kind == UncertainKind::list) {
+      ends = param.values;
+    } else {
+      ends = {std::to_string(param.lo), std::to_string(param.hi)};
+    }
+    for (const std::string& value : ends) {
+      if (value == param.nominal) continue;
+      Scenario at;
+      try {
+        at = loader::Loader(origin).load(text_at_point(scenario.text, origin, {Override{param.pointer, value}}));
+      } catch (const ScenarioError& e) {
+        throw ScenarioError(origin, "/uncertain/" + loader::escape_token(param.pointer),
+                            "at " + param.pointer + "=" + value + " the scenario is not valid: " +
+                                (e.pointer().empty() ? std::string("at the document root") : "at " + e.pointer()) +
+                                ": " + e.problem());
+      }
+      scenario.max_clusters = std::max(scenario.max_clusters, at.model.platform.clusters);
+      scenario.max_scheduler_threads = std::max(scenario.max_scheduler_threads, at.model.platform.scheduler_threads);
+    }
+  }
+}
+
+}  // namespace
+
 Scenario load_scenario_text(const std::string& text, const std::string& origin) {
   Scenario scenario = loader::Loader(origin).load(text);
   scenario.path = origin;
+  scenario.max_clusters = scenario.model.platform.clusters;
+  scenario.max_scheduler_threads = scenario.model.platform.scheduler_threads;
+  if (!scenario.uncertain.empty()) check_uncertain_region(scenario, origin);
   return scenario;
 }
 

@@ -2,6 +2,7 @@
 // SimGrid's --cfg overrides a configuration item. The overridden document is what gets loaded,
 // hashed and embedded in recordings, so a replay needs no flags.
 #include "scenarios/json_guard.h"
+#include "scenarios/loader_fields.h"
 #include "scenarios/scenario.h"
 
 #include <nlohmann/json.hpp>
@@ -54,7 +55,43 @@ bool is_index(const std::string& token) {
   return true;
 }
 
+// An override of a declared uncertain parameter, or of a field inside its value, pins it: the
+// parameter leaves `uncertain` (which goes when it empties) and keeps the value given. An
+// override of an ancestor (--set /platform={...}) does not: the parameter then varies the new
+// value. Overrides of `uncertain` itself edit the declarations.
+void pin_uncertain(json& doc, const std::vector<Override>& overrides) {
+  if (!doc.is_object() || !doc.contains("uncertain") || !doc["uncertain"].is_object()) return;
+  json& uncertain = doc["uncertain"];
+  for (const Override& item : overrides) {
+    if (item.pointer == "/uncertain" || item.pointer.rfind("/uncertain/", 0) == 0) continue;
+    std::vector<std::string> pinned;
+    for (const auto& [key, spec] : uncertain.items()) {
+      if (item.pointer == key || item.pointer.rfind(key + "/", 0) == 0) pinned.push_back(key);
+    }
+    for (const std::string& key : pinned) uncertain.erase(key);
+  }
+  if (uncertain.empty()) doc.erase("uncertain");
+}
+
 }  // namespace
+
+namespace loader {
+
+std::string compact_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace loader
+
+std::string drop_uncertain(const std::string& text, const std::string& origin) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    throw ScenarioError(origin, "", std::string("not valid JSON: ") + e.what());
+  }
+  if (!doc.is_object() || !doc.contains("uncertain")) return text;
+  doc.erase("uncertain");
+  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
 
 std::string parse_override(const std::string& text, Override& out) {
   const std::size_t equals = text.find('=');
@@ -125,15 +162,19 @@ std::string apply_overrides(const std::string& text, const std::string& origin, 
     }
     *node = std::move(value);
   }
+  pin_uncertain(doc, overrides);
   // A --set string that is not UTF-8 gets U+FFFD for its bad bytes (as replay::json_text does)
   // instead of an exception.
   return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-Scenario load_scenario_file(const std::string& path, const std::vector<Override>& overrides) {
-  if (overrides.empty()) return load_scenario_file(path);
-  Scenario scenario = load_scenario_text(apply_overrides(read_scenario_file(path), path, overrides), path);
+Scenario load_scenario_file(const std::string& path, const std::vector<Override>& overrides, bool nominal) {
+  if (overrides.empty() && !nominal) return load_scenario_file(path);
+  std::string text = apply_overrides(read_scenario_file(path), path, overrides);
+  if (nominal) text = drop_uncertain(text, path);
+  Scenario scenario = load_scenario_text(text, path);
   for (const Override& item : overrides) scenario.overrides.push_back(item.pointer + "=" + item.value);
+  scenario.nominal = nominal;
   return scenario;
 }
 

@@ -1,6 +1,7 @@
 #include "simcore/decision_source.h"
 
 #include "simcore/hashing.h"
+#include "simcore/marks.h"
 
 #include <algorithm>
 #include <limits>
@@ -75,7 +76,10 @@ class ReplayStrategy final : public ExplorationStrategy {
                                "the end of the recorded log (" + std::to_string(log_.entries.size()) + " decisions)");
     }
     const DecisionEntry& entry = log_.entries[cursor_];
-    auto diverge = [&] { throw DecisionDivergence(request.global_index, requested, describe_entry(log_, entry)); };
+    auto diverge = [&] {
+      PTOSIM_MARK("replay divergence");
+      throw DecisionDivergence(request.global_index, requested, describe_entry(log_, entry));
+    };
     if (entry.stream >= log_.streams.size() || log_.streams[entry.stream] != request.stream_name) diverge();
     if (entry.subject != request.key.subject || entry.part != request.key.part || entry.occurrence != request.occurrence ||
         entry.kind != request.kind || entry.lo != request.lo || entry.hi != request.hi) {

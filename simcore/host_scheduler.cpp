@@ -3,6 +3,7 @@
 #include "simcore/event_log.h"
 #include "simcore/model_assert.h"
 #include "simcore/turn_order.h"
+#include "simcore/marks.h"
 
 #include <algorithm>
 #include <utility>
@@ -287,6 +288,7 @@ HostScheduler::StepResult HostScheduler::step(Cpu& cpu, ExecOf&& exec, TimeNs un
         // The slice is over and others wait: preempted, to the back of the queue. Which waiting
         // thread takes the CPU is a decision.
         if (dry) return {Stop::decision, stop_ns, cpu.running};
+        PTOSIM_MARK("host time slice preemption");
         const int preempted = cpu.running;
         const int next = take_next(cpu, AFTER_PREEMPTION);
         cpu.queue.push_back(preempted);

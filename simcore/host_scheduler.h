@@ -27,6 +27,7 @@
 #pragma once
 
 #include "simcore/decision_source.h"
+#include "simcore/host_platform.h"
 #include "simcore/sim_engine.h"
 #include "simcore/thread_clock.h"
 
@@ -44,14 +45,6 @@ namespace ptosim::simcore {
 // within the simulated-time budget; it ends with sim_limit instead, after about a second.
 // Paged attention Case1 on a2a3sim takes 623,797 of it; the catalogue's a2a3sim runs about 7,500.
 inline constexpr std::uint64_t HOST_SCHEDULER_MAX_LOOKS = 100'000'000;
-
-struct HostPlatformSpec {
-  int cpus = 1;
-  int background_threads = 0;
-  NsRange time_slice{1'000'000, 4'000'000};
-  // One iteration of each loop kind on the host, sched_yield included (stream and range).
-  LoopCost loop_costs[LOOP_KIND_COUNT];
-};
 
 // What a thread did on its CPU, for tests and reports.
 struct HostThreadStats {

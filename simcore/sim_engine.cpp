@@ -4,6 +4,7 @@
 #include "simcore/event_log.h"
 #include "simcore/model_assert.h"
 #include "simcore/turn_order.h"
+#include "simcore/marks.h"
 
 #include <simgrid/s4u.hpp>
 
@@ -196,6 +197,7 @@ void Simulation::spawn(const std::string& name, HostRef host, std::function<void
       body();
     } catch (const RunLimitReached& limit) {
       if (!ending_) {
+        PTOSIM_MARK("run budget reached");
         limit_reason_ = limit.what();
         end_run(RunEnd::limit);
       }
@@ -248,6 +250,7 @@ void Simulation::end_from_engine(std::exception_ptr failure) {
   try {
     std::rethrow_exception(failure);
   } catch (const RunLimitReached& limit) {
+    PTOSIM_MARK("run budget reached");
     limit_reason_ = limit.what();
     end_run(RunEnd::limit);
   } catch (...) {
@@ -258,6 +261,7 @@ void Simulation::end_from_engine(std::exception_ptr failure) {
 
 void Simulation::stop_at_limit(const std::string& reason) {
   if (!ending_) {
+    PTOSIM_MARK("run budget reached");
     limit_reason_ = reason;
     end_run(RunEnd::limit);
   }

@@ -23,6 +23,7 @@
 
 #include "simcore/agenda.h"
 #include "simcore/decision_source.h"
+#include "simcore/loop_cost.h"
 #include "simcore/sim_engine.h"
 #include "simcore/sim_time.h"
 
@@ -35,30 +36,6 @@
 namespace ptosim::simcore {
 
 class TurnOrder;
-
-// The waiting loops of the modelled software. On the simulator board each iteration ends with
-// SPIN_WAIT_HINT (pause + sched_yield); on the board the hint is a no-op.
-enum class LoopKind : std::uint8_t {
-  spin,            // the orchestrator's back-pressure spin
-  idle_iteration,  // a scheduler thread's loop iteration without progress
-  register_poll,   // an AI core (or its emulation thread) polling its task register
-};
-inline constexpr int LOOP_KIND_COUNT = 3;
-const char* to_string(LoopKind kind);
-
-inline constexpr std::uint64_t NO_ITERATION_LIMIT = std::numeric_limits<std::uint64_t>::max();
-
-// An integer range of nanoseconds, inclusive.
-struct NsRange {
-  TimeNs min_ns = 0;
-  TimeNs max_ns = 0;
-};
-
-// What one iteration of a loop kind costs on a platform: a decision in `range` on `stream`.
-struct LoopCost {
-  std::string stream;
-  NsRange range;
-};
 
 // One waiting loop of a thread, from its start. On the board its iteration count is the elapsed
 // time divided by the iteration cost; on a shared host it counts the iterations that ran on a CPU.

@@ -3,8 +3,10 @@
 // in ptosim.cpp only declares flags, dispatches and maps errors to exit codes.
 #pragma once
 
+#include "replay/failure_map.h"
 #include "replay/report_json.h"
 #include "replay/run_session.h"
+#include "replay/sweep_plan.h"
 #include "scenarios/scenario.h"
 
 #include <csignal>
@@ -26,6 +28,9 @@ enum ExitCode : int {
   EXIT_EXPECTATIONS = 5,
   EXIT_OUTPUT = 6,
   EXIT_FINDINGS = 7,  // `check`: the task graph has findings (races)
+  // sweep, shard, merge, map: a run could not complete (it crashed, or its worker was killed).
+  // Not an outcome and not a verdict on the expectations: the tool could not measure that seed.
+  EXIT_RUNS_FAILED = 8,
   // A sweep stopped by SIGINT or SIGTERM: 128 + the signal number, as a shell reports it.
   EXIT_INTERRUPTED_BASE = 128,
 };
@@ -114,6 +119,7 @@ int report_error(bool json, const char* kind, const std::string& message, int co
 struct ScenarioArgs {
   std::string scenario;
   std::vector<std::string> sets;  // --set PATH=VALUE
+  bool nominal = false;           // --nominal: the uncertain parameters at their nominal values
   std::string strategy = "random";
   std::uint32_t depth = 2;
   std::uint64_t pct_steps = 0;  // 0: estimated from the program
@@ -148,10 +154,57 @@ struct SweepArgs : ScenarioArgs {
   std::string junit;
   std::string record_failures;
   std::uint64_t stop_after = 0;
+  std::string stop_on = "any";  // what --stop-after counts: any failing seed, or failing outcomes only
+  std::string write_plan;       // write the plan here and run nothing
+};
+
+struct MapArgs : ScenarioArgs {
+  std::string program = "ptosim";
+  std::vector<std::string> vary;  // --vary PTR=SPEC
+  std::size_t points = 0;         // --points N: random points instead of a grid
+  std::string seeds;
+  int jobs = 0;
+  bool json = false;
+  bool csv = false;
+  std::string svg;
+  std::string shard;
+  std::string write_plan;
+};
+
+struct WorkerArgs {
+  std::string plan;
+  int jobs = 1;
 };
 
 int cmd_sweep(const SweepArgs& args);
+int cmd_map(const MapArgs& args);
+int cmd_worker(const WorkerArgs& args);
+// Shards of a sweep, shards of a map, or worker outputs of one plan, combined.
 int cmd_merge(const std::vector<std::string>& files, bool json);
+
+// A map as a Markdown table, one row per cell: it pastes into a scenario's description as it is
+// (cmd_map.cpp).
+void print_map_table(std::ostream& out, const replay::MapDocument& map);
+
+// Pieces shared by sweep, map and worker (cmd_sweep.cpp).
+int default_jobs();
+// Runs that could not complete (a crash, a killed worker): the `error` object of the JSON
+// ({"kind": "runs_failed", "message", "exit_code": 8, "failed_runs", "seeds"}, docs/outputs.md)
+// and the text line; nothing when every run completed.
+replay::Json runs_failed_error(const replay::SweepSummary& summary);
+void print_runs_failed(std::ostream& out, const replay::SweepSummary& summary);
+// 128+signal when interrupted, else 8 when a run could not complete, else 5 when judged and the
+// expectations do not hold, else 0.
+int sweep_exit_code(const replay::SweepSummary& summary, bool judged, bool holds);
+// A map's: 8 when a run of any cell could not complete, else 0 (a map judges nothing).
+int map_exit_code(const std::vector<replay::SweepSummary>& summaries);
+// --seeds (default: the scenario's expect.seeds) and --shard; usage errors for bad ones.
+replay::SeedSelection seed_selection(const std::string& seeds, const std::string& shard, const scenarios::Scenario& scenario);
+// The plan of running `scenario` (loaded with `args`) over `seeds`, one cell.
+replay::SweepPlan plan_for(const ScenarioArgs& args, const std::string& program, const scenarios::Scenario& scenario,
+                           const replay::SeedSelection& seeds);
+// --write-plan FILE: the plan's JSON, atomically (OutputFileError when it cannot be written).
+void write_plan(const replay::SweepPlan& plan, const std::string& path, bool json);
 
 struct ShrinkArgs {
   std::string recording;

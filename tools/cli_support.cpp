@@ -1,5 +1,7 @@
 #include "tools/cli.h"
+#include "tools/progress.h"
 
+#include "scenarios/uncertain.h"
 #include "simcore/plural.h"
 
 #include <CLI/CLI.hpp>
@@ -18,7 +20,7 @@ scenarios::Scenario ScenarioArgs::load() const {
     if (!problem.empty()) throw CLI::ValidationError("--set", problem);
     overrides.push_back(std::move(item));
   }
-  return scenarios::load_scenario_file(scenario, overrides);
+  return scenarios::load_scenario_file(scenario, overrides, nominal);
 }
 
 simcore::StrategySpec ScenarioArgs::strategy_spec(const scenarios::Scenario& loaded) const {
@@ -33,7 +35,8 @@ simcore::StrategySpec ScenarioArgs::strategy_spec(const scenarios::Scenario& loa
 
 namespace {
 
-volatile std::sig_atomic_t g_stop_signal = 0;
+// The flag itself is g_stop_signal (tools/progress.h), which StopSignals sets too: one flag
+// for the whole process, whichever handler saw the signal.
 volatile std::sig_atomic_t g_stop_deferred = 0;
 
 // Async-signal-safe: writes two sig_atomic_t and calls signal() and raise(), nothing else.
@@ -142,7 +145,7 @@ void print_timing(std::ostream& out, const runtime::TimingReport& timing) {
     if (ring.peak_tasks_in_flight == 0) continue;
     out << "  ring " << r << ": peak " << ring.peak_tasks_in_flight << "/" << ring.task_window << " tasks in flight, heap "
         << ring.peak_heap_bytes << "/" << ring.heap_bytes << " bytes, dep pool " << ring.peak_dep_pool_entries << "/"
-        << ring.dep_pool_entries << "; orchestrator blocked on task_window " << micros(ring.blocked_ns[0]) << ", heap "
+        << ring.dep_pool_entries << " (live peak " << ring.peak_dep_pool_live << "); orchestrator blocked on task_window " << micros(ring.blocked_ns[0]) << ", heap "
         << micros(ring.blocked_ns[1]) << ", dep_pool " << micros(ring.blocked_ns[2]) << "\n";
   }
 }
@@ -150,6 +153,7 @@ void print_timing(std::ostream& out, const runtime::TimingReport& timing) {
 }  // namespace
 
 void print_result(std::ostream& out, const replay::RunResult& result) {
+  if (!result.point.empty()) out << "point " << scenarios::point_text(result.point) << "\n";
   out << "outcome " << simcore::to_string(result.outcome) << ": " << result.summary << "\n";
   out << "digest " << replay::hex64(result.digest) << "\n";
   out << "sim_time_ns " << result.sim_time_ns << "  tasks " << result.tasks << " (" << result.tasks_submitted

@@ -58,6 +58,8 @@ int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
                                           : replay::Json(nullptr);
     out["expect"] = scenario.expect ? replay::expectations_to_json(*scenario.expect) : replay::Json(nullptr);
     out["expects_failures"] = scenario.expect && replay::expects_failures(*scenario.expect);
+    out["fixed_twin"] = scenario.expect && replay::is_fixed_twin(*scenario.expect);
+    out["uncertain"] = replay::uncertain_to_json(scenario.uncertain);
     out["warnings"] = scenario.warnings;
     out["loader_work"] = {{"expansion_steps", scenario.work.expansion_steps},
                           {"max_expansion_steps", scenarios::MAX_EXPANSION_STEPS},
@@ -94,6 +96,18 @@ int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
             << simcore::count_noun(scenario.model.kernels.size(), "kernel") << ", "
             << simcore::count_noun(program.externals.size(), "external tensor") << "\n";
   print_warnings(scenario);
+  for (const scenarios::UncertainParam& param : scenario.uncertain) {
+    std::cout << "uncertain " << param.pointer << ": nominal " << param.nominal << ", ";
+    if (param.kind == scenarios::UncertainKind::list) {
+      std::string values;
+      for (const std::string& value : param.values) values += (values.empty() ? "" : ", ") + value;
+      std::cout << "one of " << values;
+    } else {
+      std::cout << (param.kind == scenarios::UncertainKind::log_range ? "log range " : "range ") << param.lo << ".."
+                << param.hi;
+    }
+    std::cout << (param.description.empty() ? "" : " (" + param.description + ")") << "\n";
+  }
   std::cout << "task graph: " << stats.tasks << " tasks, " << stats.edges << " edges (" << stats.explicit_edges
             << " explicit, " << stats.creator_edges << " creator, " << stats.tensormap_edges << " tensormap), depth "
             << stats.depth << ", max width " << stats.max_width << "\n";

@@ -16,7 +16,7 @@ namespace {
 using namespace ptosim;
 using namespace ptosim::cli;
 
-constexpr const char* COMMANDS[] = {"run", "replay", "sweep", "merge", "shrink", "check", "inspect"};
+constexpr const char* COMMANDS[] = {"run", "replay", "sweep", "map", "worker", "merge", "shrink", "check", "inspect"};
 
 // --set and the strategy flags, shared by the commands that run a scenario.
 void add_scenario_flags(CLI::App* command, ScenarioArgs& args, bool strategy) {
@@ -24,7 +24,10 @@ void add_scenario_flags(CLI::App* command, ScenarioArgs& args, bool strategy) {
   command->add_option("--set", args.sets,
                       "Override a scenario field before validation, PATH=VALUE with PATH a JSON pointer "
                       "(--set /platform/clusters=8); VALUE is JSON, or a string when it is not. Repeatable; "
-                      "recordings keep the overridden scenario");
+                      "recordings keep the overridden scenario. A --set of a parameter the scenario declares "
+                      "uncertain pins it");
+  command->add_flag("--nominal", args.nominal,
+                    "Pin every uncertain parameter at its nominal value: the scenario as written, without draws");
   if (!strategy) return;
   command->add_option("--strategy", args.strategy, "random (default) or pct (priority change points)")
       ->check(CLI::IsMember({"random", "pct"}));
@@ -88,13 +91,15 @@ std::string usage_message(const CLI::App& app, const CLI::ParseError& error, int
 
 int main(int argc, char** argv) {
   // Before anything else: a signal in the first milliseconds finds its handler (cli.h).
-  const bool sweep_command = argc > 1 && std::string(argv[1]) == "sweep";
-  install_stop_signals(sweep_command);
+  // sweep, map and worker stop on a signal themselves (partial summary, no worker left).
+  const std::string first = argc > 1 ? argv[1] : "";
+  install_stop_signals(first == "sweep" || first == "map" || first == "worker");
   // Named here, so that Usage: lines say "ptosim" rather than the path the binary was started from.
   CLI::App app{"ptosim: deterministic simulator of the PTO2 tensormap_and_ringbuffer runtime and its AI cores.\n"
                "Exit codes: 0 pass; 10 wrong_values, 11 hang, 12 deadlock_true, 13 deadlock_false, 14 runtime_error,\n"
                "15 sim_limit; 1 internal error, 2 usage, 3 invalid input, 4 replay mismatch, 5 sweep expectations\n"
-               "not met, 6 cannot write an output file, 7 check found races, 129/130/143 sweep stopped by\n"
+               "not met, 6 cannot write an output file, 7 check found races, 8 a run of a sweep, shard, merge\n"
+               "or map could not complete (a crash, a killed worker), 129/130/143 sweep or map stopped by\n"
                "SIGHUP/SIGINT/SIGTERM. See docs/exit-codes.md.",
                "ptosim"};
   app.set_version_flag("--version", std::string("ptosim ") + replay::TOOL_VERSION);
@@ -158,8 +163,13 @@ int main(int argc, char** argv) {
           [](const std::string& text) { return text.empty() ? std::string("expected a directory name") : std::string(); },
           "DIR"));
   swp->add_option("--stop-after", sweep_args.stop_after,
-                  "Stop launching seeds once K seeds failed (those already running finish)")
+                  "Stop launching seeds once K seeds failed, as --stop-on counts them (with --jobs above 1, seeds "
+                  "already running finish)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  swp->add_option("--stop-on", sweep_args.stop_on,
+                  "What --stop-after counts: any (default: a seed with a failing outcome or a finding, as "
+                  "failure_rate counts) or outcome (an outcome other than pass, as outcome_failure_rate counts)")
+      ->check(CLI::IsMember({"any", "outcome"}));
   swp->add_flag("--json", sweep_args.json, "Print one JSON object instead of text");
   swp->add_option("--snapshot-dir", sweep_args.snapshot_dir,
                   "Write seed-<N>.snapshot.json here (created if missing) for every seed that did not pass and has a "
@@ -168,14 +178,59 @@ int main(int argc, char** argv) {
           [](const std::string& text) { return text.empty() ? std::string("expected a directory name") : std::string(); },
           "DIR"));
 
+  swp->add_option("--write-plan", sweep_args.write_plan,
+                  "Write the sweep's plan (scenario text, overrides, strategy, seeds) as JSON for `ptosim worker "
+                  "--plan` and run nothing")
+      ->check(OUTPUT_PATH);
+
+  MapArgs map_args;
+  map_args.program = argv[0];
+  CLI::App* map = app.add_subcommand(
+      "map",
+      "Run the same seeds at every point of a grid over one or two parameters (or at N random points over more) and "
+      "count each cell as a sweep counts: where a bug lives. A cell pins its point as --set would; other uncertain "
+      "parameters are still drawn per seed. Exit 0 unless an output failed or a signal stopped it");
+  add_scenario_flags(map, map_args, true);
+  map->add_option("--vary", map_args.vary,
+                  "PTR=SPEC, repeatable (twice for a grid over two parameters). SPEC: v1,v2,... (JSON values), a JSON "
+                  "array, A..B:N (N integers evenly spaced), log:A..B:N (evenly spaced on the log scale), A..B (every "
+                  "integer; with --points, uniform draws), log:A..B (log-uniform draws with --points)");
+  map->add_option("--points", map_args.points,
+                  "N random points over the --vary specs (default: over the scenario's uncertain parameters) instead "
+                  "of a grid")
+      ->check(CLI::Range(std::size_t{1}, replay::PLAN_MAX_CELLS));
+  map->add_option("--seeds", map_args.seeds, "Inclusive seed range A..B run in every cell (default: expect.seeds)");
+  map->add_option("--jobs,-j", map_args.jobs, "Child processes at once (default: the number of cores)")->check(CLI::Range(1, 256));
+  map->add_option("--shard", map_args.shard, "Run only shard I of N of the seeds, in every cell; `ptosim merge` combines them");
+  auto* map_json_flag = map->add_flag("--json", map_args.json, "Print one JSON object (cells with sweep-shaped counts)");
+  map->add_flag("--csv", map_args.csv, "Print CSV, one row per cell")->excludes(map_json_flag);
+  map->add_option("--svg", map_args.svg,
+                  "Write an SVG picture: one parameter, the rate with its interval per value; two, a heatmap")
+      ->check(OUTPUT_PATH);
+  map->add_option("--write-plan", map_args.write_plan, "Write the map's plan as JSON for `ptosim worker --plan` and run nothing")
+      ->check(OUTPUT_PATH);
+
+  WorkerArgs worker_args;
+  CLI::App* wrk = app.add_subcommand(
+      "worker",
+      "Run tickets of a plan (written by sweep/map --write-plan) for an external engine: read lines `SEED` or "
+      "`CELL SEED` (or `A..B`, every seed of a range in every cell) on stdin, write one JSON line per finished run on "
+      "stdout between a header line naming the plan and an end line; `ptosim merge` folds the outputs of the workers "
+      "of one plan into the sweep's (or the map's) counts");
+  wrk->add_option("--plan", worker_args.plan, "The plan's JSON file")->required();
+  wrk->add_option("--jobs,-j", worker_args.jobs, "Child processes at once (default 1)")->check(CLI::Range(1, 256));
+
   std::vector<std::string> merge_files;
   bool merge_json = false;
   CLI::App* mrg = app.add_subcommand(
       "merge",
-      "Combine the --json outputs of the shards of one sweep into one sweep's JSON and judge the scenario's "
-      "expectations over all of them; exit 0 when they hold, 5 when not");
-  mrg->add_option("shards", merge_files, "sweep --json outputs, one per shard (every shard exactly once)")->required();
-  mrg->add_flag("--json", merge_json, "Print the merged sweep JSON instead of text");
+      "Combine the --json outputs of the shards of one sweep (or one map, cell by cell, or the counts of workers "
+      "of one plan) into one JSON and judge the scenario's expectations over all of them (a map judges none); exit "
+      "0 when they hold, 5 when not");
+  mrg->add_option("shards", merge_files,
+                  "sweep or map --json outputs, one per shard (every shard exactly once), or worker outputs")
+      ->required();
+  mrg->add_flag("--json", merge_json, "Print the merged JSON instead of text");
 
   ShrinkArgs shrink_args;
   CLI::App* shr = app.add_subcommand(
@@ -231,7 +286,7 @@ int main(int argc, char** argv) {
       return report_error(wants_json, "usage",
                           std::string("unknown command '") + argv[1] + "'" +
                               (closest_distance <= 2 ? " (did you mean " + closest + "?)" : std::string()) +
-                              "; commands: run, replay, sweep, merge, shrink, check, inspect; see `ptosim --help`",
+                              "; commands: run, replay, sweep, map, worker, merge, shrink, check, inspect; see `ptosim --help`",
                           EXIT_USAGE);
     }
   }
@@ -249,21 +304,25 @@ int main(int argc, char** argv) {
 
   const bool json = (run->parsed() && run_args.json) || (rep->parsed() && replay_json) ||
                     (swp->parsed() && sweep_args.json) || (mrg->parsed() && merge_json) ||
+                    (map->parsed() && map_args.json) || wrk->parsed() ||
                     (shr->parsed() && shrink_args.json) || (chk->parsed() && check_json) ||
                     (ins->parsed() && inspect_json);
+  // A signal the sweep or map did not stop on (one before its own handler, or one between its
+  // last seed and its exit) still ends the process as interrupted, never as a clean pass.
+  const auto after_signal = [](const char* command, int code) {
+    const int signal_number = *stop_signal_flag();
+    if (signal_number != 0 && code < EXIT_INTERRUPTED_BASE) {
+      std::cerr << command << ": interrupted by signal " << signal_number
+                << " (received before the " << command << " could stop on it)\n";
+    }
+    return exit_code_after_signal(code, signal_number);
+  };
   try {
     if (run->parsed()) return cmd_run(run_args);
     if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace, replay_lenient);
-    if (swp->parsed()) {
-      const int code = cmd_sweep(sweep_args);
-      // A signal the sweep did not stop on (one before its own handler, or SIGHUP) still ends the
-      // process as interrupted, never as a clean pass.
-      const int signal_number = *stop_signal_flag();
-      if (signal_number != 0 && code < EXIT_INTERRUPTED_BASE) {
-        std::cerr << "sweep: interrupted by signal " << signal_number << " (received before the sweep could stop on it)\n";
-      }
-      return exit_code_after_signal(code, signal_number);
-    }
+    if (swp->parsed()) return after_signal("sweep", cmd_sweep(sweep_args));
+    if (map->parsed()) return after_signal("map", cmd_map(map_args));
+    if (wrk->parsed()) return cmd_worker(worker_args);
     if (mrg->parsed()) return cmd_merge(merge_files, merge_json);
     if (shr->parsed()) return cmd_shrink(shrink_args);
     if (chk->parsed()) return cmd_check(check_args, check_json, check_dot);

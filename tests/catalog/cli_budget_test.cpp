@@ -56,7 +56,7 @@ TEST_CASE("a deeply nested --set value is rejected before it is parsed", "[cli][
   CHECK(t.seconds < WALL_BOUND_S);
   const std::string message = error_message(t.result);
   CHECK_THAT(message, Catch::Contains("/program/params/ROUNDS"));
-  CHECK_THAT(message, Catch::Contains("nested deeper than 128"));
+  CHECK_THAT(message, Catch::Contains("nested deeper than 256"));
 }
 
 TEST_CASE("scenario, recording and snapshot files are bounded before parsing", "[cli][budget]") {

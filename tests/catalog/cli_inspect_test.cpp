@@ -14,7 +14,7 @@ namespace {
 
 std::string false_deadlock_snapshot(const TempDir& dir) {
   const std::string snap = dir.file("s.json");
-  REQUIRE(cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--snapshot", snap}).exit_code == 13);
+  REQUIRE(cli({"run", catalog("false_deadlock_deferred_publish.json"), "--nominal", "--seed", "4", "--snapshot", snap}).exit_code == 13);
   return snap;
 }
 
@@ -80,7 +80,7 @@ TEST_CASE("inspect --all lists every live task of every ring", "[cli][inspect]")
 TEST_CASE("inspect's task table widens for long names: a hang's stuck task stays readable", "[cli][inspect]") {
   TempDir dir;
   const std::string snap = dir.file("hang.json");
-  REQUIRE(cli({"run", catalog("store_load_race_rmsnorm_rope.json"), "--seed", "4", "--snapshot", snap}).exit_code == 11);
+  REQUIRE(cli({"run", catalog("store_load_race_rmsnorm_rope.json"), "--nominal", "--seed", "4", "--snapshot", snap}).exit_code == 11);
   const std::string text = cli({"inspect", snap}).out;
   // The 12-character name and its kernel are followed by a space, not run into the next column.
   CHECK(std::regex_search(text, std::regex("rmsnorm_rope +RUNNING \\(2\\) +3/3 .* rmsnorm_rope +c16\\.aiv1")));

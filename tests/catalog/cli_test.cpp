@@ -41,7 +41,7 @@ TEST_CASE("human output prints the seed first", "[cli]") {
 TEST_CASE("run --record then replay reproduces the digest", "[cli]") {
   TempDir dir;
   const std::string rec = dir.file("r.json");
-  CliResult run = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--json", "--record", rec});
+  CliResult run = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--nominal", "--seed", "4", "--json", "--record", rec});
   Json recorded = Json::parse(run.out);
   CliResult replayed = cli({"replay", rec, "--json"});
   CHECK(replayed.exit_code == run.exit_code);
@@ -134,7 +134,7 @@ TEST_CASE("an invalid scenario prints the JSON pointer and exits 3", "[cli]") {
 
 TEST_CASE("outcomes and usage errors have their documented exit codes", "[cli]") {
   CHECK(cli({"run", catalog("true_deadlock_scope_exceeds_window.json")}).exit_code == 12);
-  CHECK(cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4"}).exit_code == 13);
+  CHECK(cli({"run", catalog("false_deadlock_deferred_publish.json"), "--nominal", "--seed", "4"}).exit_code == 13);
   CHECK(cli({"run", catalog("auto_in_manual_rejected.json")}).exit_code == 14);
   CHECK(cli({"run", "--bogus-flag"}).exit_code == 2);
   CHECK(cli({"sweep", catalog("contended_fanout.json"), "--seeds", "9..2"}).exit_code == 2);
@@ -167,7 +167,7 @@ TEST_CASE("sweep --json lists outcome counts and failing seeds; expectations dec
 TEST_CASE("a false deadlock's snapshot shows the READY task the detector missed", "[cli]") {
   TempDir dir;
   const std::string snap = dir.file("s.json");
-  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--snapshot", snap});
+  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--nominal", "--seed", "4", "--snapshot", snap});
   REQUIRE(r.exit_code == 13);
   CliResult text = cli({"inspect", snap});
   CHECK(text.exit_code == 0);
@@ -203,7 +203,7 @@ TEST_CASE("sweep --snapshot-dir writes one snapshot per failing seed", "[cli]") 
 TEST_CASE("run --trace writes Chrome trace JSON with a lane per core and AICPU thread", "[cli]") {
   TempDir dir;
   const std::string trace = dir.file("t.json");
-  REQUIRE(cli({"run", catalog("paged_attention_flagship.json"), "--trace", trace}).exit_code == 0);
+  REQUIRE(cli({"run", catalog("paged_attention_flagship.json"), "--nominal", "--trace", trace}).exit_code == 0);
   Json j = Json::parse(read_file(trace));
   std::set<std::string> lanes;
   std::size_t kernels = 0;
@@ -224,7 +224,7 @@ TEST_CASE("an output that cannot be written is its own error and leaves nothing 
 }
 
 TEST_CASE("an unwritable output still prints the result and exits 6", "[cli]") {
-  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--json", "--snapshot",
+  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--nominal", "--seed", "4", "--json", "--snapshot",
                      "/nonexistent-dir/s.json"});
   CHECK(r.exit_code == 6);
   Json j = Json::parse(r.out);
@@ -270,7 +270,8 @@ TEST_CASE("check reports the program size and warns about scopes that can never 
   CHECK(j["tasks"] == 40);
   REQUIRE(j["warnings"].size() == 1);
   CHECK_THAT(j["warnings"][0].get<std::string>(), Catch::Contains("SCOPE_DEADLOCK is certain"));
-  CliResult run = cli({"run", catalog("true_deadlock_scope_exceeds_window.json"), "--json"});
+  // As written (--nominal): a window of 16, 15 tasks in flight.
+  CliResult run = cli({"run", catalog("true_deadlock_scope_exceeds_window.json"), "--nominal", "--json"});
   Json result = Json::parse(run.out);
   CHECK(result["tasks"] == 40);
   CHECK(result["tasks_submitted"] == 15);
@@ -294,11 +295,12 @@ TEST_CASE("a2a3sim: the same seed twice gives the same digest, and a recording r
   for (const char* file : {"false_deadlock_a2a3sim.json", "false_deadlock_a2a3sim_enough_cpus.json",
                            "false_deadlock_a2a3sim_current_detectors.json"}) {
     INFO(file);
-    // Seed 4 of false_deadlock_a2a3sim is a false deadlock: the replay goes through the firing and
-    // the deadlock-truth continuation on the shared host.
+    // Seed 4 of false_deadlock_a2a3sim as written (--nominal: no uncertain parameter drawn) is a
+    // false deadlock: the replay goes through the firing and the deadlock-truth continuation on
+    // the shared host.
     const std::string rec = dir.file("r.json");
-    CliResult first = cli({"run", catalog(file), "--seed", "4", "--json", "--record", rec});
-    CliResult second = cli({"run", catalog(file), "--seed", "4", "--json"});
+    CliResult first = cli({"run", catalog(file), "--nominal", "--seed", "4", "--json", "--record", rec});
+    CliResult second = cli({"run", catalog(file), "--nominal", "--seed", "4", "--json"});
     REQUIRE_FALSE(first.signaled);
     const Json a = Json::parse(first.out);
     const Json b = Json::parse(second.out);
@@ -310,6 +312,6 @@ TEST_CASE("a2a3sim: the same seed twice gives the same digest, and a recording r
     CHECK(r["digest"] == a["digest"]);
     CHECK(r["matches"] == true);
   }
-  CHECK(Json::parse(cli({"run", catalog("false_deadlock_a2a3sim.json"), "--seed", "4", "--json"}).out)["outcome"] ==
+  CHECK(Json::parse(cli({"run", catalog("false_deadlock_a2a3sim.json"), "--nominal", "--seed", "4", "--json"}).out)["outcome"] ==
         "deadlock_false");
 }

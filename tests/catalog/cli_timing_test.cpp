@@ -11,7 +11,7 @@ using namespace ptosim::testing;
 TEST_CASE("run --json timing: orchestrator, threads, cores and ring peaks agree with the trace", "[cli][timing]") {
   TempDir dir;
   const std::string trace = dir.file("t.json");
-  CliResult r = cli({"run", catalog("paged_attention_flagship.json"), "--seed", "1", "--json", "--trace", trace});
+  CliResult r = cli({"run", catalog("paged_attention_flagship.json"), "--nominal", "--seed", "1", "--json", "--trace", trace});
   REQUIRE(r.exit_code == 0);
   const Json run = Json::parse(r.out);
   const Json& timing = run["timing"];
@@ -46,6 +46,7 @@ TEST_CASE("run --json timing: orchestrator, threads, cores and ring peaks agree 
     CHECK(ring["peak_tasks_in_flight"].get<long long>() < ring["task_window"].get<long long>());
     CHECK(ring["peak_heap_bytes"].get<long long>() <= ring["heap_bytes"].get<long long>());
     CHECK(ring["peak_dep_pool_entries"].get<long long>() <= ring["dep_pool_entries"].get<long long>());
+    CHECK(ring["peak_dep_pool_live"].get<long long>() <= ring["peak_dep_pool_entries"].get<long long>());
     some_ring_used = some_ring_used || ring["peak_tasks_in_flight"].get<long long>() > 0;
   }
   CHECK(some_ring_used);
@@ -56,7 +57,7 @@ TEST_CASE("run --json timing: orchestrator, threads, cores and ring peaks agree 
 }
 
 TEST_CASE("timing of a false deadlock shows where the orchestrator was blocked", "[cli][timing]") {
-  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--seed", "4", "--json"});
+  CliResult r = cli({"run", catalog("false_deadlock_deferred_publish.json"), "--nominal", "--seed", "4", "--json"});
   REQUIRE(r.exit_code == 13);
   const Json timing = Json::parse(r.out)["timing"];
   CHECK(timing["orchestration_done"] == false);

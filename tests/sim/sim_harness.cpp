@@ -1,6 +1,7 @@
 #include "sim_harness.h"
 
 #include "replay/report_json.h"
+#include "simcore/marks.h"
 
 #include <catch2/catch.hpp>
 
@@ -92,8 +93,19 @@ Json summarize(const runtime::ModelOutput& output) {
 
 Json run(const scenarios::Scenario& scenario, std::uint64_t seed) {
   return in_child([&] {
-    return summarize(runtime::simulate(scenario.model, seed, simcore::make_random_strategy(seed)));
+    simcore::reset_marks();  // the child counts the marks of its own run only
+    Json j = summarize(runtime::simulate(scenario.model, seed, simcore::make_random_strategy(seed)));
+    j["marks"] = simcore::marks_hit();
+    return j;
   });
+}
+
+bool hit(const Json& result, const std::string& mark) {
+  if (!result.contains("marks")) return false;
+  for (const Json& name : result["marks"]) {
+    if (name == mark) return true;
+  }
+  return false;
 }
 
 }  // namespace ptosim::testing

@@ -23,7 +23,10 @@ scenarios::Scenario load_catalog(const std::string& file_name);
 // Outcome, digest, report and snapshot of one run, plus event and task summaries.
 Json summarize(const runtime::ModelOutput& output);
 
-// Runs a scenario with a seed in a child and returns summarize()'s JSON.
+// Runs a scenario with a seed in a child and returns summarize()'s JSON, with "marks": the names
+// of the coverage marks (simcore/marks.h) the run hit.
 Json run(const scenarios::Scenario& scenario, std::uint64_t seed);
+// Whether the run of `result` hit the coverage mark `mark`.
+bool hit(const Json& result, const std::string& mark);
 
 }  // namespace ptosim::testing

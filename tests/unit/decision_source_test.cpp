@@ -1,6 +1,7 @@
 #include "simcore/decision_source.h"
 #include "simcore/hashing.h"
 #include "simcore/model_assert.h"
+#include "simcore/marks.h"
 
 #include <catch2/catch.hpp>
 
@@ -128,10 +129,12 @@ TEST_CASE("strict replay returns the logged decisions and reports divergence", "
   SECTION("another key is a divergence naming both") {
     DecisionSource replayed(9, make_replay_strategy(original.log()));
     const StreamId rb = replayed.stream("beta");
+    reset_marks();
     try {
       replayed.decide({rb, 2, 0}, 5, 50, 5);
       FAIL("expected a divergence");
     } catch (const DecisionDivergence& e) {
+      CHECK(mark_count("replay divergence") == 1);
       CHECK(e.global_index() == 0);
       CHECK_THAT(e.requested(), Catch::Contains("beta"));
       CHECK_THAT(e.expected(), Catch::Contains("alpha"));

@@ -1,6 +1,7 @@
 // The core's micro-program schedule (hwmodel/micro_program.h) and its semantic pass, without an
 // engine: pipe ordering, flags, bursts that retire before they commit, dsb, the data cache.
 #include "hwmodel/micro_program.h"
+#include "simcore/marks.h"
 
 #include <catch2/catch.hpp>
 
@@ -127,7 +128,9 @@ TEST_CASE("set_flag fires when the source pipe retired; wait_flag blocks only it
 
 TEST_CASE("a wait with no set wedges the core; a double set loses the second set", "[flags]") {
   Bench bench;
+  simcore::reset_marks();
   const BlockSchedule never = bench.run({flag(MicroOpKind::wait_flag, Pipe::mte3, Pipe::mte2, 1)});
+  CHECK(simcore::mark_count("core wait never satisfied") == 1);
   CHECK(never.wedged);
   CHECK(never.end_ns == TIME_NEVER);
   CHECK_THAT(never.wedge_reason, Catch::Contains("no set_flag"));
@@ -234,6 +237,7 @@ TEST_CASE("mte_hang wedges the core only when a read overlaps an in-flight write
                                      flag(MicroOpKind::wait_flag, Pipe::mte3, Pipe::mte2, 1), transfer(MicroOpKind::tload, rows(1, 2))};
   const BlockSchedule wedged = bench.run(racy);
   CHECK(wedged.wedged);
+  CHECK(simcore::mark_count("fault mte_hang") >= 1);
   CHECK(wedged.end_ns == TIME_NEVER);
   CHECK_THAT(wedged.wedge_reason, Catch::Contains("mte_hang"));
   // Other rows: no line in flight, no hang.

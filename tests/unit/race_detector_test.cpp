@@ -4,6 +4,7 @@
 #include "replay/race_detector.h"
 #include "scenarios/scenario.h"
 #include "simcore/decision_source.h"
+#include "simcore/marks.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -231,7 +232,10 @@ TEST_CASE("races on a buffer cut into hundreds of ranges match brute force", "[r
       if (conflict && !reach[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)]) racy.emplace(i, j);
     }
   }
+  simcore::reset_marks();
   const auto report = races_of(Json::array({Json{{"scope", "manual"}, {"body", body}}}), Json{{"x", {{"shape", {ROWS, 16}}}}});
+  CHECK(simcore::mark_count("race found") == 1);
+  CHECK(simcore::mark_count("race findings limit") == 1);
   REQUIRE(racy.size() > 100);
   CHECK(report.races > 0);
   CHECK(report.findings.size() == replay::MAX_RACE_FINDINGS);

@@ -1,6 +1,7 @@
 // Strict validation: every bad scenario is rejected with the file, the JSON pointer of the
 // offending field and what was expected.
 #include "scenarios/scenario.h"
+#include "simcore/marks.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -230,10 +231,12 @@ TEST_CASE("names resolve to the latest task of that name", "[validation]") {
 TEST_CASE("duplicate keys are rejected with the pointer of the second one", "[validation]") {
   std::string text = valid_scenario().dump();
   text.insert(text.find("\"scheduler_threads\""), "\"clusters\": 9, ");
+  ptosim::simcore::reset_marks();
   try {
     load_scenario_text(text, "dup.json");
     FAIL("accepted a duplicate key");
   } catch (const ScenarioError& e) {
+    CHECK(ptosim::simcore::mark_count("scenario duplicate key") == 1);
     CHECK(e.pointer() == "/platform/clusters");
     CHECK_THAT(std::string(e.what()), Catch::Contains("duplicate key"));
   }
@@ -314,4 +317,19 @@ TEST_CASE("platform kind a2a3sim: bad or missing host fields are rejected", "[va
        "/kernels/k/host_compute_ns", "missing required key 'host_compute_ns'"},
   };
   for (const BadCase& bad : cases) check_rejected(bad);
+}
+
+TEST_CASE("a program that submits past its task limit is rejected", "[validation][limits]") {
+  Json scenario = valid_scenario();
+  // 1,001 x 1,000 dummy tasks: past MAX_PROGRAM_TASKS (1,000,000).
+  const Json inner = Json{{"for", "j"}, {"to", 1000}, {"body", Json::array({Json{{"dummy", "d"}}})}};
+  scenario["program"] = Json{{"body", Json::array({Json{{"for", "i"}, {"to", 1001}, {"body", Json::array({inner})}}})}};
+  ptosim::simcore::reset_marks();
+  try {
+    load_scenario_text(scenario.dump(), "big.json");
+    FAIL("accepted a program past the op limit");
+  } catch (const ScenarioError& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("tasks (the limit of one scenario)"));
+  }
+  CHECK(ptosim::simcore::mark_count("program task limit") == 1);
 }

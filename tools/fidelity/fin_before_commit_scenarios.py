@@ -5,6 +5,10 @@ fin_before_commit its FIN is posted when the store retired, not when its bursts 
 consumer task on another core sweeps the rows (tail rows last).
 
 Usage: fin_before_commit_scenarios.py OUT_DIR [--rows N] [--commit MIN MAX] [--drain B_PER_US] [--only race|fenced]
+
+The catalogue files this script first wrote have since been given their `uncertain` declarations
+and map-measured descriptions by hand: regenerating them here drops both. Use it for variants
+(other sizes or parameters), not to rewrite the catalogue.
 """
 import argparse
 import json

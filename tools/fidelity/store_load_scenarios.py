@@ -8,6 +8,10 @@ The three variants share one task graph and one kernel and differ only in the na
 
 Usage: store_load_scenarios.py OUT_DIR [--commit MIN MAX] [--hang NUM DEN]
 Without options it writes the catalogue's parameters (the ones its descriptions state).
+
+The catalogue files this script first wrote have since been given their `uncertain` declarations
+and map-measured descriptions by hand: regenerating them here drops both. Use it for variants
+(other sizes or parameters), not to rewrite the catalogue.
 """
 import argparse
 import json
@@ -81,7 +85,7 @@ DESCRIPTIONS = {
         "detectors (800,000 idle iterations -> TIMEOUT_EXIT, host 507046). Measured over seeds 0..199: pass 35, "
         "wrong_values 153 (kv_cache rows of a block whose tail rows were read stale, and what attention computes from "
         "them), hang 12; visibility_hazard on every seed. All three outcomes appear for commit ranges from 0..150 to "
-        "50..250 ns with hang chances 1/4 and 1/20 (tools/fidelity/store_load_table.sh, table in docs/fidelity.md); "
+        "50..250 ns with hang chances 1/4 and 1/20 (ptosim map, table in docs/fidelity.md); "
         "below about 130 ns every seed passes, above about 300 ns none does. Fixes: store_load_fenced.json, store_load_ub_resident.json."),
     "fenced": (
         "The fix of store_load_race_rmsnorm_rope.json by a release fence: the same task graph and kernel, with "
