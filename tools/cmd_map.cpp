@@ -171,8 +171,11 @@ int cmd_map(const MapArgs& args) {
     progress.update(done, total, failing);
   };
   {
-    StopSignals signals;
+    // Building the simulation engine installs SimGrid's own SIGINT handler (it exits 1 with no
+    // summary): build it before the first worker, then install ours over it.
     const replay::PlanContext context(plan, &scenario);
+    context.prepare();
+    StopSignals signals;
     map.summaries = replay::run_plan(context, options);
   }
   progress.finish();

@@ -251,8 +251,11 @@ int cmd_sweep(const SweepArgs& args) {
 
   replay::SweepSummary summary;
   {
-    StopSignals signals;
+    // Building the simulation engine installs SimGrid's own SIGINT handler (it exits 1 with no
+    // summary): build it before the first worker, then install ours over it.
     const replay::PlanContext context(plan, &scenario);
+    context.prepare();
+    StopSignals signals;
     summary = std::move(replay::run_plan(context, options).front());
   }
   progress.finish();

@@ -479,7 +479,8 @@ TEST_CASE("a worker that dies fails the seed it was running and the sweep goes o
   // A seed of the 65,792-task Case1 benchmark runs for about half a second: time to kill its
   // worker even on a loaded machine.
   const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/paged_attention_case1_auto.json";
-  const pid_t pid = spawn({"sweep", bench, "--seeds", "0..2", "--jobs", "1", "--json"}, dir.file("out"), dir.file("err"));
+  const pid_t pid = spawn({"sweep", bench, "--seeds", "0..2", "--jobs", "1", "--json", "--junit", dir.file("junit.xml")},
+                          dir.file("out"), dir.file("err"));
   std::vector<pid_t> workers;
   for (int wait_ms = 0; workers.empty() && wait_ms < 20000; wait_ms += 10) {
     ::usleep(10 * 1000);
@@ -493,13 +494,91 @@ TEST_CASE("a worker that dies fails the seed it was running and the sweep goes o
   }
   REQUIRE(::kill(workers[0], SIGKILL) == 0);
   const int code = wait_exit(pid);
-  CHECK(code != 0);  // a failed run breaks the expectations
+  CHECK(code == 8);  // a run could not complete: not a pass, not a verdict (5)
   const Json j = Json::parse(read_file(dir.file("out")));
   CHECK(j["runs"] == 3);
   CHECK(j["failed_runs"] == 1);
   CHECK(j["outcomes"]["pass"] == 2);
+  CHECK(j["error"]["kind"] == "runs_failed");
+  CHECK(j["error"]["exit_code"] == 8);
+  CHECK(j["error"]["seeds"] == Json::array({0}));
   const std::string text = j.dump();
   CHECK_THAT(text, Catch::Contains("the child process running seed 0 died with signal 9"));
+  const std::string junit = read_file(dir.file("junit.xml"));
+  CHECK_THAT(junit, Catch::Contains("errors=\"1\""));
+  CHECK_THAT(junit, Catch::Contains("<error type=\"run_failed\""));
+}
+
+namespace {
+
+// Starts a sweep of the Case1 benchmark with `extra` arguments and SIGKILLs its worker while it
+// runs its first seed; returns the sweep's exit code.
+int sweep_with_killed_worker(const std::vector<std::string>& extra, const std::string& out, const std::string& err) {
+  const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/paged_attention_case1_auto.json";
+  std::vector<std::string> args = {"sweep", bench, "--jobs", "1", "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const pid_t pid = spawn(args, out, err);
+  std::vector<pid_t> workers;
+  for (int wait_ms = 0; workers.empty() && wait_ms < 20000; wait_ms += 10) {
+    ::usleep(10 * 1000);
+    workers = children_of(pid);
+  }
+  REQUIRE(workers.size() == 1);
+  for (int wait_ms = 0; cpu_ticks(workers[0]) >= 0 && cpu_ticks(workers[0]) < 5 && wait_ms < 20000; wait_ms += 5) {
+    ::usleep(5 * 1000);
+  }
+  REQUIRE(::kill(workers[0], SIGKILL) == 0);
+  return wait_exit(pid);
+}
+
+}  // namespace
+
+TEST_CASE("a killed worker in an unjudged shard exits 8, and a merge of that shard reports it", "[cli][explore]") {
+  TempDir dir;
+  // Shard 1/2 of 0..3 runs seeds 0 and 2; its worker dies on seed 0.
+  const int code = sweep_with_killed_worker({"--seeds", "0..3", "--shard", "1/2"}, dir.file("s1.json"), dir.file("err"));
+  CHECK(code == 8);
+  const Json shard = Json::parse(read_file(dir.file("s1.json")));
+  CHECK(shard["expectations"]["judged"] == false);
+  CHECK(shard["failed_runs"] == 1);
+  CHECK(shard["error"]["kind"] == "runs_failed");
+  const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/paged_attention_case1_auto.json";
+  CliResult other = cli({"sweep", bench, "--seeds", "0..3", "--shard", "2/2", "--jobs", "1", "--json"});
+  REQUIRE(other.exit_code == 0);
+  write_file(dir.file("s2.json"), other.out);
+  CliResult merged = cli({"merge", dir.file("s1.json"), dir.file("s2.json"), "--json"});
+  CHECK(merged.exit_code == 8);
+  const Json m = Json::parse(merged.out);
+  CHECK(m["failed_runs"] == 1);
+  CHECK(m["runs"] == 4);
+  CHECK(m["error"]["seeds"] == Json::array({0}));
+  CliResult text = cli({"merge", dir.file("s1.json"), dir.file("s2.json")});
+  CHECK(text.exit_code == 8);
+  CHECK_THAT(text.out, Catch::Contains("error: 1 run could not complete"));
+}
+
+TEST_CASE("SIGINT to a running sweep: exit 130, the partial summary, no worker left", "[cli][explore]") {
+  TempDir dir;
+  const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/chain_fanout_50k.json";
+  for (const bool json : {true, false}) {
+    std::vector<std::string> args = {"sweep", bench, "--seeds", "0..999", "--jobs", "2"};
+    if (json) args.push_back("--json");
+    const pid_t pid = spawn(args, dir.file("out"), dir.file("err"));
+    ::usleep(1500 * 1000);  // seeds are running (SimGrid's own SIGINT handler is installed by now)
+    REQUIRE(::kill(pid, SIGINT) == 0);
+    CHECK(wait_exit(pid) == 130);
+    ::usleep(100 * 1000);
+    CHECK(::kill(-pid, 0) == -1);
+    const std::string out = read_file(dir.file("out"));
+    if (json) {
+      const Json j = Json::parse(out);
+      CHECK(j["interrupted_by"] == SIGINT);
+      CHECK(j["runs"].get<int>() < 1000);
+    } else {
+      CHECK_THAT(out, Catch::Contains("interrupted by signal 2 after"));
+      CHECK_THAT(out, Catch::Contains("outcomes:"));
+    }
+  }
 }
 
 TEST_CASE("a sweep longer than a worker's run limit gives every seed one run, on either --jobs", "[cli][explore]") {
