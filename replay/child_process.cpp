@@ -2,6 +2,7 @@
 
 #include "replay/recording.h"
 #include "replay/report_json.h"
+#include "scenarios/json_guard.h"
 #include "simcore/platform.h"
 #include "simcore/sim_engine.h"
 
@@ -31,11 +32,13 @@ void write_all(int fd, const std::string& text) {
 }
 
 void become_child(pid_t parent) {
-  // Die with the parent, and let the parent alone handle SIGINT/SIGTERM (it kills us then).
+  // Die with the parent, and let the parent alone handle SIGINT/SIGTERM/SIGHUP (it kills us then):
+  // the handler the parent installed at the start of main() is not the child's.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(3);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGHUP, SIG_DFL);
 }
 
 std::string run_job(const scenarios::Scenario& scenario, const ChildJob& job, bool& threw) {
@@ -66,6 +69,10 @@ std::string run_job(const scenarios::Scenario& scenario, const ChildJob& job, bo
 ChildOutput read_child_output(const std::string& text, std::uint64_t seed) {
   ChildOutput out;
   try {
+    // A child that wrote garbage (a worker killed mid-write, memory gone bad) is bounded like
+    // every JSON input before it is parsed.
+    const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(text);
+    if (!bounds.ok()) throw std::runtime_error("at " + bounds.pointer + ": " + bounds.problem);
     const Json doc = Json::parse(text);
     out.result = result_from_json(doc.at("result"));
     if (doc.contains("decisions")) out.decisions = decisions_from_json(doc.at("decisions"), "<child result>", "/decisions");

@@ -1,6 +1,7 @@
 #include "replay/plan_worker.h"
 
 #include "replay/sweep_fold.h"
+#include "scenarios/json_guard.h"
 #include "simcore/model_assert.h"
 
 #include <cerrno>
@@ -154,7 +155,9 @@ Json worker_end_line(std::uint64_t runs, int interrupted_by, const std::string& 
 bool is_worker_output(const std::string& text) {
   const std::size_t newline = text.find('\n');
   try {
-    const Json first = Json::parse(text.substr(0, newline));
+    const std::string line = text.substr(0, newline);
+    if (!scenarios::check_json_bounds(line).ok()) return false;
+    const Json first = Json::parse(line);
     return first.is_object() && first.contains("format") && first.at("format") == WORKER_FORMAT;
   } catch (const Json::exception&) {
     return false;
@@ -166,6 +169,8 @@ namespace {
 // The header of a worker output: the plan's hash and the plan.
 std::pair<std::string, Json> read_worker_header(const std::string& text, const std::string& file) {
   const std::string first = text.substr(0, text.find('\n'));
+  const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(first);
+  if (!bounds.ok()) throw InputError(file, bounds.pointer, bounds.problem);
   Json doc;
   try {
     doc = Json::parse(first);
@@ -192,6 +197,8 @@ void read_worker_runs(const std::string& text, const std::string& file, Sink&& s
     if (number == 1 || trim(line).empty()) continue;  // the header, read before
     if (ended) throw InputError(file, "", where() + ": a line after the end line");
     Json doc;
+    const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(line);
+    if (!bounds.ok()) throw InputError(file, "", where() + ": at " + bounds.pointer + ": " + bounds.problem);
     try {
       doc = Json::parse(line);
     } catch (const Json::exception& e) {

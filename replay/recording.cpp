@@ -1,5 +1,6 @@
 #include "replay/recording.h"
 
+#include "scenarios/json_guard.h"
 #include "simcore/hashing.h"
 
 #include <sstream>
@@ -155,6 +156,8 @@ simcore::DecisionLog decisions_from_json(const Json& list, const std::string& fi
 Recording read_recording(const std::string& path) { return parse_recording(read_file(path), path); }
 
 Recording parse_recording(const std::string& text, const std::string& path) {
+  const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(text);
+  if (!bounds.ok()) throw InputError(path, bounds.pointer, bounds.problem);
   Json doc;
   try {
     doc = Json::parse(text);

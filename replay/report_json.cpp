@@ -1,5 +1,7 @@
 #include "replay/report_json.h"
 
+#include "scenarios/json_guard.h"
+
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -706,6 +708,8 @@ std::string read_file(const std::string& path) {
 
 runtime::StateSnapshot read_snapshot_file(const std::string& path) {
   const std::string text = read_file(path);
+  const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(text);
+  if (!bounds.ok()) throw InputError(path, bounds.pointer, bounds.problem);
   Json doc;
   try {
     doc = Json::parse(text);

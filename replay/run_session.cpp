@@ -143,6 +143,11 @@ std::uint64_t SeedSelection::at(std::uint64_t n) const {
   return range.first + (shard_index - 1) + n * shard_count;
 }
 
+bool SeedSelection::contains(std::uint64_t seed) const {
+  if (seed < range.first || seed > range.last) return false;
+  return (seed - range.first) % shard_count == shard_index - 1u;
+}
+
 std::string SeedSelection::shard_text() const { return std::to_string(shard_index) + "/" + std::to_string(shard_count); }
 
 std::string parse_shard(const std::string& text, SeedSelection& out) {

@@ -53,6 +53,8 @@ struct RunResult {
   // The point of the scenario's uncertain region the run drew (pointer, value), in pointer order;
   // empty for a scenario without uncertain parameters.
   std::vector<scenarios::Override> point;
+  // Wall time from hand-out to result, measured by the sweep's parent (0 when not measured).
+  std::uint64_t wall_us = 0;
 };
 
 // What a run leaves behind for recordings and traces.
@@ -122,6 +124,8 @@ struct SeedSelection {
   std::uint64_t count() const;
   // The n-th seed of the selection (n < count()).
   std::uint64_t at(std::uint64_t n) const;
+  // Whether `seed` is one of the selection's.
+  bool contains(std::uint64_t seed) const;
   std::string shard_text() const;  // "I/N"
 };
 // Parses "I/N" (1 <= I <= N <= 100000); returns an empty string on success, else what is wrong.
@@ -148,6 +152,19 @@ struct SweepOptions {
 inline constexpr std::size_t SWEEP_MAX_LISTED_RUNS = 10000;
 inline constexpr std::uint64_t SWEEP_MAX_SEEDS = 10000000;
 
+// What JUnit needs of every seed that ran (kept only when asked: keep_seed_status), to judge each
+// seed against the expectations the way the sweep judges them all.
+struct SeedStatus {
+  enum class State : std::uint8_t { not_run, passed, failing, run_failed };
+  State state = State::not_run;
+  simcore::Outcome outcome = simcore::Outcome::pass;
+  std::uint32_t finding_kinds = 0;  // bit k: a finding of kind k was reported
+  std::uint64_t patterns = 0;       // bit p: expected pattern p (expected_patterns) matched
+  std::int32_t error_code = -1;     // the runtime report's code; -1 without a report
+  std::uint64_t wall_us = 0;        // measured by the parent, from hand-out to result
+  std::vector<std::string> wrong_tensors;  // external tensors whose final contents were wrong
+};
+
 struct SweepSummary {
   std::uint64_t total = 0;  // seeds selected
   std::uint64_t runs = 0;   // seeds that finished
@@ -170,8 +187,8 @@ struct SweepSummary {
   std::uint64_t recordings_written = 0;
   bool stopped_early = false;  // --stop-after reached
   int interrupted_by = 0;      // the signal that stopped the sweep, 0 if none
-  // With keep_seed_status: per selected seed (in selection order) 0 not run, 1 passed, 2 failed.
-  std::vector<std::uint8_t> seed_status;
+  // With keep_seed_status: per selected seed, in selection order.
+  std::vector<SeedStatus> seed_status;
 };
 
 // Failure rate with its 95% Wilson score interval.

@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <poll.h>
 #include <stdexcept>
+#include <utility>
 
 namespace ptosim::replay {
 
@@ -82,6 +84,7 @@ class Pool {
         // A terminal's Ctrl-C reaches the workers too: a seed whose worker died while the run is
         // being stopped did not fail, it was stopped with it, and is not counted.
         if (stop_requested() && !output->result.failure.empty()) continue;
+        output->result.wall_us = elapsed_since_hand_out(ticket);
         sink(ticket, std::move(*output));
         if (options_.stop_launching && options_.stop_launching()) end.stopped_early = true;
         if (options_.tick) options_.tick();
@@ -91,6 +94,16 @@ class Pool {
   }
 
  private:
+  std::uint64_t elapsed_since_hand_out(const Ticket& ticket) {
+    if (!options_.now_us) return 0;
+    auto it = handed_out_us_.find({ticket.cell, ticket.seed});
+    if (it == handed_out_us_.end()) return 0;
+    const std::uint64_t now = options_.now_us();
+    const std::uint64_t elapsed = now >= it->second ? now - it->second : 0;
+    handed_out_us_.erase(it);
+    return elapsed;
+  }
+
   bool stop_requested() const { return options_.stop_signal != nullptr && *options_.stop_signal != 0; }
 
   void kill_all() {
@@ -121,7 +134,11 @@ class Pool {
         ticket = source_.next();
       }
       if (ticket) {
-        if (!worker.assign(*ticket)) returned_.push_back(*ticket);
+        if (!worker.assign(*ticket)) {
+          returned_.push_back(*ticket);
+        } else if (options_.now_us) {
+          handed_out_us_[{ticket->cell, ticket->seed}] = options_.now_us();
+        }
       } else if (stopped || source_.exhausted()) {
         worker.close_input();
       }
@@ -134,6 +151,8 @@ class Pool {
   const ExecutorOptions& options_;
   std::vector<SeedWorker> workers_;  // each runs one ticket at a time
   std::vector<Ticket> returned_;     // tickets a worker that had died could not take
+  // When each running ticket was handed out (with now_us), by (cell, seed); bounded by `jobs`.
+  std::map<std::pair<std::uint32_t, std::uint64_t>, std::uint64_t> handed_out_us_;
 };
 
 }  // namespace
@@ -203,6 +222,7 @@ std::vector<SweepSummary> run_plan(const PlanContext& context, const PlanRunOpti
   ExecutorOptions executor;
   executor.jobs = options.jobs;
   executor.stop_signal = options.stop_signal;
+  executor.now_us = options.now_us;
   executor.stop_launching = [&] { return plan.stop_after > 0 && stop_count >= plan.stop_after; };
   executor.tick = [&] {
     if (options.progress) options.progress(done, total, failing);

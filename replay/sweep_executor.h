@@ -57,6 +57,9 @@ struct ExecutorOptions {
   std::function<bool()> stop_launching;
   // Called after every result and about once a second while runs go on.
   std::function<void()> tick;
+  // A monotonic clock in microseconds, given by the command line (replay/ reads no clock): each
+  // result's wall_us is the time from its hand-out to its arrival. Null: not measured.
+  std::function<std::uint64_t()> now_us;
 };
 
 struct ExecutorEnd {
@@ -95,6 +98,7 @@ struct PlanRunOptions {
   const volatile std::sig_atomic_t* stop_signal = nullptr;
   // Called after every finished seed and about once a second while runs go on.
   std::function<void(std::uint64_t done, std::uint64_t total, std::uint64_t failing)> progress;
+  std::function<std::uint64_t()> now_us;  // ExecutorOptions::now_us
 };
 
 // One summary per cell of the plan (stopped_early and interrupted_by set in each).

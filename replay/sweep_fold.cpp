@@ -24,7 +24,7 @@ SweepFold::SweepFold(std::vector<scenarios::FindingPattern> patterns, std::uint6
 
 void SweepFold::keep_seed_status(const SeedSelection& seeds) {
   status_of_ = seeds;
-  summary_.seed_status.assign(seeds.count(), 0);
+  summary_.seed_status.assign(seeds.count(), SeedStatus{});
 }
 
 void SweepFold::list(RunResult result) {
@@ -36,7 +36,32 @@ void SweepFold::list(RunResult result) {
   }
 }
 
+namespace {
+
+SeedStatus status_of(const RunResult& result, bool failing, const std::vector<scenarios::FindingPattern>& patterns) {
+  SeedStatus status;
+  status.state = !result.failure.empty() ? SeedStatus::State::run_failed
+                 : failing               ? SeedStatus::State::failing
+                                         : SeedStatus::State::passed;
+  status.outcome = result.outcome;
+  for (const simcore::Finding& finding : result.findings) status.finding_kinds |= 1u << static_cast<unsigned>(finding.kind);
+  for (std::size_t p = 0; p < patterns.size() && p < 64; ++p) {
+    for (const simcore::Finding& finding : result.findings) {
+      if (finding_matches(patterns[p], finding)) status.patterns |= std::uint64_t{1} << p;
+    }
+  }
+  if (result.report) status.error_code = static_cast<std::int32_t>(result.report->code);
+  status.wall_us = result.wall_us;
+  for (const runtime::TensorMismatch& mismatch : result.mismatches) {
+    if (mismatch.mismatched_elements > 0) status.wrong_tensors.push_back(mismatch.tensor);
+  }
+  return status;
+}
+
+}  // namespace
+
 void SweepFold::add(RunResult result) {
+  static_assert(simcore::FINDING_KIND_COUNT <= 32, "finding kinds fit SeedStatus::finding_kinds");
   ++summary_.runs;
   bool seen[simcore::FINDING_KIND_COUNT] = {};
   for (const simcore::Finding& finding : result.findings) seen[static_cast<int>(finding.kind)] = true;
@@ -65,7 +90,8 @@ void SweepFold::add(RunResult result) {
     PTOSIM_ASSERT(offset % status_of_->shard_count == 0, "a folded seed belongs to the shard whose status is kept");
     const std::uint64_t position = offset / status_of_->shard_count;
     PTOSIM_ASSERT(position < summary_.seed_status.size(), "a folded seed lies inside the selection");
-    summary_.seed_status[position] = failing ? 2 : 1;
+    PTOSIM_ASSERT(summary_.seed_status[position].state == SeedStatus::State::not_run, "a seed is folded once");
+    summary_.seed_status[position] = status_of(result, failing, patterns_);
   }
   if (!failing) return;
   ++summary_.failing;

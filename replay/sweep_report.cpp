@@ -3,6 +3,7 @@
 #include "replay/recording.h"
 #include "replay/sweep_fold.h"
 #include "scenarios/uncertain.h"
+#include "simcore/model_assert.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -368,6 +369,53 @@ RunResult failing_entry_from_json(const SweepReader& r, const Json& entry, const
   return run;
 }
 
+// The counts of one sweep (or map cell) read back must be those a fold could have made: every run
+// in one outcome or failed, no count above the runs, the listed seeds and the unlisted ones making
+// up the failing seeds. A shard edited by hand or truncated is invalid input, never a merge that
+// wraps or judges counts that contradict themselves.
+void check_counts(const SweepReader& r, const SweepSummary& summary, const std::string& at) {
+  auto pointer = [&](const std::string& rest) { return at + "/" + rest; };
+  if (summary.runs > summary.total) r.fail(pointer("runs"), "more runs than seeds selected (total)");
+  std::uint64_t ran = summary.failed_runs;
+  if (ran > summary.runs) r.fail(pointer("failed_runs"), "more failed runs than runs");
+  for (std::size_t i = 0; i < summary.outcome_counts.size(); ++i) {
+    const std::uint64_t count = summary.outcome_counts[i];
+    const std::string name = simcore::to_string(static_cast<simcore::Outcome>(i));
+    if (count > summary.runs || ran > summary.runs - count) {
+      r.fail(pointer("outcomes/" + name), "the outcomes and failed runs add up to more than the runs");
+    }
+    ran += count;
+  }
+  if (ran != summary.runs) {
+    r.fail(pointer("runs"), std::to_string(summary.runs) + " runs, but the outcomes and failed runs add up to " +
+                                std::to_string(ran));
+  }
+  const std::uint64_t passed = summary.outcome_counts[static_cast<std::size_t>(simcore::Outcome::pass)];
+  if (summary.outcome_failing != summary.runs - passed) {
+    r.fail(pointer("outcome_failing"), "expected the runs whose outcome is not pass (" + std::to_string(summary.runs - passed) + ")");
+  }
+  for (std::size_t i = 0; i < summary.finding_counts.size(); ++i) {
+    if (summary.finding_counts[i] > summary.failing) {
+      r.fail(pointer(std::string("findings/") + simcore::to_string(static_cast<simcore::FindingKind>(i))),
+             "more seeds with this finding than failing seeds");
+    }
+  }
+  for (std::size_t i = 0; i < summary.pattern_counts.size(); ++i) {
+    if (summary.pattern_counts[i] > summary.runs) r.fail(pointer("expected_findings/" + std::to_string(i)), "more seeds than runs");
+  }
+  for (const auto& [tensor, seeds] : summary.tensor_wrong_seeds) {
+    if (seeds > summary.runs) r.fail(pointer("wrong_tensors/" + tensor), "more seeds than runs");
+  }
+  const std::uint64_t listed = summary.not_passing.size();
+  if (listed > summary.failing || summary.not_passing_unlisted != summary.failing - listed) {
+    r.fail(pointer("failing_seeds_unlisted"), "the listed and unlisted failing seeds do not make up `failing` (" +
+                                                  std::to_string(summary.failing) + ")");
+  }
+  if (summary.first_failing_seed.has_value() != (summary.failing > 0)) {
+    r.fail(pointer("first_failing_seed"), "expected a seed exactly when some seed failed");
+  }
+}
+
 }  // namespace
 
 SweepMeta meta_from_json(const Json& json, const std::string& file) {
@@ -456,6 +504,7 @@ SweepSummary counts_from_json(const Json& object, const std::string& file, const
     summary.not_passing.push_back(failing_entry_from_json(r, failing[i], entry_pointer, meta));
   }
   summary.not_passing_unlisted = r.u64(field("failing_seeds_unlisted"), pointer("failing_seeds_unlisted"));
+  check_counts(r, summary, at);
   return summary;
 }
 
@@ -487,6 +536,16 @@ SweepDocument sweep_from_json(const Json& json, const std::string& file) {
     read_rest_of_expectations(r, expect, parsed);
     meta.expect = parsed;
   }
+  if (summary.total != meta.seeds.count()) {
+    r.fail("/total", "expected the " + std::to_string(meta.seeds.count()) + " seeds of /seeds and /shard");
+  }
+  for (const RunResult& run : summary.not_passing) {
+    if (!meta.seeds.contains(run.seed)) r.fail("/failing_seeds", "seed " + std::to_string(run.seed) + " is not in the shard's selection");
+  }
+  if (summary.pattern_counts.size() != expected_patterns(meta.expect).size()) {
+    r.fail("/expected_findings", "expected one count per finding pattern of /expect (" +
+                                     std::to_string(expected_patterns(meta.expect).size()) + ")");
+  }
   return doc;
 }
 
@@ -507,6 +566,10 @@ SweepMeta merged_meta(const std::vector<SweepMeta>& shards, const std::vector<st
     if (meta.seeds.shard_count != first.seeds.shard_count) {
       throw InputError(file, "/shard", "shards of another split than " + files.front() + " (" +
                                            std::to_string(first.seeds.shard_count) + " shards)");
+    }
+    if (meta.expect.has_value() != first.expect.has_value() ||
+        (meta.expect && expectations_to_json(*meta.expect) != expectations_to_json(*first.expect))) {
+      throw InputError(file, "/expect", "other expectations than " + files.front() + ": shards of one sweep carry the same, whole");
     }
     if (!indices.insert(meta.seeds.shard_index).second) {
       throw InputError(file, "/shard", "shard " + meta.seeds.shard_text() + " is given twice");
@@ -543,20 +606,67 @@ SweepDocument merge_sweeps(const std::vector<SweepDocument>& shards, const std::
   return merged;
 }
 
-std::string sweep_to_junit(const SweepSummary& summary, const SweepMeta& meta) {
-  std::map<std::uint64_t, const RunResult*> details;
-  for (const RunResult& run : summary.not_passing) details.emplace(run.seed, &run);
-  const double per_seed_s = summary.runs > 0 ? meta.wall_seconds / static_cast<double>(summary.runs) : 0;
-  const std::string suite = "ptosim." + meta.scenario_name;
-  std::uint64_t errors = 0;
-  for (const RunResult& run : summary.not_passing) errors += run.failure.empty() ? 0 : 1;
-  const std::uint64_t failures = summary.failing - errors;
-  std::ostringstream out;
-  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << "<testsuites name=\"ptosim sweep\" tests=\"" << summary.runs << "\" failures=\"" << failures << "\" errors=\""
-      << errors << "\" time=\"" << seconds_text(meta.wall_seconds) << "\">\n";
-  out << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << summary.runs << "\" failures=\"" << failures
-      << "\" errors=\"" << errors << "\" skipped=\"0\" time=\"" << seconds_text(meta.wall_seconds) << "\">\n";
+namespace {
+
+bool outcome_listed(const std::vector<simcore::Outcome>& list, simcore::Outcome outcome) {
+  for (simcore::Outcome o : list) {
+    if (o == outcome) return true;
+  }
+  return false;
+}
+
+// What one seed violates of the expectations, judged as check_expectations judges the sweep
+// (constraints over all seeds, `sometimes` and rates, are the suite's own test case). Empty for a
+// seed the expectations allow, findings or not. Without expectations every seed must pass.
+std::vector<std::string> seed_violations(const SeedStatus& status, const std::optional<scenarios::Expectations>& expect) {
+  std::vector<std::string> violations;
+  const std::string outcome = simcore::to_string(status.outcome);
+  if (!expect) {
+    if (status.state == SeedStatus::State::failing) violations.push_back("did not pass (no expect: every seed must pass)");
+    return violations;
+  }
+  if (!expect->always.empty() && !outcome_listed(expect->always, status.outcome)) {
+    violations.push_back("ended in " + outcome + ", expected always one of the listed outcomes");
+  }
+  if (outcome_listed(expect->never, status.outcome)) violations.push_back("ended in " + outcome + ", which must never appear");
+  if (expect->error_code && status.state == SeedStatus::State::failing) {
+    if (status.error_code < 0) {
+      violations.push_back("ended in " + outcome + " without a runtime report, expected code " +
+                           std::to_string(*expect->error_code));
+    } else if (status.error_code != *expect->error_code) {
+      violations.push_back("reported runtime code " + std::to_string(status.error_code) + ", expected " +
+                           std::to_string(*expect->error_code));
+    }
+  }
+  const std::size_t always_count = expect->findings_always.size();
+  const std::size_t pattern_count = always_count + expect->findings_never.size();
+  for (std::size_t p = 0; p < pattern_count && p < 64; ++p) {
+    const bool seen = (status.patterns >> p & 1u) != 0;
+    if (p < always_count && !seen) {
+      violations.push_back("finding " + scenarios::to_string(expect->findings_always[p]) + " not reported, expected on every seed");
+    } else if (p >= always_count && seen) {
+      violations.push_back("finding " + scenarios::to_string(expect->findings_never[p - always_count]) +
+                           " reported, expected on no seed");
+    }
+  }
+  for (const std::string& tensor : status.wrong_tensors) {
+    if (std::find(expect->correct_tensors.begin(), expect->correct_tensors.end(), tensor) != expect->correct_tensors.end()) {
+      violations.push_back("tensor " + tensor + " ended with wrong contents, expected correct on every seed");
+    }
+  }
+  return violations;
+}
+
+std::string finding_kinds_text(std::uint32_t kinds) {
+  std::string text;
+  for (int k = 0; k < simcore::FINDING_KIND_COUNT; ++k) {
+    if ((kinds >> k & 1u) == 0) continue;
+    text += (text.empty() ? "" : " ") + std::string(simcore::to_string(static_cast<simcore::FindingKind>(k)));
+  }
+  return text;
+}
+
+void junit_suite_properties(std::ostream& out, const SweepSummary& summary, const SweepMeta& meta) {
   out << "    <properties>\n";
   auto property = [&out](const char* name, const std::string& value) {
     out << "      <property name=\"" << name << "\" value=\"" << xml_escape(value) << "\"/>\n";
@@ -583,41 +693,97 @@ std::string sweep_to_junit(const SweepSummary& summary, const SweepMeta& meta) {
   property("failure_rate", rate_text(failure_rate(summary.failing, summary.runs)));
   property("outcome_failure_rate", rate_text(failure_rate(summary.outcome_failing, summary.runs)));
   out << "    </properties>\n";
-  for (std::uint64_t n = 0; n < summary.seed_status.size(); ++n) {
-    const std::uint8_t status = summary.seed_status[n];
-    if (status == 0) continue;  // not run (stopped early or interrupted)
-    const std::uint64_t seed = meta.seeds.at(n);
-    out << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"seed " << seed << "\" time=\""
-        << seconds_text(per_seed_s) << "\"";
-    if (status == 1) {
-      out << "/>\n";
-      continue;
-    }
-    out << ">\n";
-    auto it = details.find(seed);
-    const std::string repro = it == details.end() ? repro_command(meta, seed) : repro_command(meta, seed, it->second->point);
-    if (it == details.end()) {
-      out << "      <failure type=\"not_passing\" message=\"did not pass (details not kept: more than "
-          << SWEEP_MAX_LISTED_RUNS << " failing seeds)\">" << xml_escape("repro: " + repro) << "</failure>\n";
-    } else if (!it->second->failure.empty()) {
-      out << "      <error type=\"run_failed\" message=\"" << xml_escape(it->second->failure) << "\">"
-          << xml_escape("repro: " + repro) << "</error>\n";
-    } else {
-      const RunResult& run = *it->second;
-      std::string body = "outcome: " + std::string(simcore::to_string(run.outcome)) + "\n" + run.summary + "\n";
-      if (!run.point.empty()) body += "point: " + scenarios::point_text(run.point) + "\n";
-      if (run.report) body += "runtime error code: " + std::to_string(static_cast<int>(run.report->code)) + "\n";
-      for (const simcore::Finding& finding : run.findings) {
+}
+
+// One seed's test case: passing when the expectations allow its outcome and findings (they are
+// its properties), a <failure> listing what it violates, an <error> when it could not complete.
+// Returns 0 passed, 1 failure, 2 error.
+int junit_seed_case(std::ostream& out, const SeedStatus& status, std::uint64_t seed, const RunResult* details,
+                    const SweepMeta& meta, const std::string& suite) {
+  const std::string repro = details == nullptr ? repro_command(meta, seed) : repro_command(meta, seed, details->point);
+  out << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"seed " << seed << "\" time=\""
+      << seconds_text(static_cast<double>(status.wall_us) / 1e6) << "\">\n";
+  if (status.state == SeedStatus::State::run_failed) {
+    const std::string failure = details != nullptr ? details->failure : "the run could not complete";
+    out << "      <error type=\"run_failed\" message=\"" << xml_escape(failure) << "\">" << xml_escape("repro: " + repro)
+        << "</error>\n    </testcase>\n";
+    return 2;
+  }
+  out << "      <properties>\n";
+  out << "        <property name=\"outcome\" value=\"" << simcore::to_string(status.outcome) << "\"/>\n";
+  if (status.finding_kinds != 0) {
+    out << "        <property name=\"findings\" value=\"" << finding_kinds_text(status.finding_kinds) << "\"/>\n";
+  }
+  if (details != nullptr && !details->point.empty()) {
+    out << "        <property name=\"point\" value=\"" << xml_escape(scenarios::point_text(details->point)) << "\"/>\n";
+  }
+  if (details != nullptr) out << "        <property name=\"repro\" value=\"" << xml_escape(repro) << "\"/>\n";
+  out << "      </properties>\n";
+  const std::vector<std::string> violations = seed_violations(status, meta.expect);
+  if (!violations.empty()) {
+    std::string body;
+    for (const std::string& violation : violations) body += violation + "\n";
+    if (details != nullptr) {
+      body += "outcome: " + std::string(simcore::to_string(details->outcome)) + "\n" + details->summary + "\n";
+      if (!details->point.empty()) body += "point: " + scenarios::point_text(details->point) + "\n";
+      for (const simcore::Finding& finding : details->findings) {
         body += "finding " + std::string(simcore::to_string(finding.kind)) + ": " + finding.summary + "\n";
       }
-      body += "repro: " + repro;
-      std::string kind = simcore::to_string(run.outcome);
-      if (run.outcome == simcore::Outcome::pass && !run.findings.empty()) kind = simcore::to_string(run.findings.front().kind);
-      out << "      <failure type=\"" << xml_escape(kind) << "\" message=\"" << xml_escape(kind + ": " + run.summary)
-          << "\">" << xml_escape(body) << "</failure>\n";
     }
-    out << "    </testcase>\n";
+    body += "repro: " + repro;
+    const std::string kind = simcore::to_string(status.outcome);
+    out << "      <failure type=\"" << xml_escape(kind) << "\" message=\"" << xml_escape(violations.front()) << "\">"
+        << xml_escape(body) << "</failure>\n";
   }
+  out << "    </testcase>\n";
+  return violations.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+std::string sweep_to_junit(const SweepSummary& summary, const SweepMeta& meta, const ExpectationCheck& check) {
+  PTOSIM_ASSERT(summary.seed_status.size() == meta.seeds.count(), "JUnit needs the status of every selected seed");
+  std::map<std::uint64_t, const RunResult*> details;
+  for (const RunResult& run : summary.not_passing) details.emplace(run.seed, &run);
+  const std::string suite = "ptosim." + meta.scenario_name;
+  std::uint64_t failures = 0;
+  std::uint64_t errors = 0;
+  std::uint64_t tests = 0;
+  std::ostringstream cases;
+  for (std::uint64_t n = 0; n < summary.seed_status.size(); ++n) {
+    const SeedStatus& status = summary.seed_status[n];
+    if (status.state == SeedStatus::State::not_run) continue;  // stopped early or interrupted
+    const std::uint64_t seed = meta.seeds.at(n);
+    auto it = details.find(seed);
+    const int verdict = junit_seed_case(cases, status, seed, it == details.end() ? nullptr : it->second, meta, suite);
+    ++tests;
+    failures += verdict == 1 ? 1 : 0;
+    errors += verdict == 2 ? 1 : 0;
+  }
+  // The constraints over all seeds (sometimes, rates, interruption): one test case, judged only
+  // where the sweep itself is judged (an unsharded sweep, a shard with --judge).
+  if (meta.judged) {
+    ++tests;
+    cases << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"expectations\" time=\"0\"";
+    if (check.holds) {
+      cases << "/>\n";
+    } else {
+      ++failures;
+      std::string body;
+      for (const std::string& violation : check.violations) body += violation + "\n";
+      cases << ">\n      <failure type=\"expectations\" message=\"" << xml_escape(check.violations.empty() ? "violated" : check.violations.front())
+            << "\">" << xml_escape(body) << "</failure>\n    </testcase>\n";
+    }
+  }
+  PTOSIM_ASSERT(tests == summary.runs + (meta.judged ? 1 : 0), "one test case per seed that ran");
+  std::ostringstream out;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out << "<testsuites name=\"ptosim sweep\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\""
+      << errors << "\" time=\"" << seconds_text(meta.wall_seconds) << "\">\n";
+  out << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << tests << "\" failures=\"" << failures
+      << "\" errors=\"" << errors << "\" skipped=\"0\" time=\"" << seconds_text(meta.wall_seconds) << "\">\n";
+  junit_suite_properties(out, summary, meta);
+  out << cases.str();
   out << "  </testsuite>\n</testsuites>\n";
   return out.str();
 }

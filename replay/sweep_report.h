@@ -84,8 +84,11 @@ SweepDocument sweep_from_json(const Json& json, const std::string& file);
 // file that does not fit.
 SweepDocument merge_sweeps(const std::vector<SweepDocument>& shards, const std::vector<std::string>& files);
 
-// JUnit XML: one test case per seed that ran; a failing seed carries its outcome, findings and
-// repro command (an <error> for a run that could not complete). Needs summary.seed_status.
-std::string sweep_to_junit(const SweepSummary& summary, const SweepMeta& meta);
+// JUnit XML that matches the verdict: one test case per seed that ran, passing when the
+// expectations allow its outcome and findings (both as properties), a <failure> naming what it
+// violates, an <error> for a run that could not complete; its time is the seed's measured wall
+// time. A judged sweep adds a test case `expectations` for the constraints over all seeds
+// (`check`). Needs summary.seed_status.
+std::string sweep_to_junit(const SweepSummary& summary, const SweepMeta& meta, const ExpectationCheck& check);
 
 }  // namespace ptosim::replay

@@ -34,6 +34,10 @@ inline constexpr std::int64_t MAX_DIM = 1LL << 40;
 inline constexpr int MAX_STATEMENT_DEPTH = 100;  // bounds the loader's recursion (scopes stop at 64)
 inline constexpr std::size_t MAX_SELECTED_ROWS = 1 << 20;  // rows a gather or scatter may select
 inline constexpr std::int64_t MAX_ARG_RUNS = 1 << 20;      // contiguous element runs of one argument
+// The bytes of all external tensors together: 16 GiB, the HBM of a small Ascend part. The data
+// oracle keeps versions of GM in 64 KiB pages, so a tensor's size is work and memory a run pays
+// (a 1 TiB tensor took 15 s and 4 GB before this bound); the catalogue's largest is far below.
+inline constexpr std::uint64_t MAX_EXTERNAL_BYTES = std::uint64_t{1} << 34;
 
 inline std::string escape_token(std::string_view token) {
   std::string out;
@@ -278,6 +282,7 @@ class FieldReader {
     return true;
   }
 
+  std::uint64_t steps() const { return steps_; }
   Environment& env() { return env_; }
   std::vector<std::string>& loop_vars() { return loop_vars_; }
   const std::string& file() const { return file_; }
@@ -305,6 +310,7 @@ void check_program_operands(FieldReader& reader, const Field& stmt, const hwmode
 // the warnings about scopes that cannot fit their ring.
 struct ExpandedProgram {
   runtime::Program program;
+  LoaderWork work;
   std::set<std::uint32_t> written_externals;
   std::vector<std::string> warnings;
 };

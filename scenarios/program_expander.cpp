@@ -77,6 +77,8 @@ class ProgramExpander {
     out.program = std::move(program_);
     out.written_externals = std::move(written_externals_);
     out.warnings = std::move(warnings_);
+    out.work.expansion_steps = reader_.steps();
+    out.work.argument_runs = total_runs_;
     return out;
   }
 
@@ -422,8 +424,13 @@ class ProgramExpander {
   }
 
   // GM keeps versions per contiguous run of elements: bound how many runs one argument spans.
+  // The runs of all arguments together are bounded too (MAX_TOTAL_ARG_RUNS): the race detector,
+  // the data oracle and GM work per run, so the sum is the size of `check`'s and a run's work.
   void check_runs(const Field& field, std::uint32_t layout_index, std::uint32_t rows) {
-    if (rows == NO_INDEX && layout_index < runs_fit_.size() && runs_fit_[layout_index]) return;
+    if (rows == NO_INDEX && layout_index < runs_of_layout_.size() && runs_of_layout_[layout_index] >= 0) {
+      add_total_runs(field, runs_of_layout_[layout_index]);
+      return;
+    }
     const TensorLayout& layout = program_.layouts[layout_index];
     std::int64_t runs = 0;
     if (rows == NO_INDEX) {
@@ -439,8 +446,19 @@ class ProgramExpander {
                                   "may span at most " + std::to_string(MAX_ARG_RUNS));
     }
     if (rows == NO_INDEX) {
-      if (runs_fit_.size() <= layout_index) runs_fit_.resize(program_.layouts.size(), false);
-      runs_fit_[layout_index] = true;
+      if (runs_of_layout_.size() <= layout_index) runs_of_layout_.resize(program_.layouts.size(), -1);
+      runs_of_layout_[layout_index] = runs;
+    }
+    add_total_runs(field, runs);
+  }
+
+  void add_total_runs(const Field& field, std::int64_t runs) {
+    PTOSIM_ASSERT(runs >= 0 && runs <= MAX_ARG_RUNS, "an argument's runs are counted and bounded before they are summed");
+    total_runs_ += static_cast<std::uint64_t>(runs);
+    if (total_runs_ > MAX_TOTAL_ARG_RUNS) {
+      reader_.fail_raw(field, "the program's arguments span more than " + std::to_string(MAX_TOTAL_ARG_RUNS) +
+                                  " runs of contiguous elements in all (the budget of one scenario: the race "
+                                  "detector, the data oracle and GM keep work per run)");
     }
   }
 
@@ -568,7 +586,8 @@ class ProgramExpander {
     std::uint32_t frame = NO_INDEX;
   };
   std::vector<OpenLoop> open_loops_;
-  std::vector<bool> runs_fit_;       // per layout: its runs were counted and are within the bound
+  std::vector<std::int64_t> runs_of_layout_;  // per layout: its runs once counted (within the bound), else -1
+  std::uint64_t total_runs_ = 0;              // runs of every argument expanded so far
   std::size_t first_loop_slot_ = 0;  // Environment slot of the outermost loop's variable
   // Scratch of the task being expanded.
   std::vector<ArgSpec> args_;

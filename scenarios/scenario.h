@@ -20,7 +20,14 @@ inline constexpr std::uint64_t MAX_PROGRAM_OPS = 2'000'000;
 // The loader's own work is bounded too, not only what it produces: every statement expanded,
 // loop iteration, argument, view step and dependency entry evaluated is one step. Loops whose
 // bodies produce nothing would otherwise run unbounded (8e6 x 8e6 empty iterations).
-inline constexpr std::uint64_t MAX_EXPANSION_STEPS = 8'000'000;
+// The budget stops a runaway expansion within about a second (a step costs 0.2 to 1 us, and about
+// 40 bytes of program when it produces tasks); the biggest program shipped, paged attention Case1
+// (scenarios/bench, 65,792 tasks), takes 1,100,309 steps of it.
+inline constexpr std::uint64_t MAX_EXPANSION_STEPS = 4'000'000;
+// GM runs of contiguous elements over all arguments of the program (each at most 1,048,576): the
+// race detector, the data oracle and GM keep work per run, so `check` and a run stay within
+// seconds (about 1 us per run in the race detector).
+inline constexpr std::uint64_t MAX_TOTAL_ARG_RUNS = 4'000'000;
 inline constexpr std::size_t MAX_PROGRAM_PARAMS = 1'000;
 // Identifiers (kernels, tensors, parameters, loop variables) and task name templates.
 inline constexpr std::size_t MAX_NAME_LENGTH = 256;
@@ -67,6 +74,12 @@ struct Expectations {
   std::vector<std::string> correct_tensors;     // external tensors whose final contents always match
 };
 
+// How much of the loader's budgets a scenario used (`check --json` reports it).
+struct LoaderWork {
+  std::uint64_t expansion_steps = 0;  // of MAX_EXPANSION_STEPS
+  std::uint64_t argument_runs = 0;    // of MAX_TOTAL_ARG_RUNS
+};
+
 // A parameter the scenario does not know (`uncertain`): a JSON pointer into the file and the
 // values a user could plausibly meet there. Each run draws one value (a keyed decision whose
 // default is the file's own, nominal value) and runs the scenario with it (scenarios/uncertain.h).
@@ -94,6 +107,7 @@ struct UncertainParam {
 };
 
 struct Scenario {
+  LoaderWork work;
   std::string path;
   std::string text;        // the file's bytes, so recordings can embed it
   std::uint64_t text_hash = 0;

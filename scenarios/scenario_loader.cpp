@@ -4,6 +4,7 @@
 // program_compiler.cpp and program_expander.cpp, which compile it once and expand it into the
 // flat list of runtime calls the simulation interprets.
 #include "scenarios/loader_fields.h"
+#include "scenarios/json_guard.h"
 #include "scenarios/uncertain.h"
 
 #include "runtime/ring_buffers.h"
@@ -69,6 +70,7 @@ class Loader : public FieldReader {
     if (has(root, "tensors")) load_tensors(child(root, "tensors"));
     ExpandedProgram expanded = expand_program(*this, program, scenario.model, kernel_index_, externals_);
     scenario.model.program = std::move(expanded.program);
+    scenario.work = expanded.work;
     if (has(root, "faults")) load_faults(child(root, "faults"), scenario.model);
     if (has(root, "expect")) {
       scenario.expect = load_expect(*this, child(root, "expect"), externals_, expanded.written_externals);
@@ -120,6 +122,8 @@ class Loader : public FieldReader {
       }
       return true;
     };
+    const JsonBoundsProblem bounds = check_json_bounds(text);
+    if (!bounds.ok()) throw ScenarioError(file_, bounds.pointer, bounds.problem);
     json doc;
     try {
       doc = json::parse(text, callback);
@@ -584,7 +588,13 @@ class Loader : public FieldReader {
       runtime::ExternalTensor external;
       external.name = name;
       external.layout = tensor_shape(tensor, "dtype");
-      external.bytes = static_cast<std::uint64_t>(external.layout.element_count()) * runtime::dtype_bytes(external.layout.dtype);
+      const auto elements = static_cast<std::uint64_t>(external.layout.element_count());
+      const std::uint64_t element_bytes = runtime::dtype_bytes(external.layout.dtype);
+      if (elements > MAX_EXTERNAL_BYTES / element_bytes || next - EXTERNAL_BASE > MAX_EXTERNAL_BYTES - elements * element_bytes) {
+        fail(child(tensor, "shape"), "at most " + std::to_string(MAX_EXTERNAL_BYTES >> 30) +
+                                         " GiB of external tensors in all (the data oracle's work and memory grow with their size)");
+      }
+      external.bytes = elements * element_bytes;
       external.address = next;
       next = runtime::align_up(next + external.bytes, 4096);
       if (has(tensor, "description")) string(child(tensor, "description"));

@@ -1,6 +1,7 @@
 // `--set PATH=VALUE`: a scenario field overridden by JSON pointer before validation, the way
 // SimGrid's --cfg overrides a configuration item. The overridden document is what gets loaded,
 // hashed and embedded in recordings, so a replay needs no flags.
+#include "scenarios/json_guard.h"
 #include "scenarios/loader_fields.h"
 #include "scenarios/scenario.h"
 
@@ -107,14 +108,22 @@ std::string parse_override(const std::string& text, Override& out) {
 
 std::string apply_overrides(const std::string& text, const std::string& origin, const std::vector<Override>& overrides) {
   if (overrides.empty()) return text;
+  const JsonBoundsProblem bounds = check_json_bounds(text);
+  if (!bounds.ok()) throw ScenarioError(origin, bounds.pointer, bounds.problem);
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     throw ScenarioError(origin, "", std::string("not valid JSON: ") + e.what());
   }
   for (const Override& item : overrides) {
     // VALUE is JSON when it parses as JSON (8, true, [1, 2], {"a": 1}, "text"), else a string.
+    // The bounds are checked before parsing: a value nested 8,000 deep or holding 1e400 is invalid
+    // input naming the field, not a string and not an exception from inside the parser.
+    const JsonBoundsProblem value_bounds = check_json_bounds(item.value);
+    if (!value_bounds.ok()) {
+      throw ScenarioError(origin, item.pointer + value_bounds.pointer, "--set " + item.pointer + ": " + value_bounds.problem);
+    }
     json value;
     try {
       value = json::parse(item.value);

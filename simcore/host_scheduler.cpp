@@ -1,5 +1,6 @@
 #include "simcore/host_scheduler.h"
 
+#include "simcore/event_log.h"
 #include "simcore/model_assert.h"
 #include "simcore/turn_order.h"
 #include "simcore/marks.h"
@@ -381,6 +382,13 @@ TimeNs HostScheduler::predict(const Cpu& cpu) {
   look(cpu.running);
   for (int thread : cpu.queue) look(thread);
   if (!pending) return TIME_NEVER;
+  looks_ += cpu.queue.size() + 1;
+  if (looks_ > HOST_SCHEDULER_MAX_LOOKS) {
+    throw RunLimitReached("host-scheduler budget of " + std::to_string(HOST_SCHEDULER_MAX_LOOKS) +
+                          " thread looks exhausted (" + std::to_string(cpus_.size()) + " host CPUs, " +
+                          std::to_string(threads_.size()) + " threads: too many threads per CPU for their time " +
+                          "slices; see docs/exit-codes.md)");
+  }
   // A dry run on copies up to the first event or decision.
   Cpu copy = cpu;
   std::vector<std::pair<int, Exec>> local;

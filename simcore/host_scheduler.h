@@ -38,6 +38,14 @@
 
 namespace ptosim::simcore {
 
+// A run's budget of host-scheduler work: every prediction of a CPU's next event looks at each
+// thread on that CPU once, so the count is the scheduler's work, whatever the simulated time. A
+// host with many threads per CPU and short slices (1,024 background threads on 1 CPU, 1 us
+// slices) makes a prediction per slice over every thread and would run for minutes of wall time
+// within the simulated-time budget; it ends with sim_limit instead, after about a second.
+// Paged attention Case1 on a2a3sim takes 623,797 of it; the catalogue's a2a3sim runs about 7,500.
+inline constexpr std::uint64_t HOST_SCHEDULER_MAX_LOOKS = 100'000'000;
+
 // What a thread did on its CPU, for tests and reports.
 struct HostThreadStats {
   std::string name;
@@ -159,6 +167,8 @@ class HostScheduler final : public LoopWaiter {
   HostPlatformSpec spec_;
   std::vector<Thread> threads_;
   std::vector<Cpu> cpus_;
+  // Threads looked at by predictions so far (HOST_SCHEDULER_MAX_LOOKS bounds them).
+  std::uint64_t looks_ = 0;
   StreamId placement_stream_;
   StreamId slice_stream_;
   StreamId next_stream_;

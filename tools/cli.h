@@ -9,6 +9,7 @@
 #include "replay/sweep_plan.h"
 #include "scenarios/scenario.h"
 
+#include <csignal>
 #include <cstdint>
 #include <iostream>
 #include <string>
@@ -27,11 +28,27 @@ enum ExitCode : int {
   EXIT_EXPECTATIONS = 5,
   EXIT_OUTPUT = 6,
   EXIT_FINDINGS = 7,  // `check`: findings (races in the task graph, kernel-program hazards)
+  // sweep, shard, merge, map: a run could not complete (it crashed, or its worker was killed).
+  // Not an outcome and not a verdict on the expectations: the tool could not measure that seed.
+  EXIT_RUNS_FAILED = 8,
   // A sweep stopped by SIGINT or SIGTERM: 128 + the signal number, as a shell reports it.
   EXIT_INTERRUPTED_BASE = 128,
 };
 
 int exit_code_for(simcore::Outcome outcome);
+
+// Stop signals (SIGINT, SIGTERM, SIGHUP) are handled from the first line of main(), before any
+// flag is parsed or file read, so that no signal finds the process without its handler. A command
+// that stops cleanly on a signal (`sweep`: the partial summary, no worker left) is `deferred`: the
+// handler only records the signal, and the command polls stop_signal_flag() and exits 128+signal.
+// Every other command is short and writes its files atomically: the handler records the signal,
+// then dies of it with the default action, as the process would without a handler.
+void install_stop_signals(bool deferred);
+// The first stop signal received, 0 while there is none. The address is stable for the process.
+volatile std::sig_atomic_t* stop_signal_flag();
+// The exit code of a deferred command that returned `code` while `signal_number` was recorded:
+// 128+signal unless the command already reported an interruption (any code of 128 or more).
+int exit_code_after_signal(int code, int signal_number);
 
 // Levenshtein distance, to suggest the command or flag that a misspelt one meant.
 std::size_t edit_distance(const std::string& a, const std::string& b);
@@ -171,6 +188,16 @@ void print_map_table(std::ostream& out, const replay::MapDocument& map);
 
 // Pieces shared by sweep, map and worker (cmd_sweep.cpp).
 int default_jobs();
+// Runs that could not complete (a crash, a killed worker): the `error` object of the JSON
+// ({"kind": "runs_failed", "message", "exit_code": 8, "failed_runs", "seeds"}, docs/outputs.md)
+// and the text line; nothing when every run completed.
+replay::Json runs_failed_error(const replay::SweepSummary& summary);
+void print_runs_failed(std::ostream& out, const replay::SweepSummary& summary);
+// 128+signal when interrupted, else 8 when a run could not complete, else 5 when judged and the
+// expectations do not hold, else 0.
+int sweep_exit_code(const replay::SweepSummary& summary, bool judged, bool holds);
+// A map's: 8 when a run of any cell could not complete, else 0 (a map judges nothing).
+int map_exit_code(const std::vector<replay::SweepSummary>& summaries);
 // --seeds (default: the scenario's expect.seeds) and --shard; usage errors for bad ones.
 replay::SeedSelection seed_selection(const std::string& seeds, const std::string& shard, const scenarios::Scenario& scenario);
 // The plan of running `scenario` (loaded with `args`) over `seeds`, one cell.

@@ -1,4 +1,5 @@
 #include "tools/cli.h"
+#include "tools/progress.h"
 
 #include "scenarios/uncertain.h"
 #include "simcore/plural.h"
@@ -30,6 +31,39 @@ simcore::StrategySpec ScenarioArgs::strategy_spec(const scenarios::Scenario& loa
   const std::string problem = simcore::validate_strategy(spec);
   if (!problem.empty()) throw CLI::ValidationError("--strategy", problem);
   return replay::resolve_strategy(spec, loaded);
+}
+
+namespace {
+
+// The flag itself is g_stop_signal (tools/progress.h), which StopSignals sets too: one flag
+// for the whole process, whichever handler saw the signal.
+volatile std::sig_atomic_t g_stop_deferred = 0;
+
+// Async-signal-safe: writes two sig_atomic_t and calls signal() and raise(), nothing else.
+extern "C" void on_early_stop_signal(int signal_number) {
+  if (g_stop_signal == 0) g_stop_signal = signal_number;
+  if (g_stop_deferred == 0) {
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
+  }
+}
+
+}  // namespace
+
+void install_stop_signals(bool deferred) {
+  g_stop_deferred = deferred ? 1 : 0;
+  struct sigaction action {};
+  action.sa_handler = on_early_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a blocking poll() or read() returns at once with EINTR
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal_number, &action, nullptr);
+}
+
+volatile std::sig_atomic_t* stop_signal_flag() { return &g_stop_signal; }
+
+int exit_code_after_signal(int code, int signal_number) {
+  if (signal_number == 0 || code >= EXIT_INTERRUPTED_BASE) return code;
+  return EXIT_INTERRUPTED_BASE + signal_number;
 }
 
 int exit_code_for(simcore::Outcome outcome) {

@@ -77,6 +77,10 @@ int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
     out["fixed_twin"] = scenario.expect && replay::is_fixed_twin(*scenario.expect);
     out["uncertain"] = replay::uncertain_to_json(scenario.uncertain);
     out["warnings"] = scenario.warnings;
+    out["loader_work"] = {{"expansion_steps", scenario.work.expansion_steps},
+                          {"max_expansion_steps", scenarios::MAX_EXPANSION_STEPS},
+                          {"argument_runs", scenario.work.argument_runs},
+                          {"max_argument_runs", scenarios::MAX_TOTAL_ARG_RUNS}};
     replay::Json critical;
     critical["tasks"] = stats.critical_path.size();
     critical["length_ns"] = stats.critical_path_ns;

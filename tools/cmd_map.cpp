@@ -171,8 +171,11 @@ int cmd_map(const MapArgs& args) {
     progress.update(done, total, failing);
   };
   {
-    StopSignals signals;
+    // Building the simulation engine installs SimGrid's own SIGINT handler (it exits 1 with no
+    // summary): build it before the first worker, then install ours over it.
     const replay::PlanContext context(plan, &scenario);
+    context.prepare();
+    StopSignals signals;
     map.summaries = replay::run_plan(context, options);
   }
   progress.finish();
@@ -197,7 +200,8 @@ int cmd_map(const MapArgs& args) {
     std::cerr << "map interrupted by signal " << interrupted << "; every child was stopped\n";
     return EXIT_INTERRUPTED_BASE + interrupted;
   }
-  return outputs.exit_code(EXIT_PASS);
+  const int code = map_exit_code(map.summaries);
+  return code == EXIT_RUNS_FAILED ? code : outputs.exit_code(code);
 }
 
 }  // namespace ptosim::cli

@@ -3,6 +3,7 @@
 #include "replay/shrink.h"
 #include "tools/cli.h"
 
+#include <cassert>
 #include <iostream>
 
 namespace ptosim::cli {
@@ -16,6 +17,32 @@ std::string default_output(const std::string& recording) {
   }
   return recording + ".shrunk.json";
 }
+
+// The decisions the shrunk run still makes away from their defaults, in the order it made them:
+// what is left of the failure's recipe once everything that did not matter went back to default.
+std::vector<std::size_t> remaining_decisions(const simcore::DecisionLog& log) {
+  std::vector<std::size_t> indices;
+  for (std::size_t i = 0; i < log.entries.size(); ++i) {
+    if (!log.entries[i].is_default()) indices.push_back(i);
+  }
+  return indices;
+}
+
+// "#12 sched.tie_break 3/0#0: choice 2 of 4 (default 0)".
+std::string describe_decision(const simcore::DecisionLog& log, std::size_t index) {
+  const simcore::DecisionEntry& e = log.entries[index];
+  std::string text = "#" + std::to_string(index) + " " + log.describe_key(e) + ": ";
+  if (e.kind == simcore::DecisionKind::range) {
+    text += std::to_string(e.value) + " in [" + std::to_string(e.lo) + ", " + std::to_string(e.hi) + "]";
+  } else {
+    text += "choice " + std::to_string(e.value) + " of " + std::to_string(e.hi + 1);
+  }
+  return text + " (default " + std::to_string(e.default_value) + ")";
+}
+
+// A 1-minimal run keeps few decisions; an exhausted shrink may keep many: the text lists a bounded
+// number, --json lists them all.
+constexpr std::size_t MAX_LISTED_DECISIONS = 100;
 
 }  // namespace
 
@@ -39,6 +66,9 @@ int cmd_shrink(const ShrinkArgs& args) {
   };
   const replay::ShrinkResult result = replay::shrink(recording, scenario, options);
   outputs.write("recording", output, replay::recording_to_text(result.recording));
+  const simcore::DecisionLog& decisions = result.recording.decisions;
+  const std::vector<std::size_t> remaining = remaining_decisions(decisions);
+  assert(remaining.size() == result.nondefault_after);
   if (args.json) {
     replay::Json out;
     out["seed"] = recording.seed;
@@ -57,6 +87,13 @@ int cmd_shrink(const ShrinkArgs& args) {
     out["max_runs"] = args.max_runs;
     out["exhausted"] = result.exhausted;
     out["verified"] = result.verified;
+    replay::Json listed = replay::Json::array();
+    for (std::size_t index : remaining) {
+      replay::Json entry = replay::decision_to_json(decisions, decisions.entries[index]);
+      entry["index"] = index;
+      listed.push_back(std::move(entry));
+    }
+    out["remaining_decisions"] = std::move(listed);
     outputs.add_to(out);
     out_stream << replay::json_text(out, 2) << "\n";
   } else {
@@ -64,6 +101,14 @@ int cmd_shrink(const ShrinkArgs& args) {
               << (result.exhausted ? " (--max-runs reached)" : " (1-minimal)") << "\n";
     out_stream << "non-default decisions: " << result.nondefault_before << " -> " << result.nondefault_after
               << " (decisions " << result.decisions_before << " -> " << result.decisions_after << ")\n";
+    if (remaining.empty()) out_stream << "remaining non-default decisions: none (the failure needs every decision at its default)\n";
+    if (!remaining.empty()) out_stream << "remaining non-default decisions (index stream subject/part#n: value):\n";
+    for (std::size_t i = 0; i < remaining.size() && i < MAX_LISTED_DECISIONS; ++i) {
+      out_stream << "  " << describe_decision(decisions, remaining[i]) << "\n";
+    }
+    if (remaining.size() > MAX_LISTED_DECISIONS) {
+      out_stream << "  ... " << remaining.size() - MAX_LISTED_DECISIONS << " more (--json lists them all)\n";
+    }
     out_stream << "strict replay of the shrunk recording: "
               << (result.verified ? "reproduces digest " + replay::hex64(result.recording.digest) : std::string("MISMATCH"))
               << "\n";

@@ -5,13 +5,16 @@
 #include "replay/plan_worker.h"
 #include "replay/sweep_executor.h"
 #include "replay/sweep_report.h"
+#include "scenarios/json_guard.h"
 #include "scenarios/uncertain.h"
 #include "simcore/plural.h"
+#include "simcore/model_assert.h"
 #include "tools/cli.h"
 #include "tools/progress.h"
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -95,7 +98,55 @@ void print_summary(std::ostream& out, const replay::SweepSummary& summary, const
   if (check.violations.size() > 10) out << "  ... " << (check.violations.size() - 10) << " more violations\n";
 }
 
+// Runs that could not complete (a crash, a killed worker) are listed by seed, at most this many.
+constexpr std::size_t MAX_LISTED_FAILED_RUNS = 20;
+
+// The seeds (among those the summary lists) whose run could not complete.
+std::vector<std::uint64_t> failed_run_seeds(const replay::SweepSummary& summary) {
+  std::vector<std::uint64_t> seeds;
+  for (const replay::RunResult& run : summary.not_passing) {
+    if (!run.failure.empty() && seeds.size() < MAX_LISTED_FAILED_RUNS) seeds.push_back(run.seed);
+  }
+  return seeds;
+}
+
+std::string runs_failed_message(const replay::SweepSummary& summary) {
+  std::string text = simcore::count_noun(summary.failed_runs, "run") + " could not complete (a crash or a killed worker)";
+  const std::vector<std::uint64_t> seeds = failed_run_seeds(summary);
+  for (std::size_t i = 0; i < seeds.size(); ++i) text += (i == 0 ? ": seed " : ", ") + std::to_string(seeds[i]);
+  if (seeds.size() < summary.failed_runs) text += ", ...";
+  return text + "; the tool could not measure them (exit 8)";
+}
+
 }  // namespace
+
+replay::Json runs_failed_error(const replay::SweepSummary& summary) {
+  PTOSIM_ASSERT(summary.failed_runs > 0, "an error object only for runs that failed");
+  PTOSIM_ASSERT(summary.failed_runs <= summary.runs, "a failed run is a run");
+  return replay::Json{{"kind", "runs_failed"},
+                      {"message", runs_failed_message(summary)},
+                      {"exit_code", static_cast<int>(EXIT_RUNS_FAILED)},
+                      {"failed_runs", summary.failed_runs},
+                      {"seeds", failed_run_seeds(summary)}};
+}
+
+void print_runs_failed(std::ostream& out, const replay::SweepSummary& summary) {
+  if (summary.failed_runs > 0) out << "error: " << runs_failed_message(summary) << "\n";
+}
+
+int sweep_exit_code(const replay::SweepSummary& summary, bool judged, bool holds) {
+  if (summary.interrupted_by != 0) return EXIT_INTERRUPTED_BASE + summary.interrupted_by;
+  if (summary.failed_runs > 0) return EXIT_RUNS_FAILED;
+  return !judged || holds ? EXIT_PASS : EXIT_EXPECTATIONS;
+}
+
+int map_exit_code(const std::vector<replay::SweepSummary>& summaries) {
+  std::uint64_t failed = 0;
+  for (const replay::SweepSummary& summary : summaries) failed += summary.failed_runs;
+  if (failed == 0) return EXIT_PASS;
+  std::cerr << "error: " << simcore::count_noun(failed, "run") << " of the map could not complete (a crash or a killed worker)\n";
+  return EXIT_RUNS_FAILED;
+}
 
 int default_jobs() {
   const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
@@ -171,6 +222,11 @@ int cmd_sweep(const SweepArgs& args) {
   options.progress = [&progress](std::uint64_t done, std::uint64_t total, std::uint64_t failing) {
     progress.update(done, total, failing);
   };
+  // Per-seed wall time for JUnit, measured here: replay/ reads no clock.
+  options.now_us = [] {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+  };
 
   replay::SweepMeta meta = replay::sweep_meta_for(scenario, plan.seeds, plan.strategy);
   meta.program = args.program;
@@ -195,8 +251,11 @@ int cmd_sweep(const SweepArgs& args) {
 
   replay::SweepSummary summary;
   {
-    StopSignals signals;
+    // Building the simulation engine installs SimGrid's own SIGINT handler (it exits 1 with no
+    // summary): build it before the first worker, then install ours over it.
     const replay::PlanContext context(plan, &scenario);
+    context.prepare();
+    StopSignals signals;
     summary = std::move(replay::run_plan(context, options).front());
   }
   progress.finish();
@@ -209,14 +268,16 @@ int cmd_sweep(const SweepArgs& args) {
                                                           std::to_string(summary.total) + " seeds");
   }
   for (const std::string& message : summary.output_errors) outputs.error(message);
-  if (!args.junit.empty()) outputs.write("junit", args.junit, replay::sweep_to_junit(summary, meta));
+  if (!args.junit.empty()) outputs.write("junit", args.junit, replay::sweep_to_junit(summary, meta, check));
   if (args.json) {
     replay::Json doc = replay::sweep_to_json(summary, meta, check);
     if (!plan.record_dir.empty()) doc["recordings_written"] = summary.recordings_written;
+    if (summary.failed_runs > 0) doc["error"] = runs_failed_error(summary);
     outputs.add_to(doc);
     out << replay::json_text(doc, 2) << "\n";
   } else {
     print_summary(out, summary, meta, check);
+    print_runs_failed(out, summary);
     if (!plan.snapshot_dir.empty() && summary.failing > 0) out << "snapshots written to " << plan.snapshot_dir << "\n";
     if (!plan.record_dir.empty()) {
       out << summary.recordings_written << " recordings of failing seeds written to " << plan.record_dir << "\n";
@@ -228,8 +289,10 @@ int cmd_sweep(const SweepArgs& args) {
               << summary.total << " seeds finished; every child was stopped\n";
     return EXIT_INTERRUPTED_BASE + summary.interrupted_by;
   }
-  const bool holds = !meta.judged || check.holds;
-  return outputs.exit_code(holds ? EXIT_PASS : EXIT_EXPECTATIONS);
+  // A run that could not complete outranks an output file that could not be written (6) and the
+  // verdict (5): the sweep did not measure every seed, whatever the rest says.
+  const int code = sweep_exit_code(summary, meta.judged, check.holds);
+  return code == EXIT_RUNS_FAILED ? code : outputs.exit_code(code);
 }
 
 namespace {
@@ -253,7 +316,7 @@ int merge_map_shards(const std::vector<replay::Json>& docs, const std::vector<st
       return EXIT_EXPECTATIONS;
     }
   }
-  return EXIT_PASS;
+  return map_exit_code(merged.summaries);
 }
 
 // Judges a merged sweep and prints it as merge does.
@@ -284,7 +347,7 @@ int merge_worker_outputs(const std::vector<std::string>& texts, const std::vecto
                 << map.meta.seeds.range.last << " (" << simcore::count_noun(map.cells.size(), "cell") << ")\n";
       print_map_table(std::cout, map);
     }
-    return EXIT_PASS;
+    return map_exit_code(map.summaries);
   }
   replay::SweepDocument merged;
   merged.meta = results.meta;
@@ -300,6 +363,9 @@ int cmd_merge(const std::vector<std::string>& files, bool json) {
   if (replay::is_worker_output(texts.front())) return merge_worker_outputs(texts, files, json);
   std::vector<replay::Json> docs;
   for (std::size_t i = 0; i < files.size(); ++i) {
+    // Bounded before it is parsed, like every JSON input (scenarios/json_guard.h).
+    const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(texts[i]);
+    if (!bounds.ok()) throw replay::InputError(files[i], bounds.pointer, bounds.problem);
     try {
       docs.push_back(replay::Json::parse(texts[i]));
     } catch (const replay::Json::parse_error& e) {
@@ -326,15 +392,19 @@ int print_merged_sweep(const replay::SweepDocument& merged_in, const std::string
                                                           std::to_string(merged.summary.total) + " seeds ran");
   }
   if (json) {
-    std::cout << replay::json_text(replay::sweep_to_json(merged.summary, merged.meta, check), 2) << "\n";
+    replay::Json doc = replay::sweep_to_json(merged.summary, merged.meta, check);
+    if (merged.summary.failed_runs > 0) doc["error"] = runs_failed_error(merged.summary);
+    std::cout << replay::json_text(doc, 2) << "\n";
   } else {
     const replay::SeedSelection& seeds = merged.meta.seeds;
     std::cout << "merged " << what << " of sweep " << merged.meta.scenario_name << " seeds "
               << seeds.range.first << ".." << seeds.range.last << " (" << merged.summary.runs << " runs, strategy "
               << merged.meta.strategy.name << ")\n";
     print_summary(std::cout, merged.summary, merged.meta, check);
+    print_runs_failed(std::cout, merged.summary);
   }
-  return check.holds ? EXIT_PASS : EXIT_EXPECTATIONS;
+  if (merged.summary.interrupted_by != 0) return EXIT_EXPECTATIONS;  // a partial shard: the verdict fails
+  return sweep_exit_code(merged.summary, true, check.holds);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // `ptosim worker --plan PLAN.json`: the tickets an outside engine hands over on stdin, run by the
 // local executor, one JSON line per finished run on stdout (replay/plan_worker.h).
 #include "replay/plan_worker.h"
+#include "scenarios/json_guard.h"
 #include "tools/cli.h"
 #include "tools/progress.h"
 
@@ -12,6 +13,8 @@ namespace ptosim::cli {
 int cmd_worker(const WorkerArgs& args) {
   const std::string text = replay::read_file(args.plan);
   replay::Json doc;
+  const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(text);
+  if (!bounds.ok()) throw replay::InputError(args.plan, bounds.pointer, bounds.problem);
   try {
     doc = replay::Json::parse(text);
   } catch (const replay::Json::parse_error& e) {
@@ -29,6 +32,7 @@ int cmd_worker(const WorkerArgs& args) {
   std::uint64_t runs = 0;
   replay::ExecutorEnd end;
   {
+    context.prepare();  // SimGrid's SIGINT handler first, ours over it (cmd_sweep.cpp)
     StopSignals signals;
     end = replay::execute(context, source, options, [&](const replay::Ticket& ticket, replay::ChildOutput output) {
       ++runs;

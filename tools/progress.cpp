@@ -9,7 +9,10 @@ volatile std::sig_atomic_t g_stop_signal = 0;
 
 namespace {
 
-extern "C" void on_stop_signal(int signal_number) { g_stop_signal = signal_number; }
+// The first signal wins, as with the handler main() installs (tools/cli.h).
+extern "C" void on_stop_signal(int signal_number) {
+  if (g_stop_signal == 0) g_stop_signal = signal_number;
+}
 
 // "42 s", "3 min 5 s", "2 h 10 min": the time left, to the second.
 std::string duration_text(double seconds) {
@@ -34,11 +37,13 @@ StopSignals::StopSignals() {
   action.sa_flags = 0;
   ::sigaction(SIGINT, &action, &old_int_);
   ::sigaction(SIGTERM, &action, &old_term_);
+  ::sigaction(SIGHUP, &action, &old_hup_);
 }
 
 StopSignals::~StopSignals() {
   ::sigaction(SIGINT, &old_int_, nullptr);
   ::sigaction(SIGTERM, &old_term_, nullptr);
+  ::sigaction(SIGHUP, &old_hup_, nullptr);
 }
 
 Progress::Progress(bool terminal, std::string what, std::string unit)

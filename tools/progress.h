@@ -12,7 +12,7 @@ namespace ptosim::cli {
 // Set by the SIGINT/SIGTERM handler StopSignals installs: the signal number, 0 until then.
 extern volatile std::sig_atomic_t g_stop_signal;
 
-// SIGINT/SIGTERM set g_stop_signal while an object lives; without SA_RESTART, poll() returns at
+// SIGINT/SIGTERM/SIGHUP set g_stop_signal while an object lives; without SA_RESTART, poll() returns at
 // once.
 class StopSignals {
  public:
@@ -24,6 +24,7 @@ class StopSignals {
  private:
   struct sigaction old_int_ {};
   struct sigaction old_term_ {};
+  struct sigaction old_hup_ {};
 };
 
 // Progress on stderr: a live line on a terminal, a line every few seconds otherwise (CI logs),

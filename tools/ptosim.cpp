@@ -90,12 +90,17 @@ std::string usage_message(const CLI::App& app, const CLI::ParseError& error, int
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything else: a signal in the first milliseconds finds its handler (cli.h).
+  // sweep, map and worker stop on a signal themselves (partial summary, no worker left).
+  const std::string first = argc > 1 ? argv[1] : "";
+  install_stop_signals(first == "sweep" || first == "map" || first == "worker");
   // Named here, so that Usage: lines say "ptosim" rather than the path the binary was started from.
   CLI::App app{"ptosim: deterministic simulator of the PTO2 tensormap_and_ringbuffer runtime and its AI cores.\n"
                "Exit codes: 0 pass; 10 wrong_values, 11 hang, 12 deadlock_true, 13 deadlock_false, 14 runtime_error,\n"
                "15 sim_limit; 1 internal error, 2 usage, 3 invalid input, 4 replay mismatch, 5 sweep expectations\n"
-               "not met, 6 cannot write an output file, 7 check found races or kernel-program hazards, 130/143 sweep\n"
-               "stopped by SIGINT/SIGTERM. See docs/exit-codes.md.",
+               "not met, 6 cannot write an output file, 7 check found races or kernel-program hazards, 8 a run of\n"
+               "a sweep, shard, merge or map could not complete (a crash, a killed worker), 129/130/143 sweep or\n"
+               "map stopped by SIGHUP/SIGINT/SIGTERM. See docs/exit-codes.md.",
                "ptosim"};
   app.set_version_flag("--version", std::string("ptosim ") + replay::TOOL_VERSION);
   app.require_subcommand(1);
@@ -137,13 +142,14 @@ int main(int argc, char** argv) {
   sweep_args.program = argv[0];
   CLI::App* swp = app.add_subcommand(
       "sweep",
-      "Run seeds A..B, one child process each; exit 0 only if the scenario's expect holds (without expect: every "
-      "seed must pass; a shard judges only with --judge). SIGINT/SIGTERM stop every child, print the partial "
-      "summary and exit 128+signal");
+      "Run seeds A..B in worker processes (--jobs of them, each running seed after seed; a worker that dies fails "
+      "its seed alone); exit 0 only if the scenario's expect holds (without expect: every seed must pass; a shard "
+      "judges only with --judge). SIGINT/SIGTERM stop every worker, print the partial summary and exit "
+      "128+signal");
   add_scenario_flags(swp, sweep_args, true);
   swp->add_option("--seeds", sweep_args.seeds,
                   "Inclusive seed range A..B (at most 10,000,000 seeds; default: the scenario's expect.seeds)");
-  swp->add_option("--jobs,-j", sweep_args.jobs, "Child processes at once (default: the number of cores)")
+  swp->add_option("--jobs,-j", sweep_args.jobs, "Worker processes at once (default: the number of cores)")
       ->check(CLI::Range(1, 256));
   swp->add_option("--shard", sweep_args.shard,
                   "Run only shard I of N (seeds with (seed - A) mod N = I - 1); `ptosim merge` combines the shards");
@@ -301,11 +307,21 @@ int main(int argc, char** argv) {
                     (map->parsed() && map_args.json) || wrk->parsed() ||
                     (shr->parsed() && shrink_args.json) || (chk->parsed() && check_json) ||
                     (ins->parsed() && inspect_json);
+  // A signal the sweep or map did not stop on (one before its own handler, or one between its
+  // last seed and its exit) still ends the process as interrupted, never as a clean pass.
+  const auto after_signal = [](const char* command, int code) {
+    const int signal_number = *stop_signal_flag();
+    if (signal_number != 0 && code < EXIT_INTERRUPTED_BASE) {
+      std::cerr << command << ": interrupted by signal " << signal_number
+                << " (received before the " << command << " could stop on it)\n";
+    }
+    return exit_code_after_signal(code, signal_number);
+  };
   try {
     if (run->parsed()) return cmd_run(run_args);
     if (rep->parsed()) return cmd_replay(replay_path, replay_json, replay_trace, replay_lenient);
-    if (swp->parsed()) return cmd_sweep(sweep_args);
-    if (map->parsed()) return cmd_map(map_args);
+    if (swp->parsed()) return after_signal("sweep", cmd_sweep(sweep_args));
+    if (map->parsed()) return after_signal("map", cmd_map(map_args));
     if (wrk->parsed()) return cmd_worker(worker_args);
     if (mrg->parsed()) return cmd_merge(merge_files, merge_json);
     if (shr->parsed()) return cmd_shrink(shrink_args);

@@ -14,9 +14,11 @@ if [[ "$mode" != "demo" && "$mode" != "test" && "$mode" != "sanitize" ]]; then
   exit 2
 fi
 
-# libxml2-utils: xmllint, which the tests use to validate sweep --junit output.
+# libxml2-utils: xmllint, which the tests use to validate sweep --junit output. graphviz: `dot`,
+# which renders `check --dot` and `inspect --dot` (README); optional for the tests, which skip it
+# when it is missing.
 packages=(build-essential cmake pkg-config libsimgrid-dev catch2 nlohmann-json3-dev libcli11-dev libboost-graph-dev
-          libxml2-utils)
+          libxml2-utils graphviz)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

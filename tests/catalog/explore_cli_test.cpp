@@ -248,9 +248,14 @@ TEST_CASE("sweep --junit validates as JUnit XML and sweep counts do not depend o
   const std::regex times(" time=\"[0-9.]*\"");
   CHECK(std::regex_replace(read_file(dir.file("j1.xml")), times, "") == std::regex_replace(read_file(dir.file("j2.xml")), times, ""));
   const std::string xml = read_file(dir.file("j2.xml"));
-  CHECK_THAT(xml, Catch::Contains("tests=\"40\""));
-  CHECK_THAT(xml, Catch::Contains("failures=\"" + std::to_string(a["failing"].get<int>()) + "\""));
-  CHECK_THAT(xml, Catch::Contains("repro: "));
+  // The verdict's: 40 seeds and the expectations over all of them, no failure although seeds end
+  // in deadlock_false (the expectations allow it); each seed's outcome is a property.
+  REQUIRE(a["failing"].get<int>() > 0);
+  CHECK_THAT(xml, Catch::Contains("tests=\"41\" failures=\"0\" errors=\"0\""));
+  CHECK_THAT(xml, Catch::Contains("<property name=\"outcome\" value=\"deadlock_false\"/>"));
+  CHECK_THAT(xml, Catch::Contains("<property name=\"repro\" value=\""));
+  CHECK_THAT(xml, Catch::Contains("name=\"expectations\""));
+  CHECK(xml.find("<failure") == std::string::npos);
   const std::string xmllint = PTOSIM_XMLLINT;
   if (xmllint.empty()) {
     WARN("xmllint not found at configure time: JUnit output checked by content only");
@@ -307,6 +312,29 @@ TEST_CASE("shrink reduces a failing recording towards defaults and strict replay
   CHECK(s["nondefault_after"].get<int>() < s["nondefault_before"].get<int>());
   CHECK(s["outcome"] == "deadlock_false");
   CHECK(s["verified"] == true);
+  // The decisions that remain are listed (stream, subject, value against default), the same ones
+  // the shrunk recording holds off their defaults.
+  const Json& remaining = s["remaining_decisions"];
+  REQUIRE(remaining.size() == s["nondefault_after"].get<std::size_t>());
+  const Json small = Json::parse(read_file(dir.file("small.json")));
+  for (const Json& entry : remaining) {
+    const Json& recorded = small["decisions"][entry["index"].get<std::size_t>()];
+    CHECK(entry["stream"] == recorded["stream"]);
+    CHECK(entry["subject"] == recorded["subject"]);
+    CHECK(entry["default"] == recorded["default"]);
+    CHECK(recorded.value("value", recorded.value("choice", Json())) != recorded["default"]);
+  }
+  // In text, the remaining decisions are listed too; this failure needs none off its default, so
+  // the list says so. A visibility race that needs one delayed commit lists that decision.
+  CliResult text = cli({"shrink", rec, "-o", dir.file("small2.json")});
+  REQUIRE(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("remaining non-default decisions: none"));
+  const std::string race_rec = dir.file("race.json");
+  REQUIRE(cli({"run", catalog("store_load_race_rmsnorm_rope.json"), "--nominal", "--seed", "0", "--record", race_rec}).exit_code == 10);
+  CliResult race = cli({"shrink", race_rec, "-o", dir.file("race_small.json")});
+  REQUIRE(race.exit_code == 0);
+  CHECK_THAT(race.out, Catch::Contains("remaining non-default decisions (index stream"));
+  CHECK_THAT(race.out, Catch::Contains("(default "));
   CliResult replayed = cli({"replay", dir.file("small.json"), "--json"});
   CHECK(replayed.exit_code == 13);
   CHECK(Json::parse(replayed.out)["matches"] == true);
@@ -451,7 +479,8 @@ TEST_CASE("a worker that dies fails the seed it was running and the sweep goes o
   // A seed of the 65,792-task Case1 benchmark runs for about half a second: time to kill its
   // worker even on a loaded machine.
   const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/paged_attention_case1_auto.json";
-  const pid_t pid = spawn({"sweep", bench, "--seeds", "0..2", "--jobs", "1", "--json"}, dir.file("out"), dir.file("err"));
+  const pid_t pid = spawn({"sweep", bench, "--seeds", "0..2", "--jobs", "1", "--json", "--junit", dir.file("junit.xml")},
+                          dir.file("out"), dir.file("err"));
   std::vector<pid_t> workers;
   for (int wait_ms = 0; workers.empty() && wait_ms < 20000; wait_ms += 10) {
     ::usleep(10 * 1000);
@@ -465,13 +494,91 @@ TEST_CASE("a worker that dies fails the seed it was running and the sweep goes o
   }
   REQUIRE(::kill(workers[0], SIGKILL) == 0);
   const int code = wait_exit(pid);
-  CHECK(code != 0);  // a failed run breaks the expectations
+  CHECK(code == 8);  // a run could not complete: not a pass, not a verdict (5)
   const Json j = Json::parse(read_file(dir.file("out")));
   CHECK(j["runs"] == 3);
   CHECK(j["failed_runs"] == 1);
   CHECK(j["outcomes"]["pass"] == 2);
+  CHECK(j["error"]["kind"] == "runs_failed");
+  CHECK(j["error"]["exit_code"] == 8);
+  CHECK(j["error"]["seeds"] == Json::array({0}));
   const std::string text = j.dump();
   CHECK_THAT(text, Catch::Contains("the child process running seed 0 died with signal 9"));
+  const std::string junit = read_file(dir.file("junit.xml"));
+  CHECK_THAT(junit, Catch::Contains("errors=\"1\""));
+  CHECK_THAT(junit, Catch::Contains("<error type=\"run_failed\""));
+}
+
+namespace {
+
+// Starts a sweep of the Case1 benchmark with `extra` arguments and SIGKILLs its worker while it
+// runs its first seed; returns the sweep's exit code.
+int sweep_with_killed_worker(const std::vector<std::string>& extra, const std::string& out, const std::string& err) {
+  const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/paged_attention_case1_auto.json";
+  std::vector<std::string> args = {"sweep", bench, "--jobs", "1", "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const pid_t pid = spawn(args, out, err);
+  std::vector<pid_t> workers;
+  for (int wait_ms = 0; workers.empty() && wait_ms < 20000; wait_ms += 10) {
+    ::usleep(10 * 1000);
+    workers = children_of(pid);
+  }
+  REQUIRE(workers.size() == 1);
+  for (int wait_ms = 0; cpu_ticks(workers[0]) >= 0 && cpu_ticks(workers[0]) < 5 && wait_ms < 20000; wait_ms += 5) {
+    ::usleep(5 * 1000);
+  }
+  REQUIRE(::kill(workers[0], SIGKILL) == 0);
+  return wait_exit(pid);
+}
+
+}  // namespace
+
+TEST_CASE("a killed worker in an unjudged shard exits 8, and a merge of that shard reports it", "[cli][explore]") {
+  TempDir dir;
+  // Shard 1/2 of 0..3 runs seeds 0 and 2; its worker dies on seed 0.
+  const int code = sweep_with_killed_worker({"--seeds", "0..3", "--shard", "1/2"}, dir.file("s1.json"), dir.file("err"));
+  CHECK(code == 8);
+  const Json shard = Json::parse(read_file(dir.file("s1.json")));
+  CHECK(shard["expectations"]["judged"] == false);
+  CHECK(shard["failed_runs"] == 1);
+  CHECK(shard["error"]["kind"] == "runs_failed");
+  const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/paged_attention_case1_auto.json";
+  CliResult other = cli({"sweep", bench, "--seeds", "0..3", "--shard", "2/2", "--jobs", "1", "--json"});
+  REQUIRE(other.exit_code == 0);
+  write_file(dir.file("s2.json"), other.out);
+  CliResult merged = cli({"merge", dir.file("s1.json"), dir.file("s2.json"), "--json"});
+  CHECK(merged.exit_code == 8);
+  const Json m = Json::parse(merged.out);
+  CHECK(m["failed_runs"] == 1);
+  CHECK(m["runs"] == 4);
+  CHECK(m["error"]["seeds"] == Json::array({0}));
+  CliResult text = cli({"merge", dir.file("s1.json"), dir.file("s2.json")});
+  CHECK(text.exit_code == 8);
+  CHECK_THAT(text.out, Catch::Contains("error: 1 run could not complete"));
+}
+
+TEST_CASE("SIGINT to a running sweep: exit 130, the partial summary, no worker left", "[cli][explore]") {
+  TempDir dir;
+  const std::string bench = std::string(PTOSIM_SOURCE_DIR) + "/scenarios/bench/chain_fanout_50k.json";
+  for (const bool json : {true, false}) {
+    std::vector<std::string> args = {"sweep", bench, "--seeds", "0..999", "--jobs", "2"};
+    if (json) args.push_back("--json");
+    const pid_t pid = spawn(args, dir.file("out"), dir.file("err"));
+    ::usleep(1500 * 1000);  // seeds are running (SimGrid's own SIGINT handler is installed by now)
+    REQUIRE(::kill(pid, SIGINT) == 0);
+    CHECK(wait_exit(pid) == 130);
+    ::usleep(100 * 1000);
+    CHECK(::kill(-pid, 0) == -1);
+    const std::string out = read_file(dir.file("out"));
+    if (json) {
+      const Json j = Json::parse(out);
+      CHECK(j["interrupted_by"] == SIGINT);
+      CHECK(j["runs"].get<int>() < 1000);
+    } else {
+      CHECK_THAT(out, Catch::Contains("interrupted by signal 2 after"));
+      CHECK_THAT(out, Catch::Contains("outcomes:"));
+    }
+  }
 }
 
 TEST_CASE("a sweep longer than a worker's run limit gives every seed one run, on either --jobs", "[cli][explore]") {

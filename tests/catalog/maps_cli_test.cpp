@@ -124,7 +124,7 @@ TEST_CASE("a seed's point is named everywhere, its recording replays to the poin
   const std::string seed = std::to_string((*wrong)["seed"].get<std::uint64_t>());
   const Json point = (*wrong)["point"];
   CHECK_THAT((*wrong)["repro"].get<std::string>(), Catch::Contains("--set /platform/clusters=" + point["/platform/clusters"].dump()));
-  CHECK_THAT(read_file(dir.file("junit.xml")), Catch::Contains("point: /kernels/kv_proj/duration_ns/1="));
+  CHECK_THAT(read_file(dir.file("junit.xml")), Catch::Contains("<property name=\"point\" value=\"/kernels/kv_proj/duration_ns/1="));
 
   // The recording replays strictly to the point and the digest.
   const std::string recording = dir.file("rec/seed-" + seed + ".recording.json");

@@ -86,18 +86,18 @@ TEST_CASE("the first of two errors in expansion order is the one reported", "[va
 
 TEST_CASE("the step budget is spent where the interpreter spent it", "[validation][compiled]") {
   // Steps: 1 for the outer loop statement, then per outer iteration 1, 1 for the inner loop
-  // statement and 1 per inner iteration: 1 + 5 x (2 + 1,599,997) = 7,999,996.
-  const Json inner = Json{{"for", "j"}, {"to", 1'599'997}, {"body", Json::array()}};
+  // statement and 1 per inner iteration: 1 + 5 x (2 + 799,997) = 3,999,996.
+  const Json inner = Json{{"for", "j"}, {"to", 799'997}, {"body", Json::array()}};
   const Json burn = Json{{"for", "i"}, {"to", 5}, {"body", Json::array({inner})}};
   const Json noop = Json{{"if", 0}, {"then", Json::array()}};  // 1 step: a literal costs nothing
-  CHECK(outcome(Json::array({burn, noop, noop, noop, noop})) == "accepted");  // 8,000,000 exactly
+  CHECK(outcome(Json::array({burn, noop, noop, noop, noop})) == "accepted");  // 4,000,000 exactly
   // The next statement's own step exceeds the budget before its bad key is looked at.
   const std::string exceeded = outcome(Json::array({burn, noop, noop, noop, noop, Json{{"submit", "k"}, {"colour", 1}}}));
-  CHECK(exceeded.rfind("/program/body/5: the program takes more than 8000000 expansion steps", 0) == 0);
+  CHECK(exceeded.rfind("/program/body/5: the program takes more than 4000000 expansion steps", 0) == 0);
   // An expression costs its size although the compiler folded it: "N*2" costs 3, "N*2+0" 5.
   CHECK(outcome(Json::array({burn, Json{{"if", "N*2"}, {"then", Json::array()}}})) == "accepted");
   CHECK(outcome(Json::array({burn, Json{{"if", "N*2+0"}, {"then", Json::array()}}}))
-            .rfind("/program/body/1/if: the program takes more than 8000000 expansion steps", 0) == 0);
+            .rfind("/program/body/1/if: the program takes more than 4000000 expansion steps", 0) == 0);
 }
 
 TEST_CASE("a view is recomputed when the tensor it applies to changes", "[validation][compiled]") {

@@ -122,5 +122,10 @@ TEST_CASE("the fold keeps pass or fail per seed of a shard's selection", "[sweep
   fold.add(run(14, Outcome::hang));
   fold.add(run(11, Outcome::pass));
   const replay::SweepSummary summary = std::move(fold).finish();
-  CHECK(summary.seed_status == std::vector<std::uint8_t>{1, 2, 0});
+  using State = replay::SeedStatus::State;
+  REQUIRE(summary.seed_status.size() == 3);
+  CHECK(summary.seed_status[0].state == State::passed);
+  CHECK(summary.seed_status[1].state == State::failing);
+  CHECK(summary.seed_status[1].outcome == Outcome::hang);
+  CHECK(summary.seed_status[2].state == State::not_run);
 }

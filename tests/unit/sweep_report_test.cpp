@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include <map>
 
 using namespace ptosim;
@@ -72,6 +74,7 @@ TEST_CASE("a sweep's JSON reads back into the same JSON, and merge refuses shard
   summary.outcome_counts[static_cast<std::size_t>(Outcome::deadlock_false)] = 1;
   summary.failed_runs = 1;
   summary.failing = 2;
+  summary.outcome_failing = 2;
   summary.first_failing_seed = 2;
   replay::RunResult bad;
   bad.seed = 2;
@@ -112,6 +115,26 @@ TEST_CASE("a sweep's JSON reads back into the same JSON, and merge refuses shard
   CHECK(merged.summary.not_passing.size() == 4);
   CHECK_FALSE(merged.meta.seeds.sharded());
   CHECK_THROWS_AS(replay::sweep_from_json(replay::Json{{"scenario", "x"}}, "x.json"), replay::InputError);
+  // Counts that contradict themselves are invalid input naming the file and the field: runs that
+  // are not the sum of the outcomes, a count that would wrap, more runs than seeds, a listed seed
+  // outside the shard, expectations cut short.
+  auto refused = [&](const std::function<void(replay::Json&)>& edit, const std::string& field) {
+    replay::Json edited = json;
+    edit(edited);
+    CHECK_THROWS_WITH(replay::sweep_from_json(edited, "s.json"), Catch::Contains("s.json") && Catch::Contains(field));
+  };
+  refused([](replay::Json& j) { j["failed_runs"] = 0; }, "/runs");
+  refused([](replay::Json& j) { j["outcomes"]["pass"] = 18446744073709551615ull; }, "/outcomes/pass");
+  refused([](replay::Json& j) { j["total"] = 3; }, "/runs");
+  refused([](replay::Json& j) { j["total"] = 6; }, "/total");
+  refused([](replay::Json& j) { j["failing_seeds"][0]["seed"] = 3; }, "/failing_seeds");
+  refused([](replay::Json& j) { j["expect"].erase("rates"); }, "/expect");
+  refused([](replay::Json& j) { j["findings"]["race"] = 3; }, "/findings/race");
+  // Shards that carry other expectations are not shards of one sweep.
+  replay::SweepDocument twin = back;
+  twin.meta.seeds.shard_index = 2;
+  twin.meta.expect->never.clear();
+  CHECK_THROWS_WITH(replay::merge_sweeps({back, twin}, {"a.json", "b.json"}), Catch::Contains("b.json") && Catch::Contains("/expect"));
 }
 
 TEST_CASE("JUnit output escapes markup and bytes that are not UTF-8", "[sweep]") {
@@ -120,7 +143,11 @@ TEST_CASE("JUnit output escapes markup and bytes that are not UTF-8", "[sweep]")
   summary.total = 2;
   summary.runs = 2;
   summary.failing = 1;
-  summary.seed_status = {1, 2};
+  summary.seed_status.resize(2);
+  summary.seed_status[0].state = replay::SeedStatus::State::passed;
+  summary.seed_status[1].state = replay::SeedStatus::State::failing;
+  summary.seed_status[1].outcome = Outcome::hang;
+  summary.seed_status[1].wall_us = 1500;
   replay::RunResult bad;
   bad.seed = 1;
   bad.outcome = Outcome::hang;
@@ -128,9 +155,12 @@ TEST_CASE("JUnit output escapes markup and bytes that are not UTF-8", "[sweep]")
   summary.not_passing = {bad};
   replay::SeedSelection seeds;
   seeds.range = {0, 1};
-  const std::string xml = replay::sweep_to_junit(summary, replay::sweep_meta_for(scenario, seeds, {}));
+  replay::SweepMeta meta = replay::sweep_meta_for(scenario, seeds, {});
+  meta.judged = false;  // no test case of the expectations over all seeds
+  const std::string xml = replay::sweep_to_junit(summary, meta, {});
   CHECK_THAT(xml, Catch::Contains("a &lt;b&gt; &amp; &quot;c&quot; ? ? end"));
   CHECK_THAT(xml, Catch::Contains("<testcase classname=\"ptosim.tiny\" name=\"seed 0\""));
+  CHECK_THAT(xml, Catch::Contains("name=\"seed 1\" time=\"0.001500\""));
   CHECK_THAT(xml, Catch::Contains("tests=\"2\" failures=\"1\" errors=\"0\""));
 }
 
@@ -181,6 +211,9 @@ TEST_CASE("a sweep's JSON keeps every expectation, so merge judges rates and fin
   summary.outcome_counts[static_cast<std::size_t>(Outcome::wrong_values)] = 1;
   summary.pattern_counts = {4, 0};
   summary.failing = 4;
+  summary.outcome_failing = 1;
+  summary.first_failing_seed = 0;
+  summary.not_passing_unlisted = 4;  // counts only: no seed's details
   replay::SeedSelection seeds;
   seeds.range = {0, 3};
   const replay::SweepMeta meta = replay::sweep_meta_for(scenario, seeds, {});

@@ -47,6 +47,7 @@ struct Options {
   std::uint64_t simulate_every = 0;  // 0: never simulate
   int hang_seconds = 10;
   std::string planted;  // crash | hang | internal: plant a defect to test the classifier
+  std::string target;   // scenario | recording | set: only this surface (default: scenarios and recordings in turn)
   std::string save_dir;  // where findings are written
   std::vector<std::string> corpus_paths;
 };
@@ -166,14 +167,30 @@ bool mutate_recording(Json& doc, simcore::StreamGenerator& rng) {
     scenario["hash"] = replay::hex64(fnv1a64(text));
     return true;
   }
-  if (how == 1 && doc.contains("decisions") && doc["decisions"].is_object() && doc["decisions"].contains("entries") &&
-      doc["decisions"]["entries"].is_array() && !doc["decisions"]["entries"].empty()) {
-    Json& entries = doc["decisions"]["entries"];
-    Json& entry = entries[rng.next_in(0, entries.size() - 1)];
-    if (entry.is_array() && !entry.empty()) {
-      entry[rng.next_in(0, entry.size() - 1)] = interesting_value(rng);
-    } else {
-      entry = interesting_value(rng);
+  // The decision log is a list of objects {"stream", "subject", "part", "n", "value"|"choice",
+  // "lo", "hi"|"of", "default"} (replay/recording.cpp): change one field of one entry, drop an
+  // entry, or repeat one, so replay meets values out of range, unknown streams and logs that end
+  // early or run long.
+  if (how == 1 && doc.contains("decisions") && doc["decisions"].is_array() && !doc["decisions"].empty()) {
+    Json& entries = doc["decisions"];
+    const std::size_t at = rng.next_in(0, entries.size() - 1);
+    Json& entry = entries[at];
+    switch (rng.next_in(0, 3)) {
+      case 0:
+        entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(at));
+        break;
+      case 1:
+        entries.insert(entries.begin() + static_cast<std::ptrdiff_t>(at), entry);
+        break;
+      default:
+        if (entry.is_object() && !entry.empty()) {
+          auto field = entry.begin();
+          std::advance(field, static_cast<std::ptrdiff_t>(rng.next_in(0, entry.size() - 1)));
+          field.value() = interesting_value(rng);
+        } else {
+          entry = interesting_value(rng);
+        }
+        break;
     }
     return true;
   }
@@ -184,8 +201,41 @@ bool mutate_recording(Json& doc, simcore::StreamGenerator& rng) {
   return false;
 }
 
+// A `--set PATH=VALUE` argument: a pointer into the base scenario (or next to it) and a value that
+// is a plausible field, a piece of a catalogue scenario, deep nesting, a number beyond a double,
+// or bytes; then byte mutations of the whole argument.
+std::string make_set_input(const Corpus& corpus, simcore::StreamGenerator& rng) {
+  static const char* const POINTERS[] = {"/platform/clusters", "/platform/scheduler_threads", "/platform", "/platform/kind",
+                                         "/runtime", "/runtime/limits/max_events", "/kernels/fill/duration_ns",
+                                         "/kernels/use", "/kernels/new", "/program/params/N", "/program/body/0",
+                                         "/program/body/-", "/program/body/0/body/0/to", "/tensors/x/shape",
+                                         "/tensors/x/shape/0", "/faults/-", "/expect/seeds", "/expect", "/name",
+                                         "/nope/deeper", "/program/body/9", "/a~1b~0c", "/"};
+  std::string pointer = POINTERS[rng.next_in(0, std::size(POINTERS) - 1)];
+  std::string value;
+  switch (rng.next_in(0, 5)) {
+    case 0: {
+      const std::size_t depth = rng.next_in(1, 20000);
+      value = std::string(depth, '[') + std::string(depth, ']');
+      break;
+    }
+    case 1: value = rng.next_in(0, 1) == 0 ? "1e400" : "-1e999"; break;
+    case 2: {
+      Json doc = Json::parse(corpus.scenarios.empty() ? std::string("{}") : corpus.scenarios[rng.next_in(0, corpus.scenarios.size() - 1)],
+                             nullptr, false);
+      value = doc.is_discarded() ? std::string("{}") : replay::json_text(doc.contains("program") ? doc["program"] : doc);
+      break;
+    }
+    default: value = replay::json_text(interesting_value(rng)); break;
+  }
+  std::string text = pointer + "=" + value;
+  if (rng.next_in(0, 1) == 0) mutate_bytes(text, rng);
+  return text;
+}
+
 std::string make_input(const Corpus& corpus, Target target, std::uint64_t seed, std::uint64_t index) {
   simcore::StreamGenerator rng(seed, "input " + std::to_string(index));
+  if (target == Target::set_value) return make_set_input(corpus, rng);
   const auto& pool = target == Target::scenario ? corpus.scenarios : corpus.recordings;
   std::string text = pool[rng.next_in(0, pool.size() - 1)];
   const std::uint64_t mutations = rng.next_in(1, 4);
@@ -216,9 +266,10 @@ struct Message {
   std::uint8_t record;
 };
 
-Target target_of(const Corpus& corpus, std::uint64_t index) {
-  if (corpus.recordings.empty()) return Target::scenario;
-  if (corpus.scenarios.empty()) return Target::recording;
+Target target_of(const Options& options, const Corpus& corpus, std::uint64_t index) {
+  if (options.target == "set") return Target::set_value;
+  if (options.target == "scenario" || corpus.recordings.empty()) return Target::scenario;
+  if (options.target == "recording" || corpus.scenarios.empty()) return Target::recording;
   return index % 2 == 0 ? Target::scenario : Target::recording;
 }
 
@@ -268,7 +319,7 @@ void send(int fd, Message message) {
   std::uint64_t accepted_count = 0;
   for (std::uint64_t i = first; i < end; ++i) {
     if (options.only != ~0ULL && i != options.only) continue;
-    const Target target = target_of(corpus, i);
+    const Target target = target_of(options, corpus, i);
     const std::string input = make_input(corpus, target, options.seed, i);
     std::uint8_t record = REJECTED;
     std::string message;
@@ -302,7 +353,7 @@ void save_finding(const Options& options, const Corpus& corpus, std::uint64_t in
             << index << ")\n";
   if (options.save_dir.empty()) return;
   std::filesystem::create_directories(options.save_dir);
-  const Target target = target_of(corpus, index);
+  const Target target = target_of(options, corpus, index);
   std::ofstream(options.save_dir + "/" + kind + "-" + std::to_string(index) + ".json", std::ios::binary)
       << make_input(corpus, target, options.seed, index);
 }
@@ -465,7 +516,8 @@ Corpus load_corpus(const std::vector<std::string>& paths) {
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "error: " << problem
             << "\nusage: ptosim-fuzz --count N [--seed S] [--only I] [--simulate-every K] [--hang-seconds S]\n"
-               "                   [--save DIR] [--planted crash|hang|internal] CORPUS_FILE_OR_DIR...\n";
+               "                   [--save DIR] [--target scenario|recording|set] [--planted crash|hang|internal]\n"
+               "                   CORPUS_FILE_OR_DIR...\n";
   std::exit(2);
 }
 
@@ -497,6 +549,11 @@ int main(int argc, char** argv) {
       options.hang_seconds = static_cast<int>(std::min<std::uint64_t>(number(), 3600));
     } else if (arg == "--save") {
       options.save_dir = value();
+    } else if (arg == "--target") {
+      options.target = value();
+      if (options.target != "scenario" && options.target != "recording" && options.target != "set") {
+        usage("--target: scenario, recording or set");
+      }
     } else if (arg == "--planted") {
       options.planted = value();
       if (options.planted != "crash" && options.planted != "hang" && options.planted != "internal") {

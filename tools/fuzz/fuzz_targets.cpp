@@ -27,6 +27,35 @@ void render_check(const scenarios::Scenario& scenario) {
   (void)replay::json_text(out, 2);
 }
 
+// A scenario with every section a --set may reach: platform, runtime, tensors, kernels, params,
+// program, faults, expect.
+constexpr const char* BASE_SCENARIO = R"({
+  "format": 1, "name": "fuzz_base", "description": "base of the --set fuzz target",
+  "platform": {"clusters": 2, "scheduler_threads": 1},
+  "runtime": {"limits": {"max_events": 100000}},
+  "tensors": {"x": {"shape": ["N", 64], "dtype": "f32"}, "out": {"shape": ["N", 64], "dtype": "f32"}},
+  "kernels": {"fill": {"core": "aiv", "duration_ns": [500, 3000]}, "use": {"core": "aic", "duration_ns": 1000}},
+  "program": {"params": {"N": 4}, "body": [
+    {"scope": "auto", "body": [
+      {"for": "i", "to": "N", "body": [
+        {"submit": "fill", "name": "fill{i}", "args": [{"input": "x", "view": {"shape": [1, 64], "offset": ["i", 0]}},
+                                                       {"output_existing": "out", "view": {"shape": [1, 64], "offset": ["i", 0]}}]},
+        {"submit": "use", "name": "use{i}", "args": [{"inout": "out", "view": {"shape": [1, 64], "offset": ["i", 0]}}]}
+      ]}
+    ]}
+  ]},
+  "faults": [],
+  "expect": {"seeds": "0..9", "always": ["pass"]}
+})";
+
+scenarios::Scenario load_with_set(const std::string& input) {
+  scenarios::Override item;
+  const std::string problem = scenarios::parse_override(input, item);
+  // The CLI reports a malformed --set as a usage error (exit 2): a clean rejection here.
+  if (!problem.empty()) throw scenarios::ScenarioError("--set", "", problem);
+  return scenarios::load_scenario_text(scenarios::apply_overrides(BASE_SCENARIO, "fuzz_base.json", {item}), "fuzz_base.json");
+}
+
 }  // namespace
 
 TargetResult run_target(Target target, const std::string& input) {
@@ -34,6 +63,10 @@ TargetResult run_target(Target target, const std::string& input) {
   try {
     if (target == Target::scenario) {
       scenarios::Scenario scenario = scenarios::load_scenario_text(input, "fuzz.json");
+      render_check(scenario);
+      result.scenario = std::move(scenario);
+    } else if (target == Target::set_value) {
+      scenarios::Scenario scenario = load_with_set(input);
       render_check(scenario);
       result.scenario = std::move(scenario);
     } else {

@@ -1,5 +1,5 @@
-// The fuzz targets: one input through the real scenario loader, or through the real recording
-// reader and the loader of the scenario it embeds, and everything the command line then prints
+// The fuzz targets: one input through the real scenario loader, through the real recording
+// reader and the loader of the scenario it embeds, or through `--set` and the loader, and everything the command line then prints
 // about it (the check/replay summary, or the --json error object). The built-in driver
 // (fuzz_driver.cpp) and the optional libFuzzer entry points (libfuzzer_main.cpp) both call these.
 #pragma once
@@ -13,7 +13,9 @@
 
 namespace ptosim::fuzz {
 
-enum class Target : std::uint8_t { scenario, recording };
+// `set_value`: the input is one `--set PATH=VALUE` argument, applied to a small built-in scenario
+// (BASE_SCENARIO in fuzz_targets.cpp) the way the CLI applies it before loading.
+enum class Target : std::uint8_t { scenario, recording, set_value };
 
 // How one input ended. An internal error is an exception other than the input errors the CLI
 // maps to exit 3 (it would print "internal error" and exit 1).

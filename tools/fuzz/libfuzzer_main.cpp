@@ -8,6 +8,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
 #if defined(PTOSIM_FUZZ_TARGET_recording)
   constexpr auto target = ptosim::fuzz::Target::recording;
+#elif defined(PTOSIM_FUZZ_TARGET_set)
+  constexpr auto target = ptosim::fuzz::Target::set_value;
 #else
   constexpr auto target = ptosim::fuzz::Target::scenario;
 #endif
