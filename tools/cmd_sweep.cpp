@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -66,7 +67,7 @@ void print_summary(std::ostream& out, const replay::SweepSummary& summary, const
   out << "\n";
   if (meta.wall_seconds > 0) {
     out << "seeds per second: " << static_cast<std::uint64_t>(static_cast<double>(summary.runs) / meta.wall_seconds)
-              << " (" << summary.runs << " seeds in " << static_cast<std::uint64_t>(meta.wall_seconds * 1000) << " ms)\n";
+              << " (" << simcore::count_noun(summary.runs, "seed") << " in " << static_cast<std::uint64_t>(meta.wall_seconds * 1000) << " ms)\n";
   }
   // Seeds whose outcome failed first: on a race scenario every seed fails by its finding, and the
   // seeds the schedule turned into wrong values are the ones worth reading.
@@ -213,7 +214,9 @@ int cmd_sweep(const SweepArgs& args) {
     write_plan(plan, args.write_plan, args.json);
     return EXIT_PASS;
   }
-  const int jobs = args.jobs > 0 ? args.jobs : default_jobs();
+  // No more workers than seeds: a worker without a seed would only start and stop.
+  const int jobs = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(args.jobs > 0 ? args.jobs : default_jobs()),
+                                                            std::max<std::uint64_t>(plan.seeds.count(), 1)));
   Progress progress(::isatty(STDERR_FILENO) != 0, "sweep", "seeds");
   replay::PlanRunOptions options;
   options.jobs = jobs;

@@ -64,14 +64,15 @@ TEST_CASE("with --json every usage error is the documented object", "[cli][harde
   json_error(cli({"run", scenario, "--record", "", "--json"}), 2, "usage");
 }
 
-TEST_CASE("help says ptosim not the path of the binary; counts are plural only when they should be",
+TEST_CASE("help says ptosim not the path of the binary, counts are plural only when they should be",
           "[cli][hardening]") {
   CliResult help = cli({"run", "--help"});
   CHECK(help.exit_code == 0);
   CHECK_THAT(help.out, Catch::Contains("Usage: ptosim run"));
   CHECK(help.out.find(PTOSIM_CLI) == std::string::npos);
   CliResult sweep = cli({"sweep", catalog("contended_fanout.json"), "--seeds", "3..3"});
-  CHECK_THAT(sweep.out, Catch::Contains("(1 run, 1 job)"));
+  CHECK_THAT(sweep.out, Catch::Contains("(1 run, 1 job,"));
+  CHECK_THAT(sweep.out, Catch::Contains("(1 seed in "));
 }
 
 TEST_CASE("outputs follow symlinks, refuse special files and write - to stdout", "[cli][hardening]") {

@@ -18,7 +18,7 @@ TEST_CASE("run --json prints one object with the documented fields", "[cli]") {
   CHECK(r.out.rfind("{\n  \"seed\": 7,", 0) == 0);  // the seed comes first
 }
 
-TEST_CASE("the same seed twice prints identical digests; seeds 0..19 differ", "[cli]") {
+TEST_CASE("the same seed twice prints identical digests, seeds 0..19 differ", "[cli]") {
   const std::string scenario = catalog("contended_fanout.json");
   Json a = Json::parse(cli({"run", scenario, "--seed", "7", "--json"}).out);
   Json b = Json::parse(cli({"run", scenario, "--seed", "7", "--json"}).out);
@@ -143,7 +143,7 @@ TEST_CASE("outcomes and usage errors have their documented exit codes", "[cli]")
   CHECK_THAT(help.out, Catch::Contains("Exit codes"));
 }
 
-TEST_CASE("sweep --json lists outcome counts and failing seeds; expectations decide the exit code", "[cli]") {
+TEST_CASE("sweep --json lists outcome counts and failing seeds, expectations decide the exit code", "[cli]") {
   CliResult r = cli({"sweep", catalog("false_deadlock_deferred_publish.json"), "--seeds", "0..9", "--jobs", "2", "--json"});
   CHECK(r.exit_code == 0);
   Json j = Json::parse(r.out);

@@ -376,7 +376,7 @@ TEST_CASE("shrink keeps the decisions a failure needs", "[cli][explore]") {
   CHECK(cli({"replay", dir.file("small.json")}).exit_code == code);
 }
 
-TEST_CASE("run --set overrides a field; the recording keeps the overridden scenario", "[cli][explore]") {
+TEST_CASE("run --set overrides a field, the recording keeps the overridden scenario", "[cli][explore]") {
   TempDir dir;
   const std::string scenario = catalog("paged_attention_flagship.json");
   CliResult r = cli({"run", scenario, "--set", "/platform/clusters=2", "--set", "/platform/scheduler_threads=1", "--json",
@@ -419,7 +419,7 @@ TEST_CASE("a sweep without --seeds sweeps the scenario's expect.seeds", "[cli][e
   CHECK(j["jobs"].get<int>() >= 1);
 }
 
-TEST_CASE("SIGTERM stops every child, prints the partial summary and exits 143; progress goes to stderr",
+TEST_CASE("SIGTERM stops every child, prints the partial summary and exits 143, with progress on stderr",
           "[cli][explore]") {
   TempDir dir;
   // Seeds of the 50,000-task benchmark take long enough to be interrupted mid-run.

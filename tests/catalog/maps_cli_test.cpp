@@ -292,7 +292,7 @@ TEST_CASE("a map's cells count as sweeps pinned at their points, its shards merg
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 5);
 }
 
-TEST_CASE("a map over one parameter draws rates with interval bars; bad --vary specs are usage errors", "[cli][maps]") {
+TEST_CASE("a map over one parameter draws rates with interval bars, bad --vary specs are usage errors", "[cli][maps]") {
   TempDir dir;
   const std::string scenario = catalog("missing_war_kv_cache.json");
   CliResult one = cli({"map", scenario, "--vary", "/kernels/kv_proj/duration_ns/1=log:4000..260000:3", "--seeds", "0..19",
@@ -322,7 +322,7 @@ TEST_CASE("a map over one parameter draws rates with interval bars; bad --vary s
   CHECK(Json::parse(points.out)["cells"].size() == 3);
 }
 
-TEST_CASE("worker --plan fed seed lists by a shell loop gives, merged, the counts of sweep; bad inputs are refused",
+TEST_CASE("worker --plan fed seed lists by a shell loop gives, merged, the counts of sweep, bad inputs are refused",
           "[cli][maps][worker]") {
   TempDir dir;
   const std::string scenario = catalog("missing_war_kv_cache.json");

@@ -96,7 +96,7 @@ TEST_CASE("as many CPUs as threads: nothing waits", "[host]") {
   CHECK(cpus.size() == 4);
 }
 
-TEST_CASE("sched_yield with nobody waiting returns at once; with a thread computing it waits a slice", "[host]") {
+TEST_CASE("sched_yield with nobody waiting returns at once, with a thread computing it waits a slice", "[host]") {
   auto spin_1000 = [](simcore::ThreadClock& clock, Json& out) {
     simcore::WaitSignal never;
     simcore::WaitLoop loop = clock.begin_loop(clock.loop_iteration_ns(simcore::LoopKind::spin, 0, 0), simcore::now());

@@ -101,7 +101,7 @@ std::string name_of(const simcore::Finding& finding, const char* side) {
 
 }  // namespace
 
-TEST_CASE("ordered programs have no race and pass; one deleted edge makes its pair a race", "[property][races]") {
+TEST_CASE("ordered programs have no race and pass, one deleted edge makes its pair a race", "[property][races]") {
   int races_made = 0;
   for (std::uint64_t program = 0; program < 25; ++program) {
     std::vector<Task> tasks = random_tasks(program);

@@ -126,7 +126,7 @@ TEST_CASE("flags of a repeated producer are OR-accumulated into one edge", "[dep
   CHECK(o.edges.at(WRITER) == WAIT_ONLY);
 }
 
-TEST_CASE("the graph keeps retired and consumed producers; a run wires only live ones", "[deps]") {
+TEST_CASE("the graph keeps retired and consumed producers, a run wires only live ones", "[deps]") {
   TensorMap map;
   FaninResult graph =
       compute_fanin({}, std::vector<ExplicitDep>{{0, DepFlavor::wait_retain}, {1, DepFlavor::wait_retain}, {2, DepFlavor::wait_retain}}, false,

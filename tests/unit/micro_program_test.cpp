@@ -92,7 +92,7 @@ MicroOp simple(MicroOpKind kind) {
 
 }  // namespace
 
-TEST_CASE("same-pipe operations overlap unless a pipe_barrier separates them; other pipes run concurrently", "[pipes]") {
+TEST_CASE("same-pipe operations overlap unless a pipe_barrier separates them, other pipes run concurrently", "[pipes]") {
   Bench bench;
   const BlockSchedule overlapped = bench.run({compute(Pipe::v, 300), compute(Pipe::v, 300)});
   const BlockSchedule separated = bench.run({compute(Pipe::v, 300), barrier(Pipe::v), compute(Pipe::v, 300)});
@@ -104,7 +104,7 @@ TEST_CASE("same-pipe operations overlap unless a pipe_barrier separates them; ot
   CHECK(concurrent.end_ns == 1000 + 2 * issue + 300);
 }
 
-TEST_CASE("set_flag fires when the source pipe retired; wait_flag blocks only its pipe and consumes", "[flags]") {
+TEST_CASE("set_flag fires when the source pipe retired, wait_flag blocks only its pipe and consumes", "[flags]") {
   Bench bench;
   bench.commit.commit_min_ns = bench.commit.commit_max_ns = 0;
   // V computes for 500 ns; the store waits for it through a V -> MTE3 flag.
@@ -126,7 +126,7 @@ TEST_CASE("set_flag fires when the source pipe retired; wait_flag blocks only it
   CHECK(bench.of(ProgramAccessKind::load)[0].time_ns < retire_v);
 }
 
-TEST_CASE("a wait with no set wedges the core; a double set loses the second set", "[flags]") {
+TEST_CASE("a wait with no set wedges the core, a double set loses the second set", "[flags]") {
   Bench bench;
   simcore::reset_marks();
   const BlockSchedule never = bench.run({flag(MicroOpKind::wait_flag, Pipe::mte3, Pipe::mte2, 1)});
@@ -178,7 +178,7 @@ TEST_CASE("an MTE3 store retires when its last burst issues and commits burst by
   CHECK(bench.decisions.decision_count() == before + 2);
 }
 
-TEST_CASE("dsb waits for every earlier burst to commit; pipe_barrier(ALL) does not", "[bursts]") {
+TEST_CASE("dsb waits for every earlier burst to commit, pipe_barrier(ALL) does not", "[bursts]") {
   Bench bench;
   bench.commit.commit_min_ns = bench.commit.commit_max_ns = 5000;
   const std::vector<MicroOp> drained = {transfer(MicroOpKind::tstore, rows(0, 2)), barrier(Pipe::all),
@@ -197,7 +197,7 @@ TEST_CASE("dsb waits for every earlier burst to commit; pipe_barrier(ALL) does n
   CHECK(analyse_block(fenced, {&layouts[0]}, nullptr).empty());
 }
 
-TEST_CASE("scalar GM access goes through the write-back data cache; dcci writes back whole lines", "[cache]") {
+TEST_CASE("scalar GM access goes through the write-back data cache, dcci writes back whole lines", "[cache]") {
   Bench bench;
   GmOperand one = rows(0, 1);
   one.shapes = {1, 1, 0, 0, 0};

@@ -98,7 +98,7 @@ TEST_CASE("the INOUT/INOUT workaround orders the pair", "[races]") {
   CHECK(report.races == 0);
 }
 
-TEST_CASE("ordering through a chain of three tasks is no race; without the middle link it is", "[races]") {
+TEST_CASE("ordering through a chain of three tasks is no race, without the middle link it is", "[races]") {
   auto chain = [](bool linked) {
     return Json::array({Json{{"scope", "manual"},
                              {"body", Json::array({task("w", {{{"output_existing", "x"}}}), task("mid", Json::array(), {"w"}),
