@@ -1,5 +1,7 @@
 #include "scenarios/json_guard.h"
 
+#include "scenarios/loader_fields.h"
+
 #include <cassert>
 #include <cerrno>
 #include <cmath>
@@ -19,25 +21,11 @@ struct Frame {
   std::string_view key;
 };
 
-std::string escape_pointer_token(std::string_view token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 // The pointer of the value being read at the innermost frame.
 std::string pointer_of(const std::vector<Frame>& frames) {
   std::string pointer;
   for (const Frame& frame : frames) {
-    pointer += "/" + (frame.array ? std::to_string(frame.index) : escape_pointer_token(frame.key));
+    pointer += "/" + (frame.array ? std::to_string(frame.index) : loader::escape_token(frame.key));
   }
   return pointer;
 }
