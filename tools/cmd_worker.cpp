@@ -21,6 +21,13 @@ int cmd_worker(const WorkerArgs& args) {
     throw replay::InputError(args.plan, "", std::string("not valid JSON: ") + e.what());
   }
   const replay::SweepPlan plan = replay::plan_from_json(doc, args.plan);
+  // A worker sees only the tickets handed to it, so it cannot tell when K seeds of the whole plan
+  // have failed; stopping on its own count would leave tickets no worker ran, which merge refuses.
+  if (plan.stop_after > 0) {
+    throw replay::InputError(args.plan, "/stop_after",
+                             "a worker cannot stop after K failing seeds of the whole plan: write the plan without "
+                             "--stop-after, or stop the engine that hands out seeds");
+  }
   const replay::PlanContext context(plan);
   // The header first: an output that names no plan is no worker's.
   std::cout << replay::json_text(replay::worker_header(plan)) << "\n" << std::flush;

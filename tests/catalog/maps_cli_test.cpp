@@ -363,4 +363,10 @@ TEST_CASE("worker --plan fed seed lists by a shell loop gives, merged, the count
                           " > " + dir.file("bad.jsonl") + " 2>/dev/null";
   CHECK(WEXITSTATUS(std::system(bad.c_str())) == 3);
   CHECK_THAT(read_file(dir.file("bad.jsonl")), Catch::Contains("line 2: the seed is not one of the plan's seeds 0..59"));
+  // A plan with --stop-after is refused: no worker sees the whole plan's failures.
+  REQUIRE(cli({"sweep", scenario, "--seeds", "0..5", "--stop-after", "2", "--write-plan", dir.file("stop-plan.json")})
+              .exit_code == 0);
+  CliResult stopping = cli({"worker", "--plan", dir.file("stop-plan.json")});
+  CHECK(stopping.exit_code == 3);
+  CHECK_THAT(stopping.err, Catch::Contains("/stop_after"));
 }
