@@ -706,16 +706,18 @@ std::string read_file(const std::string& path) {
   return buffer.str();
 }
 
-runtime::StateSnapshot read_snapshot_file(const std::string& path) {
-  const std::string text = read_file(path);
+Json parse_json_input(const std::string& text, const std::string& file, const std::string& hint) {
   const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(text);
-  if (!bounds.ok()) throw InputError(path, bounds.pointer, bounds.problem);
-  Json doc;
+  if (!bounds.ok()) throw InputError(file, bounds.pointer, bounds.problem);
   try {
-    doc = Json::parse(text);
+    return Json::parse(text);
   } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
-    throw InputError(path, "", std::string("not valid JSON: ") + e.what());
+    throw InputError(file, "", "not valid JSON" + (hint.empty() ? "" : " (" + hint + ")") + ": " + e.what());
   }
+}
+
+runtime::StateSnapshot read_snapshot_file(const std::string& path) {
+  const Json doc = parse_json_input(read_file(path), path);
   if (doc.is_object() && doc.contains("snapshot") && !doc.contains("format")) {
     return snapshot_from_reader(Reader(doc.at("snapshot"), "/snapshot", path));
   }
