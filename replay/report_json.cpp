@@ -408,6 +408,9 @@ Json timing_to_json(const runtime::TimingReport& timing) {
   j["sim_time_ns"] = timing.end_ns;
   j["orchestrator_ns"] = timing.orchestrator_ns;
   j["orchestration_done"] = timing.orchestration_done;
+  Json terms = Json::object();
+  for (const auto& [term, ns] : timing.orchestrator_terms) terms[term] = ns;
+  j["orchestrator_terms"] = std::move(terms);
   Json threads = Json::array();
   for (std::size_t t = 0; t < timing.thread_busy_ns.size(); ++t) {
     threads.push_back(Json{{"thread", t},

@@ -48,6 +48,10 @@ class Orchestrator {
   const TaskRecord& create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel);
   void wire_and_publish(const TaskRecord& task, const ProgramOp& op);
   void note_occupancy(const RingState& ring);
+  ScopeMode scope_mode() const { return state_.in_manual_scope() ? ScopeMode::manual : ScopeMode::automatic; }
+  ScopeTracking scope_tracking() const {
+    return ScopeTracking{state_.in_manual_scope(), state_.config().manual_tracking == ManualTracking::boundary, manual_from_};
+  }
   // Scope bookkeeping costs are owed and paid with the next submit's sleep: one context switch
   // per runtime call instead of three.
   void spend(TimeNs cost_ns);
@@ -63,6 +67,8 @@ class Orchestrator {
   std::vector<FaninEdge> fanin_;  // reused between submits
   std::string phase_ = "starting";
   TimeNs owed_ns_ = 0;
+  std::uint32_t next_task_ = 0;    // ordinal of the next task the program creates
+  std::uint32_t manual_from_ = 0;  // first task of the outermost open MANUAL scope
 };
 
 }  // namespace ptosim::runtime

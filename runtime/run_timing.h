@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ptosim::runtime {
@@ -48,6 +49,9 @@ struct TimingReport {
   std::vector<TimeNs> thread_busy_ns;  // per scheduler thread
   std::vector<CoreTimingReport> cores;
   std::vector<RingTiming> rings;
+  // Orchestrator time charged per cost term (runtime/cost_model.h), in OrchTerm order, with its
+  // name; the orchestrator's busy time is their sum (its blocked waits are in `rings`).
+  std::vector<std::pair<std::string, TimeNs>> orchestrator_terms;
 };
 
 class RunTiming {

@@ -120,7 +120,11 @@ void print_timing(std::ostream& out, const runtime::TimingReport& timing) {
   out << "\ntiming: orchestrator " << micros(timing.orchestrator_ns)
       << (timing.orchestration_done ? " (to the end of the executor scope)" : " (the run ended before the executor scope)")
       << " of " << micros(timing.end_ns) << "\n";
-  out << "  scheduler threads busy:";
+  out << "  orchestrator work by term:";
+  for (const auto& [term, ns] : timing.orchestrator_terms) {
+    if (ns > 0) out << " " << term << " " << micros(ns);
+  }
+  out << "\n  scheduler threads busy:";
   for (TimeNs busy : timing.thread_busy_ns) out << " " << micros(busy) << " (" << percent(busy, timing.end_ns) << ")";
   out << "\n";
   for (const char* kind : {"aic", "aiv"}) {
