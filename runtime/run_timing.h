@@ -9,6 +9,7 @@
 // here feeds back into the model, the decisions or the digest.
 #pragma once
 
+#include "runtime/state_snapshot.h"
 #include "simcore/sim_time.h"
 
 #include <array>
@@ -48,6 +49,8 @@ struct TimingReport {
   std::vector<TimeNs> thread_busy_ns;  // per scheduler thread
   std::vector<CoreTimingReport> cores;
   std::vector<RingTiming> rings;
+  // a2a3sim: each modelled thread's time on and off its host CPU (empty on the board).
+  std::vector<HostThreadView> host_threads;
 };
 
 class RunTiming {
