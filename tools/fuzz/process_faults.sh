@@ -10,7 +10,8 @@
 #                 Expected: 128+signal with a JSON partial summary, or 0/5 when it had finished.
 # Trials run until SECONDS have passed. Every trial checks that no process of the sweep's group
 # is left behind. Classified like ptosim-fuzz: crash (the sweep died from a signal or exited 1),
-# hang (no exit 30 s after the fault), internal error (an exit code or output the docs do not
+# hang (still running with no new output for 30 s after the fault: a sweep whose worker was
+# killed goes on with its other seeds, which is progress), internal error (an exit code or output the docs do not
 # allow). Findings are saved in build/fuzz-findings/SURFACE/. The last line printed is
 #   {"executions": N, "crashes": C, "hangs": H, "internal_errors": E}
 # Exit 0 only when C = H = E = 0. Uses PTOSIM (default build/ptosim).
@@ -73,13 +74,18 @@ while ((SECONDS < end)); do
   else
     kill -"$sig" "$pid" 2>/dev/null && hit="SIG$sig"
   fi
-  waited=0
-  while kill -0 "$pid" 2>/dev/null && ((waited < 300)); do sleep 0.1; waited=$((waited + 1)); done
+  waited=0 last_size=-1
+  while kill -0 "$pid" 2>/dev/null && ((waited < 300)); do
+    size=$(($(stat -c %s "$work/out.json") + $(stat -c %s "$work/err.txt")))
+    ((size != last_size)) && waited=0 last_size=$size
+    sleep 0.1
+    waited=$((waited + 1))
+  done
   executions=$((executions + 1))
   if kill -0 "$pid" 2>/dev/null; then
     kill -KILL -- "-$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
-    hangs=$((hangs + 1)); finding hang "no exit 30 s after $hit"
+    hangs=$((hangs + 1)); finding hang "no exit and no output for 30 s after $hit"
     continue
   fi
   wait "$pid"; code=$?
