@@ -54,6 +54,7 @@ std::vector<scenarios::Override> point_from_json(const Json& object, const std::
 Json uncertain_to_json(const std::vector<scenarios::UncertainParam>& params);
 // The `timing` object of `run --json` (docs/outputs.md).
 Json timing_to_json(const runtime::TimingReport& timing);
+Json host_thread_json(const runtime::HostThreadView& thread);
 RunResult result_from_json(const Json& json);
 
 Json snapshot_to_json(const runtime::StateSnapshot& snapshot);

@@ -9,6 +9,7 @@
 // here feeds back into the model, the decisions or the digest.
 #pragma once
 
+#include "runtime/state_snapshot.h"
 #include "simcore/sim_time.h"
 
 #include <array>
@@ -52,6 +53,8 @@ struct TimingReport {
   // Orchestrator time charged per cost term (runtime/cost_model.h), in OrchTerm order, with its
   // name; the orchestrator's busy time is their sum (its blocked waits are in `rings`).
   std::vector<std::pair<std::string, TimeNs>> orchestrator_terms;
+  // a2a3sim: each modelled thread's time on and off its host CPU (empty on the board).
+  std::vector<HostThreadView> host_threads;
 };
 
 class RunTiming {

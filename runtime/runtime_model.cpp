@@ -76,6 +76,15 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   Orchestrator orchestrator(state, monitor, *orchestrator_clock);
 
   monitor.add_actor([&orchestrator] { return orchestrator.describe(); });
+  simcore::HostScheduler* host = processors.host();
+  auto host_threads = [host] {
+    std::vector<HostThreadView> out;
+    for (const simcore::HostThreadStats& thread : host->modelled_thread_stats()) {
+      out.push_back(HostThreadView{thread.name, thread.cpu, thread.on_cpu_ns, thread.off_cpu_ns});
+    }
+    return out;
+  };
+  if (host != nullptr) monitor.set_host_threads(host_threads);
   for (SchedulerThread* thread : thread_ptrs) {
     thread->set_peers(thread_ptrs);
     monitor.add_actor([thread] { return thread->describe(); });
@@ -125,6 +134,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
     output.timing.orchestrator_terms.emplace_back(std::string(to_string(static_cast<OrchTerm>(term))),
                                                   state.orchestrator_bill().ns[term]);
   }
+  if (host != nullptr) output.timing.host_threads = host_threads();
   if (!events_within_budget && output.verdict.outcome != Outcome::sim_limit) {
     // Events that happened before the end but were logged only now overran the budget: the run
     // exceeded it, whatever it concluded, and its digest covers a cut history.
