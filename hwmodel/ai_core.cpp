@@ -102,6 +102,7 @@ bool AiCore::start_program() {
   // A MIX kernel has a list per core of the cluster; the core's kind is its role.
   const std::uint32_t list = program.list_index(descriptor_.block, program.roles == 1 ? 0 : static_cast<std::uint32_t>(kind_));
   ops_ = &program.blocks.at(list);
+  list_ = list;
   schedule_ = std::make_unique<ResumableSchedule>(*ops_, descriptor_, list, static_cast<std::uint32_t>(id_), timing_.pipes,
                                                   timing_.commit, faults_, schedule_keys_, decisions_, cache_, program_accesses_,
                                                   &program_slices_);
@@ -139,17 +140,18 @@ void AiCore::plan_program(bool waits) {
 
 void AiCore::post_signal(const CrossCoreSet& set, TimeNs at) {
   const std::string& statement = kernel_->program->origins.at((*ops_)[set.op].origin);
+  const SignalSource source{descriptor_.task, list_, set.op};
   switch (set.kind) {
     case MicroOpKind::set_cross_core:
-      if (hub_ == nullptr || hub_->post(id_, set.id, set.mode)) return;
+      if (hub_ == nullptr || hub_->post(id_, set.id, set.mode, source)) return;
       memory_.log_fault(FaultFired{"cross_core_overflow", static_cast<std::uint32_t>(id_), at, descriptor_.task, descriptor_.block, statement});
       return;
     case MicroOpKind::block_set:
-      if (sync_ == nullptr || sync_->post_block(descriptor_.task, set.target_block, set.id)) return;
+      if (sync_ == nullptr || sync_->post_block(descriptor_.task, set.target_block, set.id, source)) return;
       memory_.log_fault(FaultFired{"block_sync_overflow", static_cast<std::uint32_t>(id_), at, descriptor_.task, descriptor_.block, statement});
       return;
     case MicroOpKind::notify:
-      if (sync_ != nullptr) sync_->notify(set.cell, set.value, set.add);
+      if (sync_ != nullptr) sync_->notify(set.cell, set.value, set.add, source);
       return;
     default: PTOSIM_ASSERT(false, "a signal of an unknown kind");
   }
@@ -157,20 +159,27 @@ void AiCore::post_signal(const CrossCoreSet& set, TimeNs at) {
 
 void AiCore::arrive_at_wait() {
   const MicroOp& op = schedule_->waiting_op();
+  SignalSource source;
   switch (op.kind) {
     case MicroOpKind::wait_flag_dev:
-      if (hub_ != nullptr && hub_->arrive(id_, op.flag_id, this)) on_cross_core_satisfied();
+      if (hub_ != nullptr && hub_->arrive(id_, op.flag_id, this, &source)) on_cross_core_satisfied(source);
       return;
     case MicroOpKind::block_wait:
-      if (sync_ != nullptr && sync_->arrive_block(descriptor_.task, descriptor_.block, op.flag_id, this)) on_cross_core_satisfied();
+      if (sync_ != nullptr && sync_->arrive_block(descriptor_.task, descriptor_.block, op.flag_id, this, &source)) on_cross_core_satisfied(source);
       return;
-    case MicroOpKind::block_barrier:
-      if (sync_ != nullptr && sync_->arrive_barrier(descriptor_.task, barrier_rank_++, descriptor_.block_num, this)) on_cross_core_satisfied();
+    case MicroOpKind::block_barrier: {
+      const SignalSource self{descriptor_.task, list_, schedule_->waiting_index()};
+      if (sync_ != nullptr && sync_->arrive_barrier(descriptor_.task, barrier_rank_++, descriptor_.block_num, this, self, &source)) {
+        on_cross_core_satisfied(source);
+      }
       return;
+    }
     case MicroOpKind::signal_wait: {
       if (sync_ == nullptr) return;
-      const TimeNs seen = sync_->arrive_signal(schedule_->waiting_cell(), op.signal_value, op.signal_ge, timing_.pipes.signal_poll_ns, this);
-      if (seen != TIME_NEVER) simcore::Simulation::current().agenda().schedule(seen, [this] { on_cross_core_satisfied(); });
+      const std::uint64_t cell = schedule_->waiting_cell();
+      const TimeNs seen = sync_->arrive_signal(cell, op.signal_value, op.signal_ge, timing_.pipes.signal_poll_ns, this);
+      source = sync_->cell_source(cell);
+      if (seen != TIME_NEVER) simcore::Simulation::current().agenda().schedule(seen, [this, source] { on_cross_core_satisfied(source); });
       return;
     }
     default: PTOSIM_ASSERT(false, "a wait of an unknown kind");
@@ -189,10 +198,10 @@ std::string AiCore::wait_reason() const {
   }
 }
 
-void AiCore::on_cross_core_satisfied() {
+void AiCore::on_cross_core_satisfied(const SignalSource& source) {
   PTOSIM_ASSERT(schedule_ != nullptr && planned_, "a cross-core wait satisfied on a core that plans nothing");
   PTOSIM_ASSERT(simcore::now() >= start_ns_, "a cross-core wait satisfied before its kernel started");
-  schedule_->resume(simcore::now() - start_ns_);
+  schedule_->resume(simcore::now() - start_ns_, source);
   const bool ended = schedule_->advance();
   if (ended) schedule_ended();
   log_program_accesses(start_ns_);

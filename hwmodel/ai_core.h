@@ -73,7 +73,7 @@ class AiCore : public CrossCoreWaiter {
   void set_cross_core_hub(CrossCoreHub* hub) { hub_ = hub; }
   // The block sync counters, barriers and GM signal cells of the chip.
   void set_sync_hub(SyncHub* hub) { sync_ = hub; }
-  void on_cross_core_satisfied() override;
+  void on_cross_core_satisfied(const SignalSource& source) override;
   // Why the core stopped making progress, when a fault or an unsatisfiable wait wedged it.
   bool wedged() const;
   const std::string& wedge_reason() const { return wedge_reason_; }
@@ -140,6 +140,7 @@ class AiCore : public CrossCoreWaiter {
   CrossCoreHub* hub_ = nullptr;
   SyncHub* sync_ = nullptr;
   std::uint32_t barrier_rank_ = 0;  // block_barrier ops the current block has reached
+  std::uint32_t list_ = 0;          // the op list of the current block (its index in the program)
   bool wedged_ = false;
   std::string wedge_reason_;
   simcore::WaitSignal never_;  // what a wedged core waits for

@@ -11,7 +11,7 @@
 
 namespace ptosim::hwmodel {
 
-bool SyncHub::post_block(std::uint32_t task, std::uint32_t block, std::uint8_t id) {
+bool SyncHub::post_block(std::uint32_t task, std::uint32_t block, std::uint8_t id, const SignalSource& source) {
   PTOSIM_ASSERT(id < BLOCK_SYNC_IDS, "a block sync id out of range");
   const auto key = std::make_tuple(task, block, id);
   std::uint8_t& count = counters_[key];
@@ -24,41 +24,45 @@ bool SyncHub::post_block(std::uint32_t task, std::uint32_t block, std::uint8_t i
     ++count;
   }
   PTOSIM_ASSERT(count <= CROSS_CORE_COUNTER_MAX, "a block sync counter holds more than 15 sets");
+  last_sets_[key] = source;
   auto waiting = block_waiters_.find(key);
   if (waiting != block_waiters_.end() && count > 0) {
     --count;
     CrossCoreWaiter* told = waiting->second;
     block_waiters_.erase(waiting);
-    told->on_cross_core_satisfied();
+    told->on_cross_core_satisfied(source);
   }
   return fits;
 }
 
-bool SyncHub::arrive_block(std::uint32_t task, std::uint32_t block, std::uint8_t id, CrossCoreWaiter* waiter) {
+bool SyncHub::arrive_block(std::uint32_t task, std::uint32_t block, std::uint8_t id, CrossCoreWaiter* waiter, SignalSource* source) {
   PTOSIM_ASSERT(id < BLOCK_SYNC_IDS, "a block sync id out of range");
   const auto key = std::make_tuple(task, block, id);
   PTOSIM_ASSERT(!block_waiters_.contains(key), "two cores wait on one block's counter");
   auto it = counters_.find(key);
   if (it != counters_.end() && it->second > 0) {
     --it->second;
+    if (source != nullptr) *source = last_sets_[key];
     return true;
   }
   block_waiters_[key] = waiter;
   return false;
 }
 
-bool SyncHub::arrive_barrier(std::uint32_t task, std::uint32_t rank, std::uint32_t block_num, CrossCoreWaiter* waiter) {
+bool SyncHub::arrive_barrier(std::uint32_t task, std::uint32_t rank, std::uint32_t block_num, CrossCoreWaiter* waiter,
+                             const SignalSource& self, SignalSource* source) {
   PTOSIM_ASSERT(block_num > 0, "a barrier of no block");
   auto& arrived = barriers_[{task, rank}];
   PTOSIM_ASSERT(arrived.size() < block_num, "more blocks reached a barrier than the task has");
   if (arrived.size() + 1 < block_num) {
-    arrived.push_back(waiter);
+    arrived.emplace_back(waiter, self);
     return false;
   }
-  // The last block: every other one goes on now.
-  const std::vector<CrossCoreWaiter*> others = std::move(arrived);
+  // The last block: every other one goes on now, released by this arrival.
+  const auto others = std::move(arrived);
   barriers_.erase({task, rank});
-  for (CrossCoreWaiter* other : others) other->on_cross_core_satisfied();
+  if (source != nullptr && !others.empty()) *source = others.back().second;
+  for (const auto& [other, unused] : others) other->on_cross_core_satisfied(self);
   return true;
 }
 
@@ -72,7 +76,13 @@ bool SyncHub::holds(const SignalWaiter& waiter) const {
   return waiter.ge ? value >= waiter.value : value == waiter.value;
 }
 
-void SyncHub::notify(std::uint64_t cell, std::int64_t value, bool add) {
+SignalSource SyncHub::cell_source(std::uint64_t cell) const {
+  auto it = cell_sources_.find(cell);
+  return it == cell_sources_.end() ? SignalSource{} : it->second;
+}
+
+void SyncHub::notify(std::uint64_t cell, std::int64_t value, bool add, const SignalSource& source) {
+  cell_sources_[cell] = source;
   std::int64_t& held = cells_[cell];
   // A cell is a 32-bit word: an AtomicAdd wraps as the hardware's does (values are int32 too).
   held = static_cast<std::int32_t>(static_cast<std::uint32_t>(add ? held + value : value));
@@ -108,8 +118,9 @@ void SyncHub::on_poll(CrossCoreWaiter* who) {
   it->poll_planned = false;
   if (!holds(*it)) return;  // a Set changed the cell again before this poll: a later write plans the next one
   const TimeNs done = add_ns(simcore::now(), it->poll_ns);
+  const SignalSource source = cell_source(it->cell);
   signal_waiters_.erase(it);
-  simcore::Simulation::current().agenda().schedule(done, [who] { who->on_cross_core_satisfied(); });
+  simcore::Simulation::current().agenda().schedule(done, [who, source] { who->on_cross_core_satisfied(source); });
 }
 
 std::uint32_t SyncHub::pending_block_sets() const {

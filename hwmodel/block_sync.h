@@ -34,16 +34,20 @@ namespace ptosim::hwmodel {
 class SyncHub {
  public:
   // A block_set of `task` for `block`, id `id`, fired now. False when the counter overflowed.
-  bool post_block(std::uint32_t task, std::uint32_t block, std::uint8_t id);
+  bool post_block(std::uint32_t task, std::uint32_t block, std::uint8_t id, const SignalSource& source = {});
   // `block` of `task` reached block_wait(`id`) now: true when a set is there (consumed);
   // otherwise `waiter` is told when one comes.
-  bool arrive_block(std::uint32_t task, std::uint32_t block, std::uint8_t id, CrossCoreWaiter* waiter);
+  bool arrive_block(std::uint32_t task, std::uint32_t block, std::uint8_t id, CrossCoreWaiter* waiter, SignalSource* source = nullptr);
   // A block reached its `rank`-th barrier now: true when it is the last of `block_num` (the
   // others are told now); otherwise `waiter` is told when the last one arrives.
-  bool arrive_barrier(std::uint32_t task, std::uint32_t rank, std::uint32_t block_num, CrossCoreWaiter* waiter);
+  // `self` is the arriving barrier op; `source` (when given) is set to the one before it.
+  bool arrive_barrier(std::uint32_t task, std::uint32_t rank, std::uint32_t block_num, CrossCoreWaiter* waiter,
+                      const SignalSource& self = {}, SignalSource* source = nullptr);
 
   // A notify made the cell at `cell` visible now, with Set or AtomicAdd of `value`.
-  void notify(std::uint64_t cell, std::int64_t value, bool add);
+  void notify(std::uint64_t cell, std::int64_t value, bool add, const SignalSource& source = {});
+  // The notify that last wrote the cell.
+  SignalSource cell_source(std::uint64_t cell) const;
   // A waiter starts polling `cell` now for (cell == value) or (cell >= value), one poll every
   // `poll_ns`. Returns the instant its first poll that sees the compare hold ends, when it is
   // already known (the compare holds now); TIME_NEVER otherwise, and `waiter` is told at that
@@ -69,9 +73,12 @@ class SyncHub {
   void on_poll(CrossCoreWaiter* waiter);
 
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint8_t>, std::uint8_t> counters_;
+  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint8_t>, SignalSource> last_sets_;
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint8_t>, CrossCoreWaiter*> block_waiters_;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<CrossCoreWaiter*>> barriers_;  // (task, rank) -> arrived
+  // (task, rank) -> the blocks arrived, with their barrier ops
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::pair<CrossCoreWaiter*, SignalSource>>> barriers_;
   std::map<std::uint64_t, std::int64_t> cells_;
+  std::map<std::uint64_t, SignalSource> cell_sources_;
   std::vector<SignalWaiter> signal_waiters_;  // few at a time: one per waiting core
 };
 

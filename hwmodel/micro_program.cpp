@@ -165,13 +165,17 @@ class ResumableSchedule::Impl {
     return true;
   }
 
-  void resume(TimeNs satisfied_ns) {
+  void resume(TimeNs satisfied_ns, const SignalSource& source) {
     PTOSIM_ASSERT(suspended_, "a schedule resumed that waits for nothing");
     PTOSIM_ASSERT(satisfied_ns >= waiting_since_ns_, "a cross-core wait satisfied before it was issued");
     // A signal_wait ends with the poll that saw the cell: the hub tells it at that poll's end.
     const MicroOpKind kind = ops_[op_].kind;
     const TimeNs consumed = kind == MicroOpKind::signal_wait ? satisfied_ns : plus(satisfied_ns, timing_.flag_ns);
-    slice(Pipe::s, kind, waiting_since_ns_, consumed);
+    slice(Pipe::s, kind, waiting_since_ns_, consumed, NO_BURST, source.op);
+    if (slices_ != nullptr && !slices_->empty() && slices_->back().op == op_ && source.op != NO_OP) {
+      slices_->back().peer_task = source.task;
+      slices_->back().peer_list = source.list;
+    }
     issue_ns_ = consumed;
     suspended_ = false;
     ++op_;
@@ -180,6 +184,10 @@ class ResumableSchedule::Impl {
   std::uint8_t waiting_id() const {
     PTOSIM_ASSERT(suspended_, "no cross-core wait pending");
     return ops_[op_].flag_id;
+  }
+  std::uint32_t waiting_index() const {
+    PTOSIM_ASSERT(suspended_, "no wait pending");
+    return op_;
   }
   const MicroOp& waiting_op() const {
     PTOSIM_ASSERT(suspended_, "no wait pending");
@@ -606,7 +614,8 @@ std::uint8_t ResumableSchedule::waiting_id() const { return impl_->waiting_id();
 const MicroOp& ResumableSchedule::waiting_op() const { return impl_->waiting_op(); }
 std::uint64_t ResumableSchedule::waiting_cell() const { return impl_->cell_of(impl_->waiting_op().gm); }
 TimeNs ResumableSchedule::waiting_since_ns() const { return impl_->waiting_since_ns(); }
-void ResumableSchedule::resume(TimeNs satisfied_ns) { impl_->resume(satisfied_ns); }
+void ResumableSchedule::resume(TimeNs satisfied_ns, const SignalSource& source) { impl_->resume(satisfied_ns, source); }
+std::uint32_t ResumableSchedule::waiting_index() const { return impl_->waiting_index(); }
 std::vector<CrossCoreSet> ResumableSchedule::take_sets() { return impl_->take_sets(); }
 const BlockSchedule& ResumableSchedule::schedule() const { return impl_->schedule; }
 

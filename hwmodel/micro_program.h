@@ -236,9 +236,19 @@ struct PipeSlice {
   std::uint32_t block = 0;
   std::uint32_t op = 0;              // index in the block's op list
   std::uint32_t burst = NO_BURST;    // a store's burst: issued at start_ns, committed at end_ns
-  std::uint32_t peer = NO_OP;        // a wait_flag: the op index of the set_flag it consumed
+  std::uint32_t peer = NO_OP;        // a wait: the op index of the signal it consumed
   Pipe pipe = Pipe::s;
   MicroOpKind kind = MicroOpKind::compute;
+  std::uint32_t peer_task = NO_OP;   // the peer's task and list: NO_OP for this slice's own
+  std::uint32_t peer_list = NO_OP;
+};
+
+// Which signal satisfied a wait on another core: the op `op` of list `list` of task `task`
+// (NO_OP when unknown), for the trace's arrows.
+struct SignalSource {
+  std::uint32_t task = NO_OP;
+  std::uint32_t list = NO_OP;
+  std::uint32_t op = NO_OP;
 };
 
 // A fault that fired at an instant (mte_hang), for the run's report.
@@ -305,7 +315,8 @@ class ResumableSchedule {
   std::uint64_t waiting_cell() const;
   TimeNs waiting_since_ns() const;
   // The wait is satisfied at `satisfied_ns` (relative, not before waiting_since_ns()).
-  void resume(TimeNs satisfied_ns);
+  void resume(TimeNs satisfied_ns, const SignalSource& source = {});
+  std::uint32_t waiting_index() const;
   // The sets that fired since the last call, in program order.
   std::vector<CrossCoreSet> take_sets();
   const BlockSchedule& schedule() const;
