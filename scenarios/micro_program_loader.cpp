@@ -254,6 +254,11 @@ class MicroProgramLoader {
   // SyncEventIdAllocation.h kBlockSyncSetWaitEventIdNum, kBlockSyncAllCubeEventId,
   // kBlockSyncAllVectorEventId).
   void block_sync_op(const Field& stmt, const std::string& kind, hwmodel::MicroOp& op) {
+    if (mix_) {
+      // The three cores of a MIX block share its block index: they order each other with the
+      // cross-core flags, and block sync between MIX blocks is not modelled.
+      reader_.fail_raw(child(stmt, "op"), "block sync connects the blocks of an aic or aiv kernel; the cores of a \"mix\" kernel use set_cross_core / wait_flag_dev");
+    }
     if (kind == "block_barrier") {
       reader_.check_object(stmt, {"op"}, {"op"});
       op.kind = hwmodel::MicroOpKind::block_barrier;

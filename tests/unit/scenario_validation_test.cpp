@@ -144,6 +144,12 @@ TEST_CASE("bad scenarios are rejected with the JSON pointer of the field", "[val
       {"a block_set to a block the task does not have",
        [](Json& d) { d["kernels"]["k"]["program"] = program_with(Json{{"op", "block_set"}, {"pipe", "V"}, {"id", 0}, {"block", 1}}); },
        "/kernels/k/program/body/0/block", "[0, 0]"},
+      {"block sync in a MIX kernel",
+       [](Json& d) {
+         d["kernels"]["k"]["core"] = "mix";
+         d["kernels"]["k"]["program"] = Json{{"tiles", {"t"}}, {"aic", Json::array({Json{{"op", "block_barrier"}}})}, {"aiv", Json::array()}};
+       },
+       "/kernels/k/program/aic/0/op", "set_cross_core / wait_flag_dev"},
       {"a signal cell of two elements",
        [](Json& d) {
          d["kernels"]["k"]["program"] = program_with(Json{{"op", "notify"}, {"gm", Json{{"arg", 0}, {"shape", {1, 2}}, {"offsets", {0, 0}}}}, {"value", 1}});
