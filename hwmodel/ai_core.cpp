@@ -65,7 +65,7 @@ void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
   if (!planned_) {
     // The emulation thread sees the register at its next poll on a host CPU. Cross-core flags
     // need instants planned ahead: on this board a cross-core wait stops the core.
-    if (waits) wedge_reason_ = "wait_flag_dev on the simulator board, whose cores are not planned ahead (not modelled)";
+    if (waits) wedge_reason_ = "a wait on another core on the simulator board, whose cores are not planned ahead (not modelled)";
     finish_ns_ = TIME_NEVER;
     cond_ = CondRegister{descriptor.token, false, TIME_NEVER};
     doorbell_.notify();
@@ -97,16 +97,18 @@ bool AiCore::start_program() {
   logged_accesses_ = 0;
   logged_slices_ = 0;
   fault_.reset();
+  barrier_rank_ = 0;
   const KernelProgram& program = *kernel_->program;
   // A MIX kernel has a list per core of the cluster; the core's kind is its role.
   const std::uint32_t list = program.list_index(descriptor_.block, program.roles == 1 ? 0 : static_cast<std::uint32_t>(kind_));
   ops_ = &program.blocks.at(list);
+  list_ = list;
   schedule_ = std::make_unique<ResumableSchedule>(*ops_, descriptor_, list, static_cast<std::uint32_t>(id_), timing_.pipes,
                                                   timing_.commit, faults_, schedule_keys_, decisions_, cache_, program_accesses_,
                                                   &program_slices_);
   if (!schedule_->advance()) {
     run_ns_ = TIME_NEVER;
-    wedge_reason_ = "wait_flag_dev(" + std::to_string(schedule_->waiting_id()) + ") that no set_cross_core satisfies";
+    wedge_reason_ = wait_reason();
     return true;
   }
   schedule_ended();
@@ -125,36 +127,86 @@ void AiCore::schedule_ended() {
 }
 
 void AiCore::plan_program(bool waits) {
-  // The sets that fired post to the cluster's counters at their instants.
+  // The signals that fired post to the counters and cells at their instants.
   for (const CrossCoreSet& set : schedule_->take_sets()) {
-    if (hub_ == nullptr) continue;
-    const std::uint32_t origin = (*ops_)[set.op].origin;
-    const KernelProgram* program = kernel_->program.get();
-    const std::uint32_t task = descriptor_.task;
-    const std::uint32_t block = descriptor_.block;
     const TimeNs at = add_ns(start_ns_, set.fire_ns);
-    simcore::Simulation::current().agenda().schedule(at, [this, set, origin, program, task, block, at] {
-      if (hub_->post(id_, set.id, set.mode)) return;
-      memory_.log_fault(FaultFired{"cross_core_overflow", static_cast<std::uint32_t>(id_), at, task, block, program->origins.at(origin)});
-    });
+    simcore::Simulation::current().agenda().schedule(at, [this, set, at] { post_signal(set, at); });
   }
   if (!waits) return;
-  // The scalar unit reaches the wait: the counter is read at that instant.
+  // The scalar unit reaches the wait: the counter, barrier or cell is read at that instant.
   const TimeNs at = add_ns(start_ns_, schedule_->waiting_since_ns());
-  simcore::Simulation::current().agenda().schedule(at, [this] {
-    if (hub_ != nullptr && hub_->arrive(id_, schedule_->waiting_id(), this)) on_cross_core_satisfied();
-  });
+  simcore::Simulation::current().agenda().schedule(at, [this] { arrive_at_wait(); });
 }
 
-void AiCore::on_cross_core_satisfied() {
+void AiCore::post_signal(const CrossCoreSet& set, TimeNs at) {
+  const std::string& statement = kernel_->program->origins.at((*ops_)[set.op].origin);
+  const SignalSource source{descriptor_.task, list_, set.op};
+  switch (set.kind) {
+    case MicroOpKind::set_cross_core:
+      if (hub_ == nullptr || hub_->post(id_, set.id, set.mode, source)) return;
+      memory_.log_fault(FaultFired{"cross_core_overflow", static_cast<std::uint32_t>(id_), at, descriptor_.task, descriptor_.block, statement});
+      return;
+    case MicroOpKind::block_set:
+      if (sync_ == nullptr || sync_->post_block(descriptor_.task, set.target_block, set.id, source)) return;
+      memory_.log_fault(FaultFired{"block_sync_overflow", static_cast<std::uint32_t>(id_), at, descriptor_.task, descriptor_.block, statement});
+      return;
+    case MicroOpKind::notify:
+      if (sync_ != nullptr) sync_->notify(set.cell, set.value, set.add, source);
+      return;
+    default: PTOSIM_ASSERT(false, "a signal of an unknown kind");
+  }
+}
+
+void AiCore::arrive_at_wait() {
+  const MicroOp& op = schedule_->waiting_op();
+  SignalSource source;
+  switch (op.kind) {
+    case MicroOpKind::wait_flag_dev:
+      if (hub_ != nullptr && hub_->arrive(id_, op.flag_id, this, &source)) on_cross_core_satisfied(source);
+      return;
+    case MicroOpKind::block_wait:
+      if (sync_ != nullptr && sync_->arrive_block(descriptor_.task, descriptor_.block, op.flag_id, this, &source)) on_cross_core_satisfied(source);
+      return;
+    case MicroOpKind::block_barrier: {
+      const SignalSource self{descriptor_.task, list_, schedule_->waiting_index()};
+      if (sync_ != nullptr && sync_->arrive_barrier(descriptor_.task, barrier_rank_++, descriptor_.block_num, this, self, &source)) {
+        on_cross_core_satisfied(source);
+      }
+      return;
+    }
+    case MicroOpKind::signal_wait: {
+      if (sync_ == nullptr) return;
+      const std::uint64_t cell = schedule_->waiting_cell();
+      const TimeNs seen = sync_->arrive_signal(cell, op.signal_value, op.signal_ge, timing_.pipes.signal_poll_ns, this);
+      source = sync_->cell_source(cell);
+      if (seen != TIME_NEVER) simcore::Simulation::current().agenda().schedule(seen, [this, source] { on_cross_core_satisfied(source); });
+      return;
+    }
+    default: PTOSIM_ASSERT(false, "a wait of an unknown kind");
+  }
+}
+
+std::string AiCore::wait_reason() const {
+  const MicroOp& op = schedule_->waiting_op();
+  switch (op.kind) {
+    case MicroOpKind::wait_flag_dev: return "wait_flag_dev(" + std::to_string(op.flag_id) + ") that no set_cross_core satisfies";
+    case MicroOpKind::block_wait: return "block_wait(" + std::to_string(op.flag_id) + ") that no block_set satisfies";
+    case MicroOpKind::block_barrier: return "block_barrier that not every block of the task reaches";
+    case MicroOpKind::signal_wait:
+      return std::string("signal_wait for cell ") + (op.signal_ge ? ">= " : "== ") + std::to_string(op.signal_value) + " that no notify satisfies";
+    default: return "a wait";
+  }
+}
+
+void AiCore::on_cross_core_satisfied(const SignalSource& source) {
   PTOSIM_ASSERT(schedule_ != nullptr && planned_, "a cross-core wait satisfied on a core that plans nothing");
   PTOSIM_ASSERT(simcore::now() >= start_ns_, "a cross-core wait satisfied before its kernel started");
-  schedule_->resume(simcore::now() - start_ns_);
+  schedule_->resume(simcore::now() - start_ns_, source);
   const bool ended = schedule_->advance();
   if (ended) schedule_ended();
   log_program_accesses(start_ns_);
   if (!ended) {
-    wedge_reason_ = "wait_flag_dev(" + std::to_string(schedule_->waiting_id()) + ") that no set_cross_core satisfies";
+    wedge_reason_ = wait_reason();
     plan_program(true);
     return;
   }

@@ -25,6 +25,7 @@
 // early dispatch doorbells.
 #pragma once
 
+#include "hwmodel/block_sync.h"
 #include "hwmodel/cross_core.h"
 #include "hwmodel/global_memory.h"
 #include "hwmodel/kernel_spec.h"
@@ -70,7 +71,9 @@ class AiCore : public CrossCoreWaiter {
   void set_faults(const CoreFaults& faults) { faults_ = faults; }
   // The cluster counters that set_cross_core / wait_flag_dev of this core's programs use.
   void set_cross_core_hub(CrossCoreHub* hub) { hub_ = hub; }
-  void on_cross_core_satisfied() override;
+  // The block sync counters, barriers and GM signal cells of the chip.
+  void set_sync_hub(SyncHub* hub) { sync_ = hub; }
+  void on_cross_core_satisfied(const SignalSource& source) override;
   // Why the core stopped making progress, when a fault or an unsatisfiable wait wedged it.
   bool wedged() const;
   const std::string& wedge_reason() const { return wedge_reason_; }
@@ -110,6 +113,10 @@ class AiCore : public CrossCoreWaiter {
   // Planned board: the sets that fired post to the counters at their instants, and a wait is
   // looked at when the scalar unit reaches it.
   void plan_program(bool waits);
+  // A signal of the schedule fired now; a wait of the schedule is reached now.
+  void post_signal(const CrossCoreSet& set, TimeNs at);
+  void arrive_at_wait();
+  std::string wait_reason() const;
 
   int id_;
   CoreKind kind_;
@@ -131,6 +138,9 @@ class AiCore : public CrossCoreWaiter {
   std::size_t logged_accesses_ = 0;              // program_accesses_ already in GM's log
   std::size_t logged_slices_ = 0;
   CrossCoreHub* hub_ = nullptr;
+  SyncHub* sync_ = nullptr;
+  std::uint32_t barrier_rank_ = 0;  // block_barrier ops the current block has reached
+  std::uint32_t list_ = 0;          // the op list of the current block (its index in the program)
   bool wedged_ = false;
   std::string wedge_reason_;
   simcore::WaitSignal never_;  // what a wedged core waits for

@@ -32,9 +32,10 @@ CrossCoreHub::CrossCoreHub(const Topology& topology)
     : topology_(topology),
       counters_(static_cast<std::size_t>(topology.core_count())),
       waiting_id_(static_cast<std::size_t>(topology.core_count()), -1),
-      waiters_(static_cast<std::size_t>(topology.core_count()), nullptr) {}
+      waiters_(static_cast<std::size_t>(topology.core_count()), nullptr),
+      last_source_(static_cast<std::size_t>(topology.core_count())) {}
 
-bool CrossCoreHub::post(int core, std::uint8_t id, std::uint8_t mode) {
+bool CrossCoreHub::post(int core, std::uint8_t id, std::uint8_t mode, const SignalSource& source) {
   PTOSIM_ASSERT(id < CROSS_CORE_FLAG_IDS, "a cross-core flag id out of range");
   PTOSIM_ASSERT(mode == 1 || mode == 2, "a cross-core flag mode other than 1 and 2");
   const int cluster = topology_.cluster_of(core);
@@ -50,23 +51,25 @@ bool CrossCoreHub::post(int core, std::uint8_t id, std::uint8_t mode) {
       ++count;
     }
     PTOSIM_ASSERT(count <= CROSS_CORE_COUNTER_MAX, "a cross-core counter holds more than 15 sets");
+    last_source_[static_cast<std::size_t>(receiver)][id] = source;
     auto& waiter = waiters_[static_cast<std::size_t>(receiver)];
     if (waiter != nullptr && waiting_id_[static_cast<std::size_t>(receiver)] == id && satisfied(receiver, id)) {
       consume(receiver, id);
       CrossCoreWaiter* told = waiter;
       waiter = nullptr;
       waiting_id_[static_cast<std::size_t>(receiver)] = -1;
-      told->on_cross_core_satisfied();
+      told->on_cross_core_satisfied(source);
     }
   }
   return fits;
 }
 
-bool CrossCoreHub::arrive(int core, std::uint8_t id, CrossCoreWaiter* waiter) {
+bool CrossCoreHub::arrive(int core, std::uint8_t id, CrossCoreWaiter* waiter, SignalSource* source) {
   PTOSIM_ASSERT(id < CROSS_CORE_FLAG_IDS, "a cross-core flag id out of range");
   PTOSIM_ASSERT(waiters_[static_cast<std::size_t>(core)] == nullptr, "a core waits on two cross-core flags at once");
   if (satisfied(core, id)) {
     consume(core, id);
+    if (source != nullptr) *source = last_source_[static_cast<std::size_t>(core)][id];
     return true;
   }
   waiters_[static_cast<std::size_t>(core)] = waiter;

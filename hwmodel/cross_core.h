@@ -25,7 +25,8 @@ namespace ptosim::hwmodel {
 class CrossCoreWaiter {
  public:
   virtual ~CrossCoreWaiter() = default;
-  virtual void on_cross_core_satisfied() = 0;
+  // `source`: the signal that satisfied the wait (its op), as far as the hub knows it.
+  virtual void on_cross_core_satisfied(const SignalSource& source) = 0;
 };
 
 class CrossCoreHub {
@@ -34,10 +35,11 @@ class CrossCoreHub {
 
   // Set `core`'s flag `id` in `mode` fired now. False when a counter it bumps overflowed (past
   // 15 it wraps to 0, and the hardware raises an error; pto-isa set-cross-core.md).
-  bool post(int core, std::uint8_t id, std::uint8_t mode);
+  bool post(int core, std::uint8_t id, std::uint8_t mode, const SignalSource& source = {});
   // `core` reached wait_flag_dev(`id`) now: true when its counter already holds what it needs
   // (consumed); otherwise `waiter` is told once a set satisfies it.
-  bool arrive(int core, std::uint8_t id, CrossCoreWaiter* waiter);
+  // `source` (when given) is set to the last set that reached the counter.
+  bool arrive(int core, std::uint8_t id, CrossCoreWaiter* waiter, SignalSource* source = nullptr);
   // Sets still in the counters (for a finding on what a run left behind).
   std::uint32_t pending_sets() const;
 
@@ -52,6 +54,7 @@ class CrossCoreHub {
   std::vector<std::array<Counter, CROSS_CORE_FLAG_IDS>> counters_;  // per core
   std::vector<int> waiting_id_;                                       // per core: the id it waits on, or -1
   std::vector<CrossCoreWaiter*> waiters_;                             // per core
+  std::vector<std::array<SignalSource, CROSS_CORE_FLAG_IDS>> last_source_;  // per core: the last set of each id
 };
 
 }  // namespace ptosim::hwmodel

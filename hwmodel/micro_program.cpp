@@ -49,6 +49,11 @@ const char* to_string(MicroOpKind kind) {
     case MicroOpKind::dcci: return "dcci";
     case MicroOpKind::set_cross_core: return "set_cross_core";
     case MicroOpKind::wait_flag_dev: return "wait_flag_dev";
+    case MicroOpKind::block_set: return "block_set";
+    case MicroOpKind::block_wait: return "block_wait";
+    case MicroOpKind::block_barrier: return "block_barrier";
+    case MicroOpKind::notify: return "notify";
+    case MicroOpKind::signal_wait: return "signal_wait";
   }
   return "?";
 }
@@ -140,15 +145,16 @@ class ResumableSchedule::Impl {
     drain_bytes_per_us_ = commit.drain_bytes_per_us;
   }
 
-  // Runs until the end (true) or a wait_flag_dev (false: suspended_).
+  // Runs until the end (true) or a wait on another core (false: suspended_).
   bool advance() {
     PTOSIM_ASSERT(!suspended_, "a suspended schedule advanced before its wait was satisfied");
     PTOSIM_ASSERT(!finished_, "a finished schedule advanced");
     for (; op_ < ops_.size(); ++op_) {
       issue_ns_ = plus(issue_ns_, timing_.scalar_issue_ns);
       if (issue_ns_ == TIME_NEVER || schedule.wedged) break;
-      if (ops_[op_].kind == MicroOpKind::wait_flag_dev) {
-        // The whole scalar unit stops here until another core's set satisfies the counter.
+      if (is_wait(ops_[op_].kind)) {
+        // The whole scalar unit stops here until another core's set, barrier arrival or notify
+        // satisfies it.
         suspended_ = true;
         waiting_since_ns_ = issue_ns_;
         return false;
@@ -159,11 +165,17 @@ class ResumableSchedule::Impl {
     return true;
   }
 
-  void resume(TimeNs satisfied_ns) {
+  void resume(TimeNs satisfied_ns, const SignalSource& source) {
     PTOSIM_ASSERT(suspended_, "a schedule resumed that waits for nothing");
     PTOSIM_ASSERT(satisfied_ns >= waiting_since_ns_, "a cross-core wait satisfied before it was issued");
-    const TimeNs consumed = plus(satisfied_ns, timing_.flag_ns);
-    slice(Pipe::s, MicroOpKind::wait_flag_dev, waiting_since_ns_, consumed);
+    // A signal_wait ends with the poll that saw the cell: the hub tells it at that poll's end.
+    const MicroOpKind kind = ops_[op_].kind;
+    const TimeNs consumed = kind == MicroOpKind::signal_wait ? satisfied_ns : plus(satisfied_ns, timing_.flag_ns);
+    slice(Pipe::s, kind, waiting_since_ns_, consumed, NO_BURST, source.op);
+    if (slices_ != nullptr && !slices_->empty() && slices_->back().op == op_ && source.op != NO_OP) {
+      slices_->back().peer_task = source.task;
+      slices_->back().peer_list = source.list;
+    }
     issue_ns_ = consumed;
     suspended_ = false;
     ++op_;
@@ -172,6 +184,19 @@ class ResumableSchedule::Impl {
   std::uint8_t waiting_id() const {
     PTOSIM_ASSERT(suspended_, "no cross-core wait pending");
     return ops_[op_].flag_id;
+  }
+  std::uint32_t waiting_index() const {
+    PTOSIM_ASSERT(suspended_, "no wait pending");
+    return op_;
+  }
+  const MicroOp& waiting_op() const {
+    PTOSIM_ASSERT(suspended_, "no wait pending");
+    return ops_[op_];
+  }
+  std::uint64_t cell_of(const GmOperand& operand) {
+    operand_bursts(operand, bursts_);
+    PTOSIM_ASSERT(!bursts_.empty() && !bursts_.front().empty(), "a signal cell with no element");
+    return bursts_.front().front().first;
   }
   TimeNs waiting_since_ns() const { return waiting_since_ns_; }
   std::vector<CrossCoreSet> take_sets() { return std::exchange(sets_, {}); }
@@ -327,10 +352,58 @@ class ResumableSchedule::Impl {
         slice(op.pipe, op.kind, fire, fire);
         return;
       }
+      case MicroOpKind::block_set: {
+        // Queued in its pipe like set_cross_core; the counter is the target block's.
+        const int src = index(op.pipe);
+        const TimeNs fire = plus(later(issue_ns_, later(pipe_start_[src], pipe_retire_[src])), timing_.flag_ns);
+        if (fire != TIME_NEVER) {
+          CrossCoreSet set{fire, op.flag_id, 0, op_, op.kind};
+          set.target_block = op.target_block;
+          sets_.push_back(set);
+        }
+        slice(op.pipe, op.kind, fire, fire);
+        return;
+      }
+      case MicroOpKind::notify: return notify(op);
       case MicroOpKind::wait_flag_dev:
-        PTOSIM_ASSERT(false, "wait_flag_dev is scheduled by advance and resume");
+      case MicroOpKind::block_wait:
+      case MicroOpKind::block_barrier:
+      case MicroOpKind::signal_wait:
+        PTOSIM_ASSERT(false, "a wait on another core is scheduled by advance and resume");
         return;
     }
+  }
+
+  // TNOTIFY in the library's order: dcci(line), the store, dcci(line) (the signal is in GM
+  // now), dsb(DDR), pipe_barrier(ALL). The fence comes after the signal.
+  void notify(const MicroOp& op) {
+    const std::uint64_t cell = cell_of(op.gm);
+    const std::uint64_t line = cell / CACHE_LINE_BYTES * CACHE_LINE_BYTES;
+    TimeNs at = plus(issue_ns_, scaled(timing_.scalar_hit_ns));  // dcci of the line
+    auto& lines = cache_.lines();
+    if (auto it = lines.find(line); it != lines.end()) {
+      if (it->second.dirty) {
+        // Other data of the line goes back with it (the whole line, hardware-sync.md §3).
+        at = plus(at, scaled(timing_.dcci_line_ns));
+        log(at, 0, 0, ProgramAccessKind::writeback, line, line + CACHE_LINE_BYTES);
+        commit_ns_ = later(commit_ns_, at);
+      }
+      lines.erase(it);
+    }
+    at = plus(at, scaled(timing_.scalar_hit_ns));  // the Set or AtomicAdd
+    const TimeNs signalled = plus(at, scaled(timing_.dcci_line_ns));  // written back: visible
+    CrossCoreSet set{signalled, 0, 0, op_, op.kind};
+    set.cell = cell;
+    set.value = op.signal_value;
+    set.add = op.signal_add;
+    if (signalled != TIME_NEVER) sets_.push_back(set);
+    slice(Pipe::s, op.kind, issue_ns_, signalled);
+    // dsb(DDR), then pipe_barrier(ALL): only now do the earlier writes drain.
+    TimeNs drained = plus(later(signalled, commit_ns_), timing_.dsb_ns);
+    for (int p = 0; p < PIPE_COUNT; ++p) drained = later(drained, later(pipe_start_[p], pipe_retire_[p]));
+    if (drained == TIME_NEVER) block_forever("notify's pipe_barrier(ALL) on a stopped pipe");
+    slice(Pipe::s, MicroOpKind::dsb, signalled, drained);
+    issue_ns_ = drained;
   }
 
   void tload(const MicroOp& op) {
@@ -525,7 +598,7 @@ class ResumableSchedule::Impl {
   std::vector<std::vector<ElementRange>> element_bursts_;
   std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> bursts_;
   std::vector<CrossCoreSet> sets_;  // fired and not yet taken
-  bool suspended_ = false;          // stopped at the wait_flag_dev ops_[op_]
+  bool suspended_ = false;          // stopped at the wait ops_[op_]
   bool finished_ = false;
   TimeNs waiting_since_ns_ = TIME_NEVER;
 };
@@ -538,8 +611,11 @@ ResumableSchedule::ResumableSchedule(const std::vector<MicroOp>& ops, const Task
 ResumableSchedule::~ResumableSchedule() = default;
 bool ResumableSchedule::advance() { return impl_->advance(); }
 std::uint8_t ResumableSchedule::waiting_id() const { return impl_->waiting_id(); }
+const MicroOp& ResumableSchedule::waiting_op() const { return impl_->waiting_op(); }
+std::uint64_t ResumableSchedule::waiting_cell() const { return impl_->cell_of(impl_->waiting_op().gm); }
 TimeNs ResumableSchedule::waiting_since_ns() const { return impl_->waiting_since_ns(); }
-void ResumableSchedule::resume(TimeNs satisfied_ns) { impl_->resume(satisfied_ns); }
+void ResumableSchedule::resume(TimeNs satisfied_ns, const SignalSource& source) { impl_->resume(satisfied_ns, source); }
+std::uint32_t ResumableSchedule::waiting_index() const { return impl_->waiting_index(); }
 std::vector<CrossCoreSet> ResumableSchedule::take_sets() { return impl_->take_sets(); }
 const BlockSchedule& ResumableSchedule::schedule() const { return impl_->schedule; }
 
@@ -561,7 +637,7 @@ BlockSchedule schedule_block(const std::vector<MicroOp>& ops, const TaskDescript
     out = scheduler.schedule();
     out.wedged = true;
     out.wedge_ns = scheduler.waiting_since_ns();
-    out.wedge_reason = "wait_flag_dev with no other core to set it";
+    out.wedge_reason = std::string(to_string(scheduler.waiting_op().kind)) + " with no other core to satisfy it";
     out.end_ns = TIME_NEVER;
   }
   for (TimeNs* at : {&out.retire_ns, &out.commit_ns, &out.end_ns, &out.wedge_ns}) *at = add_ns(*at, start_ns);

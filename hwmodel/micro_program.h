@@ -24,7 +24,21 @@
 // set, and consumes it. A block's schedule suspends at every wait_flag_dev and resumes when the
 // counter is satisfied (hwmodel/cross_core.h): the counters are read at their simulated instants.
 //
-// Left out: mode 0 (the barrier of all cores of one type), atomics, UB/L1 capacity
+// Block sync between the blocks of one task (PTOAS sync_block_set / sync_block_wait, 16 ids with
+// 14 and 15 kept for the all-block barrier): block_set queues a set in a pipe and, once it fires,
+// bumps the 4-bit counter (target block, id); block_wait stalls the scalar unit like
+// wait_flag_dev; block_barrier (sync_block[ALL_VECTOR|ALL_CUBE]) stalls it until every block of
+// the task has reached its barrier of the same rank. GM signal cells (pto-isa TNotify.hpp /
+// TWait on a2a3): notify is issued in the library's order, dcci of the cell's line, the Set or
+// AtomicAdd, dcci again (the cell is visible in GM then), dsb(DDR), pipe_barrier(ALL): the drain
+// comes after the signal, so the signal can overtake the MTE3 bursts before it (#711).
+// signal_wait polls the cell through the data cache (dcci of the line, a line fill, a compare,
+// signal_poll_ns an iteration) and stalls the scalar unit until a poll sees the compare hold.
+// The waits suspend the schedule like wait_flag_dev (hwmodel/block_sync.h keeps the counters,
+// barriers and cells). Signal cells are synchronisation state, not data: their reads and
+// writes are not in the GM access log the data oracle judges.
+//
+// Left out: mode 0 (the barrier of all cores of one type), atomics on data, UB/L1 capacity
 // and bank conflicts, a wait matched by a set issued after it in program order (a wait is matched
 // by the sets issued before it; PTOAS keeps sets ahead of their waits), MTE2 reads racing another
 // core's in-flight bursts for the hang fault (only the core's own uncommitted bursts count).
@@ -64,9 +78,23 @@ enum class MicroOpKind : std::uint8_t {
   dcci,  // clean and invalidate one line (the operand's first element) or the whole cache
   set_cross_core,  // a set of cross-core flag flag_id (mode cross_mode), queued in `pipe`
   wait_flag_dev,   // the scalar unit waits for cross-core flag flag_id and consumes it
+  block_set,       // block sync: a set of id flag_id for block target_block of the task, queued in `pipe`
+  block_wait,      // block sync: the scalar unit waits for a set of flag_id to this block and consumes it
+  block_barrier,   // all blocks of the task: the scalar unit waits until every block has arrived
+  notify,          // GM signal cell: TNOTIFY in the library's order (the signal, then the drain)
+  signal_wait,     // GM signal cell: the scalar unit polls the cell until the compare holds
 };
 inline constexpr int CROSS_CORE_FLAG_IDS = 16;     // semaphores per cluster (pto-isa set-cross-core.md)
 inline constexpr int CROSS_CORE_COUNTER_MAX = 15;  // a 4-bit counter
+// Block sync ids (PTOAS SyncEventIdAllocation.h: kBlockSyncSetWaitEventIdNum = 16, of which
+// kBlockSyncAllCubeEventId = 14 and kBlockSyncAllVectorEventId = 15 are kept for the all-block
+// barrier when a kernel has one: reservedBlockSyncEventIdNum = 2).
+inline constexpr int BLOCK_SYNC_IDS = 16;
+inline constexpr int BLOCK_SYNC_FIRST_RESERVED = 14;
+inline bool is_wait(MicroOpKind kind) {
+  return kind == MicroOpKind::wait_flag_dev || kind == MicroOpKind::block_wait || kind == MicroOpKind::block_barrier ||
+         kind == MicroOpKind::signal_wait;
+}
 const char* to_string(MicroOpKind kind);
 
 // A GM operand: a sub-view (shape, offsets) of one tensor argument's view.
@@ -86,6 +114,10 @@ struct MicroOp {
   Pipe flag_dst = Pipe::v;   // set/wait: the destination pipe
   std::uint8_t flag_id = 0;  // set/wait, set_cross_core/wait_flag_dev
   std::uint8_t cross_mode = 2;  // set_cross_core: 1 (AIV <-> AIV) or 2 (AIC <-> both AIVs)
+  bool signal_add = false;      // notify: AtomicAdd (true) or Set
+  bool signal_ge = false;       // signal_wait: cell >= value (true) or cell == value
+  std::uint32_t target_block = 0;  // block_set: the block it signals
+  std::int64_t signal_value = 0;   // notify, signal_wait
   bool whole_cache = false;  // dcci
   std::uint16_t dst_tile = NO_TILE;                        // tload, compute, scalar_load
   std::array<std::uint16_t, MAX_OP_SOURCES> src_tiles{NO_TILE, NO_TILE, NO_TILE, NO_TILE};  // tstore, compute
@@ -116,6 +148,9 @@ struct PipeTiming {
   TimeNs scalar_miss_ns = 200;    // a line fill from GM
   TimeNs dcci_line_ns = 400;      // dcci of one line (with its write-back)
   TimeNs dcci_all_ns = 280;       // dcci(ENTIRE_DATA_CACHE), plus dcci_line_ns per dirty line written back
+  // One poll of a GM signal cell: dcci of the clean line (scalar_hit_ns), a line fill
+  // (scalar_miss_ns) and the compare (scalar_hit_ns).
+  TimeNs signal_poll_ns = 208;
   std::int64_t gm_to_ub_milli_bytes_per_ns = 265'385;  // 247.16 GiB/s
   std::int64_t gm_to_ub_k_bytes = 30'643;
   std::int64_t ub_to_gm_milli_bytes_per_ns = 30'269;   // 28.19 GiB/s
@@ -201,9 +236,19 @@ struct PipeSlice {
   std::uint32_t block = 0;
   std::uint32_t op = 0;              // index in the block's op list
   std::uint32_t burst = NO_BURST;    // a store's burst: issued at start_ns, committed at end_ns
-  std::uint32_t peer = NO_OP;        // a wait_flag: the op index of the set_flag it consumed
+  std::uint32_t peer = NO_OP;        // a wait: the op index of the signal it consumed
   Pipe pipe = Pipe::s;
   MicroOpKind kind = MicroOpKind::compute;
+  std::uint32_t peer_task = NO_OP;   // the peer's task and list: NO_OP for this slice's own
+  std::uint32_t peer_list = NO_OP;
+};
+
+// Which signal satisfied a wait on another core: the op `op` of list `list` of task `task`
+// (NO_OP when unknown), for the trace's arrows.
+struct SignalSource {
+  std::uint32_t task = NO_OP;
+  std::uint32_t list = NO_OP;
+  std::uint32_t op = NO_OP;
 };
 
 // A fault that fired at an instant (mte_hang), for the run's report.
@@ -233,12 +278,18 @@ struct ScheduleKeys {
   simcore::StreamId hang_stream = 0;    // fault.mte_hang
 };
 
-// A set_cross_core that fired, for the cluster's counters (hwmodel/cross_core.h).
+// A signal that fired: a set_cross_core (for the cluster's counters, hwmodel/cross_core.h), a
+// block_set or a notify (hwmodel/block_sync.h).
 struct CrossCoreSet {
   TimeNs fire_ns = 0;
   std::uint8_t id = 0;
   std::uint8_t mode = 2;
-  std::uint32_t op = 0;  // the set_cross_core's index in the op list
+  std::uint32_t op = 0;  // the signal's index in the op list
+  MicroOpKind kind = MicroOpKind::set_cross_core;
+  std::uint32_t target_block = 0;  // block_set
+  std::uint64_t cell = 0;          // notify: the cell's GM byte address
+  std::int64_t value = 0;          // notify
+  bool add = false;                // notify: AtomicAdd
 };
 
 // The schedule of one block that can stop at a wait_flag_dev and go on once another core's set
@@ -259,9 +310,13 @@ class ResumableSchedule {
   // wait_flag_dev (false: waiting_id() and waiting_since_ns() say which and since when).
   bool advance();
   std::uint8_t waiting_id() const;
+  const MicroOp& waiting_op() const;
+  // signal_wait: the GM byte address of the cell it polls.
+  std::uint64_t waiting_cell() const;
   TimeNs waiting_since_ns() const;
   // The wait is satisfied at `satisfied_ns` (relative, not before waiting_since_ns()).
-  void resume(TimeNs satisfied_ns);
+  void resume(TimeNs satisfied_ns, const SignalSource& source = {});
+  std::uint32_t waiting_index() const;
   // The sets that fired since the last call, in program order.
   std::vector<CrossCoreSet> take_sets();
   const BlockSchedule& schedule() const;

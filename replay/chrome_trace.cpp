@@ -206,11 +206,15 @@ class ProgramTrace {
     }
   }
 
-  // set_flag -> the wait_flag that consumed it.
+  // set_flag -> the wait_flag that consumed it; a cross-core set, block_set, barrier arrival or
+  // notify -> the wait on another core it satisfied.
   void signal_flows() {
     for (const hwmodel::PipeSlice& slice : artifacts_.slices) {
       if (slice.peer == hwmodel::NO_OP || slice.end_ns == TIME_NEVER) continue;
-      auto set = placed_.find(SliceKey{slice.task, slice.block, slice.peer, hwmodel::NO_BURST});
+      // A wait on another core names the task and list of its signal; a wait_flag its own.
+      const std::uint32_t task = slice.peer_task == hwmodel::NO_OP ? slice.task : slice.peer_task;
+      const std::uint32_t list = slice.peer_list == hwmodel::NO_OP ? slice.block : slice.peer_list;
+      auto set = placed_.find(SliceKey{task, list, slice.peer, hwmodel::NO_BURST});
       auto wait = placed_.find(SliceKey{slice.task, slice.block, slice.op, hwmodel::NO_BURST});
       if (set == placed_.end() || wait == placed_.end()) continue;
       flow("signal", {{&set->second, set->second.start_ns}, {&wait->second, wait->second.end_ns}});

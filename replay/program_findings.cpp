@@ -2,6 +2,7 @@
 
 #include "hwmodel/cross_core.h"
 #include "hwmodel/micro_program.h"
+#include "hwmodel/sync_analysis.h"
 #include "simcore/model_assert.h"
 
 #include <array>
@@ -34,7 +35,10 @@ std::string statements_text(const std::string& what, const std::string& first, c
   if (what == "store_load") return "store " + first + ", load " + second;
   if (what == "spmd_blocks") return "write " + first + ", access " + second;
   if (what == "double_set") return "first set " + first + ", second set " + second;
-  if (what == "cross_core_signal") return "store " + first + ", load " + second;
+  if (what == "cross_core_signal" || what == "block_sync_signal" || what == "barrier_signal" || what == "notify_signal") {
+    return "store " + first + ", load " + second;
+  }
+  if (what == "signal_overwrite") return "first Set " + first + ", second Set " + second;
   return "statement " + first;
 }
 
@@ -66,6 +70,21 @@ std::string fix_text(const std::string& what, const std::string& first, const st
   if (what == "cross_core_signal") {
     return "insert pipe_barrier(MTE3) + dsb(DDR) after the store " + first +
            " and before the set_cross_core that signals the load " + second + " (the set fires when the store retires, not when it commits)";
+  }
+  if (what == "block_sync_signal" || what == "barrier_signal") {
+    return "insert pipe_barrier(MTE3) + dsb(DDR) (for a scalar store: dcci + dsb(DDR)) after the store " + first + " and before the " +
+           (what == "block_sync_signal" ? std::string("block_set") : std::string("block_barrier")) + " that orders the load " + second +
+           " (block sync orders the cores, not the store's bursts)";
+  }
+  if (what == "notify_signal") {
+    return "insert pipe_barrier(MTE3) + dsb(DDR) (for a scalar store: dcci + dsb(DDR)) after the store " + first +
+           " and before the notify that the load " + second + " waits for (TNOTIFY drains only after the signal, PTOAS #711 / #757)";
+  }
+  if (what == "block_wait_never_set") return "issue the matching block_set in another block before the wait " + first + ", or remove the wait";
+  if (what == "block_set_at_exit") return "consume the set " + first + " with a block_wait in the target block before the kernel ends";
+  if (what == "barrier_mismatch") return "make every block reach the same number of block_barrier (the extra one at " + first + " waits forever)";
+  if (what == "signal_overwrite") {
+    return "notify with AtomicAdd (mode add), or wait for the waiter's answer before the Set " + second + " overwrites the value of " + first;
   }
   return "";
 }
@@ -153,6 +172,7 @@ class ProgramAnalysis {
       for (std::uint32_t index : unflushed) exit_stores_.push_back(ExitStore{task, block, index, "dirty_at_exit"});
     }
     const hwmodel::KernelProgram& program = *kernel.program;
+    for (const hwmodel::ListFinding& item : hwmodel::analyse_block_sync(program)) block_finding(task, item.list, kernel, item.finding);
     if (program.roles != 3) return;
     // The cross-core flags of each cluster running a block of a MIX task.
     for (std::uint32_t block = 0; block * 3 < program.blocks.size(); ++block) {
@@ -165,50 +185,28 @@ class ProgramAnalysis {
     }
   }
 
-  // Whether a cross-core flag orders op `first` of list `from` before op `second` of list `to`
-  // (two cores of one cluster of a MIX task): a set_cross_core after `first` that reaches `to`'s
-  // core, and a wait_flag_dev on that id before `second`. Returns the set's index, or NO_OP.
-  static std::uint32_t cross_ordered(const hwmodel::KernelProgram& program, std::uint32_t from, std::uint32_t first, std::uint32_t to,
-                                     std::uint32_t second) {
-    if (program.roles != 3 || from / 3 != to / 3 || from == to) return hwmodel::NO_OP;
-    const auto& setter = program.blocks[from];
-    const auto& waiter = program.blocks[to];
-    const std::uint32_t from_role = from % 3;
-    const std::uint32_t to_role = to % 3;
-    for (std::uint32_t s = first + 1; s < setter.size(); ++s) {
-      const hwmodel::MicroOp& set = setter[s];
-      if (set.kind != hwmodel::MicroOpKind::set_cross_core) continue;
-      const bool reaches = from_role == 0 ? to_role != 0 : set.cross_mode == 1 ? (to_role != 0 && to_role != from_role) : to_role == 0;
-      if (!reaches) continue;
-      for (std::uint32_t w = 0; w < second && w < waiter.size(); ++w) {
-        if (waiter[w].kind == hwmodel::MicroOpKind::wait_flag_dev && waiter[w].flag_id == set.flag_id) return s;
-      }
-    }
-    return hwmodel::NO_OP;
-  }
-
-  // A store ordered before a load on another core only by a cross-core set with no dsb(DDR)
-  // between the store and the set: the signal can overtake the store's bursts.
-  void cross_core_signal(std::uint32_t task, const hwmodel::KernelSpec& kernel, std::uint32_t from, std::uint32_t store,
-                         std::uint32_t set, std::uint32_t to, std::uint32_t load) {
+  // A store ordered before a load on another core only by a signal (a cross-core set, block
+  // sync, the barrier, a notify) that can fire before the store reached GM: the signal can
+  // overtake the store's bursts or dirty lines.
+  void signal_overtakes(std::uint32_t task, const hwmodel::KernelSpec& kernel, std::uint32_t from, std::uint32_t store,
+                        std::uint32_t set, std::uint32_t to, std::uint32_t load) {
     const auto& ops = kernel.program->blocks[from];
-    for (std::uint32_t i = store + 1; i < set; ++i) {
-      if (ops[i].kind == hwmodel::MicroOpKind::dsb) return;  // fenced
-    }
+    if (hwmodel::fenced_before_signal(ops, store, set)) return;
+    const std::string hazard = hwmodel::signal_hazard(ops[set].kind);
     const std::uint32_t first = ops[store].origin;
     const std::uint32_t second = kernel.program->blocks[to][load].origin;
     const std::string& first_at = kernel.program->origins.at(first);
     const std::string& second_at = kernel.program->origins.at(second);
     const std::string& set_at = kernel.program->origins.at(ops[set].origin);
-    add(std::make_tuple(task, 0, std::string("cross_core_signal"), first, second), from, [&] {
+    add(std::make_tuple(task, 0, hazard, first, second), from, [&] {
       simcore::Finding finding;
       finding.kind = simcore::FindingKind::visibility_hazard;
-      finding.summary = "visibility hazard in kernel '" + kernel.name + "' (task '" + program_.task_name(task) +
-                        "'): the cross-core flag set " + set_at + " can overtake the store " + first_at +
-                        " (no dsb(DDR) between them), and the other core loads those elements after its wait_flag_dev; " +
-                        statements_text("cross_core_signal", first_at, second_at) + ", signal " + set_at;
-      finding.details.set("fix", Detail::text(fix_text("cross_core_signal", first_at, second_at)));
-      finding.details.set("hazard", Detail::text("cross_core_signal"));
+      finding.summary = "visibility hazard in kernel '" + kernel.name + "' (task '" + program_.task_name(task) + "'): the " +
+                        hwmodel::to_string(ops[set].kind) + " " + set_at + " can overtake the store " + first_at +
+                        " (no dsb(DDR) between them), and another " + (kernel.program->roles == 3 ? "core" : "block") +
+                        " loads those elements after its wait; " + statements_text(hazard, first_at, second_at) + ", signal " + set_at;
+      finding.details.set("fix", Detail::text(fix_text(hazard, first_at, second_at)));
+      finding.details.set("hazard", Detail::text(hazard));
       finding.details.set("first", describe(program_, Site{task, kernel.name, first_at}));
       finding.details.set("second", describe(program_, Site{task, kernel.name, second_at}));
       finding.details.set("signal", describe(program_, Site{task, kernel.name, set_at}));
@@ -305,9 +303,9 @@ class ProgramAnalysis {
     });
   }
 
-  // race: two blocks of one SPMD task access the same GM elements, one of them writing. Nothing
-  // can order blocks of one task (the model has no block sync, notify/wait or cross-core flag),
-  // so every such pair races.
+  // race: two blocks of one SPMD task (or two cores of a MIX task) access the same GM elements,
+  // one of them writing, and no signal orders them (a cross-core flag, block sync, the barrier,
+  // a notify/wait); a store ordered by a signal that can overtake it is a visibility hazard.
   void spmd_blocks(std::uint32_t task, const hwmodel::KernelSpec& kernel) {
     const auto& blocks = kernel.program->blocks;
     if (blocks.size() < 2) return;
@@ -343,15 +341,12 @@ class ProgramAnalysis {
         const Access& other = a.write ? b : a;
         // Cores of one cluster ordered by a cross-core flag, either way round, do not race; a
         // store signalled that way without a fence is a visibility hazard instead.
-        const std::uint32_t forward = cross_ordered(*kernel.program, writer.block, writer.op, other.block, other.op);
+        const std::uint32_t forward = hwmodel::signal_between(*kernel.program, writer.block, writer.op, other.block, other.op);
         if (forward != hwmodel::NO_OP) {
-          const hwmodel::MicroOp& store = blocks[writer.block][writer.op];
-          if (store.kind == hwmodel::MicroOpKind::tstore && !other.write) {
-            cross_core_signal(task, kernel, writer.block, writer.op, forward, other.block, other.op);
-          }
+          if (!other.write) signal_overtakes(task, kernel, writer.block, writer.op, forward, other.block, other.op);
           continue;
         }
-        if (cross_ordered(*kernel.program, other.block, other.op, writer.block, writer.op) != hwmodel::NO_OP) continue;
+        if (hwmodel::signal_between(*kernel.program, other.block, other.op, writer.block, writer.op) != hwmodel::NO_OP) continue;
         spmd_finding(task, kernel, writer.block, writer.op, other.block, other.op);
       }
     }

@@ -2,6 +2,7 @@
 
 #include "runtime/orchestrator.h"
 #include "runtime/scheduler_thread.h"
+#include "simcore/marks.h"
 #include "simcore/platform.h"
 #include "simcore/processors.h"
 #include "simcore/sim_engine.h"
@@ -14,6 +15,28 @@ void prepare_for_forked_runs(const ModelInput& input) {
   const hwmodel::Topology topology(input.platform.clusters, input.platform.scheduler_threads);
   simcore::Simulation::prepare(simcore::Platform::host_names(topology.clusters(), topology.scheduler_threads()));
 }
+
+namespace {
+
+// A run that completed with sets still in the cross-core or block sync counters (§2: flags must
+// be clear at kernel end): a flag_protocol finding of the run, whatever the program text says.
+void add_sets_left(const hwmodel::CrossCoreHub& cross_core, const hwmodel::SyncHub& sync_hub, std::vector<simcore::Finding>& findings) {
+  const std::uint32_t cross = cross_core.pending_sets();
+  const std::uint32_t block = sync_hub.pending_block_sets();
+  if (cross + block == 0) return;
+  PTOSIM_MARK("sets left in counters at exit");
+  simcore::Finding finding;
+  finding.kind = simcore::FindingKind::flag_protocol;
+  finding.summary = "flag protocol violation at the end of the run: " + std::to_string(cross) + " set(s) left in cross-core counters and " +
+                    std::to_string(block) + " in block sync counters after every kernel ended";
+  finding.details.set("hazard", simcore::Detail::text("sets_left_at_exit"));
+  finding.details.set("cross_core_sets", simcore::Detail::integer(cross));
+  finding.details.set("block_sync_sets", simcore::Detail::integer(block));
+  finding.details.set("fix", simcore::Detail::text("consume every set_cross_core / block_set with a wait on the receiving core or block before its kernel ends"));
+  findings.push_back(std::move(finding));
+}
+
+}  // namespace
 
 ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_ptr<simcore::ExplorationStrategy> strategy,
                      const OutputPolicy& keep) {
@@ -55,6 +78,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
 
   hwmodel::GlobalMemory memory;
   hwmodel::CrossCoreHub cross_core(topology);  // the clusters' cross-core flags
+  hwmodel::SyncHub sync_hub;  // block sync, all-block barriers and GM signal cells
   std::vector<std::unique_ptr<hwmodel::AiCore>> cores;
   std::vector<hwmodel::AiCore*> core_ptrs;
   for (int c = 0; c < topology.core_count(); ++c) {
@@ -63,6 +87,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
                                                       *core_clocks[static_cast<std::size_t>(c)], memory));
     if (!input.core_faults.empty()) cores.back()->set_faults(input.core_faults.at(static_cast<std::size_t>(c)));
     cores.back()->set_cross_core_hub(&cross_core);
+    cores.back()->set_sync_hub(&sync_hub);
     core_ptrs.push_back(cores.back().get());
   }
   std::vector<std::unique_ptr<SchedulerThread>> threads;
@@ -120,6 +145,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   output.sim_time_ns = simcore::now();
   const bool events_within_budget = events.finish(output.sim_time_ns);
   output.verdict = monitor.conclude(end);
+  if (output.verdict.outcome == Outcome::pass) add_sets_left(cross_core, sync_hub, output.findings);
   const BlockedWait& blocked = state.blocked();
   if (blocked.active) {
     state.timing().orchestrator_blocked(blocked.ring, static_cast<int>(blocked.resource), blocked.since_ns, output.sim_time_ns);

@@ -107,14 +107,17 @@ class ExpectationsLoader {
         static constexpr const char* HAZARDS[] = {"RAW",        "WAR",         "WAW",         "spmd_blocks",
                                                   "store_load", "fin_before_commit", "dirty_at_exit", "cross_core_signal", "double_set",
                                                   "wait_never_set", "set_at_exit", "cross_wait_never_set", "cross_set_at_exit",
-                                                  "cross_overflow"};
+                                                  "cross_overflow", "block_sync_signal", "barrier_signal", "notify_signal",
+                                                  "block_wait_never_set", "block_set_at_exit", "barrier_mismatch",
+                                                  "signal_overwrite", "sets_left_at_exit"};
         bool known = false;
         for (const char* name : HAZARDS) known = known || pattern.hazard == name;
         if (!known) {
           reader_.fail(hazard, "\"RAW\", \"WAR\", \"WAW\" or \"spmd_blocks\" (race), \"store_load\", \"fin_before_commit\" or "
-                               "\"dirty_at_exit\" or \"cross_core_signal\" (visibility_hazard), "
-                               "\"double_set\", \"wait_never_set\", \"set_at_exit\", \"cross_wait_never_set\", \"cross_set_at_exit\" "
-                               "or \"cross_overflow\" (flag_protocol), found \"" + pattern.hazard + "\"");
+                               "\"dirty_at_exit\", \"cross_core_signal\", \"block_sync_signal\", \"barrier_signal\" or \"notify_signal\" "
+                               "(visibility_hazard), \"double_set\", \"wait_never_set\", \"set_at_exit\", \"cross_wait_never_set\", "
+                               "\"cross_set_at_exit\", \"cross_overflow\", \"block_wait_never_set\", \"block_set_at_exit\", "
+                               "\"barrier_mismatch\", \"signal_overwrite\" or \"sets_left_at_exit\" (flag_protocol), found \"" + pattern.hazard + "\"");
         }
       }
       if (has(field, "first")) pattern.first = reader_.string(child(field, "first"));

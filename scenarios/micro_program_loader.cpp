@@ -22,6 +22,7 @@ class MicroProgramLoader {
   // and its own loop variables; program parameters are not visible here) into a flat op list.
   std::shared_ptr<const hwmodel::KernelProgram> load_kernel_program(const Field& field, const hwmodel::KernelSpec& spec) {
     mix_ = spec.shape == hwmodel::TaskShape::mix;
+    block_num_ = spec.block_num;
     // One body for a one-core kernel; a MIX kernel gives the AIC's and the AIVs' (expanded once
     // per AIV with `sub_block` 0 and 1), the core's role coming from the topology.
     if (mix_) {
@@ -46,6 +47,7 @@ class MicroProgramLoader {
     program->roles = mix_ ? 3 : 1;
     std::uint64_t total = 0;
     for (std::uint32_t block = 0; block < spec.block_num; ++block) {
+      current_block_ = block;
       env_.push("block", block);
       env_.push("block_num", spec.block_num);
       for (std::uint32_t role = 0; role < program->roles; ++role) {
@@ -215,9 +217,13 @@ class MicroProgramLoader {
       if (!op.whole_cache) op.gm = gm_operand(child(stmt, "gm"));
     } else if (kind == "set_cross_core" || kind == "wait_flag_dev") {
       cross_core_op(stmt, kind == "set_cross_core", op);
+    } else if (kind == "block_set" || kind == "block_wait" || kind == "block_barrier") {
+      block_sync_op(stmt, kind, op);
+    } else if (kind == "notify" || kind == "signal_wait") {
+      signal_op(stmt, kind == "notify", op);
     } else {
       reader_.fail(kind_field, "an operation: tload, tstore, compute, scalar_load, scalar_store, set_flag, wait_flag, pipe_barrier, dsb, dcci, "
-                               "set_cross_core or wait_flag_dev; found \"" + kind + "\"");
+                               "set_cross_core, wait_flag_dev, block_set, block_wait, block_barrier, notify or signal_wait; found \"" + kind + "\"");
     }
     return op;
   }
@@ -243,7 +249,74 @@ class MicroProgramLoader {
     }
   }
 
+  // block_set {pipe, id, block} / block_wait {id} / block_barrier {}: block sync between the
+  // blocks of one task, 16 ids of which 14 and 15 belong to the all-block barrier (PTOAS
+  // SyncEventIdAllocation.h kBlockSyncSetWaitEventIdNum, kBlockSyncAllCubeEventId,
+  // kBlockSyncAllVectorEventId).
+  void block_sync_op(const Field& stmt, const std::string& kind, hwmodel::MicroOp& op) {
+    if (mix_) {
+      // The three cores of a MIX block share its block index: they order each other with the
+      // cross-core flags, and block sync between MIX blocks is not modelled.
+      reader_.fail_raw(child(stmt, "op"), "block sync connects the blocks of an aic or aiv kernel; the cores of a \"mix\" kernel use set_cross_core / wait_flag_dev");
+    }
+    if (kind == "block_barrier") {
+      reader_.check_object(stmt, {"op"}, {"op"});
+      op.kind = hwmodel::MicroOpKind::block_barrier;
+      op.pipe = hwmodel::Pipe::s;
+      return;
+    }
+    const bool set = kind == "block_set";
+    if (set) {
+      reader_.check_object(stmt, {"op", "pipe", "id", "block"}, {"op", "pipe", "id", "block"});
+    } else {
+      reader_.check_object(stmt, {"op", "id"}, {"op", "id"});
+    }
+    op.kind = set ? hwmodel::MicroOpKind::block_set : hwmodel::MicroOpKind::block_wait;
+    op.pipe = set ? pipe_of(child(stmt, "pipe"), false) : hwmodel::Pipe::s;
+    const Field id = child(stmt, "id");
+    op.flag_id = static_cast<std::uint8_t>(reader_.integer(id, 0, hwmodel::BLOCK_SYNC_IDS - 1));
+    if (op.flag_id >= hwmodel::BLOCK_SYNC_FIRST_RESERVED) {
+      reader_.fail_raw(id, "block sync ids 14 and 15 are reserved for the all-block barrier (use block_barrier); 0 to 13 are free");
+    }
+    if (!set) return;
+    const Field target = child(stmt, "block");
+    op.target_block = static_cast<std::uint32_t>(reader_.int_expr(target, 0, static_cast<std::int64_t>(block_num_) - 1));
+    if (op.target_block == current_block_) reader_.fail_raw(target, "a block_set to its own block: block sync connects two blocks of the task");
+  }
+
+  // notify {gm, value, mode: "set" | "add"} / signal_wait {gm, value, cmp: "eq" | "ge"}: a GM
+  // signal cell, one element of a tensor argument.
+  void signal_op(const Field& stmt, bool notify, hwmodel::MicroOp& op) {
+    if (notify) {
+      reader_.check_object(stmt, {"op", "gm", "value", "mode"}, {"op", "gm", "value"});
+    } else {
+      reader_.check_object(stmt, {"op", "gm", "value", "cmp"}, {"op", "gm", "value"});
+    }
+    op.kind = notify ? hwmodel::MicroOpKind::notify : hwmodel::MicroOpKind::signal_wait;
+    op.pipe = hwmodel::Pipe::s;
+    const Field gm = child(stmt, "gm");
+    op.gm = gm_operand(gm);
+    for (int d = 0; d < op.gm.ndims; ++d) {
+      if (op.gm.shapes[static_cast<std::size_t>(d)] != 1) reader_.fail_raw(child(gm, "shape"), "a signal cell is one element: every dimension 1");
+    }
+    // A cell is a 32-bit word.
+    op.signal_value = reader_.int_expr(child(stmt, "value"), INT32_MIN, INT32_MAX);
+    const char* choice = notify ? "mode" : "cmp";
+    if (!has(stmt, choice)) return;
+    const Field field = child(stmt, choice);
+    const std::string text = reader_.string(field);
+    if (notify) {
+      if (text != "set" && text != "add") reader_.fail(field, "\"set\" or \"add\" (AtomicAdd), found \"" + text + "\"");
+      op.signal_add = text == "add";
+    } else {
+      if (text != "eq" && text != "ge") reader_.fail(field, "\"eq\" or \"ge\", found \"" + text + "\"");
+      op.signal_ge = text == "ge";
+    }
+  }
+
  private:
+  std::uint32_t block_num_ = 1;
+  std::uint32_t current_block_ = 0;
   bool mix_ = false;
   std::uint32_t program_role_ = 0;  // 0 AIC, 1 AIV0, 2 AIV1 (a MIX kernel's list being expanded)
   FieldReader& reader_;
@@ -269,6 +342,7 @@ void check_program_operands(FieldReader& reader, const Field& stmt, const hwmode
     for (const hwmodel::MicroOp& micro : block) {
       const bool uses_gm = micro.kind == hwmodel::MicroOpKind::tload || micro.kind == hwmodel::MicroOpKind::tstore ||
                            micro.kind == hwmodel::MicroOpKind::scalar_load || micro.kind == hwmodel::MicroOpKind::scalar_store ||
+                           micro.kind == hwmodel::MicroOpKind::notify || micro.kind == hwmodel::MicroOpKind::signal_wait ||
                            (micro.kind == hwmodel::MicroOpKind::dcci && !micro.whole_cache);
       if (!uses_gm) continue;
       const std::string where = " (kernel '" + kernel.name + "', program statement " + kernel.program->origins[micro.origin] + ")";

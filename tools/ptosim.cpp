@@ -98,7 +98,8 @@ int main(int argc, char** argv) {
   CLI::App app{"ptosim: deterministic simulator of the PTO2 tensormap_and_ringbuffer runtime and its AI cores.\n"
                "Exit codes: 0 pass; 10 wrong_values, 11 hang, 12 deadlock_true, 13 deadlock_false, 14 runtime_error,\n"
                "15 sim_limit; 1 internal error, 2 usage, 3 invalid input, 4 replay mismatch, 5 sweep expectations\n"
-               "not met, 6 cannot write an output file, 7 check found races or kernel-program hazards, 8 a run of\n"
+               "not met, 6 cannot write an output file, 7 check found program-level findings (race, visibility_hazard,\n"
+               "flag_protocol), 8 a run of\n"
                "a sweep, shard, merge or map could not complete (a crash, a killed worker), 129/130/143 sweep or\n"
                "map stopped by SIGHUP/SIGINT/SIGTERM. See docs/exit-codes.md.",
                "ptosim"};
@@ -249,8 +250,11 @@ int main(int argc, char** argv) {
   bool check_dot = false;
   CLI::App* chk = app.add_subcommand(
       "check",
-      "Validate a scenario and analyse it without running it: task graph size, width, critical path, races, and the "
-      "kernel micro-programs' visibility_hazard and flag_protocol findings (exit 7 when there is any finding)");
+      "Validate a scenario and analyse it without running it: task graph size, width, critical path, and the program-level "
+      "findings, decided from the program text as run and sweep report them: race (tasks of the graph, blocks of an SPMD task or "
+      "cores of a MIX task with nothing ordering them), visibility_hazard (a signal or FIN that can overtake an unfenced "
+      "store, scalar stores dirty at exit) and flag_protocol (pipe flags, cross-core flags, block sync, signal cells). Exit 7 "
+      "when there is any finding, of any of the three kinds, not only races; 0 when there is none");
   add_scenario_flags(chk, check_args, false);
   auto* check_json_flag = chk->add_flag("--json", check_json, "Print one JSON object instead of text");
   chk->add_flag("--dot", check_dot,

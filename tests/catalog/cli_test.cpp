@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 using namespace ptosim::testing;
@@ -240,6 +241,27 @@ TEST_CASE("the trace of a micro-program run has pipe lanes, bursts, commits, flo
   CHECK(commits == bursts);
   CHECK(stale >= 1);
   CHECK(flows == std::set<std::string>{"signal", "store -> commit -> load"});
+}
+
+TEST_CASE("the trace draws an arrow from a signal on one core to the wait it satisfied on another", "[cli]") {
+  // One block_set -> block_wait per block, one notify -> signal_wait, one set_cross_core per AIV.
+  const std::vector<std::pair<std::string, std::size_t>> cases = {
+      {"spmd_blocks_ordered_exchange.json", 2}, {"notify_handoff_fenced.json", 1}, {"mix_handoff_fenced.json", 2}};
+  for (const auto& [file, expected] : cases) {
+    TempDir dir;
+    const std::string trace = dir.file("t.json");
+    REQUIRE(cli({"run", catalog(file), "--seed", "2", "--trace", trace}).exit_code == 0);
+    std::size_t across = 0;
+    std::map<std::int64_t, std::set<int>> pids;  // flow id -> the processes (cores) it joins
+    const Json events = Json::parse(read_file(trace));
+    for (const Json& e : events["traceEvents"]) {
+      if (e.value("name", "") != "signal" || (e["ph"] != "s" && e["ph"] != "f")) continue;
+      pids[e["id"].get<std::int64_t>()].insert(e["pid"].get<int>());
+    }
+    for (const auto& [id, cores] : pids) across += cores.size() == 2 ? 1 : 0;
+    INFO(file);
+    CHECK(across == expected);
+  }
 }
 
 TEST_CASE("a hang from a fault lists the fault that fired, in text and JSON, and its trace leaves slices open", "[cli]") {

@@ -7,6 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <string>
+
 using namespace ptosim;
 using namespace ptosim::testing;
 
@@ -143,4 +146,36 @@ TEST_CASE("a wedged core ends in hang, not in a false deadlock, while other task
     // busy_long completes after the watchdog fired: the verdict still follows the stuck task.
     CHECK(result["tasks_completed"] == 3);
   }
+}
+
+namespace {
+
+// The ordered SPMD exchange of the catalogue with its block_set / block_wait replaced by an
+// all-block barrier, fenced or not.
+std::string exchange_with_barrier(bool fenced) {
+  std::ifstream in(std::string(PTOSIM_SOURCE_DIR) + "/scenarios/catalog/spmd_blocks_ordered_exchange.json");
+  Json file = Json::parse(in);
+  Json& body = file["kernels"]["exchange"]["program"]["body"];
+  Json out = Json::array();
+  for (const Json& op : body) {
+    if (op["op"] == "block_wait") continue;
+    if (!fenced && (op["op"] == "dsb" || (op["op"] == "pipe_barrier" && op["pipe"] == "MTE3"))) continue;
+    out.push_back(op["op"] == "block_set" ? Json{{"op", "block_barrier"}} : op);
+  }
+  body = out;
+  file["platform"]["memory"]["commit_delay_ns"] = Json::array({2000, 2000});
+  file.erase("expect");
+  return file.dump();
+}
+
+}  // namespace
+
+TEST_CASE("an all-block barrier orders the blocks, and a fence before it makes the exchange pass", "[hardware]") {
+  const Json fenced = run_judged(load(exchange_with_barrier(true)), 1);
+  CHECK(fenced["outcome"] == "pass");
+  CHECK(fenced["findings"].empty());
+  // Without the fence the barrier releases the other block before the bursts committed.
+  const Json unfenced = run_judged(load(exchange_with_barrier(false)), 1);
+  CHECK(unfenced["outcome"] == "wrong_values");
+  CHECK(unfenced["findings"] == Json::array({"visibility_hazard"}));
 }

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 
@@ -274,4 +275,31 @@ TEST_CASE("marks: a cross-core counter pushed past 15 sets overflows", "[marks]"
   file.erase("expect");
   const Json result = run(load(file.dump()), 1);
   CHECK(hit(result, "cross-core counter overflow"));
+}
+
+TEST_CASE("marks: a block sync counter pushed past 15 sets overflows", "[marks]") {
+  // The ordered exchange, with each block setting the other's id 0 sixteen times more: the other
+  // block consumes one set, so its counter is pushed past 15 and the run reports the fault.
+  std::ifstream in(std::string(PTOSIM_SOURCE_DIR) + "/scenarios/catalog/spmd_blocks_ordered_exchange.json");
+  Json file = Json::parse(in);
+  Json& body = file["kernels"]["exchange"]["program"]["body"];
+  auto set = std::find_if(body.begin(), body.end(), [](const Json& op) { return op["op"] == "block_set"; });
+  REQUIRE(set != body.end());
+  const Json copy = *set;
+  const auto at = static_cast<std::size_t>(set - body.begin()) + 1;
+  for (int i = 0; i < 16; ++i) body.insert(body.begin() + static_cast<std::ptrdiff_t>(at), copy);
+  file.erase("expect");
+  const Json result = run(load(file.dump()), 1);
+  CHECK(hit(result, "block sync counter overflow"));
+}
+
+TEST_CASE("marks: sets left in the cross-core counters when the run ends are a finding of the run", "[marks]") {
+  // The fenced MIX hand-off with a second set the AIVs never wait for.
+  std::ifstream in(std::string(PTOSIM_SOURCE_DIR) + "/scenarios/catalog/mix_handoff_fenced.json");
+  Json file = Json::parse(in);
+  Json& aic = file["kernels"]["mm_then_vec"]["program"]["aic"];
+  aic.push_back(aic.back());
+  file.erase("expect");
+  const Json result = run(load(file.dump()), 1);
+  CHECK(hit(result, "sets left in counters at exit"));
 }

@@ -1,6 +1,7 @@
 // The core's micro-program schedule (hwmodel/micro_program.h) and its semantic pass, without an
 // engine: pipe ordering, flags, bursts that retire before they commit, dsb, the data cache.
 #include "hwmodel/micro_program.h"
+#include "hwmodel/sync_analysis.h"
 #include "simcore/marks.h"
 
 #include <catch2/catch.hpp>
@@ -321,4 +322,82 @@ TEST_CASE("the schedule records what each operation occupied, bursts from issue 
   REQUIRE(waited != slices.end());
   CHECK(waited->peer == 1);  // the set_flag it consumed
   CHECK(waited->pipe == Pipe::mte2);
+}
+
+namespace {
+
+MicroOp sync_op(MicroOpKind kind, std::uint8_t id = 0, std::uint32_t target = 0) {
+  MicroOp op;
+  op.kind = kind;
+  op.pipe = Pipe::mte3;
+  op.flag_id = id;
+  op.target_block = target;
+  return op;
+}
+
+MicroOp store_op() {
+  MicroOp op;
+  op.kind = MicroOpKind::tstore;
+  op.pipe = Pipe::mte3;
+  return op;
+}
+
+MicroOp load_op() {
+  MicroOp op;
+  op.kind = MicroOpKind::tload;
+  op.pipe = Pipe::mte2;
+  return op;
+}
+
+bool has_finding(const std::vector<ListFinding>& findings, const std::string& what) {
+  return std::any_of(findings.begin(), findings.end(), [&](const ListFinding& f) { return f.finding.what == what; });
+}
+
+}  // namespace
+
+TEST_CASE("block sync orders two blocks, and only a dsb before the set fences the store", "[micro]") {
+  KernelProgram program;
+  program.blocks = {{store_op(), sync_op(MicroOpKind::block_set, 0, 1)},
+                    {sync_op(MicroOpKind::block_wait, 0), load_op()}};
+  CHECK(signal_between(program, 0, 0, 1, 1) == 1);
+  CHECK(signal_between(program, 1, 1, 0, 0) == NO_OP);
+  CHECK_FALSE(fenced_before_signal(program.blocks[0], 0, 1));
+  MicroOp dsb;
+  dsb.kind = MicroOpKind::dsb;
+  program.blocks[0].insert(program.blocks[0].begin() + 1, dsb);
+  CHECK(fenced_before_signal(program.blocks[0], 0, 2));
+  CHECK(analyse_block_sync(program).empty());
+  // A wait on another id has no set; a set nobody consumes is left at the end.
+  program.blocks[1][0].flag_id = 1;
+  const auto findings = analyse_block_sync(program);
+  CHECK(has_finding(findings, "block_wait_never_set"));
+  CHECK(has_finding(findings, "block_set_at_exit"));
+}
+
+TEST_CASE("barriers of the same rank order blocks, and unequal barrier counts are a protocol error", "[micro]") {
+  KernelProgram program;
+  program.blocks = {{store_op(), sync_op(MicroOpKind::block_barrier)}, {sync_op(MicroOpKind::block_barrier), load_op()}};
+  CHECK(signal_between(program, 0, 0, 1, 1) == 1);
+  CHECK(analyse_block_sync(program).empty());
+  program.blocks[1].push_back(sync_op(MicroOpKind::block_barrier));
+  CHECK(has_finding(analyse_block_sync(program), "barrier_mismatch"));
+}
+
+TEST_CASE("a signal cell Set twice with no wait between, or by two blocks, may overwrite a value not yet seen", "[micro]") {
+  MicroOp set;
+  set.kind = MicroOpKind::notify;
+  set.signal_value = 1;
+  MicroOp wait = set;
+  wait.kind = MicroOpKind::signal_wait;
+  KernelProgram program;
+  program.blocks = {{set, wait, set}, {wait}};
+  CHECK(analyse_block_sync(program).empty());  // the setter waited for an answer between its Sets
+  program.blocks = {{set, set}, {wait}};
+  CHECK(has_finding(analyse_block_sync(program), "signal_overwrite"));
+  program.blocks = {{set}, {set}, {wait}};
+  CHECK(has_finding(analyse_block_sync(program), "signal_overwrite"));
+  MicroOp add = set;
+  add.signal_add = true;
+  program.blocks = {{add}, {add}, {wait}};
+  CHECK(analyse_block_sync(program).empty());  // AtomicAdd counts, it does not overwrite
 }

@@ -130,6 +130,37 @@ TEST_CASE("bad scenarios are rejected with the JSON pointer of the field", "[val
        "/kernels/k/program/body/0/pipe", "does not exist on an AIV core"},
       {"pipe_barrier(PIPE_S)", [](Json& d) { d["kernels"]["k"]["program"] = program_with(Json{{"op", "pipe_barrier"}, {"pipe", "S"}}); },
        "/kernels/k/program/body/0/pipe", "hardware error"},
+      {"a block sync id kept for the all-block barrier",
+       [](Json& d) { d["kernels"]["k"]["program"] = program_with(Json{{"op", "block_set"}, {"pipe", "MTE3"}, {"id", 14}, {"block", 1}}); },
+       "/kernels/k/program/body/0/id", "reserved for the all-block barrier"},
+      {"a block sync id beyond 15", [](Json& d) { d["kernels"]["k"]["program"] = program_with(Json{{"op", "block_wait"}, {"id", 16}}); },
+       "/kernels/k/program/body/0/id", "[0, 15]"},
+      {"a block_set to its own block",
+       [](Json& d) {
+         d["kernels"]["k"]["block_num"] = 2;
+         d["kernels"]["k"]["program"] = program_with(Json{{"op", "block_set"}, {"pipe", "V"}, {"id", 0}, {"block", "block"}});
+       },
+       "/kernels/k/program/body/0/block", "its own block"},
+      {"a block_set to a block the task does not have",
+       [](Json& d) { d["kernels"]["k"]["program"] = program_with(Json{{"op", "block_set"}, {"pipe", "V"}, {"id", 0}, {"block", 1}}); },
+       "/kernels/k/program/body/0/block", "[0, 0]"},
+      {"block sync in a MIX kernel",
+       [](Json& d) {
+         d["kernels"]["k"]["core"] = "mix";
+         d["kernels"]["k"]["program"] = Json{{"tiles", {"t"}}, {"aic", Json::array({Json{{"op", "block_barrier"}}})}, {"aiv", Json::array()}};
+       },
+       "/kernels/k/program/aic/0/op", "set_cross_core / wait_flag_dev"},
+      {"a signal cell of two elements",
+       [](Json& d) {
+         d["kernels"]["k"]["program"] = program_with(Json{{"op", "notify"}, {"gm", Json{{"arg", 0}, {"shape", {1, 2}}, {"offsets", {0, 0}}}}, {"value", 1}});
+       },
+       "/kernels/k/program/body/0/gm/shape", "one element"},
+      {"an unknown signal compare",
+       [](Json& d) {
+         d["kernels"]["k"]["program"] = program_with(
+             Json{{"op", "signal_wait"}, {"gm", Json{{"arg", 0}, {"shape", {1, 1}}, {"offsets", {0, 0}}}}, {"value", 1}, {"cmp", "lt"}});
+       },
+       "/kernels/k/program/body/0/cmp", "\"eq\" or \"ge\""},
       {"a flag id beyond 7", [](Json& d) { d["kernels"]["k"]["program"] = program_with(Json{{"op", "set_flag"}, {"src", "MTE3"}, {"dst", "MTE2"}, {"id", 8}}); },
        "/kernels/k/program/body/0/id", "[0, 7]"},
       {"a GM operand outside its argument", [](Json& d) {
