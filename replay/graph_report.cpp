@@ -61,6 +61,7 @@ const simcore::Detail* field(const simcore::Finding& finding, const char* key, c
 }  // namespace
 
 GraphStats graph_stats(const runtime::Program& program, const std::vector<hwmodel::KernelSpec>& kernels,
+                       const runtime::KernelCostTable& kernel_costs,
                        const runtime::TaskGraph& graph) {
   GraphStats stats;
   const StatsGraph g = to_stats_graph(graph);
@@ -102,7 +103,11 @@ GraphStats graph_stats(const runtime::Program& program, const std::vector<hwmode
     TimeNs weight = 0;
     if (op.kind == runtime::OpKind::submit) {
       const hwmodel::KernelSpec& kernel = kernels.at(op.kernel);
-      weight = (kernel.min_duration_ns + kernel.max_duration_ns) / 2;
+      runtime::DurationRange range{kernel.min_duration_ns, kernel.max_duration_ns};
+      if (task < kernel_costs.first.size() && kernel_costs.first[task] != runtime::NO_INDEX) {
+        range = kernel_costs.ranges[kernel_costs.first[task]];
+      }
+      weight = (range.min_ns + range.max_ns) / 2;
     }
     finish[task] = weight + (via[task] == runtime::NO_INDEX ? 0 : finish[via[task]]);
     ++width[level[task]];

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "replay/race_detector.h"
+#include "runtime/cost_model.h"
 #include "runtime/program.h"
 #include "runtime/task_graph.h"
 
@@ -29,8 +30,10 @@ struct GraphStats {
   std::vector<std::uint32_t> critical_path;
 };
 
+// Task weights are the middle of each task's duration range (a kernel's range, or the range its
+// duration expression gave the task's block 0).
 GraphStats graph_stats(const runtime::Program& program, const std::vector<hwmodel::KernelSpec>& kernels,
-                       const runtime::TaskGraph& graph);
+                       const runtime::KernelCostTable& kernel_costs, const runtime::TaskGraph& graph);
 
 // Graphs with at most this many tasks are drawn whole.
 inline constexpr std::size_t DOT_WHOLE_GRAPH_TASKS = 200;

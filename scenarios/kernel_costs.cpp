@@ -1,5 +1,6 @@
 #include "scenarios/kernel_costs.h"
 
+#include "scenarios/compiled_expression.h"
 #include "scenarios/scenario.h"
 
 #include <array>
@@ -36,8 +37,28 @@ std::int64_t view_bytes(const runtime::Program& program, const runtime::ArgSpec&
   return elements * hwmodel::dtype_bytes(layout.dtype);
 }
 
+// A kernel's expression with its parameters folded to constants and its task variables read
+// from their slots; per-argument variables are filled only for expressions that use them.
+struct CompiledDuration {
+  CompiledExpression code;
+  bool uses_args = false;
+};
+
+CompiledDuration compile_duration(const Expression& expr, const Environment& env, const TaskVariables& vars) {
+  CompiledDuration out;
+  out.code = CompiledExpression::compile(expr, [&](std::string_view name) {
+    std::size_t slot = env.size();
+    const std::int64_t* value = env.find(name, slot);
+    if (value == nullptr) return VariableBinding{};
+    if (slot < vars.first) return VariableBinding{VariableBinding::Kind::constant, *value, 0};
+    if (slot >= vars.first + TaskVariables::per_arg) out.uses_args = true;
+    return VariableBinding{VariableBinding::Kind::slot, 0, slot};
+  });
+  return out;
+}
+
 void set_task(Environment& env, const TaskVariables& vars, const runtime::Program& program, const runtime::ProgramOp& op,
-              std::uint32_t block_num) {
+              std::uint32_t block_num, bool with_args) {
   std::int64_t in = 0;
   std::int64_t out = 0;
   std::int64_t all = 0;
@@ -48,7 +69,7 @@ void set_task(Environment& env, const TaskVariables& vars, const runtime::Progra
     if (hwmodel::reads(access)) in += b;
     if (hwmodel::writes(access)) out += b;
     all += b;
-    if (index < ARG_VARS) {
+    if (with_args && index < ARG_VARS) {
       const runtime::TensorLayout& layout = program.layout(arg);
       env.set(vars.arg_slot(index, 0), b);
       for (std::size_t d = 0; d < DIM_VARS; ++d) {
@@ -57,7 +78,7 @@ void set_task(Environment& env, const TaskVariables& vars, const runtime::Progra
     }
     ++index;
   }
-  for (; index < ARG_VARS; ++index) {
+  for (; with_args && index < ARG_VARS; ++index) {
     for (std::size_t v = 0; v <= DIM_VARS; ++v) env.set(vars.arg_slot(index, v), 0);
   }
   env.set(vars.first + TaskVariables::block_num, block_num);
@@ -78,18 +99,21 @@ runtime::KernelCostTable compile_kernel_costs(const std::string& file, const std
   for (const KernelDurationExpr& e : exprs) of_kernel.at(e.kernel) = &e;
   Environment env = params;
   const TaskVariables vars(env);
+  std::vector<CompiledDuration> compiled(kernels.size());
+  for (const KernelDurationExpr& e : exprs) compiled[e.kernel] = compile_duration(e.expr, env, vars);
   table.first.assign(program.task_count, runtime::NO_INDEX);
   for (const runtime::ProgramOp& op : program.ops) {
     if (op.kind != runtime::OpKind::submit || of_kernel[op.kernel] == nullptr) continue;
     const KernelDurationExpr& e = *of_kernel[op.kernel];
+    const CompiledDuration& code = compiled[op.kernel];
     const std::uint32_t block_num = kernels[op.kernel].block_num;
-    set_task(env, vars, program, op, block_num);
+    set_task(env, vars, program, op, block_num, code.uses_args);
     table.first[op.task] = static_cast<std::uint32_t>(table.ranges.size());
     for (std::uint32_t block = 0; block < block_num; ++block) {
       env.set(vars.first + TaskVariables::block_idx, block);
       std::int64_t nominal = 0;
       try {
-        nominal = e.expr.evaluate(env);
+        nominal = code.code.evaluate(env);
       } catch (const ExpressionError& error) {
         throw ScenarioError(file, e.pointer, "task '" + program.task_name(op.task) + "': " + error.what());
       }

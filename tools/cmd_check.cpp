@@ -45,7 +45,7 @@ int cmd_check(const ScenarioArgs& args, bool json, bool dot) {
   const runtime::Program& program = scenario.model.program;
   const std::unique_ptr<replay::ScenarioAnalysis> analysis = replay::analyse_scenario(scenario, replay::AnalysisUse::check);
   const replay::RaceReport& races = analysis->races;
-  const replay::GraphStats stats = replay::graph_stats(program, scenario.model.kernels, analysis->graph);
+  const replay::GraphStats stats = replay::graph_stats(program, scenario.model.kernels, scenario.model.kernel_costs, analysis->graph);
   // The program-level findings (visibility_hazard, flag_protocol) are decided from the programs'
   // semantics, not from a run, so check reports them exactly as every run does.
   const std::vector<simcore::Finding>& program_findings = analysis->program_findings;
