@@ -56,7 +56,7 @@ Orchestrator::Orchestrator(RuntimeState& state, RunMonitor& monitor, simcore::Th
       monitor_(monitor),
       clock_(clock),
       lane_(state.lanes().orchestrator),
-      graph_(state.program()),
+      graph_(state.program(), DependencyRules{state.config().tensormap_lookup_cap}),
       producer_status_([this](std::uint32_t ordinal) { return state_.producer_status(ordinal); }) {}
 
 void Orchestrator::run() {

@@ -85,6 +85,9 @@ struct RuntimeConfig {
   std::array<RingConfig, MAX_RING_DEPTH> rings{};
   // TensorMap entries shared by all rings (PTO2_TENSORMAP_POOL_SIZE; compile-time in the runtime).
   std::uint32_t tensormap_pool_entries = 65536;
+  // Hits one TensorMap lookup keeps, newest first; 0 = no cap (HEAD: the lookup calls back per
+  // hit, PR #669). Runtimes before it kept PTO2_LOOKUP_MAX_RESULTS = 16 and dropped the rest.
+  std::uint32_t tensormap_lookup_cap = 0;
   ManualPublish manual_publish = ManualPublish::submit;
   DetectorConfig detectors;
   OrchestratorCosts orchestrator;

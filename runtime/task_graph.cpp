@@ -30,7 +30,12 @@ void TaskGraph::append(std::uint32_t task, std::span<const FaninEdge> edges, boo
   if (!error.empty()) errors_.emplace_back(task, std::move(error));
 }
 
-TaskGraphBuilder::TaskGraphBuilder(const Program& program) : program_(program), graph_(program.task_count) {}
+void TaskGraph::add_dropped(std::uint32_t consumer, std::span<const DroppedHit> hits) {
+  for (const DroppedHit& hit : hits) dropped_.push_back(Dropped{consumer, hit.producer, hit.arg});
+}
+
+TaskGraphBuilder::TaskGraphBuilder(const Program& program, DependencyRules rules)
+    : program_(program), rules_(rules), graph_(program.task_count) {}
 
 GraphTask TaskGraphBuilder::add(const ProgramOp& op, bool in_manual) {
   args_.clear();
@@ -48,9 +53,10 @@ GraphTask TaskGraphBuilder::add(const ProgramOp& op, bool in_manual) {
     }
     args_.push_back(arg);
   }
-  compute_fanin(args_, program_.deps(op), in_manual, op.task, map_, fanin_);
+  compute_fanin(args_, program_.deps(op), in_manual, op.task, map_, fanin_, rules_);
   if (fanin_.error.empty()) register_outputs(args_, in_manual, map_, op.task);
   graph_.append(op.task, fanin_.edges, in_manual, fanin_.error);
+  if (!fanin_.dropped.empty()) graph_.add_dropped(op.task, fanin_.dropped);
   GraphTask node = task(op.task);
   node.lookups = fanin_.lookups;
   node.inserts = fanin_.inserts;
@@ -66,8 +72,8 @@ GraphTask TaskGraphBuilder::task(std::uint32_t ordinal) const {
   return node;
 }
 
-TaskGraph build_task_graph(const Program& program) {
-  TaskGraphBuilder builder(program);
+TaskGraph build_task_graph(const Program& program, DependencyRules rules) {
+  TaskGraphBuilder builder(program, rules);
   std::string rejection;
   std::uint32_t rejection_origin = NO_INDEX;
   // The executor's own scope (depth 0) is AUTO; a MANUAL scope makes everything inside it manual.

@@ -107,14 +107,14 @@ class ExpectationsLoader {
         static constexpr const char* HAZARDS[] = {"RAW",        "WAR",         "WAW",         "spmd_blocks",
                                                   "store_load", "fin_before_commit", "dirty_at_exit", "cross_core_signal", "double_set",
                                                   "wait_never_set", "set_at_exit", "cross_wait_never_set", "cross_set_at_exit",
-                                                  "cross_overflow"};
+                                                  "cross_overflow", "lookup_cap"};
         bool known = false;
         for (const char* name : HAZARDS) known = known || pattern.hazard == name;
         if (!known) {
           reader_.fail(hazard, "\"RAW\", \"WAR\", \"WAW\" or \"spmd_blocks\" (race), \"store_load\", \"fin_before_commit\" or "
                                "\"dirty_at_exit\" or \"cross_core_signal\" (visibility_hazard), "
                                "\"double_set\", \"wait_never_set\", \"set_at_exit\", \"cross_wait_never_set\", \"cross_set_at_exit\" "
-                               "or \"cross_overflow\" (flag_protocol), found \"" + pattern.hazard + "\"");
+                               "or \"cross_overflow\" (flag_protocol), \"lookup_cap\" (dropped_dependency), found \"" + pattern.hazard + "\"");
         }
       }
       if (has(field, "first")) pattern.first = reader_.string(child(field, "first"));
@@ -124,7 +124,7 @@ class ExpectationsLoader {
                               type_name(*field));
     }
     if (!simcore::parse_finding_kind(reader_.string(kind), pattern.kind)) {
-      reader_.fail(kind, "a finding kind: race, visibility_hazard or flag_protocol");
+      reader_.fail(kind, "a finding kind: race, visibility_hazard, flag_protocol or dropped_dependency");
     }
     return pattern;
   }

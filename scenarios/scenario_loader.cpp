@@ -299,7 +299,7 @@ class Loader : public FieldReader {
   }
 
   void load_runtime(const Field& field, runtime::ModelInput& model) {
-    check_object(field, {"ring", "tensormap_pool", "manual_publish", "detectors", "orchestrator_costs",
+    check_object(field, {"ring", "tensormap_pool", "tensormap_lookup_cap", "manual_publish", "detectors", "orchestrator_costs",
                          "scheduler_costs", "truth_budget_ns", "limits"},
                  {});
     runtime::RuntimeConfig& config = model.runtime;
@@ -328,6 +328,10 @@ class Loader : public FieldReader {
     // PTO2_TENSORMAP_POOL_SIZE is a compile-time constant in the runtime (65536); no range of its own.
     if (has(field, "tensormap_pool")) {
       config.tensormap_pool_entries = static_cast<std::uint32_t>(integer(child(field, "tensormap_pool"), 1, INT32_MAX));
+    }
+    // 0: no cap (HEAD, PR #669); 16 = PTO2_LOOKUP_MAX_RESULTS of the runtimes before it.
+    if (has(field, "tensormap_lookup_cap")) {
+      config.tensormap_lookup_cap = static_cast<std::uint32_t>(integer(child(field, "tensormap_lookup_cap"), 0, 65536));
     }
     if (has(field, "manual_publish")) {
       const Field policy = child(field, "manual_publish");

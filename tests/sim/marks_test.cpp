@@ -236,6 +236,14 @@ TEST_CASE("marks: the TensorMap entry pool, its reclaim when short and its backs
   CHECK_FALSE(hit(sized, "tensormap pool full"));
 }
 
+TEST_CASE("marks: the old TensorMap lookup cap drops writers, HEAD keeps them", "[marks]") {
+  const Json capped = run(load_catalog("tensormap_lookup_cap_dropped.json"), 0);
+  CHECK(hit(capped, "tensormap lookup cap dropped a writer"));
+  const Json uncapped = run(load_catalog("tensormap_lookup_uncapped.json"), 0);
+  CHECK_FALSE(hit(uncapped, "tensormap lookup cap dropped a writer"));
+  CHECK(uncapped["outcome"] == "pass");
+}
+
 TEST_CASE("marks: the TensorMap pool freed by the reclaim when short", "[marks]") {
   // Two writers in a scope (ring 1) with a pool of 2, then 100 dummy submits (40 us of
   // orchestrator time), then a third writer on ring 0: the pool is full, the first two writers
