@@ -56,6 +56,9 @@ struct DetectorConfig {
   std::uint64_t structural_check_spins = 1024;
   TimeNs no_reclaim_timeout_ns = 500 * NS_PER_MS;
   TimeNs scheduler_timeout_ns = 10 * NS_PER_S;
+  // get/set_tensor_data: per producer waited on (the clock restarts for each),
+  // PTO2_TENSOR_DATA_TIMEOUT_MS = 15000 -> TENSOR_WAIT_TIMEOUT (8). Both detector generations.
+  TimeNs tensor_wait_timeout_ns = 15 * NS_PER_S;
 };
 
 struct OrchestratorCosts {

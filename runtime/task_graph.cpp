@@ -63,6 +63,24 @@ GraphTask TaskGraphBuilder::add(const ProgramOp& op, bool in_manual) {
   return node;
 }
 
+void TaskGraphBuilder::tensor_data_producers(const ProgramOp& op, std::vector<std::uint32_t>& out) {
+  PTOSIM_ASSERT(op.kind == OpKind::tensor_data && op.arg_count == 1, "tensor data access without its one argument");
+  out.clear();
+  const ArgSpec& spec = program_.args(op)[0];
+  const TensorSource source = spec.source();
+  if (source.external == NO_INDEX) out.push_back(source.task);
+  std::uint32_t hits = 0;
+  map_.lookup(logical_buffer_key(source), program_.layout(spec), false, [&](const TensorMapEntry& entry, Overlap) {
+    if (rules_.lookup_cap != 0 && hits == rules_.lookup_cap) return false;
+    ++hits;
+    for (std::uint32_t known : out) {
+      if (known == entry.producer) return true;
+    }
+    out.push_back(entry.producer);
+    return true;
+  });
+}
+
 GraphTask TaskGraphBuilder::task(std::uint32_t ordinal) const {
   GraphTask node;
   node.edges = graph_.edges(ordinal);
@@ -95,6 +113,8 @@ TaskGraph build_task_graph(const Program& program, DependencyRules rules) {
     } else if (op.kind == OpKind::scope_end) {
       manual_depth -= scopes.back() == ScopeMode::manual ? 1 : 0;
       scopes.pop_back();
+    } else if (!creates_task(op.kind)) {
+      continue;  // get/set_tensor_data: the orchestrator waits, the graph has no node for it
     } else if (const GraphTask task = builder.add(op, manual_depth > 0); !task.error.empty()) {
       rejection = task.error;
       rejection_origin = op.origin;

@@ -90,6 +90,10 @@ class TaskGraphBuilder {
   // Adds the task that `op` creates (submit, dummy or alloc_tensors), in submission order.
   GraphTask add(const ProgramOp& op, bool in_manual);
   GraphTask task(std::uint32_t ordinal) const;
+  // The tasks a get/set_tensor_data op waits for (wait_for_tensor_ready): the tensor's creator,
+  // then every TensorMap writer overlapping the view, newest first, each once. The map is not
+  // changed (no COVERED removal); the lookup cap applies as to a submit's lookup.
+  void tensor_data_producers(const ProgramOp& op, std::vector<std::uint32_t>& out);
   TaskGraph take_graph() { return std::move(graph_); }
 
  private:

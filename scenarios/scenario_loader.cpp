@@ -431,7 +431,7 @@ class Loader : public FieldReader {
 
   void load_detectors(const Field& field, runtime::DetectorConfig& detectors) {
     check_object(field, {"kind", "spin_ns", "orchestrator_spin_limit", "scheduler_idle_limit", "structural_check_spins",
-                         "no_reclaim_timeout_ns", "scheduler_timeout_ns"},
+                         "no_reclaim_timeout_ns", "scheduler_timeout_ns", "tensor_wait_timeout_ns"},
                  {"kind"});
     const Field kind = child(field, "kind");
     const std::string value = string(kind);
@@ -449,6 +449,9 @@ class Loader : public FieldReader {
     }
     for (const char* key : {"structural_check_spins", "no_reclaim_timeout_ns", "scheduler_timeout_ns"}) {
       if (legacy && has(field, key)) fail_raw(child(field, key), std::string(key) + " applies to kind \"current\" only");
+    }
+    if (has(field, "tensor_wait_timeout_ns")) {
+      detectors.tensor_wait_timeout_ns = integer(child(field, "tensor_wait_timeout_ns"), 1, MAX_DETECTOR_WINDOW_NS);
     }
     if (has(field, "spin_ns")) {
       if (host_platform_) {
