@@ -9,6 +9,8 @@
 // it is met again, so waiting on each producer once is the same wait. Left out: the element
 // read or written (the program's control flow does not depend on values, and the data oracle
 // does not see the orchestrator's write), sync_start submits (code 7) and rt_report_fatal (code 9).
+// With the lookup cap on, the wait sees only the capped writers, as the runtime before PR #669
+// did (its wait buffer held the creator and PTO2_LOOKUP_MAX_RESULTS writers).
 #pragma once
 
 #include "runtime/dependency_builder.h"
