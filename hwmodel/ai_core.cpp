@@ -58,8 +58,8 @@ void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
   } else {
     // Keyed by task and block, not by core: moving a block to another core keeps its duration.
     // Each block of a task is written to a core once: its duration is asked for once.
-    run_ns_ = decisions_.decide_ns_once({duration_stream_, descriptor.task, descriptor.block}, kernel.min_duration_ns,
-                                        kernel.max_duration_ns);
+    run_ns_ = decisions_.decide_ns_once({duration_stream_, descriptor.task, descriptor.block}, descriptor.min_duration_ns,
+                                        descriptor.max_duration_ns);
     run_ns_ = run_ns_ * static_cast<TimeNs>(faults_.slow_num) / static_cast<TimeNs>(faults_.slow_den);
   }
   if (!planned_) {

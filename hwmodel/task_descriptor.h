@@ -8,6 +8,7 @@
 #pragma once
 
 #include "hwmodel/gm_layout.h"
+#include "simcore/sim_time.h"
 
 #include <cstdint>
 #include <vector>
@@ -40,6 +41,9 @@ struct TaskDescriptor {
   // SPMD: which block of the task this core runs (PTO2DispatchPayload block_idx, block_num).
   std::uint32_t block = 0;
   std::uint32_t block_num = 1;
+  // This block's duration range (the runtime's cost model gives it; the core decides within it).
+  TimeNs min_duration_ns = 0;
+  TimeNs max_duration_ns = 0;
   // A MIX task runs on three cores; one of them (the AIC) logs the task's GM accesses.
   bool logs_accesses = true;
 };

@@ -256,6 +256,7 @@ MapDocument map_from_json(const Json& json, const std::string& file) {
   }
   MapDocument map;
   map.meta = meta_from_json(json, file);
+  if (!json.contains("mode")) throw InputError(file, "/mode", "missing field 'mode'");
   const Json& mode = json.at("mode");
   if (!mode.is_string() || (mode != "grid" && mode != "points")) throw InputError(file, "/mode", "expected \"grid\" or \"points\"");
   map.mode = mode.get<std::string>();

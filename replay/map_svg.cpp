@@ -71,9 +71,8 @@ void interval(std::ostringstream& out, double x, double y_low, double y_high, co
   }
 }
 
-std::string rate_chart(const MapDocument& map) {
-  const std::string& pointer = map.vary.front().pointer;
-  // Cells in the order of their value (a points map draws them at random): numbers by value.
+// Cells in the order of their value (a points map draws them at random): numbers by value.
+std::vector<std::size_t> cells_by_value(const MapDocument& map, const std::string& pointer) {
   std::vector<std::size_t> order(map.cells.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   auto numeric = [](const std::string& text, double& out) {
@@ -89,56 +88,60 @@ std::string rate_chart(const MapDocument& map) {
     if (numeric(va, x) && numeric(vb, y)) return x < y;
     return false;
   });
-  const int n = static_cast<int>(order.size());
-  const int left = 80;
-  const int top = 60;
-  const int plot_h = 300;
-  const int step = 70;
-  const int plot_w = std::max(360, step * n);
-  const int width = left + plot_w + 40;
-  const int height = top + plot_h + 110;
-  std::ostringstream out;
-  open_svg(out, width, height);
-  out << "  <text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">"
-      << title(map) << "</text>\n";
-  auto y_of = [&](double rate) { return top + plot_h - rate * plot_h; };
+  return order;
+}
+
+// The frame of a rate chart: where the plot sits and how a rate maps to a y coordinate.
+struct RateFrame {
+  int left = 80;
+  int top = 60;
+  int plot_h = 300;
+  int plot_w = 360;
+  double y_of(double rate) const { return top + plot_h - rate * plot_h; }
+};
+
+void rate_axes(std::ostringstream& out, const RateFrame& frame) {
+  const int left = frame.left;
+  const int top = frame.top;
   // The y axis: share of runs, gridlines every 20%.
   out << "  <g id=\"y-axis\">\n";
   for (int tick = 0; tick <= 100; tick += 20) {
-    const double y = y_of(tick / 100.0);
-    out << "    <line x1=\"" << left << "\" y1=\"" << num(y) << "\" x2=\"" << left + plot_w << "\" y2=\"" << num(y)
+    const double y = frame.y_of(tick / 100.0);
+    out << "    <line x1=\"" << left << "\" y1=\"" << num(y) << "\" x2=\"" << left + frame.plot_w << "\" y2=\"" << num(y)
         << "\" stroke=\"#dddddd\"/>\n"
         << "    <text x=\"" << left - 8 << "\" y=\"" << num(y + 4) << "\" text-anchor=\"end\">" << tick << "%</text>\n";
   }
-  out << "    <text transform=\"translate(22," << top + plot_h / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
+  out << "    <text transform=\"translate(22," << top + frame.plot_h / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
       << "share of runs (95% Wilson interval)</text>\n  </g>\n";
-  out << "  <line x1=\"" << left << "\" y1=\"" << top + plot_h << "\" x2=\"" << left + plot_w << "\" y2=\"" << top + plot_h
+  out << "  <line x1=\"" << left << "\" y1=\"" << top + frame.plot_h << "\" x2=\"" << left + frame.plot_w << "\" y2=\""
+      << top + frame.plot_h << "\" stroke=\"black\"/>\n";
+  out << "  <line x1=\"" << left << "\" y1=\"" << top << "\" x2=\"" << left << "\" y2=\"" << top + frame.plot_h
       << "\" stroke=\"black\"/>\n";
-  out << "  <line x1=\"" << left << "\" y1=\"" << top << "\" x2=\"" << left << "\" y2=\"" << top + plot_h
-      << "\" stroke=\"black\"/>\n";
-  const double slot = static_cast<double>(plot_w) / n;
-  out << "  <g id=\"cells\">\n";
-  for (int i = 0; i < n; ++i) {
-    const std::size_t c = order[static_cast<std::size_t>(i)];
-    const SweepSummary& summary = map.summaries[c];
-    const double x = left + slot * (i + 0.5);
-    const FailureRate outcome = failure_rate(summary.outcome_failing, summary.runs);
-    const FailureRate any = failure_rate(summary.failing, summary.runs);
-    out << "    <text x=\"" << num(x) << "\" y=\"" << top + plot_h + 18 << "\" text-anchor=\"middle\">"
-        << label(value_of(map.cells[c], pointer)) << "</text>\n";
-    interval(out, x + 9, y_of(any.low), y_of(any.high), "#888888");
-    out << "    <rect x=\"" << num(x + 5) << "\" y=\"" << num(y_of(any.value) - 4) << "\" width=\"8\" height=\"8\" "
-        << "fill=\"white\" stroke=\"#888888\" stroke-width=\"1.5\"/>\n";
-    interval(out, x - 5, y_of(outcome.low), y_of(outcome.high), "#b2182b");
-    out << "    <circle cx=\"" << num(x - 5) << "\" cy=\"" << num(y_of(outcome.value)) << "\" r=\"4.5\" fill=\"#b2182b\"/>\n";
-    out << "    <text x=\"" << num(x - 5) << "\" y=\"" << num(y_of(outcome.high) - 7) << "\" text-anchor=\"middle\" "
-        << "font-size=\"10\">" << summary.outcome_failing << "/" << summary.runs << "</text>\n";
-  }
-  out << "  </g>\n";
-  out << "  <text x=\"" << left + plot_w / 2 << "\" y=\"" << top + plot_h + 42 << "\" text-anchor=\"middle\" "
-      << "font-weight=\"bold\">" << xml_escape(pointer) << "</text>\n";
+}
+
+// One cell of a rate chart at x: its value under the axis, both rates with their intervals.
+void rate_cell(std::ostringstream& out, const RateFrame& frame, double x, const std::string& value,
+               const SweepSummary& summary) {
+  const FailureRate outcome = failure_rate(summary.outcome_failing, summary.runs);
+  const FailureRate any = failure_rate(summary.failing, summary.runs);
+  out << "    <text x=\"" << num(x) << "\" y=\"" << frame.top + frame.plot_h + 18 << "\" text-anchor=\"middle\">"
+      << label(value) << "</text>\n";
+  interval(out, x + 9, frame.y_of(any.low), frame.y_of(any.high), "#888888");
+  out << "    <rect x=\"" << num(x + 5) << "\" y=\"" << num(frame.y_of(any.value) - 4) << "\" width=\"8\" height=\"8\" "
+      << "fill=\"white\" stroke=\"#888888\" stroke-width=\"1.5\"/>\n";
+  interval(out, x - 5, frame.y_of(outcome.low), frame.y_of(outcome.high), "#b2182b");
+  out << "    <circle cx=\"" << num(x - 5) << "\" cy=\"" << num(frame.y_of(outcome.value))
+      << "\" r=\"4.5\" fill=\"#b2182b\"/>\n";
+  out << "    <text x=\"" << num(x - 5) << "\" y=\"" << num(frame.y_of(outcome.high) - 7) << "\" text-anchor=\"middle\" "
+      << "font-size=\"10\">" << summary.outcome_failing << "/" << summary.runs << "</text>\n";
+}
+
+void rate_legend(std::ostringstream& out, const RateFrame& frame, const std::string& pointer) {
+  const int left = frame.left;
+  out << "  <text x=\"" << left + frame.plot_w / 2 << "\" y=\"" << frame.top + frame.plot_h + 42
+      << "\" text-anchor=\"middle\" font-weight=\"bold\">" << xml_escape(pointer) << "</text>\n";
   // The legend, under the axis label.
-  const int ly = top + plot_h + 66;
+  const int ly = frame.top + frame.plot_h + 66;
   out << "  <g id=\"legend\">\n"
       << "    <circle cx=\"" << left + 6 << "\" cy=\"" << ly << "\" r=\"4.5\" fill=\"#b2182b\"/>\n"
       << "    <text x=\"" << left + 16 << "\" y=\"" << ly + 4 << "\">failing outcome (outcome_failure_rate; "
@@ -147,31 +150,120 @@ std::string rate_chart(const MapDocument& map) {
       << "stroke=\"#888888\" stroke-width=\"1.5\"/>\n"
       << "    <text x=\"" << left + 16 << "\" y=\"" << ly + 24 << "\">failing outcome or finding (failure_rate)</text>\n"
       << "  </g>\n</svg>\n";
+}
+
+std::string rate_chart(const MapDocument& map) {
+  const std::string& pointer = map.vary.front().pointer;
+  const std::vector<std::size_t> order = cells_by_value(map, pointer);
+  const int n = static_cast<int>(order.size());
+  RateFrame frame;
+  const int step = 70;
+  frame.plot_w = std::max(360, step * n);
+  const int width = frame.left + frame.plot_w + 40;
+  const int height = frame.top + frame.plot_h + 110;
+  std::ostringstream out;
+  open_svg(out, width, height);
+  out << "  <text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">"
+      << title(map) << "</text>\n";
+  rate_axes(out, frame);
+  const double slot = static_cast<double>(frame.plot_w) / n;
+  out << "  <g id=\"cells\">\n";
+  for (int i = 0; i < n; ++i) {
+    const std::size_t c = order[static_cast<std::size_t>(i)];
+    rate_cell(out, frame, frame.left + slot * (i + 0.5), value_of(map.cells[c], pointer), map.summaries[c]);
+  }
+  out << "  </g>\n";
+  rate_legend(out, frame, pointer);
   return out.str();
 }
 
-std::string heatmap(const MapDocument& map) {
-  const std::string& x_pointer = map.vary[0].pointer;
-  const std::string& y_pointer = map.vary[1].pointer;
+// The layout of a heat map: one column per value of the first parameter, one row per value of the second.
+struct HeatGrid {
   std::vector<std::string> xs;
   std::vector<std::string> ys;
   std::map<std::pair<std::string, std::string>, std::size_t> at;
+  int cw = 84;
+  int ch = 48;
+  int left = 110;
+  int top = 60;
+  int width() const { return cw * static_cast<int>(xs.size()); }
+  int height() const { return ch * static_cast<int>(ys.size()); }
+  // The first value of the second parameter at the bottom, as on a chart.
+  int row_y(std::size_t yi) const { return top + ch * static_cast<int>(ys.size() - 1 - yi); }
+};
+
+HeatGrid heat_grid(const MapDocument& map) {
+  HeatGrid grid;
   for (std::size_t c = 0; c < map.cells.size(); ++c) {
-    const std::string x = value_of(map.cells[c], x_pointer);
-    const std::string y = value_of(map.cells[c], y_pointer);
-    if (std::find(xs.begin(), xs.end(), x) == xs.end()) xs.push_back(x);
-    if (std::find(ys.begin(), ys.end(), y) == ys.end()) ys.push_back(y);
-    at[{x, y}] = c;
+    const std::string x = value_of(map.cells[c], map.vary[0].pointer);
+    const std::string y = value_of(map.cells[c], map.vary[1].pointer);
+    if (std::find(grid.xs.begin(), grid.xs.end(), x) == grid.xs.end()) grid.xs.push_back(x);
+    if (std::find(grid.ys.begin(), grid.ys.end(), y) == grid.ys.end()) grid.ys.push_back(y);
+    grid.at[{x, y}] = c;
   }
-  const int cw = 84;
-  const int ch = 48;
-  const int left = 110;
-  const int top = 60;
-  const int grid_w = cw * static_cast<int>(xs.size());
-  const int grid_h = ch * static_cast<int>(ys.size());
-  const int legend_x = left + grid_w + 40;
+  return grid;
+}
+
+void heat_cells(std::ostringstream& out, const MapDocument& map, const HeatGrid& grid) {
+  out << "  <g id=\"cells\">\n";
+  for (std::size_t yi = 0; yi < grid.ys.size(); ++yi) {
+    for (std::size_t xi = 0; xi < grid.xs.size(); ++xi) {
+      const int x = grid.left + grid.cw * static_cast<int>(xi);
+      const int y = grid.row_y(yi);
+      auto it = grid.at.find({grid.xs[xi], grid.ys[yi]});
+      if (it == grid.at.end()) continue;
+      const SweepSummary& summary = map.summaries[it->second];
+      const FailureRate rate = failure_rate(summary.outcome_failing, summary.runs);
+      const char* ink = rate.value > 0.55 ? "white" : "black";
+      out << "    <rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << grid.cw << "\" height=\"" << grid.ch
+          << "\" fill=\"" << shade(rate.value) << "\" stroke=\"#999999\"/>\n"
+          << "    <text x=\"" << x + grid.cw / 2 << "\" y=\"" << y + 20 << "\" text-anchor=\"middle\" fill=\"" << ink
+          << "\">" << summary.outcome_failing << "/" << summary.runs << "</text>\n"
+          << "    <text x=\"" << x + grid.cw / 2 << "\" y=\"" << y + 36
+          << "\" text-anchor=\"middle\" font-size=\"10\" fill=\"" << ink << "\">" << percent(rate.value) << " ("
+          << percent(rate.low) << "-" << percent(rate.high) << ")</text>\n";
+    }
+  }
+  out << "  </g>\n";
+}
+
+void heat_axes(std::ostringstream& out, const MapDocument& map, const HeatGrid& grid) {
+  out << "  <g id=\"axes\">\n";
+  for (std::size_t xi = 0; xi < grid.xs.size(); ++xi) {
+    out << "    <text x=\"" << grid.left + grid.cw * static_cast<int>(xi) + grid.cw / 2 << "\" y=\""
+        << grid.top + grid.height() + 18 << "\" text-anchor=\"middle\">" << label(grid.xs[xi]) << "</text>\n";
+  }
+  for (std::size_t yi = 0; yi < grid.ys.size(); ++yi) {
+    out << "    <text x=\"" << grid.left - 8 << "\" y=\"" << grid.row_y(yi) + grid.ch / 2 + 4
+        << "\" text-anchor=\"end\">" << label(grid.ys[yi]) << "</text>\n";
+  }
+  out << "    <text x=\"" << grid.left + grid.width() / 2 << "\" y=\"" << grid.top + grid.height() + 42
+      << "\" text-anchor=\"middle\" font-weight=\"bold\">" << xml_escape(map.vary[0].pointer) << "</text>\n"
+      << "    <text transform=\"translate(24," << grid.top + grid.height() / 2 << ") rotate(-90)\" "
+      << "text-anchor=\"middle\" font-weight=\"bold\">" << xml_escape(map.vary[1].pointer) << "</text>\n  </g>\n";
+}
+
+// The legend: the shade scale and what the numbers in a cell are.
+void heat_legend(std::ostringstream& out, int legend_x, int top) {
+  out << "  <g id=\"legend\">\n"
+      << "    <text x=\"" << legend_x << "\" y=\"" << top - 8 << "\" font-weight=\"bold\">failing outcome</text>\n"
+      << "    <rect x=\"" << legend_x << "\" y=\"" << top << "\" width=\"18\" height=\"160\" fill=\"url(#scale)\" "
+      << "stroke=\"#999999\"/>\n";
+  for (int tick = 0; tick <= 100; tick += 25) {
+    out << "    <text x=\"" << legend_x + 24 << "\" y=\"" << top + 160 - tick * 160 / 100 + 4 << "\">" << tick
+        << "%</text>\n";
+  }
+  out << "    <text x=\"" << legend_x << "\" y=\"" << top + 184 << "\" font-size=\"10\">cell: runs with an outcome</text>\n"
+      << "    <text x=\"" << legend_x << "\" y=\"" << top + 197 << "\" font-size=\"10\">other than pass / runs,</text>\n"
+      << "    <text x=\"" << legend_x << "\" y=\"" << top + 210 << "\" font-size=\"10\">rate (95% Wilson)</text>\n"
+      << "  </g>\n</svg>\n";
+}
+
+std::string heatmap(const MapDocument& map) {
+  const HeatGrid grid = heat_grid(map);
+  const int legend_x = grid.left + grid.width() + 40;
   const int width = std::max(legend_x + 150, 520);
-  const int height = top + std::max(grid_h, 220) + 80;
+  const int height = grid.top + std::max(grid.height(), 220) + 80;
   std::ostringstream out;
   open_svg(out, width, height);
   out << "  <defs>\n    <linearGradient id=\"scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n"
@@ -180,50 +272,9 @@ std::string heatmap(const MapDocument& map) {
       << "    </linearGradient>\n  </defs>\n";
   out << "  <text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">"
       << title(map) << "</text>\n";
-  out << "  <g id=\"cells\">\n";
-  for (std::size_t yi = 0; yi < ys.size(); ++yi) {
-    for (std::size_t xi = 0; xi < xs.size(); ++xi) {
-      const int x = left + cw * static_cast<int>(xi);
-      // The first value of the second parameter at the bottom, as on a chart.
-      const int y = top + ch * static_cast<int>(ys.size() - 1 - yi);
-      auto it = at.find({xs[xi], ys[yi]});
-      if (it == at.end()) continue;
-      const SweepSummary& summary = map.summaries[it->second];
-      const FailureRate rate = failure_rate(summary.outcome_failing, summary.runs);
-      const char* ink = rate.value > 0.55 ? "white" : "black";
-      out << "    <rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << cw << "\" height=\"" << ch << "\" fill=\""
-          << shade(rate.value) << "\" stroke=\"#999999\"/>\n"
-          << "    <text x=\"" << x + cw / 2 << "\" y=\"" << y + 20 << "\" text-anchor=\"middle\" fill=\"" << ink << "\">"
-          << summary.outcome_failing << "/" << summary.runs << "</text>\n"
-          << "    <text x=\"" << x + cw / 2 << "\" y=\"" << y + 36 << "\" text-anchor=\"middle\" font-size=\"10\" fill=\""
-          << ink << "\">" << percent(rate.value) << " (" << percent(rate.low) << "-" << percent(rate.high) << ")</text>\n";
-    }
-  }
-  out << "  </g>\n  <g id=\"axes\">\n";
-  for (std::size_t xi = 0; xi < xs.size(); ++xi) {
-    out << "    <text x=\"" << left + cw * static_cast<int>(xi) + cw / 2 << "\" y=\"" << top + grid_h + 18
-        << "\" text-anchor=\"middle\">" << label(xs[xi]) << "</text>\n";
-  }
-  for (std::size_t yi = 0; yi < ys.size(); ++yi) {
-    out << "    <text x=\"" << left - 8 << "\" y=\"" << top + ch * static_cast<int>(ys.size() - 1 - yi) + ch / 2 + 4
-        << "\" text-anchor=\"end\">" << label(ys[yi]) << "</text>\n";
-  }
-  out << "    <text x=\"" << left + grid_w / 2 << "\" y=\"" << top + grid_h + 42 << "\" text-anchor=\"middle\" "
-      << "font-weight=\"bold\">" << xml_escape(x_pointer) << "</text>\n"
-      << "    <text transform=\"translate(24," << top + grid_h / 2 << ") rotate(-90)\" text-anchor=\"middle\" "
-      << "font-weight=\"bold\">" << xml_escape(y_pointer) << "</text>\n  </g>\n";
-  // The legend: the shade scale and what the numbers in a cell are.
-  out << "  <g id=\"legend\">\n"
-      << "    <text x=\"" << legend_x << "\" y=\"" << top - 8 << "\" font-weight=\"bold\">failing outcome</text>\n"
-      << "    <rect x=\"" << legend_x << "\" y=\"" << top << "\" width=\"18\" height=\"160\" fill=\"url(#scale)\" "
-      << "stroke=\"#999999\"/>\n";
-  for (int tick = 0; tick <= 100; tick += 25) {
-    out << "    <text x=\"" << legend_x + 24 << "\" y=\"" << top + 160 - tick * 160 / 100 + 4 << "\">" << tick << "%</text>\n";
-  }
-  out << "    <text x=\"" << legend_x << "\" y=\"" << top + 184 << "\" font-size=\"10\">cell: runs with an outcome</text>\n"
-      << "    <text x=\"" << legend_x << "\" y=\"" << top + 197 << "\" font-size=\"10\">other than pass / runs,</text>\n"
-      << "    <text x=\"" << legend_x << "\" y=\"" << top + 210 << "\" font-size=\"10\">rate (95% Wilson)</text>\n"
-      << "  </g>\n</svg>\n";
+  heat_cells(out, map, grid);
+  heat_axes(out, map, grid);
+  heat_legend(out, legend_x, grid.top);
   return out.str();
 }
 

@@ -1,6 +1,5 @@
 #include "replay/recording.h"
 
-#include "scenarios/json_guard.h"
 #include "simcore/hashing.h"
 
 #include <sstream>
@@ -156,14 +155,7 @@ simcore::DecisionLog decisions_from_json(const Json& list, const std::string& fi
 Recording read_recording(const std::string& path) { return parse_recording(read_file(path), path); }
 
 Recording parse_recording(const std::string& text, const std::string& path) {
-  const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(text);
-  if (!bounds.ok()) throw InputError(path, bounds.pointer, bounds.problem);
-  Json doc;
-  try {
-    doc = Json::parse(text);
-  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
-    throw InputError(path, "", std::string("not valid JSON (truncated or corrupted recording?): ") + e.what());
-  }
+  const Json doc = parse_json_input(text, path, "truncated or corrupted recording?");
   auto field = [&](const Json& parent, const std::string& parent_pointer, const char* key) -> const Json& {
     if (!parent.is_object() || !parent.contains(key)) {
       throw InputError(path, parent_pointer + "/" + key, "missing field '" + std::string(key) + "'");

@@ -1,5 +1,7 @@
 #include "replay/report_json.h"
 
+#include "replay/snapshot_render.h"
+
 #include "scenarios/json_guard.h"
 
 #include <cerrno>
@@ -211,6 +213,14 @@ StateSnapshot snapshot_from_reader(const Reader& r) {
     Reader a = actors.at(i);
     snap.actors.push_back(runtime::ActorView{a.at("name").str(), a.at("state").str(), a.at("waits_for").str()});
   }
+  if (r.has("host_threads")) {
+    Reader threads = r.at("host_threads");
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+      Reader t = threads.at(i);
+      snap.host_threads.push_back(
+          runtime::HostThreadView{t.at("name").str(), t.at("cpu").i32(), t.at("on_cpu_ns").i64(), t.at("off_cpu_ns").i64()});
+    }
+  }
   if (r.has("outcome")) snap.outcome = r.at("outcome").str();
   if (r.has("verdict")) snap.verdict = r.at("verdict").str();
   if (r.has("wait_chain")) {
@@ -310,6 +320,13 @@ Json snapshot_to_json(const StateSnapshot& snap) {
     actors.push_back(Json{{"name", actor.name}, {"state", actor.state}, {"waits_for", actor.waits_for}});
   }
   j["actors"] = std::move(actors);
+  if (!snap.host_threads.empty()) {  // a2a3sim only
+    Json host_threads = Json::array();
+    for (const runtime::HostThreadView& thread : snap.host_threads) host_threads.push_back(host_thread_json(thread));
+    j["host_threads"] = std::move(host_threads);
+  }
+  // Derived, for tools: the ordinals from the head of the blocked ring along what each waits for.
+  j["chain_tasks"] = head_chain_tasks(snap);
   j["outcome"] = snap.outcome;
   j["verdict"] = snap.verdict;
   j["wait_chain"] = snap.wait_chain;
@@ -403,11 +420,18 @@ double fraction(TimeNs busy_ns, TimeNs total_ns) {
 
 }  // namespace
 
+Json host_thread_json(const runtime::HostThreadView& thread) {
+  return Json{{"name", thread.name}, {"cpu", thread.cpu}, {"on_cpu_ns", thread.on_cpu_ns}, {"off_cpu_ns", thread.off_cpu_ns}};
+}
+
 Json timing_to_json(const runtime::TimingReport& timing) {
   Json j;
   j["sim_time_ns"] = timing.end_ns;
   j["orchestrator_ns"] = timing.orchestrator_ns;
   j["orchestration_done"] = timing.orchestration_done;
+  Json terms = Json::object();
+  for (const auto& [term, ns] : timing.orchestrator_terms) terms[term] = ns;
+  j["orchestrator_terms"] = std::move(terms);
   Json threads = Json::array();
   for (std::size_t t = 0; t < timing.thread_busy_ns.size(); ++t) {
     threads.push_back(Json{{"thread", t},
@@ -424,6 +448,11 @@ Json timing_to_json(const runtime::TimingReport& timing) {
                          {"utilization", fraction(core.busy_ns, timing.end_ns)}});
   }
   j["cores"] = std::move(cores);
+  if (!timing.host_threads.empty()) {
+    Json host_threads = Json::array();
+    for (const runtime::HostThreadView& thread : timing.host_threads) host_threads.push_back(host_thread_json(thread));
+    j["host_threads"] = std::move(host_threads);
+  }
   Json rings = Json::array();
   for (std::size_t r = 0; r < timing.rings.size(); ++r) {
     const runtime::RingTiming& ring = timing.rings[r];
@@ -706,16 +735,18 @@ std::string read_file(const std::string& path) {
   return buffer.str();
 }
 
-runtime::StateSnapshot read_snapshot_file(const std::string& path) {
-  const std::string text = read_file(path);
+Json parse_json_input(const std::string& text, const std::string& file, const std::string& hint) {
   const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(text);
-  if (!bounds.ok()) throw InputError(path, bounds.pointer, bounds.problem);
-  Json doc;
+  if (!bounds.ok()) throw InputError(file, bounds.pointer, bounds.problem);
   try {
-    doc = Json::parse(text);
+    return Json::parse(text);
   } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
-    throw InputError(path, "", std::string("not valid JSON: ") + e.what());
+    throw InputError(file, "", "not valid JSON" + (hint.empty() ? "" : " (" + hint + ")") + ": " + e.what());
   }
+}
+
+runtime::StateSnapshot read_snapshot_file(const std::string& path) {
+  const Json doc = parse_json_input(read_file(path), path);
   if (doc.is_object() && doc.contains("snapshot") && !doc.contains("format")) {
     return snapshot_from_reader(Reader(doc.at("snapshot"), "/snapshot", path));
   }

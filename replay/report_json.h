@@ -54,6 +54,7 @@ std::vector<scenarios::Override> point_from_json(const Json& object, const std::
 Json uncertain_to_json(const std::vector<scenarios::UncertainParam>& params);
 // The `timing` object of `run --json` (docs/outputs.md).
 Json timing_to_json(const runtime::TimingReport& timing);
+Json host_thread_json(const runtime::HostThreadView& thread);
 RunResult result_from_json(const Json& json);
 
 Json snapshot_to_json(const runtime::StateSnapshot& snapshot);
@@ -68,6 +69,10 @@ runtime::StateSnapshot snapshot_from_json(const Json& json, const std::string& f
 // --record /dev/full used to replace the device node). Throws OutputFileError with the reason.
 void write_file_atomically(const std::string& path, const std::string& text);
 std::string read_file(const std::string& path);
+// Parses a JSON input file's text after bounding it (scenarios/json_guard.h): too deep, too long or
+// out of range is an InputError naming `file` and the pointer; so is text that is not JSON, with
+// `hint` (e.g. "truncated or corrupted recording?") in the message when given.
+Json parse_json_input(const std::string& text, const std::string& file, const std::string& hint = "");
 
 // Reads a snapshot file (a bare snapshot, or a run result that carries one).
 runtime::StateSnapshot read_snapshot_file(const std::string& path);

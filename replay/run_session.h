@@ -159,7 +159,7 @@ struct SeedStatus {
   State state = State::not_run;
   simcore::Outcome outcome = simcore::Outcome::pass;
   std::uint32_t finding_kinds = 0;  // bit k: a finding of kind k was reported
-  std::uint64_t patterns = 0;       // bit p: expected pattern p (expected_patterns) matched
+  std::vector<bool> patterns;       // [p]: expected pattern p (expected_patterns) matched
   std::int32_t error_code = -1;     // the runtime report's code; -1 without a report
   std::uint64_t wall_us = 0;        // measured by the parent, from hand-out to result
   std::vector<std::string> wrong_tensors;  // external tensors whose final contents were wrong

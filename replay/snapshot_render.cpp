@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <iomanip>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace ptosim::replay {
@@ -226,6 +227,94 @@ std::vector<ChainLink> progress_chain(const StateSnapshot& snap) {
   return chain;
 }
 
+std::vector<std::uint32_t> head_chain_tasks(const StateSnapshot& snap) {
+  std::vector<std::uint32_t> ordinals;
+  for (const ChainLink& link : progress_chain(snap)) ordinals.push_back(link.task->ordinal);
+  if (!ordinals.empty()) return ordinals;
+  const RingView* ring = head_ring(snap);
+  if (ring == nullptr || ring->tasks.empty()) return ordinals;
+  std::map<std::uint32_t, const TaskView*> by_ordinal;
+  for (const RingView& r : snap.rings) {
+    for (const TaskView& task : r.tasks) by_ordinal[task.ordinal] = &task;
+  }
+  std::set<std::uint32_t> seen;
+  for (const TaskView* task = &ring->tasks.front(); task != nullptr && seen.insert(task->ordinal).second;) {
+    ordinals.push_back(task->ordinal);
+    const TaskView* next = nullptr;
+    if (!finished(*task)) {
+      for (std::uint32_t producer : task->producers) {
+        auto it = by_ordinal.find(producer);
+        if (it != by_ordinal.end() && !finished(*it->second)) {
+          next = it->second;
+          break;
+        }
+      }
+    } else if (task->consumers_released < task->consumers_claimed) {
+      for (const auto& [ordinal, other] : by_ordinal) {
+        if (other->state == "CONSUMED") continue;
+        if (std::find(other->producers.begin(), other->producers.end(), task->ordinal) != other->producers.end()) {
+          next = other;
+          break;
+        }
+      }
+    }
+    task = next;
+  }
+  return ordinals;
+}
+
+namespace {
+
+std::string millis(TimeNs ns) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2) << static_cast<double>(ns) / 1e6 << " ms";
+  return out.str();
+}
+
+// a2a3sim: the mechanism behind the false alarm. Every thread shares a few host CPUs, so a core
+// running the chain's task, or the scheduler thread that would release it, waits off its CPU
+// while the orchestrator spins on its own; the detector counts those spins as no progress.
+void explain_off_cpu(std::ostringstream& out, const StateSnapshot& snap, const std::vector<ChainLink>& chain) {
+  if (snap.host_threads.empty()) return;
+  std::vector<const runtime::HostThreadView*> threads;
+  for (const runtime::HostThreadView& thread : snap.host_threads) threads.push_back(&thread);
+  std::stable_sort(threads.begin(), threads.end(),
+                   [](const auto* a, const auto* b) { return a->off_cpu_ns > b->off_cpu_ns; });
+  std::set<std::string> chain_cores;
+  for (const ChainLink& link : chain) chain_cores.insert(link.task->cores.begin(), link.task->cores.end());
+  const TimeNs worst_ns = threads.front()->off_cpu_ns;
+  out << "On a2a3sim every thread and emulated core is a host thread sharing the host CPUs. ";
+  if (worst_ns * 100 < snap.time_ns) {
+    // Nobody waited for a CPU: the spins themselves were the clock that ran out.
+    out << "No modelled thread waited off its host CPU for long on this run (at most " << millis(worst_ns)
+        << " of " << millis(snap.time_ns) << "): the orchestrator's spins are cheap host loop iterations, so "
+           "the spin limit ran out while the chain's task was still running, not because its core was "
+           "starved.\n";
+  } else {
+    out << "The threads below waited off their host CPU (runnable, another thread held it) while the "
+           "orchestrator spun on its own, and the detector counted those spins as no progress. Off-CPU "
+           "time up to the firing (t=" << millis(snap.time_ns) << "):\n";
+  }
+  std::size_t shown = 0;
+  for (const runtime::HostThreadView* thread : threads) {
+    const bool on_chain = chain_cores.count(thread->name) != 0;
+    if (!on_chain && (shown >= 5 || thread->off_cpu_ns == 0)) continue;
+    out << "  " << thread->name << " on host CPU " << thread->cpu << ": off-CPU " << millis(thread->off_cpu_ns)
+        << ", on-CPU " << millis(thread->on_cpu_ns) << (on_chain ? "   <--- runs a task of the chain" : "") << "\n";
+    ++shown;
+  }
+  if (threads.size() > shown) out << "  (" << threads.size() - shown << " more threads: inspect --json lists host_threads)\n";
+}
+
+bool publishes_later(const StateSnapshot& snap) {
+  for (const runtime::ScopeView& scope : snap.scopes) {
+    if (scope.deferred_publish || scope.mode != "auto") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string render_snapshot_text(const StateSnapshot& snap, bool all_tasks) {
   std::ostringstream out;
   out << "ptosim snapshot at t=" << snap.time_ns << " ns: " << snap.detector << " fired\n";
@@ -243,15 +332,16 @@ std::string render_snapshot_text(const StateSnapshot& snap, bool all_tasks) {
     out << "The detector was wrong: this was a false alarm, not a deadlock. The " << snap.detector
         << " judged that no progress was possible, but " << why_detector_was_wrong(snap.detector) << ".\n";
     const std::vector<ChainLink> chain = progress_chain(snap);
-    if (!chain.empty()) {
-      out << "Progress was possible along this chain:\n  orchestrator (blocked)\n";
-      for (const ChainLink& link : chain) {
-        out << "  -> " << link.relation << ": " << task_label(*link.task)
-            << (link.task->could_progress ? "   <--- can make progress" : "") << "\n";
-      }
+    out << "Progress was possible along this chain:\n  orchestrator (blocked)\n";
+    for (const ChainLink& link : chain) {
+      out << "  -> " << link.relation << ": " << task_label(*link.task)
+          << (link.task->could_progress ? "   <--- can make progress" : "") << "\n";
     }
+    if (chain.empty()) out << "  -> (the snapshot holds no path from the head to a task that could make progress)\n";
+    explain_off_cpu(out, snap, chain);
     out << "The runtime's report follows as it printed it; its Solution lines answer a real deadlock and do not "
-           "apply here: the fix is the detector (or when the scope publishes), not a larger resource.\n\n";
+           "apply here: the fix is the detector"
+        << (publishes_later(snap) ? " (or when the scope publishes)" : "") << ", not a larger resource.\n\n";
   }
   std::istringstream message(snap.message);
   for (std::string line; std::getline(message, line);) {

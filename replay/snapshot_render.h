@@ -30,4 +30,9 @@ struct ChainLink {
 // an unfinished producer, or a consumer that still pins it. Empty when there is no such path.
 std::vector<ChainLink> progress_chain(const runtime::StateSnapshot& snapshot);
 
+// The ordinals on the head's chain: the progress chain when there is one; otherwise from the head
+// of the blocked ring along the first thing each task waits for (a true deadlock's chain), to
+// where it ends or comes back.
+std::vector<std::uint32_t> head_chain_tasks(const runtime::StateSnapshot& snapshot);
+
 }  // namespace ptosim::replay

@@ -45,9 +45,11 @@ SeedStatus status_of(const RunResult& result, bool failing, const std::vector<sc
                                          : SeedStatus::State::passed;
   status.outcome = result.outcome;
   for (const simcore::Finding& finding : result.findings) status.finding_kinds |= 1u << static_cast<unsigned>(finding.kind);
-  for (std::size_t p = 0; p < patterns.size() && p < 64; ++p) {
+  // Every pattern, however many the expectations list (a 64-bit mask once dropped the 65th on).
+  status.patterns.assign(patterns.size(), false);
+  for (std::size_t p = 0; p < patterns.size(); ++p) {
     for (const simcore::Finding& finding : result.findings) {
-      if (finding_matches(patterns[p], finding)) status.patterns |= std::uint64_t{1} << p;
+      if (finding_matches(patterns[p], finding)) status.patterns[p] = true;
     }
   }
   if (result.report) status.error_code = static_cast<std::int32_t>(result.report->code);

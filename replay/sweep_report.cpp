@@ -640,8 +640,8 @@ std::vector<std::string> seed_violations(const SeedStatus& status, const std::op
   }
   const std::size_t always_count = expect->findings_always.size();
   const std::size_t pattern_count = always_count + expect->findings_never.size();
-  for (std::size_t p = 0; p < pattern_count && p < 64; ++p) {
-    const bool seen = (status.patterns >> p & 1u) != 0;
+  for (std::size_t p = 0; p < pattern_count; ++p) {
+    const bool seen = p < status.patterns.size() && status.patterns[p];
     if (p < always_count && !seen) {
       violations.push_back("finding " + scenarios::to_string(expect->findings_always[p]) + " not reported, expected on every seed");
     } else if (p >= always_count && seen) {

@@ -26,15 +26,16 @@ bool inserts(const ResolvedArg& arg) {
 FaninResult compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, bool in_manual,
                           std::uint32_t task_ordinal, TensorMap& map, DependencyRules rules) {
   FaninResult result;
-  compute_fanin(args, deps, in_manual, task_ordinal, map, result, rules);
+  compute_fanin(args, deps, ScopeTracking{in_manual}, task_ordinal, map, result, rules);
   return result;
 }
 
-void compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, bool in_manual,
+void compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, ScopeTracking scope,
                    std::uint32_t task_ordinal, TensorMap& map, FaninResult& result, DependencyRules rules) {
   result.edges.clear();
   result.dropped.clear();
   result.lookups = 0;
+  result.lookup_steps = 0;
   result.inserts = 0;
   result.error.clear();
   for (const ExplicitDep& dep : deps) {
@@ -44,11 +45,13 @@ void compute_fanin(const std::vector<ResolvedArg>& args, std::span<const Explici
     }
     add_edge(result.edges, dep.task, dep.flavor == DepFlavor::wait_retain, EdgeSource::explicit_dep);
   }
-  if (in_manual) return;  // MANUAL bypasses creator retention and the TensorMap
+  // MANUAL bypasses creator retention and the TensorMap (#482: for tensors local to the scope).
+  if (scope.manual && !scope.track_boundary) return;
 
+  const std::uint64_t steps_before = map.lookup_steps();
   for (std::uint32_t index = 0; index < args.size(); ++index) {
     const ResolvedArg& arg = args[index];
-    if (arg.kind == ArgKind::output) continue;
+    if (arg.kind == ArgKind::output || !scope.tracks(arg.owner)) continue;
     if (arg.owner != NO_INDEX) add_edge(result.edges, arg.owner, true, EdgeSource::creator);
     const bool looks_up = (arg.kind == ArgKind::input || arg.kind == ArgKind::inout) && !arg.layout->manual_dep;
     if (!looks_up) continue;
@@ -65,15 +68,21 @@ void compute_fanin(const std::vector<ResolvedArg>& args, std::span<const Explici
       return true;
     });
   }
-  for (const ResolvedArg& arg : args) result.inserts += inserts(arg) ? 1 : 0;
+  result.lookup_steps = static_cast<std::uint32_t>(map.lookup_steps() - steps_before);
+  for (const ResolvedArg& arg : args) result.inserts += inserts(arg) && scope.tracks(arg.owner) ? 1 : 0;
 }
 
 std::uint32_t register_outputs(const std::vector<ResolvedArg>& args, bool in_manual, TensorMap& map,
                                std::uint32_t task_ordinal) {
-  if (in_manual) return 0;
+  return register_outputs(args, ScopeTracking{in_manual}, map, task_ordinal);
+}
+
+std::uint32_t register_outputs(const std::vector<ResolvedArg>& args, ScopeTracking scope, TensorMap& map,
+                               std::uint32_t task_ordinal) {
+  if (scope.manual && !scope.track_boundary) return 0;
   std::uint32_t count = 0;
   for (const ResolvedArg& arg : args) {
-    if (!inserts(arg)) continue;
+    if (!inserts(arg) || !scope.tracks(arg.owner)) continue;
     map.insert(TensorMapEntry{arg.buffer, task_ordinal, *arg.layout});
     ++count;
   }

@@ -48,10 +48,21 @@ struct DroppedHit {
   std::uint32_t arg = 0;
 };
 
+// How the submitting scope treats creator retention and the TensorMap. AUTO: every argument.
+// MANUAL: none (PR #568), or (#482 partial manual, `track_boundary`) the boundary tensors only:
+// those not created inside the outermost open MANUAL scope, whose first task is `local_from`.
+struct ScopeTracking {
+  bool manual = false;
+  bool track_boundary = false;
+  std::uint32_t local_from = 0;
+  bool tracks(std::uint32_t owner) const { return !manual || (track_boundary && (owner == NO_INDEX || owner < local_from)); }
+};
+
 struct FaninResult {
   std::vector<FaninEdge> edges;
   std::vector<DroppedHit> dropped;  // hits beyond the lookup cap, per lookup newest first
   std::uint32_t lookups = 0;
+  std::uint32_t lookup_steps = 0;  // TensorMap entries the lookups visited
   std::uint32_t inserts = 0;
   std::string error;  // non-empty: INVALID_ARGS with this detail
 };
@@ -68,11 +79,13 @@ struct DependencyRules {
 // fills `out`, reusing its storage (the graph builder calls it for every task).
 FaninResult compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, bool in_manual,
                           std::uint32_t task_ordinal, TensorMap& map, DependencyRules rules = {});
-void compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, bool in_manual,
+void compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, ScopeTracking scope,
                    std::uint32_t task_ordinal, TensorMap& map, FaninResult& out, DependencyRules rules = {});
 
 // STEP 4: registers this task's writes. Returns the number of inserts.
 std::uint32_t register_outputs(const std::vector<ResolvedArg>& args, bool in_manual, TensorMap& map,
+                               std::uint32_t task_ordinal);
+std::uint32_t register_outputs(const std::vector<ResolvedArg>& args, ScopeTracking scope, TensorMap& map,
                                std::uint32_t task_ordinal);
 
 enum class ProducerStatus : std::uint8_t { live, consumed, retired, unknown };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "hwmodel/kernel_spec.h"
+#include "runtime/cost_model.h"
 #include "runtime/program.h"
 #include "runtime/runtime_config.h"
 #include "simcore/host_platform.h"
@@ -33,6 +34,8 @@ struct ModelInput {
   RuntimeConfig runtime;
   std::vector<hwmodel::KernelSpec> kernels;
   Program program;
+  // Per-task kernel duration ranges, where a kernel's duration is an expression.
+  KernelCostTable kernel_costs;
   RunLimits limits;
   // Per core id: the faults declared for it (empty: none).
   std::vector<hwmodel::CoreFaults> core_faults;

@@ -147,9 +147,10 @@ void Orchestrator::scope_begin(const ProgramOp& op) {
     invalid_args("scope depth exceeds PTO2_MAX_SCOPE_DEPTH=64", op.origin);
   }
   const bool deferred = op.mode == ScopeMode::manual && state_.config().manual_publish == ManualPublish::deferred;
+  if (op.mode == ScopeMode::manual && !state_.in_manual_scope()) manual_from_ = next_task_;
   const ScopeFrame& frame = state_.open_scope(op.mode, op.origin, deferred);
   state_.events().record(simcore::EventKind::scope_begin, simcore::now(), frame.serial, lane_, frame.depth);
-  owed_ns_ = add_ns(owed_ns_, state_.config().orchestrator.scope_begin_ns);
+  owed_ns_ = add_ns(owed_ns_, state_.costs().scope_begin(op.mode, state_.orchestrator_bill()));
 }
 
 void Orchestrator::scope_end() {
@@ -161,9 +162,10 @@ void Orchestrator::scope_end() {
       wire_and_publish(state_.task(op.task), op);
     }
   }
+  const ScopeMode mode = state_.scope_stack().back().mode;
   const RuntimeState::ClosedScope closed = state_.close_scope();
   state_.events().record(simcore::EventKind::scope_end, simcore::now(), closed.serial, lane_, closed.depth);
-  owed_ns_ = add_ns(owed_ns_, mul_ns(closed.task_count, state_.config().orchestrator.scope_end_per_task_ns));
+  owed_ns_ = add_ns(owed_ns_, state_.costs().scope_end(mode, closed.task_count, state_.orchestrator_bill()));
 }
 
 void Orchestrator::spend(TimeNs cost_ns) {
@@ -218,11 +220,11 @@ const TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::
 void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
   // Price the submit first (argument copy, lookups, inserts, edges): the task graph gives the
   // lookups, inserts and edges; the edges priced are those to producers still live now.
-  const OrchestratorCosts& costs = state_.config().orchestrator;
-  const GraphTask& node = graph_.add(op, state_.in_manual_scope());
+  const GraphTask& node = graph_.add(op, scope_tracking());
+  next_task_ = op.task + 1;
   live_fanin(node.edges, producer_status_, fanin_);
-  spend(add_ns(add_ns(costs.submit_ns, mul_ns(node.lookups, costs.tensormap_lookup_ns)),
-               add_ns(mul_ns(node.inserts, costs.tensormap_insert_ns), mul_ns(fanin_.size(), costs.edge_ns))));
+  const SubmitWork work{node.lookups, node.lookup_steps, node.inserts, static_cast<std::uint32_t>(fanin_.size())};
+  spend(state_.costs().submit(op, scope_mode(), work, state_.orchestrator_bill()));
 
   const TaskRecord& task = create(op, op.kind == OpKind::dummy ? TaskKind::dummy : TaskKind::kernel, op.kernel);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
@@ -241,8 +243,9 @@ void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
 }
 
 void Orchestrator::alloc_tensors(const ProgramOp& op) {
-  spend(state_.config().orchestrator.alloc_tensors_ns);
-  graph_.add(op, state_.in_manual_scope());  // outputs only: a node without edges
+  spend(state_.costs().alloc_tensors(scope_mode(), state_.orchestrator_bill()));
+  graph_.add(op, scope_tracking());  // outputs only: a node without edges
+  next_task_ = op.task + 1;
   const TaskRecord& task = create(op, TaskKind::alloc, NO_INDEX);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
   state_.complete_inline(task.ordinal);
@@ -253,7 +256,10 @@ void Orchestrator::tensor_data(const ProgramOp& op, std::uint32_t op_index) {
   const char* caller = write ? "set_tensor_data" : "get_tensor_data";
   phase_ = std::string("in ") + caller;
   graph_.tensor_data_producers(op, tensor_producers_);
-  spend(state_.config().orchestrator.tensormap_lookup_ns);
+  // The cost model's per-call term (issue 18: orchestrator_costs.get_tensor_data_ns, default 0).
+  const TimeNs cost_ns = state_.config().orchestrator.get_tensor_data_ns;
+  state_.orchestrator_bill().add(OrchTerm::get_tensor_data, cost_ns);
+  spend(cost_ns);
   if (tensor_producers_.empty()) PTOSIM_MARK("tensor data without producer");
   for (std::uint32_t producer : tensor_producers_) wait_for_producer(producer, write, op_index, caller);
   phase_ = "running";

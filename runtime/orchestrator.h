@@ -59,6 +59,10 @@ class Orchestrator {
   const TaskRecord& create(const ProgramOp& op, TaskKind kind, std::uint32_t kernel);
   void wire_and_publish(const TaskRecord& task, const ProgramOp& op);
   void note_occupancy(const RingState& ring);
+  ScopeMode scope_mode() const { return state_.in_manual_scope() ? ScopeMode::manual : ScopeMode::automatic; }
+  ScopeTracking scope_tracking() const {
+    return ScopeTracking{state_.in_manual_scope(), state_.config().manual_tracking == ManualTracking::boundary, manual_from_};
+  }
   // Scope bookkeeping costs are owed and paid with the next submit's sleep: one context switch
   // per runtime call instead of three.
   void spend(TimeNs cost_ns);
@@ -75,6 +79,8 @@ class Orchestrator {
   std::vector<std::uint32_t> tensor_producers_;  // reused between tensor data accesses
   std::string phase_ = "starting";
   TimeNs owed_ns_ = 0;
+  std::uint32_t next_task_ = 0;    // ordinal of the next task the program creates
+  std::uint32_t manual_from_ = 0;  // first task of the outermost open MANUAL scope
 };
 
 }  // namespace ptosim::runtime

@@ -59,6 +59,7 @@ void RunMonitor::detector_fired(RuntimeReport report, DetectorSite site) {
   missed_task_ = find_progress_task(state_, ring_hint);
   if (missed_task_) missed_task_label_ = task_label_with_state(state_, *missed_task_);
   StateSnapshot snap = capture_snapshot(state_, describe_actors(), missed_task_);
+  if (host_threads_) snap.host_threads = host_threads_();
   if (!snap.blocked_ring && report.ring >= 0) snap.blocked_ring = static_cast<std::uint32_t>(report.ring);
   snap.detector = report.detector;
   snap.error_code = static_cast<int>(report.code);

@@ -32,6 +32,10 @@ class RunMonitor {
   RunMonitor(RuntimeState& state, simcore::Simulation& sim);
 
   void add_actor(std::function<ActorView()> describe) { actors_.push_back(std::move(describe)); }
+  // a2a3sim: where the snapshot finds the threads' time off their host CPU.
+  void set_host_threads(std::function<std::vector<HostThreadView>()> host_threads) {
+    host_threads_ = std::move(host_threads);
+  }
 
   // A fatal error that is not a detector (INVALID_ARGS...): the run ends now as runtime_error.
   [[noreturn]] void fail_runtime(RuntimeReport report);
@@ -65,6 +69,7 @@ class RunMonitor {
   TimeNs fired_at_ns_ = 0;
   std::optional<RuntimeReport> report_;
   std::optional<StateSnapshot> snapshot_;
+  std::function<std::vector<HostThreadView>()> host_threads_;
   std::optional<std::uint32_t> missed_task_;
   std::string missed_task_label_;
   bool runtime_failed_ = false;

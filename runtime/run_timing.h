@@ -9,11 +9,13 @@
 // here feeds back into the model, the decisions or the digest.
 #pragma once
 
+#include "runtime/state_snapshot.h"
 #include "simcore/sim_time.h"
 
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ptosim::runtime {
@@ -48,6 +50,11 @@ struct TimingReport {
   std::vector<TimeNs> thread_busy_ns;  // per scheduler thread
   std::vector<CoreTimingReport> cores;
   std::vector<RingTiming> rings;
+  // Orchestrator time charged per cost term (runtime/cost_model.h), in OrchTerm order, with its
+  // name; the orchestrator's busy time is their sum (its blocked waits are in `rings`).
+  std::vector<std::pair<std::string, TimeNs>> orchestrator_terms;
+  // a2a3sim: each modelled thread's time on and off its host CPU (empty on the board).
+  std::vector<HostThreadView> host_threads;
 };
 
 class RunTiming {

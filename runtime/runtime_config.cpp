@@ -6,6 +6,8 @@ namespace ptosim::runtime {
 
 std::string_view to_string(ManualPublish policy) { return policy == ManualPublish::submit ? "submit" : "deferred"; }
 
+std::string_view to_string(ManualTracking tracking) { return tracking == ManualTracking::none ? "none" : "boundary"; }
+
 std::string_view to_string(DetectorKind kind) { return kind == DetectorKind::legacy ? "legacy" : "current"; }
 
 const char* to_string(ScopeMode mode) { return mode == ScopeMode::automatic ? "auto" : "manual"; }

@@ -31,12 +31,18 @@ struct RingConfig {
 // at scope_end() (the draft "partial_manual" design of issue #495).
 enum class ManualPublish : std::uint8_t { submit, deferred };
 
+// What a MANUAL scope does with the TensorMap and creator retention: nothing at all (the merged
+// design, PR #568), or keeps both for boundary tensors, those not created inside the scope (the
+// #482 partial-manual design). Tensors local to the scope skip both either way.
+enum class ManualTracking : std::uint8_t { none, boundary };
+
 // Which deadlock detectors the runtime runs: the historical spin/idle-count heuristics, or HEAD's
 // scope pre-check + structural head-of-line check + 500 ms backstop + gated scheduler watchdog.
 enum class DetectorKind : std::uint8_t { legacy, current };
 
 std::string_view to_string(ManualPublish policy);
 std::string_view to_string(DetectorKind kind);
+std::string_view to_string(ManualTracking tracking);
 
 struct DurationRange {
   TimeNs min_ns = 0;
@@ -61,6 +67,8 @@ struct DetectorConfig {
   TimeNs tensor_wait_timeout_ns = 15 * NS_PER_S;
 };
 
+// The orchestrator's cost terms (runtime/cost_model.h prices a call from them). Format 1 had the
+// first seven only; the others default to 0, so an older file keeps its meaning.
 struct OrchestratorCosts {
   TimeNs submit_ns = 400;          // per submit: argument copy, slot setup, finalize
   TimeNs tensormap_lookup_ns = 25; // per TensorMap lookup
@@ -69,6 +77,12 @@ struct OrchestratorCosts {
   TimeNs alloc_tensors_ns = 300;   // per alloc_tensors call
   TimeNs scope_begin_ns = 20;
   TimeNs scope_end_per_task_ns = 22;  // 364 us for 16704 tasks (device_log_profiling)
+  TimeNs tensor_arg_ns = 0;        // per tensor argument of a submit (its copy into the payload)
+  TimeNs scalar_ns = 0;            // per scalar argument of a submit
+  TimeNs lookup_step_ns = 0;       // per TensorMap entry a lookup visits
+  TimeNs explicit_dep_ns = 0;      // per explicit dependency of a submit
+  TimeNs scope_end_ns = 0;         // per scope_end, besides its per-task part
+  TimeNs get_tensor_data_ns = 0;   // per get_tensor_data call
 };
 
 struct SchedulerCosts {
@@ -92,8 +106,10 @@ struct RuntimeConfig {
   // hit, PR #669). Runtimes before it kept PTO2_LOOKUP_MAX_RESULTS = 16 and dropped the rest.
   std::uint32_t tensormap_lookup_cap = 0;
   ManualPublish manual_publish = ManualPublish::submit;
+  ManualTracking manual_tracking = ManualTracking::none;
   DetectorConfig detectors;
-  OrchestratorCosts orchestrator;
+  OrchestratorCosts orchestrator;  // AUTO scopes (and MANUAL ones unless overridden below)
+  OrchestratorCosts orchestrator_manual;  // MANUAL scopes: a copy of the above with overrides
   SchedulerCosts scheduler;
   // Deadlock truth: how long the simulation may continue after a detector fired.
   TimeNs truth_budget_ns = 2 * NS_PER_S;

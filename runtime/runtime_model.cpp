@@ -49,7 +49,8 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   std::vector<std::unique_ptr<simcore::ThreadClock>> core_clocks;
   for (int c = 0; c < topology.core_count(); ++c) core_clocks.push_back(processors.add_thread(topology.core_name(c)));
 
-  RuntimeState state(input.runtime, input.program, input.kernels, topology, decisions, events, lanes);
+  const CostModel costs(input.runtime, input.kernels, input.kernel_costs);
+  RuntimeState state(input.runtime, costs, input.program, input.kernels, topology, decisions, events, lanes);
   RunMonitor monitor(state, sim);
 
   hwmodel::GlobalMemory memory;
@@ -75,6 +76,15 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
   Orchestrator orchestrator(state, monitor, *orchestrator_clock);
 
   monitor.add_actor([&orchestrator] { return orchestrator.describe(); });
+  simcore::HostScheduler* host = processors.host();
+  auto host_threads = [host] {
+    std::vector<HostThreadView> out;
+    for (const simcore::HostThreadStats& thread : host->modelled_thread_stats()) {
+      out.push_back(HostThreadView{thread.name, thread.cpu, thread.on_cpu_ns, thread.off_cpu_ns});
+    }
+    return out;
+  };
+  if (host != nullptr) monitor.set_host_threads(host_threads);
   for (SchedulerThread* thread : thread_ptrs) {
     thread->set_peers(thread_ptrs);
     monitor.add_actor([thread] { return thread->describe(); });
@@ -120,6 +130,11 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
                                            topology.core_name(core->id()), core->busy_ns(output.sim_time_ns)});
   }
   output.timing = state.timing().finish(output.sim_time_ns, std::move(core_timing));
+  for (int term = 0; term < ORCH_TERM_COUNT; ++term) {
+    output.timing.orchestrator_terms.emplace_back(std::string(to_string(static_cast<OrchTerm>(term))),
+                                                  state.orchestrator_bill().ns[term]);
+  }
+  if (host != nullptr) output.timing.host_threads = host_threads();
   if (!events_within_budget && output.verdict.outcome != Outcome::sim_limit) {
     // Events that happened before the end but were logged only now overran the budget: the run
     // exceeded it, whatever it concluded, and its digest covers a cut history.

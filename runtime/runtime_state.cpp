@@ -22,10 +22,11 @@ RingState::RingState(std::uint8_t ring_id, const RingConfig& ring_config, std::u
       spill_pool(ring_config.spill_pool_capacity()),
       heap_base_address(heap_base) {}
 
-RuntimeState::RuntimeState(const RuntimeConfig& config, const Program& program,
+RuntimeState::RuntimeState(const RuntimeConfig& config, const CostModel& costs, const Program& program,
                            const std::vector<hwmodel::KernelSpec>& kernels, const hwmodel::Topology& topology,
                            simcore::DecisionSource& decisions, simcore::EventLog& events, RuntimeLanes lanes)
     : config_(config),
+      costs_(costs),
       program_(program),
       kernels_(kernels),
       topology_(topology),
@@ -50,6 +51,9 @@ void RuntimeState::describe_task(const TaskRecord& task, std::uint32_t token, hw
   out.token = token;
   out.task = task.ordinal;
   out.kernel = &kernels_.at(task.kernel);
+  const DurationRange range = costs_.kernel_range(task.ordinal, task.kernel, 0);
+  out.min_duration_ns = range.min_ns;
+  out.max_duration_ns = range.max_ns;
   out.views.clear();
   std::size_t output_index = 0;
   for (const ArgSpec& spec : program_.args(op)) {

@@ -12,6 +12,7 @@
 #include "hwmodel/ai_core.h"
 #include "hwmodel/task_descriptor.h"
 #include "hwmodel/topology.h"
+#include "runtime/cost_model.h"
 #include "runtime/program.h"
 #include "runtime/dependency_builder.h"
 #include "runtime/run_report.h"
@@ -106,11 +107,14 @@ struct RuntimeLanes {
 
 class RuntimeState {
  public:
-  RuntimeState(const RuntimeConfig& config, const Program& program, const std::vector<hwmodel::KernelSpec>& kernels,
-               const hwmodel::Topology& topology, simcore::DecisionSource& decisions, simcore::EventLog& events,
+  RuntimeState(const RuntimeConfig& config, const CostModel& costs, const Program& program,
+               const std::vector<hwmodel::KernelSpec>& kernels, const hwmodel::Topology& topology, simcore::DecisionSource& decisions, simcore::EventLog& events,
                RuntimeLanes lanes);
 
   const RuntimeConfig& config() const { return config_; }
+  const CostModel& costs() const { return costs_; }
+  // Orchestrator time by cost term, as charged.
+  OrchestratorBill& orchestrator_bill() { return bill_; }
   const Program& program() const { return program_; }
   const std::vector<hwmodel::KernelSpec>& kernels() const { return kernels_; }
   const hwmodel::Topology& topology() const { return topology_; }
@@ -277,6 +281,8 @@ class RuntimeState {
   void advance_ring(RingState& ring);
 
   const RuntimeConfig& config_;
+  const CostModel& costs_;
+  OrchestratorBill bill_;
   const Program& program_;
   const std::vector<hwmodel::KernelSpec>& kernels_;
   const hwmodel::Topology& topology_;

@@ -127,7 +127,7 @@ void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
   // twice as long while polling a running task). Running cores cannot change during an idle
   // stretch: a completion or a dispatch is progress and ends it.
   idle_loop_ = clock_.begin_loop(
-      add_ns(idle_base_ns_, mul_ns(static_cast<std::uint64_t>(running_cores_), state_.config().scheduler.poll_per_running_core_ns)),
+      add_ns(idle_base_ns_, state_.costs().poll(static_cast<std::uint64_t>(running_cores_))),
       start_ns);
 }
 
@@ -202,7 +202,7 @@ bool SchedulerThread::has_work() const {
 
 bool SchedulerThread::iterate(bool& progress) {
   const SchedulerCosts& costs = state_.config().scheduler;
-  TimeNs cost_ns = mul_ns(static_cast<std::uint64_t>(running_cores_), costs.poll_per_running_core_ns);
+  TimeNs cost_ns = state_.costs().poll(static_cast<std::uint64_t>(running_cores_));
   progress = false;
   const TimeNs now = simcore::now();
 
@@ -282,7 +282,7 @@ bool SchedulerThread::iterate(bool& progress) {
           state_.set_core_task(slot.core->id(), ordinal);
           ++running_cores_;
         }
-        cost_ns = add_ns(cost_ns, costs.dispatch_ns);
+        cost_ns = add_ns(cost_ns, state_.costs().dispatch());
         assignments_.push_back(assignment);
       }
       // Blocks remain: re-push the task so that other threads take the rest.
@@ -312,6 +312,9 @@ void SchedulerThread::write_assignments() {
       state_.describe_task(task, slot.token, descriptor_);
       descriptor_.block = assignment.block;
       descriptor_.block_num = task.block_num;
+      const DurationRange range = state_.costs().kernel_range(task.ordinal, task.kernel, assignment.block);
+      descriptor_.min_duration_ns = range.min_ns;
+      descriptor_.max_duration_ns = range.max_ns;
       descriptor_.logs_accesses = k == 0;
       slot.core->write_task(descriptor_, busy_until_ns_);
     }
@@ -324,11 +327,11 @@ TimeNs SchedulerThread::complete(const TaskRecord& task) {
   // idle iteration or until the array is full.
   const SchedulerCosts& costs = state_.config().scheduler;
   const std::uint32_t released = state_.complete_task(task.ordinal, lane_);
-  TimeNs cost_ns = add_ns(costs.complete_ns, mul_ns(released, costs.release_consumer_ns));
+  TimeNs cost_ns = state_.costs().complete(released);
   deferred_release_.push_back(task.ordinal);
   if (deferred_release_.size() >= costs.deferred_release_cap) {
     PTOSIM_MARK("deferred release cap");
-    cost_ns = add_ns(cost_ns, mul_ns(drain_deferred(), costs.deferred_release_ns));
+    cost_ns = add_ns(cost_ns, state_.costs().deferred_release(drain_deferred()));
   }
   return cost_ns;
 }
@@ -387,11 +390,10 @@ bool SchedulerThread::idle_detector_expired(const IdleDetector& detector) const 
 }
 
 bool SchedulerThread::idle() {
-  const SchedulerCosts& costs = state_.config().scheduler;
   if (!deferred_release_.empty()) {
     // An iteration without progress releases the deferred consumers (on_task_release).
     const std::uint32_t drained = drain_deferred();
-    return begin_work(mul_ns(drained, costs.deferred_release_ns));
+    return begin_work(state_.costs().deferred_release(drained));
   }
   begin_idle_stretch(simcore::now());
   const IdleDetector detector = idle_detector();

@@ -45,7 +45,50 @@ TaskView describe_task(const RuntimeState& state, const TaskRecord& task) {
   return view;
 }
 
+namespace {
+
+bool finished_phase(TaskPhase phase) { return phase == TaskPhase::completed || phase == TaskPhase::consumed; }
+
+// The first READY or RUNNING task on the head's chain (breadth first, so the shortest chain):
+// from an unfinished task to its unfinished WAIT producers, from a finished task whose consumers
+// have not all released it to those consumers (replay/snapshot_render.cpp draws the same links).
+// Only a task there can move the head the detector watches; a READY task elsewhere is no evidence.
+std::optional<std::uint32_t> progress_on_head_chain(const RuntimeState& state, int ring) {
+  const RingState& head_ring = state.ring(ring);
+  if (head_ring.last_task_alive >= head_ring.current_index) return std::nullopt;
+  const std::uint32_t head = head_ring.ordinals[head_ring.last_task_alive];
+  std::vector<std::uint32_t> frontier{head};
+  std::vector<bool> seen(state.tasks().size(), false);
+  seen[head] = true;
+  // Bounded by the tasks alive: each is visited once.
+  for (std::size_t i = 0; i < frontier.size(); ++i) {
+    const TaskRecord& task = state.tasks()[frontier[i]];
+    const TaskPhase phase = task.phase();
+    if (phase == TaskPhase::ready || phase == TaskPhase::running) return task.ordinal;
+    auto visit = [&](std::uint32_t next) {
+      if (next >= seen.size() || seen[next]) return;
+      seen[next] = true;
+      frontier.push_back(next);
+    };
+    if (!finished_phase(phase)) {
+      for (const FaninEdge& edge : state.producers(task)) {
+        if (edge.wait && !finished_phase(state.tasks()[edge.producer].phase())) visit(edge.producer);
+      }
+    } else if (task.consumers_released < task.consumers_claimed) {
+      for (std::uint32_t consumer : state.consumers(task)) {
+        if (state.tasks()[consumer].phase() != TaskPhase::consumed) visit(consumer);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<std::uint32_t> find_progress_task(const RuntimeState& state, int ring_hint) {
+  if (ring_hint >= 0) {
+    if (auto on_chain = progress_on_head_chain(state, ring_hint)) return on_chain;
+  }
   auto scan = [&](TaskPhase wanted, int only_ring) -> std::optional<std::uint32_t> {
     for (int r = 0; r < MAX_RING_DEPTH; ++r) {
       if (only_ring >= 0 && r != only_ring) continue;

@@ -67,6 +67,15 @@ struct ActorView {
   std::string waits_for;  // human-readable
 };
 
+// A thread of the shared host (a2a3sim: the orchestrator, a scheduler thread or an emulated
+// core): its host CPU, and how long it held it or waited for it off-CPU so far.
+struct HostThreadView {
+  std::string name;
+  int cpu = -1;
+  TimeNs on_cpu_ns = 0;
+  TimeNs off_cpu_ns = 0;
+};
+
 struct StateSnapshot {
   TimeNs time_ns = 0;
   std::string detector;
@@ -83,6 +92,7 @@ struct StateSnapshot {
   std::vector<RingView> rings;                 // rings that hold tasks
   std::vector<ScopeView> scopes;
   std::vector<ActorView> actors;
+  std::vector<HostThreadView> host_threads;  // a2a3sim only: empty when threads own their processors
   // Filled in when the run ends: what the deadlock-truth continuation concluded.
   std::string outcome;
   std::string verdict;

@@ -37,7 +37,7 @@ void TaskGraph::add_dropped(std::uint32_t consumer, std::span<const DroppedHit> 
 TaskGraphBuilder::TaskGraphBuilder(const Program& program, DependencyRules rules)
     : program_(program), rules_(rules), graph_(program.task_count) {}
 
-GraphTask TaskGraphBuilder::add(const ProgramOp& op, bool in_manual) {
+GraphTask TaskGraphBuilder::add(const ProgramOp& op, ScopeTracking scope) {
   args_.clear();
   std::uint32_t output_index = 0;
   for (const ArgSpec& spec : program_.args(op)) {
@@ -53,12 +53,13 @@ GraphTask TaskGraphBuilder::add(const ProgramOp& op, bool in_manual) {
     }
     args_.push_back(arg);
   }
-  compute_fanin(args_, program_.deps(op), in_manual, op.task, map_, fanin_, rules_);
-  if (fanin_.error.empty()) register_outputs(args_, in_manual, map_, op.task);
-  graph_.append(op.task, fanin_.edges, in_manual, fanin_.error);
+  compute_fanin(args_, program_.deps(op), scope, op.task, map_, fanin_, rules_);
+  if (fanin_.error.empty()) register_outputs(args_, scope, map_, op.task);
+  graph_.append(op.task, fanin_.edges, scope.manual, fanin_.error);
   if (!fanin_.dropped.empty()) graph_.add_dropped(op.task, fanin_.dropped);
   GraphTask node = task(op.task);
   node.lookups = fanin_.lookups;
+  node.lookup_steps = fanin_.lookup_steps;
   node.inserts = fanin_.inserts;
   return node;
 }
@@ -90,13 +91,15 @@ GraphTask TaskGraphBuilder::task(std::uint32_t ordinal) const {
   return node;
 }
 
-TaskGraph build_task_graph(const Program& program, DependencyRules rules) {
+TaskGraph build_task_graph(const Program& program, ManualTracking tracking, DependencyRules rules) {
   TaskGraphBuilder builder(program, rules);
   std::string rejection;
   std::uint32_t rejection_origin = NO_INDEX;
   // The executor's own scope (depth 0) is AUTO; a MANUAL scope makes everything inside it manual.
   std::vector<ScopeMode> scopes{ScopeMode::automatic};
   std::uint32_t manual_depth = 0;
+  ScopeTracking scope{false, tracking == ManualTracking::boundary, 0};
+  std::uint32_t next_task = 0;
   for (const ProgramOp& op : program.ops) {
     if (op.kind == OpKind::scope_begin) {
       if (op.mode == ScopeMode::automatic && manual_depth > 0) {
@@ -108,6 +111,7 @@ TaskGraph build_task_graph(const Program& program, DependencyRules rules) {
         rejection_origin = op.origin;
         break;
       }
+      if (op.mode == ScopeMode::manual && manual_depth == 0) scope.local_from = next_task;
       scopes.push_back(op.mode);
       manual_depth += op.mode == ScopeMode::manual ? 1 : 0;
     } else if (op.kind == OpKind::scope_end) {
@@ -115,10 +119,14 @@ TaskGraph build_task_graph(const Program& program, DependencyRules rules) {
       scopes.pop_back();
     } else if (!creates_task(op.kind)) {
       continue;  // get/set_tensor_data: the orchestrator waits, the graph has no node for it
-    } else if (const GraphTask task = builder.add(op, manual_depth > 0); !task.error.empty()) {
-      rejection = task.error;
-      rejection_origin = op.origin;
-      break;
+    } else {
+      scope.manual = manual_depth > 0;
+      next_task = op.task + 1;
+      if (const GraphTask task = builder.add(op, scope); !task.error.empty()) {
+        rejection = task.error;
+        rejection_origin = op.origin;
+        break;
+      }
     }
   }
   TaskGraph graph = builder.take_graph();

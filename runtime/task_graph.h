@@ -15,6 +15,7 @@
 
 #include "runtime/dependency_builder.h"
 #include "runtime/program.h"
+#include "runtime/runtime_config.h"
 #include "runtime/tensor_map.h"
 
 #include <cstdint>
@@ -29,6 +30,7 @@ namespace ptosim::runtime {
 struct GraphTask {
   std::span<const FaninEdge> edges;  // explicit first, then per argument: creator, TensorMap hits
   std::uint32_t lookups = 0;         // TensorMap lookups the submit performs (priced by the run)
+  std::uint32_t lookup_steps = 0;    // TensorMap entries those lookups visited
   std::uint32_t inserts = 0;         // TensorMap inserts
   bool manual = false;               // submitted inside a MANUAL scope
   bool added = false;
@@ -88,7 +90,8 @@ class TaskGraphBuilder {
   explicit TaskGraphBuilder(const Program& program, DependencyRules rules = {});
 
   // Adds the task that `op` creates (submit, dummy or alloc_tensors), in submission order.
-  GraphTask add(const ProgramOp& op, bool in_manual);
+  GraphTask add(const ProgramOp& op, bool in_manual) { return add(op, ScopeTracking{in_manual}); }
+  GraphTask add(const ProgramOp& op, ScopeTracking scope);
   GraphTask task(std::uint32_t ordinal) const;
   // The tasks a get/set_tensor_data op waits for (wait_for_tensor_ready): the tensor's creator,
   // then every TensorMap writer overlapping the view, newest first, each once. The map is not
@@ -106,6 +109,8 @@ class TaskGraphBuilder {
 };
 
 // Builds the graph of the whole program, tracking scopes the way the orchestrator does.
-TaskGraph build_task_graph(const Program& program, DependencyRules rules = {});
+// `tracking`: what MANUAL scopes do with boundary tensors (RuntimeConfig::manual_tracking).
+TaskGraph build_task_graph(const Program& program, ManualTracking tracking = ManualTracking::none,
+                           DependencyRules rules = {});
 
 }  // namespace ptosim::runtime

@@ -48,6 +48,7 @@ class TensorMap {
     if (found == simcore::KeyIndex::ABSENT || chains_[found].live == 0) return;
     Chain& chain = chains_[found];
     collect(chain, input);
+    steps_ += candidates_.size();
     bool removed = false;
     for (std::uint32_t index : candidates_) {
       const TensorMapEntry& entry = chain.entries[index];
@@ -68,6 +69,8 @@ class TensorMap {
   void insert(const TensorMapEntry& entry);
 
   std::size_t size() const { return entries_; }
+  // Entries visited by lookups so far (what a lookup's chain walk costs).
+  std::uint64_t lookup_steps() const { return steps_; }
 
  private:
   static constexpr std::size_t INDEX_FROM = 16;
@@ -90,6 +93,7 @@ class TensorMap {
   std::vector<Chain> chains_;
   std::size_t entries_ = 0;
   std::vector<std::uint32_t> candidates_;  // reused by lookups
+  std::uint64_t steps_ = 0;
 };
 
 }  // namespace ptosim::runtime

@@ -154,6 +154,9 @@ struct TaskStatement {
   Failure deps_failure;
   std::vector<Dependency> deps;
   bool has_deps = false;
+  // submit: scalar arguments and get_tensor_data calls before it (integers, priced only).
+  std::uint8_t scalars = 0;
+  std::uint8_t tensor_data_reads = 0;
 };
 
 struct Loop {

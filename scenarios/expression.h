@@ -26,6 +26,7 @@ class Environment {
   void push(std::string name, std::int64_t value) { vars_.emplace_back(std::move(name), value); }
   void pop() { vars_.pop_back(); }
   void set_top(std::int64_t value) { vars_.back().second = value; }
+  void set(std::size_t slot, std::int64_t value) { vars_[slot].second = value; }
   const std::int64_t* find(std::string_view name) const;
   // As find(), trying slot `hint` first and updating it.
   const std::int64_t* find(std::string_view name, std::size_t& hint) const;

@@ -280,7 +280,18 @@ class ProgramCompiler {
   void compile_task(const Field& stmt, OpKind kind, TaskStatement& task) {
     task.kind = kind;
     if (kind == OpKind::submit) {
-      if ((task.failure = object_failure(stmt, {"submit", "name", "args", "deps"}, {"submit"}))) return;
+      if ((task.failure = object_failure(stmt, {"submit", "name", "args", "deps", "scalars", "tensor_data"}, {"submit"}))) {
+        return;
+      }
+      for (auto [key, count] : {std::pair{"scalars", &task.scalars}, std::pair{"tensor_data", &task.tensor_data_reads}}) {
+        if (!has(stmt, key)) continue;
+        const Field& value = sub(stmt, key);
+        if (!value->is_number_integer() || value->get<std::int64_t>() < 0 || value->get<std::int64_t>() > 64) {
+          task.failure = expected(value, "an integer in [0, 64]");
+          return;
+        }
+        *count = static_cast<std::uint8_t>(value->get<std::int64_t>());
+      }
       const Field& kernel = sub(stmt, "submit");
       if ((task.failure = string_failure(kernel))) return;
       const std::string& kernel_name = kernel->get_ref<const std::string&>();

@@ -236,6 +236,8 @@ class ProgramExpander {
     op.origin = origin_of(stmt);
     check(task.failure);
     op.kernel = task.kernel;
+    op.scalars = task.scalars;
+    op.tensor_data_reads = task.tensor_data_reads;
     const std::uint32_t name = name_id(task.name, true);
     if (program_.task_count >= MAX_PROGRAM_TASKS) {
       PTOSIM_MARK("program task limit");

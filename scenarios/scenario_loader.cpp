@@ -5,6 +5,7 @@
 // flat list of runtime calls the simulation interprets.
 #include "scenarios/loader_fields.h"
 #include "scenarios/json_guard.h"
+#include "scenarios/kernel_costs.h"
 #include "scenarios/uncertain.h"
 
 #include "runtime/ring_buffers.h"
@@ -70,6 +71,8 @@ class Loader : public FieldReader {
     if (has(root, "tensors")) load_tensors(child(root, "tensors"));
     ExpandedProgram expanded = expand_program(*this, program, scenario.model, kernel_index_, externals_);
     scenario.model.program = std::move(expanded.program);
+    scenario.model.kernel_costs = compile_kernel_costs(file(), duration_exprs_, env(), scenario.model.program,
+                                                       scenario.model.kernels, MAX_DURATION_NS);
     scenario.work = expanded.work;
     if (has(root, "faults")) load_faults(child(root, "faults"), scenario.model);
     if (has(root, "expect")) {
@@ -299,7 +302,7 @@ class Loader : public FieldReader {
   }
 
   void load_runtime(const Field& field, runtime::ModelInput& model) {
-    check_object(field, {"ring", "tensormap_pool", "tensormap_lookup_cap", "manual_publish", "detectors", "orchestrator_costs",
+    check_object(field, {"ring", "tensormap_pool", "tensormap_lookup_cap", "manual_publish", "manual_tracking", "detectors", "orchestrator_costs",
                          "scheduler_costs", "truth_budget_ns", "limits"},
                  {});
     runtime::RuntimeConfig& config = model.runtime;
@@ -344,22 +347,25 @@ class Loader : public FieldReader {
         fail(policy, "\"submit\" or \"deferred\", found \"" + value + "\"");
       }
     }
+    if (has(field, "manual_tracking")) {
+      const Field tracking = child(field, "manual_tracking");
+      const std::string value = string(tracking);
+      if (value == "none") {
+        config.manual_tracking = runtime::ManualTracking::none;
+      } else if (value == "boundary") {
+        config.manual_tracking = runtime::ManualTracking::boundary;
+      } else {
+        fail(tracking, "\"none\" or \"boundary\", found \"" + value + "\"");
+      }
+    }
     if (has(field, "detectors")) load_detectors(child(field, "detectors"), config.detectors);
     if (has(field, "orchestrator_costs")) {
       const Field costs = child(field, "orchestrator_costs");
-      check_object(costs, {"submit_ns", "tensormap_lookup_ns", "tensormap_insert_ns", "edge_ns", "alloc_tensors_ns",
-                           "scope_begin_ns", "scope_end_per_task_ns"},
-                   {});
-      auto& c = config.orchestrator;
-      for (auto [key, member] : {std::pair{"submit_ns", &runtime::OrchestratorCosts::submit_ns},
-                                 std::pair{"tensormap_lookup_ns", &runtime::OrchestratorCosts::tensormap_lookup_ns},
-                                 std::pair{"tensormap_insert_ns", &runtime::OrchestratorCosts::tensormap_insert_ns},
-                                 std::pair{"edge_ns", &runtime::OrchestratorCosts::edge_ns},
-                                 std::pair{"alloc_tensors_ns", &runtime::OrchestratorCosts::alloc_tensors_ns},
-                                 std::pair{"scope_begin_ns", &runtime::OrchestratorCosts::scope_begin_ns},
-                                 std::pair{"scope_end_per_task_ns", &runtime::OrchestratorCosts::scope_end_per_task_ns}}) {
-        if (has(costs, key)) c.*member = duration(child(costs, key));
-      }
+      load_orchestrator_costs(costs, config.orchestrator, true);
+      config.orchestrator_manual = config.orchestrator;
+      if (has(costs, "manual")) load_orchestrator_costs(child(costs, "manual"), config.orchestrator_manual, false);
+    } else {
+      config.orchestrator_manual = config.orchestrator;
     }
     if (has(field, "scheduler_costs")) {
       const Field costs = child(field, "scheduler_costs");
@@ -397,6 +403,32 @@ class Loader : public FieldReader {
       if (has(limits, "max_sim_time_ns")) {
         model.limits.max_sim_time_ns = integer(child(limits, "max_sim_time_ns"), 1, MAX_DURATION_NS * 10);
       }
+    }
+  }
+
+  // The orchestrator's cost terms; `manual` (an override object for MANUAL scopes) only at the top.
+  void load_orchestrator_costs(const Field& costs, runtime::OrchestratorCosts& c, bool top) {
+    using C = runtime::OrchestratorCosts;
+    static constexpr std::pair<const char*, TimeNs C::*> TERMS[] = {
+        {"submit_ns", &C::submit_ns}, {"tensormap_lookup_ns", &C::tensormap_lookup_ns},
+        {"tensormap_insert_ns", &C::tensormap_insert_ns}, {"edge_ns", &C::edge_ns},
+        {"alloc_tensors_ns", &C::alloc_tensors_ns}, {"scope_begin_ns", &C::scope_begin_ns},
+        {"scope_end_per_task_ns", &C::scope_end_per_task_ns}, {"tensor_arg_ns", &C::tensor_arg_ns},
+        {"scalar_ns", &C::scalar_ns}, {"lookup_step_ns", &C::lookup_step_ns}, {"explicit_dep_ns", &C::explicit_dep_ns},
+        {"scope_end_ns", &C::scope_end_ns}, {"get_tensor_data_ns", &C::get_tensor_data_ns}};
+    if (top) {
+      check_object(costs, {"submit_ns", "tensormap_lookup_ns", "tensormap_insert_ns", "edge_ns", "alloc_tensors_ns",
+                           "scope_begin_ns", "scope_end_per_task_ns", "tensor_arg_ns", "scalar_ns", "lookup_step_ns",
+                           "explicit_dep_ns", "scope_end_ns", "get_tensor_data_ns", "manual"},
+                   {});
+    } else {
+      check_object(costs, {"submit_ns", "tensormap_lookup_ns", "tensormap_insert_ns", "edge_ns", "alloc_tensors_ns",
+                           "scope_begin_ns", "scope_end_per_task_ns", "tensor_arg_ns", "scalar_ns", "lookup_step_ns",
+                           "explicit_dep_ns", "scope_end_ns", "get_tensor_data_ns"},
+                   {});
+    }
+    for (const auto& [key, member] : TERMS) {
+      if (has(costs, key)) c.*member = duration(child(costs, key));
     }
   }
 
@@ -505,8 +537,13 @@ class Loader : public FieldReader {
         Field missing{kernel.value, &kernel, "duration_ns", 0, false};
         fail_raw(missing, "missing required key 'duration_ns' (a kernel without a program needs one)");
       }
-      runtime::DurationRange range = has(kernel, "duration_ns") ? duration_range(child(kernel, "duration_ns"), 0)
-                                                                : runtime::DurationRange{0, 0};
+      runtime::DurationRange range{0, 0};
+      if (has(kernel, "duration_ns") && child(kernel, "duration_ns")->is_object()) {
+        // An expression per task, evaluated once the program is expanded (kernel_costs.h).
+        if (!host_platform_) duration_exprs_.push_back(duration_expr(child(kernel, "duration_ns"), kernels.size()));
+      } else if (has(kernel, "duration_ns")) {
+        range = duration_range(child(kernel, "duration_ns"), 0);
+      }
       // On the simulator board a kernel is host code: what it costs is its host compute, which
       // needs a host CPU for its whole length. The board ignores it.
       if (has(kernel, "host_compute_ns")) {
@@ -552,6 +589,17 @@ class Loader : public FieldReader {
       kernel_index_[name] = static_cast<std::uint32_t>(kernels.size());
       kernels.push_back(spec);
     }
+  }
+
+  KernelDurationExpr duration_expr(const Field& field, std::size_t kernel) {
+    check_object(field, {"expr", "spread_pct"}, {"expr"});
+    KernelDurationExpr out;
+    out.kernel = static_cast<std::uint32_t>(kernel);
+    const Field text = child(field, "expr");
+    out.expr = expression(text, string(text));
+    if (has(field, "spread_pct")) out.spread_pct = integer(child(field, "spread_pct"), 0, 100);
+    out.pointer = text.pointer();
+    return out;
   }
 
   void load_params(const Field& field) {
@@ -612,6 +660,7 @@ class Loader : public FieldReader {
   bool host_platform_ = false;  // platform kind "a2a3sim"
   std::vector<runtime::ExternalTensor> externals_;
   std::unordered_map<std::string, std::uint32_t> kernel_index_;  // looked up, never iterated
+  std::vector<KernelDurationExpr> duration_exprs_;  // kernels whose duration is an expression
 };
 
 }  // namespace

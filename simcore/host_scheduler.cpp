@@ -126,7 +126,25 @@ std::vector<HostThreadStats> HostScheduler::stats() {
   std::vector<HostThreadStats> out;
   for (std::size_t t = 0; t < threads_.size(); ++t) {
     const Thread& thread = threads_[t];
-    out.push_back(HostThreadStats{thread.name, t, thread.cpu, thread.exec.on_cpu_ns, thread.exec.turns});
+    const TimeNs until_ns = thread.exited_ns == TIME_NEVER ? now() : thread.exited_ns;
+    out.push_back(HostThreadStats{thread.name, t, thread.cpu, thread.exec.on_cpu_ns, thread.exec.turns,
+                                  std::max<TimeNs>(0, until_ns - thread.exec.on_cpu_ns)});
+  }
+  return out;
+}
+
+std::vector<HostThreadStats> HostScheduler::modelled_thread_stats() const {
+  std::vector<HostThreadStats> out;
+  const TimeNs at_ns = now();
+  for (std::size_t t = 0; t < threads_.size(); ++t) {
+    const Thread& thread = threads_[t];
+    if (thread.exec.activity == Activity::background) continue;
+    TimeNs on_cpu_ns = thread.exec.on_cpu_ns;
+    const Cpu& cpu = cpus_[static_cast<std::size_t>(thread.cpu)];
+    if (cpu.running == static_cast<int>(t) && at_ns > cpu.clock_ns) on_cpu_ns += at_ns - cpu.clock_ns;
+    const TimeNs until_ns = thread.exited_ns == TIME_NEVER ? at_ns : thread.exited_ns;
+    out.push_back(HostThreadStats{thread.name, t, thread.cpu, on_cpu_ns, thread.exec.turns,
+                                  std::max<TimeNs>(0, until_ns - on_cpu_ns)});
   }
   return out;
 }
@@ -574,6 +592,7 @@ void HostScheduler::exit(std::uint64_t thread_id) {
   settle(cpu);
   PTOSIM_ASSERT(t.exec.activity == Activity::busy, "thread '" + t.name + "' exited while it was not running");
   t.exec.activity = Activity::exited;
+  t.exited_ns = now();
   if (cpu.running == thread) {
     cpu.running = -1;
     if (!cpu.queue.empty()) {

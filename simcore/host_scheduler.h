@@ -53,6 +53,10 @@ struct HostThreadStats {
   int cpu = -1;
   TimeNs on_cpu_ns = 0;
   std::uint64_t turns = 0;  // times it got its CPU from another thread
+  // Time it wanted its CPU but another thread held it. Modelled threads never block in the
+  // kernel (every wait is a loop), so a thread is runnable from the start until it exits: its
+  // off-CPU time is that span less its on-CPU time.
+  TimeNs off_cpu_ns = 0;
 };
 
 class HostScheduler final : public LoopWaiter {
@@ -69,6 +73,10 @@ class HostScheduler final : public LoopWaiter {
   void start();
 
   std::vector<HostThreadStats> stats();
+  // The same for the modelled threads only (not the background ones), for reports: read without
+  // settling any CPU (an observation must not advance the schedule), so a CPU's unsettled
+  // stretch counts for the thread holding it.
+  std::vector<HostThreadStats> modelled_thread_stats() const;
   const HostPlatformSpec& spec() const { return spec_; }
 
   void on_signal_notified(std::uint64_t thread) override;
@@ -117,6 +125,7 @@ class HostScheduler final : public LoopWaiter {
     ThreadClock::LoopCallback loop_then;
     WaitLoop* loop = nullptr;        // the passive loop under way
     WaitSignal* signal = nullptr;    // and what it waits for
+    TimeNs exited_ns = TIME_NEVER;   // when it left the host, for its off-CPU time
   };
   struct Cpu {
     int id = 0;

@@ -115,12 +115,41 @@ std::string percent(TimeNs busy_ns, TimeNs total_ns) {
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "%";
 }
 
+// a2a3sim: time off the host CPU, the orchestrator and scheduler threads one by one, the
+// emulated cores as mean and max (`run --json` lists every thread under timing.host_threads).
+void print_host_threads(std::ostream& out, const runtime::TimingReport& timing) {
+  if (timing.host_threads.empty()) return;
+  out << "  off host CPU (runnable, another thread held the CPU):";
+  TimeNs core_total = 0;
+  const runtime::HostThreadView* worst_core = nullptr;
+  std::size_t cores = 0;
+  for (const runtime::HostThreadView& thread : timing.host_threads) {
+    if (thread.name == "orchestrator" || thread.name.rfind("sched", 0) == 0) {
+      out << " " << thread.name << " " << micros(thread.off_cpu_ns) << " (" << percent(thread.off_cpu_ns, timing.end_ns) << ")";
+      continue;
+    }
+    core_total += thread.off_cpu_ns;
+    ++cores;
+    if (worst_core == nullptr || thread.off_cpu_ns > worst_core->off_cpu_ns) worst_core = &thread;
+  }
+  out << "\n";
+  if (worst_core != nullptr) {
+    out << "  " << simcore::count_noun(cores, "emulated core") << " off host CPU: mean "
+        << percent(core_total / static_cast<TimeNs>(cores), timing.end_ns) << ", max " << worst_core->name << " "
+        << micros(worst_core->off_cpu_ns) << " (" << percent(worst_core->off_cpu_ns, timing.end_ns) << ")\n";
+  }
+}
+
 // The run's time breakdown in a few lines; `run --json` has every figure under "timing".
 void print_timing(std::ostream& out, const runtime::TimingReport& timing) {
   out << "\ntiming: orchestrator " << micros(timing.orchestrator_ns)
       << (timing.orchestration_done ? " (to the end of the executor scope)" : " (the run ended before the executor scope)")
       << " of " << micros(timing.end_ns) << "\n";
-  out << "  scheduler threads busy:";
+  out << "  orchestrator work by term:";
+  for (const auto& [term, ns] : timing.orchestrator_terms) {
+    if (ns > 0) out << " " << term << " " << micros(ns);
+  }
+  out << "\n  scheduler threads busy:";
   for (TimeNs busy : timing.thread_busy_ns) out << " " << micros(busy) << " (" << percent(busy, timing.end_ns) << ")";
   out << "\n";
   for (const char* kind : {"aic", "aiv"}) {
@@ -140,6 +169,7 @@ void print_timing(std::ostream& out, const runtime::TimingReport& timing) {
         << percent(total / static_cast<TimeNs>(count), timing.end_ns) << " (min " << percent(low, timing.end_ns)
         << ", max " << percent(high, timing.end_ns) << ")\n";
   }
+  print_host_threads(out, timing);
   for (std::size_t r = 0; r < timing.rings.size(); ++r) {
     const runtime::RingTiming& ring = timing.rings[r];
     if (ring.peak_tasks_in_flight == 0) continue;

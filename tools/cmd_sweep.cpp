@@ -5,7 +5,6 @@
 #include "replay/plan_worker.h"
 #include "replay/sweep_executor.h"
 #include "replay/sweep_report.h"
-#include "scenarios/json_guard.h"
 #include "scenarios/uncertain.h"
 #include "simcore/plural.h"
 #include "simcore/model_assert.h"
@@ -366,14 +365,7 @@ int cmd_merge(const std::vector<std::string>& files, bool json) {
   if (replay::is_worker_output(texts.front())) return merge_worker_outputs(texts, files, json);
   std::vector<replay::Json> docs;
   for (std::size_t i = 0; i < files.size(); ++i) {
-    // Bounded before it is parsed, like every JSON input (scenarios/json_guard.h).
-    const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(texts[i]);
-    if (!bounds.ok()) throw replay::InputError(files[i], bounds.pointer, bounds.problem);
-    try {
-      docs.push_back(replay::Json::parse(texts[i]));
-    } catch (const replay::Json::parse_error& e) {
-      throw replay::InputError(files[i], "", std::string("not valid JSON: ") + e.what());
-    }
+    docs.push_back(replay::parse_json_input(texts[i], files[i]));
   }
   if (docs.front().is_object() && docs.front().contains("cells")) return merge_map_shards(docs, files, json);
   std::vector<replay::SweepDocument> shards;

@@ -1,7 +1,6 @@
 // `ptosim worker --plan PLAN.json`: the tickets an outside engine hands over on stdin, run by the
 // local executor, one JSON line per finished run on stdout (replay/plan_worker.h).
 #include "replay/plan_worker.h"
-#include "scenarios/json_guard.h"
 #include "tools/cli.h"
 #include "tools/progress.h"
 
@@ -11,16 +10,15 @@
 namespace ptosim::cli {
 
 int cmd_worker(const WorkerArgs& args) {
-  const std::string text = replay::read_file(args.plan);
-  replay::Json doc;
-  const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(text);
-  if (!bounds.ok()) throw replay::InputError(args.plan, bounds.pointer, bounds.problem);
-  try {
-    doc = replay::Json::parse(text);
-  } catch (const replay::Json::parse_error& e) {
-    throw replay::InputError(args.plan, "", std::string("not valid JSON: ") + e.what());
-  }
+  const replay::Json doc = replay::parse_json_input(replay::read_file(args.plan), args.plan);
   const replay::SweepPlan plan = replay::plan_from_json(doc, args.plan);
+  // A worker sees only the tickets handed to it, so it cannot tell when K seeds of the whole plan
+  // have failed; stopping on its own count would leave tickets no worker ran, which merge refuses.
+  if (plan.stop_after > 0) {
+    throw replay::InputError(args.plan, "/stop_after",
+                             "a worker cannot stop after K failing seeds of the whole plan: write the plan without "
+                             "--stop-after, or stop the engine that hands out seeds");
+  }
   const replay::PlanContext context(plan);
   // The header first: an output that names no plan is no worker's.
   std::cout << replay::json_text(replay::worker_header(plan)) << "\n" << std::flush;

@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
@@ -85,4 +88,92 @@ TEST_CASE("inspect's task table widens for long names: a hang's stuck task stays
   // The 12-character name and its kernel are followed by a space, not run into the next column.
   CHECK(std::regex_search(text, std::regex("rmsnorm_rope +RUNNING \\(2\\) +3/3 .* rmsnorm_rope +c16\\.aiv1")));
   CHECK_THAT(text, Catch::Contains("TIMEOUT_EXIT after_idle_iterations=800000 sub_class=S1:running-stalled"));
+}
+
+namespace {
+
+// Seed 25 of false_deadlock_a2a3sim at its sweep point: the head is pinned by a RUNNING consumer
+// while a READY task elsewhere on the ring is no evidence. 14 host CPUs at seed 14's point starve
+// the chain's core instead.
+std::string a2a3sim_snapshot(const TempDir& dir, const std::string& name, const std::vector<std::string>& point,
+                             const std::string& seed) {
+  const std::string snap = dir.file(name);
+  std::vector<std::string> args{"run", catalog("false_deadlock_a2a3sim.json")};
+  for (const std::string& set : point) {
+    args.push_back("--set");
+    args.push_back(set);
+  }
+  for (const std::string& extra : {std::string("--seed"), seed, std::string("--snapshot"), snap}) args.push_back(extra);
+  REQUIRE(cli(args).exit_code == 13);
+  return snap;
+}
+
+const std::vector<std::string> SEED25_POINT{"/platform/clusters=4", "/platform/host_costs/spin_ns/1=532",
+                                            "/platform/host_cpus=25", "/runtime/ring/task_window/2=256"};
+const std::vector<std::string> SEED14_POINT{"/platform/clusters=8", "/platform/host_costs/spin_ns/1=205",
+                                            "/platform/host_cpus=31", "/runtime/ring/task_window/2=256"};
+
+}  // namespace
+
+TEST_CASE("inspect of an a2a3sim false deadlock cites a task on the head's chain", "[cli][inspect]") {
+  TempDir dir;
+  const std::string snap = a2a3sim_snapshot(dir, "s25.json", SEED25_POINT, "25");
+  const std::string text = cli({"inspect", snap}).out;
+  const auto chain = text.find("Progress was possible along this chain:");
+  REQUIRE(chain != std::string::npos);
+  const auto end = text.find("can make progress", chain);
+  REQUIRE(end != std::string::npos);
+  // The head waits on its RUNNING consumer: that is the evidence, not a READY task off the chain.
+  CHECK_THAT(text.substr(chain, end - chain), Catch::Contains("is pinned by its consumer: task 8589934594 'pv' RUNNING"));
+  CHECK_THAT(text, Catch::Contains("when it fired, task 8589934594 'pv' RUNNING"));
+  const nlohmann::json json = nlohmann::json::parse(cli({"inspect", snap, "--json"}).out);
+  REQUIRE(json["progress_task"].is_number());
+  const auto& tasks = json["chain_tasks"];
+  CHECK(std::find(tasks.begin(), tasks.end(), json["progress_task"]) != tasks.end());
+  CHECK(tasks.size() == 2);
+  // The DOT graph: the orchestrator and the chain's two tasks, nothing else.
+  const std::string dot = cli({"inspect", snap, "--dot"}).out;
+  const std::regex task_node("\\nt[0-9]+ \\[");
+  CHECK(std::distance(std::sregex_iterator(dot.begin(), dot.end(), task_node), std::sregex_iterator()) == 2);
+  CHECK_THAT(dot, Catch::Contains("RUNNING fanin 2/2"));
+}
+
+TEST_CASE("inspect of an a2a3sim false deadlock names the threads that waited off their host CPU", "[cli][inspect]") {
+  TempDir dir;
+  const std::string snap = a2a3sim_snapshot(dir, "s14.json", SEED14_POINT, "14");
+  const std::string text = cli({"inspect", snap}).out;
+  CHECK_THAT(text, Catch::Contains("waited off their host CPU"));
+  CHECK(std::regex_search(text, std::regex("c[0-9]+\\.ai[cv][0-9]* on host CPU [0-9]+: off-CPU [1-9][0-9]*\\.[0-9]+ ms")));
+  CHECK_THAT(text, Catch::Contains("<--- runs a task of the chain"));
+  const nlohmann::json json = nlohmann::json::parse(cli({"inspect", snap, "--json"}).out);
+  REQUIRE(json.contains("host_threads"));
+  std::int64_t worst = 0;
+  for (const auto& thread : json["host_threads"]) worst = std::max<std::int64_t>(worst, thread["off_cpu_ns"].get<std::int64_t>());
+  CHECK(worst > 1'000'000);
+  // On a run without a detector the same figures are in `timing`, text and JSON.
+  const CliResult run = cli({"run", catalog("false_deadlock_a2a3sim.json"), "--nominal", "--seed", "0", "--json"});
+  const nlohmann::json result = nlohmann::json::parse(run.out);
+  REQUIRE(result["timing"].contains("host_threads"));
+  CHECK(result["timing"]["host_threads"].size() >= 3);
+  CHECK_THAT(cli({"run", catalog("false_deadlock_a2a3sim.json"), "--nominal", "--seed", "0"}).out,
+             Catch::Contains("off host CPU (runnable, another thread held the CPU): orchestrator"));
+}
+
+TEST_CASE("inspect offers no later publish as a fix to a program with AUTO scopes only", "[cli][inspect]") {
+  TempDir dir;
+  const std::string snap = a2a3sim_snapshot(dir, "s25.json", SEED25_POINT, "25");
+  // This program has a deferred MANUAL scope: a later publish is a fix.
+  CHECK_THAT(cli({"inspect", snap}).out, Catch::Contains("(or when the scope publishes)"));
+  // The same snapshot with every scope AUTO (as a program without MANUAL scopes records it).
+  nlohmann::json json = nlohmann::json::parse(read_file(snap));
+  for (auto& scope : json["scopes"]) {
+    scope["mode"] = "auto";
+    scope["deferred_publish"] = false;
+    scope["unpublished"] = 0;
+  }
+  const std::string auto_only = dir.file("auto.json");
+  write_file(auto_only, json.dump(1));
+  const std::string text = cli({"inspect", auto_only}).out;
+  CHECK_THAT(text, Catch::Contains("the fix is the detector, not a larger resource"));
+  CHECK_THAT(text, !Catch::Contains("when the scope publishes"));
 }

@@ -595,3 +595,22 @@ TEST_CASE("a sweep longer than a worker's run limit gives every seed one run, on
   CHECK(a["failing_seeds"] == b["failing_seeds"]);
   CHECK(a["outcomes"]["wrong_values"].get<int>() > 0);
 }
+
+TEST_CASE("JUnit judges every expected finding pattern, the 65th and later too", "[cli][explore]") {
+  TempDir dir;
+  // 69 patterns every seed matches, then a 70th none does: each seed's test case must fail on it
+  // (a 64-bit mask per seed once dropped it, so the seeds passed while the suite failed).
+  Json patterns = Json::array();
+  for (int i = 0; i < 69; ++i) {
+    patterns.push_back({{"kind", "race"}, {"hazard", "WAR"}, {"first", "gather"}, {"second", "writeback"}});
+  }
+  patterns.push_back({{"kind", "race"}, {"hazard", "RAW"}});
+  const std::string junit = dir.file("patterns.xml");
+  CliResult r = cli({"sweep", catalog("missing_war_kv_cache.json"), "--seeds", "0..3", "--jobs", "2", "--set",
+                     "/expect/findings/always=" + patterns.dump(), "--junit", junit});
+  CHECK(r.exit_code == 5);
+  const std::string xml = read_file(junit);
+  CHECK_THAT(xml, Catch::Contains("failures=\"5\""));  // four seeds and the suite's own case
+  const std::regex seed_failure("<failure type=\"[a-z_]+\" message=\"finding race RAW not reported");
+  CHECK(std::distance(std::sregex_iterator(xml.begin(), xml.end(), seed_failure), std::sregex_iterator()) == 4);
+}

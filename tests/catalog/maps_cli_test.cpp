@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -363,4 +364,69 @@ TEST_CASE("worker --plan fed seed lists by a shell loop gives, merged, the count
                           " > " + dir.file("bad.jsonl") + " 2>/dev/null";
   CHECK(WEXITSTATUS(std::system(bad.c_str())) == 3);
   CHECK_THAT(read_file(dir.file("bad.jsonl")), Catch::Contains("line 2: the seed is not one of the plan's seeds 0..59"));
+  // A plan with --stop-after is refused: no worker sees the whole plan's failures.
+  REQUIRE(cli({"sweep", scenario, "--seeds", "0..5", "--stop-after", "2", "--write-plan", dir.file("stop-plan.json")})
+              .exit_code == 0);
+  CliResult stopping = cli({"worker", "--plan", dir.file("stop-plan.json")});
+  CHECK(stopping.exit_code == 3);
+  CHECK_THAT(stopping.err, Catch::Contains("/stop_after"));
+}
+
+TEST_CASE("merge of a shard whose expectations are truncated or whose counts contradict themselves exits 3 naming "
+          "the file and field",
+          "[cli][maps]") {
+  TempDir dir;
+  const std::string scenario = catalog("missing_war_kv_cache.json");
+  for (const char* shard : {"1/2", "2/2"}) {
+    CliResult r = cli({"sweep", scenario, "--seeds", "0..5", "--shard", shard, "--jobs", "2", "--json"});
+    REQUIRE(r.exit_code == 0);
+    write_file(dir.file(std::string("shard-") + shard[0] + ".json"), r.out);
+  }
+  const Json good = Json::parse(read_file(dir.file("shard-1.json")));
+  const std::string other = dir.file("shard-2.json");
+  struct Case {
+    const char* file;
+    const char* field;
+    std::function<void(Json&)> spoil;
+  };
+  const std::vector<Case> cases = {
+      {"no-findings.json", "/expect/findings", [](Json& j) { j["expect"].erase("findings"); }},
+      {"no-rates.json", "/expect/rates", [](Json& j) { j["expect"].erase("rates"); }},
+      {"no-tensors.json", "/expect/correct_tensors", [](Json& j) { j["expect"].erase("correct_tensors"); }},
+      {"runs.json", "/runs", [](Json& j) { j["runs"] = j["runs"].get<std::uint64_t>() + 5; }},
+      {"outcomes.json", "/outcomes/pass", [](Json& j) { j["outcomes"]["pass"] = j["outcomes"]["pass"].get<std::uint64_t>() + 100; }},
+  };
+  for (const Case& c : cases) {
+    Json spoiled = good;
+    c.spoil(spoiled);
+    const std::string path = dir.file(c.file);
+    write_file(path, spoiled.dump(2));
+    CliResult merged = cli({"merge", path, other});
+    INFO(c.file << ": " << merged.err);
+    CHECK(merged.exit_code == 3);
+    CHECK_THAT(merged.err, Catch::Contains(path));
+    CHECK_THAT(merged.err, Catch::Contains(std::string("at ") + c.field));
+  }
+  // A shard cut off inside its expectations block (a truncated file) is invalid JSON: exit 3 too.
+  const std::string text = read_file(dir.file("shard-1.json"));
+  const std::string cut = dir.file("cut.json");
+  write_file(cut, text.substr(0, text.find("\"rates\"")));
+  CliResult merged = cli({"merge", cut, other});
+  CHECK(merged.exit_code == 3);
+  CHECK_THAT(merged.err, Catch::Contains(cut));
+}
+
+TEST_CASE("merge of a map shard without its mode exits 3 naming the field (fuzz merge seed 20 input 57694)",
+          "[cli][maps]") {
+  TempDir dir;
+  CliResult r = cli({"map", catalog("false_deadlock_a2a3sim.json"), "--vary", "/platform/host_cpus=2,4", "--seeds", "0..1",
+                     "--shard", "1/2", "--jobs", "2", "--json"});
+  REQUIRE(r.exit_code == 0);
+  Json shard = Json::parse(r.out);
+  shard.erase("mode");
+  const std::string path = dir.file("map-without-mode.json");
+  write_file(path, shard.dump(1));
+  CliResult merged = cli({"merge", path});
+  CHECK(merged.exit_code == 3);
+  CHECK_THAT(merged.err, Catch::Contains(path + ": at /mode: missing field 'mode'"));
 }

@@ -19,6 +19,7 @@
 #include "simcore/decision_source.h"
 #include "simcore/hashing.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -46,8 +47,9 @@ struct Options {
   std::uint64_t only = ~0ULL;  // run just this input index
   std::uint64_t simulate_every = 0;  // 0: never simulate
   int hang_seconds = 10;
+  std::uint64_t seconds = 0;  // 0: no time budget; else stop starting inputs after this many wall seconds
   std::string planted;  // crash | hang | internal: plant a defect to test the classifier
-  std::string target;   // scenario | recording | set: only this surface (default: scenarios and recordings in turn)
+  std::string target;   // scenario | recording | set | merge: only this surface (default: scenarios and recordings in turn)
   std::string save_dir;  // where findings are written
   std::vector<std::string> corpus_paths;
 };
@@ -55,6 +57,7 @@ struct Options {
 struct Corpus {
   std::vector<std::string> scenarios;
   std::vector<std::string> recordings;
+  std::vector<std::string> merges;  // *.merge files: shard outputs separated by fuzz::MERGE_SEPARATOR
 };
 
 // ---------------------------------------------------------------------------------- mutation
@@ -233,11 +236,46 @@ std::string make_set_input(const Corpus& corpus, simcore::StreamGenerator& rng) 
   return text;
 }
 
+std::string mutate_document(std::string text, Target target, simcore::StreamGenerator& rng);
+
+// The shards of one merge: one or two of them mutated (as JSON or as bytes), sometimes one
+// dropped or repeated, so that merge meets counts that contradict, truncated blocks, and shards
+// of different sweeps.
+std::string make_merge_input(const Corpus& corpus, simcore::StreamGenerator& rng) {
+  const std::string separator = fuzz::MERGE_SEPARATOR;
+  std::vector<std::string> shards;
+  const std::string& whole = corpus.merges[rng.next_in(0, corpus.merges.size() - 1)];
+  for (std::size_t from = 0;;) {
+    const std::size_t at = whole.find(separator, from);
+    shards.push_back(whole.substr(from, at == std::string::npos ? std::string::npos : at - from));
+    if (at == std::string::npos) break;
+    from = at + separator.size();
+  }
+  switch (rng.next_in(0, 5)) {
+    case 0: shards.pop_back(); break;
+    case 1: shards.push_back(shards.front()); break;
+    default: break;
+  }
+  if (shards.empty()) shards.push_back("{}");
+  const std::uint64_t mutated = rng.next_in(1, 2);
+  for (std::uint64_t m = 0; m < mutated; ++m) {
+    std::string& shard = shards[rng.next_in(0, shards.size() - 1)];
+    shard = mutate_document(shard, Target::merge, rng);
+  }
+  std::string text = shards.front();
+  for (std::size_t i = 1; i < shards.size(); ++i) text += separator + shards[i];
+  return text;
+}
+
 std::string make_input(const Corpus& corpus, Target target, std::uint64_t seed, std::uint64_t index) {
   simcore::StreamGenerator rng(seed, "input " + std::to_string(index));
   if (target == Target::set_value) return make_set_input(corpus, rng);
+  if (target == Target::merge) return make_merge_input(corpus, rng);
   const auto& pool = target == Target::scenario ? corpus.scenarios : corpus.recordings;
-  std::string text = pool[rng.next_in(0, pool.size() - 1)];
+  return mutate_document(pool[rng.next_in(0, pool.size() - 1)], target, rng);
+}
+
+std::string mutate_document(std::string text, Target target, simcore::StreamGenerator& rng) {
   const std::uint64_t mutations = rng.next_in(1, 4);
   for (std::uint64_t m = 0; m < mutations; ++m) {
     if (rng.next_in(0, 2) != 0) {
@@ -268,6 +306,7 @@ struct Message {
 
 Target target_of(const Options& options, const Corpus& corpus, std::uint64_t index) {
   if (options.target == "set") return Target::set_value;
+  if (options.target == "merge") return Target::merge;
   if (options.target == "scenario" || corpus.recordings.empty()) return Target::scenario;
   if (options.target == "recording" || corpus.scenarios.empty()) return Target::recording;
   return index % 2 == 0 ? Target::scenario : Target::recording;
@@ -335,7 +374,7 @@ void send(int fd, Message message) {
       const fuzz::TargetResult result = fuzz::run_target(target, input);
       record = result.verdict == Verdict::accepted ? ACCEPTED : result.verdict == Verdict::rejected ? REJECTED : INTERNAL;
       message = result.message;
-      if (record == ACCEPTED && options.simulate_every > 0 && accepted_count++ % options.simulate_every == 0) {
+      if (record == ACCEPTED && result.scenario && options.simulate_every > 0 && accepted_count++ % options.simulate_every == 0) {
         record = simulate_in_child(result, message);
       }
     }
@@ -399,7 +438,13 @@ Counts campaign(const Options& options, const Corpus& corpus) {
   std::uint64_t next = options.only != ~0ULL ? options.only : 0;
   const std::uint64_t end = options.only != ~0ULL ? options.only + 1 : options.count;
   std::uint64_t reported = 0;
-  while (next < end) {
+  // The time budget is checked between workers: a worker is told to stop by closing its pipe.
+  const auto started = std::chrono::steady_clock::now();
+  auto out_of_time = [&] {
+    return options.seconds > 0 &&
+           std::chrono::steady_clock::now() - started >= std::chrono::seconds(static_cast<std::int64_t>(options.seconds));
+  };
+  while (next < end && !out_of_time()) {
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
     std::fflush(nullptr);
@@ -417,7 +462,13 @@ Counts campaign(const Options& options, const Corpus& corpus) {
     bool hung = false;
     int stalled_seconds = 0;   // whole seconds without an input finishing
     double cpu_mark = -1;      // the group's CPU time one second into the current input
+    bool timed_out = false;
     while (true) {
+      if (out_of_time()) {
+        timed_out = true;
+        ::kill(-pid, SIGKILL);  // the input it was on is not counted
+        break;
+      }
       pollfd poll_fd{fds[0], POLLIN, 0};
       const int ready = ::poll(&poll_fd, 1, 1000);
       if (ready < 0 && errno == EINTR) continue;
@@ -464,6 +515,7 @@ Counts campaign(const Options& options, const Corpus& corpus) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    if (timed_out) break;
     if (hung) {
       ++counts.executions;
       ++counts.hangs;
@@ -494,7 +546,7 @@ Corpus load_corpus(const std::vector<std::string>& paths) {
   for (const std::string& path : paths) {
     if (std::filesystem::is_directory(path)) {
       for (const auto& entry : std::filesystem::directory_iterator(path)) {
-        if (entry.path().extension() == ".json") files.push_back(entry.path().string());
+        if (entry.path().extension() == ".json" || entry.path().extension() == ".merge") files.push_back(entry.path().string());
       }
     } else {
       files.push_back(path);
@@ -504,7 +556,9 @@ Corpus load_corpus(const std::vector<std::string>& paths) {
   Corpus corpus;
   for (const std::string& file : files) {
     const std::string text = read_text(file);
-    if (text.find("\"ptosim-recording\"") != std::string::npos) {
+    if (std::filesystem::path(file).extension() == ".merge") {
+      corpus.merges.push_back(text);
+    } else if (text.find("\"ptosim-recording\"") != std::string::npos) {
       corpus.recordings.push_back(text);
     } else {
       corpus.scenarios.push_back(text);
@@ -547,12 +601,15 @@ int main(int argc, char** argv) {
       options.simulate_every = number();
     } else if (arg == "--hang-seconds") {
       options.hang_seconds = static_cast<int>(std::min<std::uint64_t>(number(), 3600));
+    } else if (arg == "--seconds") {
+      options.seconds = number();
     } else if (arg == "--save") {
       options.save_dir = value();
     } else if (arg == "--target") {
       options.target = value();
-      if (options.target != "scenario" && options.target != "recording" && options.target != "set") {
-        usage("--target: scenario, recording or set");
+      if (options.target != "scenario" && options.target != "recording" && options.target != "set" &&
+          options.target != "merge") {
+        usage("--target: scenario, recording, set or merge");
       }
     } else if (arg == "--planted") {
       options.planted = value();
@@ -569,8 +626,10 @@ int main(int argc, char** argv) {
   if (options.hang_seconds < 1) options.hang_seconds = 1;
   const Corpus corpus = load_corpus(options.corpus_paths);
   if (corpus.scenarios.empty() && corpus.recordings.empty()) usage("the corpus is empty");
+  if (options.target == "merge" && corpus.merges.empty()) usage("--target merge: no *.merge file in the corpus");
   std::cerr << "ptosim-fuzz: seed " << options.seed << ", " << options.count << " inputs, corpus of "
-            << corpus.scenarios.size() << " scenarios and " << corpus.recordings.size() << " recordings\n";
+            << corpus.scenarios.size() << " scenarios, " << corpus.recordings.size() << " recordings and "
+            << corpus.merges.size() << " merges\n";
   const Counts counts = campaign(options, corpus);
   std::cerr << "ptosim-fuzz: " << counts.accepted << " of " << counts.executions << " inputs were accepted\n";
   std::cout << "{\"executions\": " << counts.executions << ", \"crashes\": " << counts.crashes << ", \"hangs\": "

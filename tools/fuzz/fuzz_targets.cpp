@@ -1,6 +1,10 @@
 #include "tools/fuzz/fuzz_targets.h"
 
+#include "replay/failure_map.h"
+#include "replay/plan_worker.h"
 #include "replay/recording.h"
+#include "replay/sweep_report.h"
+#include "scenarios/json_guard.h"
 #include "replay/report_json.h"
 #include "replay/run_session.h"
 
@@ -56,6 +60,51 @@ scenarios::Scenario load_with_set(const std::string& input) {
   return scenarios::load_scenario_text(scenarios::apply_overrides(BASE_SCENARIO, "fuzz_base.json", {item}), "fuzz_base.json");
 }
 
+std::vector<std::string> split_shards(const std::string& input) {
+  std::vector<std::string> shards;
+  const std::string separator = MERGE_SEPARATOR;
+  std::size_t from = 0;
+  while (true) {
+    const std::size_t at = input.find(separator, from);
+    shards.push_back(input.substr(from, at == std::string::npos ? std::string::npos : at - from));
+    if (at == std::string::npos) return shards;
+    from = at + separator.size();
+  }
+}
+
+// What `ptosim merge --json` does with its files (tools/cmd_sweep.cpp cmd_merge), minus stdout.
+void merge_shards(const std::string& input) {
+  const std::vector<std::string> texts = split_shards(input);
+  std::vector<std::string> files;
+  for (std::size_t i = 0; i < texts.size(); ++i) files.push_back("shard" + std::to_string(i + 1) + ".json");
+  if (replay::is_worker_output(texts.front())) {
+    (void)replay::merge_worker_outputs(texts, files);
+    return;
+  }
+  std::vector<replay::Json> docs;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    const scenarios::JsonBoundsProblem bounds = scenarios::check_json_bounds(texts[i]);
+    if (!bounds.ok()) throw replay::InputError(files[i], bounds.pointer, bounds.problem);
+    try {
+      docs.push_back(replay::Json::parse(texts[i]));
+    } catch (const replay::Json::parse_error& e) {
+      throw replay::InputError(files[i], "", std::string("not valid JSON: ") + e.what());
+    }
+  }
+  if (docs.front().is_object() && docs.front().contains("cells")) {
+    std::vector<replay::MapDocument> maps;
+    for (std::size_t i = 0; i < docs.size(); ++i) maps.push_back(replay::map_from_json(docs[i], files[i]));
+    (void)replay::json_text(replay::map_to_json(replay::merge_maps(maps, files)), 2);
+    return;
+  }
+  std::vector<replay::SweepDocument> shards;
+  for (std::size_t i = 0; i < docs.size(); ++i) shards.push_back(replay::sweep_from_json(docs[i], files[i]));
+  replay::SweepDocument merged = replay::merge_sweeps(shards, files);
+  merged.meta.judged = true;
+  const replay::ExpectationCheck check = replay::check_expectations(merged.meta.expect, merged.summary);
+  (void)replay::json_text(replay::sweep_to_json(merged.summary, merged.meta, check), 2);
+}
+
 }  // namespace
 
 TargetResult run_target(Target target, const std::string& input) {
@@ -65,6 +114,9 @@ TargetResult run_target(Target target, const std::string& input) {
       scenarios::Scenario scenario = scenarios::load_scenario_text(input, "fuzz.json");
       render_check(scenario);
       result.scenario = std::move(scenario);
+    } else if (target == Target::merge) {
+      merge_shards(input);  // accepted with nothing to simulate
+
     } else if (target == Target::set_value) {
       scenarios::Scenario scenario = load_with_set(input);
       render_check(scenario);

@@ -15,7 +15,11 @@ namespace ptosim::fuzz {
 
 // `set_value`: the input is one `--set PATH=VALUE` argument, applied to a small built-in scenario
 // (BASE_SCENARIO in fuzz_targets.cpp) the way the CLI applies it before loading.
-enum class Target : std::uint8_t { scenario, recording, set_value };
+// `merge`: the input is the outputs of the shards of one sweep, map or plan, separated by
+// MERGE_SEPARATOR lines, folded and judged the way `ptosim merge` does.
+enum class Target : std::uint8_t { scenario, recording, set_value, merge };
+
+inline constexpr const char* MERGE_SEPARATOR = "\n=== ptosim-fuzz shard ===\n";
 
 // How one input ended. An internal error is an exception other than the input errors the CLI
 // maps to exit 3 (it would print "internal error" and exit 1).

@@ -1,0 +1,115 @@
+// The cost model compiled at load: kernel duration expressions per task and block, orchestrator
+// terms with MANUAL overrides and their attribution, format-1 flat costs unchanged, and the
+// #482 partial-manual rule (boundary tensors keep creator retention and TensorMap tracking).
+#include "runtime/cost_model.h"
+#include "runtime/dependency_builder.h"
+#include "scenarios/scenario.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace ptosim;
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+Json scenario() {
+  return Json::parse(R"({
+    "format": 1, "name": "costs", "description": "cost model test",
+    "platform": {"clusters": 2, "scheduler_threads": 1},
+    "tensors": {"x": {"shape": [64, 16], "dtype": "f32"}},
+    "kernels": {
+      "k": {"core": "aiv", "duration_ns": {"expr": "BASE + in_bytes * PS / 1000 + block_idx * 10", "spread_pct": 10}, "block_num": 2},
+      "flat": {"core": "aic", "duration_ns": [100, 200]}},
+    "program": {"params": {"BASE": 1000, "PS": 500}, "body": [
+      {"submit": "k", "scalars": 2, "tensor_data": 1, "args": [{"input": "x", "view": {"shape": ["4", 16], "offset": [0, 0]}}]},
+      {"submit": "flat"},
+      {"scope": "manual", "body": [{"submit": "k", "args": [{"input": "x"}]}]}
+    ]}
+  })");
+}
+
+}  // namespace
+
+TEST_CASE("kernel durations are expressions evaluated per task and block at load", "[costs]") {
+  const scenarios::Scenario s = scenarios::load_scenario_text(scenario().dump(), "costs.json");
+  const runtime::CostModel costs(s.model.runtime, s.model.kernels, s.model.kernel_costs);
+  // Task 0 reads 4x16 f32 = 256 bytes: 1000 + 128 = 1128 ns nominal, -/+ 10%.
+  CHECK(costs.kernel_range(0, 0, 0).min_ns == 1016);
+  CHECK(costs.kernel_range(0, 0, 0).max_ns == 1240);
+  CHECK(costs.kernel_range(0, 0, 1).min_ns == 1025);  // block_idx 1: 1138 nominal
+  // A constant kernel keeps its range; task 2 reads the whole tensor (4096 bytes).
+  CHECK(costs.kernel_range(1, 1, 0).min_ns == 100);
+  CHECK(costs.kernel_range(1, 1, 0).max_ns == 200);
+  CHECK(costs.kernel_range(2, 0, 0).max_ns == 3048 + 304);
+}
+
+TEST_CASE("a kernel duration expression that fails names the field and the task", "[costs]") {
+  Json doc = scenario();
+  doc["kernels"]["k"]["duration_ns"]["expr"] = "BASE / (block_idx - 1)";
+  try {
+    scenarios::load_scenario_text(doc.dump(), "costs.json");
+    FAIL("accepted");
+  } catch (const scenarios::ScenarioError& e) {
+    CHECK(e.pointer() == "/kernels/k/duration_ns/expr");
+    CHECK(std::string(e.what()).find("task 'k'") != std::string::npos);
+  }
+  doc["kernels"]["k"]["duration_ns"]["expr"] = "0 - BASE";
+  CHECK_THROWS_AS(scenarios::load_scenario_text(doc.dump(), "costs.json"), scenarios::ScenarioError);
+}
+
+TEST_CASE("orchestrator terms price a submit per scope mode and attribute it", "[costs]") {
+  Json doc = scenario();
+  doc["runtime"] = Json::parse(R"({"orchestrator_costs": {"submit_ns": 100, "scalar_ns": 7, "get_tensor_data_ns": 11,
+      "tensor_arg_ns": 3, "manual": {"submit_ns": 50}}})");
+  const scenarios::Scenario s = scenarios::load_scenario_text(doc.dump(), "costs.json");
+  const runtime::CostModel costs(s.model.runtime, s.model.kernels, s.model.kernel_costs);
+  runtime::OrchestratorBill bill;
+  const runtime::ProgramOp& first = s.model.program.ops.at(0);
+  const runtime::SubmitWork work{2, 5, 1, 0};
+  // 100 + 1 arg x 3 + 2 scalars x 7 + 1 get_tensor_data x 11 + lookups/inserts at the defaults (25 each).
+  CHECK(costs.submit(first, runtime::ScopeMode::automatic, work, bill) == 100 + 3 + 14 + 11 + 50 + 25);
+  CHECK(costs.submit(first, runtime::ScopeMode::manual, work, bill) == 50 + 3 + 14 + 11 + 50 + 25);
+  CHECK(bill.ns[static_cast<int>(runtime::OrchTerm::submit)] == 150);
+  CHECK(bill.ns[static_cast<int>(runtime::OrchTerm::scalar)] == 28);
+  CHECK(bill.total() == 2 * (3 + 14 + 11 + 50 + 25) + 150);
+}
+
+TEST_CASE("format-1 flat orchestrator costs keep their meaning", "[costs]") {
+  Json doc = scenario();
+  doc["runtime"] = Json::parse(R"({"orchestrator_costs": {"submit_ns": 400, "tensormap_lookup_ns": 25,
+      "tensormap_insert_ns": 25, "edge_ns": 15}})");
+  const scenarios::Scenario s = scenarios::load_scenario_text(doc.dump(), "costs.json");
+  const runtime::CostModel costs(s.model.runtime, s.model.kernels, s.model.kernel_costs);
+  runtime::OrchestratorBill bill;
+  // The old inline formula: submit + lookups x lookup + inserts x insert + edges x edge.
+  const runtime::SubmitWork work{3, 9, 2, 4};
+  CHECK(costs.submit(s.model.program.ops.at(1), runtime::ScopeMode::manual, work, bill) == 400 + 75 + 50 + 60);
+}
+
+TEST_CASE("partial manual (#482): boundary tensors keep creator retention and the TensorMap", "[costs][deps]") {
+  runtime::TensorMap map;
+  const runtime::TensorLayout layout = runtime::make_contiguous({16, 16}, runtime::DType::f32);
+  constexpr std::uint64_t BOUNDARY = 0x100, LOCAL = 0x200;
+  map.insert(runtime::TensorMapEntry{BOUNDARY, 1, layout});
+  map.insert(runtime::TensorMapEntry{LOCAL, 6, layout});
+  // Task 8 in a MANUAL scope whose first task is 5: tensor BOUNDARY was created by task 0
+  // (outside), tensor LOCAL by task 5 (inside).
+  runtime::ResolvedArg boundary{runtime::ArgKind::inout, BOUNDARY, 0, &layout};
+  runtime::ResolvedArg local{runtime::ArgKind::input, LOCAL, 5, &layout};
+  runtime::FaninResult result;
+  const runtime::ScopeTracking partial{true, true, 5};
+  runtime::compute_fanin({boundary, local}, {}, partial, 8, map, result);
+  REQUIRE(result.edges.size() == 2);  // creator 0 and TensorMap writer 1; nothing for LOCAL
+  CHECK(result.edges[0].producer == 0);
+  CHECK(result.edges[1].producer == 1);
+  CHECK(result.lookups == 1);
+  CHECK(result.lookup_steps == 1);
+  CHECK(result.inserts == 1);
+  // The merged design (#568): nothing at all.
+  const runtime::ScopeTracking merged{true, false, 5};
+  runtime::compute_fanin({boundary, local}, {}, merged, 8, map, result);
+  CHECK(result.edges.empty());
+  CHECK(result.lookups == 0);
+  CHECK(result.inserts == 0);
+}
