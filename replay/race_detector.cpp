@@ -158,7 +158,7 @@ class Detector {
     auto next = static_cast<std::uint32_t>(program_.externals.size());
     output_base_.assign(program_.task_count, 0);
     for (const ProgramOp& op : program_.ops) {
-      if (op.kind == OpKind::scope_begin || op.kind == OpKind::scope_end) continue;
+      if (!runtime::creates_task(op.kind)) continue;
       output_base_[op.task] = next;
       for (const ArgSpec& spec : program_.args(op)) next += spec.kind == ArgKind::output ? 1 : 0;
     }
@@ -212,6 +212,7 @@ class Detector {
         --depth;
         continue;
       }
+      if (!runtime::creates_task(op.kind)) continue;
       const std::size_t ring = std::min<std::size_t>(depth, runtime::MAX_RING_DEPTH - 1);
       const std::uint32_t local = local_ids[ring]++;
       if (wanted.count(op.task) != 0) task_ids_[op.task] = (static_cast<std::uint64_t>(ring) << 32) | local;

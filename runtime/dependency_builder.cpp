@@ -1,5 +1,7 @@
 #include "runtime/dependency_builder.h"
 
+#include "simcore/marks.h"
+
 namespace ptosim::runtime {
 
 namespace {
@@ -22,15 +24,16 @@ bool inserts(const ResolvedArg& arg) {
 }  // namespace
 
 FaninResult compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, bool in_manual,
-                          std::uint32_t task_ordinal, TensorMap& map) {
+                          std::uint32_t task_ordinal, TensorMap& map, DependencyRules rules) {
   FaninResult result;
-  compute_fanin(args, deps, ScopeTracking{in_manual}, task_ordinal, map, result);
+  compute_fanin(args, deps, ScopeTracking{in_manual}, task_ordinal, map, result, rules);
   return result;
 }
 
 void compute_fanin(const std::vector<ResolvedArg>& args, std::span<const ExplicitDep> deps, ScopeTracking scope,
-                   std::uint32_t task_ordinal, TensorMap& map, FaninResult& result) {
+                   std::uint32_t task_ordinal, TensorMap& map, FaninResult& result, DependencyRules rules) {
   result.edges.clear();
+  result.dropped.clear();
   result.lookups = 0;
   result.lookup_steps = 0;
   result.inserts = 0;
@@ -46,14 +49,24 @@ void compute_fanin(const std::vector<ResolvedArg>& args, std::span<const Explici
   if (scope.manual && !scope.track_boundary) return;
 
   const std::uint64_t steps_before = map.lookup_steps();
-  for (const ResolvedArg& arg : args) {
+  for (std::uint32_t index = 0; index < args.size(); ++index) {
+    const ResolvedArg& arg = args[index];
     if (arg.kind == ArgKind::output || !scope.tracks(arg.owner)) continue;
     if (arg.owner != NO_INDEX) add_edge(result.edges, arg.owner, true, EdgeSource::creator);
     const bool looks_up = (arg.kind == ArgKind::input || arg.kind == ArgKind::inout) && !arg.layout->manual_dep;
     if (!looks_up) continue;
     ++result.lookups;
-    map.lookup(arg.buffer, *arg.layout, arg.kind == ArgKind::inout,
-               [&result](const TensorMapEntry& entry, Overlap) { add_edge(result.edges, entry.producer, false, EdgeSource::tensormap); });
+    std::uint32_t hits = 0;
+    map.lookup(arg.buffer, *arg.layout, arg.kind == ArgKind::inout, [&](const TensorMapEntry& entry, Overlap) {
+      if (rules.lookup_cap != 0 && hits == rules.lookup_cap) {
+        PTOSIM_MARK("tensormap lookup cap dropped a writer");
+        result.dropped.push_back(DroppedHit{entry.producer, index});
+        return false;
+      }
+      ++hits;
+      add_edge(result.edges, entry.producer, false, EdgeSource::tensormap);
+      return true;
+    });
   }
   result.lookup_steps = static_cast<std::uint32_t>(map.lookup_steps() - steps_before);
   for (const ResolvedArg& arg : args) result.inserts += inserts(arg) && scope.tracks(arg.owner) ? 1 : 0;

@@ -56,7 +56,7 @@ Orchestrator::Orchestrator(RuntimeState& state, RunMonitor& monitor, simcore::Th
       monitor_(monitor),
       clock_(clock),
       lane_(state.lanes().orchestrator),
-      graph_(state.program()),
+      graph_(state.program(), DependencyRules{state.config().tensormap_lookup_cap}),
       producer_status_([this](std::uint32_t ordinal) { return state_.producer_status(ordinal); }) {}
 
 void Orchestrator::run() {
@@ -73,6 +73,7 @@ void Orchestrator::run() {
       case OpKind::submit:
       case OpKind::dummy: submit(op, i); break;
       case OpKind::alloc_tensors: alloc_tensors(op); break;
+      case OpKind::tensor_data: tensor_data(op, i); break;
     }
   }
   scope_end();
@@ -90,6 +91,17 @@ ActorView Orchestrator::describe() const {
     view.state = "blocked";
     std::ostringstream out;
     const RingState& ring = state_.ring(wait.ring);
+    if (wait.resource == WaitResource::tensor_data) {
+      const TaskRecord& producer = state_.task(wait.task);
+      out << (wait.requested != 0 ? "set_tensor_data" : "get_tensor_data") << ": waits for task ordinal " << wait.task << " '"
+          << state_.program().task_name(wait.task) << "' (" << to_string(producer.phase()) << ") to "
+          << (wait.requested != 0 ? "complete and be released by its consumers" : "complete") << " since t=" << wait.since_ns
+          << " ns";
+      view.waits_for = out.str();
+      const std::string where = clock_.placement();
+      if (!where.empty()) view.waits_for += "; " + where;
+      return view;
+    }
     out << to_string(wait.resource) << " of ring " << static_cast<int>(wait.ring);
     if (wait.resource == WaitResource::heap) out << " (" << wait.requested << " bytes)";
     if (wait.resource == WaitResource::dep_pool || wait.resource == WaitResource::fanin_spill ||
@@ -237,6 +249,71 @@ void Orchestrator::alloc_tensors(const ProgramOp& op) {
   const TaskRecord& task = create(op, TaskKind::alloc, NO_INDEX);
   state_.events().record(simcore::EventKind::submit, simcore::now(), task.ordinal, lane_, task.ring);
   state_.complete_inline(task.ordinal);
+}
+
+void Orchestrator::tensor_data(const ProgramOp& op, std::uint32_t op_index) {
+  const bool write = state_.program().args(op)[0].kind == ArgKind::inout;
+  const char* caller = write ? "set_tensor_data" : "get_tensor_data";
+  phase_ = std::string("in ") + caller;
+  graph_.tensor_data_producers(op, tensor_producers_);
+  // The cost model's per-call term (issue 18: orchestrator_costs.get_tensor_data_ns, default 0).
+  const TimeNs cost_ns = state_.config().orchestrator.get_tensor_data_ns;
+  state_.orchestrator_bill().add(OrchTerm::get_tensor_data, cost_ns);
+  spend(cost_ns);
+  if (tensor_producers_.empty()) PTOSIM_MARK("tensor data without producer");
+  for (std::uint32_t producer : tensor_producers_) wait_for_producer(producer, write, op_index, caller);
+  phase_ = "running";
+}
+
+bool Orchestrator::producer_done(std::uint32_t producer, bool write) const {
+  const TaskRecord& task = state_.task(producer);
+  if (task.state == StoredState::consumed) return true;
+  if (task.state != StoredState::completed) return false;
+  // set_: every claimed consumer released (the scope bit is not a consumer).
+  return !write || task.consumers_released >= task.consumers_claimed;
+}
+
+void Orchestrator::wait_for_producer(std::uint32_t producer, bool write, std::uint32_t op_index, const char* caller) {
+  if (producer_done(producer, write)) return;
+  const TaskRecord& task = state_.task(producer);
+  const int ring_id = state_.current_ring_id();
+  const auto resource = static_cast<std::uint32_t>(WaitResource::tensor_data);
+  state_.begin_wait(BlockedWait{true, WaitResource::tensor_data, static_cast<std::uint8_t>(ring_id), write ? 1U : 0U,
+                                producer, simcore::now()});
+  state_.events().record(simcore::EventKind::blocked, simcore::now(), producer, lane_, static_cast<int>(resource));
+  // One spin's length is a decision per wait, keyed by the program op (a producer can be waited
+  // on by several accesses).
+  const TimeNs spin_ns = clock_.loop_iteration_ns(simcore::LoopKind::spin, op_index, resource);
+  const TimeNs waited_from_ns = simcore::now();
+  simcore::WaitLoop spins = clock_.begin_loop(spin_ns, waited_from_ns);
+  // Bounded: each pass returns, or fires the timeout (once per run; afterwards the wait has no
+  // bound and ends with the run).
+  while (!producer_done(producer, write)) {
+    const TimeNs deadline = monitor_.detectors_silenced()
+                                ? TIME_NEVER
+                                : add_ns(waited_from_ns, state_.config().detectors.tensor_wait_timeout_ns);
+    const simcore::LoopEnd end = clock_.run_loop(spins, state_.task_progress(), simcore::NO_ITERATION_LIMIT, deadline);
+    if (producer_done(producer, write) || end == simcore::LoopEnd::signaled) continue;
+    PTOSIM_MARK("tensor wait timeout");
+    const bool completed = task.state != StoredState::pending;
+    RuntimeReport report;
+    report.code = ErrorCode::tensor_wait_timeout;
+    report.ring = ring_id;
+    report.detector = "15 s tensor data wait";
+    report.actor = "orchestrator";
+    report.time_ns = simcore::now();
+    const std::string block = format_tensor_wait_fatal(state_, caller, task, completed,
+                                                       state_.config().detectors.tensor_wait_timeout_ns);
+    report.message = block + format_host_failure(report.code, block.substr(0, block.find('\n')),
+                                                 completed ? "the tensor's consumers never released it: make sure they can run "
+                                                             "before the orchestrator writes it"
+                                                           : "the producer never completed: it must be published (a deferred "
+                                                             "MANUAL scope publishes at scope_end, after this wait) and runnable");
+    monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
+  }
+  state_.end_wait();
+  state_.timing().orchestrator_blocked(ring_id, static_cast<int>(resource), waited_from_ns, simcore::now());
+  state_.events().record(simcore::EventKind::unblocked, simcore::now(), producer, lane_, static_cast<int>(resource));
 }
 
 void Orchestrator::wire_and_publish(const TaskRecord& task, const ProgramOp& op) {

@@ -2,8 +2,15 @@
 // tasks), pays the per-operation costs, computes dependencies, and blocks on ring back-pressure
 // with the configured deadlock detectors (runtime-model.md §2, §3.6, §4, §5).
 //
-// Left out: get/set_tensor_data waits (code 8), the fanin spill pool, TensorMap pool
-// back-pressure (code 11), sync_start submits (code 7) and rt_report_fatal (code 9).
+// get/set_tensor_data (wait_for_tensor_ready, pto_runtime2.cpp) wait producer by producer, the
+// creator first, then the TensorMap writers newest first, each with its own 15 s clock; set_
+// also waits for each producer's claimed consumers to release. The runtime gathers producers in
+// segments of 64 deduplicated per segment; a duplicate across segments is already complete when
+// it is met again, so waiting on each producer once is the same wait. Left out: the element
+// read or written (the program's control flow does not depend on values, and the data oracle
+// does not see the orchestrator's write), sync_start submits (code 7) and rt_report_fatal (code 9).
+// With the lookup cap on, the wait sees only the capped writers, as the runtime before PR #669
+// did (its wait buffer held the creator and PTO2_LOOKUP_MAX_RESULTS writers).
 #pragma once
 
 #include "runtime/dependency_builder.h"
@@ -33,6 +40,10 @@ class Orchestrator {
   void scope_end();
   void submit(const ProgramOp& op, std::uint32_t op_index);
   void alloc_tensors(const ProgramOp& op);
+  // get_tensor_data / set_tensor_data: blocks until every producer of the view is done.
+  void tensor_data(const ProgramOp& op, std::uint32_t op_index);
+  void wait_for_producer(std::uint32_t producer, bool write, std::uint32_t op_index, const char* caller);
+  bool producer_done(std::uint32_t producer, bool write) const;
 
   // Reserves a task slot and `bytes` of heap on `ring`, blocking on back-pressure.
   std::uint64_t allocate(int ring, std::uint64_t bytes, std::uint32_t ordinal);
@@ -65,6 +76,7 @@ class Orchestrator {
   TaskGraphBuilder graph_;
   std::function<ProducerStatus(std::uint32_t)> producer_status_;
   std::vector<FaninEdge> fanin_;  // reused between submits
+  std::vector<std::uint32_t> tensor_producers_;  // reused between tensor data accesses
   std::string phase_ = "starting";
   TimeNs owed_ns_ = 0;
   std::uint32_t next_task_ = 0;    // ordinal of the next task the program creates

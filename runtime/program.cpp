@@ -40,7 +40,7 @@ std::vector<std::uint32_t> task_op_index(const Program& program) {
   std::vector<std::uint32_t> task_ops(program.task_count, NO_INDEX);
   for (std::uint32_t i = 0; i < program.ops.size(); ++i) {
     const ProgramOp& op = program.ops[i];
-    if (op.kind == OpKind::submit || op.kind == OpKind::dummy || op.kind == OpKind::alloc_tensors) task_ops.at(op.task) = i;
+    if (creates_task(op.kind)) task_ops.at(op.task) = i;
   }
   return task_ops;
 }

@@ -99,7 +99,14 @@ struct ExplicitDep {
   DepFlavor flavor = DepFlavor::wait_retain;
 };
 
-enum class OpKind : std::uint8_t { scope_begin, scope_end, submit, alloc_tensors, dummy };
+// tensor_data: get_tensor_data (its one argument INPUT) or set_tensor_data (INOUT) on the
+// orchestrator; it creates no task (ProgramOp::task is NO_INDEX).
+enum class OpKind : std::uint8_t { scope_begin, scope_end, submit, alloc_tensors, dummy, tensor_data };
+
+// Whether an op creates a task (and so has an ordinal in ProgramOp::task).
+inline bool creates_task(OpKind kind) {
+  return kind == OpKind::submit || kind == OpKind::alloc_tensors || kind == OpKind::dummy;
+}
 
 // A runtime call. Its arguments and explicit dependencies are runs of Program::arg_pool and
 // Program::dep_pool: Program::args(op) and Program::deps(op).

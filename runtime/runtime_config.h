@@ -62,6 +62,9 @@ struct DetectorConfig {
   std::uint64_t structural_check_spins = 1024;
   TimeNs no_reclaim_timeout_ns = 500 * NS_PER_MS;
   TimeNs scheduler_timeout_ns = 10 * NS_PER_S;
+  // get/set_tensor_data: per producer waited on (the clock restarts for each),
+  // PTO2_TENSOR_DATA_TIMEOUT_MS = 15000 -> TENSOR_WAIT_TIMEOUT (8). Both detector generations.
+  TimeNs tensor_wait_timeout_ns = 15 * NS_PER_S;
 };
 
 // The orchestrator's cost terms (runtime/cost_model.h prices a call from them). Format 1 had the
@@ -99,6 +102,9 @@ struct RuntimeConfig {
   std::array<RingConfig, MAX_RING_DEPTH> rings{};
   // TensorMap entries shared by all rings (PTO2_TENSORMAP_POOL_SIZE; compile-time in the runtime).
   std::uint32_t tensormap_pool_entries = 65536;
+  // Hits one TensorMap lookup keeps, newest first; 0 = no cap (HEAD: the lookup calls back per
+  // hit, PR #669). Runtimes before it kept PTO2_LOOKUP_MAX_RESULTS = 16 and dropped the rest.
+  std::uint32_t tensormap_lookup_cap = 0;
   ManualPublish manual_publish = ManualPublish::submit;
   ManualTracking manual_tracking = ManualTracking::none;
   DetectorConfig detectors;

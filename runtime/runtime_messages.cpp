@@ -123,6 +123,20 @@ std::string format_tensormap_fatal(const RuntimeState& state, std::uint64_t need
   return out.str();
 }
 
+std::string format_tensor_wait_fatal(const RuntimeState& state, const char* caller, const TaskRecord& producer,
+                                     bool completed, TimeNs timeout_ns) {
+  // The runtime counts the 50 MHz system counter (PTO2_TENSOR_DATA_TIMEOUT_CYCLES).
+  constexpr TimeNs NS_PER_CYCLE = 20;
+  std::ostringstream out;
+  out << "FATAL [" << caller << "]: Timeout (" << timeout_ns / NS_PER_CYCLE << " cycles): "
+      << (completed ? "consumers of producer" : "producer") << " (ring=" << static_cast<int>(producer.ring)
+      << ", local=" << producer.local_id << ") " << (completed ? "not done" : "not completed") << "\n"
+      << "  producer '" << state.program().task_name(producer.ordinal) << "' (ordinal " << producer.ordinal
+      << "): " << to_string(producer.phase()) << ", consumers=" << producer.consumers_released << "/"
+      << producer.consumers_claimed << "\n";
+  return out.str();
+}
+
 std::string format_scope_fatal(const RuntimeState& state, int ring, std::uint32_t scope_depth,
                                std::uint32_t scope_task_count) {
   std::ostringstream out;

@@ -29,6 +29,10 @@ std::string format_reclaim_fatal(const RuntimeState& state, const RingState& rin
 // The TensorMap pool block (ensure_tensormap_capacity): pool used/capacity, needed, and each
 // ring's watermark, without a head snapshot.
 std::string format_tensormap_fatal(const RuntimeState& state, std::uint64_t needed);
+// wait_for_tensor_ready's report_fatal line: "Timeout (N cycles): producer (ring=R, local=L) not
+// completed" or "... consumers of producer ... not done", with the producer's state.
+std::string format_tensor_wait_fatal(const RuntimeState& state, const char* caller, const TaskRecord& producer,
+                                     bool completed, TimeNs timeout_ns);
 std::string format_scope_fatal(const RuntimeState& state, int ring, std::uint32_t scope_depth,
                                std::uint32_t scope_task_count);
 

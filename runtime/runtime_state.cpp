@@ -398,6 +398,7 @@ void RuntimeState::complete_inline(std::uint32_t ordinal) {
   task.state = StoredState::completed;
   ++completed_tasks_;
   events_.record(simcore::EventKind::complete, simcore::now(), task.ordinal, lanes_.orchestrator);
+  task_progress_.notify();
   for (WorkListener* listener : listeners_) listener->on_shutdown_check();
 }
 
@@ -409,6 +410,7 @@ std::uint32_t RuntimeState::complete_task(std::uint32_t ordinal, std::uint32_t l
   task.running = false;
   ++completed_tasks_;
   events_.record(simcore::EventKind::complete, simcore::now(), task.ordinal, lane);
+  task_progress_.notify();
   std::uint32_t released = 0;
   for (std::uint32_t link = task.first_consumer; link != NO_INDEX; link = consumer_pool_[link].next) {
     TaskRecord& consumer = tasks_[consumer_pool_[link].consumer];
@@ -440,6 +442,7 @@ void RuntimeState::release_scope_bit(TaskRecord& task) {
 void RuntimeState::release_pin(std::uint32_t ordinal) {
   TaskRecord& producer = tasks_.at(ordinal);
   ++producer.consumers_released;
+  task_progress_.notify();
   PTOSIM_ASSERT(producer.consumers_released <= producer.consumers_claimed,
                 "task " + std::to_string(producer.ordinal) + " released more pins than were claimed");
   release_pin_check(producer);

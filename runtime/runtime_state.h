@@ -220,6 +220,8 @@ class RuntimeState {
   void insert_tensormap_entries(int ring_id, std::uint32_t local_id, std::uint32_t entries);
   // Notified whenever any ring's last_task_alive advances (TensorMap entries may be freed).
   simcore::WaitSignal& any_ring_progress() { return any_ring_progress_; }
+  // Notified when a task completes or a consumer releases its pin: what get/set_tensor_data wait for.
+  simcore::WaitSignal& task_progress() { return task_progress_; }
 
   // --- a task's edges, kept in pools (no container per task) ---
   // The fanin edges wired for `task`.
@@ -314,6 +316,7 @@ class RuntimeState {
   std::uint64_t tensormap_used_ = 0;
   std::uint64_t tensormap_high_water_ = 0;
   simcore::WaitSignal any_ring_progress_;
+  simcore::WaitSignal task_progress_;
   std::uint64_t free_retired_tensormap_entries(RingState& ring);
 };
 

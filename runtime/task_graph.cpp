@@ -30,7 +30,12 @@ void TaskGraph::append(std::uint32_t task, std::span<const FaninEdge> edges, boo
   if (!error.empty()) errors_.emplace_back(task, std::move(error));
 }
 
-TaskGraphBuilder::TaskGraphBuilder(const Program& program) : program_(program), graph_(program.task_count) {}
+void TaskGraph::add_dropped(std::uint32_t consumer, std::span<const DroppedHit> hits) {
+  for (const DroppedHit& hit : hits) dropped_.push_back(Dropped{consumer, hit.producer, hit.arg});
+}
+
+TaskGraphBuilder::TaskGraphBuilder(const Program& program, DependencyRules rules)
+    : program_(program), rules_(rules), graph_(program.task_count) {}
 
 GraphTask TaskGraphBuilder::add(const ProgramOp& op, ScopeTracking scope) {
   args_.clear();
@@ -48,14 +53,33 @@ GraphTask TaskGraphBuilder::add(const ProgramOp& op, ScopeTracking scope) {
     }
     args_.push_back(arg);
   }
-  compute_fanin(args_, program_.deps(op), scope, op.task, map_, fanin_);
+  compute_fanin(args_, program_.deps(op), scope, op.task, map_, fanin_, rules_);
   if (fanin_.error.empty()) register_outputs(args_, scope, map_, op.task);
   graph_.append(op.task, fanin_.edges, scope.manual, fanin_.error);
+  if (!fanin_.dropped.empty()) graph_.add_dropped(op.task, fanin_.dropped);
   GraphTask node = task(op.task);
   node.lookups = fanin_.lookups;
   node.lookup_steps = fanin_.lookup_steps;
   node.inserts = fanin_.inserts;
   return node;
+}
+
+void TaskGraphBuilder::tensor_data_producers(const ProgramOp& op, std::vector<std::uint32_t>& out) {
+  PTOSIM_ASSERT(op.kind == OpKind::tensor_data && op.arg_count == 1, "tensor data access without its one argument");
+  out.clear();
+  const ArgSpec& spec = program_.args(op)[0];
+  const TensorSource source = spec.source();
+  if (source.external == NO_INDEX) out.push_back(source.task);
+  std::uint32_t hits = 0;
+  map_.lookup(logical_buffer_key(source), program_.layout(spec), false, [&](const TensorMapEntry& entry, Overlap) {
+    if (rules_.lookup_cap != 0 && hits == rules_.lookup_cap) return false;
+    ++hits;
+    for (std::uint32_t known : out) {
+      if (known == entry.producer) return true;
+    }
+    out.push_back(entry.producer);
+    return true;
+  });
 }
 
 GraphTask TaskGraphBuilder::task(std::uint32_t ordinal) const {
@@ -67,8 +91,8 @@ GraphTask TaskGraphBuilder::task(std::uint32_t ordinal) const {
   return node;
 }
 
-TaskGraph build_task_graph(const Program& program, ManualTracking tracking) {
-  TaskGraphBuilder builder(program);
+TaskGraph build_task_graph(const Program& program, ManualTracking tracking, DependencyRules rules) {
+  TaskGraphBuilder builder(program, rules);
   std::string rejection;
   std::uint32_t rejection_origin = NO_INDEX;
   // The executor's own scope (depth 0) is AUTO; a MANUAL scope makes everything inside it manual.
@@ -93,6 +117,8 @@ TaskGraph build_task_graph(const Program& program, ManualTracking tracking) {
     } else if (op.kind == OpKind::scope_end) {
       manual_depth -= scopes.back() == ScopeMode::manual ? 1 : 0;
       scopes.pop_back();
+    } else if (!creates_task(op.kind)) {
+      continue;  // get/set_tensor_data: the orchestrator waits, the graph has no node for it
     } else {
       scope.manual = manual_depth > 0;
       next_task = op.task + 1;

@@ -65,6 +65,15 @@ class TaskGraph {
   std::string rejection;
   std::uint32_t rejection_origin = NO_INDEX;
 
+  // TensorMap hits the lookup cap dropped (DependencyRules::lookup_cap), in submission order.
+  struct Dropped {
+    std::uint32_t consumer = 0;
+    std::uint32_t producer = 0;
+    std::uint32_t arg = 0;
+  };
+  const std::vector<Dropped>& dropped() const { return dropped_; }
+  void add_dropped(std::uint32_t consumer, std::span<const DroppedHit> hits);
+
  private:
   static constexpr std::uint8_t ADDED = 1;
   static constexpr std::uint8_t MANUAL = 2;
@@ -73,20 +82,26 @@ class TaskGraph {
   std::vector<std::uint8_t> flags_;
   std::uint32_t appended_ = 0;  // tasks below this have their edges in place
   std::vector<std::pair<std::uint32_t, std::string>> errors_;
+  std::vector<Dropped> dropped_;
 };
 
 class TaskGraphBuilder {
  public:
-  explicit TaskGraphBuilder(const Program& program);
+  explicit TaskGraphBuilder(const Program& program, DependencyRules rules = {});
 
   // Adds the task that `op` creates (submit, dummy or alloc_tensors), in submission order.
   GraphTask add(const ProgramOp& op, bool in_manual) { return add(op, ScopeTracking{in_manual}); }
   GraphTask add(const ProgramOp& op, ScopeTracking scope);
   GraphTask task(std::uint32_t ordinal) const;
+  // The tasks a get/set_tensor_data op waits for (wait_for_tensor_ready): the tensor's creator,
+  // then every TensorMap writer overlapping the view, newest first, each once. The map is not
+  // changed (no COVERED removal); the lookup cap applies as to a submit's lookup.
+  void tensor_data_producers(const ProgramOp& op, std::vector<std::uint32_t>& out);
   TaskGraph take_graph() { return std::move(graph_); }
 
  private:
   const Program& program_;
+  DependencyRules rules_;
   TensorMap map_;
   TaskGraph graph_;
   std::vector<ResolvedArg> args_;  // reused between adds
@@ -95,6 +110,7 @@ class TaskGraphBuilder {
 
 // Builds the graph of the whole program, tracking scopes the way the orchestrator does.
 // `tracking`: what MANUAL scopes do with boundary tensors (RuntimeConfig::manual_tracking).
-TaskGraph build_task_graph(const Program& program, ManualTracking tracking = ManualTracking::none);
+TaskGraph build_task_graph(const Program& program, ManualTracking tracking = ManualTracking::none,
+                           DependencyRules rules = {});
 
 }  // namespace ptosim::runtime

@@ -17,7 +17,6 @@
 // a newer version overlaps every entry and walks the whole chain.) A chain whose entries were all
 // removed is emptied but kept, and removed entries are dropped once they outnumber the live ones.
 //
-// Left out: the fixed entry pool and its back-pressure (TENSORMAP_OVERFLOW, code 11).
 #pragma once
 
 #include "runtime/tensor_view.h"
@@ -25,6 +24,7 @@
 
 #include <cstdint>
 #include <map>
+#include <type_traits>
 #include <vector>
 
 namespace ptosim::runtime {
@@ -39,7 +39,9 @@ class TensorMap {
  public:
   // Reports every overlapping entry of `buffer` (newest first) to on_hit(entry, overlap). With
   // `remove_covered`, an entry the input COVERS is removed after being reported (INOUT
-  // semantics). on_hit must not change the map.
+  // semantics). on_hit returns false for a hit it drops (the older runtime's lookup cap,
+  // PTO2_LOOKUP_MAX_RESULTS): a dropped entry was never in the result buffer, so it is not
+  // removed either. on_hit must not change the map.
   template <class OnHit>
   void lookup(std::uint64_t buffer, const TensorLayout& input, bool remove_covered, OnHit&& on_hit) {
     const std::uint32_t found = chain_of_.find(buffer);
@@ -52,8 +54,13 @@ class TensorMap {
       const TensorMapEntry& entry = chain.entries[index];
       const Overlap overlap = check_overlap(input, entry.layout);
       if (overlap == Overlap::no_overlap) continue;
-      on_hit(entry, overlap);
-      if (!remove_covered || overlap != Overlap::covered) continue;
+      bool taken = true;
+      if constexpr (std::is_void_v<decltype(on_hit(entry, overlap))>) {
+        on_hit(entry, overlap);
+      } else {
+        taken = on_hit(entry, overlap);
+      }
+      if (!taken || !remove_covered || overlap != Overlap::covered) continue;
       remove(chain, index);
       removed = true;
     }

@@ -109,7 +109,7 @@ class ExpectationsLoader {
                                                   "wait_never_set", "set_at_exit", "cross_wait_never_set", "cross_set_at_exit",
                                                   "cross_overflow", "block_sync_signal", "barrier_signal", "notify_signal",
                                                   "block_wait_never_set", "block_set_at_exit", "barrier_mismatch",
-                                                  "signal_overwrite", "sets_left_at_exit"};
+                                                  "signal_overwrite", "sets_left_at_exit", "lookup_cap"};
         bool known = false;
         for (const char* name : HAZARDS) known = known || pattern.hazard == name;
         if (!known) {
@@ -117,7 +117,7 @@ class ExpectationsLoader {
                                "\"dirty_at_exit\", \"cross_core_signal\", \"block_sync_signal\", \"barrier_signal\" or \"notify_signal\" "
                                "(visibility_hazard), \"double_set\", \"wait_never_set\", \"set_at_exit\", \"cross_wait_never_set\", "
                                "\"cross_set_at_exit\", \"cross_overflow\", \"block_wait_never_set\", \"block_set_at_exit\", "
-                               "\"barrier_mismatch\", \"signal_overwrite\" or \"sets_left_at_exit\" (flag_protocol), found \"" + pattern.hazard + "\"");
+                               "\"barrier_mismatch\", \"signal_overwrite\" or \"sets_left_at_exit\" (flag_protocol), \"lookup_cap\" (dropped_dependency), found \"" + pattern.hazard + "\"");
         }
       }
       if (has(field, "first")) pattern.first = reader_.string(child(field, "first"));
@@ -127,7 +127,7 @@ class ExpectationsLoader {
                               type_name(*field));
     }
     if (!simcore::parse_finding_kind(reader_.string(kind), pattern.kind)) {
-      reader_.fail(kind, "a finding kind: race, visibility_hazard or flag_protocol");
+      reader_.fail(kind, "a finding kind: race, visibility_hazard, flag_protocol or dropped_dependency");
     }
     return pattern;
   }

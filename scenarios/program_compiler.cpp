@@ -190,17 +190,19 @@ class ProgramCompiler {
       return;
     }
     const char* kind = nullptr;
-    for (const char* key : {"for", "if", "scope", "submit", "alloc", "dummy"}) {
+    for (const char* key : {"for", "if", "scope", "submit", "alloc", "dummy", "get_tensor_data", "set_tensor_data"}) {
       if (find_key(*field, key) == nullptr) continue;
       if (kind != nullptr) {
-        stmt.failure = expected(field, std::string("exactly one of for, if, scope, submit, alloc, dummy; found both '") +
+        stmt.failure = expected(field, std::string("exactly one of for, if, scope, submit, alloc, dummy, get_tensor_data, "
+                                                   "set_tensor_data; found both '") +
                                            kind + "' and '" + key + "'");
         return;
       }
       kind = key;
     }
     if (kind == nullptr) {
-      stmt.failure = expected(field, "a statement: an object with one of for, if, scope, submit, alloc, dummy");
+      stmt.failure = expected(field, "a statement: an object with one of for, if, scope, submit, alloc, dummy, "
+                                     "get_tensor_data, set_tensor_data");
       return;
     }
     const std::string_view k = kind;
@@ -213,6 +215,9 @@ class ProgramCompiler {
     } else if (k == "scope") {
       stmt.scope = std::make_unique<ScopeStatement>();
       compile_scope(field, depth, *stmt.scope);
+    } else if (k == "get_tensor_data" || k == "set_tensor_data") {
+      stmt.task = std::make_unique<TaskStatement>();
+      compile_tensor_data(field, k, *stmt.task);
     } else {
       stmt.task = std::make_unique<TaskStatement>();
       compile_task(field, k == "submit" ? OpKind::submit : k == "alloc" ? OpKind::alloc_tensors : OpKind::dummy, *stmt.task);
@@ -344,6 +349,23 @@ class ProgramCompiler {
     }
     task.has_deps = has(stmt, "deps");
     if (task.has_deps) compile_deps(sub(stmt, "deps"), task);
+  }
+
+  // get_tensor_data / set_tensor_data: one argument object as a task would pass it, INPUT for a
+  // read (wait for the creator and every TensorMap writer), INOUT for a write (and their consumers).
+  void compile_tensor_data(const Field& stmt, std::string_view key, TaskStatement& task) {
+    task.kind = OpKind::tensor_data;
+    const std::string name(key);
+    if ((task.failure = object_failure(stmt, {name.c_str()}, {name.c_str()}))) return;
+    const Field& arg_field = sub(stmt, name.c_str());
+    task.list_field = &stmt;
+    task.arguments.resize(1);
+    if (!compile_argument(arg_field, task.arguments[0])) return;
+    const ArgKind wanted = key == "get_tensor_data" ? ArgKind::input : ArgKind::inout;
+    if (task.arguments[0].kind != wanted) {
+      task.list_failure = expected(arg_field, key == "get_tensor_data" ? "an input argument ({\"input\": tensor, ...})"
+                                                                      : "an inout argument ({\"inout\": tensor, ...})");
+    }
   }
 
   // ---------------------------------------------------------------- arguments

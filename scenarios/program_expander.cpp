@@ -156,7 +156,22 @@ class ProgramExpander {
     if (stmt.loop) return expand_loop(stmt, *stmt.loop);
     if (stmt.condition) return expand_condition(*stmt.condition);
     if (stmt.scope) return expand_scope(stmt, *stmt.scope);
+    if (stmt.task->kind == OpKind::tensor_data) return expand_tensor_data(stmt, *stmt.task);
     expand_task(stmt, *stmt.task);
+  }
+
+  // get/set_tensor_data: one argument, no task.
+  void expand_tensor_data(const Statement& stmt, const TaskStatement& access) {
+    check(access.failure);
+    ProgramOp op;
+    op.kind = OpKind::tensor_data;
+    op.origin = origin_of(stmt);
+    args_.clear();
+    const Argument& arg = access.arguments.at(0);
+    check(arg.failure);
+    check(access.list_failure);
+    args_.push_back(argument(arg, NO_INDEX));
+    push_op(op, args_, {});
   }
 
   void expand_loop(const Statement& stmt, const Loop& loop) {

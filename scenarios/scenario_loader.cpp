@@ -302,7 +302,7 @@ class Loader : public FieldReader {
   }
 
   void load_runtime(const Field& field, runtime::ModelInput& model) {
-    check_object(field, {"ring", "tensormap_pool", "manual_publish", "manual_tracking", "detectors", "orchestrator_costs",
+    check_object(field, {"ring", "tensormap_pool", "tensormap_lookup_cap", "manual_publish", "manual_tracking", "detectors", "orchestrator_costs",
                          "scheduler_costs", "truth_budget_ns", "limits"},
                  {});
     runtime::RuntimeConfig& config = model.runtime;
@@ -331,6 +331,10 @@ class Loader : public FieldReader {
     // PTO2_TENSORMAP_POOL_SIZE is a compile-time constant in the runtime (65536); no range of its own.
     if (has(field, "tensormap_pool")) {
       config.tensormap_pool_entries = static_cast<std::uint32_t>(integer(child(field, "tensormap_pool"), 1, INT32_MAX));
+    }
+    // 0: no cap (HEAD, PR #669); 16 = PTO2_LOOKUP_MAX_RESULTS of the runtimes before it.
+    if (has(field, "tensormap_lookup_cap")) {
+      config.tensormap_lookup_cap = static_cast<std::uint32_t>(integer(child(field, "tensormap_lookup_cap"), 0, 65536));
     }
     if (has(field, "manual_publish")) {
       const Field policy = child(field, "manual_publish");
@@ -459,7 +463,7 @@ class Loader : public FieldReader {
 
   void load_detectors(const Field& field, runtime::DetectorConfig& detectors) {
     check_object(field, {"kind", "spin_ns", "orchestrator_spin_limit", "scheduler_idle_limit", "structural_check_spins",
-                         "no_reclaim_timeout_ns", "scheduler_timeout_ns"},
+                         "no_reclaim_timeout_ns", "scheduler_timeout_ns", "tensor_wait_timeout_ns"},
                  {"kind"});
     const Field kind = child(field, "kind");
     const std::string value = string(kind);
@@ -477,6 +481,9 @@ class Loader : public FieldReader {
     }
     for (const char* key : {"structural_check_spins", "no_reclaim_timeout_ns", "scheduler_timeout_ns"}) {
       if (legacy && has(field, key)) fail_raw(child(field, key), std::string(key) + " applies to kind \"current\" only");
+    }
+    if (has(field, "tensor_wait_timeout_ns")) {
+      detectors.tensor_wait_timeout_ns = integer(child(field, "tensor_wait_timeout_ns"), 1, MAX_DETECTOR_WINDOW_NS);
     }
     if (has(field, "spin_ns")) {
       if (host_platform_) {

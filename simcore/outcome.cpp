@@ -31,6 +31,7 @@ const char* to_string(FindingKind kind) {
     case FindingKind::race: return "race";
     case FindingKind::visibility_hazard: return "visibility_hazard";
     case FindingKind::flag_protocol: return "flag_protocol";
+    case FindingKind::dropped_dependency: return "dropped_dependency";
   }
   return "?";
 }

@@ -20,8 +20,10 @@ bool parse_outcome(std::string_view text, Outcome& out);
 
 // What an oracle found. A finding is decided from the program's semantics, not from the timing
 // of one run, so it is reported on every seed where its cause exists.
-enum class FindingKind : std::uint8_t { race, visibility_hazard, flag_protocol };
-inline constexpr int FINDING_KIND_COUNT = 3;
+// dropped_dependency: a TensorMap hit the runtime's lookup cap left without an edge (a race
+// waiting to happen, whether or not a run's timing exposes it).
+enum class FindingKind : std::uint8_t { race, visibility_hazard, flag_protocol, dropped_dependency };
+inline constexpr int FINDING_KIND_COUNT = 4;
 const char* to_string(FindingKind kind);
 bool parse_finding_kind(std::string_view text, FindingKind& out);
 

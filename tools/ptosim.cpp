@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
                "Exit codes: 0 pass; 10 wrong_values, 11 hang, 12 deadlock_true, 13 deadlock_false, 14 runtime_error,\n"
                "15 sim_limit; 1 internal error, 2 usage, 3 invalid input, 4 replay mismatch, 5 sweep expectations\n"
                "not met, 6 cannot write an output file, 7 check found program-level findings (race, visibility_hazard,\n"
-               "flag_protocol), 8 a run of\n"
+               "flag_protocol, dropped_dependency), 8 a run of\n"
                "a sweep, shard, merge or map could not complete (a crash, a killed worker), 129/130/143 sweep or\n"
                "map stopped by SIGHUP/SIGINT/SIGTERM. See docs/exit-codes.md.",
                "ptosim"};
@@ -253,8 +253,9 @@ int main(int argc, char** argv) {
       "Validate a scenario and analyse it without running it: task graph size, width, critical path, and the program-level "
       "findings, decided from the program text as run and sweep report them: race (tasks of the graph, blocks of an SPMD task or "
       "cores of a MIX task with nothing ordering them), visibility_hazard (a signal or FIN that can overtake an unfenced "
-      "store, scalar stores dirty at exit) and flag_protocol (pipe flags, cross-core flags, block sync, signal cells). Exit 7 "
-      "when there is any finding, of any of the three kinds, not only races; 0 when there is none");
+      "store, scalar stores dirty at exit), flag_protocol (pipe flags, cross-core flags, block sync, signal cells) and "
+      "dropped_dependency (a TensorMap lookup cap that drops a writer). Exit 7 when there is any finding, of any of these "
+      "kinds, not only races; 0 when there is none");
   add_scenario_flags(chk, check_args, false);
   auto* check_json_flag = chk->add_flag("--json", check_json, "Print one JSON object instead of text");
   chk->add_flag("--dot", check_dot,

@@ -237,6 +237,53 @@ TEST_CASE("marks: the TensorMap entry pool, its reclaim when short and its backs
   CHECK_FALSE(hit(sized, "tensormap pool full"));
 }
 
+TEST_CASE("marks: the old TensorMap lookup cap drops writers, HEAD keeps them", "[marks]") {
+  const Json capped = run(load_catalog("tensormap_lookup_cap_dropped.json"), 0);
+  CHECK(hit(capped, "tensormap lookup cap dropped a writer"));
+  const Json uncapped = run(load_catalog("tensormap_lookup_uncapped.json"), 0);
+  CHECK_FALSE(hit(uncapped, "tensormap lookup cap dropped a writer"));
+  CHECK(uncapped["outcome"] == "pass");
+}
+
+TEST_CASE("marks: get_tensor_data times out on a producer a deferred scope never publishes", "[marks]") {
+  const Json deferred = run(load_catalog("tensor_wait_deferred_publish.json"), 0);
+  CHECK(hit(deferred, "tensor wait timeout"));
+  CHECK(deferred["code"] == 8);
+  CHECK(hit(deferred, "truth: deadlock true"));
+  const Json submitted = run(load_catalog("tensor_wait_submit_publish.json"), 0);
+  CHECK_FALSE(hit(submitted, "tensor wait timeout"));
+  CHECK(submitted["outcome"] == "pass");
+}
+
+TEST_CASE("marks: a writer stuck RUNNING trips the 10 s scheduler watchdog before the 15 s tensor wait", "[marks]") {
+  const auto scenario = load(R"({
+    "format": 1, "name": "stuck_writer", "description": "get_tensor_data of a tensor whose writer runs 12 s",
+    "platform": {"clusters": 2, "scheduler_threads": 2},
+    "runtime": {"detectors": {"kind": "current"}, "truth_budget_ns": 5000000000},
+    "tensors": {"t": {"shape": [4, 16]}, "u": {"shape": [4, 16]}},
+    "kernels": {"slow": {"core": "aiv", "duration_ns": 12000000000}},
+    "program": {"body": [
+      {"submit": "slow", "name": "writer", "args": [{"inout": "t"}]},
+      {"get_tensor_data": {"input": "t"}},
+      {"set_tensor_data": {"inout": "u"}}
+    ]}
+  })");
+  const Json result = run(scenario, 0);
+  CHECK(hit(result, "scheduler watchdog"));
+  CHECK_FALSE(hit(result, "tensor wait timeout"));
+  CHECK(result["code"] == 100);
+  const auto external = load(R"({
+    "format": 1, "name": "no_producer", "description": "set_tensor_data of an external nobody wrote",
+    "platform": {"clusters": 2, "scheduler_threads": 2},
+    "tensors": {"u": {"shape": [4, 16]}},
+    "kernels": {"k": {"core": "aiv", "duration_ns": 1000}},
+    "program": {"body": [{"set_tensor_data": {"inout": "u"}}, {"submit": "k", "name": "k", "args": [{"input": "u"}]}]}
+  })");
+  const Json immediate = run(external, 0);
+  CHECK(hit(immediate, "tensor data without producer"));
+  CHECK(immediate["outcome"] == "pass");
+}
+
 TEST_CASE("marks: the TensorMap pool freed by the reclaim when short", "[marks]") {
   // Two writers in a scope (ring 1) with a pool of 2, then 100 dummy submits (40 us of
   // orchestrator time), then a third writer on ring 0: the pool is full, the first two writers

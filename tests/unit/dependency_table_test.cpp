@@ -222,3 +222,34 @@ TEST_CASE("no WAR edge: a reader leaves nothing for a later OUTPUT_EXISTING writ
   REQUIRE(chained.edges.size() == 1);
   CHECK(chained.edges[0].producer == 11);
 }
+
+TEST_CASE("the lookup cap keeps the newest hits and drops the older writers without removing them", "[deps]") {
+  // 20 writers of one buffer, each COVERED by an INOUT of the whole buffer: with the cap of the
+  // runtimes before PR #669 (16) the lookup keeps writers 19..4, drops 3..0 and removes only the
+  // entries it kept, so a second lookup still finds the 4 dropped ones.
+  TensorMap map;
+  const TensorLayout whole = make_contiguous({20, 16}, DType::f32);
+  std::vector<TensorLayout> rows;
+  for (std::int64_t r = 0; r < 20; ++r) {
+    TensorLayout row = make_contiguous({1, 16}, DType::f32);
+    row.start_offset = r * 16;
+    rows.push_back(row);
+  }
+  for (std::uint32_t w = 0; w < 20; ++w) map.insert(TensorMapEntry{BUFFER, w, rows[w]});
+  ResolvedArg arg;
+  arg.kind = ArgKind::inout;
+  arg.buffer = BUFFER;
+  arg.layout = &whole;
+  const FaninResult capped = compute_fanin({arg}, {}, false, 20, map, DependencyRules{16});
+  REQUIRE(capped.edges.size() == 16);
+  CHECK(capped.edges.front().producer == 19);
+  CHECK(capped.edges.back().producer == 4);
+  REQUIRE(capped.dropped.size() == 4);
+  CHECK(capped.dropped.front().producer == 3);
+  CHECK(capped.dropped.back().producer == 0);
+  CHECK(map.size() == 4);
+  const FaninResult uncapped = compute_fanin({arg}, {}, false, 21, map);
+  CHECK(uncapped.edges.size() == 4);
+  CHECK(uncapped.dropped.empty());
+  CHECK(map.size() == 0);
+}
