@@ -330,7 +330,7 @@ void write_host_lanes(TraceWriter& trace, const simcore::HostLanes& lanes) {
     std::ostringstream body;
     body << "\"ph\": \"i\", \"s\": \"p\", \"pid\": " << HOST_CPUS_PID << ", \"tid\": 0, \"ts\": "
          << micros(lanes.truncated_at_ns) << ", \"name\": "
-         << quoted("host CPU lanes stop here: cap of " + std::to_string(lanes.cap) + " slices reached")
+         << quoted("host CPU lanes stop here: cap of " + std::to_string(lanes.cap) + " entries reached")
          << ", \"args\": {\"cap\": " << lanes.cap << "}";
     trace.event(body.str());
   }

@@ -40,12 +40,15 @@ void HostLaneRecorder::close(int cpu, TimeNs at_ns) {
 
 void HostLaneRecorder::add(HostLaneSlice slice) {
   if (lanes_.truncated) return;
-  if (lanes_.slices.size() >= lanes_.cap) {
+  // A round-robin weighs one per member too, so its members cannot outgrow the cap either.
+  const std::size_t weight = 1 + slice.members.size();
+  if (lanes_.recorded + weight > lanes_.cap) {
     PTOSIM_MARK("host lane slice cap");
     lanes_.truncated = true;
     lanes_.truncated_at_ns = slice.start_ns;
     return;
   }
+  lanes_.recorded += weight;
   lanes_.slices.push_back(std::move(slice));
 }
 

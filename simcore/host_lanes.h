@@ -15,7 +15,8 @@
 
 namespace ptosim::simcore {
 
-// Slices kept per run before recording stops (the trace then says where it stopped).
+// Entries kept per run before recording stops (the trace then says where it stopped): a slice
+// counts one, and a round-robin one more per member.
 inline constexpr std::size_t MAX_HOST_LANE_SLICES = 200'000;
 
 struct HostRoundMember {
@@ -40,6 +41,7 @@ struct HostLanes {
   bool truncated = false;
   TimeNs truncated_at_ns = 0;  // the first stretch not recorded began here
   std::size_t cap = MAX_HOST_LANE_SLICES;
+  std::size_t recorded = 0;  // entries so far, against the cap
 };
 
 class HostLaneRecorder {
