@@ -286,6 +286,56 @@ void ProgramTrace::stale_reads() {
   }
 }
 
+// ------------------------------------------------------------------ host-CPU lanes (a2a3sim)
+//
+// A process "host CPUs" with a thread per CPU: a slice per stretch in which one modelled thread
+// held the CPU, named after it; a stretch the host scheduler computed as whole rounds of spinning
+// threads is one "round-robin" slice whose args list its members and their on-CPU time.
+
+constexpr int HOST_CPUS_PID = 3;
+
+void write_host_lanes(TraceWriter& trace, const simcore::HostLanes& lanes) {
+  if (lanes.cpus == 0) return;
+  trace.event("\"ph\": \"M\", \"pid\": 3, \"name\": \"process_name\", \"args\": {\"name\": \"host CPUs\"}");
+  for (int cpu = 0; cpu < lanes.cpus; ++cpu) {
+    trace.event("\"ph\": \"M\", \"pid\": 3, \"tid\": " + std::to_string(cpu) +
+                ", \"name\": \"thread_name\", \"args\": {\"name\": \"CPU " + std::to_string(cpu) + "\"}");
+  }
+  auto name_of = [&](int thread) {
+    return thread >= 0 && static_cast<std::size_t>(thread) < lanes.thread_names.size()
+               ? lanes.thread_names[static_cast<std::size_t>(thread)]
+               : "thread " + std::to_string(thread);
+  };
+  for (const simcore::HostLaneSlice& slice : lanes.slices) {
+    std::ostringstream body;
+    body << "\"ph\": \"X\", \"pid\": " << HOST_CPUS_PID << ", \"tid\": " << slice.cpu << ", \"ts\": " << micros(slice.start_ns)
+         << ", \"dur\": " << micros(slice.end_ns - slice.start_ns) << ", \"name\": ";
+    if (slice.members.empty()) {
+      body << quoted(name_of(slice.thread)) << ", \"args\": {\"thread\": " << quoted(name_of(slice.thread))
+           << ", \"on_cpu_ns\": " << slice.end_ns - slice.start_ns << "}";
+    } else {
+      std::string names;
+      std::ostringstream members;
+      for (const simcore::HostRoundMember& member : slice.members) {
+        names += (names.empty() ? "" : ", ") + name_of(member.thread);
+        members << (members.tellp() == 0 ? "" : ", ") << "{\"thread\": " << quoted(name_of(member.thread))
+                << ", \"iteration_ns\": " << member.iteration_ns << ", \"on_cpu_ns\": " << member.on_cpu_ns << "}";
+      }
+      body << quoted("round-robin: " + names + " (" + std::to_string(slice.rounds) + " rounds)")
+           << ", \"args\": {\"rounds\": " << slice.rounds << ", \"members\": [" << members.str() << "]}";
+    }
+    trace.event(body.str());
+  }
+  if (lanes.truncated) {
+    std::ostringstream body;
+    body << "\"ph\": \"i\", \"s\": \"p\", \"pid\": " << HOST_CPUS_PID << ", \"tid\": 0, \"ts\": "
+         << micros(lanes.truncated_at_ns) << ", \"name\": "
+         << quoted("host CPU lanes stop here: cap of " + std::to_string(lanes.cap) + " entries reached")
+         << ", \"args\": {\"cap\": " << lanes.cap << "}";
+    trace.event(body.str());
+  }
+}
+
 }  // namespace
 
 std::string chrome_trace_json(const RunArtifacts& artifacts, const runtime::ModelInput& model) {
@@ -384,6 +434,7 @@ std::string chrome_trace_json(const RunArtifacts& artifacts, const runtime::Mode
     trace.event(body.str());
   }
   ProgramTrace(trace, artifacts, model).write();
+  write_host_lanes(trace, artifacts.host_lanes);
   return trace.finish();
 }
 

@@ -3,7 +3,8 @@
 // on scheduler lanes; submits, scopes and blocked waits are on the orchestrator lane. A core that
 // runs micro-programs also gets a lane per pipe: operations, store bursts with their commits,
 // flow arrows (set_flag -> wait_flag, store -> commit -> load) and the reads found stale; a
-// wedged core's kernel and stopped pipe are slices that never close.
+// wedged core's kernel and stopped pipe are slices that never close. On a2a3sim, a lane per host
+// CPU says which thread held it when (docs/outputs.md, "Traces").
 #pragma once
 
 #include "replay/run_session.h"

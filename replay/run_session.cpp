@@ -48,7 +48,7 @@ RunResult run_model(const scenarios::Scenario& scenario, std::uint64_t seed, con
   result.seed = seed;
   result.strategy = std::string(strategy->name());
   result.spec = spec;
-  const runtime::OutputPolicy keep = artifacts != nullptr ? options.keep : runtime::OutputPolicy{false, false, false};
+  const runtime::OutputPolicy keep = artifacts != nullptr ? options.keep : runtime::OutputPolicy{false, false, false, false};
   runtime::ModelOutput output = runtime::simulate(scenario.model, seed, std::move(strategy), keep);
   result.outcome = output.verdict.outcome;
   result.summary = output.verdict.summary;
@@ -86,6 +86,7 @@ RunResult run_model(const scenarios::Scenario& scenario, std::uint64_t seed, con
     artifacts->slices = std::move(output.gm_accesses.slices);
     artifacts->program_accesses = std::move(output.gm_accesses.program);
     artifacts->stale_reads = std::move(stale_reads);
+    artifacts->host_lanes = std::move(output.host_lanes);
   }
   return result;
 }

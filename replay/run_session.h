@@ -68,6 +68,7 @@ struct RunArtifacts {
   std::vector<hwmodel::PipeSlice> slices;
   std::vector<hwmodel::ProgramAccess> program_accesses;
   std::vector<runtime::StaleRead> stale_reads;
+  simcore::HostLanes host_lanes;  // a2a3sim, when a trace is asked for
 };
 
 // How a decision log is fed back: strictly in order (a mismatch is a divergence), or leniently

@@ -132,6 +132,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
     orchestrator_clock_ptr->exit();
     turns.leave(orchestrator_turn);
   });
+  if (host != nullptr && keep.host_lanes) host->record_lanes();
   processors.start();
   for (hwmodel::AiCore* core : core_ptrs) core->start();
 
@@ -161,6 +162,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
                                                   state.orchestrator_bill().ns[term]);
   }
   if (host != nullptr) output.timing.host_threads = host_threads();
+  if (host != nullptr) output.host_lanes = host->take_lanes();
   if (!events_within_budget && output.verdict.outcome != Outcome::sim_limit) {
     // Events that happened before the end but were logged only now overran the budget: the run
     // exceeded it, whatever it concluded, and its digest covers a cut history.

@@ -13,6 +13,7 @@
 #include "runtime/task_record.h"
 #include "simcore/decision_source.h"
 #include "simcore/event_log.h"
+#include "simcore/host_lanes.h"
 
 #include <cstdint>
 #include <memory>
@@ -41,6 +42,7 @@ struct OutputPolicy {
   bool decisions = true;
   bool events = true;
   bool tasks = true;
+  bool host_lanes = false;  // a2a3sim: which thread held which host CPU when (for a trace)
 };
 
 struct ModelOutput {
@@ -58,6 +60,7 @@ struct ModelOutput {
   std::vector<TaskSummary> tasks;  // per task ordinal, only when kept
   hwmodel::GmAccessLog gm_accesses;  // every task's GM views with their times, for the data oracle
   TimingReport timing;
+  simcore::HostLanes host_lanes;  // only when kept, on a2a3sim
 };
 
 // Builds the simulation engine and the platform of `input` now, in a process that will fork

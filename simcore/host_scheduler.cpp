@@ -118,7 +118,24 @@ void HostScheduler::start() {
     place(id);
   }
   started_ = true;
-  for (Cpu& cpu : cpus_) replan(cpu);
+  for (Cpu& cpu : cpus_) {
+    if (lanes_) lanes_->hand_over(cpu.id, cpu.running, cpu.clock_ns);
+    replan(cpu);
+  }
+}
+
+void HostScheduler::record_lanes(std::size_t cap) {
+  PTOSIM_ASSERT(!started_, "host lanes are recorded from the start");
+  lanes_ = std::make_unique<HostLaneRecorder>(spec_.cpus, cap);
+}
+
+HostLanes HostScheduler::take_lanes() {
+  if (!lanes_) return {};
+  std::vector<std::string> names;
+  for (const Thread& thread : threads_) names.push_back(thread.name);
+  HostLanes lanes = lanes_->finish(now(), std::move(names));
+  lanes_.reset();
+  return lanes;
 }
 
 std::vector<HostThreadStats> HostScheduler::stats() {
@@ -206,7 +223,7 @@ bool HostScheduler::begin_iteration(Cpu& cpu, Exec& running, TimeNs at_ns) {
 }
 
 template <class ExecOf>
-void HostScheduler::skip_loop_rounds(Cpu& cpu, ExecOf&& exec, TimeNs until_ns) {
+void HostScheduler::skip_loop_rounds(Cpu& cpu, ExecOf&& exec, TimeNs until_ns, bool dry) {
   // Every thread on the CPU is in a waiting loop and the running one has just begun an
   // iteration: the CPU goes round them in queue order, one iteration each, until one of them sees
   // what it waits for or reaches its limit. Skip all whole rounds before that (and before
@@ -246,10 +263,27 @@ void HostScheduler::skip_loop_rounds(Cpu& cpu, ExecOf&& exec, TimeNs until_ns) {
     e.iterations += static_cast<std::uint64_t>(rounds);
     e.on_cpu_ns += rounds * e.iteration_ns;
   };
+  // A thread alone on its CPU just goes on holding it.
+  if (!dry && lanes_ && !cpu.queue.empty()) record_round_robin(cpu, origin_ns, rounds);
   advance(exec(cpu.running));
   for (int thread : cpu.queue) advance(exec(thread));
   cpu.clock_ns = origin_ns + rounds * round_ns;
   cpu.iteration_start_ns = cpu.clock_ns;
+}
+
+void HostScheduler::record_round_robin(const Cpu& cpu, TimeNs origin_ns, TimeNs rounds) {
+  // The members in the order the CPU goes round them: the holder first, then its queue.
+  std::vector<HostRoundMember> members;
+  TimeNs round_ns = 0;
+  auto add = [&](int thread) {
+    const TimeNs iteration_ns = threads_[static_cast<std::size_t>(thread)].exec.iteration_ns;
+    members.push_back(HostRoundMember{thread, iteration_ns, rounds * iteration_ns});
+    round_ns += iteration_ns;
+  };
+  add(cpu.running);
+  for (int thread : cpu.queue) add(thread);
+  lanes_->round_robin(cpu.id, origin_ns, origin_ns + rounds * round_ns, static_cast<std::uint64_t>(rounds),
+                      std::move(members));
 }
 
 template <class ExecOf>
@@ -263,6 +297,7 @@ HostScheduler::StepResult HostScheduler::step(Cpu& cpu, ExecOf&& exec, TimeNs un
     cpu.running = next;
     cpu.turn_start_ns = cpu.clock_ns;
     cpu.slice_end_ns = TIME_NEVER;
+    if (!dry && lanes_) lanes_->hand_over(cpu.id, next, cpu.clock_ns);
     Exec& e = exec(next);
     ++e.turns;
     return e.activity == Activity::loop && begin_iteration(cpu, e, cpu.clock_ns);
@@ -317,7 +352,7 @@ HostScheduler::StepResult HostScheduler::step(Cpu& cpu, ExecOf&& exec, TimeNs un
         if (cpu.iteration_start_ns == cpu.clock_ns) {
           bool all_loops = true;
           for (int thread : cpu.queue) all_loops = all_loops && exec(thread).activity == Activity::loop;
-          if (all_loops) skip_loop_rounds(cpu, exec, until_ns);
+          if (all_loops) skip_loop_rounds(cpu, exec, until_ns, dry);
         }
         const TimeNs end_ns = cpu.iteration_start_ns + run.iteration_ns;
         if (end_ns > until_ns) {
@@ -454,6 +489,7 @@ void HostScheduler::on_cpu_due(int cpu_id) {
 }
 
 void HostScheduler::switch_to(Cpu& cpu, int next) {
+  if (lanes_) lanes_->hand_over(cpu.id, next, cpu.clock_ns);
   cpu.running = next;
   cpu.turn_start_ns = cpu.clock_ns;
   cpu.slice_end_ns = TIME_NEVER;
@@ -600,6 +636,7 @@ void HostScheduler::exit(std::uint64_t thread_id) {
     } else {
       fill_idle(cpu);
     }
+    if (lanes_ && cpu.running < 0) lanes_->hand_over(cpu.id, -1, cpu.clock_ns);
   } else {
     cpu.queue.erase(std::find(cpu.queue.begin(), cpu.queue.end(), thread));
   }

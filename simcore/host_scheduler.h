@@ -27,6 +27,7 @@
 #pragma once
 
 #include "simcore/decision_source.h"
+#include "simcore/host_lanes.h"
 #include "simcore/host_platform.h"
 #include "simcore/sim_engine.h"
 #include "simcore/thread_clock.h"
@@ -78,6 +79,11 @@ class HostScheduler final : public LoopWaiter {
   // stretch counts for the thread holding it.
   std::vector<HostThreadStats> modelled_thread_stats() const;
   const HostPlatformSpec& spec() const { return spec_; }
+  // Records which thread holds which CPU when (for a trace); call before start(). Plain runs
+  // never record.
+  void record_lanes(std::size_t cap = MAX_HOST_LANE_SLICES);
+  // The lanes recorded up to now (empty without record_lanes); once, at the end of the run.
+  HostLanes take_lanes();
 
   void on_signal_notified(std::uint64_t thread) override;
 
@@ -153,7 +159,8 @@ class HostScheduler final : public LoopWaiter {
   template <class ExecOf>
   StepResult step(Cpu& cpu, ExecOf&& exec, TimeNs until_ns, bool dry);
   template <class ExecOf>
-  void skip_loop_rounds(Cpu& cpu, ExecOf&& exec, TimeNs until_ns);
+  void skip_loop_rounds(Cpu& cpu, ExecOf&& exec, TimeNs until_ns, bool dry);
+  void record_round_robin(const Cpu& cpu, TimeNs origin_ns, TimeNs rounds);
   static bool begin_iteration(Cpu& cpu, Exec& running, TimeNs at_ns);
 
   // Settles `cpu` up to now, waking the actor of a thread whose work or loop ended.
@@ -184,6 +191,7 @@ class HostScheduler final : public LoopWaiter {
   StreamId pull_stream_;
   StreamId cost_streams_[LOOP_KIND_COUNT];
   bool started_ = false;
+  std::unique_ptr<HostLaneRecorder> lanes_;  // only when a trace is asked for
 };
 
 }  // namespace ptosim::simcore

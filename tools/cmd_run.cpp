@@ -62,7 +62,7 @@ int cmd_run(const RunArgs& args) {
   replay::RunOptions options;
   options.strategy = args.strategy_spec(scenario);
   // Keep only what an output asks for: on a large program the logs cost memory per task.
-  options.keep = runtime::OutputPolicy{!args.record.empty(), !args.trace.empty(), !args.trace.empty()};
+  options.keep = runtime::OutputPolicy{!args.record.empty(), !args.trace.empty(), !args.trace.empty(), !args.trace.empty()};
   if (!args.json) {
     out << "seed " << args.seed << std::endl;
     out << "scenario " << scenario.name << " (" << scenario.path << ")" << std::endl;
@@ -131,7 +131,7 @@ int cmd_replay(const std::string& path, bool json, const std::string& trace, boo
   replay::RunOptions options;
   options.replay_log = rec.decisions;
   options.mode = lenient ? replay::ReplayMode::lenient : replay::ReplayMode::strict;
-  options.keep = runtime::OutputPolicy{false, !trace.empty(), !trace.empty()};
+  options.keep = runtime::OutputPolicy{false, !trace.empty(), !trace.empty(), !trace.empty()};
   replay::RunResult result = replay::run_scenario(scenario, rec.seed, options, &artifacts);
   const bool matches = result.digest == rec.digest && result.outcome == rec.outcome;
   if (!trace.empty()) outputs.write("trace", trace, replay::chrome_trace_json(artifacts, scenario.model));

@@ -4,6 +4,7 @@
 #include "sim_harness.h"
 
 #include "simcore/host_scheduler.h"
+#include "simcore/marks.h"
 
 #include <catch2/catch.hpp>
 
@@ -151,4 +152,66 @@ TEST_CASE("a loop sees a signal only at its next iteration on a CPU", "[host]") 
   CHECK(result["threads"][0]["iterations"] == 3);
   // After the loop ends the worker has the CPU to itself.
   CHECK(result["threads"][1]["end_ns"] == 5'000'300);
+}
+
+namespace {
+
+// Two threads computing 10 ms each on one CPU with 1 ms slices, lanes recorded up to `cap`.
+Json alternating_lanes(std::size_t cap) {
+  return in_child([cap] {
+    simcore::reset_marks();
+    simcore::Simulation sim;
+    simcore::DecisionSource decisions(1, simcore::make_random_strategy(1));
+    const simcore::HostRef actors = sim.add_host("actors");
+    simcore::HostScheduler host(sim, decisions, host_spec(1, 0, NS_PER_MS, 100));
+    std::vector<std::unique_ptr<simcore::ThreadClock>> clocks;
+    for (int i = 0; i < 2; ++i) {
+      clocks.push_back(host.add_thread("t" + std::to_string(i)));
+      simcore::ThreadClock* clock = clocks.back().get();
+      sim.spawn("t" + std::to_string(i), actors, [clock] {
+        clock->work(10 * NS_PER_MS);
+        clock->exit();
+      });
+    }
+    host.record_lanes(cap);
+    host.start();
+    sim.run(10 * NS_PER_S);
+    const simcore::HostLanes lanes = host.take_lanes();
+    Json out = Json::object();
+    out["slices"] = Json::array();
+    for (const simcore::HostLaneSlice& slice : lanes.slices) {
+      out["slices"].push_back(Json{{"thread", slice.thread}, {"start_ns", slice.start_ns}, {"end_ns", slice.end_ns}});
+    }
+    out["truncated"] = lanes.truncated;
+    out["truncated_at_ns"] = lanes.truncated_at_ns;
+    out["cap_mark"] = simcore::mark_count("host lane slice cap");
+    return out;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("host lanes: a slice per stretch on a CPU in turn adding up to each thread on-CPU time", "[host]") {
+  const Json result = alternating_lanes(simcore::MAX_HOST_LANE_SLICES);
+  REQUIRE_FALSE(result.contains("error"));
+  REQUIRE(result["slices"].size() == 20);
+  TimeNs on_cpu[2] = {0, 0};
+  TimeNs previous_end = 0;
+  for (const Json& slice : result["slices"]) {
+    CHECK(slice["start_ns"].get<TimeNs>() == previous_end);  // back to back, never overlapping
+    previous_end = slice["end_ns"].get<TimeNs>();
+    on_cpu[slice["thread"].get<int>()] += previous_end - slice["start_ns"].get<TimeNs>();
+  }
+  CHECK(on_cpu[0] == 10 * NS_PER_MS);
+  CHECK(on_cpu[1] == 10 * NS_PER_MS);
+  CHECK_FALSE(result["truncated"].get<bool>());
+}
+
+TEST_CASE("host lanes stop at their cap and say where", "[host]") {
+  const Json result = alternating_lanes(5);
+  REQUIRE_FALSE(result.contains("error"));
+  CHECK(result["slices"].size() == 5);
+  CHECK(result["truncated"].get<bool>());
+  CHECK(result["truncated_at_ns"] == 5 * NS_PER_MS);
+  CHECK(result["cap_mark"].get<std::uint64_t>() >= 1);
 }
