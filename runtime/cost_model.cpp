@@ -20,6 +20,7 @@ CostModel::CostModel(const RuntimeConfig& config, const std::vector<hwmodel::Ker
     : orchestrator_(config.orchestrator),
       orchestrator_manual_(config.orchestrator_manual),
       scheduler_(config.scheduler),
+      scheduler_manual_(config.scheduler_manual),
       kernels_(kernels),
       table_(table) {}
 

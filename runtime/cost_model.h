@@ -1,8 +1,8 @@
 // What the modelled runtime's work costs, compiled once when a run is built: the orchestrator's
 // price of each runtime call (by term, per scope mode), the scheduler's price of each phase of
-// its loop, and each task's kernel duration range per block. The scenario loader evaluates the
-// scenario's cost expressions into plain numbers (KernelCostTable, the cost terms of
-// RuntimeConfig); the actors ask this model instead of combining fields at their call sites.
+// its loop (per scope mode of the task it handles), and each task's kernel duration range per
+// block. The scenario loader evaluates the scenario's cost expressions into plain numbers
+// (KernelCostTable, the cost terms of RuntimeConfig); the actors ask this model instead of combining fields at their call sites.
 //
 // Plain data and arithmetic: no actor, no engine, no decision. The spread of a kernel's duration
 // inside its range is decided by the core that runs it (through the decision source).
@@ -61,13 +61,22 @@ class CostModel {
   TimeNs scope_begin(ScopeMode mode, OrchestratorBill& bill) const;
   TimeNs scope_end(ScopeMode mode, std::uint64_t tasks, OrchestratorBill& bill) const;
 
-  // Scheduler, per phase of its loop.
-  TimeNs poll(std::uint64_t running_cores) const { return mul_ns(running_cores, scheduler_.poll_per_running_core_ns); }
-  TimeNs complete(std::uint64_t consumers_released) const {
-    return add_ns(scheduler_.complete_ns, mul_ns(consumers_released, scheduler_.release_consumer_ns));
+  // Scheduler, per phase of its loop, each priced by the scope mode of the task it handles. A poll
+  // reads the COND of each running core: each core is priced by the mode of the task it runs.
+  TimeNs poll(std::uint64_t running_cores, std::uint64_t running_manual_cores) const {
+    return add_ns(mul_ns(running_cores - running_manual_cores, scheduler_.poll_per_running_core_ns),
+                  mul_ns(running_manual_cores, scheduler_manual_.poll_per_running_core_ns));
   }
-  TimeNs dispatch() const { return scheduler_.dispatch_ns; }
-  TimeNs deferred_release(std::uint64_t tasks) const { return mul_ns(tasks, scheduler_.deferred_release_ns); }
+  TimeNs complete(ScopeMode mode, std::uint64_t consumers_released) const {
+    const SchedulerCosts& c = scheduler(mode);
+    return add_ns(c.complete_ns, mul_ns(consumers_released, c.release_consumer_ns));
+  }
+  TimeNs dispatch(ScopeMode mode) const { return scheduler(mode).dispatch_ns; }
+  // A drain releases tasks of both modes at once: each is priced by its own.
+  TimeNs deferred_release(std::uint64_t tasks, std::uint64_t manual_tasks) const {
+    return add_ns(mul_ns(tasks - manual_tasks, scheduler_.deferred_release_ns),
+                  mul_ns(manual_tasks, scheduler_manual_.deferred_release_ns));
+  }
 
   // The duration range of block `block` of task `task` (a kernel task).
   DurationRange kernel_range(std::uint32_t task, std::uint32_t kernel, std::uint32_t block) const {
@@ -80,9 +89,13 @@ class CostModel {
   const OrchestratorCosts& orchestrator(ScopeMode mode) const {
     return mode == ScopeMode::manual ? orchestrator_manual_ : orchestrator_;
   }
+  const SchedulerCosts& scheduler(ScopeMode mode) const {
+    return mode == ScopeMode::manual ? scheduler_manual_ : scheduler_;
+  }
   OrchestratorCosts orchestrator_;
   OrchestratorCosts orchestrator_manual_;
   SchedulerCosts scheduler_;
+  SchedulerCosts scheduler_manual_;
   const std::vector<hwmodel::KernelSpec>& kernels_;
   const KernelCostTable& table_;
 };

@@ -110,7 +110,10 @@ struct RuntimeConfig {
   DetectorConfig detectors;
   OrchestratorCosts orchestrator;  // AUTO scopes (and MANUAL ones unless overridden below)
   OrchestratorCosts orchestrator_manual;  // MANUAL scopes: a copy of the above with overrides
-  SchedulerCosts scheduler;
+  SchedulerCosts scheduler;  // tasks of AUTO scopes (and of MANUAL ones unless overridden below)
+  // Tasks submitted in MANUAL scopes: a copy of the above with overrides of the per-phase terms
+  // (the idle iteration, the release cap and the dummy batch are the thread's, read above).
+  SchedulerCosts scheduler_manual;
   // Deadlock truth: how long the simulation may continue after a detector fired.
   TimeNs truth_budget_ns = 2 * NS_PER_S;
 };

@@ -13,6 +13,10 @@ namespace ptosim::runtime {
 using hwmodel::CoreKind;
 using hwmodel::TaskShape;
 
+namespace {
+ScopeMode scope_mode(const TaskRecord& task) { return task.manual ? ScopeMode::manual : ScopeMode::automatic; }
+}  // namespace
+
 SchedulerThread::SchedulerThread(int index, RuntimeState& state, RunMonitor& monitor,
                                  const std::vector<hwmodel::AiCore*>& all_cores, simcore::ThreadClock& clock)
     : index_(index),
@@ -127,7 +131,7 @@ void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
   // twice as long while polling a running task). Running cores cannot change during an idle
   // stretch: a completion or a dispatch is progress and ends it.
   idle_loop_ = clock_.begin_loop(
-      add_ns(idle_base_ns_, state_.costs().poll(static_cast<std::uint64_t>(running_cores_))),
+      add_ns(idle_base_ns_, poll_cost()),
       start_ns);
 }
 
@@ -202,7 +206,7 @@ bool SchedulerThread::has_work() const {
 
 bool SchedulerThread::iterate(bool& progress) {
   const SchedulerCosts& costs = state_.config().scheduler;
-  TimeNs cost_ns = state_.costs().poll(static_cast<std::uint64_t>(running_cores_));
+  TimeNs cost_ns = poll_cost();
   progress = false;
   const TimeNs now = simcore::now();
 
@@ -216,6 +220,7 @@ bool SchedulerThread::iterate(bool& progress) {
     slot.task = NO_INDEX;
     state_.set_core_task(slot.core->id(), NO_INDEX);
     --running_cores_;
+    if (task.manual) --running_manual_cores_;
     progress = true;
     if (!state_.finish_subtask(task.ordinal)) continue;
     cost_ns = add_ns(cost_ns, complete(task));
@@ -281,8 +286,9 @@ bool SchedulerThread::iterate(bool& progress) {
           slot.token = state_.next_dispatch_token();
           state_.set_core_task(slot.core->id(), ordinal);
           ++running_cores_;
+          if (task.manual) ++running_manual_cores_;
         }
-        cost_ns = add_ns(cost_ns, state_.costs().dispatch());
+        cost_ns = add_ns(cost_ns, state_.costs().dispatch(scope_mode(task)));
         assignments_.push_back(assignment);
       }
       // Blocks remain: re-push the task so that other threads take the rest.
@@ -327,20 +333,29 @@ TimeNs SchedulerThread::complete(const TaskRecord& task) {
   // idle iteration or until the array is full.
   const SchedulerCosts& costs = state_.config().scheduler;
   const std::uint32_t released = state_.complete_task(task.ordinal, lane_);
-  TimeNs cost_ns = state_.costs().complete(released);
+  TimeNs cost_ns = state_.costs().complete(scope_mode(task), released);
   deferred_release_.push_back(task.ordinal);
   if (deferred_release_.size() >= costs.deferred_release_cap) {
     PTOSIM_MARK("deferred release cap");
-    cost_ns = add_ns(cost_ns, state_.costs().deferred_release(drain_deferred()));
+    cost_ns = add_ns(cost_ns, drain_deferred());
   }
   return cost_ns;
 }
 
-std::uint32_t SchedulerThread::drain_deferred() {
-  const auto count = static_cast<std::uint32_t>(deferred_release_.size());
-  for (std::uint32_t ordinal : deferred_release_) state_.release_task(ordinal);
+TimeNs SchedulerThread::drain_deferred() {
+  std::uint64_t manual = 0;
+  for (std::uint32_t ordinal : deferred_release_) {
+    manual += state_.task(ordinal).manual ? 1 : 0;
+    state_.release_task(ordinal);
+  }
+  const TimeNs cost_ns = state_.costs().deferred_release(deferred_release_.size(), manual);
   deferred_release_.clear();
-  return count;
+  return cost_ns;
+}
+
+TimeNs SchedulerThread::poll_cost() const {
+  return state_.costs().poll(static_cast<std::uint64_t>(running_cores_),
+                             static_cast<std::uint64_t>(running_manual_cores_));
 }
 
 TimeNs SchedulerThread::earliest_pending_fin() const {
@@ -392,8 +407,7 @@ bool SchedulerThread::idle_detector_expired(const IdleDetector& detector) const 
 bool SchedulerThread::idle() {
   if (!deferred_release_.empty()) {
     // An iteration without progress releases the deferred consumers (on_task_release).
-    const std::uint32_t drained = drain_deferred();
-    return begin_work(state_.costs().deferred_release(drained));
+    return begin_work(drain_deferred());
   }
   begin_idle_stretch(simcore::now());
   const IdleDetector detector = idle_detector();

@@ -105,7 +105,9 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   bool idle_detector_expired(const IdleDetector& detector) const;
   // Completes a task on this thread; returns the cost of the completion.
   TimeNs complete(const TaskRecord& task);
-  std::uint32_t drain_deferred();
+  // Releases the deferred tasks; returns what the release costs.
+  TimeNs drain_deferred();
+  TimeNs poll_cost() const;
   void handle_watchdog();
   // TIMEOUT_EXIT, the shutdown snapshot and one [STALL ...] round over every thread.
   std::string stall_report(int& sub_class, std::uint32_t& stuck_task);
@@ -137,6 +139,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   bool waiting_ = false;
   bool exited_ = false;
   int running_cores_ = 0;
+  int running_manual_cores_ = 0;  // of those, cores running a task of a MANUAL scope
   std::vector<std::uint64_t> placement_cores_;  // scratch: first core id of each free placement
   bool idle_active_ = false;
   simcore::WaitLoop idle_loop_;  // the current idle stretch: iterations without progress

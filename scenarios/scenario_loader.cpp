@@ -369,28 +369,11 @@ class Loader : public FieldReader {
     }
     if (has(field, "scheduler_costs")) {
       const Field costs = child(field, "scheduler_costs");
-      check_object(costs, {"idle_iteration_ns", "poll_per_running_core_ns", "complete_ns", "release_consumer_ns",
-                           "dispatch_ns", "deferred_release_ns", "deferred_release_cap", "dummy_batch"},
-                   {});
-      auto& c = config.scheduler;
-      if (has(costs, "idle_iteration_ns")) {
-        if (host_platform_) {
-          fail_raw(child(costs, "idle_iteration_ns"),
-                   "on platform kind \"a2a3sim\" an idle iteration is a host cost: set /platform/host_costs/idle_iteration_ns");
-        }
-        c.idle_iteration_ns = duration_range(child(costs, "idle_iteration_ns"), 1);
-      }
-      for (auto [key, member] : {std::pair{"poll_per_running_core_ns", &runtime::SchedulerCosts::poll_per_running_core_ns},
-                                 std::pair{"complete_ns", &runtime::SchedulerCosts::complete_ns},
-                                 std::pair{"release_consumer_ns", &runtime::SchedulerCosts::release_consumer_ns},
-                                 std::pair{"dispatch_ns", &runtime::SchedulerCosts::dispatch_ns},
-                                 std::pair{"deferred_release_ns", &runtime::SchedulerCosts::deferred_release_ns}}) {
-        if (has(costs, key)) c.*member = duration(child(costs, key));
-      }
-      if (has(costs, "deferred_release_cap")) {
-        c.deferred_release_cap = static_cast<std::uint32_t>(integer(child(costs, "deferred_release_cap"), 1, 1 << 20));
-      }
-      if (has(costs, "dummy_batch")) c.dummy_batch = static_cast<std::uint32_t>(integer(child(costs, "dummy_batch"), 1, 1 << 20));
+      load_scheduler_costs(costs, config.scheduler);
+      config.scheduler_manual = config.scheduler;
+      if (has(costs, "manual")) load_scheduler_phase_costs(child(costs, "manual"), config.scheduler_manual, true);
+    } else {
+      config.scheduler_manual = config.scheduler;
     }
     check_detector_windows(field, model);
     if (has(field, "truth_budget_ns")) config.truth_budget_ns = integer(child(field, "truth_budget_ns"), 1, MAX_DURATION_NS);
@@ -403,6 +386,43 @@ class Loader : public FieldReader {
       if (has(limits, "max_sim_time_ns")) {
         model.limits.max_sim_time_ns = integer(child(limits, "max_sim_time_ns"), 1, MAX_DURATION_NS * 10);
       }
+    }
+  }
+
+  // The scheduler's costs; `manual` (an override of the per-phase terms for tasks of MANUAL scopes)
+  // is loaded by load_scheduler_phase_costs.
+  void load_scheduler_costs(const Field& costs, runtime::SchedulerCosts& c) {
+    check_object(costs, {"idle_iteration_ns", "poll_per_running_core_ns", "complete_ns", "release_consumer_ns",
+                         "dispatch_ns", "deferred_release_ns", "deferred_release_cap", "dummy_batch", "manual"},
+                 {});
+    if (has(costs, "idle_iteration_ns")) {
+      if (host_platform_) {
+        fail_raw(child(costs, "idle_iteration_ns"),
+                 "on platform kind \"a2a3sim\" an idle iteration is a host cost: set /platform/host_costs/idle_iteration_ns");
+      }
+      c.idle_iteration_ns = duration_range(child(costs, "idle_iteration_ns"), 1);
+    }
+    load_scheduler_phase_costs(costs, c, false);
+    if (has(costs, "deferred_release_cap")) {
+      c.deferred_release_cap = static_cast<std::uint32_t>(integer(child(costs, "deferred_release_cap"), 1, 1 << 20));
+    }
+    if (has(costs, "dummy_batch")) c.dummy_batch = static_cast<std::uint32_t>(integer(child(costs, "dummy_batch"), 1, 1 << 20));
+  }
+
+  // The per-phase terms; `alone` in a `manual` override, where no other key is allowed.
+  void load_scheduler_phase_costs(const Field& costs, runtime::SchedulerCosts& c, bool alone) {
+    using C = runtime::SchedulerCosts;
+    static constexpr std::pair<const char*, TimeNs C::*> TERMS[] = {
+        {"poll_per_running_core_ns", &C::poll_per_running_core_ns}, {"complete_ns", &C::complete_ns},
+        {"release_consumer_ns", &C::release_consumer_ns}, {"dispatch_ns", &C::dispatch_ns},
+        {"deferred_release_ns", &C::deferred_release_ns}};
+    if (alone) {
+      check_object(costs, {"poll_per_running_core_ns", "complete_ns", "release_consumer_ns", "dispatch_ns",
+                           "deferred_release_ns"},
+                   {});
+    }
+    for (const auto& [key, member] : TERMS) {
+      if (has(costs, key)) c.*member = duration(child(costs, key));
     }
   }
 
@@ -452,8 +472,10 @@ class Loader : public FieldReader {
     };
     if (legacy) {
       check("orchestrator_spin_limit", detectors.orchestrator_spin_limit, detectors.spin_ns.max_ns, "spin_ns max");
-      const TimeNs idle_iteration_ns =
-          add_ns(costs.idle_iteration_ns.max_ns, mul_ns(owned_cores, costs.poll_per_running_core_ns));
+      // The dearer of the two modes' poll prices bounds an idle iteration.
+      const TimeNs poll_ns =
+          std::max(costs.poll_per_running_core_ns, model.runtime.scheduler_manual.poll_per_running_core_ns);
+      const TimeNs idle_iteration_ns = add_ns(costs.idle_iteration_ns.max_ns, mul_ns(owned_cores, poll_ns));
       check("scheduler_idle_limit", detectors.scheduler_idle_limit, idle_iteration_ns,
             "the longest idle iteration (idle_iteration_ns max + poll_per_running_core_ns per owned core)");
     } else {

@@ -113,3 +113,40 @@ TEST_CASE("partial manual (#482): boundary tensors keep creator retention and th
   CHECK(result.lookups == 0);
   CHECK(result.inserts == 0);
 }
+
+TEST_CASE("a MANUAL override of scheduler phase costs prices MANUAL tasks only", "[costs]") {
+  Json doc = scenario();
+  doc["runtime"] = Json::parse(R"({"scheduler_costs": {"dispatch_ns": 400, "manual": {"dispatch_ns": 40,
+      "complete_ns": 30, "release_consumer_ns": 2, "poll_per_running_core_ns": 10, "deferred_release_ns": 5}}})");
+  const scenarios::Scenario s = scenarios::load_scenario_text(doc.dump(), "costs.json");
+  const runtime::CostModel costs(s.model.runtime, s.model.kernels, s.model.kernel_costs);
+  using runtime::ScopeMode;
+  CHECK(costs.dispatch(ScopeMode::automatic) == 400);
+  CHECK(costs.dispatch(ScopeMode::manual) == 40);
+  CHECK(costs.complete(ScopeMode::automatic, 2) == 300 + 2 * 200);
+  CHECK(costs.complete(ScopeMode::manual, 2) == 30 + 2 * 2);
+  // A poll prices each running core by its task's mode, a drain each released task by its own.
+  CHECK(costs.poll(3, 1) == 2 * 100 + 10);
+  CHECK(costs.poll(3, 0) == 300);
+  CHECK(costs.deferred_release(4, 1) == 3 * 100 + 5);
+  // Without an override MANUAL tasks cost what AUTO ones do (format-1 files keep their meaning).
+  const scenarios::Scenario plain = scenarios::load_scenario_text(scenario().dump(), "costs.json");
+  const runtime::CostModel same(plain.model.runtime, plain.model.kernels, plain.model.kernel_costs);
+  CHECK(same.dispatch(ScopeMode::manual) == same.dispatch(ScopeMode::automatic));
+  CHECK(same.poll(3, 3) == same.poll(3, 0));
+  CHECK(same.deferred_release(4, 4) == same.deferred_release(4, 0));
+}
+
+TEST_CASE("a scheduler MANUAL override takes only the per-phase terms", "[costs]") {
+  Json doc = scenario();
+  doc["runtime"] = Json::parse(R"({"scheduler_costs": {"manual": {"dummy_batch": 4}}})");
+  try {
+    scenarios::load_scenario_text(doc.dump(), "costs.json");
+    FAIL("accepted");
+  } catch (const scenarios::ScenarioError& e) {
+    CHECK(std::string(e.what()).find("costs.json") != std::string::npos);
+    CHECK(e.pointer().rfind("/runtime/scheduler_costs/manual", 0) == 0);
+  }
+  doc["runtime"] = Json::parse(R"({"scheduler_costs": {"manual": {"dispatch_ns": -1}}})");
+  CHECK_THROWS_AS(scenarios::load_scenario_text(doc.dump(), "costs.json"), scenarios::ScenarioError);
+}
