@@ -133,3 +133,33 @@ TEST_CASE("a2a3sim trace: host-CPU lanes hold each thread's on-CPU time and neve
   check_host_lanes("1", true);
   check_host_lanes("2", false);
 }
+
+// A scenario copy with `runtime.scheduler_costs.manual.dispatch_ns` set (the MANUAL-scope override).
+static std::string with_manual_dispatch_cost(const TempDir& dir, const std::string& name, int dispatch_ns) {
+  nlohmann::ordered_json doc = nlohmann::ordered_json::parse(read_file(catalog(name)));
+  doc["runtime"]["scheduler_costs"]["manual"]["dispatch_ns"] = dispatch_ns;
+  const std::string path = dir.file(name);
+  write_file(path, doc.dump(2));
+  return path;
+}
+
+TEST_CASE("a MANUAL-scope scheduler cost override slows runs with MANUAL scopes only", "[cli][timing][costs]") {
+  TempDir dir;
+  auto busy = [](const Json& run) {
+    long long sum = 0;
+    for (const Json& thread : run["timing"]["threads"]) sum += thread["busy_ns"].get<long long>();
+    return sum;
+  };
+  // raw_race_manual_scope submits its tasks in a MANUAL scope: dispatching them costs more now.
+  const Json plain = Json::parse(cli({"run", catalog("raw_race_manual_scope.json"), "--seed", "3", "--json"}).out);
+  const Json slow = Json::parse(
+      cli({"run", with_manual_dispatch_cost(dir, "raw_race_manual_scope.json", 4000), "--seed", "3", "--json"}).out);
+  CHECK(busy(slow) > busy(plain));
+  CHECK(slow["sim_time_ns"].get<long long>() > plain["sim_time_ns"].get<long long>());
+  // contended_fanout has no MANUAL scope: the override changes nothing, digest included.
+  const Json auto_only = Json::parse(cli({"run", catalog("contended_fanout.json"), "--seed", "3", "--json"}).out);
+  const Json auto_override = Json::parse(
+      cli({"run", with_manual_dispatch_cost(dir, "contended_fanout.json", 4000), "--seed", "3", "--json"}).out);
+  CHECK(auto_override["digest"] == auto_only["digest"]);
+  CHECK(auto_override["sim_time_ns"] == auto_only["sim_time_ns"]);
+}
