@@ -1,6 +1,7 @@
 #include "hwmodel/ai_core.h"
 
 #include "simcore/agenda.h"
+#include "simcore/marks.h"
 #include "simcore/model_assert.h"
 #include "simcore/sim_engine.h"
 
@@ -40,8 +41,32 @@ void AiCore::start() {
 }
 
 void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
-  PTOSIM_ASSERT(!executing(), "AICPU wrote a task to core " + std::to_string(id_) + " while it still executes one");
   PTOSIM_ASSERT(store_ns >= simcore::now(), "a register store lands in the past");
+  begin_task(descriptor, add_ns(store_ns, timing_.register_visible_ns));
+}
+
+void AiCore::write_pending(const TaskDescriptor& descriptor, TimeNs store_ns) {
+  PTOSIM_ASSERT(planned_ && executing() && !pending_, "a pending task needs a board core that runs one and holds none");
+  PTOSIM_ASSERT(store_ns >= simcore::now(), "a register store lands in the past");
+  pending_ = descriptor;
+  pending_visible_ns_ = add_ns(store_ns, timing_.register_visible_ns);
+  if (finish_ns_ != TIME_NEVER) schedule_pending_start();  // else once a cross-core wait ends
+}
+
+void AiCore::schedule_pending_start() {
+  simcore::Simulation::current().agenda().schedule(finish_ns_, [this] { start_pending(); });
+}
+
+void AiCore::start_pending() {
+  PTOSIM_MARK("core starts its pending task");
+  const TaskDescriptor descriptor = std::move(*pending_);
+  pending_.reset();
+  const TimeNs now_ns = simcore::now();
+  begin_task(descriptor, pending_visible_ns_ > now_ns ? pending_visible_ns_ : now_ns);
+}
+
+void AiCore::begin_task(const TaskDescriptor& descriptor, TimeNs visible_ns) {
+  PTOSIM_ASSERT(!executing(), "AICPU wrote a task to core " + std::to_string(id_) + " while it still executes one");
   // The previous task has finished (the AICPU saw its FIN): its time is busy time now.
   if (planned_ && has_task_) busy_ns_ = add_ns(busy_ns_, finish_ns_ - start_ns_);
   const KernelSpec& kernel = *descriptor.kernel;
@@ -51,7 +76,7 @@ void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
   block_ = descriptor.block;
   kernel_ = &kernel;
   descriptor_ = descriptor;  // the payload stays readable until the kernel ends
-  start_ns_ = add_ns(add_ns(store_ns, timing_.register_visible_ns), timing_.start_latency_ns);
+  start_ns_ = add_ns(visible_ns, timing_.start_latency_ns);
   bool waits = false;  // the schedule stopped at a cross-core wait: its end is not known yet
   if (kernel.program) {
     waits = start_program();
@@ -217,6 +242,7 @@ void AiCore::on_cross_core_satisfied(const SignalSource& source) {
   finish_ns_ = clock_.predict_end(start_ns_, run_ns_);
   PTOSIM_ASSERT(finish_ns_ >= simcore::now(), "a kernel finished before its last wait was satisfied");
   events_.record_at(simcore::EventKind::finish, finish_ns_, task_id_, lane_);
+  if (pending_) schedule_pending_start();
   if (observer_ != nullptr) observer_->on_fin_posted(id_, add_ns(finish_ns_, timing_.fin_visible_ns));
 }
 

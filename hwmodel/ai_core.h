@@ -21,8 +21,10 @@
 // that set; its FIN is then known only later and reaches the owning scheduler thread through
 // CoreObserver::on_fin_posted. The core keeps
 // its data cache across tasks. Faults: slow_core scales the core's durations, commit_delay
-// overrides its commit-delay range, mte_hang can wedge it. Left out: the dual-slot pending task,
-// early dispatch doorbells.
+// overrides its commit-delay range, mte_hang can wedge it. On the board a core also holds one
+// pending task beside the running one (the runtime's dual slot): it reads the pending token after
+// its FIN and starts it then, as an agenda event, with no AICPU poll in between. Left out: the
+// pending slot on the simulator board, early dispatch doorbells.
 #pragma once
 
 #include "hwmodel/block_sync.h"
@@ -82,6 +84,12 @@ class AiCore : public CrossCoreWaiter {
   // publishes a batch after building its payloads). The AICPU only writes a core whose previous
   // task it has seen finish.
   void write_task(const TaskDescriptor& descriptor, TimeNs store_ns);
+  // Board only: the AICPU stores a second task while the core executes one (the pending slot). The
+  // core starts it when the running kernel ends, its register having been seen by then.
+  void write_pending(const TaskDescriptor& descriptor, TimeNs store_ns);
+  bool has_pending() const { return pending_.has_value(); }
+  // The pending task's ordinal, for snapshots (meaningful only with has_pending()).
+  std::uint32_t pending_task() const { return pending_ ? pending_->task : 0; }
   CondRegister read_cond() const;
   bool executing() const;
   // When an AICPU poll will first see FIN of the current (or last) task. The kernel's duration
@@ -100,6 +108,11 @@ class AiCore : public CrossCoreWaiter {
   void start();
 
  private:
+  // The core saw the descriptor's token at `visible_ns`: plans or starts the task.
+  void begin_task(const TaskDescriptor& descriptor, TimeNs visible_ns);
+  // The running kernel's end is known: the pending task starts then.
+  void schedule_pending_start();
+  void start_pending();
   // Simulator board: the poll saw the register, or the kernel's host compute has run.
   void on_poll_end();
   void on_kernel_end();
@@ -164,6 +177,8 @@ class AiCore : public CrossCoreWaiter {
   TimeNs busy_ns_ = 0;  // kernels that have finished
   CondRegister cond_;  // simulator board: as the emulation thread last posted it
   TaskDescriptor descriptor_;  // of the current task: its GM views are logged when it ends
+  std::optional<TaskDescriptor> pending_;  // the dual slot's second task, until it starts
+  TimeNs pending_visible_ns_ = 0;          // when the core saw its token
 };
 
 }  // namespace ptosim::hwmodel
