@@ -126,8 +126,10 @@ void mutate_structure(Json& doc, simcore::StreamGenerator& rng) {
       break;
     case 3:
       if (target.is_number_integer()) {
-        const auto delta = static_cast<std::int64_t>(rng.next_in(0, 4)) - 2;
-        target = target.get<std::int64_t>() + delta;
+        // Near the ends of the range the step wraps (unsigned arithmetic, defined): a signed
+        // overflow here was undefined behaviour that UBSan stopped the campaign on.
+        const std::uint64_t delta = rng.next_in(0, 4) - 2;  // -2..2, modulo 2^64
+        target = static_cast<std::int64_t>(static_cast<std::uint64_t>(target.get<std::int64_t>()) + delta);
         return;
       }
       break;
