@@ -119,12 +119,23 @@ ActorView Orchestrator::describe() const {
   return view;
 }
 
-void Orchestrator::invalid_args(const std::string& detail, std::uint32_t origin) {
+namespace {
+
+// A report the orchestrator raises now: its code, the ring judged (-1: none) and the detector.
+RuntimeReport orchestrator_report(ErrorCode code, int ring, std::string detector) {
   RuntimeReport report;
-  report.code = ErrorCode::invalid_args;
-  report.detector = "argument check";
+  report.code = code;
+  report.ring = ring;
+  report.detector = std::move(detector);
   report.actor = "orchestrator";
   report.time_ns = simcore::now();
+  return report;
+}
+
+}  // namespace
+
+void Orchestrator::invalid_args(const std::string& detail, std::uint32_t origin) {
+  RuntimeReport report = orchestrator_report(ErrorCode::invalid_args, -1, "argument check");
   std::ostringstream msg;
   msg << "FATAL: invalid arguments: " << detail;
   if (origin < state_.program().origins.size()) msg << " (at " << state_.program().origins[origin] << ")";
@@ -189,12 +200,7 @@ const TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::
     const auto in_scope = static_cast<std::uint32_t>(state_.scope_tasks().size() - innermost.first_task);
     phase_ = "allocating a slot on ring " + std::to_string(ring_id) + " for task '" +
              state_.program().task_name(op.task) + "'";
-    RuntimeReport report;
-    report.code = ErrorCode::scope_deadlock;
-    report.ring = ring_id;
-    report.detector = "scope pre-check";
-    report.actor = "orchestrator";
-    report.time_ns = simcore::now();
+    RuntimeReport report = orchestrator_report(ErrorCode::scope_deadlock, ring_id, "scope pre-check");
     report.message =
         format_scope_fatal(state_, ring_id, innermost.depth, in_scope) +
         format_host_failure(ErrorCode::scope_deadlock,
@@ -296,12 +302,7 @@ void Orchestrator::wait_for_producer(std::uint32_t producer, bool write, std::ui
     if (producer_done(producer, write) || end == simcore::LoopEnd::signaled) continue;
     PTOSIM_MARK("tensor wait timeout");
     const bool completed = task.state != StoredState::pending;
-    RuntimeReport report;
-    report.code = ErrorCode::tensor_wait_timeout;
-    report.ring = ring_id;
-    report.detector = "15 s tensor data wait";
-    report.actor = "orchestrator";
-    report.time_ns = simcore::now();
+    RuntimeReport report = orchestrator_report(ErrorCode::tensor_wait_timeout, ring_id, "15 s tensor data wait");
     const std::string block = format_tensor_wait_fatal(state_, caller, task, completed,
                                                        state_.config().detectors.tensor_wait_timeout_ns);
     report.message = block + format_host_failure(report.code, block.substr(0, block.find('\n')),
@@ -437,12 +438,7 @@ void Orchestrator::ensure_tensormap_space(int ring_id, std::uint32_t entries, st
     }
     if (end == simcore::LoopEnd::signaled) continue;
     PTOSIM_MARK("tensormap backstop");
-    RuntimeReport report;
-    report.code = ErrorCode::tensormap_overflow;
-    report.ring = ring_id;
-    report.detector = "500 ms TensorMap backstop";
-    report.actor = "orchestrator";
-    report.time_ns = simcore::now();
+    RuntimeReport report = orchestrator_report(ErrorCode::tensormap_overflow, ring_id, "500 ms TensorMap backstop");
     const std::string block = format_tensormap_fatal(state_, entries);
     report.message = block + format_host_failure(report.code, block.substr(0, block.find('\n')),
                                                  "raise PTO2_TENSORMAP_POOL_SIZE (compile time) or end scopes earlier "
@@ -457,12 +453,7 @@ void Orchestrator::ensure_tensormap_space(int ring_id, std::uint32_t entries, st
 }
 
 void Orchestrator::fire_reclaim_detector(const RingState& ring, const std::string& detector, const ReclaimFatal& fatal) {
-  RuntimeReport report;
-  report.code = code_for(fatal.resource);
-  report.ring = ring.id;
-  report.detector = detector;
-  report.actor = "orchestrator";
-  report.time_ns = simcore::now();
+  RuntimeReport report = orchestrator_report(code_for(fatal.resource), ring.id, detector);
   const std::string block = format_reclaim_fatal(state_, ring, fatal);
   const char* hint = fatal.resource == WaitResource::heap        ? "raise PTO2_RING_HEAP or release buffers earlier"
                      : fatal.resource == WaitResource::dep_pool ? "raise PTO2_RING_DEP_POOL"
