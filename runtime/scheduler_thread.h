@@ -85,6 +85,8 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   void advance();
   // One loop iteration's parts. Each returns whether the thread now waits (its turn is over).
   bool iterate(bool& progress);
+  // Dispatches READY tasks to free cores (scheduler_dispatch.cpp); returns what it costs.
+  TimeNs dispatch_ready_tasks(bool& progress);
   bool idle();
   bool rest();
   // Work of `cost_ns` from now (an iteration or a drain): on a processor of its own its end is
