@@ -110,6 +110,8 @@ ActorView Orchestrator::describe() const {
     }
     out << " for task ordinal " << wait.task << " '" << state_.program().task_name(wait.task)
         << "'; needs last_task_alive to move past " << ring.last_task_alive << " since t=" << wait.since_ns << " ns";
+    // Batched publication: the schedulers may have reclaimed further than they published.
+    if (ring.sched_alive != ring.last_task_alive) out << " (the schedulers' own last_task_alive is " << ring.sched_alive << ")";
     view.waits_for = out.str();
   } else {
     view.state = phase_;
