@@ -183,6 +183,7 @@ StateSnapshot snapshot_from_reader(const Reader& r) {
     view.id = ring.at("id").u32();
     view.current_index = ring.at("current_index").u32();
     view.last_task_alive = ring.at("last_task_alive").u32();
+    if (ring.has("scheduler_last_task_alive")) view.scheduler_last_task_alive = ring.at("scheduler_last_task_alive").u32();
     view.task_window = ring.at("task_window").u32();
     view.heap_top = ring.at("heap_top").u64();
     view.heap_tail = ring.at("heap_tail").u64();
@@ -288,6 +289,7 @@ Json snapshot_to_json(const StateSnapshot& snap) {
     r["id"] = ring.id;
     r["current_index"] = ring.current_index;
     r["last_task_alive"] = ring.last_task_alive;
+    if (ring.scheduler_last_task_alive) r["scheduler_last_task_alive"] = *ring.scheduler_last_task_alive;
     r["task_window"] = ring.task_window;
     r["heap_top"] = ring.heap_top;
     r["heap_tail"] = ring.heap_tail;

@@ -337,7 +337,16 @@ std::string render_snapshot_text(const StateSnapshot& snap, bool all_tasks) {
       out << "  -> " << link.relation << ": " << task_label(*link.task)
           << (link.task->could_progress ? "   <--- can make progress" : "") << "\n";
     }
-    if (chain.empty()) out << "  -> (the snapshot holds no path from the head to a task that could make progress)\n";
+    const RingView* blocked = head_ring(snap);
+    if (chain.empty() && blocked != nullptr && blocked->scheduler_last_task_alive &&
+        *blocked->scheduler_last_task_alive > blocked->last_task_alive) {
+      // Nothing to run: the slots were reclaimed, only their publication was held back.
+      out << "  -> ring " << blocked->id << "'s head was already reclaimed: the schedulers' last_task_alive is "
+          << *blocked->scheduler_last_task_alive << ", the published one " << blocked->last_task_alive
+          << "; batched publication held it back until a publication request was serviced\n";
+    } else if (chain.empty()) {
+      out << "  -> (the snapshot holds no path from the head to a task that could make progress)\n";
+    }
     explain_off_cpu(out, snap, chain);
     out << "The runtime's report follows as it printed it; its Solution lines answer a real deadlock and do not "
            "apply here: the fix is the detector"
@@ -405,6 +414,16 @@ std::string render_snapshot_text(const StateSnapshot& snap, bool all_tasks) {
         << "%) heap used=" << ring.heap_used << "/" << ring.heap_size << " (top=" << ring.heap_top
         << " tail=" << ring.heap_tail << ") dep_pool used=" << ring.dep_pool_used << "/" << ring.dep_pool_capacity
         << (ring.tasks_truncated ? " [task list truncated]" : "") << "\n";
+    if (ring.scheduler_last_task_alive) {
+      // Batched publication: what the orchestrator reads can trail what the schedulers reclaimed.
+      out << "    published last_task_alive=" << ring.last_task_alive
+          << " scheduler last_task_alive=" << *ring.scheduler_last_task_alive;
+      if (*ring.scheduler_last_task_alive != ring.last_task_alive) {
+        out << " (" << (*ring.scheduler_last_task_alive - ring.last_task_alive)
+            << " reclaimed slots not yet published)";
+      }
+      out << "\n";
+    }
   }
   out << "\nScopes (outermost first):\n";
   for (const runtime::ScopeView& scope : snap.scopes) {

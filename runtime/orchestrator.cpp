@@ -110,6 +110,8 @@ ActorView Orchestrator::describe() const {
     }
     out << " for task ordinal " << wait.task << " '" << state_.program().task_name(wait.task)
         << "'; needs last_task_alive to move past " << ring.last_task_alive << " since t=" << wait.since_ns << " ns";
+    // Batched publication: the schedulers may have reclaimed further than they published.
+    if (ring.sched_alive != ring.last_task_alive) out << " (the schedulers' own last_task_alive is " << ring.sched_alive << ")";
     view.waits_for = out.str();
   } else {
     view.state = phase_;
@@ -175,6 +177,7 @@ void Orchestrator::scope_end() {
   }
   const ScopeMode mode = state_.scope_stack().back().mode;
   const RuntimeState::ClosedScope closed = state_.close_scope();
+  owed_ns_ = add_ns(owed_ns_, state_.take_advance_cost());  // the watermark advances it ran
   state_.events().record(simcore::EventKind::scope_end, simcore::now(), closed.serial, lane_, closed.depth);
   owed_ns_ = add_ns(owed_ns_, state_.costs().scope_end(mode, closed.task_count, state_.orchestrator_bill()));
 }
@@ -341,6 +344,7 @@ void Orchestrator::wire_and_publish(const TaskRecord& task, const ProgramOp& op)
   ensure_dep_space(ring_id, entries, task.ordinal);
   note_occupancy(state_.ring(ring_id));
   state_.wire_fanin(task.ordinal, fanin, entries);
+  owed_ns_ = add_ns(owed_ns_, state_.take_advance_cost());  // WAIT-only pins released at wiring
   state_.publish(task.ordinal);
 }
 
@@ -425,18 +429,34 @@ void Orchestrator::ensure_tensormap_space(int ring_id, std::uint32_t entries, st
   const TimeNs waited_from_ns = simcore::now();
   simcore::WaitLoop spins = clock_.begin_loop(spin_ns, waited_from_ns);
   TimeNs progress_ns = waited_from_ns;
-  // Bounded: each pass returns, restarts the clock after freed entries, or fires the backstop
-  // (once per run; afterwards the wait has no bound and ends with the run).
+  // With batched publication, no freed entry for the request timeout asks every ring for a
+  // publication; no acknowledgment is awaited (ensure_tensormap_capacity has no structural check).
+  const TimeNs request_after_ns =
+      state_.config().publication_batched() ? state_.config().publication_request_timeout_ns : TIME_NEVER;
+  bool requested = false;
+  // Bounded: each pass returns, restarts the clock after freed entries, posts the requests (once
+  // per stretch without freed entries), or fires the backstop (once per run; afterwards the wait
+  // has no bound and ends with the run).
   while (state_.tensormap_available() < entries) {
-    const TimeNs deadline = monitor_.detectors_silenced()
-                                ? TIME_NEVER
-                                : add_ns(progress_ns, state_.config().detectors.no_reclaim_timeout_ns);
-    const simcore::LoopEnd end = clock_.run_loop(spins, state_.any_ring_progress(), simcore::NO_ITERATION_LIMIT, deadline);
+    const TimeNs request_at_ns = requested ? TIME_NEVER : add_ns(progress_ns, request_after_ns);
+    const TimeNs backstop_ns = monitor_.detectors_silenced()
+                                   ? TIME_NEVER
+                                   : add_ns(progress_ns, state_.config().detectors.no_reclaim_timeout_ns);
+    const simcore::LoopEnd end =
+        clock_.run_loop(spins, state_.any_ring_progress(), simcore::NO_ITERATION_LIMIT, std::min(backstop_ns, request_at_ns));
+    if (requested) state_.take_all_publication_acks();
     if (state_.reclaim_tensormap_all() > 0) {
       progress_ns = simcore::now();
+      requested = false;
       continue;
     }
     if (end == simcore::LoopEnd::signaled) continue;
+    if (simcore::now() >= request_at_ns) {
+      requested = true;
+      state_.request_all_publications();
+      continue;
+    }
+    if (simcore::now() < backstop_ns) continue;
     PTOSIM_MARK("tensormap backstop");
     RuntimeReport report = orchestrator_report(ErrorCode::tensormap_overflow, ring_id, "500 ms TensorMap backstop");
     const std::string block = format_tensormap_fatal(state_, entries);
@@ -445,6 +465,7 @@ void Orchestrator::ensure_tensormap_space(int ring_id, std::uint32_t entries, st
                                                  "so that their writers retire");
     monitor_.detector_fired(std::move(report), DetectorSite::orchestrator);
   }
+  for (int r = 0; r < MAX_RING_DEPTH; ++r) state_.withdraw_publication_request(r);
   state_.end_wait();
   monitor_.orchestrator_wait_satisfied();
   state_.timing().orchestrator_blocked(ring_id, static_cast<int>(WaitResource::tensormap), waited_from_ns, simcore::now());
@@ -470,72 +491,100 @@ void Orchestrator::wait_for_reclaim(int ring_id, WaitResource resource, std::uin
   state_.begin_wait(BlockedWait{true, resource, ring.id, requested, ordinal, simcore::now()});
   state_.events().record(simcore::EventKind::blocked, simcore::now(), ordinal, lane_, static_cast<int>(resource));
   const std::uint32_t start_alive = ring.last_task_alive;
-  const DetectorConfig& detectors = state_.config().detectors;
   // One spin's duration (on the simulator board a host cost: pause + sched_yield) is a decision
   // per wait, keyed by the task being allocated or wired. It is drawn whether or not the
   // detectors still listen, so the deadlock-truth continuation never changes what the log holds.
   const TimeNs spin_ns =
       clock_.loop_iteration_ns(simcore::LoopKind::spin, ordinal, static_cast<std::uint32_t>(resource));
   simcore::WaitLoop spins = clock_.begin_loop(spin_ns, simcore::now());
-  const bool legacy = detectors.kind == DetectorKind::legacy;
+  ReclaimWait wait;
   // The spill pool's wait has no structural check, only the backstop (the runtime's
   // PTO2FaninPool::ensure_space).
-  bool structural_pending = resource != WaitResource::fanin_spill;
+  wait.structural_pending = resource != WaitResource::fanin_spill;
+  // With batched publication the published watermark may trail the schedulers' own: a structural
+  // verdict needs an acknowledged (exact) one, and a wait without published progress asks for it
+  // after the request timeout (PR #1575). The request is liveness, not a detector: it stays on
+  // in the deadlock-truth continuation.
+  wait.synchronized = !state_.config().publication_batched();
+  wait.request_at_ns = wait.synchronized ? TIME_NEVER
+                                         : add_ns(spins.start_ns, state_.config().publication_request_timeout_ns);
 
-  // Bounded: every pass either returns, fires a detector (at most once per run) or retires the
-  // structural check; after firing, the wait has no bound and ends with the run.
+  // Bounded: every pass either returns, posts the request (once), takes the acknowledgment,
+  // fires a detector (at most once per run) or retires the structural check; after firing, the
+  // wait has no bound and ends with the run.
   while (ring.last_task_alive == start_alive) {
-    // The legacy heuristic counts spins; the current code runs its structural check after 1024
-    // spins and then watches the wall clock. Spins count only while this thread runs.
-    std::uint64_t spin_limit = simcore::NO_ITERATION_LIMIT;
-    TimeNs deadline = TIME_NEVER;
-    if (!monitor_.detectors_silenced()) {
-      if (legacy) {
-        spin_limit = detectors.orchestrator_spin_limit;
-      } else if (structural_pending) {
-        spin_limit = detectors.structural_check_spins;
-      } else {
-        deadline = add_ns(spins.start_ns, detectors.no_reclaim_timeout_ns);
-      }
-    }
-    const simcore::LoopEnd end = clock_.run_loop(spins, state_.ring_progress(ring_id), spin_limit, deadline);
+    if (!wait.synchronized && wait.requested && state_.take_publication_ack(ring_id)) wait.synchronized = true;
+    const ReclaimBounds bounds = reclaim_bounds(wait, spins);
+    const simcore::LoopEnd end = clock_.run_loop(spins, state_.ring_progress(ring_id), bounds.spin_limit, bounds.deadline_ns);
     if (ring.last_task_alive != start_alive) break;
+    if (simcore::now() >= wait.request_at_ns) {
+      wait.request_at_ns = TIME_NEVER;
+      wait.requested = true;
+      state_.request_publication(ring_id);
+      continue;
+    }
     if (end == simcore::LoopEnd::signaled) continue;
-    ReclaimFatal fatal;
-    fatal.resource = resource;
-    fatal.requested = requested;
-    if (legacy) {
-      fatal.verdict = ReclaimVerdict::legacy_spins;
-      fatal.spins = detectors.orchestrator_spin_limit;
-      PTOSIM_MARK("legacy spin limit");
-      fire_reclaim_detector(ring, "legacy spin limit", fatal);
-      continue;
-    }
-    if (structural_pending) {
-      structural_pending = false;
-      // Structural head-of-line check: the ring's head is the oldest task of the open scope
-      // that owns this ring; that scope cannot end while we wait, so the head never retires.
-      const auto& stack = state_.scope_stack();
-      if (ring.last_task_alive < ring.current_index && static_cast<std::size_t>(ring_id) < stack.size()) {
-        const ScopeFrame& owner = stack[static_cast<std::size_t>(ring_id)];
-        const auto& scope_tasks = state_.scope_tasks();
-        const std::uint32_t head = ring.ordinals[ring.last_task_alive];
-        if (owner.first_task < scope_tasks.size() && scope_tasks[owner.first_task] == head) {
-          PTOSIM_MARK("structural head-of-line");
-          fatal.verdict = ReclaimVerdict::structural;
-          fatal.scope_depth = owner.depth;
-          fire_reclaim_detector(ring, "structural head-of-line check", fatal);
-        }
-      }
-      continue;
-    }
-    PTOSIM_MARK("reclaim backstop");
-    fatal.verdict = ReclaimVerdict::backstop;
-    fire_reclaim_detector(ring, "500 ms reclaim backstop", fatal);
+    judge_reclaim_wait(ring, wait, resource, requested);
   }
+  state_.withdraw_publication_request(ring_id);
   state_.end_wait();
   state_.timing().orchestrator_blocked(ring.id, static_cast<int>(resource), spins.start_ns, simcore::now());
   state_.events().record(simcore::EventKind::unblocked, simcore::now(), ordinal, lane_, static_cast<int>(resource));
+}
+
+Orchestrator::ReclaimBounds Orchestrator::reclaim_bounds(const ReclaimWait& wait, const simcore::WaitLoop& spins) const {
+  // The legacy heuristic counts spins; the current code runs its structural check after 1024
+  // spins (once the watermark is exact) and watches the wall clock. Spins count only while this
+  // thread runs.
+  const DetectorConfig& detectors = state_.config().detectors;
+  ReclaimBounds bounds;
+  if (!monitor_.detectors_silenced()) {
+    if (detectors.kind == DetectorKind::legacy) {
+      bounds.spin_limit = detectors.orchestrator_spin_limit;
+    } else if (wait.structural_pending && wait.synchronized) {
+      bounds.spin_limit = detectors.structural_check_spins;
+    } else {
+      bounds.deadline_ns = add_ns(spins.start_ns, detectors.no_reclaim_timeout_ns);
+    }
+  }
+  bounds.deadline_ns = std::min(bounds.deadline_ns, wait.request_at_ns);
+  return bounds;
+}
+
+void Orchestrator::judge_reclaim_wait(const RingState& ring, ReclaimWait& wait, WaitResource resource,
+                                      std::uint64_t requested) {
+  ReclaimFatal fatal;
+  fatal.resource = resource;
+  fatal.requested = requested;
+  if (state_.config().detectors.kind == DetectorKind::legacy) {
+    fatal.verdict = ReclaimVerdict::legacy_spins;
+    fatal.spins = state_.config().detectors.orchestrator_spin_limit;
+    PTOSIM_MARK("legacy spin limit");
+    fire_reclaim_detector(ring, "legacy spin limit", fatal);
+    return;
+  }
+  if (wait.structural_pending && wait.synchronized) {
+    wait.structural_pending = false;
+    // Structural head-of-line check: the ring's head is the oldest task of the open scope
+    // that owns this ring; that scope cannot end while we wait, so the head never retires.
+    const auto& stack = state_.scope_stack();
+    if (ring.last_task_alive < ring.current_index && static_cast<std::size_t>(ring.id) < stack.size()) {
+      const ScopeFrame& owner = stack[ring.id];
+      const auto& scope_tasks = state_.scope_tasks();
+      const std::uint32_t head = ring.ordinals[ring.last_task_alive];
+      if (owner.first_task < scope_tasks.size() && scope_tasks[owner.first_task] == head) {
+        PTOSIM_MARK("structural head-of-line");
+        fatal.verdict = ReclaimVerdict::structural;
+        fatal.scope_depth = owner.depth;
+        fire_reclaim_detector(ring, "structural head-of-line check", fatal);
+      }
+    }
+    return;
+  }
+  if (wait.structural_pending) PTOSIM_MARK("backstop before an acknowledged watermark");
+  PTOSIM_MARK("reclaim backstop");
+  fatal.verdict = ReclaimVerdict::backstop;
+  fire_reclaim_detector(ring, "500 ms reclaim backstop", fatal);
 }
 
 }  // namespace ptosim::runtime

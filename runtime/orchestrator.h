@@ -53,6 +53,21 @@ class Orchestrator {
   void ensure_tensormap_space(int ring, std::uint32_t entries, std::uint32_t ordinal);
   void ensure_spill_space(int ring, std::uint32_t local_id, std::uint32_t entries, std::uint32_t ordinal);
   void wait_for_reclaim(int ring, WaitResource resource, std::uint64_t requested, std::uint32_t ordinal);
+  // Where a reclaim wait stands: its structural check still to run, whether the watermark it
+  // reads is exact (acknowledged), and when it asks for an exact publication.
+  struct ReclaimWait {
+    bool structural_pending = true;
+    bool synchronized = true;
+    bool requested = false;  // only an acknowledgment of this wait's own request counts
+    TimeNs request_at_ns = TIME_NEVER;
+  };
+  struct ReclaimBounds {
+    std::uint64_t spin_limit = simcore::NO_ITERATION_LIMIT;
+    TimeNs deadline_ns = TIME_NEVER;
+  };
+  ReclaimBounds reclaim_bounds(const ReclaimWait& wait, const simcore::WaitLoop& spins) const;
+  // The wait ended on a detector bound: fires the detector that bound belongs to.
+  void judge_reclaim_wait(const RingState& ring, ReclaimWait& wait, WaitResource resource, std::uint64_t requested);
   void fire_reclaim_detector(const RingState& ring, const std::string& detector, const ReclaimFatal& fatal);
   bool scope_precheck_fails(const RingState& ring) const;
 

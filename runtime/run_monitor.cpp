@@ -191,6 +191,13 @@ std::vector<std::string> RunMonitor::explain_blockage(bool& closes_cycle, bool& 
       }
       continue;
     }
+    if (task.state == StoredState::consumed && ring.sched_alive > ring.last_task_alive) {
+      chain.push_back("the schedulers reclaimed ring " + std::to_string(wait.ring) + " up to last_task_alive=" +
+                      std::to_string(ring.sched_alive) + " but published only " +
+                      std::to_string(ring.last_task_alive) +
+                      ": batched publication holds it back until a publication request is serviced");
+      return chain;
+    }
     chain.push_back(task_label(state_, current) + " is CONSUMED, yet the ring did not advance");
     return chain;
   }

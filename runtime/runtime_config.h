@@ -94,6 +94,12 @@ struct SchedulerCosts {
   TimeNs deferred_release_ns = 100;           // per task in on_task_release
   std::uint32_t deferred_release_cap = 256;   // PTO2_DEFERRED_RELEASE_CAP
   std::uint32_t dummy_batch = 8;              // dummy tasks completed per loop (threads 0..2)
+  // advance_ring_pointers under the ring's advance_lock (pto_scheduler.h): the try-lock, the
+  // current_task_index load, the head check and the release store, then reset_for_reuse of each
+  // reclaimed 64-byte slot state. Not measured anywhere: estimates of a few cached stores each.
+  // The lock is held for their sum, so a CONSUMED on the same ring meanwhile finds it busy.
+  TimeNs ring_advance_ns = 20;
+  TimeNs slot_reset_ns = 10;  // per slot the advance reclaims
 };
 
 inline constexpr std::uint32_t TENSORMAP_CLEANUP_INTERVAL = 64;  // watermark moves between cleanups
@@ -107,6 +113,14 @@ struct RuntimeConfig {
   std::uint32_t tensormap_lookup_cap = 0;
   ManualPublish manual_publish = ManualPublish::submit;
   ManualTracking manual_tracking = ManualTracking::none;
+  // Progress publication (RingSchedState::sync_to_sm): the scheduler publishes its ring watermark
+  // to shared memory every this many local advances, or when the ring drains, or when a blocked
+  // orchestrator asks. 1 = every advance (a2a3); 16 = PUBLISH_INTERVAL_K of a5 (PR #1575).
+  std::uint32_t watermark_publish_interval = 1;
+  // With batching on, a reclaim wait that saw no published progress for this long requests an
+  // exact publication (PTO2_PUBLICATION_REQUEST_TIMEOUT_CYCLES = 10 ms, pto_ring_buffer.h).
+  TimeNs publication_request_timeout_ns = 10 * NS_PER_MS;
+  bool publication_batched() const { return watermark_publish_interval > 1; }
   DetectorConfig detectors;
   OrchestratorCosts orchestrator;  // AUTO scopes (and MANUAL ones unless overridden below)
   OrchestratorCosts orchestrator_manual;  // MANUAL scopes: a copy of the above with overrides

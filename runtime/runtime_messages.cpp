@@ -22,6 +22,18 @@ std::string ring_lines(const RingState& ring) {
   return out.str();
 }
 
+// Not a line of the runtime's dump: with batched publication, the watermark it printed is the
+// published one, and the schedulers' own may be ahead of it.
+std::string publication_line(const RuntimeState& state, const RingState& ring) {
+  if (!state.config().publication_batched()) return "";
+  std::ostringstream out;
+  out << "  Watermark ring " << static_cast<int>(ring.id) << ": published last_task_alive=" << ring.last_task_alive
+      << ", scheduler last_task_alive=" << ring.sched_alive << " (published every "
+      << state.config().watermark_publish_interval << " advances, on drain or on request; request "
+      << (ring.publication_request == RingState::Request::none ? "none" : "outstanding") << ")\n";
+  return out.str();
+}
+
 std::string reason_lines(const ReclaimFatal& fatal, std::uint64_t head_task_id, int ring) {
   std::ostringstream out;
   switch (fatal.verdict) {
@@ -70,7 +82,8 @@ std::string format_reclaim_fatal(const RuntimeState& state, const RingState& rin
         << ", high_water=" << pool.high_water() << ", needed=" << fatal.requested << "\n"
         << "  last_task_alive (stuck here)=" << ring.last_task_alive << ", current_task=" << ring.current_index
         << ", In-flight tasks=" << ring.active_tasks() << "\n"
-        << head_snapshot_line(state, ring) << "  Solution: PTO2_RING_DEP_POOL=" << (2 * pool.high_water()) << "\n";
+        << publication_line(state, ring) << head_snapshot_line(state, ring)
+        << "  Solution: PTO2_RING_DEP_POOL=" << (2 * pool.high_water()) << "\n";
     return out.str();
   }
   if (fatal.resource == WaitResource::fanin_spill) {
@@ -82,6 +95,7 @@ std::string format_reclaim_fatal(const RuntimeState& state, const RingState& rin
         << ", high_water=" << pool.high_water() << ", needed=" << fatal.requested << "\n"
         << "  last_task_alive (stuck here)=" << ring.last_task_alive << ", current_task=" << ring.current_index
         << ", In-flight tasks=" << ring.active_tasks() << "\n"
+        << publication_line(state, ring)
         << "  Solution: PTO2_RING_DEP_POOL=" << (2 * pool.high_water()) << " (sizes the spill pool too)\n";
     return out.str();
   }
@@ -93,7 +107,7 @@ std::string format_reclaim_fatal(const RuntimeState& state, const RingState& rin
     out << "FATAL: Task Allocator Deadlock - " << (heap ? "Heap Exhausted!" : "Task Ring Full!") << " ring=" << ring_id
         << "\n";
   }
-  out << reason_lines(fatal, head_id, ring_id) << ring_lines(ring);
+  out << reason_lines(fatal, head_id, ring_id) << ring_lines(ring) << publication_line(state, ring);
   if (heap) out << "  Requested: " << fatal.requested << " bytes\n";
   out << head_snapshot_line(state, ring);
   if (heap) {

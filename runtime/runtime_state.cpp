@@ -1,7 +1,9 @@
 #include "runtime/runtime_state.h"
 
+#include "simcore/marks.h"
 #include "simcore/model_assert.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ptosim::runtime {
@@ -94,6 +96,7 @@ void RuntimeState::claim_producer(std::uint32_t producer) {
 }
 
 void RuntimeState::wire_fanin(std::uint32_t ordinal, std::span<const FaninEdge> edges, std::uint32_t dep_entries) {
+  acting_lane_ = lanes_.orchestrator;
   TaskRecord& task = tasks_.at(ordinal);
   PTOSIM_ASSERT(task.producer_count == 0, "task " + std::to_string(task.ordinal) + " wired twice");
   PTOSIM_ASSERT(!task.published, "task " + std::to_string(task.ordinal) + " wired after it was published");
@@ -183,6 +186,7 @@ std::uint32_t RuntimeState::take_held_op() {
 
 RuntimeState::ClosedScope RuntimeState::close_scope() {
   PTOSIM_ASSERT(!scope_stack_.empty(), "scope_end without an open scope");
+  acting_lane_ = lanes_.orchestrator;
   const ScopeFrame& frame = scope_stack_.back();
   PTOSIM_ASSERT(frame.first_task <= scope_tasks_.size(), "scope task list shorter than its scope");
   PTOSIM_ASSERT(frame.wired == frame.unpublished.size(), "scope_end before every held task was published");
@@ -425,7 +429,8 @@ std::uint32_t RuntimeState::complete_task(std::uint32_t ordinal, std::uint32_t l
   return released;
 }
 
-void RuntimeState::release_task(std::uint32_t ordinal) {
+void RuntimeState::release_task(std::uint32_t ordinal, std::uint32_t lane) {
+  acting_lane_ = lane;
   TaskRecord& task = tasks_.at(ordinal);
   PTOSIM_ASSERT(task.state != StoredState::pending, "release of task " + std::to_string(ordinal) + " before completion");
   for (const FaninEdge& edge : producers(task)) {
@@ -458,20 +463,158 @@ void RuntimeState::release_pin_check(TaskRecord& task) {
   PTOSIM_ASSERT(own_ring.dep_pool_live >= task.dep_entries, "dep entries released twice");
   own_ring.dep_pool_live -= task.dep_entries;
   events_.record(simcore::EventKind::consumed, simcore::now(), task.ordinal, lanes_.orchestrator, task.ring);
-  advance_ring(own_ring);
+  try_advance_ring(own_ring);
 }
 
-void RuntimeState::advance_ring(RingState& r) {
-  bool moved = false;
-  // last_task_alive never passes a task that is not CONSUMED: reclaim is strictly in order.
-  while (r.last_task_alive < r.current_index && tasks_[r.ordinals[r.last_task_alive]].state == StoredState::consumed) {
-    ++r.last_task_alive;
-    moved = true;
+bool RuntimeState::advance_lock_free(const RingState& r, std::uint32_t lane) const {
+  // The lock's holder is done with it by the time it consumes again (its work is sequential).
+  return r.advance_lock_lane == lane || r.advance_lock_free_ns <= simcore::now();
+}
+
+void RuntimeState::try_advance_ring(RingState& r) {
+  if (!advance_lock_free(r, acting_lane_)) {
+    // check_and_handle_consumed lost the try-lock: the ring's bit in advance_pending_mask, retried
+    // only in a scheduler thread's no-progress path.
+    PTOSIM_MARK("advance lock busy");
+    advance_pending_mask_ |= 1U << r.id;
+    notify_reclaim_work(false);
+    return;
   }
-  PTOSIM_ASSERT(r.last_task_alive <= r.current_index, "watermark passed the current index");
-  if (moved) {
-    r.progress.notify();
-    any_ring_progress_.notify();
+  advance_ring_locked(r, acting_lane_, false);
+}
+
+void RuntimeState::advance_ring_locked(RingState& r, std::uint32_t lane, bool force_publish) {
+  const std::uint32_t before = r.sched_alive;
+  // The watermark never passes a task that is not CONSUMED: reclaim is strictly in order.
+  while (r.sched_alive < r.current_index && tasks_[r.ordinals[r.sched_alive]].state == StoredState::consumed) {
+    ++r.sched_alive;
+  }
+  PTOSIM_ASSERT(r.sched_alive <= r.current_index, "watermark passed the current index");
+  PTOSIM_ASSERT(r.last_task_alive <= r.sched_alive, "published watermark ahead of the schedulers' own");
+  // The lock is held for the advance's work; the same actor's next advance queues behind it.
+  const SchedulerCosts& costs = config_.scheduler;
+  const TimeNs cost_ns = add_ns(costs.ring_advance_ns, mul_ns(r.sched_alive - before, costs.slot_reset_ns));
+  const TimeNs now_ns = simcore::now();
+  const TimeNs start_ns = r.advance_lock_lane == lane && r.advance_lock_free_ns > now_ns ? r.advance_lock_free_ns : now_ns;
+  r.advance_lock_lane = lane;
+  r.advance_lock_free_ns = add_ns(start_ns, cost_ns);
+  advance_cost_ns_ = add_ns(advance_cost_ns_, cost_ns);
+  // A drained ring is always published (nothing behind it could complete a batch).
+  sync_to_sm(r, force_publish || r.sched_alive == r.current_index);
+  if (r.publication_request == RingState::Request::standing && r.sched_alive != r.last_task_alive) {
+    notify_reclaim_work(true);
+  }
+}
+
+void RuntimeState::sync_to_sm(RingState& r, bool force) {
+  if (r.sched_alive == r.last_task_alive) return;
+  if (config_.publication_batched() && !force && r.sched_alive - r.last_task_alive < config_.watermark_publish_interval) {
+    return;
+  }
+  r.last_task_alive = r.sched_alive;
+  r.progress.notify();
+  any_ring_progress_.notify();
+}
+
+bool RuntimeState::drain_pending_ring_advances(std::uint32_t lane) {
+  if (advance_pending_mask_ == 0) return false;
+  bool moved = false;
+  for (auto& ring : rings_) {
+    const std::uint32_t bit = 1U << ring->id;
+    if ((advance_pending_mask_ & bit) == 0 || !advance_lock_free(*ring, lane)) continue;
+    PTOSIM_MARK("pending ring advance drained");
+    advance_pending_mask_ &= ~bit;
+    const std::uint32_t before = ring->sched_alive;
+    advance_ring_locked(*ring, lane, true);
+    moved = moved || ring->sched_alive != before;
+  }
+  return moved;
+}
+
+TimeNs RuntimeState::reclaim_retry_ns(std::uint32_t lane, bool thread_zero) const {
+  if (advance_pending_mask_ == 0 && !thread_zero) return TIME_NEVER;
+  TimeNs earliest = TIME_NEVER;
+  for (const auto& ring : rings_) {
+    const RingState& r = *ring;
+    const bool pending = (advance_pending_mask_ & (1U << r.id)) != 0;
+    const bool request = thread_zero && (r.publication_request == RingState::Request::posted ||
+                                         (r.publication_request == RingState::Request::standing &&
+                                          r.sched_alive != r.last_task_alive));
+    if (!pending && !request) continue;
+    const TimeNs free_ns = advance_lock_free(r, lane) ? simcore::now() : r.advance_lock_free_ns;
+    earliest = std::min(earliest, free_ns);
+  }
+  return earliest;
+}
+
+void RuntimeState::request_publication(int ring_id) {
+  RingState& r = *rings_.at(ring_id);
+  // Every advance is published without batching: there is nothing to ask for.
+  if (!config_.publication_batched() || r.publication_request != RingState::Request::none) return;
+  PTOSIM_MARK("publication request");
+  r.publication_acked = false;
+  r.publication_request = RingState::Request::posted;
+  notify_reclaim_work(true);
+}
+
+bool RuntimeState::take_publication_ack(int ring_id) {
+  RingState& r = *rings_.at(ring_id);
+  if (!r.publication_acked) return false;
+  r.publication_acked = false;
+  r.publication_request = RingState::Request::standing;
+  return true;
+}
+
+void RuntimeState::withdraw_publication_request(int ring_id) {
+  RingState& r = *rings_.at(ring_id);
+  if (r.publication_request == RingState::Request::standing) r.publication_request = RingState::Request::none;
+}
+
+void RuntimeState::request_all_publications() {
+  if (!config_.publication_batched()) return;
+  for (auto& ring : rings_) {
+    if (ring->publication_request != RingState::Request::none) continue;
+    PTOSIM_MARK("publication request");
+    ring->publication_acked = false;
+    ring->publication_request = RingState::Request::posted;
+  }
+  notify_reclaim_work(true);
+}
+
+bool RuntimeState::publication_service_due() const {
+  for (const auto& ring : rings_) {
+    if (ring->publication_request == RingState::Request::posted) return true;
+    if (ring->publication_request == RingState::Request::standing && ring->sched_alive != ring->last_task_alive) return true;
+  }
+  return false;
+}
+
+bool RuntimeState::service_publication_requests(std::uint32_t lane) {
+  bool moved = false;
+  for (auto& ring : rings_) {
+    RingState& r = *ring;
+    const bool posted = r.publication_request == RingState::Request::posted;
+    const bool standing_news = r.publication_request == RingState::Request::standing && r.sched_alive != r.last_task_alive;
+    if ((!posted && !standing_news) || !advance_lock_free(r, lane)) continue;
+    const std::uint32_t before = r.last_task_alive;
+    advance_ring_locked(r, lane, true);
+    if (posted) r.publication_request = RingState::Request::none;
+    r.publication_acked = true;
+    PTOSIM_MARK("publication ack");
+    if (r.last_task_alive != before) {
+      PTOSIM_MARK("forced publish");
+      moved = true;
+    } else {
+      r.progress.notify();  // the acknowledgment alone: the waiter may now trust the watermark
+    }
+  }
+  return moved;
+}
+
+void RuntimeState::notify_reclaim_work(bool thread_zero_only) {
+  for (WorkListener* listener : listeners_) {
+    listener->on_reclaim_work();
+    if (thread_zero_only) return;
   }
 }
 

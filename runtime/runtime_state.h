@@ -42,7 +42,20 @@ struct RingState {
   std::uint8_t id;
   RingConfig config;
   std::uint32_t current_index = 0;    // next local id
-  std::uint32_t last_task_alive = 0;  // oldest local id not yet reclaimed
+  // The published watermark (ring->fc.last_task_alive in shared memory): what the orchestrator
+  // reads for room, heap, dep pool, spill pool and TensorMap reclaim, and what its waits watch.
+  std::uint32_t last_task_alive = 0;
+  // The schedulers' own watermark (RingSchedState::last_task_alive): the oldest local id not yet
+  // reclaimed. Ahead of the published one while publication is batched.
+  std::uint32_t sched_alive = 0;
+  // advance_lock: held by the actor of lane `advance_lock_lane` until `advance_lock_free_ns`.
+  std::uint32_t advance_lock_lane = NO_INDEX;
+  TimeNs advance_lock_free_ns = 0;
+  // A blocked orchestrator's request for an exact publication (publication_request_mask): posted,
+  // or standing (re-requested after an acknowledgment, acted on when there is news to publish).
+  enum class Request : std::uint8_t { none, posted, standing };
+  Request publication_request = Request::none;
+  bool publication_acked = false;  // publication_ack_mask
   std::vector<std::uint32_t> ordinals;  // local id -> task ordinal
   HeapRing heap;
   DepPool dep_pool;
@@ -92,6 +105,9 @@ class WorkListener {
   virtual void wake() = 0;
   // Another idle thread was woken for a ready task this one could also take.
   virtual void notice() = 0;
+  // Reclaim work for an idle thread's no-progress path: a pending ring advance, or (thread 0) a
+  // publication request.
+  virtual void on_reclaim_work() = 0;
   // The run may be over (orchestration done, all tasks completed): re-check the exit condition.
   virtual void on_shutdown_check() = 0;
   // A detector fired and every detector is silent from now on: a wait bounded only by a
@@ -187,8 +203,9 @@ class RuntimeState {
   bool finish_subtask(std::uint32_t task);
   // Scheduler: last subtask observed. Returns how many consumers the fanout walk released.
   std::uint32_t complete_task(std::uint32_t task, std::uint32_t lane);
-  // Scheduler: deferred on_task_release (RETAIN pins of the producers, then self check).
-  void release_task(std::uint32_t task);
+  // Scheduler thread of `lane`: deferred on_task_release (RETAIN pins of the producers, then
+  // self check).
+  void release_task(std::uint32_t task, std::uint32_t lane);
   // Releases one consumer pin on `producer` (WAIT-only edges at wiring, RETAIN at release).
   void release_pin(std::uint32_t producer);
 
@@ -220,6 +237,42 @@ class RuntimeState {
   void insert_tensormap_entries(int ring_id, std::uint32_t local_id, std::uint32_t entries);
   // Notified whenever any ring's last_task_alive advances (TensorMap entries may be freed).
   simcore::WaitSignal& any_ring_progress() { return any_ring_progress_; }
+
+  // --- watermark advance (advance_lock try-lock) and its publication ---
+  // What the watermark advances of the last operation cost the actor that ran it; taken once.
+  TimeNs take_advance_cost() {
+    const TimeNs cost_ns = advance_cost_ns_;
+    advance_cost_ns_ = 0;
+    return cost_ns;
+  }
+  // advance_pending_mask: a CONSUMED found the ring's advance_lock held and left the advance to a
+  // scheduler thread's no-progress path.
+  bool advance_pending() const { return advance_pending_mask_ != 0; }
+  // drain_pending_ring_advances by the scheduler thread of `lane`: retries every pending ring
+  // whose lock is free, with a forced publication. Returns whether a watermark moved.
+  bool drain_pending_ring_advances(std::uint32_t lane);
+  // When the no-progress path of the scheduler thread of `lane` can next act on reclaim work:
+  // a pending advance, and for thread 0 a publication request, as soon as its ring's lock is free
+  // (TIME_NEVER: none).
+  TimeNs reclaim_retry_ns(std::uint32_t lane, bool thread_zero) const;
+  // Orchestrator: asks for an exact publication of `ring_id` (ReclaimPublicationRequest::request).
+  void request_publication(int ring_id);
+  // Orchestrator: whether the request was acknowledged; consumes the acknowledgment and leaves a
+  // standing request behind (the runtime re-requests at each 1024-spin gate while blocked).
+  bool take_publication_ack(int ring_id);
+  // Orchestrator: the wait on the ring ended; a request no longer stands (a posted one stays
+  // latched until serviced, as the runtime's bit does).
+  void withdraw_publication_request(int ring_id);
+  // TensorMap back-pressure: asks every ring for a publication (ensure_tensormap_capacity), and
+  // keeps the requests standing once acknowledged.
+  void request_all_publications();
+  void take_all_publication_acks() {
+    for (int r = 0; r < MAX_RING_DEPTH; ++r) take_publication_ack(r);
+  }
+  // Scheduler thread 0: whether a request waits for it, and servicing them under the lock
+  // (drain_publication_requests). Returns whether a published watermark moved.
+  bool publication_service_due() const;
+  bool service_publication_requests(std::uint32_t lane);
   // Notified when a task completes or a consumer releases its pin: what get/set_tensor_data wait for.
   simcore::WaitSignal& task_progress() { return task_progress_; }
 
@@ -278,7 +331,15 @@ class RuntimeState {
   // CONSUMED check: completed, scope bit released, every claimed pin released.
   void release_pin_check(TaskRecord& task);
   void release_scope_bit(TaskRecord& task);
-  void advance_ring(RingState& ring);
+  // check_and_handle_consumed's advance: try the ring's advance_lock as `acting_lane_`; on
+  // failure set the ring's bit in advance_pending_mask.
+  void try_advance_ring(RingState& ring);
+  // advance_ring_pointers under the lock: reclaims, holds the lock for its cost, publishes.
+  void advance_ring_locked(RingState& ring, std::uint32_t lane, bool force_publish);
+  bool advance_lock_free(const RingState& ring, std::uint32_t lane) const;
+  // sync_to_sm: publishes the schedulers' watermark unless batching holds it back.
+  void sync_to_sm(RingState& ring, bool force);
+  void notify_reclaim_work(bool thread_zero_only);
 
   const RuntimeConfig& config_;
   const CostModel& costs_;
@@ -317,6 +378,9 @@ class RuntimeState {
   std::uint64_t tensormap_high_water_ = 0;
   simcore::WaitSignal any_ring_progress_;
   simcore::WaitSignal task_progress_;
+  std::uint32_t acting_lane_ = 0;  // the actor whose operation may consume tasks
+  TimeNs advance_cost_ns_ = 0;
+  std::uint32_t advance_pending_mask_ = 0;
   std::uint64_t free_retired_tensormap_entries(RingState& ring);
 };
 

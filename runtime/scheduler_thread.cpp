@@ -140,12 +140,12 @@ bool SchedulerThread::rest() {
   // releases deferred (only the next iteration can tell whether it is idle and drains them),
   // resume then. Otherwise wait from now on, the idle stretch starting when the work is done, so
   // a thread that finishes its work and then idles takes one turn, not two.
-  if (has_work() || !deferred_release_.empty()) {
+  if (has_work() || !deferred_release_.empty() || reclaim_retry_ns() <= busy_until_ns_) {
     await_time(busy_until_ns_);
     return true;
   }
   begin_idle_stretch(busy_until_ns_);
-  wait_for_work(earliest_pending_fin(), idle_detector());
+  wait_for_work(std::min(earliest_pending_fin(), reclaim_retry_ns()), idle_detector());
   return true;
 }
 
@@ -202,6 +202,12 @@ bool SchedulerThread::iterate(bool& progress) {
   // An iteration without progress is an idle one; its polling time is part of the idle stretch.
   if (!progress) return false;
   if (last_completed != NO_INDEX) monitor_.scheduler_progress(last_completed);
+  // Thread 0 services publication requests in its productive loop too (one servicer suffices:
+  // a request stays latched until acknowledged).
+  if (index_ == 0 && state_.publication_service_due()) {
+    state_.service_publication_requests(lane_);
+    cost_ns = add_ns(cost_ns, state_.take_advance_cost());
+  }
   // The iteration's effects are applied at its start; the thread is then busy for its cost.
   // All handles of one pop are published after one write barrier, at the end of the iteration:
   // the cores see their registers only then.
@@ -226,9 +232,11 @@ TimeNs SchedulerThread::drain_deferred() {
   std::uint64_t manual = 0;
   for (std::uint32_t ordinal : deferred_release_) {
     manual += state_.task(ordinal).manual ? 1 : 0;
-    state_.release_task(ordinal);
+    state_.release_task(ordinal, lane_);
   }
-  const TimeNs cost_ns = state_.costs().deferred_release(deferred_release_.size(), manual);
+  // The releases' CONSUMED tasks advance their rings' watermarks under advance_lock.
+  const TimeNs cost_ns =
+      add_ns(state_.costs().deferred_release(deferred_release_.size(), manual), state_.take_advance_cost());
   deferred_release_.clear();
   return cost_ns;
 }
@@ -284,16 +292,44 @@ bool SchedulerThread::idle_detector_expired(const IdleDetector& detector) const 
   return detector.watchdog_ns != TIME_NEVER && simcore::now() >= detector.watchdog_ns;
 }
 
+TimeNs SchedulerThread::reclaim_retry_ns() const {
+  return state_.reclaim_retry_ns(lane_, index_ == 0);
+}
+
+bool SchedulerThread::drain_reclaim() {
+  // The no-progress path: thread 0 services publication requests, then every thread retries
+  // the ring advances that lost the advance_lock (drain_pending_ring_advances). A watermark
+  // that moves is progress for the watchdog.
+  bool moved = index_ == 0 && state_.service_publication_requests(lane_);
+  moved = state_.drain_pending_ring_advances(lane_) || moved;
+  if (moved) {
+    // advanced_reclaim: the idle count and the watchdog's clock restart.
+    last_progress_ns_ = simcore::now();
+    idle_active_ = false;
+  }
+  return moved;
+}
+
 bool SchedulerThread::idle() {
   if (!deferred_release_.empty()) {
     // An iteration without progress releases the deferred consumers (on_task_release).
-    return begin_work(drain_deferred());
+    TimeNs cost_ns = drain_deferred();
+    if (reclaim_retry_ns() <= simcore::now()) {
+      drain_reclaim();
+      cost_ns = add_ns(cost_ns, state_.take_advance_cost());
+    }
+    return begin_work(cost_ns);
+  }
+  if (reclaim_retry_ns() <= simcore::now()) {
+    drain_reclaim();
+    return begin_work(state_.take_advance_cost());
   }
   begin_idle_stretch(simcore::now());
   const IdleDetector detector = idle_detector();
   if (!has_work() && !(running_cores_ == 0 && state_.all_done())) {
-    // Idle until a FIN becomes visible, a ready task is routed here, or a detector bound.
-    wait_for_work(earliest_pending_fin(), detector);
+    // Idle until a FIN becomes visible, a ready task is routed here, a ring advance can retry
+    // its lock, or a detector bound.
+    wait_for_work(std::min(earliest_pending_fin(), reclaim_retry_ns()), detector);
     return true;
   }
   if (idle_detector_expired(detector)) handle_watchdog();
@@ -451,6 +487,11 @@ void SchedulerThread::notice() {
 }
 
 void SchedulerThread::on_shutdown_check() { wake(); }
+
+void SchedulerThread::on_reclaim_work() {
+  // An idle thread's next no-progress iteration sees the pending bit (or the request).
+  wake();
+}
 
 void SchedulerThread::on_detectors_silenced() {
   // An idle wait bounded by a detector (the watchdog, the legacy iteration limit) is re-planned

@@ -15,6 +15,11 @@
 // turn runs its loop until it would block (for the end of its work, an idle wait, the next
 // iteration), says what it waits for, and returns; the engine gives it its next turn then.
 //
+// A CONSUMED that finds its ring's advance_lock held sets the ring's bit in advance_pending_mask;
+// the advance is retried only in a no-progress iteration (drain_pending_ring_advances), so reclaim
+// can trail consumption while every thread stays busy. Thread 0 also services the orchestrator's
+// publication requests (batched watermark publication), in productive and idle iterations.
+//
 // Left out: the dual-slot PENDING dispatch, early dispatch, sync_start drains, async completions.
 #pragma once
 
@@ -51,6 +56,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   void wake() override;
   void notice() override;
   void on_shutdown_check() override;
+  void on_reclaim_work() override;
   void on_detectors_silenced() override;
 
  private:
@@ -109,6 +115,10 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   TimeNs complete(const TaskRecord& task);
   // Releases the deferred tasks; returns what the release costs.
   TimeNs drain_deferred();
+  // When this thread's no-progress path can next act on reclaim work (TIME_NEVER: none).
+  TimeNs reclaim_retry_ns() const;
+  // That path's reclaim work; returns whether a watermark moved. Its cost is the state's to take.
+  bool drain_reclaim();
   TimeNs poll_cost() const;
   void handle_watchdog();
   // TIMEOUT_EXIT, the shutdown snapshot and one [STALL ...] round over every thread.

@@ -124,6 +124,7 @@ StateSnapshot capture_snapshot(const RuntimeState& state, const std::vector<Acto
     view.id = static_cast<std::uint32_t>(r);
     view.current_index = ring.current_index;
     view.last_task_alive = ring.last_task_alive;
+    if (state.config().publication_batched()) view.scheduler_last_task_alive = ring.sched_alive;
     view.task_window = ring.config.task_window;
     view.heap_top = ring.heap.top();
     view.heap_tail = ring.heap.tail();

@@ -39,7 +39,9 @@ struct TaskView {
 struct RingView {
   std::uint32_t id = 0;
   std::uint32_t current_index = 0;
-  std::uint32_t last_task_alive = 0;
+  std::uint32_t last_task_alive = 0;  // the published watermark (what the orchestrator reads)
+  // With batched publication, the schedulers' own watermark (ahead while not yet published).
+  std::optional<std::uint32_t> scheduler_last_task_alive;
   std::uint32_t task_window = 0;
   std::uint64_t heap_top = 0;
   std::uint64_t heap_tail = 0;

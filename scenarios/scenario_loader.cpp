@@ -303,7 +303,8 @@ class Loader : public FieldReader {
 
   void load_runtime(const Field& field, runtime::ModelInput& model) {
     check_object(field, {"ring", "tensormap_pool", "tensormap_lookup_cap", "manual_publish", "manual_tracking", "detectors", "orchestrator_costs",
-                         "scheduler_costs", "truth_budget_ns", "limits"},
+                         "scheduler_costs", "truth_budget_ns", "limits", "watermark_publish_interval",
+                         "publication_request_timeout_ns"},
                  {});
     runtime::RuntimeConfig& config = model.runtime;
     if (has(field, "ring")) {
@@ -335,6 +336,15 @@ class Loader : public FieldReader {
     // 0: no cap (HEAD, PR #669); 16 = PTO2_LOOKUP_MAX_RESULTS of the runtimes before it.
     if (has(field, "tensormap_lookup_cap")) {
       config.tensormap_lookup_cap = static_cast<std::uint32_t>(integer(child(field, "tensormap_lookup_cap"), 0, 65536));
+    }
+    // 1 = every advance (a2a3); a5 batches PUBLISH_INTERVAL_K = 16 (pto_scheduler.h, PR #1575).
+    if (has(field, "watermark_publish_interval")) {
+      config.watermark_publish_interval =
+          static_cast<std::uint32_t>(integer(child(field, "watermark_publish_interval"), 1, 65536));
+    }
+    if (has(field, "publication_request_timeout_ns")) {
+      config.publication_request_timeout_ns =
+          integer(child(field, "publication_request_timeout_ns"), 1, MAX_DETECTOR_WINDOW_NS);
     }
     if (has(field, "manual_publish")) {
       const Field policy = child(field, "manual_publish");
@@ -393,7 +403,8 @@ class Loader : public FieldReader {
   // is loaded by load_scheduler_phase_costs.
   void load_scheduler_costs(const Field& costs, runtime::SchedulerCosts& c) {
     check_object(costs, {"idle_iteration_ns", "poll_per_running_core_ns", "complete_ns", "release_consumer_ns",
-                         "dispatch_ns", "deferred_release_ns", "deferred_release_cap", "dummy_batch", "manual"},
+                         "dispatch_ns", "deferred_release_ns", "deferred_release_cap", "dummy_batch", "ring_advance_ns",
+                         "slot_reset_ns", "manual"},
                  {});
     if (has(costs, "idle_iteration_ns")) {
       if (host_platform_) {
@@ -407,6 +418,9 @@ class Loader : public FieldReader {
       c.deferred_release_cap = static_cast<std::uint32_t>(integer(child(costs, "deferred_release_cap"), 1, 1 << 20));
     }
     if (has(costs, "dummy_batch")) c.dummy_batch = static_cast<std::uint32_t>(integer(child(costs, "dummy_batch"), 1, 1 << 20));
+    // The ring advance is the thread's (or the orchestrator's), not priced per scope mode.
+    if (has(costs, "ring_advance_ns")) c.ring_advance_ns = integer(child(costs, "ring_advance_ns"), 0, 1'000'000);
+    if (has(costs, "slot_reset_ns")) c.slot_reset_ns = integer(child(costs, "slot_reset_ns"), 0, 1'000'000);
   }
 
   // The per-phase terms; `alone` in a `manual` override, where no other key is allowed.

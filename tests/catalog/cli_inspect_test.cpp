@@ -177,3 +177,16 @@ TEST_CASE("inspect offers no later publish as a fix to a program with AUTO scope
   CHECK_THAT(text, Catch::Contains("the fix is the detector, not a larger resource"));
   CHECK_THAT(text, !Catch::Contains("when the scope publishes"));
 }
+
+TEST_CASE("inspect shows the published and the schedulers' watermark when publication is batched", "[cli][inspect]") {
+  TempDir dir;
+  const std::string snap = dir.file("batched.json");
+  REQUIRE(cli({"run", catalog("watermark_publication_batched.json"), "--seed", "0", "--snapshot", snap}).exit_code == 13);
+  const std::string text = cli({"inspect", snap}).out;
+  // The runtime's dump, with ptosim's line on the two watermarks of the blocked ring.
+  CHECK_THAT(text, Catch::Contains("Watermark ring 1: published last_task_alive="));
+  // The rings section and the chain say the head was reclaimed but not published.
+  CHECK(std::regex_search(text, std::regex("published last_task_alive=[0-9]+ scheduler last_task_alive=[0-9]+ "
+                                           "\\([0-9]+ reclaimed slots not yet published\\)")));
+  CHECK_THAT(text, Catch::Contains("batched publication held it back"));
+}

@@ -130,6 +130,11 @@ TEST_CASE("an invalid scenario prints the JSON pointer and exits 3", "[cli]") {
   CHECK_THAT(r.err, Catch::Contains("/platform/clusters"));
   CHECK_THAT(r.err, Catch::Contains(bad));
   CHECK(cli({"run", dir.file("missing.json")}).exit_code == 3);
+  // The publication switch is range-checked like every field: exit 3 naming its pointer.
+  CliResult interval = cli({"run", catalog("watermark_publication_batched.json"), "--set", "/runtime/watermark_publish_interval=0"});
+  CHECK(interval.exit_code == 3);
+  CHECK_THAT(interval.err, Catch::Contains("/runtime/watermark_publish_interval"));
+  CHECK_THAT(interval.err, Catch::Contains("[1, 65536]"));
   CHECK(cli({"sweep", bad, "--seeds", "0..3"}).exit_code == 3);
 }
 
