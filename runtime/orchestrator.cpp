@@ -225,9 +225,10 @@ const TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::
 }
 
 void Orchestrator::check_sync_start(const ProgramOp& op) {
-  // pto2_submit_task: a cohort larger than the cores that could ever hold it at once can never
-  // launch (deadlock guaranteed), so the submit fails before any ring allocation. The limit is
-  // the AIV count for an AIV task, the cluster count (one AIC per cluster) for AIC and MIX.
+  // submit_task (pto_orchestrator.cpp): a cohort larger than the cores that could ever hold it
+  // at once can never launch (deadlock guaranteed), so the submit fails before any ring
+  // allocation. The limit is the AIV count for an AIV task, the cluster count (one AIC per
+  // cluster) for AIC and MIX.
   const hwmodel::KernelSpec& kernel = state_.kernels().at(op.kernel);
   if (kernel.block_num <= 1) return;  // sync_start is meaningful only for block_num > 1
   const int clusters = state_.topology().clusters();
@@ -238,7 +239,7 @@ void Orchestrator::check_sync_start(const ProgramOp& op) {
   phase_ = "submitting sync_start task '" + state_.program().task_name(op.task) + "'";
   RuntimeReport report = orchestrator_report(ErrorCode::require_sync_start_invalid, -1, "sync_start submit check");
   std::ostringstream msg;
-  msg << "[pto2_submit_task] FATAL: require_sync_start block_num=" << kernel.block_num << " > limit=" << limit
+  msg << "FATAL [submit_task] (code=7): require_sync_start block_num=" << kernel.block_num << " > limit=" << limit
       << " (deadlock guaranteed)";
   if (op.origin < state_.program().origins.size()) msg << " (at " << state_.program().origins[op.origin] << ")";
   msg << "\n"

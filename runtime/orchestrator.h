@@ -10,7 +10,7 @@
 // read or written (the program's control flow does not depend on values, and the data oracle
 // does not see the orchestrator's write) and rt_report_fatal (code 9). A sync_start submit whose
 // block_num exceeds the AIV count (AIV tasks) or the cluster count (AIC, MIX) fails with
-// REQUIRE_SYNC_START_INVALID (code 7), as pto2_submit_task does, before any ring allocation.
+// REQUIRE_SYNC_START_INVALID (code 7), as submit_task does, before any ring allocation.
 // With the lookup cap on, the wait sees only the capped writers, as the runtime before PR #669
 // did (its wait buffer held the creator and PTO2_LOOKUP_MAX_RESULTS writers).
 #pragma once

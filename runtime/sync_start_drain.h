@@ -42,7 +42,6 @@ class SyncStartDrain {
     task_ = task;
     ++attempt_;  // a new attempt before the task is visible: stale acknowledgements never count
     entered_ns_ = now_ns;
-    ++drains_;
     return true;
   }
   // A thread stopped dispatching for the current attempt (its ack token).
@@ -50,31 +49,18 @@ class SyncStartDrain {
   bool acknowledged(int thread) const { return acked_attempt_.at(static_cast<std::size_t>(thread)) == attempt_; }
   // The coordinator found too few free cores: every thread resumes completion polling and
   // acknowledges the next attempt.
-  void retry() {
-    ++attempt_;
-    ++retries_;
-  }
+  void retry() { ++attempt_; }
   // The cohort was staged: the drain is cleared and dispatch resumes. Returns how long it held.
   TimeNs release(TimeNs now_ns) {
     task_ = NO_INDEX;
-    const TimeNs held = now_ns - entered_ns_;
-    held_ns_ += held;
-    return held;
+    return now_ns - entered_ns_;
   }
-
-  std::uint64_t drains() const { return drains_; }
-  std::uint64_t retries() const { return retries_; }
-  TimeNs held_ns() const { return held_ns_; }
-  TimeNs entered_ns() const { return entered_ns_; }
 
  private:
   std::uint32_t task_ = NO_INDEX;
   std::uint64_t attempt_ = 0;
   std::vector<std::uint64_t> acked_attempt_;
   TimeNs entered_ns_ = 0;
-  std::uint64_t drains_ = 0;
-  std::uint64_t retries_ = 0;
-  TimeNs held_ns_ = 0;
 };
 
 }  // namespace ptosim::runtime

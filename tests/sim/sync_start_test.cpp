@@ -149,3 +149,16 @@ TEST_CASE("sync_start: the flag changes nothing for a single-block task", "[sync
   CHECK(a["digest"] == b["digest"]);
   CHECK_FALSE(hit(a, "sync_start cohort launched"));
 }
+
+TEST_CASE("sync_start: a drain that can never launch its cohort silences the idle-time detectors", "[sync_start]") {
+  // Unsynced barrier kernels wedge AIV cores; the cohort's drain waits for 8 idle cores forever,
+  // and the threads skip their timeout check while it is pending: a hang without a runtime code.
+  const Json held = run(load_catalog("sync_start_drain_silences_watchdog.json"), 0);
+  CHECK(held["outcome"] == "hang");
+  CHECK(hit(held, "sync_start drain mode entered"));
+  CHECK_FALSE(held.contains("code"));
+  // Without the cohort, the scheduler watchdog speaks.
+  const Json plain = run(load_catalog("spmd_barrier_gangs_unsynced.json"), 0);
+  CHECK(plain["outcome"] == "hang");
+  CHECK(plain["code"] == 100);
+}
