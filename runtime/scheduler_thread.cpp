@@ -110,6 +110,7 @@ bool SchedulerThread::begin_work(TimeNs cost_ns) {
     busy_until_ns_ = end_ns;
     state_.timing().thread_busy(index_, now_ns, end_ns);
     write_assignments();
+    write_staged();
     return false;
   }
   work_start_ns_ = now_ns;
@@ -122,6 +123,7 @@ void SchedulerThread::finish_work() {
   busy_until_ns_ = simcore::now();
   state_.timing().thread_busy(index_, work_start_ns_, busy_until_ns_);
   write_assignments();
+  write_staged();
 }
 
 void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {

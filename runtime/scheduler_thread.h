@@ -106,8 +106,10 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   // The drain's step of an iteration (§6.3 step 4); returns what it costs.
   TimeNs handle_drain_mode(bool& progress);
   std::uint32_t free_placement_count(hwmodel::TaskShape shape);
-  // Stages `count` blocks of the drained cohort on this thread's idle cores, stored at `store_ns`.
-  void stage_share(std::uint32_t ordinal, std::uint32_t count, TimeNs store_ns);
+  // Stages `count` blocks of the drained cohort on this thread's idle cores; `coordinator`
+  // writes their registers with its iteration's (write_staged).
+  void stage_share(std::uint32_t ordinal, std::uint32_t count, SchedulerThread& coordinator);
+  void write_staged();
   bool idle();
   bool rest();
   // Work of `cost_ns` from now (an iteration or a drain): on a processor of its own its end is
@@ -159,6 +161,8 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   std::vector<std::uint32_t> deferred_release_;
   hwmodel::TaskDescriptor descriptor_;  // reused for every dispatch
   std::vector<Assignment> assignments_;  // of the iteration under way, written when its work ends
+  // The drain's shares staged by this thread as coordinator, on the cores of their owners.
+  std::vector<std::pair<SchedulerThread*, Assignment>> staged_;
   std::vector<Placement> placements_;    // scratch
   simcore::WaitSignal wake_;
   simcore::StreamId core_stream_;

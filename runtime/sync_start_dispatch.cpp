@@ -100,9 +100,10 @@ std::uint32_t SchedulerThread::free_placement_count(TaskShape shape) {
   return static_cast<std::uint32_t>(placements_.size());
 }
 
-void SchedulerThread::stage_share(std::uint32_t ordinal, std::uint32_t count, TimeNs store_ns) {
+void SchedulerThread::stage_share(std::uint32_t ordinal, std::uint32_t count, SchedulerThread& coordinator) {
   // stage_sync_start_cores: this thread's share of the cohort, a contiguous range of block
-  // indices on its own idle cores, each register written when the gate reopens.
+  // indices on its own idle cores. Every register is written when the gate reopens: with the
+  // coordinator's iteration, once the largest share is staged.
   const TaskRecord& task = state_.task(ordinal);
   collect_free_placements(task.shape);
   PTOSIM_ASSERT(count <= placements_.size(), "a drain share larger than the thread's idle cores");
@@ -113,8 +114,14 @@ void SchedulerThread::stage_share(std::uint32_t ordinal, std::uint32_t count, Ti
       state_.claim_blocks(ordinal, count, static_cast<std::uint32_t>(index_),
                           static_cast<std::uint32_t>(cores_[assignment.placement.slots[0]].core->id()));
     }
-    write_assignment(assignment, store_ns);
+    coordinator.staged_.emplace_back(this, assignment);
   }
+}
+
+void SchedulerThread::write_staged() {
+  if (staged_.empty()) return;
+  for (const auto& [owner, assignment] : staged_) owner->write_assignment(assignment, busy_until_ns_);
+  staged_.clear();
 }
 
 TimeNs SchedulerThread::handle_drain_mode(bool& progress) {
@@ -144,7 +151,8 @@ TimeNs SchedulerThread::handle_drain_mode(bool& progress) {
     return 0;
   }
   // Every thread stages its share in parallel (block indices claimed in thread order here); the
-  // gate reopens when the largest share is published, and all registers land then.
+  // gate reopens when the largest share is published, and all registers land then: at the end
+  // of this iteration, whose cost includes the largest share's.
   std::uint32_t left = task.block_num;
   TimeNs stage_ns = 0;
   for (std::uint32_t& share : shares) {
@@ -155,11 +163,10 @@ TimeNs SchedulerThread::handle_drain_mode(bool& progress) {
     stage_ns = std::max(stage_ns, share_ns);
   }
   const std::uint32_t ordinal = drain_->task();
-  const TimeNs store_ns = add_ns(simcore::now(), stage_ns);
   for (std::size_t t = 0; t < peers_.size(); ++t) {
-    if (shares[t] > 0) peers_[t]->stage_share(ordinal, shares[t], store_ns);
+    if (shares[t] > 0) peers_[t]->stage_share(ordinal, shares[t], *this);
   }
-  const TimeNs held_ns = drain_->release(store_ns);
+  const TimeNs held_ns = drain_->release(add_ns(simcore::now(), stage_ns));
   PTOSIM_MARK("sync_start drain released");
   PTOSIM_MARK("sync_start cohort launched");
   state_.timing().sync_start_cohort(true, held_ns);

@@ -162,3 +162,27 @@ TEST_CASE("sync_start: a drain that can never launch its cohort silences the idl
   CHECK(plain["outcome"] == "hang");
   CHECK(plain["code"] == 100);
 }
+
+TEST_CASE("sync_start: the drain on a2a3sim writes the cohort's registers when its work ends", "[sync_start]") {
+  // Emulated cores read their registers by polling, so no store may be planned ahead of time.
+  const auto scenario = load(R"({
+    "format": 1, "name": "sim_drain", "description": "a cohort behind busy cores on the simulator board",
+    "platform": {"kind": "a2a3sim", "clusters": 6, "scheduler_threads": 3, "host_cpus": 4, "background_threads": 0,
+                 "time_slice_ns": [1000000, 4000000],
+                 "host_costs": {"spin_ns": [100, 400], "poll_ns": [100, 400], "idle_iteration_ns": [150, 600]}},
+    "kernels": {
+      "gang": {"core": "aiv", "block_num": 8, "duration_ns": [2000, 4000], "host_compute_ns": [2000, 4000]},
+      "work": {"core": "aiv", "duration_ns": [1000, 20000], "host_compute_ns": [1000, 20000]}
+    },
+    "program": {"body": [{"for": "i", "to": 3, "body": [
+      {"for": "j", "to": 6, "body": [{"submit": "work", "name": "work{i}_{j}"}]},
+      {"submit": "gang", "name": "gang{i}", "sync_start": true}
+    ]}]}
+  })");
+  for (std::uint64_t seed : {0, 3}) {
+    const Json result = run(scenario, seed);
+    REQUIRE(result["outcome"] == "pass");
+    CHECK(hit(result, "sync_start drain released"));
+    CHECK(times_of(result, 6).dispatches.size() == 1);  // gang0: one store instant
+  }
+}
