@@ -110,7 +110,7 @@ bool SchedulerThread::begin_work(TimeNs cost_ns) {
     busy_until_ns_ = end_ns;
     state_.timing().thread_busy(index_, now_ns, end_ns);
     write_assignments();
-    write_staged();
+    if (!staged_.empty()) write_staged();
     return false;
   }
   work_start_ns_ = now_ns;
@@ -123,7 +123,7 @@ void SchedulerThread::finish_work() {
   busy_until_ns_ = simcore::now();
   state_.timing().thread_busy(index_, work_start_ns_, busy_until_ns_);
   write_assignments();
-  write_staged();
+  if (!staged_.empty()) write_staged();
 }
 
 void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
@@ -158,7 +158,8 @@ bool SchedulerThread::has_work() const {
     hwmodel::CondRegister cond = slot.core->read_cond();
     if (cond.fin && cond.token == slot.token && cond.fin_visible_ns <= now) return true;
   }
-  if (drain_->pending()) return false;  // a drain stops dispatch: only completions are work
+  // A drain stops dispatch: only completions are work, and for thread 0 the drain's check.
+  if (drain_->pending()) return index_ == 0 && drain_->check_due();
   for (TaskShape shape : {TaskShape::mix, TaskShape::aic, TaskShape::aiv, TaskShape::dummy}) {
     if (!state_.ready_queue(shape).empty() && has_free_core(shape)) return true;
   }

@@ -3,6 +3,11 @@
 // before the ready queues, and launches all its blocks at once: on the popping thread's own idle
 // cores when they are enough (dispatch_shape's local path), else through the global drain
 // (scheduler_completion.cpp: enter_drain_mode, handle_drain_mode). See sync_start_drain.h.
+//
+// Left out: Tier 0's MIX-residual gate (has_residual_sync_mix), the early-dispatch
+// early_sync_start_queue and gated staging onto pending slots, the per-task register flush of a
+// pop that holds a cohort (an iteration's registers are written at its end), and the race of
+// the threads' concurrent block claims (shares take block indices in thread order).
 #include "runtime/scheduler_thread.h"
 
 #include "simcore/marks.h"
@@ -119,7 +124,6 @@ void SchedulerThread::stage_share(std::uint32_t ordinal, std::uint32_t count, Sc
 }
 
 void SchedulerThread::write_staged() {
-  if (staged_.empty()) return;
   for (const auto& [owner, assignment] : staged_) owner->write_assignment(assignment, busy_until_ns_);
   staged_.clear();
 }
@@ -129,9 +133,11 @@ TimeNs SchedulerThread::handle_drain_mode(bool& progress) {
   // (it spins on the barrier in the runtime) and goes back to polling its cores.
   drain_->acknowledge(index_);
   if (index_ != 0) {
+    drain_->request_check();
     peers_.front()->wake();
     return 0;
   }
+  drain_->take_check();
   // Coordinator. The ack barrier: a waiting peer spins in handle_drain_mode and acknowledges
   // each attempt at once; a peer that left the loop (the run is over) is not waited for (#1073).
   for (const SchedulerThread* peer : peers_) {

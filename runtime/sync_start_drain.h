@@ -42,8 +42,14 @@ class SyncStartDrain {
     task_ = task;
     ++attempt_;  // a new attempt before the task is visible: stale acknowledgements never count
     entered_ns_ = now_ns;
+    check_due_ = true;
     return true;
   }
+  // Something the coordinator's check depends on changed (an acknowledgement, freed cores): it
+  // spins on the barrier in the runtime, so it looks again at its next iteration.
+  void request_check() { check_due_ = true; }
+  bool check_due() const { return check_due_; }
+  void take_check() { check_due_ = false; }
   // A thread stopped dispatching for the current attempt (its ack token).
   void acknowledge(int thread) { acked_attempt_.at(static_cast<std::size_t>(thread)) = attempt_; }
   bool acknowledged(int thread) const { return acked_attempt_.at(static_cast<std::size_t>(thread)) == attempt_; }
@@ -61,6 +67,7 @@ class SyncStartDrain {
   std::uint64_t attempt_ = 0;
   std::vector<std::uint64_t> acked_attempt_;
   TimeNs entered_ns_ = 0;
+  bool check_due_ = false;
 };
 
 }  // namespace ptosim::runtime
