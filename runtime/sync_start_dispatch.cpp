@@ -6,8 +6,9 @@
 //
 // Left out: Tier 0's MIX-residual gate (has_residual_sync_mix), the early-dispatch
 // early_sync_start_queue and gated staging onto pending slots, the per-task register flush of a
-// pop that holds a cohort (an iteration's registers are written at its end), and the race of
-// the threads' concurrent block claims (shares take block indices in thread order).
+// pop that holds a cohort (an iteration's registers are written at its end), the race of the
+// threads' concurrent block claims (shares take block indices in thread order), and the order
+// of cohorts that became ready at one instant (their queue pops first in, first out).
 #include "runtime/scheduler_thread.h"
 
 #include "simcore/marks.h"
