@@ -475,6 +475,12 @@ Json timing_to_json(const runtime::TimingReport& timing) {
                          {"dep_pool_entries", ring.dep_pool_entries}});
   }
   j["rings"] = std::move(rings);
+  if (timing.sync_start_cohorts > 0) {
+    j["sync_start"] = Json{{"cohorts", timing.sync_start_cohorts},
+                           {"drains", timing.sync_start_drains},
+                           {"drain_retries", timing.sync_start_drain_retries},
+                           {"drain_ns", timing.sync_start_drain_ns}};
+  }
   return j;
 }
 

@@ -221,12 +221,43 @@ const TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::
   spec.kernel = kernel;
   spec.heap_offset = offset;
   spec.heap_bytes = bytes;
+  spec.sync_start = op.sync_start;
   const TaskRecord& task = state_.create_task(spec);
   note_occupancy(ring);
   return task;
 }
 
+void Orchestrator::check_sync_start(const ProgramOp& op) {
+  // submit_task (pto_orchestrator.cpp): a cohort larger than the cores that could ever hold it
+  // at once can never launch (deadlock guaranteed), so the submit fails before any ring
+  // allocation. The limit is the AIV count for an AIV task, the cluster count (one AIC per
+  // cluster) for AIC and MIX.
+  const hwmodel::KernelSpec& kernel = state_.kernels().at(op.kernel);
+  if (kernel.block_num <= 1) return;  // sync_start is meaningful only for block_num > 1
+  const int clusters = state_.topology().clusters();
+  const bool aiv = kernel.shape == hwmodel::TaskShape::aiv;
+  const std::int64_t limit = aiv ? 2 * static_cast<std::int64_t>(clusters) : clusters;
+  if (limit <= 0 || kernel.block_num <= limit) return;
+  PTOSIM_MARK("REQUIRE_SYNC_START_INVALID");
+  phase_ = "submitting sync_start task '" + state_.program().task_name(op.task) + "'";
+  RuntimeReport report = orchestrator_report(ErrorCode::require_sync_start_invalid, -1, "sync_start submit check");
+  std::ostringstream msg;
+  msg << "FATAL [submit_task] (code=7): require_sync_start block_num=" << kernel.block_num << " > limit=" << limit
+      << " (deadlock guaranteed)";
+  if (op.origin < state_.program().origins.size()) msg << " (at " << state_.program().origins[op.origin] << ")";
+  msg << "\n"
+      << format_host_failure(ErrorCode::require_sync_start_invalid,
+                             "task '" + state_.program().task_name(op.task) + "' asks " + std::to_string(kernel.block_num) +
+                                 " blocks to start together, the device has " + std::to_string(limit) +
+                                 (aiv ? " AIV cores" : " clusters (one AIC each)"),
+                             "size the cohort from rt_available_aiv_count / rt_available_cluster_count, or drop "
+                             "sync_start for a kernel whose blocks do not wait for one another");
+  report.message = msg.str();
+  monitor_.fail_runtime(std::move(report));
+}
+
 void Orchestrator::submit(const ProgramOp& op, std::uint32_t op_index) {
+  if (op.sync_start) check_sync_start(op);
   // Price the submit first (argument copy, lookups, inserts, edges): the task graph gives the
   // lookups, inserts and edges; the edges priced are those to producers still live now.
   const GraphTask& node = graph_.add(op, scope_tracking());

@@ -8,7 +8,9 @@
 // segments of 64 deduplicated per segment; a duplicate across segments is already complete when
 // it is met again, so waiting on each producer once is the same wait. Left out: the element
 // read or written (the program's control flow does not depend on values, and the data oracle
-// does not see the orchestrator's write), sync_start submits (code 7) and rt_report_fatal (code 9).
+// does not see the orchestrator's write) and rt_report_fatal (code 9). A sync_start submit whose
+// block_num exceeds the AIV count (AIV tasks) or the cluster count (AIC, MIX) fails with
+// REQUIRE_SYNC_START_INVALID (code 7), as submit_task does, before any ring allocation.
 // With the lookup cap on, the wait sees only the capped writers, as the runtime before PR #669
 // did (its wait buffer held the creator and PTO2_LOOKUP_MAX_RESULTS writers).
 #pragma once
@@ -39,6 +41,8 @@ class Orchestrator {
   void scope_begin(const ProgramOp& op);
   void scope_end();
   void submit(const ProgramOp& op, std::uint32_t op_index);
+  // REQUIRE_SYNC_START_INVALID (7): a sync_start cohort larger than the device's AIV or cluster count.
+  void check_sync_start(const ProgramOp& op);
   void alloc_tensors(const ProgramOp& op);
   // get_tensor_data / set_tensor_data: blocks until every producer of the view is done.
   void tensor_data(const ProgramOp& op, std::uint32_t op_index);

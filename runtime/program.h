@@ -113,7 +113,8 @@ inline bool creates_task(OpKind kind) {
 struct ProgramOp {
   OpKind kind = OpKind::submit;
   ScopeMode mode = ScopeMode::automatic;  // scope_begin
-  std::uint8_t scalars = 0;               // submit: scalar arguments (priced, not modelled otherwise)
+  std::uint8_t scalars : 7 = 0;           // submit: scalar arguments (priced, not modelled otherwise), <= 64
+  std::uint8_t sync_start : 1 = 0;        // submit: require_sync_start, all blocks launch at once (block_num > 1)
   std::uint8_t tensor_data_reads = 0;     // submit: get_tensor_data calls the orchestration makes first
   std::uint32_t kernel = NO_INDEX;        // submit
   std::uint32_t task = NO_INDEX;          // ordinal of the task this op creates

@@ -40,8 +40,23 @@ std::vector<ActorView> RunMonitor::describe_actors() const {
   return views;
 }
 
+StateSnapshot RunMonitor::report_snapshot(const RuntimeReport& report, std::optional<std::uint32_t> progress_task) const {
+  StateSnapshot snap = capture_snapshot(state_, describe_actors(), progress_task);
+  if (host_threads_) snap.host_threads = host_threads_();
+  if (!snap.blocked_ring && report.ring >= 0) snap.blocked_ring = static_cast<std::uint32_t>(report.ring);
+  snap.detector = report.detector;
+  snap.error_code = static_cast<int>(report.code);
+  snap.error_name = error_name(report.code);
+  snap.host_code = host_code_for(report.code);
+  snap.message = report.message;
+  return snap;
+}
+
 void RunMonitor::fail_runtime(RuntimeReport report) {
   runtime_failed_ = true;
+  // A fatal error raised by a check (INVALID_ARGS, REQUIRE_SYNC_START_INVALID...) leaves the
+  // state as it was when the check failed: the snapshot shows it, as for a detector.
+  if (!snapshot_) snapshot_ = report_snapshot(report, std::nullopt);
   report_ = std::move(report);
   state_.events().record(simcore::EventKind::error, simcore::now(), 0, state_.lanes().orchestrator,
                          static_cast<int>(report_->code));
@@ -58,15 +73,7 @@ void RunMonitor::detector_fired(RuntimeReport report, DetectorSite site) {
   const int ring_hint = state_.blocked().active ? state_.blocked().ring : -1;
   missed_task_ = find_progress_task(state_, ring_hint);
   if (missed_task_) missed_task_label_ = task_label_with_state(state_, *missed_task_);
-  StateSnapshot snap = capture_snapshot(state_, describe_actors(), missed_task_);
-  if (host_threads_) snap.host_threads = host_threads_();
-  if (!snap.blocked_ring && report.ring >= 0) snap.blocked_ring = static_cast<std::uint32_t>(report.ring);
-  snap.detector = report.detector;
-  snap.error_code = static_cast<int>(report.code);
-  snap.error_name = error_name(report.code);
-  snap.host_code = host_code_for(report.code);
-  snap.message = report.message;
-  snapshot_ = std::move(snap);
+  snapshot_ = report_snapshot(report, missed_task_);
   report_ = std::move(report);
   sim_.set_time_limit(add_ns(fired_at_ns_, state_.config().truth_budget_ns),
                       "deadlock-truth budget after the detector fired (runtime.truth_budget_ns)");

@@ -58,6 +58,8 @@ class RunMonitor {
  private:
   Verdict decide(simcore::RunEnd end);
   std::vector<ActorView> describe_actors() const;
+  // The state now, with the report's code, detector and text.
+  StateSnapshot report_snapshot(const RuntimeReport& report, std::optional<std::uint32_t> progress_task) const;
   std::vector<std::string> explain_blockage(bool& closes_cycle, bool& kernel_stuck) const;
   [[noreturn]] void settle_false(const std::string& progress_detail);
 

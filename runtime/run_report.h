@@ -20,7 +20,7 @@ namespace ptosim::runtime {
 enum class WaitResource : std::uint8_t { task_window, heap, dep_pool, fanin_spill, tensormap, tensor_data };
 const char* to_string(WaitResource resource);
 
-// Error codes as the runtime reports them (pto_runtime_status.h). The model raises 1-5, 11 and 100;
+// Error codes as the runtime reports them (pto_runtime_status.h). The model raises 1-5, 7, 8, 11 and 100;
 // the others are named so that reports and snapshots can carry them.
 enum class ErrorCode : int {
   scope_deadlock = 1,

@@ -46,6 +46,13 @@ void RunTiming::ring_capacity(int ring, std::uint32_t task_window, std::uint64_t
   r.dep_pool_entries = dep_pool_entries;
 }
 
+void RunTiming::sync_start_cohort(bool drained, TimeNs held_ns) {
+  ++sync_start_cohorts_;
+  if (!drained) return;
+  ++sync_start_drains_;
+  sync_start_drain_ns_ += held_ns;
+}
+
 TimingReport RunTiming::finish(TimeNs end_ns, std::vector<CoreTimingReport> cores) {
   TimingReport report;
   report.end_ns = end_ns;
@@ -57,6 +64,10 @@ TimingReport RunTiming::finish(TimeNs end_ns, std::vector<CoreTimingReport> core
   }
   report.cores = std::move(cores);
   report.rings = rings_;
+  report.sync_start_cohorts = sync_start_cohorts_;
+  report.sync_start_drains = sync_start_drains_;
+  report.sync_start_drain_retries = sync_start_retries_;
+  report.sync_start_drain_ns = sync_start_drain_ns_;
   return report;
 }
 

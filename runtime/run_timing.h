@@ -53,6 +53,12 @@ struct TimingReport {
   // Orchestrator time charged per cost term (runtime/cost_model.h), in OrchTerm order, with its
   // name; the orchestrator's busy time is their sum (its blocked waits are in `rings`).
   std::vector<std::pair<std::string, TimeNs>> orchestrator_terms;
+  // sync_start cohorts launched (on one thread's cores, or through the global drain), the drain's
+  // retries (a new attempt after too few idle cores) and the time drains stopped dispatch.
+  std::uint64_t sync_start_cohorts = 0;
+  std::uint64_t sync_start_drains = 0;
+  std::uint64_t sync_start_drain_retries = 0;
+  TimeNs sync_start_drain_ns = 0;
   // a2a3sim: each modelled thread's time on and off its host CPU (empty on the board).
   std::vector<HostThreadView> host_threads;
 };
@@ -71,6 +77,9 @@ class RunTiming {
   void ring_occupancy(int ring, std::uint32_t tasks_in_flight, std::uint64_t heap_bytes, std::uint64_t dep_pool_entries);
   // Dep-list entries of a ring whose consumer is not yet CONSUMED, now.
   void dep_pool_live(int ring, std::uint64_t live_entries);
+  // A sync_start cohort launched; `drained`: through the drain, which held dispatch `held_ns`.
+  void sync_start_cohort(bool drained, TimeNs held_ns);
+  void sync_start_drain_retry() { ++sync_start_retries_; }
   void ring_capacity(int ring, std::uint32_t task_window, std::uint64_t heap_bytes, std::uint64_t dep_pool_entries);
 
   // Closes the books at the end of the run: busy stretches past the end are cut, a wait still
@@ -85,6 +94,10 @@ class RunTiming {
   std::vector<ThreadBooks> threads_;
   std::vector<RingTiming> rings_;
   TimeNs orchestration_done_ns_ = -1;
+  std::uint64_t sync_start_cohorts_ = 0;
+  std::uint64_t sync_start_drains_ = 0;
+  std::uint64_t sync_start_retries_ = 0;
+  TimeNs sync_start_drain_ns_ = 0;
 };
 
 }  // namespace ptosim::runtime

@@ -110,8 +110,9 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
     return out;
   };
   if (host != nullptr) monitor.set_host_threads(host_threads);
+  SyncStartDrain sync_start_drain(topology.scheduler_threads());
   for (SchedulerThread* thread : thread_ptrs) {
-    thread->set_peers(thread_ptrs);
+    thread->set_peers(thread_ptrs, sync_start_drain);
     monitor.add_actor([thread] { return thread->describe(); });
   }
 

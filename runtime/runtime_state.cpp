@@ -215,6 +215,7 @@ const TaskRecord& RuntimeState::create_task(const NewTask& spec) {
     t.shape = kernels_.at(spec.kernel).shape;
     t.block_num = kernels_.at(spec.kernel).block_num;
     t.subtasks_required = (t.shape == hwmodel::TaskShape::mix ? 3 : 1) * t.block_num;
+    t.sync_start = spec.sync_start && t.block_num > 1;
   } else {
     t.shape = hwmodel::TaskShape::dummy;
   }
@@ -315,6 +316,22 @@ void RuntimeState::requeue(hwmodel::TaskShape shape, std::uint32_t ordinal) {
   wake_one_for(shape, ordinal);
 }
 
+std::uint32_t RuntimeState::take_ready_sync(hwmodel::TaskShape shape) {
+  auto& queue = ready_sync_[static_cast<int>(shape)];
+  PTOSIM_ASSERT(!queue.empty(), "pop of an empty ready_sync queue");
+  const std::uint32_t ordinal = queue.front();
+  queue.pop_front();
+  --sync_ready_count_;
+  return ordinal;
+}
+
+void RuntimeState::requeue_sync(hwmodel::TaskShape shape, std::uint32_t ordinal) {
+  const TaskRecord& t = tasks_.at(ordinal);
+  PTOSIM_ASSERT(t.sync_start && t.ready_pushed && t.blocks_claimed == 0, "requeue of a cohort already launched");
+  ready_sync_[static_cast<int>(shape)].push_back(ordinal);
+  ++sync_ready_count_;
+}
+
 std::uint32_t RuntimeState::claim_blocks(std::uint32_t ordinal, std::uint32_t count, std::uint32_t thread,
                                          std::uint32_t core) {
   TaskRecord& t = tasks_.at(ordinal);
@@ -366,7 +383,12 @@ void RuntimeState::route_if_ready(TaskRecord& task, std::uint32_t lane) {
   task.ready_pushed = true;
   task.ready_ns = simcore::now();
   events_.record(simcore::EventKind::ready, simcore::now(), task.ordinal, lane);
-  ready_[static_cast<int>(task.shape)].push_back(task.ordinal);
+  if (task.sync_start) {
+    ready_sync_[static_cast<int>(task.shape)].push_back(task.ordinal);
+    ++sync_ready_count_;
+  } else {
+    ready_[static_cast<int>(task.shape)].push_back(task.ordinal);
+  }
   wake_one_for(task.shape, task.ordinal);
 }
 

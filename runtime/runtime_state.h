@@ -180,6 +180,7 @@ class RuntimeState {
     std::uint32_t kernel = NO_INDEX;
     std::uint64_t heap_offset = 0;  // of its packed OUTPUT buffers in the ring's heap
     std::uint64_t heap_bytes = 0;
+    bool sync_start = false;  // require_sync_start (kept only for block_num > 1, as the runtime does)
   };
   // Claims the next slot of the ring for the task (room already checked) and registers it in the
   // innermost scope.
@@ -294,6 +295,14 @@ class RuntimeState {
   std::uint32_t take_ready(hwmodel::TaskShape shape, std::size_t position);
   // Pushes a task back whose blocks remain (claim_block_range), and wakes a thread for it.
   void requeue(hwmodel::TaskShape shape, std::uint32_t task);
+  // ready_sync_queues: READY sync_start cohorts, served before the ready queues.
+  const std::deque<std::uint32_t>& ready_sync_queue(hwmodel::TaskShape shape) const {
+    return ready_sync_[static_cast<int>(shape)];
+  }
+  bool any_sync_ready() const { return sync_ready_count_ > 0; }
+  std::uint32_t take_ready_sync(hwmodel::TaskShape shape);
+  // A cohort popped by a thread that could neither launch it nor take the drain goes back.
+  void requeue_sync(hwmodel::TaskShape shape, std::uint32_t task);
   void add_listener(WorkListener* listener) { listeners_.push_back(listener); }
   void detectors_silenced() {
     for (WorkListener* listener : listeners_) listener->on_detectors_silenced();
@@ -360,6 +369,8 @@ class RuntimeState {
   std::vector<std::uint32_t> scope_tasks_;
   std::uint32_t scope_serial_ = 0;
   std::array<std::deque<std::uint32_t>, 4> ready_;
+  std::array<std::deque<std::uint32_t>, 4> ready_sync_;
+  std::uint32_t sync_ready_count_ = 0;
   std::vector<WorkListener*> listeners_;
   simcore::StreamId wake_stream_;
   bool orchestration_done_ = false;

@@ -62,6 +62,12 @@ TimeNs SchedulerThread::dispatch_ready_tasks(bool& progress) {
   // MIX first, then AIC/AIV in an order that alternates with the thread's parity.
   TimeNs cost_ns = 0;
   PTOSIM_ASSERT(assignments_.empty(), "an iteration began before the last one wrote its registers");
+  if (state_.any_sync_ready()) {
+    // Tier 0: READY sync_start cohorts take cores first; entering the drain stops dispatch.
+    bool drain_entered = false;
+    cost_ns = dispatch_sync_cohorts(progress, drain_entered);
+    if (drain_entered) return cost_ns;
+  }
   const TaskShape first = index_ % 2 == 0 ? TaskShape::aic : TaskShape::aiv;
   const TaskShape second = index_ % 2 == 0 ? TaskShape::aiv : TaskShape::aic;
   for (TaskShape shape : {TaskShape::mix, first, second}) {
@@ -122,25 +128,27 @@ TimeNs SchedulerThread::dispatch_ready_tasks(bool& progress) {
 }
 
 void SchedulerThread::write_assignments() {
-  for (const Assignment& assignment : assignments_) {
-    const TaskRecord& task = state_.task(assignment.task);
-    for (std::uint8_t k = 0; k < assignment.placement.count; ++k) {
-      const std::size_t slot_index = assignment.placement.slots[k];
-      CoreSlot& slot = cores_[slot_index];
-      state_.events().record_at(simcore::EventKind::dispatch, busy_until_ns_, task.ordinal,
-                                state_.lanes().first_core + static_cast<std::uint32_t>(slot.core->id()),
-                                static_cast<std::int64_t>(lane_));
-      state_.describe_task(task, slot.token, descriptor_);
-      descriptor_.block = assignment.block;
-      descriptor_.block_num = task.block_num;
-      const DurationRange range = state_.costs().kernel_range(task.ordinal, task.kernel, assignment.block);
-      descriptor_.min_duration_ns = range.min_ns;
-      descriptor_.max_duration_ns = range.max_ns;
-      descriptor_.logs_accesses = k == 0;
-      slot.core->write_task(descriptor_, busy_until_ns_);
-    }
-  }
+  for (const Assignment& assignment : assignments_) write_assignment(assignment, busy_until_ns_);
   assignments_.clear();
+}
+
+void SchedulerThread::write_assignment(const Assignment& assignment, TimeNs store_ns) {
+  const TaskRecord& task = state_.task(assignment.task);
+  for (std::uint8_t k = 0; k < assignment.placement.count; ++k) {
+    const std::size_t slot_index = assignment.placement.slots[k];
+    CoreSlot& slot = cores_[slot_index];
+    state_.events().record_at(simcore::EventKind::dispatch, store_ns, task.ordinal,
+                              state_.lanes().first_core + static_cast<std::uint32_t>(slot.core->id()),
+                              static_cast<std::int64_t>(lane_));
+    state_.describe_task(task, slot.token, descriptor_);
+    descriptor_.block = assignment.block;
+    descriptor_.block_num = task.block_num;
+    const DurationRange range = state_.costs().kernel_range(task.ordinal, task.kernel, assignment.block);
+    descriptor_.min_duration_ns = range.min_ns;
+    descriptor_.max_duration_ns = range.max_ns;
+    descriptor_.logs_accesses = k == 0;
+    slot.core->write_task(descriptor_, store_ns);
+  }
 }
 
 }  // namespace ptosim::runtime

@@ -110,6 +110,7 @@ bool SchedulerThread::begin_work(TimeNs cost_ns) {
     busy_until_ns_ = end_ns;
     state_.timing().thread_busy(index_, now_ns, end_ns);
     write_assignments();
+    if (!staged_.empty()) write_staged();
     return false;
   }
   work_start_ns_ = now_ns;
@@ -122,6 +123,7 @@ void SchedulerThread::finish_work() {
   busy_until_ns_ = simcore::now();
   state_.timing().thread_busy(index_, work_start_ns_, busy_until_ns_);
   write_assignments();
+  if (!staged_.empty()) write_staged();
 }
 
 void SchedulerThread::begin_idle_stretch(TimeNs start_ns) {
@@ -156,8 +158,15 @@ bool SchedulerThread::has_work() const {
     hwmodel::CondRegister cond = slot.core->read_cond();
     if (cond.fin && cond.token == slot.token && cond.fin_visible_ns <= now) return true;
   }
+  // A drain stops dispatch: only completions are work, and for thread 0 the drain's check.
+  if (drain_->pending()) return index_ == 0 && drain_->check_due();
   for (TaskShape shape : {TaskShape::mix, TaskShape::aic, TaskShape::aiv, TaskShape::dummy}) {
     if (!state_.ready_queue(shape).empty() && has_free_core(shape)) return true;
+  }
+  if (state_.any_sync_ready()) {
+    for (TaskShape shape : {TaskShape::mix, TaskShape::aic, TaskShape::aiv}) {
+      if (!state_.ready_sync_queue(shape).empty() && has_free_core(shape)) return true;
+    }
   }
   return false;
 }
@@ -185,6 +194,14 @@ bool SchedulerThread::iterate(bool& progress) {
     if (last_completed == NO_INDEX || last_completed != monitor_.blamed_task()) last_completed = task.ordinal;
   }
 
+  // 1b. A pending sync_start drain (§6.3 step 4): handle_drain_mode, then no dummy or dispatch
+  // work this iteration.
+  if (drain_->pending()) {
+    cost_ns = add_ns(cost_ns, handle_drain_mode(progress));
+    if (!progress) return false;
+    return end_iteration(cost_ns, last_completed);
+  }
+
   // 2. Dummy tasks (threads 0..2): completed inline.
   if (index_ < 3) {
     const auto& dummies = state_.ready_queue(TaskShape::dummy);
@@ -201,6 +218,10 @@ bool SchedulerThread::iterate(bool& progress) {
 
   // An iteration without progress is an idle one; its polling time is part of the idle stretch.
   if (!progress) return false;
+  return end_iteration(cost_ns, last_completed);
+}
+
+bool SchedulerThread::end_iteration(TimeNs cost_ns, std::uint32_t last_completed) {
   if (last_completed != NO_INDEX) monitor_.scheduler_progress(last_completed);
   // Thread 0 services publication requests in its productive loop too (one servicer suffices:
   // a request stays latched until acknowledged).
@@ -274,7 +295,9 @@ void SchedulerThread::wait_for_work(TimeNs fin_ns, const IdleDetector& detector)
 
 SchedulerThread::IdleDetector SchedulerThread::idle_detector() const {
   IdleDetector detector;
-  if (monitor_.detectors_silenced()) return detector;
+  // During a sync_start drain the loop continues after handle_drain_mode, past the idle
+  // bookkeeping and the timeout check: no detector bounds the wait.
+  if (monitor_.detectors_silenced() || drain_->pending()) return detector;
   const DetectorConfig& detectors = state_.config().detectors;
   if (detectors.kind == DetectorKind::legacy) {
     detector.iteration_limit = detectors.scheduler_idle_limit;
@@ -472,7 +495,9 @@ void SchedulerThread::on_fin_posted(int, TimeNs visible_ns) {
   if (visible_ns < wait_deadline_ns_) wake();
 }
 
-bool SchedulerThread::can_take(TaskShape shape) const { return waiting_ && has_free_core(shape); }
+bool SchedulerThread::can_take(TaskShape shape) const {
+  return waiting_ && !drain_->pending() && has_free_core(shape);
+}
 
 void SchedulerThread::wake() {
   if (!waiting_) return;
@@ -516,6 +541,10 @@ ActorView SchedulerThread::describe() const {
     out << "; " << state_.topology().core_name(slot.core->id()) << " runs task " << state_.task(slot.task).task_id();
   }
   out << "; " << deferred_release_.size() << " deferred releases pending";
+  if (drain_->pending()) {
+    out << "; in the sync_start drain for task " << state_.task(drain_->task()).task_id() << " (attempt "
+        << drain_->attempt() << ", " << (drain_->acknowledged(index_) ? "acknowledged" : "not acknowledged") << ")";
+  }
   const std::string where = clock_.placement();
   if (!where.empty()) out << "; " << where;
   view.waits_for = out.str();

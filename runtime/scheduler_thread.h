@@ -20,12 +20,17 @@
 // can trail consumption while every thread stays busy. Thread 0 also services the orchestrator's
 // publication requests (batched watermark publication), in productive and idle iterations.
 //
-// Left out: the dual-slot PENDING dispatch, early dispatch, sync_start drains, async completions.
+// sync_start cohorts are served first and launch all their blocks at once, through the global
+// drain when the popping thread owns too few idle cores (sync_start_dispatch.cpp,
+// sync_start_drain.h).
+//
+// Left out: the dual-slot PENDING dispatch, early dispatch, async completions.
 #pragma once
 
 #include "hwmodel/ai_core.h"
 #include "runtime/run_monitor.h"
 #include "runtime/runtime_state.h"
+#include "runtime/sync_start_drain.h"
 #include "simcore/thread_clock.h"
 #include "simcore/turn_order.h"
 
@@ -45,7 +50,12 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   SchedulerThread(int index, RuntimeState& state, RunMonitor& monitor, const std::vector<hwmodel::AiCore*>& all_cores,
                   simcore::ThreadClock& clock);
 
-  void set_peers(const std::vector<SchedulerThread*>& peers) { peers_ = peers; }
+  // Every scheduler thread of the run, this one included, in index order (thread 0 first), and
+  // the run's one sync_start drain.
+  void set_peers(const std::vector<SchedulerThread*>& peers, SyncStartDrain& drain) {
+    peers_ = peers;
+    drain_ = &drain;
+  }
   // Joins `turns` as a machine contender (its lane is its identity), before the run.
   void join(simcore::TurnOrder& turns);
   ActorView describe() const;
@@ -93,6 +103,19 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   bool iterate(bool& progress);
   // Dispatches READY tasks to free cores (scheduler_dispatch.cpp); returns what it costs.
   TimeNs dispatch_ready_tasks(bool& progress);
+  // sync_start (sync_start_dispatch.cpp). Tier 0 of the dispatch: READY cohorts, each launched
+  // here or handed to the global drain (then `drain_entered` stops this iteration's dispatch).
+  TimeNs dispatch_sync_cohorts(bool& progress, bool& drain_entered);
+  TimeNs launch_cohort_here(std::uint32_t ordinal);
+  // Places block `block` of the task on one of placements_ (a decision) and marks its cores.
+  Assignment occupy_block(std::uint32_t ordinal, std::uint32_t block);
+  // The drain's step of an iteration (§6.3 step 4); returns what it costs.
+  TimeNs handle_drain_mode(bool& progress);
+  std::uint32_t free_placement_count(hwmodel::TaskShape shape);
+  // Stages `count` blocks of the drained cohort on this thread's idle cores; `coordinator`
+  // writes their registers with its iteration's (write_staged).
+  void stage_share(std::uint32_t ordinal, std::uint32_t count, SchedulerThread& coordinator);
+  void write_staged();
   bool idle();
   bool rest();
   // Work of `cost_ns` from now (an iteration or a drain): on a processor of its own its end is
@@ -101,6 +124,9 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   bool begin_work(TimeNs cost_ns);
   void finish_work();
   void write_assignments();
+  void write_assignment(const Assignment& assignment, TimeNs store_ns);
+  // The end of an iteration that made progress: the monitor hears of it, the work begins.
+  bool end_iteration(TimeNs cost_ns, std::uint32_t last_completed);
   void await_time(TimeNs time_ns);
   void begin_idle_stretch(TimeNs start_ns);
   void wait_for_work(TimeNs fin_ns, const IdleDetector& detector);
@@ -141,9 +167,12 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   std::uint64_t guard_iterations_ = 0;
   std::vector<CoreSlot> cores_;
   std::vector<SchedulerThread*> peers_;
+  SyncStartDrain* drain_ = nullptr;
   std::vector<std::uint32_t> deferred_release_;
   hwmodel::TaskDescriptor descriptor_;  // reused for every dispatch
   std::vector<Assignment> assignments_;  // of the iteration under way, written when its work ends
+  // The drain's shares staged by this thread as coordinator, on the cores of their owners.
+  std::vector<std::pair<SchedulerThread*, Assignment>> staged_;
   std::vector<Placement> placements_;    // scratch
   simcore::WaitSignal wake_;
   simcore::StreamId core_stream_;

@@ -53,6 +53,7 @@ struct TaskRecord {
   bool published = false;
   bool ready_pushed = false;  // PTO2_READY_CLAIMED: enqueued exactly once
   bool running = false;
+  bool sync_start = false;  // require_sync_start with block_num > 1: its blocks launch together
 
   // Fanin: count = WAIT producers + 1 (the wiring guard), refcount seeded by the orchestrator.
   std::uint32_t fanin_count = 1;

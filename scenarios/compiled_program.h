@@ -157,6 +157,7 @@ struct TaskStatement {
   // submit: scalar arguments and get_tensor_data calls before it (integers, priced only).
   std::uint8_t scalars = 0;
   std::uint8_t tensor_data_reads = 0;
+  bool sync_start = false;  // submit: require_sync_start (the cohort launches at once)
 };
 
 struct Loop {

@@ -280,8 +280,17 @@ class ProgramCompiler {
   void compile_task(const Field& stmt, OpKind kind, TaskStatement& task) {
     task.kind = kind;
     if (kind == OpKind::submit) {
-      if ((task.failure = object_failure(stmt, {"submit", "name", "args", "deps", "scalars", "tensor_data"}, {"submit"}))) {
+      if ((task.failure = object_failure(stmt, {"submit", "name", "args", "deps", "scalars", "tensor_data", "sync_start"},
+                                        {"submit"}))) {
         return;
+      }
+      if (has(stmt, "sync_start")) {
+        const Field& value = sub(stmt, "sync_start");
+        if (!value->is_boolean()) {
+          task.failure = expected(value, std::string("true or false, found ") + type_name(*value));
+          return;
+        }
+        task.sync_start = value->get<bool>();
       }
       for (auto [key, count] : {std::pair{"scalars", &task.scalars}, std::pair{"tensor_data", &task.tensor_data_reads}}) {
         if (!has(stmt, key)) continue;

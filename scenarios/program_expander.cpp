@@ -236,8 +236,9 @@ class ProgramExpander {
     op.origin = origin_of(stmt);
     check(task.failure);
     op.kernel = task.kernel;
-    op.scalars = task.scalars;
+    op.scalars = task.scalars & 0x7Fu;  // at most 64, checked when compiled
     op.tensor_data_reads = task.tensor_data_reads;
+    op.sync_start = task.sync_start ? 1 : 0;
     const std::uint32_t name = name_id(task.name, true);
     if (program_.task_count >= MAX_PROGRAM_TASKS) {
       PTOSIM_MARK("program task limit");

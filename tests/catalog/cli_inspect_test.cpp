@@ -190,3 +190,15 @@ TEST_CASE("inspect shows the published and the schedulers' watermark when public
                                            "\\([0-9]+ reclaimed slots not yet published\\)")));
   CHECK_THAT(text, Catch::Contains("batched publication held it back"));
 }
+
+TEST_CASE("inspect shows REQUIRE_SYNC_START_INVALID with the runtime's line and the state at the submit", "[cli][inspect]") {
+  TempDir dir;
+  const std::string snap = dir.file("s.json");
+  REQUIRE(cli({"run", catalog("sync_start_exceeds_aiv_count.json"), "--seed", "0", "--snapshot", snap}).exit_code == 14);
+  const std::string text = cli({"inspect", snap}).out;
+  CHECK_THAT(text, Catch::Contains("runtime error 7 REQUIRE_SYNC_START_INVALID"));
+  CHECK_THAT(text, Catch::Contains("FATAL [submit_task] (code=7): require_sync_start block_num=13 > limit=12 (deadlock guaranteed)"));
+  CHECK_THAT(text, Catch::Contains("orch_error_code=7"));
+  CHECK_THAT(text, Catch::Contains("the device has 12 AIV cores"));
+  CHECK_THAT(text, Catch::Contains("orchestrator: submitting sync_start task 'gang'"));
+}
