@@ -58,6 +58,9 @@ class CostModel {
   // Orchestrator: what a call costs in a scope of `mode`, added by term to `bill`.
   TimeNs submit(const ProgramOp& op, ScopeMode mode, const SubmitWork& work, OrchestratorBill& bill) const;
   TimeNs alloc_tensors(ScopeMode mode, OrchestratorBill& bill) const;
+  // One get_tensor_data / set_tensor_data call (a statement, or one of a submit's `tensor_data`
+  // count, which the loader expands into statements): the only place a host read is priced.
+  TimeNs get_tensor_data(ScopeMode mode, OrchestratorBill& bill) const;
   TimeNs scope_begin(ScopeMode mode, OrchestratorBill& bill) const;
   TimeNs scope_end(ScopeMode mode, std::uint64_t tasks, OrchestratorBill& bill) const;
 

@@ -292,14 +292,14 @@ void Orchestrator::alloc_tensors(const ProgramOp& op) {
 }
 
 void Orchestrator::tensor_data(const ProgramOp& op, std::uint32_t op_index) {
-  const bool write = state_.program().args(op)[0].kind == ArgKind::inout;
+  const bool write = op.arg_count != 0 && state_.program().args(op)[0].kind == ArgKind::inout;
   const char* caller = write ? "set_tensor_data" : "get_tensor_data";
   phase_ = std::string("in ") + caller;
   graph_.tensor_data_producers(op, tensor_producers_);
-  // The cost model's per-call term (issue 18: orchestrator_costs.get_tensor_data_ns, default 0).
-  const TimeNs cost_ns = state_.config().orchestrator.get_tensor_data_ns;
-  state_.orchestrator_bill().add(OrchTerm::get_tensor_data, cost_ns);
-  spend(cost_ns);
+  // The call's price (orchestrator_costs.get_tensor_data_ns, by scope mode) is owed like a
+  // scope's: paid before a wait, or with the next submit when the value is there at once (so a
+  // submit's `tensor_data` count, expanded into these, costs what it cost when the submit priced it).
+  owed_ns_ = add_ns(owed_ns_, state_.costs().get_tensor_data(scope_mode(), state_.orchestrator_bill()));
   if (tensor_producers_.empty()) PTOSIM_MARK("tensor data without producer");
   for (std::uint32_t producer : tensor_producers_) wait_for_producer(producer, write, op_index, caller);
   phase_ = "running";
@@ -314,6 +314,8 @@ bool Orchestrator::producer_done(std::uint32_t producer, bool write) const {
 }
 
 void Orchestrator::wait_for_producer(std::uint32_t producer, bool write, std::uint32_t op_index, const char* caller) {
+  if (producer_done(producer, write)) return;
+  spend(0);  // the call's owed price comes before the wait
   if (producer_done(producer, write)) return;
   const TaskRecord& task = state_.task(producer);
   const int ring_id = state_.current_ring_id();

@@ -100,7 +100,10 @@ struct ExplicitDep {
 };
 
 // tensor_data: get_tensor_data (its one argument INPUT) or set_tensor_data (INOUT) on the
-// orchestrator; it creates no task (ProgramOp::task is NO_INDEX).
+// orchestrator; it creates no task (ProgramOp::task is NO_INDEX). Without an argument it is a
+// get_tensor_data of a value no task produces (an external table the program does not declare,
+// like paged attention's block_table): immediate, priced only. A submit's `tensor_data` count
+// expands to that many of these before the submit, so the statement alone prices a host read.
 enum class OpKind : std::uint8_t { scope_begin, scope_end, submit, alloc_tensors, dummy, tensor_data };
 
 // Whether an op creates a task (and so has an ordinal in ProgramOp::task).
@@ -115,7 +118,6 @@ struct ProgramOp {
   ScopeMode mode = ScopeMode::automatic;  // scope_begin
   std::uint8_t scalars : 7 = 0;           // submit: scalar arguments (priced, not modelled otherwise), <= 64
   std::uint8_t sync_start : 1 = 0;        // submit: require_sync_start, all blocks launch at once (block_num > 1)
-  std::uint8_t tensor_data_reads = 0;     // submit: get_tensor_data calls the orchestration makes first
   std::uint32_t kernel = NO_INDEX;        // submit
   std::uint32_t task = NO_INDEX;          // ordinal of the task this op creates
   std::uint32_t origin = 0;               // index into Program::origins

@@ -65,8 +65,10 @@ GraphTask TaskGraphBuilder::add(const ProgramOp& op, ScopeTracking scope) {
 }
 
 void TaskGraphBuilder::tensor_data_producers(const ProgramOp& op, std::vector<std::uint32_t>& out) {
-  PTOSIM_ASSERT(op.kind == OpKind::tensor_data && op.arg_count == 1, "tensor data access without its one argument");
+  PTOSIM_ASSERT(op.kind == OpKind::tensor_data, "tensor data producers of another op");
+  PTOSIM_ASSERT(op.arg_count <= 1, "tensor data access with more than one argument");
   out.clear();
+  if (op.arg_count == 0) return;  // a value no task produces (a submit's tensor_data count)
   const ArgSpec& spec = program_.args(op)[0];
   const TensorSource source = spec.source();
   if (source.external == NO_INDEX) out.push_back(source.task);

@@ -154,7 +154,8 @@ struct TaskStatement {
   Failure deps_failure;
   std::vector<Dependency> deps;
   bool has_deps = false;
-  // submit: scalar arguments and get_tensor_data calls before it (integers, priced only).
+  // submit: scalar arguments (priced only) and get_tensor_data calls before it (expanded into
+  // get_tensor_data ops without an argument, which the statement's price covers).
   std::uint8_t scalars = 0;
   std::uint8_t tensor_data_reads = 0;
   bool sync_start = false;  // submit: require_sync_start (the cohort launches at once)

@@ -174,6 +174,15 @@ class ProgramExpander {
     push_op(op, args_, {});
   }
 
+  // A submit's `tensor_data: N` (format 1): N get_tensor_data calls before the submit, of a value
+  // no task produces (no argument), so the statement is the one thing that prices a host read.
+  void expand_tensor_data_count(std::uint32_t origin, std::uint8_t reads) {
+    ProgramOp op;
+    op.kind = OpKind::tensor_data;
+    op.origin = origin;
+    for (std::uint8_t i = 0; i < reads; ++i) push_op(op, {}, {});
+  }
+
   void expand_loop(const Statement& stmt, const Loop& loop) {
     check(loop.failure);
     const std::int64_t from = loop.has_from ? value(loop.from) : 0;
@@ -237,8 +246,8 @@ class ProgramExpander {
     check(task.failure);
     op.kernel = task.kernel;
     op.scalars = task.scalars & 0x7Fu;  // at most 64, checked when compiled
-    op.tensor_data_reads = task.tensor_data_reads;
     op.sync_start = task.sync_start ? 1 : 0;
+    expand_tensor_data_count(op.origin, task.tensor_data_reads);
     const std::uint32_t name = name_id(task.name, true);
     if (program_.task_count >= MAX_PROGRAM_TASKS) {
       PTOSIM_MARK("program task limit");

@@ -163,3 +163,21 @@ TEST_CASE("a MANUAL-scope scheduler cost override slows runs with MANUAL scopes 
   CHECK(auto_override["digest"] == auto_only["digest"]);
   CHECK(auto_override["sim_time_ns"] == auto_only["sim_time_ns"]);
 }
+
+TEST_CASE("a host read is priced once, by its get_tensor_data statement, at its scope's price", "[cli][timing][costs]") {
+  TempDir dir;
+  // tensor_wait_submit_publish: 4 get_tensor_data statements in a MANUAL scope. Each consume also
+  // declares `tensor_data: 1` (format 1), which expands to one statement more: 8 reads in all.
+  nlohmann::ordered_json doc = nlohmann::ordered_json::parse(read_file(catalog("tensor_wait_submit_publish.json")));
+  nlohmann::ordered_json& consume = doc["program"]["body"][0]["body"][0]["body"][2];
+  REQUIRE(consume["submit"] == "consume");
+  consume["tensor_data"] = 1;
+  doc["runtime"]["orchestrator_costs"] = {{"get_tensor_data_ns", 1000}, {"manual", {{"get_tensor_data_ns", 700}}}};
+  const std::string path = dir.file("reads.json");
+  write_file(path, doc.dump(2));
+  CliResult r = cli({"run", path, "--seed", "2", "--json"});
+  REQUIRE(r.exit_code == 0);
+  const Json timing = Json::parse(r.out)["timing"];
+  // Once per call, at the MANUAL price: no call is charged twice, none at the AUTO price.
+  CHECK(timing["orchestrator_terms"]["get_tensor_data"] == 8 * 700);
+}

@@ -65,14 +65,38 @@ TEST_CASE("orchestrator terms price a submit per scope mode and attribute it", "
   const scenarios::Scenario s = scenarios::load_scenario_text(doc.dump(), "costs.json");
   const runtime::CostModel costs(s.model.runtime, s.model.kernels, s.model.kernel_costs);
   runtime::OrchestratorBill bill;
-  const runtime::ProgramOp& first = s.model.program.ops.at(0);
+  // ops[0] is the get_tensor_data the submit's `tensor_data: 1` expands to; ops[1] the submit.
+  const runtime::ProgramOp& first = s.model.program.ops.at(1);
   const runtime::SubmitWork work{2, 5, 1, 0};
-  // 100 + 1 arg x 3 + 2 scalars x 7 + 1 get_tensor_data x 11 + lookups/inserts at the defaults (25 each).
-  CHECK(costs.submit(first, runtime::ScopeMode::automatic, work, bill) == 100 + 3 + 14 + 11 + 50 + 25);
-  CHECK(costs.submit(first, runtime::ScopeMode::manual, work, bill) == 50 + 3 + 14 + 11 + 50 + 25);
+  // 100 + 1 arg x 3 + 2 scalars x 7 + lookups/inserts at the defaults (25 each); the host read is
+  // not the submit's: its statement prices it.
+  CHECK(costs.submit(first, runtime::ScopeMode::automatic, work, bill) == 100 + 3 + 14 + 50 + 25);
+  CHECK(costs.submit(first, runtime::ScopeMode::manual, work, bill) == 50 + 3 + 14 + 50 + 25);
   CHECK(bill.ns[static_cast<int>(runtime::OrchTerm::submit)] == 150);
   CHECK(bill.ns[static_cast<int>(runtime::OrchTerm::scalar)] == 28);
-  CHECK(bill.total() == 2 * (3 + 14 + 11 + 50 + 25) + 150);
+  CHECK(bill.ns[static_cast<int>(runtime::OrchTerm::get_tensor_data)] == 0);
+  CHECK(bill.total() == 2 * (3 + 14 + 50 + 25) + 150);
+}
+
+TEST_CASE("a submit's tensor_data count expands to get_tensor_data statements, priced once each by mode", "[costs]") {
+  Json doc = scenario();
+  doc["program"]["body"][0]["tensor_data"] = 2;
+  doc["runtime"] = Json::parse(R"({"orchestrator_costs": {"get_tensor_data_ns": 11, "manual": {"get_tensor_data_ns": 4}}})");
+  const scenarios::Scenario s = scenarios::load_scenario_text(doc.dump(), "costs.json");
+  const std::vector<runtime::ProgramOp>& ops = s.model.program.ops;
+  REQUIRE(ops.size() == 7);  // 2 reads, 3 submits, the MANUAL scope's begin and end
+  for (int i : {0, 1}) {
+    CHECK(ops[i].kind == runtime::OpKind::tensor_data);
+    CHECK(ops[i].arg_count == 0);  // a value no task produces: no wait
+    CHECK(ops[i].origin == ops[2].origin);  // reported at the submit that declared them
+  }
+  CHECK(ops[2].kind == runtime::OpKind::submit);
+  const runtime::CostModel costs(s.model.runtime, s.model.kernels, s.model.kernel_costs);
+  runtime::OrchestratorBill bill;
+  CHECK(costs.get_tensor_data(runtime::ScopeMode::automatic, bill) == 11);
+  CHECK(costs.get_tensor_data(runtime::ScopeMode::manual, bill) == 4);
+  CHECK(bill.ns[static_cast<int>(runtime::OrchTerm::get_tensor_data)] == 15);
+  CHECK(bill.total() == 15);
 }
 
 TEST_CASE("format-1 flat orchestrator costs keep their meaning", "[costs]") {
@@ -84,7 +108,7 @@ TEST_CASE("format-1 flat orchestrator costs keep their meaning", "[costs]") {
   runtime::OrchestratorBill bill;
   // The old inline formula: submit + lookups x lookup + inserts x insert + edges x edge.
   const runtime::SubmitWork work{3, 9, 2, 4};
-  CHECK(costs.submit(s.model.program.ops.at(1), runtime::ScopeMode::manual, work, bill) == 400 + 75 + 50 + 60);
+  CHECK(costs.submit(s.model.program.ops.at(2), runtime::ScopeMode::manual, work, bill) == 400 + 75 + 50 + 60);
 }
 
 TEST_CASE("partial manual (#482): boundary tensors keep creator retention and the TensorMap", "[costs][deps]") {
