@@ -114,7 +114,10 @@ struct ProgramOp {
   OpKind kind = OpKind::submit;
   ScopeMode mode = ScopeMode::automatic;  // scope_begin
   std::uint8_t scalars = 0;               // submit: scalar arguments (priced, not modelled otherwise)
-  std::uint8_t tensor_data_reads = 0;     // submit: get_tensor_data calls the orchestration makes first
+  // submit: get_tensor_data calls the orchestration makes first (0..64), and allow_early_resolve
+  // (its consumers may be pre-staged on cores); one byte, ProgramOp stays at 32 bytes.
+  std::uint8_t tensor_data_reads : 7 = 0;
+  bool early_resolve : 1 = false;
   std::uint32_t kernel = NO_INDEX;        // submit
   std::uint32_t task = NO_INDEX;          // ordinal of the task this op creates
   std::uint32_t origin = 0;               // index into Program::origins

@@ -157,6 +157,7 @@ struct TaskStatement {
   // submit: scalar arguments and get_tensor_data calls before it (integers, priced only).
   std::uint8_t scalars = 0;
   std::uint8_t tensor_data_reads = 0;
+  bool early_resolve = false;  // submit: allow_early_resolve
 };
 
 struct Loop {

@@ -280,8 +280,18 @@ class ProgramCompiler {
   void compile_task(const Field& stmt, OpKind kind, TaskStatement& task) {
     task.kind = kind;
     if (kind == OpKind::submit) {
-      if ((task.failure = object_failure(stmt, {"submit", "name", "args", "deps", "scalars", "tensor_data"}, {"submit"}))) {
+      if ((task.failure = object_failure(stmt, {"submit", "name", "args", "deps", "scalars", "tensor_data", "early_resolve"}, {"submit"}))) {
         return;
+      }
+      if (has(stmt, "early_resolve")) {
+        // allow_early_resolve (task_attrs bit 0): the codegen's hint that this task's consumers
+        // may be pre-staged on cores before it completes (runtime-model.md §6.6).
+        const Field& early = sub(stmt, "early_resolve");
+        if (!early->is_boolean()) {
+          task.failure = expected(early, std::string("true or false, found ") + type_name(*early));
+          return;
+        }
+        task.early_resolve = early->get<bool>();
       }
       for (auto [key, count] : {std::pair{"scalars", &task.scalars}, std::pair{"tensor_data", &task.tensor_data_reads}}) {
         if (!has(stmt, key)) continue;

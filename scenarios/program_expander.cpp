@@ -238,6 +238,7 @@ class ProgramExpander {
     op.kernel = task.kernel;
     op.scalars = task.scalars;
     op.tensor_data_reads = task.tensor_data_reads;
+    op.early_resolve = task.early_resolve;
     const std::uint32_t name = name_id(task.name, true);
     if (program_.task_count >= MAX_PROGRAM_TASKS) {
       PTOSIM_MARK("program task limit");
