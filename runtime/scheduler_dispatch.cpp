@@ -137,7 +137,11 @@ void SchedulerThread::write_assignments() {
       descriptor_.min_duration_ns = range.min_ns;
       descriptor_.max_duration_ns = range.max_ns;
       descriptor_.logs_accesses = k == 0;
-      slot.core->write_task(descriptor_, busy_until_ns_);
+      if (assignment.gated) {
+        slot.core->write_gated(descriptor_, busy_until_ns_);
+      } else {
+        slot.core->write_task(descriptor_, busy_until_ns_);
+      }
     }
   }
   assignments_.clear();

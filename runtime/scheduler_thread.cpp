@@ -159,7 +159,7 @@ bool SchedulerThread::has_work() const {
   for (TaskShape shape : {TaskShape::mix, TaskShape::aic, TaskShape::aiv, TaskShape::dummy}) {
     if (!state_.ready_queue(shape).empty() && has_free_core(shape)) return true;
   }
-  return false;
+  return has_early_work();
 }
 
 bool SchedulerThread::iterate(bool& progress) {
@@ -196,8 +196,9 @@ bool SchedulerThread::iterate(bool& progress) {
     }
   }
 
-  // 3. Dispatch READY tasks to free cores.
+  // 3. Dispatch READY tasks to free cores, then (only with none left) pre-stage early candidates.
   cost_ns = add_ns(cost_ns, dispatch_ready_tasks(progress));
+  cost_ns = add_ns(cost_ns, try_early_dispatch(progress));
 
   // An iteration without progress is an idle one; its polling time is part of the idle stretch.
   if (!progress) return false;
@@ -347,6 +348,9 @@ std::string SchedulerThread::cluster_lines(const std::string& prefix) const {
       out << " " << (k == 0 ? "aic" : k == 1 ? "aiv0" : "aiv1") << "=core" << slot.core->id();
       if (slot.task == NO_INDEX) {
         out << "(idle)";
+      } else if (state_.tasks()[slot.task].early == EarlyState::staging) {
+        const TaskRecord& task = state_.tasks()[slot.task];
+        out << "(staged kernel=" << task.kernel << " task=" << task.task_id() << " gated=doorbell)";
       } else {
         const TaskRecord& task = state_.tasks()[slot.task];
         out << "(busy kernel=" << task.kernel << " task=" << task.task_id()

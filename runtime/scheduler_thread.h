@@ -15,7 +15,8 @@
 // turn runs its loop until it would block (for the end of its work, an idle wait, the next
 // iteration), says what it waits for, and returns; the engine gives it its next turn then.
 //
-// Left out: the dual-slot PENDING dispatch, early dispatch, sync_start drains, async completions.
+// Early dispatch (pre-staging gated by a doorbell) is in early_dispatch.cpp.
+// Left out: the dual-slot PENDING dispatch, sync_start drains, async completions.
 #pragma once
 
 #include "hwmodel/ai_core.h"
@@ -70,6 +71,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
     std::uint32_t task = 0;
     std::uint32_t block = 0;
     Placement placement;
+    bool gated = false;  // early dispatch: the core holds it until its doorbell rings
   };
   // What the thread waits for between two turns.
   enum class Await : std::uint8_t { none, start, time, work, idle_loop };
@@ -87,6 +89,11 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   bool iterate(bool& progress);
   // Dispatches READY tasks to free cores (scheduler_dispatch.cpp); returns what it costs.
   TimeNs dispatch_ready_tasks(bool& progress);
+  // Early dispatch (early_dispatch.cpp): with no READY task left, pre-stages candidates on free
+  // cores, gated by a doorbell; returns what it costs.
+  TimeNs try_early_dispatch(bool& progress);
+  TimeNs stage_claim(const TaskRecord& task);
+  bool has_early_work() const;
   bool idle();
   bool rest();
   // Work of `cost_ns` from now (an iteration or a drain): on a processor of its own its end is

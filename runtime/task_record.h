@@ -38,6 +38,10 @@ struct FaninEdge {
 
 inline constexpr std::uint32_t NO_CORE = 0xFFFFFFFFu;
 
+// Early dispatch (runtime-model.md §6.6): `staging` while the task is a candidate in an early
+// queue or pre-staged on gated cores, `dispatched` once its last producer released it.
+enum class EarlyState : std::uint8_t { none, staging, dispatched };
+
 struct TaskRecord {
   std::uint32_t ordinal = 0;
   std::uint32_t local_id = 0;
@@ -89,6 +93,18 @@ struct TaskRecord {
   std::uint32_t thread = NO_CORE;
 
   TimeNs ready_ns = -1;
+
+  // Early dispatch (runtime-model.md §6.6, the runtime's pto_scheduler.h): allow_early_resolve
+  // (task_attrs bit 0, forced on for alloc tasks); whether every producer wired for it has the
+  // bit (a consumer may be pre-staged only then); how many producers are fully published
+  // (dispatch_fanin, against producer_count); how many of its own blocks went to cores; and
+  // whether it already told its consumers it is fully published.
+  bool early_resolve = false;
+  bool early_eligible = false;
+  bool dispatch_propagated = false;
+  EarlyState early = EarlyState::none;
+  std::uint32_t dispatch_fanin = 0;
+  std::uint32_t published_blocks = 0;
 
   std::uint64_t task_id() const { return (static_cast<std::uint64_t>(ring) << 32) | local_id; }
   TaskPhase phase() const;
