@@ -33,14 +33,16 @@ void RuntimeState::seed_dispatch_fanin(TaskRecord& task, std::span<const FaninEd
   // One producer without allow_early_resolve disqualifies the task (wire_fanin_task). Producers
   // already completed, and those already fully published, are counted now; the others count
   // when they are fully published.
-  task.early_eligible = !edges.empty();
+  PTOSIM_ASSERT(!edges.empty(), "a task without producers is never an early candidate");
+  for (const FaninEdge& edge : edges) {
+    if (!tasks_[edge.producer].early_resolve) return;
+  }
   std::uint32_t propagated = 0;
   for (const FaninEdge& edge : edges) {
     const TaskRecord& producer = tasks_[edge.producer];
-    if (!producer.early_resolve) task.early_eligible = false;
     if (producer.state == StoredState::pending && producer.dispatch_propagated) ++propagated;
   }
-  if (!task.early_eligible) return;
+  task.early_eligible = true;
   task.dispatch_fanin = completed_producers + propagated;
   PTOSIM_ASSERT(task.dispatch_fanin <= task.producer_count, "more producers published than wired");
 }
@@ -59,6 +61,7 @@ void RuntimeState::enqueue_early_candidate(TaskRecord& task) {
   }
   task.early = EarlyState::staging;
   queue.push_back(task.ordinal);
+  ++early_queued_;
   wake_one_for(task.shape, task.ordinal);
 }
 
@@ -90,6 +93,7 @@ std::uint32_t RuntimeState::take_early(TaskShape shape) {
   PTOSIM_ASSERT(!queue.empty(), "pop of an empty early queue");
   const std::uint32_t ordinal = queue.front();
   queue.pop_front();
+  --early_queued_;
   return ordinal;
 }
 
@@ -101,6 +105,7 @@ void RuntimeState::requeue_early(TaskShape shape, std::uint32_t ordinal) {
     return;
   }
   queue.push_back(ordinal);
+  ++early_queued_;
   wake_one_for(shape, ordinal);
 }
 
@@ -126,11 +131,8 @@ void RuntimeState::record_doorbell(int core, std::uint32_t ordinal, std::uint32_
 }
 
 bool RuntimeState::release_early(TaskRecord& task) {
-  // Called when the task becomes READY. Never staged: the ordinary path (and no later staging).
-  if (task.early != EarlyState::staging) {
-    if (task.early_eligible) task.early = EarlyState::dispatched;
-    return false;
-  }
+  // Called when a candidate becomes READY (a READY task is never queued as one).
+  PTOSIM_ASSERT(task.early == EarlyState::staging, "release of a task that is no early candidate");
   task.early = EarlyState::dispatched;
   // Ring every staged core's doorbell now, in the fanout walk: the store leaves at this instant.
   bool rung = false;

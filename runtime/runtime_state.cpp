@@ -130,7 +130,7 @@ void RuntimeState::wire_fanin(std::uint32_t ordinal, std::span<const FaninEdge> 
     if (!edge.retain) release_pin(edge.producer);
   }
   task.fanin_refcount += completed_producers;
-  seed_dispatch_fanin(task, edges, completed_producers);
+  if (!edges.empty()) seed_dispatch_fanin(task, edges, completed_producers);
   // Fanin: one per edge plus the wiring guard, which publish() releases.
   PTOSIM_ASSERT(task.fanin_count == edges.size() + 1, "fanin count differs from the edges wired");
   PTOSIM_ASSERT(task.fanin_refcount < task.fanin_count, "fanin satisfied before the wiring guard was released");
@@ -329,7 +329,7 @@ std::uint32_t RuntimeState::claim_blocks(std::uint32_t ordinal, std::uint32_t co
     t.core = core;
   }
   t.blocks_claimed += count;
-  blocks_published(ordinal, count);
+  if (t.early_resolve) blocks_published(ordinal, count);
   return first;
 }
 
@@ -358,7 +358,7 @@ void RuntimeState::publish(std::uint32_t ordinal) {
   events_.record(simcore::EventKind::publish, simcore::now(), task.ordinal, lanes_.orchestrator);
   task.fanin_refcount += 1;  // release the wiring guard
   route_if_ready(task, lanes_.orchestrator);
-  enqueue_early_candidate(task);  // its producers may all be on cores already
+  if (task.early_eligible) enqueue_early_candidate(task);  // its producers may all be on cores already
 }
 
 void RuntimeState::route_if_ready(TaskRecord& task, std::uint32_t lane) {
@@ -366,7 +366,8 @@ void RuntimeState::route_if_ready(TaskRecord& task, std::uint32_t lane) {
   task.ready_pushed = true;
   task.ready_ns = simcore::now();
   events_.record(simcore::EventKind::ready, simcore::now(), task.ordinal, lane);
-  if (release_early(task)) return;  // pre-staged: its doorbells rang, no ready-queue round trip
+  // Pre-staged: its doorbells rang, no ready-queue round trip.
+  if (task.early == EarlyState::staging && release_early(task)) return;
   ready_[static_cast<int>(task.shape)].push_back(task.ordinal);
   wake_one_for(task.shape, task.ordinal);
 }
@@ -423,7 +424,7 @@ std::uint32_t RuntimeState::complete_task(std::uint32_t ordinal, std::uint32_t l
     ++released;
     route_if_ready(consumer, lane);
   }
-  drain_early_releases();
+  if (!early_released_.empty()) drain_early_releases();
   // No CONSUMED check here: the task's own deferred on_task_release does it (release_task).
   if (all_done()) {
     for (WorkListener* listener : listeners_) listener->on_shutdown_check();

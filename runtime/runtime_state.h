@@ -276,6 +276,8 @@ class RuntimeState {
   const std::deque<std::uint32_t>& early_queue(hwmodel::TaskShape shape) const {
     return early_[static_cast<int>(shape)];
   }
+  // Whether any early queue holds a candidate (checked on every scheduler iteration).
+  bool has_early_candidates() const { return early_queued_ != 0; }
   // Pops the oldest candidate of the early queue of `shape`.
   std::uint32_t take_early(hwmodel::TaskShape shape);
   // Pushes back a candidate whose blocks remain; a full queue drops it (its release routes the
@@ -336,6 +338,7 @@ class RuntimeState {
   std::vector<Doorbell> doorbells_;                  // early_dispatch_doorbell_table, by core
   std::vector<hwmodel::AiCore*> cores_;
   std::vector<std::uint32_t> early_released_;        // the release sink of one fanout walk
+  std::size_t early_queued_ = 0;                     // candidates in all early queues
   simcore::StreamId wake_stream_;
   bool orchestration_done_ = false;
   BlockedWait blocked_;

@@ -159,7 +159,7 @@ bool SchedulerThread::has_work() const {
   for (TaskShape shape : {TaskShape::mix, TaskShape::aic, TaskShape::aiv, TaskShape::dummy}) {
     if (!state_.ready_queue(shape).empty() && has_free_core(shape)) return true;
   }
-  return has_early_work();
+  return state_.has_early_candidates() && has_early_work();
 }
 
 bool SchedulerThread::iterate(bool& progress) {
@@ -198,7 +198,7 @@ bool SchedulerThread::iterate(bool& progress) {
 
   // 3. Dispatch READY tasks to free cores, then (only with none left) pre-stage early candidates.
   cost_ns = add_ns(cost_ns, dispatch_ready_tasks(progress));
-  cost_ns = add_ns(cost_ns, try_early_dispatch(progress));
+  if (state_.has_early_candidates()) cost_ns = add_ns(cost_ns, try_early_dispatch(progress));
 
   // An iteration without progress is an idle one; its polling time is part of the idle stretch.
   if (!progress) return false;

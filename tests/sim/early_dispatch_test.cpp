@@ -2,14 +2,17 @@
 // is pre-staged on a free core gated by a doorbell, and starts when its last producer's
 // completion rings it, without a scheduler dispatch in between; a consumer with one producer
 // lacking the bit is never staged; a full early queue leaves candidates to the ready path.
+#include "hwmodel/ai_core.h"
+#include "hwmodel/global_memory.h"
 #include "sim_harness.h"
-
 #include "simcore/event_log.h"
+#include "simcore/thread_clock.h"
 
 #include <catch2/catch.hpp>
 
 #include <fstream>
 #include <string>
+#include <vector>
 
 using namespace ptosim;
 using namespace ptosim::testing;
@@ -117,4 +120,72 @@ TEST_CASE("early dispatch: the stall dump shows a consumer staged behind a wedge
   const std::string message = result["message"].get<std::string>();
   CHECK(message.find("(staged kernel=") != std::string::npos);
   CHECK(message.find("task=1 gated=doorbell)") != std::string::npos);
+}
+
+namespace {
+
+// One board core holding a gated task (token 7, 500 ns): its payload store lands at `payload_ns`
+// and its doorbell store at `doorbell_ns`, in the order `doorbell_first` says. COND is read at
+// each of `probes`.
+Json run_gated_core(TimeNs payload_ns, TimeNs doorbell_ns, bool doorbell_first, const std::vector<TimeNs>& probes) {
+  return in_child([=] {
+    simcore::Simulation sim;
+    simcore::DecisionSource decisions(1, simcore::make_random_strategy(1));
+    const simcore::LoopCost costs[simcore::LOOP_KIND_COUNT] = {{"spin", {10, 10}}, {"idle", {10, 10}}, {"poll", {0, 0}}};
+    simcore::DedicatedClock clock(decisions, costs);
+    simcore::EventLog events;
+    hwmodel::GlobalMemory memory;
+    const hwmodel::CoreTiming timing;  // register 140 ns, receive work 349 ns, FIN 600 ns
+    hwmodel::AiCore core(0, hwmodel::CoreKind::aiv0, 1, timing, decisions, events, clock, memory);
+    const hwmodel::KernelSpec kernel;
+    hwmodel::TaskDescriptor gated;
+    gated.task = 3;
+    gated.token = 7;
+    gated.kernel = &kernel;
+    gated.min_duration_ns = 500;
+    gated.max_duration_ns = 500;
+    Json out = Json::object();
+    out["probes"] = Json::array();
+    sim.spawn("aicpu", sim.add_host("aicpu"), [&] {
+      if (doorbell_first) {
+        core.ring_doorbell(7, doorbell_ns);
+        core.write_gated(gated, payload_ns);
+      } else {
+        core.write_gated(gated, payload_ns);
+        out["gated"] = core.gated();
+        out["fin_while_gated"] = core.fin_visible_ns() == TIME_NEVER;
+        core.ring_doorbell(7, doorbell_ns);
+      }
+      for (const TimeNs at : probes) {
+        simcore::sleep_until(at);
+        const hwmodel::CondRegister cond = core.read_cond();
+        out["probes"].push_back(Json{{"token", cond.token}, {"executing", core.executing()}});
+      }
+      out["fin_visible_ns"] = core.fin_visible_ns();
+    });
+    sim.run(1'000'000);
+    return out;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("early dispatch: a gated core starts when both its payload and its doorbell are seen", "[early]") {
+  // Doorbell late: payload seen and arguments filled at 0 + 140 + 349 = 489; doorbell seen at
+  // 2000 + 140 = 2140: the kernel runs 2140..2640 and FIN is visible at 3240.
+  const Json late = run_gated_core(0, 2000, false, {2139, 2141, 5000});
+  REQUIRE_FALSE(late.contains("error"));
+  CHECK(late["gated"] == true);
+  CHECK(late["fin_while_gated"] == true);  // the next FIN is unknown until the doorbell
+  CHECK(late["probes"][0] == Json{{"token", 0}, {"executing", false}});
+  CHECK(late["probes"][1] == Json{{"token", 7}, {"executing", true}});
+  CHECK(late["probes"][2] == Json{{"token", 7}, {"executing", false}});
+  CHECK(late["fin_visible_ns"] == 2140 + 500 + 600);
+  // Doorbell first (the producer completed before the stager's store landed): the receive work
+  // decides, 1000 + 140 + 349 = 1489.
+  const Json early = run_gated_core(1000, 0, true, {1488, 1490});
+  REQUIRE_FALSE(early.contains("error"));
+  CHECK(early["probes"][0] == Json{{"token", 0}, {"executing", false}});
+  CHECK(early["probes"][1] == Json{{"token", 7}, {"executing", true}});
+  CHECK(early["fin_visible_ns"] == 1489 + 500 + 600);
 }
