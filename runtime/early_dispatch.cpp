@@ -158,6 +158,16 @@ void RuntimeState::drain_early_releases() {
   early_released_.clear();
 }
 
+void RuntimeState::wake_for_early() {
+  for (TaskShape shape : {TaskShape::mix, TaskShape::aic, TaskShape::aiv}) {
+    if (!ready_[static_cast<int>(shape)].empty()) return;
+  }
+  for (TaskShape shape : {TaskShape::mix, TaskShape::aic, TaskShape::aiv}) {
+    const auto& queue = early_[static_cast<int>(shape)];
+    if (!queue.empty()) wake_one_for(shape, queue.front());
+  }
+}
+
 // ---- SchedulerThread: the early pass (try_early_dispatch) ----
 
 bool SchedulerThread::has_early_work() const {

@@ -303,6 +303,8 @@ std::uint32_t RuntimeState::take_ready(hwmodel::TaskShape shape, std::size_t pos
   PTOSIM_ASSERT(position < queue.size(), "pop beyond the ready queue");
   const std::uint32_t ordinal = queue[position];
   queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(position));
+  // The last READY task taken: early candidates may be staged now (normal precedes early).
+  if (early_queued_ != 0 && queue.empty()) wake_for_early();
   return ordinal;
 }
 

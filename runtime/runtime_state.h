@@ -309,6 +309,8 @@ class RuntimeState {
   bool release_early(TaskRecord& task);
   void propagate_dispatch_fanin(TaskRecord& producer);
   void drain_early_releases();
+  // No READY task is left: wake an idle thread for each shape with candidates waiting.
+  void wake_for_early();
 
   const RuntimeConfig& config_;
   const CostModel& costs_;
