@@ -42,7 +42,42 @@ void AiCore::start() {
 
 void AiCore::write_task(const TaskDescriptor& descriptor, TimeNs store_ns) {
   PTOSIM_ASSERT(store_ns >= simcore::now(), "a register store lands in the past");
-  begin_task(descriptor, add_ns(store_ns, timing_.register_visible_ns));
+  begin_task(descriptor, add_ns(add_ns(store_ns, timing_.register_visible_ns), timing_.start_latency_ns));
+}
+
+void AiCore::write_gated(const TaskDescriptor& descriptor, TimeNs store_ns) {
+  PTOSIM_ASSERT(store_ns >= simcore::now(), "a register store lands in the past");
+  PTOSIM_ASSERT(!executing() && !gated_, "a gated task staged on a core that is not free");
+  gated_ = descriptor;
+  // It invalidates the payload and fills the arguments as for any task, then spins.
+  gated_ready_ns_ = add_ns(add_ns(store_ns, timing_.register_visible_ns), timing_.start_latency_ns);
+  if (doorbell_visible_ns_ != TIME_NEVER) schedule_gated_start();
+}
+
+void AiCore::ring_doorbell(std::uint32_t token, TimeNs store_ns) {
+  PTOSIM_ASSERT(store_ns >= simcore::now(), "a doorbell store lands in the past");
+  PTOSIM_ASSERT(doorbell_visible_ns_ == TIME_NEVER, "a doorbell rung twice");
+  PTOSIM_ASSERT(!gated_ || gated_->token == token, "a doorbell rung with another task's token");
+  doorbell_token_ = token;
+  doorbell_visible_ns_ = add_ns(store_ns, timing_.register_visible_ns);
+  if (gated_) schedule_gated_start();  // else once the payload's store lands
+}
+
+void AiCore::schedule_gated_start() {
+  PTOSIM_ASSERT(gated_->token == doorbell_token_, "a doorbell for another task");
+  gated_start_ns_ = doorbell_visible_ns_ > gated_ready_ns_ ? doorbell_visible_ns_ : gated_ready_ns_;
+  simcore::Simulation::current().agenda().schedule(gated_start_ns_, [this] { start_gated(); });
+}
+
+void AiCore::start_gated() {
+  const TaskDescriptor descriptor = std::move(*gated_);
+  gated_.reset();
+  doorbell_visible_ns_ = TIME_NEVER;
+  begin_task(descriptor, gated_start_ns_);
+  // The owning thread learns when FIN will be visible (it was idle, or waits for other FINs).
+  if (planned_ && finish_ns_ != TIME_NEVER && observer_ != nullptr) {
+    observer_->on_fin_posted(id_, add_ns(finish_ns_, timing_.fin_visible_ns));
+  }
 }
 
 void AiCore::write_pending(const TaskDescriptor& descriptor, TimeNs store_ns) {
@@ -62,10 +97,10 @@ void AiCore::start_pending() {
   const TaskDescriptor descriptor = std::move(*pending_);
   pending_.reset();
   const TimeNs now_ns = simcore::now();
-  begin_task(descriptor, pending_visible_ns_ > now_ns ? pending_visible_ns_ : now_ns);
+  begin_task(descriptor, add_ns(pending_visible_ns_ > now_ns ? pending_visible_ns_ : now_ns, timing_.start_latency_ns));
 }
 
-void AiCore::begin_task(const TaskDescriptor& descriptor, TimeNs visible_ns) {
+void AiCore::begin_task(const TaskDescriptor& descriptor, TimeNs start_ns) {
   PTOSIM_ASSERT(!executing(), "AICPU wrote a task to core " + std::to_string(id_) + " while it still executes one");
   // The previous task has finished (the AICPU saw its FIN): its time is busy time now.
   if (planned_ && has_task_) busy_ns_ = add_ns(busy_ns_, finish_ns_ - start_ns_);
@@ -76,7 +111,7 @@ void AiCore::begin_task(const TaskDescriptor& descriptor, TimeNs visible_ns) {
   block_ = descriptor.block;
   kernel_ = &kernel;
   descriptor_ = descriptor;  // the payload stays readable until the kernel ends
-  start_ns_ = add_ns(visible_ns, timing_.start_latency_ns);
+  start_ns_ = start_ns;
   bool waits = false;  // the schedule stopped at a cross-core wait: its end is not known yet
   if (kernel.program) {
     waits = start_program();

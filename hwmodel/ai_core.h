@@ -23,8 +23,11 @@
 // its data cache across tasks. Faults: slow_core scales the core's durations, commit_delay
 // overrides its commit-delay range, mte_hang can wedge it. On the board a core also holds one
 // pending task beside the running one (the runtime's dual slot): it reads the pending token after
-// its FIN and starts it then, as an agenda event, with no AICPU poll in between. Left out: the
-// pending slot on the simulator board, early dispatch doorbells.
+// its FIN and starts it then, as an agenda event, with no AICPU poll in between. Early dispatch
+// (runtime-model.md §6.5): a gated task is written like any other, but the core only fills its
+// arguments and then spins on the doorbell (the high 32 bits of its register); it starts the
+// kernel when the doorbell's store becomes visible, as one agenda event, its payload work done
+// by then. Left out: the pending slot on the simulator board.
 #pragma once
 
 #include "hwmodel/block_sync.h"
@@ -88,6 +91,12 @@ class AiCore : public CrossCoreWaiter {
   // core starts it when the running kernel ends, its register having been seen by then.
   void write_pending(const TaskDescriptor& descriptor, TimeNs store_ns);
   bool has_pending() const { return pending_.has_value(); }
+  // Early dispatch: the AICPU stages a task the core must not start before its doorbell rings
+  // (a store of the same token landing at `store_ns`, before or after the payload's).
+  void write_gated(const TaskDescriptor& descriptor, TimeNs store_ns);
+  void ring_doorbell(std::uint32_t token, TimeNs store_ns);
+  // Holds a staged task whose doorbell has not rung yet.
+  bool gated() const { return gated_.has_value() && doorbell_visible_ns_ == TIME_NEVER; }
   // The pending task's ordinal, for snapshots (meaningful only with has_pending()).
   std::uint32_t pending_task() const { return pending_ ? pending_->task : 0; }
   CondRegister read_cond() const;
@@ -97,6 +106,7 @@ class AiCore : public CrossCoreWaiter {
   // thread exactly then instead of simulating every poll. TIME_NEVER while the end is not known
   // in advance (a kernel that runs as host code).
   TimeNs fin_visible_ns() const {
+    if (gated_) return TIME_NEVER;  // the next FIN is the gated task's, not known before its doorbell
     if (!has_task_) return cond_.fin_visible_ns;
     return add_ns(finish_ns_, timing_.fin_visible_ns);
   }
@@ -108,11 +118,15 @@ class AiCore : public CrossCoreWaiter {
   void start();
 
  private:
-  // The core saw the descriptor's token at `visible_ns`: plans or starts the task.
-  void begin_task(const TaskDescriptor& descriptor, TimeNs visible_ns);
+  // The kernel of the descriptor starts at `start_ns` (the core saw its token and did its
+  // receive work by then): plans or starts the task.
+  void begin_task(const TaskDescriptor& descriptor, TimeNs start_ns);
   // The running kernel's end is known: the pending task starts then.
   void schedule_pending_start();
   void start_pending();
+  // Both the gated payload and its doorbell are known: the kernel starts when both are seen.
+  void schedule_gated_start();
+  void start_gated();
   // Simulator board: the poll saw the register, or the kernel's host compute has run.
   void on_poll_end();
   void on_kernel_end();
@@ -179,6 +193,11 @@ class AiCore : public CrossCoreWaiter {
   TaskDescriptor descriptor_;  // of the current task: its GM views are logged when it ends
   std::optional<TaskDescriptor> pending_;  // the dual slot's second task, until it starts
   TimeNs pending_visible_ns_ = 0;          // when the core saw its token
+  std::optional<TaskDescriptor> gated_;    // early dispatch: staged behind the doorbell
+  TimeNs gated_ready_ns_ = TIME_NEVER;     // its token seen and its arguments filled
+  std::uint32_t doorbell_token_ = 0;
+  TimeNs doorbell_visible_ns_ = TIME_NEVER;  // when the core sees its doorbell ring
+  TimeNs gated_start_ns_ = TIME_NEVER;
 };
 
 }  // namespace ptosim::hwmodel

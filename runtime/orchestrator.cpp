@@ -222,6 +222,8 @@ const TaskRecord& Orchestrator::create(const ProgramOp& op, TaskKind kind, std::
   spec.heap_offset = offset;
   spec.heap_bytes = bytes;
   spec.sync_start = op.sync_start;
+  // alloc_tensors forces allow_early_resolve on (it is COMPLETED inline anyway).
+  spec.early_resolve = kind == TaskKind::alloc || op.early_resolve;
   const TaskRecord& task = state_.create_task(spec);
   note_occupancy(ring);
   return task;

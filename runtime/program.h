@@ -118,6 +118,7 @@ struct ProgramOp {
   ScopeMode mode = ScopeMode::automatic;  // scope_begin
   std::uint8_t scalars : 7 = 0;           // submit: scalar arguments (priced, not modelled otherwise), <= 64
   std::uint8_t sync_start : 1 = 0;        // submit: require_sync_start, all blocks launch at once (block_num > 1)
+  bool early_resolve = false;             // submit: allow_early_resolve (its consumers may be pre-staged on cores)
   std::uint32_t kernel = NO_INDEX;        // submit
   std::uint32_t task = NO_INDEX;          // ordinal of the task this op creates
   std::uint32_t origin = 0;               // index into Program::origins

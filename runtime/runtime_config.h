@@ -16,6 +16,8 @@ inline constexpr int MAX_SCOPE_DEPTH = 64;
 inline constexpr std::uint64_t PACKED_OUTPUT_ALIGN = 1024;  // each OUTPUT buffer
 inline constexpr std::uint64_t HEAP_ALIGN = 64;             // a task's packed outputs
 inline constexpr std::uint32_t DEP_POOL_CLEANUP_INTERVAL = 64;  // watermark moves between reclaims
+// Capacity of each early_dispatch_queues[shape] (PTO2_EARLY_DISPATCH_QUEUE_SIZE, pto_runtime2_types.h).
+inline constexpr std::size_t EARLY_DISPATCH_QUEUE_CAP = 256;
 
 struct RingConfig {
   std::uint32_t task_window = 16384;               // power of two; max in flight = window - 1

@@ -90,6 +90,7 @@ ModelOutput simulate(const ModelInput& input, std::uint64_t seed, std::unique_pt
     cores.back()->set_sync_hub(&sync_hub);
     core_ptrs.push_back(cores.back().get());
   }
+  state.attach_cores(core_ptrs);  // early dispatch rings their doorbells
   std::vector<std::unique_ptr<SchedulerThread>> threads;
   std::vector<SchedulerThread*> thread_ptrs;
   for (int t = 0; t < topology.scheduler_threads(); ++t) {

@@ -133,6 +133,7 @@ void RuntimeState::wire_fanin(std::uint32_t ordinal, std::span<const FaninEdge> 
     if (!edge.retain) release_pin(edge.producer);
   }
   task.fanin_refcount += completed_producers;
+  if (!edges.empty()) seed_dispatch_fanin(task, edges, completed_producers);
   // Fanin: one per edge plus the wiring guard, which publish() releases.
   PTOSIM_ASSERT(task.fanin_count == edges.size() + 1, "fanin count differs from the edges wired");
   PTOSIM_ASSERT(task.fanin_refcount < task.fanin_count, "fanin satisfied before the wiring guard was released");
@@ -221,6 +222,7 @@ const TaskRecord& RuntimeState::create_task(const NewTask& spec) {
   }
   t.packed_end = spec.heap_offset + spec.heap_bytes;
   t.manual = in_manual_scope();
+  t.early_resolve = spec.early_resolve;
   t.scope_depth = scope_stack_.back().depth;
   t.output_base = r.heap_base_address + spec.heap_offset;  // the outputs follow one another (output_address)
   r.ordinals.push_back(spec.ordinal);
@@ -306,6 +308,8 @@ std::uint32_t RuntimeState::take_ready(hwmodel::TaskShape shape, std::size_t pos
   PTOSIM_ASSERT(position < queue.size(), "pop beyond the ready queue");
   const std::uint32_t ordinal = queue[position];
   queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(position));
+  // The last READY task taken: early candidates may be staged now (normal precedes early).
+  if (early_queued_ != 0 && queue.empty()) wake_for_early();
   return ordinal;
 }
 
@@ -348,6 +352,7 @@ std::uint32_t RuntimeState::claim_blocks(std::uint32_t ordinal, std::uint32_t co
     t.core = core;
   }
   t.blocks_claimed += count;
+  if (t.early_resolve) blocks_published(ordinal, count);
   return first;
 }
 
@@ -376,6 +381,7 @@ void RuntimeState::publish(std::uint32_t ordinal) {
   events_.record(simcore::EventKind::publish, simcore::now(), task.ordinal, lanes_.orchestrator);
   task.fanin_refcount += 1;  // release the wiring guard
   route_if_ready(task, lanes_.orchestrator);
+  if (task.early_eligible) enqueue_early_candidate(task);  // its producers may all be on cores already
 }
 
 void RuntimeState::route_if_ready(TaskRecord& task, std::uint32_t lane) {
@@ -383,6 +389,8 @@ void RuntimeState::route_if_ready(TaskRecord& task, std::uint32_t lane) {
   task.ready_pushed = true;
   task.ready_ns = simcore::now();
   events_.record(simcore::EventKind::ready, simcore::now(), task.ordinal, lane);
+  // Pre-staged: its doorbells rang, no ready-queue round trip.
+  if (task.early == EarlyState::staging && release_early(task)) return;
   if (task.sync_start) {
     ready_sync_[static_cast<int>(task.shape)].push_back(task.ordinal);
     ++sync_ready_count_;
@@ -444,6 +452,7 @@ std::uint32_t RuntimeState::complete_task(std::uint32_t ordinal, std::uint32_t l
     ++released;
     route_if_ready(consumer, lane);
   }
+  if (!early_released_.empty()) drain_early_releases();
   // No CONSUMED check here: the task's own deferred on_task_release does it (release_task).
   if (all_done()) {
     for (WorkListener* listener : listeners_) listener->on_shutdown_check();

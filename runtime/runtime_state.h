@@ -181,6 +181,7 @@ class RuntimeState {
     std::uint64_t heap_offset = 0;  // of its packed OUTPUT buffers in the ring's heap
     std::uint64_t heap_bytes = 0;
     bool sync_start = false;  // require_sync_start (kept only for block_num > 1, as the runtime does)
+    bool early_resolve = false;  // allow_early_resolve (always on for an alloc task)
   };
   // Claims the next slot of the ring for the task (room already checked) and registers it in the
   // innermost scope.
@@ -331,6 +332,26 @@ class RuntimeState {
   // (external tensors at their address, runtime outputs where the heap put them).
   void describe_task(const TaskRecord& task, std::uint32_t token, hwmodel::TaskDescriptor& out) const;
 
+  // --- early dispatch (runtime-model.md §6.6; early_dispatch.cpp) ---
+  // The cores whose doorbells a producer's completion rings.
+  void attach_cores(const std::vector<hwmodel::AiCore*>& cores) { cores_ = cores; }
+  const std::deque<std::uint32_t>& early_queue(hwmodel::TaskShape shape) const {
+    return early_[static_cast<int>(shape)];
+  }
+  // Whether any early queue holds a candidate (checked on every scheduler iteration).
+  bool has_early_candidates() const { return early_queued_ != 0; }
+  // Pops the oldest candidate of the early queue of `shape`.
+  std::uint32_t take_early(hwmodel::TaskShape shape);
+  // Pushes back a candidate whose blocks remain; a full queue drops it (its release routes the
+  // rest through the ready queue).
+  void requeue_early(hwmodel::TaskShape shape, std::uint32_t task);
+  // Scheduler: `count` more blocks of the candidate `task` are pre-staged, gated, on cores.
+  std::uint32_t stage_blocks(std::uint32_t task, std::uint32_t count, std::uint32_t thread, std::uint32_t core);
+  // Scheduler: core `core` holds `task` gated behind its doorbell with register token `token`.
+  void record_doorbell(int core, std::uint32_t task, std::uint32_t token);
+  // Scheduler: every block staged this pass is on its core: the task may tell its consumers.
+  void blocks_published(std::uint32_t task, std::uint32_t count);
+
   // The time breakdown the actors report to (observing only).
   RunTiming& timing() { return timing_; }
 
@@ -349,6 +370,17 @@ class RuntimeState {
   // sync_to_sm: publishes the schedulers' watermark unless batching holds it back.
   void sync_to_sm(RingState& ring, bool force);
   void notify_reclaim_work(bool thread_zero_only);
+  // Early dispatch (early_dispatch.cpp): the wiring-time seed of dispatch_fanin; a consumer
+  // whose producers are all fully published becomes a candidate; the release of a staged task
+  // by its last producer's completion (doorbells rung inline); the propagation of a fully
+  // published producer to its consumers.
+  void seed_dispatch_fanin(TaskRecord& task, std::span<const FaninEdge> edges, std::uint32_t completed_producers);
+  void enqueue_early_candidate(TaskRecord& task);
+  bool release_early(TaskRecord& task);
+  void propagate_dispatch_fanin(TaskRecord& producer);
+  void drain_early_releases();
+  // No READY task is left: wake an idle thread for each shape with candidates waiting.
+  void wake_for_early();
 
   const RuntimeConfig& config_;
   const CostModel& costs_;
@@ -372,6 +404,15 @@ class RuntimeState {
   std::array<std::deque<std::uint32_t>, 4> ready_sync_;
   std::uint32_t sync_ready_count_ = 0;
   std::vector<WorkListener*> listeners_;
+  std::array<std::deque<std::uint32_t>, 4> early_;  // early_dispatch_queues, by shape
+  struct Doorbell {
+    std::uint32_t task = NO_INDEX;
+    std::uint32_t token = 0;
+  };
+  std::vector<Doorbell> doorbells_;                  // early_dispatch_doorbell_table, by core
+  std::vector<hwmodel::AiCore*> cores_;
+  std::vector<std::uint32_t> early_released_;        // the release sink of one fanout walk
+  std::size_t early_queued_ = 0;                     // candidates in all early queues
   simcore::StreamId wake_stream_;
   bool orchestration_done_ = false;
   BlockedWait blocked_;

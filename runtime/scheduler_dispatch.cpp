@@ -147,7 +147,11 @@ void SchedulerThread::write_assignment(const Assignment& assignment, TimeNs stor
     descriptor_.min_duration_ns = range.min_ns;
     descriptor_.max_duration_ns = range.max_ns;
     descriptor_.logs_accesses = k == 0;
-    slot.core->write_task(descriptor_, store_ns);
+    if (assignment.gated) {
+      slot.core->write_gated(descriptor_, store_ns);
+    } else {
+      slot.core->write_task(descriptor_, store_ns);
+    }
   }
 }
 

@@ -168,7 +168,7 @@ bool SchedulerThread::has_work() const {
       if (!state_.ready_sync_queue(shape).empty() && has_free_core(shape)) return true;
     }
   }
-  return false;
+  return state_.has_early_candidates() && has_early_work();
 }
 
 bool SchedulerThread::iterate(bool& progress) {
@@ -213,8 +213,9 @@ bool SchedulerThread::iterate(bool& progress) {
     }
   }
 
-  // 3. Dispatch READY tasks to free cores.
+  // 3. Dispatch READY tasks to free cores, then (only with none left) pre-stage early candidates.
   cost_ns = add_ns(cost_ns, dispatch_ready_tasks(progress));
+  if (state_.has_early_candidates()) cost_ns = add_ns(cost_ns, try_early_dispatch(progress));
 
   // An iteration without progress is an idle one; its polling time is part of the idle stretch.
   if (!progress) return false;
@@ -406,6 +407,9 @@ std::string SchedulerThread::cluster_lines(const std::string& prefix) const {
       out << " " << (k == 0 ? "aic" : k == 1 ? "aiv0" : "aiv1") << "=core" << slot.core->id();
       if (slot.task == NO_INDEX) {
         out << "(idle)";
+      } else if (state_.tasks()[slot.task].early == EarlyState::staging) {
+        const TaskRecord& task = state_.tasks()[slot.task];
+        out << "(staged kernel=" << task.kernel << " task=" << task.task_id() << " gated=doorbell)";
       } else {
         const TaskRecord& task = state_.tasks()[slot.task];
         out << "(busy kernel=" << task.kernel << " task=" << task.task_id()

@@ -24,7 +24,9 @@
 // drain when the popping thread owns too few idle cores (sync_start_dispatch.cpp,
 // sync_start_drain.h).
 //
-// Left out: the dual-slot PENDING dispatch, early dispatch, async completions.
+// Early dispatch (pre-staging gated by a doorbell) is in early_dispatch.cpp.
+//
+// Left out: the dual-slot PENDING dispatch, async completions.
 #pragma once
 
 #include "hwmodel/ai_core.h"
@@ -86,6 +88,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
     std::uint32_t task = 0;
     std::uint32_t block = 0;
     Placement placement;
+    bool gated = false;  // early dispatch: the core holds it until its doorbell rings
   };
   // What the thread waits for between two turns.
   enum class Await : std::uint8_t { none, start, time, work, idle_loop };
@@ -116,6 +119,11 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   // writes their registers with its iteration's (write_staged).
   void stage_share(std::uint32_t ordinal, std::uint32_t count, SchedulerThread& coordinator);
   void write_staged();
+  // Early dispatch (early_dispatch.cpp): with no READY task left, pre-stages candidates on free
+  // cores, gated by a doorbell; returns what it costs.
+  TimeNs try_early_dispatch(bool& progress);
+  TimeNs stage_claim(const TaskRecord& task);
+  bool has_early_work() const;
   bool idle();
   bool rest();
   // Work of `cost_ns` from now (an iteration or a drain): on a processor of its own its end is

@@ -34,8 +34,9 @@ TaskView describe_task(const RuntimeState& state, const TaskRecord& task) {
   view.scope_depth = task.scope_depth;
   view.kind = kind_name(task.kind);
   if (task.kind == TaskKind::kernel) view.kernel = state.kernels().at(task.kernel).name;
-  if (task.running) {
-    // Every core running one of its blocks (an SPMD task's blocks may sit on several threads).
+  if (task.running || task.early == EarlyState::staging) {
+    // Every core running one of its blocks (an SPMD task's blocks may sit on several threads),
+    // or holding one pre-staged behind its doorbell (early dispatch).
     for (int core : state.cores_of(task.ordinal)) view.cores.push_back(state.topology().core_name(core));
   }
   for (const FaninEdge& edge : state.producers(task)) {

@@ -38,12 +38,17 @@ struct FaninEdge {
 
 inline constexpr std::uint32_t NO_CORE = 0xFFFFFFFFu;
 
+// Early dispatch (runtime-model.md §6.6): `staging` while the task is a candidate in an early
+// queue or pre-staged on gated cores, `dispatched` once its last producer released it.
+enum class EarlyState : std::uint8_t { none, staging, dispatched };
+
 struct TaskRecord {
   std::uint32_t ordinal = 0;
   std::uint32_t local_id = 0;
   std::uint8_t ring = 0;
   TaskKind kind = TaskKind::kernel;
   hwmodel::TaskShape shape = hwmodel::TaskShape::dummy;
+  EarlyState early = EarlyState::none;  // early dispatch: candidate / staged, then released
   std::uint32_t kernel = NO_INDEX;
   std::uint32_t scope_depth = 0;
 
@@ -53,15 +58,23 @@ struct TaskRecord {
   bool published = false;
   bool ready_pushed = false;  // PTO2_READY_CLAIMED: enqueued exactly once
   bool running = false;
-  bool sync_start = false;  // require_sync_start with block_num > 1: its blocks launch together
+  bool scope_released = false;  // the owning scope's fanout pin (bit 31)
+  // Early dispatch (runtime-model.md §6.6, the runtime's pto_scheduler.h): allow_early_resolve
+  // (task_attrs bit 0, forced on for alloc tasks); whether every producer wired for it has the
+  // bit (it may be pre-staged only then); whether it told its consumers it is fully published.
+  // Bits of one byte, so the record stays at 128 bytes.
+  bool early_resolve : 1 = false;
+  bool early_eligible : 1 = false;
+  bool dispatch_propagated : 1 = false;
+  bool sync_start : 1 = false;  // require_sync_start with block_num > 1: its blocks launch together
 
   // Fanin: count = WAIT producers + 1 (the wiring guard), refcount seeded by the orchestrator.
   std::uint32_t fanin_count = 1;
   std::uint32_t fanin_refcount = 0;
-  // Fanout pins: consumers that claimed this task, consumers that released, and the scope bit.
+  // Fanout pins: consumers that claimed this task and consumers that released (the scope bit is
+  // scope_released above).
   std::uint32_t consumers_claimed = 0;
   std::uint32_t consumers_released = 0;
-  bool scope_released = false;
 
   // WAIT consumers to notify on completion (the fanout list), in the order they were wired: a
   // linked list in RuntimeState's consumer pool (RuntimeState::consumers).
@@ -71,6 +84,7 @@ struct TaskRecord {
   // (RuntimeState::producers), all wired at once.
   std::uint32_t first_producer = 0;
   std::uint32_t producer_count = 0;
+  std::uint32_t dispatch_fanin = 0;  // early dispatch: producers fully published (against producer_count)
 
   std::uint64_t packed_end = 0;  // end of the heap allocation of its OUTPUT buffers (heap tail)
   // GM address of its first OUTPUT buffer; the others follow, each aligned (RuntimeState::output_address).
@@ -88,6 +102,8 @@ struct TaskRecord {
   std::uint32_t subtasks_done = 0;
   std::uint32_t core = NO_CORE;  // first core its first block runs on
   std::uint32_t thread = NO_CORE;
+
+  std::uint32_t published_blocks = 0;  // early dispatch: own blocks on cores
 
   TimeNs ready_ns = -1;
 

@@ -159,6 +159,7 @@ struct TaskStatement {
   std::uint8_t scalars = 0;
   std::uint8_t tensor_data_reads = 0;
   bool sync_start = false;  // submit: require_sync_start (the cohort launches at once)
+  bool early_resolve = false;  // submit: allow_early_resolve
 };
 
 struct Loop {

@@ -280,17 +280,22 @@ class ProgramCompiler {
   void compile_task(const Field& stmt, OpKind kind, TaskStatement& task) {
     task.kind = kind;
     if (kind == OpKind::submit) {
-      if ((task.failure = object_failure(stmt, {"submit", "name", "args", "deps", "scalars", "tensor_data", "sync_start"},
+      if ((task.failure = object_failure(stmt, {"submit", "name", "args", "deps", "scalars", "tensor_data", "sync_start",
+                                                 "early_resolve"},
                                         {"submit"}))) {
         return;
       }
-      if (has(stmt, "sync_start")) {
-        const Field& value = sub(stmt, "sync_start");
+      // sync_start: require_sync_start, its blocks launch together (runtime-model.md §6.4).
+      // early_resolve: allow_early_resolve (task_attrs bit 0), the codegen's hint that this task's
+      // consumers may be pre-staged on cores before it completes (§6.6).
+      for (auto [key, flag] : {std::pair{"sync_start", &task.sync_start}, std::pair{"early_resolve", &task.early_resolve}}) {
+        if (!has(stmt, key)) continue;
+        const Field& value = sub(stmt, key);
         if (!value->is_boolean()) {
           task.failure = expected(value, std::string("true or false, found ") + type_name(*value));
           return;
         }
-        task.sync_start = value->get<bool>();
+        *flag = value->get<bool>();
       }
       for (auto [key, count] : {std::pair{"scalars", &task.scalars}, std::pair{"tensor_data", &task.tensor_data_reads}}) {
         if (!has(stmt, key)) continue;

@@ -248,6 +248,7 @@ class ProgramExpander {
     op.scalars = task.scalars & 0x7Fu;  // at most 64, checked when compiled
     op.sync_start = task.sync_start ? 1 : 0;
     expand_tensor_data_count(op.origin, task.tensor_data_reads);
+    op.early_resolve = task.early_resolve;
     const std::uint32_t name = name_id(task.name, true);
     if (program_.task_count >= MAX_PROGRAM_TASKS) {
       PTOSIM_MARK("program task limit");

@@ -112,6 +112,8 @@ TEST_CASE("bad scenarios are rejected with the JSON pointer of the field", "[val
        "/program/body/0/body/0/scalars", "an integer in [0, 64]"},
       {"sync_start not a boolean", [](Json& d) { d["program"]["body"][0]["body"][0]["sync_start"] = "yes"; },
        "/program/body/0/body/0/sync_start", "true or false, found a string"},
+      {"early_resolve not a boolean", [](Json& d) { d["program"]["body"][0]["body"][0]["early_resolve"] = 1; },
+       "/program/body/0/body/0/early_resolve", "true or false, found an integer"},
       {"unknown detector kind", [](Json& d) { d["runtime"]["detectors"]["kind"] = "old"; },
        "/runtime/detectors/kind", "\"legacy\" or \"current\""},
       {"detectors without kind", [](Json& d) { d["runtime"]["detectors"].erase("kind"); }, "/runtime/detectors/kind",
