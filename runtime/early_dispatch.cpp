@@ -53,6 +53,9 @@ void RuntimeState::enqueue_early_candidate(TaskRecord& task) {
   if (!task.early_eligible || !task.published || task.ready_pushed || task.early != EarlyState::none) return;
   if (task.dispatch_fanin != task.producer_count) return;
   if (task.shape == TaskShape::dummy) return;
+  // A sync_start cohort has its own early lane (early_sync_start_queue), not modelled: it waits
+  // for READY and launches through its ready queue, atomically.
+  if (task.sync_start) return;
   auto& queue = early_[static_cast<int>(task.shape)];
   if (queue.size() >= EARLY_DISPATCH_QUEUE_CAP) {
     // The push fails: the speculative claim is rolled back and the task waits for READY.
