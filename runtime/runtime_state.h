@@ -89,6 +89,9 @@ class WorkListener {
   virtual ~WorkListener() = default;
   // Idle, not yet woken, and owning a free core (or cluster) for this shape.
   virtual bool can_take(hwmodel::TaskShape shape) const = 0;
+  // Idle, not yet woken, and owning a busy core (cluster) whose pending slot it may fill for this
+  // shape, now or once that core's ACK is visible. Asked only when no thread can take it idle.
+  virtual bool can_take_pending(hwmodel::TaskShape /*shape*/) const { return false; }
   virtual void wake() = 0;
   // Another idle thread was woken for a ready task this one could also take.
   virtual void notice() = 0;
