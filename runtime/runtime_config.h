@@ -104,7 +104,7 @@ struct DispatchConfig {
   // busy core whose running task it has seen ACK, unless a peer thread has an idle core of that
   // shape; the core starts it right after its FIN. The runtime's default; its PMU mode
   // (is_pmu_enabled) turns it off for single-issue counters.
-  bool pending_slot = false;
+  bool pending_slot = true;
 };
 
 struct RuntimeConfig {
