@@ -266,7 +266,11 @@ class RuntimeState {
   std::uint32_t next_dispatch_token() { return ++dispatch_token_; }
   // Which task each core runs (NO_INDEX: idle), kept by the scheduler threads, so a snapshot or a
   // stall report can name every core of an SPMD task whichever thread dispatched its blocks.
-  void set_core_task(int core, std::uint32_t ordinal) { core_task_.at(static_cast<std::size_t>(core)) = ordinal; }
+  // The task in a core's running slot (NO_INDEX: idle); a task put there counts as RUNNING.
+  void set_core_task(int core, std::uint32_t ordinal) {
+    core_task_.at(static_cast<std::size_t>(core)) = ordinal;
+    if (ordinal != NO_INDEX) tasks_.at(ordinal).on_core = true;
+  }
   std::vector<int> cores_of(std::uint32_t ordinal) const;
   // The descriptor a scheduler writes for `task`: its tensor arguments resolved to GM views
   // (external tensors at their address, runtime outputs where the heap put them).

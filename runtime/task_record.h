@@ -52,7 +52,10 @@ struct TaskRecord {
   bool manual = false;  // submitted inside a MANUAL scope
   bool published = false;
   bool ready_pushed = false;  // PTO2_READY_CLAIMED: enqueued exactly once
-  bool running = false;
+  bool running = false;  // dispatched: a block claimed onto a core (its running or its pending slot)
+  // A block sits in some core's running slot. The runtime derives RUNNING from that alone
+  // (running_slot_state); a task only in pending slots reads READY in its dumps.
+  bool on_core = false;
 
   // Fanin: count = WAIT producers + 1 (the wiring guard), refcount seeded by the orchestrator.
   std::uint32_t fanin_count = 1;

@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 using namespace ptosim;
 using namespace ptosim::testing;
 
@@ -175,6 +177,14 @@ TEST_CASE("the CLUSTER dump shows a core's pending task and tokens", "[dual_slot
   CHECK(message.find("CLUSTER cluster_id=0 aic=core0(busy kernel=") != std::string::npos);
   CHECK(message.find(" pending=") != std::string::npos);
   CHECK(message.find(" pending_tok=") != std::string::npos);
+  // As in the runtime's dumps, the task in the pending slot is READY (no running slot holds it).
+  REQUIRE(result.contains("snapshot"));
+  std::map<std::string, std::string> states;
+  for (const Json& ring : result["snapshot"]["rings"]) {
+    for (const Json& task : ring["tasks"]) states[task["name"].get<std::string>()] = task["state"].get<std::string>();
+  }
+  CHECK(states["long"] == "RUNNING");
+  CHECK(states["short"] == "READY");
 }
 
 TEST_CASE("a2a3sim: an emulated core starts its pending task at its next poll after the kernel's host compute", "[dual_slot][a2a3sim]") {
