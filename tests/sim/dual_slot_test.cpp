@@ -10,7 +10,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
+#include <vector>
 
 using namespace ptosim;
 using namespace ptosim::testing;
@@ -222,5 +224,39 @@ TEST_CASE("a2a3sim: an emulated core starts its pending task at its next poll af
     CHECK_FALSE(hit(off, "emulated core starts its pending task"));
     // Without the pending slot the short task waits for the thread to see FIN: later.
     CHECK(event_time(off, EventKind::start, 1) - event_time(off, EventKind::finish, 0) > short_start - long_finish);
+  }
+}
+
+TEST_CASE("a MIX block takes a cluster with a busy AIC: the idle AIVs start it at once, the AIC after its FIN", "[dual_slot]") {
+  // PR #1308: a cluster is eligible when every core has a free slot; each idle core takes its
+  // running slot, each busy one its pending slot.
+  const std::string text = R"({
+  "format": 1, "name": "mix_split", "description": "a MIX task behind a long AIC task on one cluster",
+  "platform": {"clusters": 1, "scheduler_threads": 1},
+  "kernels": {
+    "long": {"core": "aic", "duration_ns": 20000},
+    "mix": {"core": "mix", "duration_ns": 1000}
+  },
+  "program": {"body": [
+    {"submit": "long", "name": "long", "args": [{"output": "a", "shape": [64]}]},
+    {"submit": "mix", "name": "mix", "args": [{"output": "b", "shape": [64]}]}
+  ]}
+})";
+  const hwmodel::CoreTiming timing;
+  for (std::uint64_t seed : {1, 2}) {
+    const Json result = run(load(text), seed);
+    REQUIRE(result["outcome"] == "pass");
+    CHECK(hit(result, "pending slot dispatched"));
+    const std::int64_t long_finish = event_time(result, simcore::EventKind::finish, 0);
+    std::vector<std::int64_t> mix_starts;
+    for (const Json& e : result["events"]) {
+      if (static_cast<simcore::EventKind>(e[0].get<int>()) == simcore::EventKind::start && e[2].get<std::uint64_t>() == 1) {
+        mix_starts.push_back(e[1].get<std::int64_t>());
+      }
+    }
+    REQUIRE(mix_starts.size() == 3);
+    std::sort(mix_starts.begin(), mix_starts.end());
+    CHECK(mix_starts[1] < long_finish);  // both AIVs, from their running slots
+    CHECK(mix_starts[2] == long_finish + timing.start_latency_ns);  // the AIC, from its pending slot
   }
 }
