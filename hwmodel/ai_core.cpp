@@ -81,11 +81,19 @@ void AiCore::start_gated() {
 }
 
 void AiCore::write_pending(const TaskDescriptor& descriptor, TimeNs store_ns) {
-  PTOSIM_ASSERT(planned_ && executing() && !pending_, "a pending task needs a board core that runs one and holds none");
+  PTOSIM_ASSERT(has_task_ || !planned_, "a pending task needs a core that was given a task");
+  PTOSIM_ASSERT(!pending_, "a pending task written over another one");
   PTOSIM_ASSERT(store_ns >= simcore::now(), "a register store lands in the past");
+  const TimeNs visible_ns = add_ns(store_ns, timing_.register_visible_ns);
+  if (!executing()) {
+    // The running kernel has already ended (its FIN is not visible to the AICPU yet): the core's
+    // next look at its register finds the new token, as after write_task.
+    begin_task(descriptor, visible_ns);
+    return;
+  }
   pending_ = descriptor;
-  pending_visible_ns_ = add_ns(store_ns, timing_.register_visible_ns);
-  if (finish_ns_ != TIME_NEVER) schedule_pending_start();  // else once a cross-core wait ends
+  pending_visible_ns_ = visible_ns;
+  if (planned_ && finish_ns_ != TIME_NEVER) schedule_pending_start();  // else once a cross-core wait ends
 }
 
 void AiCore::schedule_pending_start() {
@@ -127,7 +135,7 @@ void AiCore::begin_task(const TaskDescriptor& descriptor, TimeNs start_ns) {
     // need instants planned ahead: on this board a cross-core wait stops the core.
     if (waits) wedge_reason_ = "a wait on another core on the simulator board, whose cores are not planned ahead (not modelled)";
     finish_ns_ = TIME_NEVER;
-    cond_ = CondRegister{descriptor.token, false, TIME_NEVER};
+    cond_ = CondRegister{descriptor.token, false, TIME_NEVER, TIME_NEVER};
     doorbell_.notify();
     return;
   }
@@ -283,8 +291,21 @@ void AiCore::on_cross_core_satisfied(const SignalSource& source) {
 
 CondRegister AiCore::read_cond() const {
   if (!planned_ || !has_task_) return cond_;
-  if (finish_ns_ > simcore::now()) return CondRegister{token_, false, TIME_NEVER};
-  return CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns)};
+  const TimeNs ack_ns = add_ns(start_ns_, timing_.fin_visible_ns);
+  if (finish_ns_ > simcore::now()) return CondRegister{token_, false, TIME_NEVER, ack_ns};
+  return CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns), ack_ns};
+}
+
+TimeNs AiCore::ack_visible_ns(std::uint32_t token) const {
+  if (pending_ && pending_->token == token) {
+    // It starts once the running kernel has ended and its token has been seen (start_pending).
+    if (!planned_ || finish_ns_ == TIME_NEVER) return TIME_NEVER;
+    const TimeNs seen_ns = pending_visible_ns_ > finish_ns_ ? pending_visible_ns_ : finish_ns_;
+    return add_ns(add_ns(seen_ns, timing_.start_latency_ns), timing_.fin_visible_ns);
+  }
+  if (!planned_) return cond_.token == token ? cond_.ack_visible_ns : TIME_NEVER;
+  if (!has_task_ || token_ != token) return TIME_NEVER;
+  return add_ns(start_ns_, timing_.fin_visible_ns);
 }
 
 bool AiCore::executing() const {
@@ -331,6 +352,10 @@ void AiCore::on_poll_end() {
   start_ns_ = start_ns_ > now_ns ? start_ns_ : now_ns;
   PTOSIM_ASSERT(start_ns_ == now_ns, "an emulated core cannot plan a start ahead");
   events_.record_at(simcore::EventKind::start, start_ns_, task_id_, lane_);
+  // ACK is written as the kernel starts; it matters to a scheduler that holds a pending task
+  // for this core or waits to fill the pending slot.
+  cond_.ack_visible_ns = add_ns(start_ns_, timing_.fin_visible_ns);
+  if (observer_ != nullptr) observer_->on_ack_posted(id_, cond_.ack_visible_ns);
   if (kernel_->program) log_program_accesses(start_ns_);
   if (run_ns_ == TIME_NEVER) {
     // Wedged: the kernel never ends and the core never posts FIN. Its thread polls on, for
@@ -350,9 +375,16 @@ void AiCore::on_kernel_end() {
   // neither is known before it runs); GM resolves them after the run.
   if (descriptor_.logs_accesses && !kernel_->program) memory_.log_task(descriptor_, static_cast<std::uint32_t>(id_), start_ns_, finish_ns_);
   has_task_ = false;
-  cond_ = CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns)};
+  cond_ = CondRegister{token_, true, add_ns(finish_ns_, timing_.fin_visible_ns), cond_.ack_visible_ns};
   if (observer_ != nullptr) observer_->on_fin_posted(id_, cond_.fin_visible_ns);
   start();
+  if (pending_) {
+    // The emulation thread's next poll reads the pending token: the task starts as host compute.
+    PTOSIM_MARK("emulated core starts its pending task");
+    const TaskDescriptor descriptor = std::move(*pending_);
+    pending_.reset();
+    begin_task(descriptor, finish_ns_);
+  }
 }
 
 }  // namespace ptosim::hwmodel

@@ -23,11 +23,15 @@
 // its data cache across tasks. Faults: slow_core scales the core's durations, commit_delay
 // overrides its commit-delay range, mte_hang can wedge it. On the board a core also holds one
 // pending task beside the running one (the runtime's dual slot): it reads the pending token after
-// its FIN and starts it then, as an agenda event, with no AICPU poll in between. Early dispatch
-// (runtime-model.md §6.5): a gated task is written like any other, but the core only fills its
-// arguments and then spins on the doorbell (the high 32 bits of its register); it starts the
-// kernel when the doorbell's store becomes visible, as one agenda event, its payload work done
-// by then. Left out: the pending slot on the simulator board.
+// its FIN and starts it then, as an agenda event, with no AICPU poll in between; on the simulator
+// board its emulation thread does the same at its next poll after the kernel's host compute. The
+// core writes ACK to COND when it starts a task (aicore_executor.cpp: after the payload
+// invalidate, before the kernel), which is how the AICPU learns that the running task ended when
+// a pending one takes its place.
+// Early dispatch (runtime-model.md §6.5): a gated task is written like any other, but the core only
+// fills its arguments and then spins on the doorbell (the high 32 bits of its register); it starts
+// the kernel when the doorbell's store becomes visible, as one agenda event, its payload work done
+// by then.
 #pragma once
 
 #include "hwmodel/block_sync.h"
@@ -56,13 +60,16 @@ struct CondRegister {
   std::uint32_t token = 0;
   bool fin = false;
   TimeNs fin_visible_ns = TIME_NEVER;  // an AICPU poll at or after this time sees FIN
+  TimeNs ack_visible_ns = TIME_NEVER;  // ... sees the ACK of `token` (the core has started it)
 };
 
-// Told when a core posts FIN, so the owning scheduler thread can schedule its next poll.
+// Told when a core posts FIN (or, on the simulator board, ACK, whose time is not known in
+// advance there), so the owning scheduler thread can schedule its next poll.
 class CoreObserver {
  public:
   virtual ~CoreObserver() = default;
   virtual void on_fin_posted(int core_id, TimeNs visible_ns) = 0;
+  virtual void on_ack_posted(int /*core_id*/, TimeNs /*visible_ns*/) {}
 };
 
 class AiCore : public CrossCoreWaiter {
@@ -87,8 +94,9 @@ class AiCore : public CrossCoreWaiter {
   // publishes a batch after building its payloads). The AICPU only writes a core whose previous
   // task it has seen finish.
   void write_task(const TaskDescriptor& descriptor, TimeNs store_ns);
-  // Board only: the AICPU stores a second task while the core executes one (the pending slot). The
-  // core starts it when the running kernel ends, its register having been seen by then.
+  // The AICPU stores a second task while the core executes one (the pending slot), after it has
+  // seen the running task's ACK. The core starts it when the running kernel ends, its register
+  // having been seen by then (at once if that kernel has already ended).
   void write_pending(const TaskDescriptor& descriptor, TimeNs store_ns);
   bool has_pending() const { return pending_.has_value(); }
   // Early dispatch: the AICPU stages a task the core must not start before its doorbell rings
@@ -100,6 +108,10 @@ class AiCore : public CrossCoreWaiter {
   // The pending task's ordinal, for snapshots (meaningful only with has_pending()).
   std::uint32_t pending_task() const { return pending_ ? pending_->task : 0; }
   CondRegister read_cond() const;
+  // When an AICPU poll first sees the ACK of the task written with `token` (the current task or
+  // the pending one); TIME_NEVER while that is not known (a running kernel whose end is not
+  // known yet, a task the emulation thread has not picked up, an unknown token).
+  TimeNs ack_visible_ns(std::uint32_t token) const;
   bool executing() const;
   // When an AICPU poll will first see FIN of the current (or last) task. The kernel's duration
   // is decided when the task is written, so on the board the simulation can wake the polling

@@ -193,7 +193,7 @@ TimeNs SchedulerThread::try_early_dispatch(bool& progress) {
   const TaskShape second = index_ % 2 == 0 ? TaskShape::aiv : TaskShape::aic;
   for (TaskShape shape : {TaskShape::mix, first, second}) {
     while (!state_.early_queue(shape).empty()) {
-      collect_free_placements(shape);
+      collect_free_placements(shape, DispatchPhase::idle);
       if (placements_.empty()) break;
       const std::uint32_t ordinal = state_.take_early(shape);
       const TaskRecord& task = state_.task(ordinal);
@@ -226,12 +226,8 @@ TimeNs SchedulerThread::stage_claim(const TaskRecord& task) {
     }
     for (std::uint8_t k = 0; k < assignment.placement.count; ++k) {
       CoreSlot& slot = cores_[assignment.placement.slots[k]];
-      slot.task = task.ordinal;
-      slot.token = state_.next_dispatch_token();
-      state_.set_core_task(slot.core->id(), task.ordinal);
+      occupy(slot, task.ordinal, false);
       state_.record_doorbell(slot.core->id(), task.ordinal, slot.token);
-      ++running_cores_;
-      if (task.manual) ++running_manual_cores_;
     }
     cost_ns = add_ns(cost_ns, state_.costs().dispatch(task.manual ? ScopeMode::manual : ScopeMode::automatic));
     assignments_.push_back(assignment);

@@ -106,6 +106,15 @@ struct SchedulerCosts {
 
 inline constexpr std::uint32_t TENSORMAP_CLEANUP_INTERVAL = 64;  // watermark moves between cleanups
 
+// How the scheduler threads place READY tasks on cores (runtime-model.md §6.3, §6.4).
+struct DispatchConfig {
+  // The dual slot: after the IDLE phase, a thread loads a second task into the pending slot of a
+  // busy core whose running task it has seen ACK, unless a peer thread has an idle core of that
+  // shape; the core starts it right after its FIN. The runtime's default; its PMU mode
+  // (is_pmu_enabled) turns it off for single-issue counters.
+  bool pending_slot = true;
+};
+
 struct RuntimeConfig {
   std::array<RingConfig, MAX_RING_DEPTH> rings{};
   // TensorMap entries shared by all rings (PTO2_TENSORMAP_POOL_SIZE; compile-time in the runtime).
@@ -130,6 +139,7 @@ struct RuntimeConfig {
   // Tasks submitted in MANUAL scopes: a copy of the above with overrides of the per-phase terms
   // (the idle iteration, the release cap and the dummy batch are the thread's, read above).
   SchedulerCosts scheduler_manual;
+  DispatchConfig dispatch;
   // Deadlock truth: how long the simulation may continue after a detector fired.
   TimeNs truth_budget_ns = 2 * NS_PER_S;
 };

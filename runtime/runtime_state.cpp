@@ -417,6 +417,13 @@ void RuntimeState::wake_one_for(hwmodel::TaskShape shape, std::uint32_t task_ord
     eligible[count] = listeners_[i];
     thread_ids[count++] = i;
   }
+  // No idle core waits for it: a thread that may fill a pending slot (the runtime's PENDING phase).
+  const bool none_idle = count == 0;
+  for (std::size_t i = 0; none_idle && i < listeners_.size() && count < 8; ++i) {
+    if (!listeners_[i]->can_take_pending(shape)) continue;
+    eligible[count] = listeners_[i];
+    thread_ids[count++] = i;
+  }
   if (count == 0) return;  // busy threads see the queue on their next iteration
   const std::size_t first = decisions_.choose({wake_stream_, task_ordinal, 0}, std::span(thread_ids, count));
   eligible[first]->wake();

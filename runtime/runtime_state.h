@@ -102,6 +102,9 @@ class WorkListener {
   virtual ~WorkListener() = default;
   // Idle, not yet woken, and owning a free core (or cluster) for this shape.
   virtual bool can_take(hwmodel::TaskShape shape) const = 0;
+  // Idle, not yet woken, and owning a busy core (cluster) whose pending slot it may fill for this
+  // shape, now or once that core's ACK is visible. Asked only when no thread can take it idle.
+  virtual bool can_take_pending(hwmodel::TaskShape /*shape*/) const { return false; }
   virtual void wake() = 0;
   // Another idle thread was woken for a ready task this one could also take.
   virtual void notice() = 0;
@@ -326,7 +329,11 @@ class RuntimeState {
   std::uint32_t next_dispatch_token() { return ++dispatch_token_; }
   // Which task each core runs (NO_INDEX: idle), kept by the scheduler threads, so a snapshot or a
   // stall report can name every core of an SPMD task whichever thread dispatched its blocks.
-  void set_core_task(int core, std::uint32_t ordinal) { core_task_.at(static_cast<std::size_t>(core)) = ordinal; }
+  // The task in a core's running slot (NO_INDEX: idle); a task put there counts as RUNNING.
+  void set_core_task(int core, std::uint32_t ordinal) {
+    core_task_.at(static_cast<std::size_t>(core)) = ordinal;
+    if (ordinal != NO_INDEX) tasks_.at(ordinal).on_core = true;
+  }
   std::vector<int> cores_of(std::uint32_t ordinal) const;
   // The descriptor a scheduler writes for `task`: its tensor arguments resolved to GM views
   // (external tensors at their address, runtime outputs where the heap put them).

@@ -155,13 +155,14 @@ bool SchedulerThread::has_work() const {
   const TimeNs now = simcore::now();
   for (const CoreSlot& slot : cores_) {
     if (slot.task == NO_INDEX) continue;
-    hwmodel::CondRegister cond = slot.core->read_cond();
-    if (cond.fin && cond.token == slot.token && cond.fin_visible_ns <= now) return true;
+    if (decide_slot_transition(slot, now).running_done) return true;
   }
   // A drain stops dispatch: only completions are work, and for thread 0 the drain's check.
   if (drain_->pending()) return index_ == 0 && drain_->check_due();
   for (TaskShape shape : {TaskShape::mix, TaskShape::aic, TaskShape::aiv, TaskShape::dummy}) {
-    if (!state_.ready_queue(shape).empty() && has_free_core(shape)) return true;
+    if (state_.ready_queue(shape).empty()) continue;
+    if (has_free_core(shape)) return true;
+    if (pending_phase_open(shape) && has_pending_capacity(shape)) return true;
   }
   if (state_.any_sync_ready()) {
     for (TaskShape shape : {TaskShape::mix, TaskShape::aic, TaskShape::aiv}) {
@@ -169,6 +170,62 @@ bool SchedulerThread::has_work() const {
     }
   }
   return state_.has_early_candidates() && has_early_work();
+}
+
+SchedulerThread::SlotTransition SchedulerThread::decide_slot_transition(const CoreSlot& slot, TimeNs now_ns) const {
+  // One COND read (runtime-model.md §1.4): the pending token, ACK or FIN, means the running task
+  // finished (the core runs its slots in order and overwrote the running task's FIN); the
+  // running token's FIN counts only without a pending task (with one, the thread waits for the
+  // pending task's ACK); the running token's ACK only frees the pending slot (pending_slot_free).
+  SlotTransition transition;
+  const hwmodel::CondRegister cond = slot.core->read_cond();
+  if (slot.pending_task != NO_INDEX && cond.token == slot.pending_token) {
+    if (cond.fin && cond.fin_visible_ns <= now_ns) {
+      transition.running_done = true;
+      transition.pending_done = true;
+    } else if (cond.ack_visible_ns <= now_ns) {
+      transition.running_done = true;
+    }
+    return transition;
+  }
+  if (cond.token != slot.token) return transition;
+  transition.running_done = slot.pending_task == NO_INDEX && cond.fin && cond.fin_visible_ns <= now_ns;
+  return transition;
+}
+
+TimeNs SchedulerThread::apply_slot_transition(CoreSlot& slot, const SlotTransition& transition,
+                                              std::uint32_t& last_completed) {
+  // The runtime completes the pending task first, then the running one, then updates the slots.
+  PTOSIM_ASSERT(transition.running_done, "a slot transition without the running task done");
+  const std::uint32_t running = slot.task;
+  const std::uint32_t pending = slot.pending_task;
+  if (pending != NO_INDEX) PTOSIM_MARK("pending implies running finished");
+  if (state_.task(running).manual) --running_manual_cores_;
+  TimeNs cost_ns = 0;
+  if (transition.pending_done) cost_ns = add_ns(cost_ns, finish_on_core(pending, last_completed));
+  cost_ns = add_ns(cost_ns, finish_on_core(running, last_completed));
+  if (pending != NO_INDEX && !transition.pending_done) {
+    // Promote: the pending task is the core's running task now.
+    slot.task = pending;
+    slot.token = slot.pending_token;
+    state_.set_core_task(slot.core->id(), pending);
+    if (state_.task(pending).manual) ++running_manual_cores_;
+  } else {
+    slot.task = NO_INDEX;
+    state_.set_core_task(slot.core->id(), NO_INDEX);
+    --running_cores_;
+  }
+  slot.pending_task = NO_INDEX;
+  return cost_ns;
+}
+
+TimeNs SchedulerThread::finish_on_core(std::uint32_t ordinal, std::uint32_t& last_completed) {
+  // One block of the task finished on this core; the last block completes the task.
+  if (!state_.finish_subtask(ordinal)) return 0;
+  const TaskRecord& task = state_.task(ordinal);
+  const TimeNs cost_ns = complete(task);
+  if (last_completed == NO_INDEX || last_completed != monitor_.blamed_task()) last_completed = ordinal;
+  return cost_ns;
 }
 
 bool SchedulerThread::iterate(bool& progress) {
@@ -181,17 +238,10 @@ bool SchedulerThread::iterate(bool& progress) {
   std::uint32_t last_completed = NO_INDEX;
   for (CoreSlot& slot : cores_) {
     if (slot.task == NO_INDEX) continue;
-    hwmodel::CondRegister cond = slot.core->read_cond();
-    if (!cond.fin || cond.token != slot.token || cond.fin_visible_ns > now) continue;
-    const TaskRecord& task = state_.task(slot.task);
-    slot.task = NO_INDEX;
-    state_.set_core_task(slot.core->id(), NO_INDEX);
-    --running_cores_;
-    if (task.manual) --running_manual_cores_;
+    const SlotTransition transition = decide_slot_transition(slot, now);
+    if (!transition.running_done) continue;
     progress = true;
-    if (!state_.finish_subtask(task.ordinal)) continue;
-    cost_ns = add_ns(cost_ns, complete(task));
-    if (last_completed == NO_INDEX || last_completed != monitor_.blamed_task()) last_completed = task.ordinal;
+    cost_ns = add_ns(cost_ns, apply_slot_transition(slot, transition, last_completed));
   }
 
   // 1b. A pending sync_start drain (§6.3 step 4): handle_drain_mode, then no dummy or dispatch
@@ -272,12 +322,28 @@ TimeNs SchedulerThread::earliest_pending_fin() const {
   TimeNs earliest = TIME_NEVER;
   for (const CoreSlot& slot : cores_) {
     if (slot.task == NO_INDEX) continue;
-    const TimeNs visible_ns = slot.core->fin_visible_ns();
-    if (visible_ns < earliest) earliest = visible_ns;
+    const TimeNs event_ns = next_cond_event_ns(slot);
+    if (event_ns < earliest) earliest = event_ns;
   }
   // A FIN due now that the core has not posted yet (it runs later at this instant) is awaited
   // through on_fin_posted rather than a deadline that has already passed.
   return earliest <= simcore::now() ? TIME_NEVER : earliest;
+}
+
+TimeNs SchedulerThread::next_cond_event_ns(const CoreSlot& slot) const {
+  // With a pending task, the running task's FIN is overwritten by the pending task's ACK: that
+  // ACK is the thread's next news from the core (a missed wake-up would leave the core's
+  // completion unseen until some other event).
+  if (slot.pending_task != NO_INDEX) return slot.core->ack_visible_ns(slot.pending_token);
+  const TimeNs fin_ns = slot.core->fin_visible_ns();
+  if (!state_.config().dispatch.pending_slot) return fin_ns;
+  // The running task's ACK frees the pending slot; it matters when a queued task could use it.
+  const TimeNs ack_ns = slot.core->ack_visible_ns(slot.token);
+  if (ack_ns <= simcore::now() || ack_ns >= fin_ns) return fin_ns;
+  const bool aic = slot.kind == CoreKind::aic;
+  const bool wanted = !state_.ready_queue(TaskShape::mix).empty() ||
+                      !state_.ready_queue(aic ? TaskShape::aic : TaskShape::aiv).empty();
+  return wanted ? ack_ns : fin_ns;
 }
 
 void SchedulerThread::wait_for_work(TimeNs fin_ns, const IdleDetector& detector) {
@@ -397,27 +463,37 @@ const char* core_kind_label(CoreKind kind) { return kind == CoreKind::aic ? "AIC
 }  // namespace
 
 std::string SchedulerThread::cluster_lines(const std::string& prefix) const {
-  // CLUSTER cluster_id=N aic=coreX(idle | busy kernel=K task=T cond_reg_state=ack|fin) ...
+  // CLUSTER cluster_id=N aic=coreX(idle | busy kernel=K task=T cond_reg_state=ack|fin
+  // [pending=T2 running_tok= pending_tok=]) ...
   std::ostringstream out;
   int clusters = 0;
   for (std::size_t i = 0; i + 2 < cores_.size() && clusters < 8; i += 3, ++clusters) {
     out << prefix << " CLUSTER cluster_id=" << cores_[i].cluster;
     for (std::size_t k = 0; k < 3; ++k) {
       const CoreSlot& slot = cores_[i + k];
-      out << " " << (k == 0 ? "aic" : k == 1 ? "aiv0" : "aiv1") << "=core" << slot.core->id();
-      if (slot.task == NO_INDEX) {
-        out << "(idle)";
-      } else if (state_.tasks()[slot.task].early == EarlyState::staging) {
-        const TaskRecord& task = state_.tasks()[slot.task];
-        out << "(staged kernel=" << task.kernel << " task=" << task.task_id() << " gated=doorbell)";
-      } else {
-        const TaskRecord& task = state_.tasks()[slot.task];
-        out << "(busy kernel=" << task.kernel << " task=" << task.task_id()
-            << " cond_reg_state=" << (slot.core->executing() ? "ack" : "fin") << ")";
-      }
+      out << " " << (k == 0 ? "aic" : k == 1 ? "aiv0" : "aiv1") << "=core" << slot.core->id() << core_dump(slot);
     }
     out << "\n";
   }
+  return out.str();
+}
+
+std::string SchedulerThread::core_dump(const CoreSlot& slot) const {
+  if (slot.task == NO_INDEX) return "(idle)";
+  const TaskRecord& task = state_.tasks()[slot.task];
+  std::ostringstream out;
+  if (task.early == EarlyState::staging) {
+    out << "(staged kernel=" << task.kernel << " task=" << task.task_id() << " gated=doorbell)";
+    return out.str();
+  }
+  out << "(busy kernel=" << task.kernel << " task=" << task.task_id()
+      << " cond_reg_state=" << (slot.core->executing() ? "ack" : "fin");
+  if (slot.pending_task != NO_INDEX) {
+    // The dual slot's second task: written, waiting for the running one's FIN.
+    out << " pending=" << state_.tasks()[slot.pending_task].task_id() << " running_tok=" << slot.token
+        << " pending_tok=" << slot.pending_token;
+  }
+  out << ")";
   return out.str();
 }
 
@@ -503,6 +579,31 @@ bool SchedulerThread::can_take(TaskShape shape) const {
   return waiting_ && !drain_->pending() && has_free_core(shape);
 }
 
+bool SchedulerThread::can_take_pending(TaskShape shape) const {
+  if (!waiting_ || !pending_phase_open(shape)) return false;
+  // A busy core of the shape whose pending slot is empty: free now, or once its ACK is seen (the
+  // woken thread then waits for that ACK: next_cond_event_ns).
+  for (const CoreSlot& slot : cores_) {
+    if (slot.task == NO_INDEX || slot.pending_task != NO_INDEX) continue;
+    if (shape == TaskShape::mix || (shape == TaskShape::aic) == (slot.kind == CoreKind::aic)) return true;
+  }
+  return false;
+}
+
+void SchedulerThread::on_ack_posted(int core_id, TimeNs visible_ns) {
+  // Simulator board: an ACK's time is known only when the emulation thread starts the task. It
+  // is news for a thread holding a pending task for that core, or with a task queued for it.
+  if (!state_.config().dispatch.pending_slot || !waiting_ || visible_ns >= wait_deadline_ns_) return;
+  for (const CoreSlot& slot : cores_) {
+    if (slot.core->id() != core_id || slot.task == NO_INDEX) continue;
+    const bool aic = slot.kind == CoreKind::aic;
+    const bool wanted = slot.pending_task != NO_INDEX || !state_.ready_queue(TaskShape::mix).empty() ||
+                        !state_.ready_queue(aic ? TaskShape::aic : TaskShape::aiv).empty();
+    if (wanted) wake();
+    return;
+  }
+}
+
 void SchedulerThread::wake() {
   if (!waiting_) return;
   waiting_ = false;  // woken once: further ready tasks go to other idle threads
@@ -543,6 +644,7 @@ ActorView SchedulerThread::describe() const {
   for (const CoreSlot& slot : cores_) {
     if (slot.task == NO_INDEX) continue;
     out << "; " << state_.topology().core_name(slot.core->id()) << " runs task " << state_.task(slot.task).task_id();
+    if (slot.pending_task != NO_INDEX) out << " (pending task " << state_.task(slot.pending_task).task_id() << ")";
   }
   out << "; " << deferred_release_.size() << " deferred releases pending";
   if (drain_->pending()) {

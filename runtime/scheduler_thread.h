@@ -26,7 +26,14 @@
 //
 // Early dispatch (pre-staging gated by a doorbell) is in early_dispatch.cpp.
 //
-// Left out: the dual-slot PENDING dispatch, async completions.
+// The dual slot (CoreExecState: running + pending): after its IDLE phase a thread loads a second
+// task into the pending slot of a busy core whose running task it has seen ACK, unless a peer
+// thread has an idle core of that shape (scheduler_dispatch.cpp); the core starts it right after
+// its FIN, and the thread learns from COND showing the pending token (ACK or FIN) that the
+// running task finished (decide_slot_transition).
+//
+// Left out: async completions, staging early-dispatch tasks into pending slots, the MIX-residual rule (AIC/AIV
+// yield their dispatch while MIX tasks remain queued).
 #pragma once
 
 #include "hwmodel/ai_core.h"
@@ -64,7 +71,9 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   bool owns_running_task() const { return running_cores_ > 0; }
 
   void on_fin_posted(int core_id, TimeNs visible_ns) override;
+  void on_ack_posted(int core_id, TimeNs visible_ns) override;
   bool can_take(hwmodel::TaskShape shape) const override;
+  bool can_take_pending(hwmodel::TaskShape shape) const override;
   void wake() override;
   void notice() override;
   void on_shutdown_check() override;
@@ -76,14 +85,24 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
     hwmodel::AiCore* core = nullptr;
     int cluster = 0;
     hwmodel::CoreKind kind = hwmodel::CoreKind::aic;
-    std::uint32_t task = NO_INDEX;
+    std::uint32_t task = NO_INDEX;  // the running slot
     std::uint32_t token = 0;
+    std::uint32_t pending_task = NO_INDEX;  // the pending slot: starts after the running task's FIN
+    std::uint32_t pending_token = 0;
   };
-  // The slots of one block's cores: one AIC or AIV, or a whole cluster for MIX.
+  // What one COND read tells about a core's two slots (the runtime's SlotTransition).
+  struct SlotTransition {
+    bool running_done = false;
+    bool pending_done = false;  // implies running_done: the core runs its slots in order
+  };
+  // The slots of one block's cores: one AIC or AIV, or a whole cluster for MIX; a bit of
+  // `to_pending` per slot puts it into that core's pending slot.
   struct Placement {
     std::array<std::uint16_t, 3> slots{};
     std::uint8_t count = 0;
+    std::uint8_t to_pending = 0;
   };
+  enum class DispatchPhase : std::uint8_t { idle, pending };
   struct Assignment {
     std::uint32_t task = 0;
     std::uint32_t block = 0;
@@ -124,6 +143,17 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   TimeNs try_early_dispatch(bool& progress);
   TimeNs stage_claim(const TaskRecord& task);
   bool has_early_work() const;
+  TimeNs dispatch_idle_phase(bool& progress);
+  TimeNs dispatch_pending_phase(bool& progress);
+  // Pops READY tasks of `shape` while this thread has placements for them in `phase`.
+  TimeNs dispatch_shape(hwmodel::TaskShape shape, DispatchPhase phase, bool& progress);
+  // One popped task: its blocks claimed onto placements_, up to one per placement.
+  TimeNs claim_blocks_to_placements(std::uint32_t ordinal);
+  void occupy(CoreSlot& slot, std::uint32_t ordinal, bool to_pending);
+  // The completion poll: what COND says about `slot`, and acting on it.
+  SlotTransition decide_slot_transition(const CoreSlot& slot, TimeNs now_ns) const;
+  TimeNs apply_slot_transition(CoreSlot& slot, const SlotTransition& transition, std::uint32_t& last_completed);
+  TimeNs finish_on_core(std::uint32_t ordinal, std::uint32_t& last_completed);
   bool idle();
   bool rest();
   // Work of `cost_ns` from now (an iteration or a drain): on a processor of its own its end is
@@ -139,10 +169,20 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   void begin_idle_stretch(TimeNs start_ns);
   void wait_for_work(TimeNs fin_ns, const IdleDetector& detector);
   bool has_work() const;
+  // An idle core (cluster for MIX) for `shape`: its running slot is free.
   bool has_free_core(hwmodel::TaskShape shape) const;
-  // The free placements for `shape`, into placements_.
-  void collect_free_placements(hwmodel::TaskShape shape);
+  // A core (cluster for MIX) whose pending slot this thread could fill now.
+  bool has_pending_capacity(hwmodel::TaskShape shape) const;
+  bool pending_slot_free(const CoreSlot& slot) const;
+  bool peer_has_idle_core(hwmodel::TaskShape shape) const;
+  // Whether the PENDING phase would fill a slot for `shape` now (the switch, the peer-idle rule).
+  bool pending_phase_open(hwmodel::TaskShape shape) const;
+  // The free placements for `shape` in `phase`, into placements_.
+  void collect_free_placements(hwmodel::TaskShape shape, DispatchPhase phase);
+  // When COND of this thread's cores next changes in a way the thread acts on (a FIN; the ACK of
+  // a pending task; the ACK that frees a pending slot for a queued task).
   TimeNs earliest_pending_fin() const;
+  TimeNs next_cond_event_ns(const CoreSlot& slot) const;
   IdleDetector idle_detector() const;
   bool idle_detector_expired(const IdleDetector& detector) const;
   // Completes a task on this thread; returns the cost of the completion.
@@ -158,6 +198,7 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   // TIMEOUT_EXIT, the shutdown snapshot and one [STALL ...] round over every thread.
   std::string stall_report(int& sub_class, std::uint32_t& stuck_task);
   std::string cluster_lines(const std::string& prefix) const;
+  std::string core_dump(const CoreSlot& slot) const;
   std::uint64_t idle_iterations();
 
   int index_;

@@ -33,7 +33,7 @@ TimeNs SchedulerThread::dispatch_sync_cohorts(bool& progress, bool& drain_entere
   const TaskShape second = index_ % 2 == 0 ? TaskShape::aiv : TaskShape::aic;
   for (TaskShape shape : {TaskShape::mix, first, second}) {
     while (!state_.ready_sync_queue(shape).empty()) {
-      collect_free_placements(shape);
+      collect_free_placements(shape, DispatchPhase::idle);
       if (placements_.empty()) break;
       const std::uint32_t ordinal = state_.take_ready_sync(shape);
       if (placements_.size() >= state_.task(ordinal).block_num) {
@@ -68,15 +68,7 @@ SchedulerThread::Assignment SchedulerThread::occupy_block(std::uint32_t ordinal,
   const std::size_t choice = state_.decisions().choose_once({core_stream_, ordinal, block}, std::span(placement_cores_));
   Assignment assignment{ordinal, block, placements_[choice]};
   placements_.erase(placements_.begin() + static_cast<std::ptrdiff_t>(choice));
-  const TaskRecord& task = state_.task(ordinal);
-  for (std::uint8_t k = 0; k < assignment.placement.count; ++k) {
-    CoreSlot& slot = cores_[assignment.placement.slots[k]];
-    slot.task = ordinal;
-    slot.token = state_.next_dispatch_token();
-    state_.set_core_task(slot.core->id(), ordinal);
-    ++running_cores_;
-    if (task.manual) ++running_manual_cores_;
-  }
+  for (std::uint8_t k = 0; k < assignment.placement.count; ++k) occupy(cores_[assignment.placement.slots[k]], ordinal, false);
   return assignment;
 }
 
@@ -102,7 +94,7 @@ TimeNs SchedulerThread::launch_cohort_here(std::uint32_t ordinal) {
 
 std::uint32_t SchedulerThread::free_placement_count(TaskShape shape) {
   if (exited_) return 0;
-  collect_free_placements(shape);
+  collect_free_placements(shape, DispatchPhase::idle);
   return static_cast<std::uint32_t>(placements_.size());
 }
 
@@ -111,7 +103,7 @@ void SchedulerThread::stage_share(std::uint32_t ordinal, std::uint32_t count, Sc
   // indices on its own idle cores. Every register is written when the gate reopens: with the
   // coordinator's iteration, once the largest share is staged.
   const TaskRecord& task = state_.task(ordinal);
-  collect_free_placements(task.shape);
+  collect_free_placements(task.shape, DispatchPhase::idle);
   PTOSIM_ASSERT(count <= placements_.size(), "a drain share larger than the thread's idle cores");
   const std::uint32_t first_block = task.blocks_claimed;
   for (std::uint32_t b = 0; b < count; ++b) {

@@ -46,7 +46,7 @@ TaskPhase TaskRecord::phase() const {
   if (state == StoredState::consumed) return TaskPhase::consumed;
   if (state == StoredState::completed) return TaskPhase::completed;
   if (!published) return TaskPhase::unpublished;
-  if (running) return TaskPhase::running;
+  if (running && on_core) return TaskPhase::running;
   if (fanin_refcount >= fanin_count) return TaskPhase::ready;
   return TaskPhase::waiting;
 }

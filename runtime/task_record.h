@@ -57,7 +57,7 @@ struct TaskRecord {
   bool manual = false;  // submitted inside a MANUAL scope
   bool published = false;
   bool ready_pushed = false;  // PTO2_READY_CLAIMED: enqueued exactly once
-  bool running = false;
+  bool running = false;  // dispatched: a block claimed onto a core (its running or its pending slot)
   bool scope_released = false;  // the owning scope's fanout pin (bit 31)
   // Early dispatch (runtime-model.md §6.6, the runtime's pto_scheduler.h): allow_early_resolve
   // (task_attrs bit 0, forced on for alloc tasks); whether every producer wired for it has the
@@ -67,6 +67,9 @@ struct TaskRecord {
   bool early_eligible : 1 = false;
   bool dispatch_propagated : 1 = false;
   bool sync_start : 1 = false;  // require_sync_start with block_num > 1: its blocks launch together
+  // A block sits in some core's running slot. The runtime derives RUNNING from that alone
+  // (running_slot_state); a task only in pending slots reads READY in its dumps.
+  bool on_core : 1 = false;
 
   // Fanin: count = WAIT producers + 1 (the wiring guard), refcount seeded by the orchestrator.
   std::uint32_t fanin_count = 1;

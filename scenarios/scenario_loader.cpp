@@ -303,7 +303,7 @@ class Loader : public FieldReader {
 
   void load_runtime(const Field& field, runtime::ModelInput& model) {
     check_object(field, {"ring", "tensormap_pool", "tensormap_lookup_cap", "manual_publish", "manual_tracking", "detectors", "orchestrator_costs",
-                         "scheduler_costs", "truth_budget_ns", "limits", "watermark_publish_interval",
+                         "scheduler_costs", "dispatch", "truth_budget_ns", "limits", "watermark_publish_interval",
                          "publication_request_timeout_ns"},
                  {});
     runtime::RuntimeConfig& config = model.runtime;
@@ -384,6 +384,11 @@ class Loader : public FieldReader {
       if (has(costs, "manual")) load_scheduler_phase_costs(child(costs, "manual"), config.scheduler_manual, true);
     } else {
       config.scheduler_manual = config.scheduler;
+    }
+    if (has(field, "dispatch")) {
+      const Field dispatch = child(field, "dispatch");
+      check_object(dispatch, {"pending_slot"}, {});
+      if (has(dispatch, "pending_slot")) config.dispatch.pending_slot = boolean(child(dispatch, "pending_slot"));
     }
     check_detector_windows(field, model);
     if (has(field, "truth_budget_ns")) config.truth_budget_ns = integer(child(field, "truth_budget_ns"), 1, MAX_DURATION_NS);

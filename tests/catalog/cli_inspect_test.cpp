@@ -202,3 +202,25 @@ TEST_CASE("inspect shows REQUIRE_SYNC_START_INVALID with the runtime's line and 
   CHECK_THAT(text, Catch::Contains("the device has 12 AIV cores"));
   CHECK_THAT(text, Catch::Contains("orchestrator: submitting sync_start task 'gang'"));
 }
+
+TEST_CASE("inspect shows a core's pending task in the CLUSTER dump, the task list and the threads", "[cli][inspect]") {
+  // A kernel that outlasts the scheduler watchdog (10 s), with a second AIC task loaded into its
+  // core's pending slot (the dual slot, on by default).
+  TempDir dir;
+  const std::string scenario = dir.file("stall.json");
+  write_file(scenario, R"({
+  "format": 1, "name": "dual_slot_stall", "description": "a kernel that outlasts the watchdog, a task in its pending slot",
+  "platform": {"clusters": 1, "scheduler_threads": 1},
+  "kernels": {"long": {"core": "aic", "duration_ns": 20000000000}, "short": {"core": "aic", "duration_ns": 1000}},
+  "program": {"body": [
+    {"submit": "long", "name": "long", "args": [{"output": "a", "shape": [64]}]},
+    {"submit": "short", "name": "short", "args": [{"output": "b", "shape": [64]}]}
+  ]}
+})");
+  const std::string snap = dir.file("s.json");
+  cli({"run", scenario, "--seed", "1", "--snapshot", snap});
+  const std::string text = cli({"inspect", snap, "--all"}).out;
+  CHECK(std::regex_search(text, std::regex("CLUSTER cluster_id=0 aic=core0\\(busy kernel=[0-9]+ task=0 cond_reg_state=ack pending=1 running_tok=[0-9]+ pending_tok=[0-9]+\\)")));
+  CHECK(std::regex_search(text, std::regex("short +READY")));
+  CHECK_THAT(text, Catch::Contains("c0.aic runs task 0 (pending task 1)"));
+}
