@@ -117,6 +117,8 @@ class AiCore : public CrossCoreWaiter {
   // is decided when the task is written, so on the board the simulation can wake the polling
   // thread exactly then instead of simulating every poll. TIME_NEVER while the end is not known
   // in advance (a kernel that runs as host code).
+  // Whether this core's end of work is known in advance (the board), so fin_visible_ns() is exact.
+  bool plans_ahead() const { return planned_; }
   TimeNs fin_visible_ns() const {
     if (gated_) return TIME_NEVER;  // the next FIN is the gated task's, not known before its doorbell
     if (!has_task_) return cond_.fin_visible_ns;

@@ -570,7 +570,8 @@ bool RuntimeState::drain_pending_ring_advances(std::uint32_t lane) {
 }
 
 TimeNs RuntimeState::reclaim_retry_ns(std::uint32_t lane, bool thread_zero) const {
-  if (advance_pending_mask_ == 0 && !thread_zero) return TIME_NEVER;
+  // Publication requests exist only with batched publication (request_publication).
+  if (advance_pending_mask_ == 0 && (!thread_zero || !config_.publication_batched())) return TIME_NEVER;
   TimeNs earliest = TIME_NEVER;
   for (const auto& ring : rings_) {
     const RingState& r = *ring;
@@ -620,6 +621,7 @@ void RuntimeState::request_all_publications() {
 }
 
 bool RuntimeState::publication_service_due() const {
+  if (!config_.publication_batched()) return false;  // no request is ever posted
   for (const auto& ring : rings_) {
     if (ring->publication_request == RingState::Request::posted) return true;
     if (ring->publication_request == RingState::Request::standing && ring->sched_alive != ring->last_task_alive) return true;

@@ -178,6 +178,8 @@ SchedulerThread::SlotTransition SchedulerThread::decide_slot_transition(const Co
   // running token's FIN counts only without a pending task (with one, the thread waits for the
   // pending task's ACK); the running token's ACK only frees the pending slot (pending_slot_free).
   SlotTransition transition;
+  // The common case on the board, without a COND read: the running task's FIN is not visible yet.
+  if (slot.pending_task == NO_INDEX && slot.core->plans_ahead() && slot.core->fin_visible_ns() > now_ns) return transition;
   const hwmodel::CondRegister cond = slot.core->read_cond();
   if (slot.pending_task != NO_INDEX && cond.token == slot.pending_token) {
     if (cond.fin && cond.fin_visible_ns <= now_ns) {
