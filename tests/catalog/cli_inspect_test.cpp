@@ -224,3 +224,16 @@ TEST_CASE("inspect shows a core's pending task in the CLUSTER dump, the task lis
   CHECK(std::regex_search(text, std::regex("short +READY")));
   CHECK_THAT(text, Catch::Contains("c0.aic runs task 0 (pending task 1)"));
 }
+
+TEST_CASE("inspect of a notifier loaded behind its waiter shows code 100 and the pending slot", "[cli][inspect]") {
+  // The dual slot put the setter (task 3) into the pending slot of the core whose kernel polls for
+  // its notify: that core never finishes and the other AIV core idles.
+  TempDir dir;
+  const std::string snap = dir.file("s.json");
+  REQUIRE(cli({"run", catalog("dual_slot_signal_wait_behind.json"), "--seed", "2", "--snapshot", snap}).exit_code == 11);
+  const std::string text = cli({"inspect", snap}).out;
+  CHECK_THAT(text, Catch::Contains("runtime error 100 SCHEDULER_TIMEOUT"));
+  CHECK_THAT(text, Catch::Contains("sub_class=S1:running-stalled"));
+  CHECK(std::regex_search(text, std::regex("CLUSTER cluster_id=0 aic=core0\\(idle\\) aiv[01]=core[12]\\(busy kernel=[0-9]+ task=0 cond_reg_state=ack pending=3 ")));
+  CHECK_THAT(text, Catch::Contains("runs task 0 (pending task 3)"));
+}
