@@ -189,9 +189,7 @@ TimeNs SchedulerThread::try_early_dispatch(bool& progress) {
     if (!state_.ready_queue(shape).empty()) return 0;
   }
   TimeNs cost_ns = 0;
-  const TaskShape first = index_ % 2 == 0 ? TaskShape::aic : TaskShape::aiv;
-  const TaskShape second = index_ % 2 == 0 ? TaskShape::aiv : TaskShape::aic;
-  for (TaskShape shape : {TaskShape::mix, first, second}) {
+  for (TaskShape shape : dispatch_order()) {
     while (!state_.early_queue(shape).empty()) {
       collect_free_placements(shape, DispatchPhase::idle);
       if (placements_.empty()) break;
@@ -229,7 +227,7 @@ TimeNs SchedulerThread::stage_claim(const TaskRecord& task) {
       occupy(slot, task.ordinal, false);
       state_.record_doorbell(slot.core->id(), task.ordinal, slot.token);
     }
-    cost_ns = add_ns(cost_ns, state_.costs().dispatch(task.manual ? ScopeMode::manual : ScopeMode::automatic));
+    cost_ns = add_ns(cost_ns, state_.costs().dispatch(task.scope_mode()));
     assignments_.push_back(assignment);
   }
   state_.blocks_published(task.ordinal, claimed);

@@ -13,10 +13,6 @@ namespace ptosim::runtime {
 using hwmodel::CoreKind;
 using hwmodel::TaskShape;
 
-namespace {
-ScopeMode scope_mode(const TaskRecord& task) { return task.manual ? ScopeMode::manual : ScopeMode::automatic; }
-}  // namespace
-
 bool SchedulerThread::has_free_core(TaskShape shape) const {
   switch (shape) {
     case TaskShape::aic:
@@ -127,12 +123,15 @@ TimeNs SchedulerThread::dispatch_ready_tasks(bool& progress) {
   return cost_ns;
 }
 
+std::array<TaskShape, 3> SchedulerThread::dispatch_order() const {
+  if (index_ % 2 == 0) return {TaskShape::mix, TaskShape::aic, TaskShape::aiv};
+  return {TaskShape::mix, TaskShape::aiv, TaskShape::aic};
+}
+
 TimeNs SchedulerThread::dispatch_idle_phase(bool& progress) {
   // MIX first, then AIC/AIV in an order that alternates with the thread's parity.
   TimeNs cost_ns = 0;
-  const TaskShape first = index_ % 2 == 0 ? TaskShape::aic : TaskShape::aiv;
-  const TaskShape second = index_ % 2 == 0 ? TaskShape::aiv : TaskShape::aic;
-  for (TaskShape shape : {TaskShape::mix, first, second}) cost_ns = add_ns(cost_ns, dispatch_shape(shape, DispatchPhase::idle, progress));
+  for (TaskShape shape : dispatch_order()) cost_ns = add_ns(cost_ns, dispatch_shape(shape, DispatchPhase::idle, progress));
   return cost_ns;
 }
 
@@ -140,9 +139,7 @@ TimeNs SchedulerThread::dispatch_pending_phase(bool& progress) {
   // Same order; each shape only when no peer thread has an idle core for it: that peer's next
   // IDLE pass takes the task (a delay, not a loss).
   TimeNs cost_ns = 0;
-  const TaskShape first = index_ % 2 == 0 ? TaskShape::aic : TaskShape::aiv;
-  const TaskShape second = index_ % 2 == 0 ? TaskShape::aiv : TaskShape::aic;
-  for (TaskShape shape : {TaskShape::mix, first, second}) {
+  for (TaskShape shape : dispatch_order()) {
     if (state_.ready_queue(shape).empty()) continue;
     if (peer_has_idle_core(shape)) {
       PTOSIM_MARK("pending phase skipped: a peer has an idle core");
@@ -203,7 +200,7 @@ TimeNs SchedulerThread::claim_blocks_to_placements(std::uint32_t ordinal) {
     for (std::uint8_t k = 0; k < assignment.placement.count; ++k) {
       occupy(cores_[assignment.placement.slots[k]], ordinal, (assignment.placement.to_pending >> k) & 1u);
     }
-    cost_ns = add_ns(cost_ns, state_.costs().dispatch(scope_mode(task)));
+    cost_ns = add_ns(cost_ns, state_.costs().dispatch(task.scope_mode()));
     assignments_.push_back(assignment);
   }
   return cost_ns;

@@ -13,10 +13,6 @@ namespace ptosim::runtime {
 using hwmodel::CoreKind;
 using hwmodel::TaskShape;
 
-namespace {
-ScopeMode scope_mode(const TaskRecord& task) { return task.manual ? ScopeMode::manual : ScopeMode::automatic; }
-}  // namespace
-
 SchedulerThread::SchedulerThread(int index, RuntimeState& state, RunMonitor& monitor,
                                  const std::vector<hwmodel::AiCore*>& all_cores, simcore::ThreadClock& clock)
     : index_(index),
@@ -293,7 +289,7 @@ TimeNs SchedulerThread::complete(const TaskRecord& task) {
   // idle iteration or until the array is full.
   const SchedulerCosts& costs = state_.config().scheduler;
   const std::uint32_t released = state_.complete_task(task.ordinal, lane_);
-  TimeNs cost_ns = state_.costs().complete(scope_mode(task), released);
+  TimeNs cost_ns = state_.costs().complete(task.scope_mode(), released);
   deferred_release_.push_back(task.ordinal);
   if (deferred_release_.size() >= costs.deferred_release_cap) {
     PTOSIM_MARK("deferred release cap");

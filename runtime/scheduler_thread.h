@@ -143,6 +143,8 @@ class SchedulerThread final : public hwmodel::CoreObserver, public WorkListener 
   TimeNs try_early_dispatch(bool& progress);
   TimeNs stage_claim(const TaskRecord& task);
   bool has_early_work() const;
+  // The ready queues' order for this thread: MIX, then AIC/AIV alternating with its parity.
+  std::array<hwmodel::TaskShape, 3> dispatch_order() const;
   TimeNs dispatch_idle_phase(bool& progress);
   TimeNs dispatch_pending_phase(bool& progress);
   // Pops READY tasks of `shape` while this thread has placements for them in `phase`.

@@ -21,17 +21,11 @@ namespace ptosim::runtime {
 
 using hwmodel::TaskShape;
 
-namespace {
-ScopeMode scope_mode(const TaskRecord& task) { return task.manual ? ScopeMode::manual : ScopeMode::automatic; }
-}  // namespace
-
 TimeNs SchedulerThread::dispatch_sync_cohorts(bool& progress, bool& drain_entered) {
   // Tier 0, in the order of the regular tier: MIX, then AIC/AIV by the thread's parity. A thread
   // pops a cohort only when it has a free core (cluster) of its shape, as dispatch_shape does.
   TimeNs cost_ns = 0;
-  const TaskShape first = index_ % 2 == 0 ? TaskShape::aic : TaskShape::aiv;
-  const TaskShape second = index_ % 2 == 0 ? TaskShape::aiv : TaskShape::aic;
-  for (TaskShape shape : {TaskShape::mix, first, second}) {
+  for (TaskShape shape : dispatch_order()) {
     while (!state_.ready_sync_queue(shape).empty()) {
       collect_free_placements(shape, DispatchPhase::idle);
       if (placements_.empty()) break;
@@ -85,7 +79,7 @@ TimeNs SchedulerThread::launch_cohort_here(std::uint32_t ordinal) {
                           static_cast<std::uint32_t>(cores_[assignment.placement.slots[0]].core->id()));
     }
     assignments_.push_back(assignment);
-    cost_ns = add_ns(cost_ns, state_.costs().dispatch(scope_mode(task)));
+    cost_ns = add_ns(cost_ns, state_.costs().dispatch(task.scope_mode()));
   }
   PTOSIM_MARK("sync_start cohort launched");
   state_.timing().sync_start_cohort(false, 0);
@@ -158,7 +152,7 @@ TimeNs SchedulerThread::handle_drain_mode(bool& progress) {
     share = std::min(share, left);
     left -= share;
     TimeNs share_ns = 0;
-    for (std::uint32_t b = 0; b < share; ++b) share_ns = add_ns(share_ns, state_.costs().dispatch(scope_mode(task)));
+    for (std::uint32_t b = 0; b < share; ++b) share_ns = add_ns(share_ns, state_.costs().dispatch(task.scope_mode()));
     stage_ns = std::max(stage_ns, share_ns);
   }
   const std::uint32_t ordinal = drain_->task();

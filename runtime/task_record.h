@@ -112,6 +112,8 @@ struct TaskRecord {
 
   std::uint64_t task_id() const { return (static_cast<std::uint64_t>(ring) << 32) | local_id; }
   TaskPhase phase() const;
+  // The mode of the scope it was submitted in: the cost model prices its scheduling by it.
+  ScopeMode scope_mode() const { return manual ? ScopeMode::manual : ScopeMode::automatic; }
 };
 
 }  // namespace ptosim::runtime
